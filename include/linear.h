@@ -1,0 +1,1172 @@
+/* linear.h - v0.1.0 - PyTorch's nn.Linear, F.linear and torch.matmul in one C header
+
+   A fully connected layer for C, C++ and microcontroller firmware, with the
+   semantics of PyTorch: the weight is row-major (out_features, in_features)
+   and the layer computes y = x·Wᵀ + b for x of shape (*, in_features).
+   No build step, no allocation, no globals: include this file and call it.
+
+   EXAMPLE (the worked example: y = [14, 33])
+
+       float W[2 * 3] = {1, 2, 3, 4, 5, 6};   (out_features=2, in_features=3)
+       float b[2] = {0, 1}, x[3] = {1, 2, 3}, y[2];
+       lin_status s = lin_linear_f32(x, W, b, y, 1, 3, 2);    (batch 1)
+       if (s != LIN_OK) puts(lin_status_str(s));
+       printf("y = [%g, %g]\n", y[0], y[1]);
+
+   SHAPE CONVENTIONS (PyTorch's)
+
+       x       (*, in_features) or (in_features)
+       weight  (out_features, in_features), row-major: the row j of W holds
+               the in_features weights of output j, so y = x @ W.T + b
+       bias    (out_features), or NULL for bias=False
+       y       (*, out_features) or (out_features)
+
+   A lin_tensor is a view (data, ndim, shape, stride in elements); it owns
+   nothing. lin_matmul follows torch.matmul, broadcasting included; the
+   output must already have the result's exact shape.
+
+   ERRORS
+
+   Every operation validates everything before it writes anything: on any
+   error it returns a lin_status (never aborts, prints or allocates) and every
+   output byte is as it was. lin_status_str() names a status;
+   lin_matmul_explain() and lin_linear_explain() write PyTorch's own message
+   ("mat1 and mat2 shapes cannot be multiplied (2x3 and 4x3)") into a buffer.
+
+   CONFIGURATION (define before the #include)
+
+       LIN_API        storage of every function       default: static inline
+       LIN_MAX_DIMS   largest rank of a lin_tensor    default: 8
+       LIN_NO_SIMD    use only the portable C kernels  default: off
+       LIN_SQRTF      float square root (init, randn)  default: sqrtf from <math.h>
+       LIN_LOGF       float natural log (randn)        default: logf from <math.h>
+
+   With both LIN_SQRTF and LIN_LOGF defined, <math.h> is not included and
+   the header needs no libm.
+
+   License: MIT, at the end of this file.
+*/
+#ifndef LINEAR_H
+#define LINEAR_H
+
+/* ---- configuration ---- */
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#define LIN_VERSION_MAJOR 0
+#define LIN_VERSION_MINOR 1
+#define LIN_VERSION_PATCH 0
+#define LIN_VERSION_STRING "0.1.0"
+
+#ifndef LIN_MAX_DIMS
+#define LIN_MAX_DIMS 8
+#endif
+
+#ifndef LIN_API
+#if defined(__cplusplus) || (defined(__STDC_VERSION__) && __STDC_VERSION__ >= 199901L)
+#define LIN_API static inline
+#elif defined(__GNUC__)
+#define LIN_API static __inline__
+#else
+#define LIN_API static
+#endif
+#endif
+
+#if !defined(LIN_SQRTF) || !defined(LIN_LOGF)
+#include <math.h>
+#endif
+#ifndef LIN_SQRTF
+#define LIN_SQRTF(x) sqrtf(x)
+#endif
+#ifndef LIN_LOGF
+#define LIN_LOGF(x) logf(x)
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- public API ---- */
+
+/* Every call returns one of these. LIN_OK is 0. */
+typedef enum lin_status {
+    LIN_OK = 0,
+    LIN_ERR_NULL,      /* a required pointer is NULL                          */
+    LIN_ERR_RANK,      /* ndim outside what the operation accepts             */
+    LIN_ERR_SHAPE,     /* shapes cannot be combined, or out has another shape */
+    LIN_ERR_OVERFLOW,  /* an element count or byte size overflows size_t      */
+    LIN_ERR_ALIAS      /* the output overlaps an input or itself              */
+} lin_status;
+
+/* A short English name of s; never NULL, also for values not listed above. */
+LIN_API const char *lin_status_str(lin_status s);
+
+/* A view of float data; owns nothing. Element (i0, i1, ...) is at
+   data[i0*stride[0] + i1*stride[1] + ...]. Strides are in elements and must
+   be >= 0 (a stride of 0 repeats an element, as torch.expand does).
+   data may be NULL only when the view has no elements. A view with ndim -1
+   is invalid (the constructors return one for bad arguments): every
+   operation rejects it with LIN_ERR_RANK. */
+typedef struct lin_tensor {
+    float     *data;
+    int        ndim;                         /* 0..LIN_MAX_DIMS */
+    size_t     shape[LIN_MAX_DIMS];
+    ptrdiff_t  stride[LIN_MAX_DIMS];         /* in elements, >= 0 */
+} lin_tensor;
+
+/* Contiguous row-major view of shape[0..ndim). shape may be NULL if ndim 0.
+   ndim outside 0..LIN_MAX_DIMS, or shape NULL with ndim > 0, give an
+   invalid view. Strides too large for ptrdiff_t saturate, so the operation
+   that uses the view reports LIN_ERR_OVERFLOW. */
+LIN_API lin_tensor lin_tensor_view(float *data, int ndim, const size_t *shape);
+LIN_API lin_tensor lin_vector(float *data, size_t n);                 /* shape (n)          */
+LIN_API lin_tensor lin_matrix(float *data, size_t rows, size_t cols); /* shape (rows, cols) */
+/* PyTorch's .T: all dims reversed (shape and stride), no copy. NULL gives an
+   invalid view. */
+LIN_API lin_tensor lin_transpose(const lin_tensor *t);
+/* Number of elements: 1 for 0-d, 0 if any dim is 0; SIZE_MAX if the product
+   overflows; 0 for NULL or an invalid view. */
+LIN_API size_t     lin_numel(const lin_tensor *t);
+
+/* torch.matmul(a, b), PyTorch's a @ b, into out.
+     a (n), b (n)                 -> out ()         dot
+     a (m, k), b (k)              -> out (m)        matrix · vector
+     a (k), b (k, n)              -> out (n)        vector · matrix
+     a (m, k), b (k, n)           -> out (m, n)
+     a (*A, m, k), b (*B, k, n)   -> out (broadcast(*A, *B), m, n)
+   with a 1-D operand promoted to a matrix and the added dim removed, as
+   torch.matmul does: (2,1,3,4) @ (5,4,6) -> (2,5,3,6). out must already have
+   exactly the result's shape; it may be strided but must not overlap a, b or
+   itself. a and b may share memory.
+   Returns LIN_OK, LIN_ERR_NULL (a, b or out NULL; data NULL with elements),
+   LIN_ERR_RANK (an operand 0-d, or ndim outside 0..LIN_MAX_DIMS),
+   LIN_ERR_SHAPE (sizes do not fit, out has another shape, a stride < 0),
+   LIN_ERR_OVERFLOW (a size or offset overflows), LIN_ERR_ALIAS. */
+LIN_API lin_status lin_matmul(const lin_tensor *a, const lin_tensor *b, lin_tensor *out);
+
+/* The shape lin_matmul(a, b, ·) needs for out. On error (same statuses as
+   lin_matmul, LIN_ERR_NULL also for out_ndim or out_shape NULL) nothing is
+   written. */
+LIN_API lin_status lin_matmul_shape(const lin_tensor *a, const lin_tensor *b,
+                                    int *out_ndim, size_t out_shape[LIN_MAX_DIMS]);
+
+/* F.linear(x, weight, bias): out = x @ weight.T + bias.
+     x (*, in) or (in), weight (out, in), bias (out), () or (1), or NULL
+     -> out (*, out) or (out).
+   As in PyTorch a 1-D weight (in) is accepted too: out is then x's shape
+   without its last dim, and bias must have one element. A bias whose data is
+   NULL counts as no bias (so lin_layer_bias() of a layer without bias can be
+   passed as it is). Statuses as lin_matmul; out must not overlap x, weight,
+   bias or itself. */
+LIN_API lin_status lin_linear(const lin_tensor *x, const lin_tensor *weight,
+                              const lin_tensor *bias, lin_tensor *out);
+
+/* F.linear on raw contiguous row-major buffers, the embedded fast path:
+     x (batch, in_features), weight (out_features, in_features),
+     bias (out_features) or NULL  ->  y (batch, out_features).
+   A buffer pointer may be NULL only when its buffer has no elements.
+   Returns LIN_OK, LIN_ERR_NULL, LIN_ERR_OVERFLOW (an element count or byte
+   size overflows size_t) or LIN_ERR_ALIAS (y overlaps x, weight or bias). */
+LIN_API lin_status lin_linear_f32(const float *x, const float *weight, const float *bias,
+                                  float *y, size_t batch, size_t in_features,
+                                  size_t out_features);
+
+/* Why lin_matmul(a, b, out) / lin_linear(x, weight, bias, out) would fail,
+   in PyTorch's words where PyTorch has them, written NUL-terminated into
+   buf[0..buf_size) (truncated to fit; nothing is written if buf is NULL or
+   buf_size is 0). out may be NULL to check the inputs only. Returns the
+   status the operation would return; on LIN_OK, buf holds "". No stdio. */
+LIN_API lin_status lin_matmul_explain(const lin_tensor *a, const lin_tensor *b,
+                                      const lin_tensor *out, char *buf, size_t buf_size);
+LIN_API lin_status lin_linear_explain(const lin_tensor *x, const lin_tensor *weight,
+                                      const lin_tensor *bias, const lin_tensor *out,
+                                      char *buf, size_t buf_size);
+
+/* PCG32 random numbers (O'Neill's permuted congruential generator): the
+   same seed gives the same stream on every platform. */
+typedef struct lin_rng { uint64_t state, inc; } lin_rng;
+LIN_API void     lin_rng_seed(lin_rng *rng, uint64_t seed);
+LIN_API uint32_t lin_rng_next_u32(lin_rng *rng);
+/* Uniform in [lo, hi) on a grid of 2^24 steps; bit-identical on every
+   platform when lo == -hi (as reset_parameters uses). */
+LIN_API float    lin_rng_uniform(lin_rng *rng, float lo, float hi);
+/* N(0, 1) like torch.randn (Marsaglia's polar method; uses LIN_SQRTF and
+   LIN_LOGF, so the last bit may differ between C libraries). */
+LIN_API float    lin_rng_normal(lin_rng *rng);
+
+/* nn.Linear: a layer over caller-owned parameter buffers (nn.Parameter). */
+typedef struct lin_layer {
+    size_t in_features, out_features;
+    float *weight;                  /* (out_features, in_features), row-major */
+    float *bias;                    /* (out_features), or NULL: bias=False   */
+} lin_layer;
+
+/* Fills *layer; does not touch the buffers (see reset_parameters).
+   Returns LIN_ERR_NULL (layer NULL, weight NULL with elements),
+   LIN_ERR_OVERFLOW (in·out elements overflow) or LIN_ERR_ALIAS (bias
+   overlaps weight); *layer is then unchanged. */
+LIN_API lin_status lin_layer_init(lin_layer *layer, size_t in_features, size_t out_features,
+                                  float *weight, float *bias);
+/* PyTorch's reset_parameters: weight and bias ~ U(-1/sqrt(in), 1/sqrt(in))
+   (kaiming_uniform_(a=sqrt(5)) for the weight), bound 0 if in_features is 0.
+   Draws the weight row by row, then the bias. Same seed, same weights on
+   every platform. Returns LIN_ERR_NULL, LIN_ERR_OVERFLOW or LIN_ERR_ALIAS
+   for a layer lin_layer_init would refuse. */
+LIN_API lin_status lin_layer_reset_parameters(lin_layer *layer, lin_rng *rng);
+/* y = layer(x): lin_linear with the layer's weight and bias. */
+LIN_API lin_status lin_layer_forward(const lin_layer *layer, const lin_tensor *x, lin_tensor *y);
+LIN_API lin_tensor lin_layer_weight(const lin_layer *layer); /* (out, in) view            */
+LIN_API lin_tensor lin_layer_bias(const lin_layer *layer);   /* (out); data NULL if none  */
+
+/* ======================================================================== */
+/* ---- implementation ---- */
+
+/* ---- status strings ---- */
+
+LIN_API const char *lin_status_str(lin_status s)
+{
+    switch (s) {
+    case LIN_OK:           return "ok";
+    case LIN_ERR_NULL:     return "a required pointer is NULL";
+    case LIN_ERR_RANK:     return "ndim outside what the operation accepts";
+    case LIN_ERR_SHAPE:    return "shapes cannot be combined, or out has another shape";
+    case LIN_ERR_OVERFLOW: return "an element count or byte size overflows size_t";
+    case LIN_ERR_ALIAS:    return "the output overlaps an input or itself";
+    }
+    return "unknown lin_status";
+}
+
+/* ---- messages (no stdio) ---- */
+
+typedef struct lin__msg { char *buf; size_t cap, len; } lin__msg;
+
+static void lin__puts(lin__msg *m, const char *s)
+{
+    if (!m) return;
+    while (*s) {
+        if (m->len + 1 < m->cap) m->buf[m->len++] = *s;
+        ++s;
+    }
+    if (m->cap) m->buf[m->len < m->cap ? m->len : m->cap - 1] = '\0';
+}
+
+static void lin__putu(lin__msg *m, size_t v)
+{
+    char d[3 * sizeof(size_t) + 1];
+    int i = (int)sizeof d - 1;
+    d[i] = '\0';
+    do { d[--i] = (char)('0' + (int)(v % 10)); v /= 10; } while (v);
+    lin__puts(m, d + i);
+}
+
+static void lin__puti(lin__msg *m, ptrdiff_t v)
+{
+    if (v < 0) { lin__puts(m, "-"); lin__putu(m, (size_t)0 - (size_t)v); }
+    else lin__putu(m, (size_t)v);
+}
+
+/* "[2, 3]" */
+static void lin__putshape(lin__msg *m, int ndim, const size_t *shape)
+{
+    int d;
+    lin__puts(m, "[");
+    for (d = 0; d < ndim; ++d) {
+        if (d) lin__puts(m, ", ");
+        lin__putu(m, shape[d]);
+    }
+    lin__puts(m, "]");
+}
+
+/* "2x3" */
+static void lin__putmat(lin__msg *m, size_t rows, size_t cols)
+{
+    lin__putu(m, rows);
+    lin__puts(m, "x");
+    lin__putu(m, cols);
+}
+
+/* ---- size arithmetic ---- */
+
+#define LIN__MAX_OFFSET ((size_t)PTRDIFF_MAX / sizeof(float))
+
+/* *r = a * b; 0 on overflow */
+static int lin__mul(size_t a, size_t b, size_t *r)
+{
+    if (a && b > (size_t)-1 / a) return 0;
+    *r = a * b;
+    return 1;
+}
+
+/* product of n sizes saturating at SIZE_MAX; 0 if any is 0 */
+static size_t lin__prod(int n, const size_t *s)
+{
+    size_t p = 1;
+    int d, over = 0;
+    for (d = 0; d < n; ++d) {
+        if (s[d] == 0) return 0;
+        if (!lin__mul(p, s[d], &p)) over = 1;
+    }
+    return over ? (size_t)-1 : p;
+}
+
+/* ---- tensor views ---- */
+
+static lin_tensor lin__invalid_view(void)
+{
+    lin_tensor t;
+    memset(&t, 0, sizeof t);
+    t.ndim = -1;
+    return t;
+}
+
+LIN_API lin_tensor lin_tensor_view(float *data, int ndim, const size_t *shape)
+{
+    lin_tensor t;
+    size_t run = 1;
+    int d;
+    if (ndim < 0 || ndim > LIN_MAX_DIMS || (ndim > 0 && !shape)) return lin__invalid_view();
+    memset(&t, 0, sizeof t);
+    t.data = data;
+    t.ndim = ndim;
+    for (d = ndim - 1; d >= 0; --d) {
+        t.shape[d] = shape[d];
+        t.stride[d] = run > (size_t)PTRDIFF_MAX ? PTRDIFF_MAX : (ptrdiff_t)run;
+        if (!lin__mul(run, shape[d] ? shape[d] : 1, &run)) run = (size_t)-1;
+    }
+    return t;
+}
+
+LIN_API lin_tensor lin_vector(float *data, size_t n)
+{
+    return lin_tensor_view(data, 1, &n);
+}
+
+LIN_API lin_tensor lin_matrix(float *data, size_t rows, size_t cols)
+{
+    size_t shape[2];
+    shape[0] = rows;
+    shape[1] = cols;
+    return lin_tensor_view(data, 2, shape);
+}
+
+LIN_API lin_tensor lin_transpose(const lin_tensor *t)
+{
+    lin_tensor r;
+    int d;
+    if (!t || t->ndim < 0 || t->ndim > LIN_MAX_DIMS) return lin__invalid_view();
+    r = *t;
+    for (d = 0; d < t->ndim; ++d) {
+        r.shape[d] = t->shape[t->ndim - 1 - d];
+        r.stride[d] = t->stride[t->ndim - 1 - d];
+    }
+    return r;
+}
+
+LIN_API size_t lin_numel(const lin_tensor *t)
+{
+    if (!t || t->ndim < 0 || t->ndim > LIN_MAX_DIMS) return 0;
+    return lin__prod(t->ndim, t->shape);
+}
+
+/* ---- validation ---- */
+
+/* What validation learns about one operand. */
+typedef struct lin__info {
+    size_t numel;
+    size_t extent;        /* largest element offset reached, 0 if empty */
+} lin__info;
+
+/* One tensor on its own: rank, strides, sizes, data. */
+static lin_status lin__check_tensor(const lin_tensor *t, const char *name,
+                                    lin__msg *msg, lin__info *info)
+{
+    size_t n = 1, extent = 0, part;
+    int d, over = 0;
+    if (t->ndim < 0 || t->ndim > LIN_MAX_DIMS) {
+        lin__puts(msg, name);
+        lin__puts(msg, " has ndim ");
+        lin__puti(msg, t->ndim);
+        lin__puts(msg, ", outside 0..");
+        lin__putu(msg, LIN_MAX_DIMS);
+        return LIN_ERR_RANK;
+    }
+    for (d = 0; d < t->ndim; ++d) {
+        if (t->stride[d] < 0) {
+            lin__puts(msg, name);
+            lin__puts(msg, " has a negative stride (");
+            lin__puti(msg, t->stride[d]);
+            lin__puts(msg, ") at dim ");
+            lin__putu(msg, (size_t)d);
+            return LIN_ERR_SHAPE;
+        }
+    }
+    for (d = 0; d < t->ndim; ++d) {
+        if (t->shape[d] == 0) { n = 0; break; }
+        if (!lin__mul(n, t->shape[d], &n)) over = 1;
+    }
+    if (n && (over || n > (size_t)-1 / sizeof(float))) {
+        lin__puts(msg, name);
+        lin__puts(msg, " of shape ");
+        lin__putshape(msg, t->ndim, t->shape);
+        lin__puts(msg, " has more bytes than size_t can count");
+        return LIN_ERR_OVERFLOW;
+    }
+    for (d = 0; n && d < t->ndim; ++d) {
+        if (!lin__mul(t->shape[d] - 1, (size_t)t->stride[d], &part) ||
+            part > LIN__MAX_OFFSET - extent) {
+            lin__puts(msg, name);
+            lin__puts(msg, ": its strides reach past PTRDIFF_MAX bytes");
+            return LIN_ERR_OVERFLOW;
+        }
+        extent += part;
+    }
+    if (n && !t->data) {
+        lin__puts(msg, name);
+        lin__puts(msg, "->data is NULL but ");
+        lin__puts(msg, name);
+        lin__puts(msg, " has ");
+        lin__putu(msg, n);
+        lin__puts(msg, n == 1 ? " element" : " elements");
+        return LIN_ERR_NULL;
+    }
+    info->numel = n;
+    info->extent = extent;
+    return LIN_OK;
+}
+
+/* Bytes [lo, hi) of a buffer, as integers so unrelated buffers compare. */
+static int lin__ranges_overlap(const void *p, size_t p_bytes, const void *q, size_t q_bytes)
+{
+    uintptr_t a = (uintptr_t)p, b = (uintptr_t)q;
+    if (!p_bytes || !q_bytes) return 0;
+    return a < b + q_bytes && b < a + p_bytes;
+}
+
+/* Residues modulo pitch (elements) that t's bytes occupy: [*lo, *hi).
+   0 if they wrap around the pitch, and so prove nothing. */
+static int lin__residues(const lin_tensor *t, size_t pitch, uintptr_t *lo, uintptr_t *hi)
+{
+    uintptr_t period = (uintptr_t)pitch * sizeof(float), inner = 0;
+    int d;
+    for (d = 0; d < t->ndim; ++d)
+        if (t->shape[d] > 1 && (size_t)t->stride[d] % pitch)
+            inner += (uintptr_t)(t->shape[d] - 1) * (uintptr_t)t->stride[d];
+    *lo = (uintptr_t)t->data % period;
+    *hi = *lo + (inner + 1) * sizeof(float);
+    return inner < pitch && *hi <= period;
+}
+
+/* May two validated, non-empty views share a byte? Exact for disjoint
+   address ranges; also proves apart the column blocks of one row-major
+   buffer (two slices x[:, 0:3] and x[:, 3:5] of the same rows), by finding
+   a common pitch in which their residues do not meet. Otherwise says yes. */
+static int lin__views_overlap(const lin_tensor *p, const lin__info *pi,
+                              const lin_tensor *q, const lin__info *qi)
+{
+    const lin_tensor *v[2];
+    int w, d;
+    if (!pi->numel || !qi->numel) return 0;
+    if (!lin__ranges_overlap(p->data, (pi->extent + 1) * sizeof(float),
+                             q->data, (qi->extent + 1) * sizeof(float)))
+        return 0;
+    v[0] = p;
+    v[1] = q;
+    for (w = 0; w < 2; ++w) {
+        for (d = 0; d < v[w]->ndim; ++d) {
+            size_t pitch = (size_t)v[w]->stride[d];
+            uintptr_t plo, phi, qlo, qhi;
+            if (v[w]->shape[d] < 2 || pitch < 2 || pitch > LIN__MAX_OFFSET) continue;
+            if (lin__residues(p, pitch, &plo, &phi) && lin__residues(q, pitch, &qlo, &qhi) &&
+                (phi <= qlo || qhi <= plo))
+                return 0;
+        }
+    }
+    return 1;
+}
+
+/* May two index tuples of t reach the same element? Sorting the dims by
+   stride, each stride must pass the whole extent of the smaller ones: a
+   sufficient test, so a few exotic interleavings count as overlapping. */
+static int lin__self_overlap(const lin_tensor *t)
+{
+    int order[LIN_MAX_DIMS], n = 0, d, i, j;
+    size_t reach = 0;
+    for (d = 0; d < t->ndim; ++d) {
+        if (t->shape[d] == 0) return 0;
+        if (t->shape[d] > 1) order[n++] = d;
+    }
+    for (i = 1; i < n; ++i)             /* insertion sort by stride */
+        for (j = i; j > 0 && t->stride[order[j - 1]] > t->stride[order[j]]; --j) {
+            int tmp = order[j];
+            order[j] = order[j - 1];
+            order[j - 1] = tmp;
+        }
+    for (i = 0; i < n; ++i) {
+        size_t s = (size_t)t->stride[order[i]];
+        if (s <= reach) return 1;       /* includes a stride of 0 */
+        reach += (t->shape[order[i]] - 1) * s;
+    }
+    return 0;
+}
+
+/* ---- planning ---- */
+
+/* One strided product out = bias + A·B per batch index, for lin__gemm. */
+typedef struct lin__plan {
+    size_t m, n, k;
+    const float *a, *b, *bias;
+    float *c;
+    ptrdiff_t a_rs, a_cs, b_rs, b_cs, c_rs, c_cs, bias_s;
+    int nbatch;                              /* broadcast batch dims */
+    size_t batch[LIN_MAX_DIMS];
+    ptrdiff_t a_bs[LIN_MAX_DIMS], b_bs[LIN_MAX_DIMS], c_bs[LIN_MAX_DIMS];
+    int out_ndim;                            /* the result's shape */
+    size_t out_shape[LIN_MAX_DIMS];
+    size_t out_numel;
+} lin__plan;
+
+static lin_status lin__rank_error(lin__msg *msg, const char *op, int da, int db)
+{
+    lin__puts(msg, "both arguments to ");
+    lin__puts(msg, op);
+    lin__puts(msg, " need to be at least 1D, but they are ");
+    lin__putu(msg, (size_t)da);
+    lin__puts(msg, "D and ");
+    lin__putu(msg, (size_t)db);
+    lin__puts(msg, "D");
+    return LIN_ERR_RANK;
+}
+
+static lin_status lin__mm_error(lin__msg *msg, size_t r1, size_t c1, size_t r2, size_t c2)
+{
+    lin__puts(msg, "mat1 and mat2 shapes cannot be multiplied (");
+    lin__putmat(msg, r1, c1);
+    lin__puts(msg, " and ");
+    lin__putmat(msg, r2, c2);
+    lin__puts(msg, ")");
+    return LIN_ERR_SHAPE;
+}
+
+static lin_status lin__mv_error(lin__msg *msg, size_t rows, size_t cols, size_t vec)
+{
+    lin__puts(msg, "size mismatch, got ");
+    lin__putu(msg, rows);
+    lin__puts(msg, ", ");
+    lin__putmat(msg, rows, cols);
+    lin__puts(msg, ",");
+    lin__putu(msg, vec);
+    return LIN_ERR_SHAPE;
+}
+
+/* The shapes of a @ b (both validated, ndim >= 1) with torch.matmul's rules
+   and, when they do not fit, torch.matmul's message for the path it takes:
+   dot, mv, mm, a fold of the batch into rows, or bmm with broadcasting. */
+static lin_status lin__plan_shapes(const lin_tensor *a, const lin_tensor *b,
+                                   lin__msg *msg, lin__plan *p)
+{
+    int da = a->ndim, db = b->ndim, na = da >= 2 ? da - 2 : 0, nb = db >= 2 ? db - 2 : 0;
+    int nbatch = na > nb ? na : nb, d;
+    size_t ka = a->shape[da - 1], kb = b->shape[db >= 2 ? db - 2 : 0];
+    size_t m = da >= 2 ? a->shape[da - 2] : 1, n = db >= 2 ? b->shape[db - 1] : 1;
+
+    memset(p, 0, sizeof *p);
+    if (ka != kb) {
+        if (da == 1 && db == 1) {
+            lin__puts(msg, "inconsistent tensor size, expected tensor [");
+            lin__putu(msg, ka);
+            lin__puts(msg, "] and src [");
+            lin__putu(msg, kb);
+            lin__puts(msg, "] to have the same number of elements, but got ");
+            lin__putu(msg, ka);
+            lin__puts(msg, " and ");
+            lin__putu(msg, kb);
+            lin__puts(msg, " elements respectively");
+            return LIN_ERR_SHAPE;
+        }
+        if (db == 1)                    /* (*, m, k) @ (k): batch folded into rows */
+            return lin__mv_error(msg, lin__prod(na, a->shape) * m, ka, kb);
+        if (da == 1 && db == 2)
+            return lin__mm_error(msg, 1, ka, kb, n);
+        if (da <= 2 && db >= 3) {       /* torch computes (bᵀ @ aᵀ)ᵀ */
+            size_t rows = lin__prod(nb, b->shape) * n;
+            return da == 1 ? lin__mv_error(msg, rows, kb, ka)
+                           : lin__mm_error(msg, rows, kb, ka, m);
+        }
+        if (db == 2)
+            return lin__mm_error(msg, lin__prod(na, a->shape) * m, ka, kb, n);
+    }
+    /* broadcast the batch dims, aligned at the right; report the rightmost
+       mismatch, as PyTorch's infer_size does */
+    for (d = nbatch - 1; d >= 0; --d) {
+        int ia = d - (nbatch - na), ib = d - (nbatch - nb);
+        size_t sa = ia >= 0 ? a->shape[ia] : 1, sb = ib >= 0 ? b->shape[ib] : 1;
+        if (sa != sb && sa != 1 && sb != 1) {
+            lin__puts(msg, "The size of tensor a (");
+            lin__putu(msg, sa);
+            lin__puts(msg, ") must match the size of tensor b (");
+            lin__putu(msg, sb);
+            lin__puts(msg, ") at non-singleton dimension ");
+            lin__putu(msg, (size_t)d);
+            return LIN_ERR_SHAPE;
+        }
+        p->batch[d] = sa == 1 ? sb : sa;
+        p->a_bs[d] = ia >= 0 && sa > 1 ? a->stride[ia] : 0;
+        p->b_bs[d] = ib >= 0 && sb > 1 ? b->stride[ib] : 0;
+    }
+    if (ka != kb) {
+        size_t bsz = lin__prod(nbatch, p->batch);
+        lin__puts(msg, "Expected size for first two dimensions of batch2 tensor to be: [");
+        lin__putu(msg, bsz);
+        lin__puts(msg, ", ");
+        lin__putu(msg, ka);
+        lin__puts(msg, "] but got: [");
+        lin__putu(msg, bsz);
+        lin__puts(msg, ", ");
+        lin__putu(msg, kb);
+        lin__puts(msg, "].");
+        return LIN_ERR_SHAPE;
+    }
+    p->nbatch = nbatch;
+    p->m = m;
+    p->n = n;
+    p->k = ka;
+    p->a_rs = da >= 2 ? a->stride[da - 2] : 0;
+    p->a_cs = a->stride[da - 1];
+    p->b_rs = b->stride[db >= 2 ? db - 2 : 0];
+    p->b_cs = db >= 2 ? b->stride[db - 1] : 0;
+    p->out_ndim = nbatch;
+    memcpy(p->out_shape, p->batch, (size_t)nbatch * sizeof(size_t));
+    if (da >= 2) p->out_shape[p->out_ndim++] = m;
+    if (db >= 2) p->out_shape[p->out_ndim++] = n;
+    p->out_numel = lin__prod(p->out_ndim, p->out_shape);
+    if (p->out_numel > (size_t)-1 / sizeof(float)) {
+        lin__puts(msg, "the result of shape ");
+        lin__putshape(msg, p->out_ndim, p->out_shape);
+        lin__puts(msg, " has more bytes than size_t can count");
+        return LIN_ERR_OVERFLOW;
+    }
+    return LIN_OK;
+}
+
+/* out has exactly the planned shape and no element twice. */
+static lin_status lin__check_out(const lin_tensor *out, const lin__plan *p, lin__msg *msg)
+{
+    int d, same = out->ndim == p->out_ndim;
+    for (d = 0; same && d < out->ndim; ++d) same = out->shape[d] == p->out_shape[d];
+    if (!same) {
+        lin__puts(msg, "out has shape ");
+        lin__putshape(msg, out->ndim, out->shape);
+        lin__puts(msg, " but the result has shape ");
+        lin__putshape(msg, p->out_ndim, p->out_shape);
+        return LIN_ERR_SHAPE;
+    }
+    if (lin__self_overlap(out)) {
+        lin__puts(msg, "out overlaps itself: its strides reach one element twice");
+        return LIN_ERR_ALIAS;
+    }
+    return LIN_OK;
+}
+
+static lin_status lin__check_apart(const lin_tensor *out, const lin__info *oi,
+                                   const lin_tensor *in, const lin__info *ii,
+                                   const char *name, lin__msg *msg)
+{
+    if (!in || !lin__views_overlap(out, oi, in, ii)) return LIN_OK;
+    lin__puts(msg, "out overlaps ");
+    lin__puts(msg, name);
+    return LIN_ERR_ALIAS;
+}
+
+/* Fold batch dims into the rows (or columns) of the product where the
+   strides line up, as torch.matmul folds (*, m, k) @ (k, n) into one mm:
+   fewer, larger GEMMs, the same sums. */
+static int lin__fold_into(size_t size, ptrdiff_t *stride, ptrdiff_t dim_stride)
+{
+    if (size == 1) { *stride = dim_stride; return 1; }
+    return dim_stride == (ptrdiff_t)size * *stride;
+}
+
+static void lin__fold(lin__plan *p)
+{
+    while (p->nbatch > 0) {
+        int d = p->nbatch - 1;
+        size_t sz = p->batch[d];
+        ptrdiff_t ars = p->a_rs, crs = p->c_rs, bcs = p->b_cs, ccs = p->c_cs;
+        if (sz == 1) { p->nbatch--; continue; }
+        if (p->b_bs[d] == 0 && lin__fold_into(p->m, &ars, p->a_bs[d]) &&
+            lin__fold_into(p->m, &crs, p->c_bs[d])) {
+            p->a_rs = ars;
+            p->c_rs = crs;
+            p->m *= sz;
+        } else if (p->a_bs[d] == 0 && lin__fold_into(p->n, &bcs, p->b_bs[d]) &&
+                   lin__fold_into(p->n, &ccs, p->c_bs[d])) {
+            p->b_cs = bcs;
+            p->c_cs = ccs;
+            p->n *= sz;
+        } else {
+            break;
+        }
+        p->nbatch--;
+    }
+}
+
+/* ---- kernels ---- */
+
+/* A strided matrix operand: element (i, j) at p[i*rs + j*cs]. */
+typedef struct lin__mat { const float *p; ptrdiff_t rs, cs; } lin__mat;
+
+/* C (4, 4) = bias (4) + A (4, k) · B (k, 4): sixteen accumulators, one
+   register tile, each element summed in order p = 0..k-1. */
+static void lin__tile_4x4(size_t k, lin__mat a, lin__mat b, const float *bias,
+                          ptrdiff_t bias_s, float *c, ptrdiff_t c_rs, ptrdiff_t c_cs)
+{
+    float acc[4][4];
+    size_t p;
+    int i, j;
+    for (i = 0; i < 4; ++i)
+        for (j = 0; j < 4; ++j) acc[i][j] = bias ? bias[j * bias_s] : 0.0f;
+    for (p = 0; p < k; ++p) {
+        const float *ap = a.p + (ptrdiff_t)p * a.cs, *bp = b.p + (ptrdiff_t)p * b.rs;
+        float av[4], bv[4];
+        for (i = 0; i < 4; ++i) av[i] = ap[i * a.rs];
+        for (j = 0; j < 4; ++j) bv[j] = bp[j * b.cs];
+        for (i = 0; i < 4; ++i)
+            for (j = 0; j < 4; ++j) acc[i][j] += av[i] * bv[j];
+    }
+    for (i = 0; i < 4; ++i)
+        for (j = 0; j < 4; ++j) c[i * c_rs + j * c_cs] = acc[i][j];
+}
+
+/* C (mr, nr) = bias (nr) + A (mr, k) · B (k, nr) for the edges, mr, nr <= 4 */
+static void lin__tile_edge(size_t mr, size_t nr, size_t k, lin__mat a, lin__mat b,
+                           const float *bias, ptrdiff_t bias_s,
+                           float *c, ptrdiff_t c_rs, ptrdiff_t c_cs)
+{
+    size_t i, j, p;
+    for (i = 0; i < mr; ++i)
+        for (j = 0; j < nr; ++j) {
+            const float *ap = a.p + (ptrdiff_t)i * a.rs, *bp = b.p + (ptrdiff_t)j * b.cs;
+            float acc = bias ? bias[(ptrdiff_t)j * bias_s] : 0.0f;
+            for (p = 0; p < k; ++p) acc += ap[(ptrdiff_t)p * a.cs] * bp[(ptrdiff_t)p * b.rs];
+            c[(ptrdiff_t)i * c_rs + (ptrdiff_t)j * c_cs] = acc;
+        }
+}
+
+/* C (m, n) = bias (n) + A (m, k) · B (k, n); every operand strided, bias
+   may be NULL. Each element is bias + Σ_p a·b in the order p = 0..k-1, so
+   results do not depend on m or n or on how the work is split. */
+static void lin__gemm(size_t m, size_t n, size_t k, lin__mat a, lin__mat b,
+                      const float *bias, ptrdiff_t bias_s,
+                      float *c, ptrdiff_t c_rs, ptrdiff_t c_cs)
+{
+    size_t i, j;
+    for (i = 0; i < m; i += 4) {
+        size_t mr = m - i < 4 ? m - i : 4;
+        lin__mat ai = a;
+        ai.p = a.p + (ptrdiff_t)i * a.rs;
+        for (j = 0; j < n; j += 4) {
+            size_t nr = n - j < 4 ? n - j : 4;
+            lin__mat bj = b;
+            const float *bias_j = bias ? bias + (ptrdiff_t)j * bias_s : NULL;
+            float *cij = c + (ptrdiff_t)i * c_rs + (ptrdiff_t)j * c_cs;
+            bj.p = b.p + (ptrdiff_t)j * b.cs;
+            if (mr == 4 && nr == 4) lin__tile_4x4(k, ai, bj, bias_j, bias_s, cij, c_rs, c_cs);
+            else lin__tile_edge(mr, nr, k, ai, bj, bias_j, bias_s, cij, c_rs, c_cs);
+        }
+    }
+}
+
+/* Runs a validated plan: one GEMM per remaining batch index. */
+static void lin__run(const lin__plan *p)
+{
+    size_t idx[LIN_MAX_DIMS];
+    int d;
+    if (p->out_numel == 0) return;
+    memset(idx, 0, sizeof idx);
+    for (;;) {
+        ptrdiff_t oa = 0, ob = 0, oc = 0;
+        lin__mat a, b;
+        for (d = 0; d < p->nbatch; ++d) {
+            oa += (ptrdiff_t)idx[d] * p->a_bs[d];
+            ob += (ptrdiff_t)idx[d] * p->b_bs[d];
+            oc += (ptrdiff_t)idx[d] * p->c_bs[d];
+        }
+        a.p = p->a + oa;
+        a.rs = p->a_rs;
+        a.cs = p->a_cs;
+        b.p = p->b + ob;
+        b.rs = p->b_rs;
+        b.cs = p->b_cs;
+        lin__gemm(p->m, p->n, p->k, a, b, p->bias, p->bias_s, p->c + oc, p->c_rs, p->c_cs);
+        for (d = p->nbatch - 1; d >= 0; --d) {
+            if (++idx[d] < p->batch[d]) break;
+            idx[d] = 0;
+        }
+        if (d < 0) return;
+    }
+}
+
+/* ---- ops ---- */
+
+/* Spreads out's strides over the plan: the batch dims, then m and n where
+   the operands had them (a 1-D operand's dim is gone from out). */
+static void lin__plan_out(lin__plan *p, const lin_tensor *a, const lin_tensor *b, lin_tensor *out)
+{
+    int d = 0;
+    p->a = a->data;
+    p->b = b->data;
+    p->c = out->data;
+    for (; d < p->nbatch; ++d) p->c_bs[d] = out->stride[d];
+    p->c_rs = a->ndim >= 2 ? out->stride[d++] : 0;
+    p->c_cs = b->ndim >= 2 ? out->stride[d] : 0;
+    lin__fold(p);
+}
+
+static lin_status lin__validate_matmul(const lin_tensor *a, const lin_tensor *b,
+                                       const lin_tensor *out, lin__msg *msg, lin__plan *p)
+{
+    lin__info ai, bi, oi;
+    lin_status s;
+    if (!a || !b) {
+        lin__puts(msg, !a ? "a is NULL" : "b is NULL");
+        return LIN_ERR_NULL;
+    }
+    if ((s = lin__check_tensor(a, "a", msg, &ai)) != LIN_OK) return s;
+    if ((s = lin__check_tensor(b, "b", msg, &bi)) != LIN_OK) return s;
+    if (out && (s = lin__check_tensor(out, "out", msg, &oi)) != LIN_OK) return s;
+    if (a->ndim == 0 || b->ndim == 0) return lin__rank_error(msg, "matmul", a->ndim, b->ndim);
+    if ((s = lin__plan_shapes(a, b, msg, p)) != LIN_OK) return s;
+    if (!out) return LIN_OK;
+    if ((s = lin__check_out(out, p, msg)) != LIN_OK) return s;
+    if ((s = lin__check_apart(out, &oi, a, &ai, "a", msg)) != LIN_OK) return s;
+    return lin__check_apart(out, &oi, b, &bi, "b", msg);
+}
+
+LIN_API lin_status lin_matmul(const lin_tensor *a, const lin_tensor *b, lin_tensor *out)
+{
+    lin__plan p;
+    lin_status s;
+    if (!out) return LIN_ERR_NULL;
+    if ((s = lin__validate_matmul(a, b, out, NULL, &p)) != LIN_OK) return s;
+    lin__plan_out(&p, a, b, out);
+    lin__run(&p);
+    return LIN_OK;
+}
+
+LIN_API lin_status lin_matmul_shape(const lin_tensor *a, const lin_tensor *b,
+                                    int *out_ndim, size_t out_shape[LIN_MAX_DIMS])
+{
+    lin__plan p;
+    lin_status s;
+    if (!out_ndim || !out_shape) return LIN_ERR_NULL;
+    if ((s = lin__validate_matmul(a, b, NULL, NULL, &p)) != LIN_OK) return s;
+    *out_ndim = p.out_ndim;
+    memcpy(out_shape, p.out_shape, (size_t)p.out_ndim * sizeof(size_t));
+    return LIN_OK;
+}
+
+static lin__msg lin__msg_start(char *buf, size_t buf_size)
+{
+    lin__msg m;
+    m.buf = buf;
+    m.cap = buf ? buf_size : 0;
+    m.len = 0;
+    if (m.cap) buf[0] = '\0';
+    return m;
+}
+
+LIN_API lin_status lin_matmul_explain(const lin_tensor *a, const lin_tensor *b,
+                                      const lin_tensor *out, char *buf, size_t buf_size)
+{
+    lin__plan p;
+    lin__msg m = lin__msg_start(buf, buf_size);
+    return lin__validate_matmul(a, b, out, &m, &p);
+}
+
+/* F.linear is matmul(x, weight.T) plus a bias broadcast over the rows. */
+static lin_status lin__validate_linear(const lin_tensor *x, const lin_tensor *weight,
+                                       const lin_tensor *bias, const lin_tensor *out,
+                                       lin__msg *msg, lin__plan *p)
+{
+    lin__info xi, wi, bi, oi;
+    lin_tensor wt;
+    lin_status s;
+    if (!x || !weight) {
+        lin__puts(msg, !x ? "x is NULL" : "weight is NULL");
+        return LIN_ERR_NULL;
+    }
+    if (bias && !bias->data) bias = NULL;
+    if ((s = lin__check_tensor(x, "x", msg, &xi)) != LIN_OK) return s;
+    if ((s = lin__check_tensor(weight, "weight", msg, &wi)) != LIN_OK) return s;
+    if (bias && (s = lin__check_tensor(bias, "bias", msg, &bi)) != LIN_OK) return s;
+    if (out && (s = lin__check_tensor(out, "out", msg, &oi)) != LIN_OK) return s;
+    if (weight->ndim > 2) {
+        lin__puts(msg, "t() expects a tensor with <= 2 dimensions, but self is ");
+        lin__putu(msg, (size_t)weight->ndim);
+        lin__puts(msg, "D");
+        return LIN_ERR_RANK;
+    }
+    if (x->ndim == 0 || weight->ndim == 0)
+        return lin__rank_error(msg, "matmul", x->ndim, weight->ndim);
+    if (bias && bias->ndim > 1) {
+        lin__puts(msg, "bias must be 0-D or 1-D, but it is ");
+        lin__putu(msg, (size_t)bias->ndim);
+        lin__puts(msg, "D");
+        return LIN_ERR_RANK;
+    }
+    wt = lin_transpose(weight);
+    if ((s = lin__plan_shapes(x, &wt, msg, p)) != LIN_OK) return s;
+    if (bias) {
+        size_t nb = bias->ndim ? bias->shape[0] : 1;
+        if (nb != p->n && nb != 1) {
+            if (x->ndim == 1) {
+                lin__puts(msg, "The size of tensor a (");
+                lin__putu(msg, p->n);
+                lin__puts(msg, ") must match the size of tensor b (");
+                lin__putu(msg, nb);
+                lin__puts(msg, ") at non-singleton dimension 0");
+            } else {
+                lin__puts(msg, "The expanded size of the tensor (");
+                lin__putu(msg, p->n);
+                lin__puts(msg, ") must match the existing size (");
+                lin__putu(msg, nb);
+                lin__puts(msg, ") at non-singleton dimension 1.  Target sizes: [");
+                lin__putu(msg, lin__prod(x->ndim - 1, x->shape));
+                lin__puts(msg, ", ");
+                lin__putu(msg, p->n);
+                lin__puts(msg, "].  Tensor sizes: ");
+                lin__putshape(msg, bias->ndim, bias->shape);
+            }
+            return LIN_ERR_SHAPE;
+        }
+        p->bias = bias->data;
+        p->bias_s = nb == 1 ? 0 : bias->stride[0];
+    }
+    if (!out) return LIN_OK;
+    if ((s = lin__check_out(out, p, msg)) != LIN_OK) return s;
+    if ((s = lin__check_apart(out, &oi, x, &xi, "x", msg)) != LIN_OK) return s;
+    if ((s = lin__check_apart(out, &oi, weight, &wi, "weight", msg)) != LIN_OK) return s;
+    return lin__check_apart(out, &oi, bias, &bi, "bias", msg);
+}
+
+LIN_API lin_status lin_linear(const lin_tensor *x, const lin_tensor *weight,
+                              const lin_tensor *bias, lin_tensor *out)
+{
+    lin__plan p;
+    lin_tensor wt;
+    lin_status s;
+    if (!out) return LIN_ERR_NULL;
+    if ((s = lin__validate_linear(x, weight, bias, out, NULL, &p)) != LIN_OK) return s;
+    wt = lin_transpose(weight);
+    lin__plan_out(&p, x, &wt, out);
+    lin__run(&p);
+    return LIN_OK;
+}
+
+LIN_API lin_status lin_linear_explain(const lin_tensor *x, const lin_tensor *weight,
+                                      const lin_tensor *bias, const lin_tensor *out,
+                                      char *buf, size_t buf_size)
+{
+    lin__plan p;
+    lin__msg m = lin__msg_start(buf, buf_size);
+    return lin__validate_linear(x, weight, bias, out, &m, &p);
+}
+
+/* Element count of a (rows, cols) float buffer, with its byte size checked. */
+static int lin__buffer_elems(size_t rows, size_t cols, size_t *n)
+{
+    return lin__mul(rows, cols, n) && *n <= (size_t)-1 / sizeof(float);
+}
+
+LIN_API lin_status lin_linear_f32(const float *x, const float *weight, const float *bias,
+                                  float *y, size_t batch, size_t in_features,
+                                  size_t out_features)
+{
+    size_t nx, nw, ny;
+    lin__mat a, b;
+    if (!lin__buffer_elems(batch, in_features, &nx) ||
+        !lin__buffer_elems(out_features, in_features, &nw) ||
+        !lin__buffer_elems(batch, out_features, &ny))
+        return LIN_ERR_OVERFLOW;
+    if ((nx && !x) || (nw && !weight) || (ny && !y)) return LIN_ERR_NULL;
+    if (lin__ranges_overlap(y, ny * sizeof(float), x, nx * sizeof(float)) ||
+        lin__ranges_overlap(y, ny * sizeof(float), weight, nw * sizeof(float)) ||
+        (bias && lin__ranges_overlap(y, ny * sizeof(float), bias, out_features * sizeof(float))))
+        return LIN_ERR_ALIAS;
+    if (!ny) return LIN_OK;
+    a.p = x;                            /* x (batch, in) row-major */
+    a.rs = (ptrdiff_t)in_features;
+    a.cs = 1;
+    b.p = weight;                       /* Wᵀ (in, out): W's rows are its columns */
+    b.rs = 1;
+    b.cs = (ptrdiff_t)in_features;
+    lin__gemm(batch, out_features, in_features, a, b, bias, 1, y, (ptrdiff_t)out_features, 1);
+    return LIN_OK;
+}
+
+/* ---- rng ---- */
+
+LIN_API uint32_t lin_rng_next_u32(lin_rng *rng)
+{
+    uint64_t old = rng->state;
+    uint32_t xorshifted, rot;
+    rng->state = old * UINT64_C(6364136223846793005) + rng->inc;
+    xorshifted = (uint32_t)(((old >> 18) ^ old) >> 27);
+    rot = (uint32_t)(old >> 59);
+    return (xorshifted >> rot) | (xorshifted << ((32u - rot) & 31u));
+}
+
+LIN_API void lin_rng_seed(lin_rng *rng, uint64_t seed)
+{
+    rng->state = 0;
+    rng->inc = (UINT64_C(0xda3e39cb94b95bdb) << 1) | 1u;  /* one fixed stream */
+    lin_rng_next_u32(rng);
+    rng->state += seed;
+    lin_rng_next_u32(rng);
+}
+
+/* An exact float in [-1, 1) on a grid of 2^-23. */
+static float lin__rng_signed_unit(lin_rng *rng)
+{
+    int32_t j = (int32_t)(lin_rng_next_u32(rng) >> 8) - (int32_t)0x800000;
+    return (float)j * (1.0f / 8388608.0f);
+}
+
+/* The largest float below f (f finite or +inf, not NaN). */
+static float lin__float_below(float f)
+{
+    uint32_t u;
+    if (f == 0.0f) return -1.40129846e-45f;
+    memcpy(&u, &f, sizeof u);
+    u = f > 0.0f ? u - 1u : u + 1u;
+    memcpy(&f, &u, sizeof f);
+    return f;
+}
+
+LIN_API float lin_rng_uniform(lin_rng *rng, float lo, float hi)
+{
+    /* mid + half·s with s exact: for lo == -hi, mid is 0 and the one
+       rounding of half·s cannot differ by FMA contraction or by x87's wider
+       registers, so every platform gives the same bits. */
+    float s = lin__rng_signed_unit(rng);
+    float mid = 0.5f * lo + 0.5f * hi, half = 0.5f * hi - 0.5f * lo;
+    float r = mid + half * s;
+    if (lo < hi) {
+        if (r >= hi) r = lin__float_below(hi);
+        if (r < lo) r = lo;
+    }
+    return r;
+}
+
+LIN_API float lin_rng_normal(lin_rng *rng)
+{
+    for (;;) {
+        float u = lin__rng_signed_unit(rng), v = lin__rng_signed_unit(rng);
+        /* u², v² are exact in double (46-bit integers times 2^-46), so is
+           their sum: the accept test is the same everywhere */
+        double s = (double)u * u + (double)v * v;
+        if (s < 1.0 && s > 0.0) {
+            float sf = (float)s;
+            return u * LIN_SQRTF(-2.0f * LIN_LOGF(sf) / sf);
+        }
+    }
+}
+
+/* ---- layer ---- */
+
+static lin_status lin__check_layer(size_t in_features, size_t out_features,
+                                   const float *weight, const float *bias, size_t *nw)
+{
+    if (!lin__buffer_elems(out_features, in_features, nw)) return LIN_ERR_OVERFLOW;
+    if (*nw && !weight) return LIN_ERR_NULL;
+    if (bias && lin__ranges_overlap(weight, *nw * sizeof(float), bias,
+                                    out_features * sizeof(float)))
+        return LIN_ERR_ALIAS;
+    return LIN_OK;
+}
+
+LIN_API lin_status lin_layer_init(lin_layer *layer, size_t in_features, size_t out_features,
+                                  float *weight, float *bias)
+{
+    size_t nw;
+    lin_status s;
+    if (!layer) return LIN_ERR_NULL;
+    if ((s = lin__check_layer(in_features, out_features, weight, bias, &nw)) != LIN_OK) return s;
+    layer->in_features = in_features;
+    layer->out_features = out_features;
+    layer->weight = weight;
+    layer->bias = bias;
+    return LIN_OK;
+}
+
+LIN_API lin_status lin_layer_reset_parameters(lin_layer *layer, lin_rng *rng)
+{
+    size_t nw, i;
+    float bound;
+    lin_status s;
+    if (!layer || !rng) return LIN_ERR_NULL;
+    s = lin__check_layer(layer->in_features, layer->out_features, layer->weight, layer->bias, &nw);
+    if (s != LIN_OK) return s;
+    /* kaiming_uniform_(a=√5): gain √(2/(1+5)), bound = √3·gain/√fan_in = 1/√fan_in;
+       the bias uses the same bound (0 when fan_in is 0, as PyTorch) */
+    bound = layer->in_features ? 1.0f / LIN_SQRTF((float)layer->in_features) : 0.0f;
+    for (i = 0; i < nw; ++i) layer->weight[i] = lin_rng_uniform(rng, -bound, bound);
+    if (layer->bias)
+        for (i = 0; i < layer->out_features; ++i) layer->bias[i] = lin_rng_uniform(rng, -bound, bound);
+    return LIN_OK;
+}
+
+LIN_API lin_tensor lin_layer_weight(const lin_layer *layer)
+{
+    if (!layer) return lin__invalid_view();
+    return lin_matrix(layer->weight, layer->out_features, layer->in_features);
+}
+
+LIN_API lin_tensor lin_layer_bias(const lin_layer *layer)
+{
+    if (!layer) return lin__invalid_view();
+    return lin_vector(layer->bias, layer->out_features);
+}
+
+LIN_API lin_status lin_layer_forward(const lin_layer *layer, const lin_tensor *x, lin_tensor *y)
+{
+    lin_tensor w, b;
+    if (!layer) return LIN_ERR_NULL;
+    w = lin_layer_weight(layer);
+    b = lin_layer_bias(layer);
+    return lin_linear(x, &w, layer->bias ? &b : NULL, y);
+}
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LINEAR_H */
+
+/*
+------------------------------------------------------------------------------
+MIT License
+
+Copyright (c) 2026 The linear.h authors
+
+Permission is hereby granted, free of charge, to any person obtaining a copy of
+this software and associated documentation files (the "Software"), to deal in
+the Software without restriction, including without limitation the rights to
+use, copy, modify, merge, publish, distribute, sublicense, and/or sell copies
+of the Software, and to permit persons to whom the Software is furnished to do
+so, subject to the following conditions:
+
+The above copyright notice and this permission notice shall be included in all
+copies or substantial portions of the Software.
+
+THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
+AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
+OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE
+SOFTWARE.
+------------------------------------------------------------------------------
+*/
