@@ -444,16 +444,17 @@ static int lin__ranges_overlap(const void *p, size_t p_bytes, const void *q, siz
     return a < b + q_bytes && b < a + p_bytes;
 }
 
-/* Residues modulo pitch (elements) that t's bytes occupy: [*lo, *hi).
-   0 if they wrap around the pitch, and so prove nothing. */
-static int lin__residues(const lin_tensor *t, size_t pitch, uintptr_t *lo, uintptr_t *hi)
+/* Residues modulo pitch (elements), counted from origin, that t's bytes
+   occupy: [*lo, *hi). 0 if they wrap around the pitch and so prove nothing. */
+static int lin__residues(const lin_tensor *t, uintptr_t origin, size_t pitch,
+                         uintptr_t *lo, uintptr_t *hi)
 {
     uintptr_t period = (uintptr_t)pitch * sizeof(float), inner = 0;
     int d;
     for (d = 0; d < t->ndim; ++d)
         if (t->shape[d] > 1 && (size_t)t->stride[d] % pitch)
             inner += (uintptr_t)(t->shape[d] - 1) * (uintptr_t)t->stride[d];
-    *lo = (uintptr_t)t->data % period;
+    *lo = ((uintptr_t)t->data - origin) % period;
     *hi = *lo + (inner + 1) * sizeof(float);
     return inner < pitch && *hi <= period;
 }
@@ -466,6 +467,7 @@ static int lin__views_overlap(const lin_tensor *p, const lin__info *pi,
                               const lin_tensor *q, const lin__info *qi)
 {
     const lin_tensor *v[2];
+    uintptr_t origin;
     int w, d;
     if (!pi->numel || !qi->numel) return 0;
     if (!lin__ranges_overlap(p->data, (pi->extent + 1) * sizeof(float),
@@ -473,12 +475,14 @@ static int lin__views_overlap(const lin_tensor *p, const lin__info *pi,
         return 0;
     v[0] = p;
     v[1] = q;
+    origin = (uintptr_t)p->data < (uintptr_t)q->data ? (uintptr_t)p->data : (uintptr_t)q->data;
     for (w = 0; w < 2; ++w) {
         for (d = 0; d < v[w]->ndim; ++d) {
             size_t pitch = (size_t)v[w]->stride[d];
             uintptr_t plo, phi, qlo, qhi;
             if (v[w]->shape[d] < 2 || pitch < 2 || pitch > LIN__MAX_OFFSET) continue;
-            if (lin__residues(p, pitch, &plo, &phi) && lin__residues(q, pitch, &qlo, &qhi) &&
+            if (lin__residues(p, origin, pitch, &plo, &phi) &&
+                lin__residues(q, origin, pitch, &qlo, &qhi) &&
                 (phi <= qlo || qhi <= plo))
                 return 0;
         }
