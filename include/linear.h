@@ -766,6 +766,12 @@ static void lin__gemm(size_t m, size_t n, size_t k, lin__mat a, lin__mat b,
                       float *c, ptrdiff_t c_rs, ptrdiff_t c_cs)
 {
     size_t i, j;
+    if (k == 0) {                       /* y = b: A and B have no elements, maybe no data */
+        for (i = 0; i < m; ++i)
+            for (j = 0; j < n; ++j)
+                c[(ptrdiff_t)i * c_rs + (ptrdiff_t)j * c_cs] = bias ? bias[(ptrdiff_t)j * bias_s] : 0.0f;
+        return;
+    }
     for (i = 0; i < m; i += 4) {
         size_t mr = m - i < 4 ? m - i : 4;
         lin__mat ai = a;
@@ -797,10 +803,10 @@ static void lin__run(const lin__plan *p)
             ob += (ptrdiff_t)idx[d] * p->b_bs[d];
             oc += (ptrdiff_t)idx[d] * p->c_bs[d];
         }
-        a.p = p->a + oa;
+        a.p = p->k ? p->a + oa : NULL;  /* with k = 0 they may be NULL: no arithmetic */
         a.rs = p->a_rs;
         a.cs = p->a_cs;
-        b.p = p->b + ob;
+        b.p = p->k ? p->b + ob : NULL;
         b.rs = p->b_rs;
         b.cs = p->b_cs;
         lin__gemm(p->m, p->n, p->k, a, b, p->bias, p->bias_s, p->c + oc, p->c_rs, p->c_cs);

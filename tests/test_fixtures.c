@@ -220,6 +220,7 @@ static void fx_run_raw(const fx_case *c)
     float *y;
     lin_layer layer;
     lin_tensor xv, yv;
+    memset(&layer, 0, sizeof layer);
     if (w->ndim != 2 || (b->present && (b->ndim != 1 || b->shape[0] != w->shape[0]))) return;
     fin = w->shape[1];
     fout = w->shape[0];

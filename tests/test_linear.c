@@ -268,7 +268,7 @@ static void test_linear_f32_random_shapes(void **state)
 static void test_linear_nan_inf(void **state)
 {
     float inf = INFINITY, nan = NAN;
-    float x[3] = {0.0f, 1.0f, 1.0f}, w[6] = {0, 0, 0, 1, 1, 1}, b[2] = {0, 0}, y[2];
+    float x[3] = {0.0f, 1.0f, 1.0f}, w[6] = {0, 0, 0, 1, 1, 1}, b[2] = {0, 0}, y[2] = {0, 0};
     (void)state;
     w[0] = inf;                               /* 0·Inf is NaN: no skipping of zeros */
     assert_int_equal(lin_linear_f32(x, w, b, y, 1, 3, 2), LIN_OK);

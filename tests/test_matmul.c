@@ -7,7 +7,7 @@
 static void check_matmul(int na, const size_t *sa, int nb, const size_t *sb,
                          int layout_a, int layout_b, int layout_out)
 {
-    int ndim, d;
+    int ndim = 0, d;
     size_t shape[LIN_MAX_DIMS], n = 1, na_el = 1, nb_el = 1, i;
     float *va, *vb;
     double *ref, *mag;

@@ -172,7 +172,7 @@ static inline int close_enough(float got, double ref, double magnitude, size_t k
 static inline void ref_matmul(const lin_tensor *a, const lin_tensor *b, const lin_tensor *bias,
                        double *out, double *mag)
 {
-    int ndim, da = a->ndim, db = b->ndim, nb, d;
+    int ndim = 0, da = a->ndim, db = b->ndim, nb, d;
     size_t shape[LIN_MAX_DIMS], total, flat, m, n, k, p;
     assert_int_equal(lin_matmul_shape(a, b, &ndim, shape), LIN_OK);
     k = a->shape[da - 1];

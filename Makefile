@@ -1,0 +1,125 @@
+# linear.h - the two commands of the README, and what stands behind them.
+#
+#   make run        build the examples and run them; the last line is y = [14, 33]
+#   make test       every test: gcc and clang, plain and with ASan+UBSan, C++,
+#                   the CMake and pkg-config packaging
+#   make fixtures   regenerate tests/fixtures from PyTorch (needs python3-torch)
+#   make install    PREFIX=/usr/local: the header, linear.pc, the CMake package
+#   make clean
+#
+# Missing packages are installed with apt-get when run as root (tests/deps.sh);
+# otherwise the exact command to run is printed.
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+BUILD   := build
+PYTHON  ?= /usr/bin/python3
+
+HEADER   := include/linear.h
+VERSION  := $(shell sed -n 's/^\#define LIN_VERSION_STRING "\(.*\)"/\1/p' include/linear.h)
+EXAMPLES := nn_linear custom_layer matmul functional worked_example   # worked_example last
+TESTS    := $(basename $(notdir $(wildcard tests/test_*.c)))
+
+# The strict flags every C build uses; -O2 for the plain builds, and the
+# sanitizers stop at the first finding.
+CSTD     := -std=c99 -Wall -Wextra -Wpedantic -Werror
+CXXSTD   := -std=c++11 -Wall -Wextra -Wpedantic -Werror
+OPT      := -O2 -g
+SAN      := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+INCLUDES := -Iinclude
+TESTLIBS := -lcmocka -lm
+
+# Every test binary, for each compiler and build: build/<cc>-<plain|san>/<test>
+VARIANTS  := gcc-plain gcc-san clang-plain clang-san
+TEST_BINS := $(foreach v,$(VARIANTS),$(addprefix $(BUILD)/$(v)/,$(TESTS)))
+CPP_BINS  := $(BUILD)/g++/test_cpp $(BUILD)/clang++/test_cpp
+
+.PHONY: all run test test-c test-cpp test-packaging deps-run deps-test fixtures \
+        install uninstall clean
+
+all: run
+
+# ---- make run: the examples ----
+
+$(BUILD)/examples/%: examples/%.c $(HEADER) | deps-run
+	@mkdir -p $(@D)
+	$(CC) $(CSTD) $(OPT) $(INCLUDES) $< -o $@ -lm
+
+run: $(addprefix $(BUILD)/examples/,$(EXAMPLES))
+	@for e in $(EXAMPLES); do \
+	    echo; echo "== examples/$$e.c"; \
+	    ./$(BUILD)/examples/$$e || { echo "examples/$$e.c FAILED"; exit 1; }; \
+	done
+
+# ---- make test ----
+
+deps-run:
+	@sh tests/deps.sh run
+deps-test:
+	@sh tests/deps.sh test
+
+define test_rule
+$(BUILD)/$(1)/%: tests/%.c tests/test_util.h $(HEADER) | deps-test
+	@mkdir -p $$(@D)
+	$(firstword $(subst -, ,$(1))) $(CSTD) $(if $(findstring san,$(1)),$(SAN),$(OPT)) \
+	    $(INCLUDES) $$< -o $$@ $(TESTLIBS)
+endef
+$(foreach v,$(VARIANTS),$(eval $(call test_rule,$(v))))
+
+$(BUILD)/%/test_cpp: tests/test_cpp.cpp $(HEADER) | deps-test
+	@mkdir -p $(@D)
+	$* $(CXXSTD) $(OPT) $(INCLUDES) $< -o $@
+
+test: test-c test-cpp test-packaging
+	@echo; echo "make test: all passed"
+
+# Runs from the repository root: the fixture tests read tests/fixtures/.
+test-c: $(TEST_BINS)
+	@for t in $(TEST_BINS); do \
+	    echo "== $$t"; \
+	    ./$$t > $$t.log 2>&1 || { cat $$t.log; echo "$$t FAILED"; exit 1; }; \
+	    grep -h "PASSED" $$t.log; \
+	done
+
+test-cpp: $(CPP_BINS)
+	@for t in $(CPP_BINS); do echo "== $$t"; ./$$t || exit 1; done
+
+# The header as a package: make install into a scratch prefix, then a
+# consumer through pkg-config, through CMake's find_package, and through
+# add_subdirectory.
+test-packaging: | deps-test
+	@rm -rf $(BUILD)/pkg && mkdir -p $(BUILD)/pkg
+	@$(MAKE) --no-print-directory install PREFIX=$(CURDIR)/$(BUILD)/pkg/prefix > /dev/null
+	@echo "== pkg-config"
+	cc $(CSTD) $$(PKG_CONFIG_PATH=$(BUILD)/pkg/prefix/share/pkgconfig pkg-config --cflags linear) \
+	    examples/worked_example.c -o $(BUILD)/pkg/pc -lm && ./$(BUILD)/pkg/pc | tail -n 1
+	@echo "== cmake find_package"
+	cmake -S tests/cmake -B $(BUILD)/pkg/find -DCMAKE_PREFIX_PATH=$(CURDIR)/$(BUILD)/pkg/prefix > /dev/null
+	cmake --build $(BUILD)/pkg/find > /dev/null && ./$(BUILD)/pkg/find/consumer | tail -n 1
+	@echo "== cmake add_subdirectory"
+	cmake -S tests/cmake -B $(BUILD)/pkg/sub -DLINEAR_SOURCE_DIR=$(CURDIR) > /dev/null
+	cmake --build $(BUILD)/pkg/sub > /dev/null && ./$(BUILD)/pkg/sub/consumer | tail -n 1
+
+# ---- fixtures from PyTorch (not needed by the tests, which read the files) ----
+
+fixtures:
+	$(PYTHON) tests/gen_fixtures.py
+
+# ---- install ----
+
+install:
+	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/share/pkgconfig \
+	    $(DESTDIR)$(PREFIX)/share/linear/cmake
+	install -m 644 $(HEADER) $(DESTDIR)$(PREFIX)/include/linear.h
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' \
+	    linear.pc.in > $(DESTDIR)$(PREFIX)/share/pkgconfig/linear.pc
+	install -m 644 cmake/linearConfig.cmake $(DESTDIR)$(PREFIX)/share/linear/cmake/
+	sed -e 's|@VERSION@|$(VERSION)|' cmake/linearConfigVersion.cmake.in \
+	    > $(DESTDIR)$(PREFIX)/share/linear/cmake/linearConfigVersion.cmake
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/include/linear.h $(DESTDIR)$(PREFIX)/share/pkgconfig/linear.pc
+	rm -rf $(DESTDIR)$(PREFIX)/share/linear
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,57 @@
+#!/bin/sh
+# deps.sh - make sure the packages a make target needs are here.
+#   tests/deps.sh run | test | bench
+# Probes each need; installs what is missing with apt-get when root (after
+# apt-get update, as a fresh machine needs), otherwise prints the exact
+# command to run and fails.
+set -u
+what=${1:-test}
+missing=""
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+need() { # need <package> <probe command...>
+    pkg=$1; shift
+    if ! "$@" >/dev/null 2>&1; then missing="$missing $pkg"; fi
+}
+
+links() { # links <compiler> <flags...>: a C program builds and links
+    cc=$1; shift
+    printf '#include <stdarg.h>\n#include <stddef.h>\n#include <setjmp.h>\n#include <stdint.h>\n#include <math.h>\nint main(void){return (int)sqrtf(1.0f) - 1;}\n' > "$tmp/p.c"
+    "$cc" "$@" -x c "$tmp/p.c" -o "$tmp/p" -lm && "$tmp/p"
+}
+
+cmocka() {
+    printf '#include <stdarg.h>\n#include <stddef.h>\n#include <setjmp.h>\n#include <stdint.h>\n#include <cmocka.h>\nstatic void t(void **s){(void)s;}\nint main(void){const struct CMUnitTest u[]={cmocka_unit_test(t)};return cmocka_run_group_tests(u,NULL,NULL);}\n' > "$tmp/c.c"
+    cc "$tmp/c.c" -o "$tmp/c" -lcmocka && "$tmp/c"
+}
+
+need make command -v make
+need gcc links gcc -O2
+case $what in
+test)
+    need g++ command -v g++
+    need clang command -v clang++
+    need libcmocka-dev cmocka
+    need cmake command -v cmake
+    need pkg-config command -v pkg-config
+    # the sanitizer runtimes: gcc's come with gcc, clang's are a package of their own
+    need libasan8 links gcc -fsanitize=address,undefined
+    need libclang-rt-14-dev links clang -fsanitize=address,undefined
+    ;;
+bench)
+    need libopenblas-dev test -f /usr/include/x86_64-linux-gnu/cblas.h -o -f /usr/include/cblas.h
+    need gnuplot-nox command -v gnuplot
+    ;;
+esac
+
+[ -z "$missing" ] && exit 0
+echo "make $what needs:$missing"
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq && apt-get install -y -qq --no-install-recommends $missing || exit 1
+    exit 0
+fi
+echo "Install them, then run make $what again:"
+echo "    sudo apt-get update && sudo apt-get install -y$missing"
+exit 1
