@@ -77,11 +77,22 @@
 #if !defined(LIN_SQRTF) || !defined(LIN_LOGF)
 #include <math.h>
 #endif
+/* C89's <math.h> has only the double functions; a correctly rounded double
+   square root rounded to float is the correctly rounded float one. */
+#if defined(__cplusplus) || (defined(__STDC_VERSION__) && __STDC_VERSION__ >= 199901L)
 #ifndef LIN_SQRTF
 #define LIN_SQRTF(x) sqrtf(x)
 #endif
 #ifndef LIN_LOGF
 #define LIN_LOGF(x) logf(x)
+#endif
+#else
+#ifndef LIN_SQRTF
+#define LIN_SQRTF(x) ((float)sqrt((double)(x)))
+#endif
+#ifndef LIN_LOGF
+#define LIN_LOGF(x) ((float)log((double)(x)))
+#endif
 #endif
 
 #ifdef __cplusplus
