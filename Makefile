@@ -2,7 +2,7 @@
 #
 #   make run        build the examples and run them; the last line is y = [14, 33]
 #   make test       every test: gcc and clang, plain and with ASan+UBSan, C++,
-#                   the CMake and pkg-config packaging
+#                   the language-standard matrix, the CMake and pkg-config packaging
 #   make fixtures   regenerate tests/fixtures from PyTorch (needs python3-torch)
 #   make install    PREFIX=/usr/local: the header, linear.pc, the CMake package
 #   make clean
@@ -34,7 +34,7 @@ VARIANTS  := gcc-plain gcc-san clang-plain clang-san
 TEST_BINS := $(foreach v,$(VARIANTS),$(addprefix $(BUILD)/$(v)/,$(TESTS)))
 CPP_BINS  := $(BUILD)/g++/test_cpp $(BUILD)/clang++/test_cpp
 
-.PHONY: all run test test-c test-cpp test-packaging deps-run deps-test fixtures \
+.PHONY: all run test test-c test-cpp test-std test-packaging deps-run deps-test fixtures \
         install uninstall clean
 
 all: run
@@ -70,7 +70,7 @@ $(BUILD)/%/test_cpp: tests/test_cpp.cpp $(HEADER) | deps-test
 	@mkdir -p $(@D)
 	$* $(CXXSTD) $(OPT) $(INCLUDES) $< -o $@
 
-test: test-c test-cpp test-packaging
+test: test-c test-cpp test-std test-packaging
 	@echo; echo "make test: all passed"
 
 # Runs from the repository root: the fixture tests read tests/fixtures/.
@@ -83,6 +83,33 @@ test-c: $(TEST_BINS)
 
 test-cpp: $(CPP_BINS)
 	@for t in $(CPP_BINS); do echo "== $$t"; ./$$t || exit 1; done
+
+# The language-standard matrix: tests/compile_check.c calls every function;
+# each cell compiles it with warnings as errors. C89 needs LIN_NO_SIMD; one
+# more cell defines LIN_SQRTF and LIN_LOGF, so <math.h> is not included.
+C_STDS   := c99 c11 c17
+CXX_STDS := c++98 c++11 c++17
+test-std: | deps-test
+	@for cc in gcc clang; do \
+	    for std in $(C_STDS); do \
+	        $$cc -std=$$std -Wall -Wextra -Wpedantic -Werror -O2 $(INCLUDES) \
+	            -c tests/compile_check.c -o /dev/null || exit 1; \
+	        echo "$$cc -std=$$std: ok"; \
+	    done; \
+	    $$cc -std=c89 -pedantic-errors -Wall -Wextra -Werror -O2 -DLIN_NO_SIMD $(INCLUDES) \
+	        -c tests/compile_check.c -o /dev/null || exit 1; \
+	    echo "$$cc -std=c89 -pedantic-errors -DLIN_NO_SIMD: ok"; \
+	    $$cc -std=c99 -Wall -Wextra -Wpedantic -Werror -O2 '-DLIN_SQRTF(x)=(x)' '-DLIN_LOGF(x)=(x)' \
+	        $(INCLUDES) -c tests/compile_check.c -o /dev/null || exit 1; \
+	    echo "$$cc -std=c99 without <math.h>: ok"; \
+	done
+	@for cxx in g++ clang++; do \
+	    for std in $(CXX_STDS); do \
+	        $$cxx -x c++ -std=$$std -Wall -Wextra -Wpedantic -Werror -O2 $(INCLUDES) \
+	            -c tests/compile_check.c -o /dev/null || exit 1; \
+	        echo "$$cxx -std=$$std: ok"; \
+	    done; \
+	done
 
 # The header as a package: make install into a scratch prefix, then a
 # consumer through pkg-config, through CMake's find_package, and through
