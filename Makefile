@@ -3,6 +3,8 @@
 #   make run        build the examples and run them; the last line is y = [14, 33]
 #   make test       every test: gcc and clang, plain and with ASan+UBSan, C++,
 #                   the language-standard matrix, the CMake and pkg-config packaging
+#   make test-cross the suites on i386, armhf, aarch64 and s390x (big-endian),
+#                   the last three under qemu-user
 #   make fixtures   regenerate tests/fixtures from PyTorch (needs python3-torch)
 #   make install    PREFIX=/usr/local: the header, linear.pc, the CMake package
 #   make clean
@@ -34,7 +36,8 @@ VARIANTS  := gcc-plain gcc-san clang-plain clang-san
 TEST_BINS := $(foreach v,$(VARIANTS),$(addprefix $(BUILD)/$(v)/,$(TESTS)))
 CPP_BINS  := $(BUILD)/g++/test_cpp $(BUILD)/clang++/test_cpp
 
-.PHONY: all run test test-c test-cpp test-std test-packaging deps-run deps-test fixtures \
+.PHONY: all run test test-c test-cpp test-std test-packaging test-cross \
+        deps-run deps-test deps-cross fixtures \
         install uninstall clean
 
 all: run
@@ -126,6 +129,39 @@ test-packaging: | deps-test
 	@echo "== cmake add_subdirectory"
 	cmake -S tests/cmake -B $(BUILD)/pkg/sub -DLINEAR_SOURCE_DIR=$(CURDIR) > /dev/null
 	cmake --build $(BUILD)/pkg/sub > /dev/null && ./$(BUILD)/pkg/sub/consumer | tail -n 1
+
+# ---- make test-cross: other word sizes and byte orders ----
+
+# Debian's cross compilers and qemu-user; i386 runs natively. Dynamic links
+# find their loader and libcmocka through multiarch (/lib/<triplet>), so
+# qemu needs no -L.
+CROSS        := i386 armhf aarch64 s390x
+CROSS_CC_i386    := gcc -m32
+CROSS_CC_armhf   := arm-linux-gnueabihf-gcc
+CROSS_CC_aarch64 := aarch64-linux-gnu-gcc
+CROSS_CC_s390x   := s390x-linux-gnu-gcc
+CROSS_RUN_i386    :=
+CROSS_RUN_armhf   := qemu-arm
+CROSS_RUN_aarch64 := qemu-aarch64
+CROSS_RUN_s390x   := qemu-s390x
+CROSS_BINS := $(foreach a,$(CROSS),$(addprefix $(BUILD)/cross-$(a)/,$(TESTS)))
+
+deps-cross:
+	@sh tests/deps.sh cross
+
+define cross_rule
+$(BUILD)/cross-$(1)/%: tests/%.c tests/test_util.h $(HEADER) | deps-cross
+	@mkdir -p $$(@D)
+	$(CROSS_CC_$(1)) $(CSTD) $(OPT) $(INCLUDES) $$< -o $$@ $(TESTLIBS)
+endef
+$(foreach a,$(CROSS),$(eval $(call cross_rule,$(a))))
+
+test-cross: $(CROSS_BINS)
+	@$(foreach a,$(CROSS),for t in $(TESTS); do \
+	    b=$(BUILD)/cross-$(a)/$$t; \
+	    $(CROSS_RUN_$(a)) ./$$b > $$b.log 2>&1 || { cat $$b.log; echo "$(a) $$t FAILED"; exit 1; }; \
+	    printf '%-8s %-14s %s\n' $(a) $$t "$$(grep -h PASSED $$b.log)"; \
+	done;)
 
 # ---- fixtures from PyTorch (not needed by the tests, which read the files) ----
 

@@ -1,6 +1,6 @@
 #!/bin/sh
 # deps.sh - make sure the packages a make target needs are here.
-#   tests/deps.sh run | test | bench
+#   tests/deps.sh run | test | cross | bench
 # Probes each need; installs what is missing with apt-get when root (after
 # apt-get update, as a fresh machine needs), otherwise prints the exact
 # command to run and fails.
@@ -43,13 +43,41 @@ bench)
     need libopenblas-dev test -f /usr/include/x86_64-linux-gnu/cblas.h -o -f /usr/include/cblas.h
     need gnuplot-nox command -v gnuplot
     ;;
+cross)
+    # foreign architectures for the :<arch> libraries (root only; without
+    # root the printed command below says what to install)
+    if [ "$(id -u)" = 0 ]; then
+        for a in i386 armhf arm64 s390x; do
+            dpkg --print-foreign-architectures | grep -qx $a || dpkg --add-architecture $a
+        done
+    fi
+    # gcc-12-multilib, not gcc-multilib: apt removes that one next to cross compilers
+    need gcc-12-multilib links gcc -m32
+    need libcmocka-dev:i386 test -f /usr/lib/i386-linux-gnu/libcmocka.so
+    need gcc-arm-linux-gnueabihf command -v arm-linux-gnueabihf-gcc
+    need gcc-aarch64-linux-gnu command -v aarch64-linux-gnu-gcc
+    need gcc-s390x-linux-gnu command -v s390x-linux-gnu-gcc
+    need libc6-dev-armhf-cross test -f /usr/arm-linux-gnueabihf/lib/libc.so
+    need libc6-dev-arm64-cross test -f /usr/aarch64-linux-gnu/lib/libc.so
+    need libc6-dev-s390x-cross test -f /usr/s390x-linux-gnu/lib/libc.so
+    need libcmocka-dev:armhf test -f /usr/lib/arm-linux-gnueabihf/libcmocka.so
+    need libcmocka-dev:arm64 test -f /usr/lib/aarch64-linux-gnu/libcmocka.so
+    need libcmocka-dev:s390x test -f /usr/lib/s390x-linux-gnu/libcmocka.so
+    need qemu-user command -v qemu-s390x
+    ;;
 esac
 
 [ -z "$missing" ] && exit 0
 echo "make $what needs:$missing"
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq && apt-get install -y -qq --no-install-recommends $missing || exit 1
+    # A mirror in mid-sync can fail one index of apt-get update; the install
+    # decides, and gets one more try after a second update.
+    apt-get update -qq || echo "apt-get update reported errors; trying the install anyway"
+    apt-get install -y -qq --no-install-recommends $missing && exit 0
+    sleep 10
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends $missing || exit 1
     exit 0
 fi
 echo "Install them, then run make $what again:"

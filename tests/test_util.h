@@ -17,8 +17,9 @@
 #include "linear.h"
 
 /* A NaN with a payload no arithmetic produces: an output element that
-   still holds it was not written. */
-#define SENTINEL_BITS 0x7fa5a5a5u
+   still holds it was not written. A quiet NaN, so that x87 (i386), which
+   quiets a signalling NaN on every load, keeps its bits. */
+#define SENTINEL_BITS 0x7fe5a5a5u
 
 static inline float sentinel(void)
 {
