@@ -575,6 +575,17 @@ static lin_status lin__mv_error(lin__msg *msg, size_t rows, size_t cols, size_t 
     return LIN_ERR_SHAPE;
 }
 
+/* Does torch.matmul (1.13) fold t's batch into rows when the other operand
+   has `other` dims? For 3-D and up against 1-D or 2-D, except a 3-D operand
+   whose last two dims are transposed in memory (permute(0, 2, 1)), which it
+   hands to bmm. Only the wording of an error depends on it. */
+static int lin__torch_folds(const lin_tensor *t, int other)
+{
+    if (t->ndim < 3 || other > 2) return 0;
+    return !(t->ndim == 3 && other == 2 && t->stride[2] != 1 &&
+             (size_t)t->stride[0] == t->shape[1] * t->shape[2]);
+}
+
 /* The shapes of a @ b (both validated, ndim >= 1) with torch.matmul's rules
    and, when they do not fit, torch.matmul's message for the path it takes:
    dot, mv, mm, a fold of the batch into rows, or bmm with broadcasting. */
@@ -600,17 +611,18 @@ static lin_status lin__plan_shapes(const lin_tensor *a, const lin_tensor *b,
             lin__puts(msg, " elements respectively");
             return LIN_ERR_SHAPE;
         }
-        if (db == 1)                    /* (*, m, k) @ (k): batch folded into rows */
-            return lin__mv_error(msg, lin__prod(na, a->shape) * m, ka, kb);
-        if (da == 1 && db == 2)
-            return lin__mm_error(msg, 1, ka, kb, n);
-        if (da <= 2 && db >= 3) {       /* torch computes (bᵀ @ aᵀ)ᵀ */
-            size_t rows = lin__prod(nb, b->shape) * n;
-            return da == 1 ? lin__mv_error(msg, rows, kb, ka)
-                           : lin__mm_error(msg, rows, kb, ka, m);
+        if (da == 2 && db == 1) return lin__mv_error(msg, m, ka, kb);
+        if (da == 1 && db == 2) return lin__mm_error(msg, 1, ka, kb, n);
+        if (da == 2 && db == 2) return lin__mm_error(msg, m, ka, kb, n);
+        if (lin__torch_folds(a, db)) {  /* (*, m, k) @ b: batch folded into rows */
+            size_t rows = lin__prod(na, a->shape) * m;
+            return db == 1 ? lin__mv_error(msg, rows, ka, kb) : lin__mm_error(msg, rows, ka, kb, n);
         }
-        if (db == 2)
-            return lin__mm_error(msg, lin__prod(na, a->shape) * m, ka, kb, n);
+        if (lin__torch_folds(b, da)) {  /* a @ (*, k, n) as (bᵀ @ aᵀ)ᵀ, folded */
+            size_t rows = lin__prod(nb, b->shape) * n;
+            return da == 1 ? lin__mv_error(msg, rows, kb, ka) : lin__mm_error(msg, rows, kb, ka, m);
+        }
+        /* otherwise torch broadcasts and calls bmm: its messages follow */
     }
     /* broadcast the batch dims, aligned at the right; report the rightmost
        mismatch, as PyTorch's infer_size does */
@@ -715,7 +727,8 @@ static void lin__fold(lin__plan *p)
             p->a_rs = ars;
             p->c_rs = crs;
             p->m *= sz;
-        } else if (p->a_bs[d] == 0 && lin__fold_into(p->n, &bcs, p->b_bs[d]) &&
+        } else if (p->a_bs[d] == 0 && !(p->bias && p->bias_s) &&   /* bias is per column */
+                   lin__fold_into(p->n, &bcs, p->b_bs[d]) &&
                    lin__fold_into(p->n, &ccs, p->c_bs[d])) {
             p->b_cs = bcs;
             p->c_cs = ccs;
@@ -804,7 +817,6 @@ static void lin__run(const lin__plan *p)
 {
     size_t idx[LIN_MAX_DIMS];
     int d;
-    if (p->out_numel == 0) return;
     memset(idx, 0, sizeof idx);
     for (;;) {
         ptrdiff_t oa = 0, ob = 0, oc = 0;
@@ -842,6 +854,12 @@ static void lin__plan_out(lin__plan *p, const lin_tensor *a, const lin_tensor *b
     for (; d < p->nbatch; ++d) p->c_bs[d] = out->stride[d];
     p->c_rs = a->ndim >= 2 ? out->stride[d++] : 0;
     p->c_cs = b->ndim >= 2 ? out->stride[d] : 0;
+    if (p->k == 0) {
+        /* A and B are empty and never read; their strides were never bounded
+           by an extent, so they take no part in any offset */
+        p->a_rs = p->a_cs = p->b_rs = p->b_cs = 0;
+        for (d = 0; d < p->nbatch; ++d) p->a_bs[d] = p->b_bs[d] = 0;
+    }
     lin__fold(p);
 }
 
@@ -871,6 +889,7 @@ LIN_API lin_status lin_matmul(const lin_tensor *a, const lin_tensor *b, lin_tens
     lin_status s;
     if (!out) return LIN_ERR_NULL;
     if ((s = lin__validate_matmul(a, b, out, NULL, &p)) != LIN_OK) return s;
+    if (p.out_numel == 0) return LIN_OK;   /* out's strides may be anything then */
     lin__plan_out(&p, a, b, out);
     lin__run(&p);
     return LIN_OK;
@@ -906,6 +925,63 @@ LIN_API lin_status lin_matmul_explain(const lin_tensor *a, const lin_tensor *b,
     return lin__validate_matmul(a, b, out, &m, &p);
 }
 
+/* PyTorch's is_contiguous: row-major strides, size-1 dims ignored. */
+static int lin__contiguous(const lin_tensor *t)
+{
+    size_t expected = 1;
+    int d;
+    if (lin__prod(t->ndim, t->shape) == 0) return 1;
+    for (d = t->ndim - 1; d >= 0; --d) {
+        if (t->shape[d] == 1) continue;
+        if ((size_t)t->stride[d] != expected) return 0;
+        expected *= t->shape[d];
+    }
+    return 1;
+}
+
+/* F.linear with a bias calls addmm(bias, x, weight.T) for a 2-D x and for a
+   contiguous 3-D x (viewed as 2-D), and matmul then an in-place add
+   otherwise; errors take the words of the path taken. */
+static int lin__linear_is_addmm(const lin_tensor *x)
+{
+    return x->ndim == 2 || (x->ndim == 3 && lin__contiguous(x));
+}
+
+/* A bias of nb elements against the product's n columns, refused. */
+static lin_status lin__bias_error(const lin_tensor *x, const lin_tensor *bias, const lin__plan *p,
+                                  lin__msg *msg)
+{
+    size_t nb = bias->shape[0];
+    if (lin__linear_is_addmm(x)) {
+        lin__puts(msg, "The expanded size of the tensor (");
+        lin__putu(msg, p->n);
+        lin__puts(msg, ") must match the existing size (");
+        lin__putu(msg, nb);
+        lin__puts(msg, ") at non-singleton dimension 1.  Target sizes: [");
+        lin__putu(msg, lin__prod(x->ndim - 1, x->shape));
+        lin__puts(msg, ", ");
+        lin__putu(msg, p->n);
+        lin__puts(msg, "].  Tensor sizes: ");
+        lin__putshape(msg, bias->ndim, bias->shape);
+    } else if (p->n == 1) {             /* out (*, 1) cannot grow to (*, nb) in place */
+        size_t grown[LIN_MAX_DIMS];
+        memcpy(grown, p->out_shape, sizeof grown);
+        grown[p->out_ndim - 1] = nb;
+        lin__puts(msg, "output with shape ");
+        lin__putshape(msg, p->out_ndim, p->out_shape);
+        lin__puts(msg, " doesn't match the broadcast shape ");
+        lin__putshape(msg, p->out_ndim, grown);
+    } else {
+        lin__puts(msg, "The size of tensor a (");
+        lin__putu(msg, p->n);
+        lin__puts(msg, ") must match the size of tensor b (");
+        lin__putu(msg, nb);
+        lin__puts(msg, ") at non-singleton dimension ");
+        lin__putu(msg, (size_t)(p->out_ndim - 1));
+    }
+    return LIN_ERR_SHAPE;
+}
+
 /* F.linear is matmul(x, weight.T) plus a bias broadcast over the rows. */
 static lin_status lin__validate_linear(const lin_tensor *x, const lin_tensor *weight,
                                        const lin_tensor *bias, const lin_tensor *out,
@@ -918,7 +994,8 @@ static lin_status lin__validate_linear(const lin_tensor *x, const lin_tensor *we
         lin__puts(msg, !x ? "x is NULL" : "weight is NULL");
         return LIN_ERR_NULL;
     }
-    if (bias && !bias->data) bias = NULL;
+    /* lin_layer_bias() of a layer without bias: a valid view without data */
+    if (bias && bias->ndim >= 0 && bias->ndim <= LIN_MAX_DIMS && !bias->data) bias = NULL;
     if ((s = lin__check_tensor(x, "x", msg, &xi)) != LIN_OK) return s;
     if ((s = lin__check_tensor(weight, "weight", msg, &wi)) != LIN_OK) return s;
     if (bias && (s = lin__check_tensor(bias, "bias", msg, &bi)) != LIN_OK) return s;
@@ -937,31 +1014,18 @@ static lin_status lin__validate_linear(const lin_tensor *x, const lin_tensor *we
         lin__puts(msg, "D");
         return LIN_ERR_RANK;
     }
+    if (bias && weight->ndim == 1) {    /* addmm's words; PyTorch takes it on a few other paths */
+        lin__puts(msg, "mat2 must be a matrix, got 1-D tensor");
+        return LIN_ERR_RANK;
+    }
+    if (bias && lin__linear_is_addmm(x) && x->shape[x->ndim - 1] != weight->shape[1])
+        return lin__mm_error(msg, lin__prod(x->ndim - 1, x->shape), x->shape[x->ndim - 1],
+                             weight->shape[1], weight->shape[0]);
     wt = lin_transpose(weight);
     if ((s = lin__plan_shapes(x, &wt, msg, p)) != LIN_OK) return s;
     if (bias) {
         size_t nb = bias->ndim ? bias->shape[0] : 1;
-        if (nb != p->n && nb != 1) {
-            if (x->ndim == 1) {
-                lin__puts(msg, "The size of tensor a (");
-                lin__putu(msg, p->n);
-                lin__puts(msg, ") must match the size of tensor b (");
-                lin__putu(msg, nb);
-                lin__puts(msg, ") at non-singleton dimension 0");
-            } else {
-                lin__puts(msg, "The expanded size of the tensor (");
-                lin__putu(msg, p->n);
-                lin__puts(msg, ") must match the existing size (");
-                lin__putu(msg, nb);
-                lin__puts(msg, ") at non-singleton dimension 1.  Target sizes: [");
-                lin__putu(msg, lin__prod(x->ndim - 1, x->shape));
-                lin__puts(msg, ", ");
-                lin__putu(msg, p->n);
-                lin__puts(msg, "].  Tensor sizes: ");
-                lin__putshape(msg, bias->ndim, bias->shape);
-            }
-            return LIN_ERR_SHAPE;
-        }
+        if (nb != p->n && nb != 1) return lin__bias_error(x, bias, p, msg);
         p->bias = bias->data;
         p->bias_s = nb == 1 ? 0 : bias->stride[0];
     }
@@ -980,6 +1044,7 @@ LIN_API lin_status lin_linear(const lin_tensor *x, const lin_tensor *weight,
     lin_status s;
     if (!out) return LIN_ERR_NULL;
     if ((s = lin__validate_linear(x, weight, bias, out, NULL, &p)) != LIN_OK) return s;
+    if (p.out_numel == 0) return LIN_OK;
     wt = lin_transpose(weight);
     lin__plan_out(&p, x, &wt, out);
     lin__run(&p);

@@ -109,7 +109,7 @@ static void test_rng_uniform_range(void **state)
 
 static void test_rng_uniform_distribution(void **state)
 {
-    enum { N = 200000 };
+    enum { N = TEST_SIZE(200000, 1500) };
     float *v = (float *)malloc(N * sizeof(float));
     lin_rng rng;
     double mean, var;
@@ -119,8 +119,9 @@ static void test_rng_uniform_distribution(void **state)
     lin_rng_seed(&rng, 2024);
     for (i = 0; i < N; ++i) v[i] = lin_rng_uniform(&rng, -2.0f, 2.0f);
     mean_var(v, N, &mean, &var);
-    assert_true(fabs(mean) < 0.01);
-    assert_true(fabs(var - 16.0 / 12.0) < 0.01);
+    /* U(-2, 2): σ² = 4/3; the sample variance's σ is a²·√(4/45/N) for U(-a, a) */
+    assert_true(fabs(mean) < 5.0 * sqrt(4.0 / 3.0 / N));
+    assert_true(fabs(var - 4.0 / 3.0) < 5.0 * 4.0 * sqrt(4.0 / 45.0 / N));
     assert_true(ks_distance(v, N, uniform_cdf, 2.0) < ks_critical(N));
     free(v);
 }
@@ -129,7 +130,7 @@ static void test_rng_uniform_distribution(void **state)
 
 static void test_rng_normal_distribution(void **state)
 {
-    enum { N = 200000 };
+    enum { N = TEST_SIZE(200000, 1500) };
     float *v = (float *)malloc(N * sizeof(float));
     lin_rng rng, again;
     double mean, var;
@@ -145,9 +146,10 @@ static void test_rng_normal_distribution(void **state)
         beyond3 += fabs(v[i]) > 3.0;
     }
     mean_var(v, N, &mean, &var);
-    assert_true(fabs(mean) < 0.01);
-    assert_true(fabs(var - 1.0) < 0.015);
-    assert_true(beyond3 > N * 0.0027 * 0.7 && beyond3 < N * 0.0027 * 1.3);   /* the tails */
+    assert_true(fabs(mean) < 5.0 / sqrt((double)N));
+    assert_true(fabs(var - 1.0) < 5.0 * sqrt(2.0 / N));     /* N(0,1): var(s²) = 2/N */
+    /* the tails: P(|z| > 3) = 0.0027, a binomial count within 5σ */
+    assert_true(fabs((double)beyond3 - N * 0.0027) < 5.0 * sqrt(N * 0.0027) + 1.0);
     assert_true(ks_distance(v, N, normal_cdf, 0.0) < ks_critical(N));
     free(v);
 }
@@ -156,7 +158,7 @@ static void test_rng_normal_distribution(void **state)
 
 static void test_reset_parameters_distribution(void **state)
 {
-    enum { IN = 512, OUT = 256 };
+    enum { IN = TEST_SIZE(512, 64), OUT = TEST_SIZE(256, 24) };
     float *w = (float *)malloc(IN * OUT * sizeof(float)), b[OUT];
     lin_layer layer;
     lin_rng rng;
@@ -170,8 +172,8 @@ static void test_reset_parameters_distribution(void **state)
     for (i = 0; i < IN * OUT; ++i) assert_true(w[i] >= -bound && w[i] < bound);
     for (i = 0; i < OUT; ++i) assert_true(b[i] >= -bound && b[i] < bound);
     mean_var(w, IN * OUT, &mean, &var);
-    assert_true(fabs(mean) < 0.01 * bound);
-    assert_true(fabs(var / (bound * bound / 3.0) - 1.0) < 0.01);
+    assert_true(fabs(mean) < 5.0 * bound * sqrt(1.0 / 3.0 / (IN * OUT)));
+    assert_true(fabs(var / (bound * bound / 3.0) - 1.0) < 5.0 * 3.0 * sqrt(4.0 / 45.0 / (IN * OUT)));
     assert_true(ks_distance(w, IN * OUT, uniform_cdf, bound) < ks_critical(IN * OUT));
     assert_true(ks_distance(b, OUT, uniform_cdf, bound) < ks_critical(OUT) * 1.3);
     free(w);

@@ -230,12 +230,34 @@ static void test_linear_expanded_input(void **state)
     for (i = 0; i < 4; ++i) assert_true(y[2 * i] == 14.0f && y[2 * i + 1] == 33.0f);
 }
 
+/* x expanded over a batch, a weight whose rows repeat, and an out with the
+   batch inside its rows: batch dims fold into columns for the GEMM, and
+   the bias must still go by output feature. */
+static void test_linear_bias_after_column_fold(void **state)
+{
+    float xd[6] = {1, 2, 3, 4, 5, 6}, w[3] = {1, 10, 100}, b[2] = {1000, 2000}, y[8];
+    double ref[8], mag[8];
+    lin_tensor x = lin_matrix(xd, 2, 3), wv = lin_matrix(w, 2, 3), bv = lin_vector(b, 2), out, wt;
+    size_t s3[3] = {2, 2, 3}, so[3] = {2, 2, 2};
+    (void)state;
+    x = lin_tensor_view(xd, 3, s3);
+    x.stride[0] = 0;                    /* (2, 2, 3), strides (0, 3, 1) */
+    wv.stride[0] = 0;                   /* (2, 3), strides (0, 1) */
+    out = lin_tensor_view(y, 3, so);
+    out.stride[0] = 2;                  /* (2, 2, 2), strides (2, 4, 1) */
+    out.stride[1] = 4;
+    wt = lin_transpose(&wv);
+    ref_matmul(&x, &wt, &bv, ref, mag);
+    assert_int_equal(lin_linear(&x, &wv, &bv, &out), LIN_OK);
+    assert_close_to(&out, ref, mag, 3, "bias after a column fold");
+}
+
 /* ---- against a double reference, on the sizes that hit every tail ---- */
 
 static void test_linear_f32_random_shapes(void **state)
 {
     static const size_t sizes[] = {1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 64, 65, 100};
-    const size_t ns = sizeof sizes / sizeof sizes[0];
+    const size_t ns = TEST_SIZE(sizeof sizes / sizeof sizes[0], 11);   /* up to 17 */
     size_t t;
     (void)state;
     for (t = 0; t < 300; ++t) {
@@ -332,6 +354,9 @@ static void test_linear_rank(void **state)
     assert_int_equal(lin_linear(&bad, &w, &b, &out), LIN_ERR_RANK);
     bad.ndim = -1;
     assert_int_equal(lin_linear(&x, &w, &b, &bad), LIN_ERR_RANK);
+    bad = lin_tensor_view(B, LIN_MAX_DIMS + 1, NULL);   /* an invalid bias is not "no bias" */
+    assert_int_equal(bad.ndim, -1);
+    assert_int_equal(lin_linear(&x, &w, &bad, &out), LIN_ERR_RANK);
     assert_untouched(y, 4);
 }
 
@@ -433,6 +458,25 @@ static void test_linear_explain(void **state)
     out = lin_matrix(y, 4, 2);
     assert_int_equal(lin_linear_explain(&x, &w, NULL, &out, msg, sizeof msg), LIN_OK);
     assert_string_equal(msg, "");
+    /* F.linear's other paths: matmul, then an in-place add of the bias */
+    {
+        float d[24] = {0}, w43[12] = {0}, w13[3] = {0}, w3[3] = {0}, b1 = 0.0f;
+        size_t s4[4] = {2, 2, 2, 3}, s3[3] = {2, 2, 3};
+        lin_tensor x4 = lin_tensor_view(d, 4, s4), x3 = lin_tensor_view(d, 3, s3);
+        lin_tensor w43v = lin_matrix(w43, 4, 3), w13v = lin_matrix(w13, 1, 3), w3v = lin_vector(w3, 3);
+        lin_tensor b3v = lin_vector(b3, 3), b2v = lin_vector(b3, 2), b1v = lin_vector(&b1, 1);
+        assert_int_equal(lin_linear_explain(&x4, &w43v, &b3v, NULL, msg, sizeof msg), LIN_ERR_SHAPE);
+        assert_string_equal(msg, "The size of tensor a (4) must match the size of tensor b (3) at "
+                                 "non-singleton dimension 3");
+        x3.stride[0] = 3;               /* (2, 2, 3) as .transpose(0, 1): not contiguous */
+        x3.stride[1] = 6;
+        assert_int_equal(lin_linear_explain(&x3, &w13v, &b2v, NULL, msg, sizeof msg), LIN_ERR_SHAPE);
+        assert_string_equal(msg, "output with shape [2, 2, 1] doesn't match the broadcast shape [2, 2, 2]");
+        x = lin_matrix(xb, 2, 3);
+        assert_int_equal(lin_linear_explain(&x, &w3v, &b1v, NULL, msg, sizeof msg), LIN_ERR_RANK);
+        assert_string_equal(msg, "mat2 must be a matrix, got 1-D tensor");
+        x = lin_matrix(xb, 4, 3);
+    }
     /* truncated, always terminated; no buffer is fine */
     assert_int_equal(lin_linear_explain(&x, &w4, NULL, NULL, msg, 5), LIN_ERR_SHAPE);
     assert_string_equal(msg, "mat1");
@@ -458,6 +502,7 @@ int main(void)
         cmocka_unit_test(test_linear_strided_views),
         cmocka_unit_test(test_linear_concat_columns),
         cmocka_unit_test(test_linear_expanded_input),
+        cmocka_unit_test(test_linear_bias_after_column_fold),
         cmocka_unit_test(test_linear_f32_random_shapes),
         cmocka_unit_test(test_linear_nan_inf),
         cmocka_unit_test(test_linear_null),

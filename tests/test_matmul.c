@@ -125,7 +125,8 @@ static void test_matmul_broadcast_random(void **state)
     (void)state;
     for (t = 0; t < 200; ++t) {
         int na = 1 + (int)test_randn(4), nb = 1 + (int)test_randn(4), d;
-        size_t sa[4], sb[4], m = 1 + test_randn(9), n = 1 + test_randn(9), k = test_randn(20);
+        size_t sa[4], sb[4], m = 1 + test_randn(TEST_SIZE(9, 5)), n = 1 + test_randn(TEST_SIZE(9, 5));
+        size_t k = test_randn(TEST_SIZE(20, 9));
         int nba = na - 2 > 0 ? na - 2 : 0, nbb = nb - 2 > 0 ? nb - 2 : 0;
         int nbatch = nba > nbb ? nba : nbb;
         size_t full[2];
@@ -194,6 +195,30 @@ static void test_matmul_zero_sizes(void **state)
     assert_int_equal(lin_matmul(&a, &a, &out), LIN_OK);
     assert_true(y[0] == 0.0f);
     assert_untouched(y + 1, 7);
+}
+
+/* Empty operands may carry any strides: they are never read, and no offset
+   is computed from them (UBSan watches the arithmetic). */
+static void test_matmul_empty_with_huge_strides(void **state)
+{
+    float ones[20], y[12];
+    size_t sa[3] = {0, 3, 4}, sb[2] = {4, 5}, so[3] = {0, 3, 5};
+    size_t sa2[3] = {3, 2, 0}, sb2[3] = {3, 0, 2}, so2[3] = {3, 2, 2}, i;
+    lin_tensor a = lin_tensor_view(NULL, 3, sa), b = lin_tensor_view(ones, 2, sb);
+    lin_tensor out = lin_tensor_view(NULL, 3, so);
+    (void)state;
+    for (i = 0; i < 20; ++i) ones[i] = 1.0f;
+    a.stride[1] = PTRDIFF_MAX;
+    out.stride[0] = PTRDIFF_MAX;
+    assert_int_equal(lin_matmul(&a, &b, &out), LIN_OK);
+    a = lin_tensor_view(NULL, 3, sa2);                 /* k = 0: out is zeros */
+    a.stride[0] = PTRDIFF_MAX;
+    b = lin_tensor_view(NULL, 3, sb2);
+    b.stride[0] = PTRDIFF_MAX;
+    out = lin_tensor_view(y, 3, so2);
+    fill_sentinel(y, 12);
+    assert_int_equal(lin_matmul(&a, &b, &out), LIN_OK);
+    for (i = 0; i < 12; ++i) assert_true(y[i] == 0.0f);
 }
 
 /* ---- the shape query ---- */
@@ -329,6 +354,20 @@ static void test_matmul_explain_messages(void **state)
     b.ndim = 12;
     assert_int_equal(lin_matmul_explain(&a, &b, NULL, msg, sizeof msg), LIN_ERR_RANK);
     assert_string_equal(msg, "b has ndim 12, outside 0..8");
+    /* a 3-D operand transposed in memory (permute(0, 2, 1)): torch uses bmm,
+       not the fold into rows, and says so */
+    {
+        size_t s243[3] = {2, 4, 3}, s56[2] = {5, 6};
+        a = lin_tensor_view(d, 3, s243);
+        a.stride[0] = 12;
+        a.stride[1] = 1;
+        a.stride[2] = 4;
+        b = lin_tensor_view(d, 2, s56);
+        assert_int_equal(lin_matmul_explain(&a, &b, NULL, msg, sizeof msg), LIN_ERR_SHAPE);
+        assert_string_equal(msg, "Expected size for first two dimensions of batch2 tensor to be: [2, 3] but got: [2, 5].");
+        assert_int_equal(lin_matmul_explain(&b, &a, NULL, msg, sizeof msg), LIN_ERR_SHAPE);
+        assert_string_equal(msg, "Expected size for first two dimensions of batch2 tensor to be: [2, 6] but got: [2, 4].");
+    }
 }
 
 int main(void)
@@ -341,6 +380,7 @@ int main(void)
         cmocka_unit_test(test_matmul_expanded_operand),
         cmocka_unit_test(test_matmul_shared_inputs),
         cmocka_unit_test(test_matmul_zero_sizes),
+        cmocka_unit_test(test_matmul_empty_with_huge_strides),
         cmocka_unit_test(test_matmul_shape_errors_untouched),
         cmocka_unit_test(test_matmul_errors_untouched),
         cmocka_unit_test(test_matmul_alias),

@@ -16,6 +16,14 @@
 
 #include "linear.h"
 
+/* Sizes that scale with the RAM a suite runs in: the firmware build for the
+   16 KiB micro:bit defines TEST_SMALL_RAM and takes the second value. */
+#ifdef TEST_SMALL_RAM
+#define TEST_SIZE(big, small) (small)
+#else
+#define TEST_SIZE(big, small) (big)
+#endif
+
 /* A NaN with a payload no arithmetic produces: an output element that
    still holds it was not written. A quiet NaN, so that x87 (i386), which
    quiets a signalling NaN on every load, keeps its bits. */
