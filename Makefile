@@ -5,6 +5,8 @@
 #                   the language-standard matrix, the CMake and pkg-config packaging
 #   make test-cross the suites on i386, armhf, aarch64 and s390x (big-endian),
 #                   the last three under qemu-user
+#   make firmware   Cortex-M0/M3/M4/M7/M33/M55 in qemu-system-arm: the two-layer
+#                   example and the suites, and the code-size table
 #   make fixtures   regenerate tests/fixtures from PyTorch (needs python3-torch)
 #   make install    PREFIX=/usr/local: the header, linear.pc, the CMake package
 #   make clean
@@ -37,7 +39,7 @@ TEST_BINS := $(foreach v,$(VARIANTS),$(addprefix $(BUILD)/$(v)/,$(TESTS)))
 CPP_BINS  := $(BUILD)/g++/test_cpp $(BUILD)/clang++/test_cpp
 
 .PHONY: all run test test-c test-cpp test-std test-packaging test-cross \
-        deps-run deps-test deps-cross fixtures \
+        deps-run deps-test deps-cross deps-firmware firmware fixtures \
         install uninstall clean
 
 all: run
@@ -162,6 +164,91 @@ test-cross: $(CROSS_BINS)
 	    $(CROSS_RUN_$(a)) ./$$b > $$b.log 2>&1 || { cat $$b.log; echo "$(a) $$t FAILED"; exit 1; }; \
 	    printf '%-8s %-14s %s\n' $(a) $$t "$$(grep -h PASSED $$b.log)"; \
 	done;)
+
+# ---- make firmware: bare-metal Cortex-M under qemu-system-arm ----
+
+# Per board: the QEMU machine is the board's name; its CPU flags, linker
+# script, optimisation and defines. The M55 builds at -O2: GCC 12 at -Os
+# emits an instruction in an IT block there that gas refuses.
+FW_BOARDS := microbit mps2-an385 mps2-an386 mps2-an500 mps2-an505 mps3-an547
+FW_CPU_microbit   := -mcpu=cortex-m0 -mfloat-abi=soft
+FW_CPU_mps2-an385 := -mcpu=cortex-m3 -mfloat-abi=soft
+FW_CPU_mps2-an386 := -mcpu=cortex-m4 -mfpu=fpv4-sp-d16 -mfloat-abi=hard
+FW_CPU_mps2-an500 := -mcpu=cortex-m7 -mfpu=fpv5-d16 -mfloat-abi=hard
+FW_CPU_mps2-an505 := -mcpu=cortex-m33 -mfpu=fpv5-sp-d16 -mfloat-abi=hard
+FW_CPU_mps3-an547 := -mcpu=cortex-m55 -mfloat-abi=hard
+FW_LD_microbit    := microbit
+FW_LD_mps2-an385  := mps2
+FW_LD_mps2-an386  := mps2
+FW_LD_mps2-an500  := mps2
+FW_LD_mps2-an505  := an505
+FW_LD_mps3-an547  := an547
+FW_OPT_mps3-an547 := -O2
+FW_DEFS_microbit  := -DFW_SMALL -DTEST_SMALL_RAM       # 16 KiB of RAM
+FW_CC     := arm-none-eabi-gcc
+FW_DIR    := examples/firmware
+CMOCKA_SRC := $(BUILD)/cmocka-src
+# -fno-tree-loop-distribute-patterns: the startup's copy loops must not turn
+# into calls to memcpy, which the libc-free example does not have.
+FW_CFLAGS  = -std=c99 -Wall -Wextra -Wpedantic -Werror -g -mthumb $(FW_CPU_$(1)) \
+             $(or $(FW_OPT_$(1)),-Os) $(FW_DEFS_$(1)) -DFW_CORE='"$(1)"' \
+             -fno-tree-loop-distribute-patterns -ffunction-sections -fdata-sections \
+             $(INCLUDES) -I$(FW_DIR) -L$(FW_DIR)/link -T $(FW_DIR)/link/$(FW_LD_$(1)).ld
+FW_QEMU    = timeout 300 qemu-system-arm -M $(1) -nographic -semihosting-config enable=on,target=native -kernel
+
+deps-firmware:
+	@sh tests/deps.sh firmware
+$(CMOCKA_SRC)/src/cmocka.c: | deps-firmware
+	@sh tests/deps.sh cmocka-src $(CMOCKA_SRC)
+
+define fw_rule
+# the two-layer example: no libc, no libm, only libgcc
+$(BUILD)/fw/$(1)/mlp.elf: $(FW_DIR)/main.c $(FW_DIR)/startup.c $(FW_DIR)/fw_math.h $(FW_DIR)/semihost.h $(HEADER) | deps-firmware
+	@mkdir -p $$(@D)
+	$(FW_CC) $(call FW_CFLAGS,$(1)) -nostdlib -Wl,--gc-sections $(FW_DIR)/startup.c $(FW_DIR)/main.c -lgcc -o $$@
+# cmocka's own source, for newlib with semihosting (librdimon)
+$(BUILD)/fw/$(1)/cmocka.o: $(CMOCKA_SRC)/src/cmocka.c
+	@mkdir -p $$(@D)
+	$(FW_CC) -std=gnu99 -O2 -mthumb $(FW_CPU_$(1)) -DHAVE_SIGNAL_H -DHAVE_STRINGS_H \
+	    -DHAVE_INTTYPES_H -DHAVE_MALLOC_H -I$(CMOCKA_SRC)/include -c $$< -o $$@
+# each suite, as on the host, with newlib's stdio over semihosting
+$(BUILD)/fw/$(1)/%.elf: tests/%.c tests/test_util.h $(HEADER) $(FW_DIR)/startup.c $(BUILD)/fw/$(1)/cmocka.o
+	$(FW_CC) $(call FW_CFLAGS,$(1)) -DFW_NEWLIB -I$(CMOCKA_SRC)/include --specs=rdimon.specs \
+	    -nostartfiles $(FW_DIR)/startup.c $(BUILD)/fw/$(1)/cmocka.o $$< -lm -o $$@
+# the core forward alone, for the size table
+$(BUILD)/fw/$(1)/size.o: $(FW_DIR)/size.c $(HEADER) | deps-firmware
+	@mkdir -p $$(@D)
+	$(FW_CC) -std=c99 -Wall -Wextra -Werror -mthumb $(FW_CPU_$(1)) -Os -fstack-usage $(INCLUDES) -c $$< -o $$@
+endef
+$(foreach b,$(FW_BOARDS),$(eval $(call fw_rule,$(b))))
+
+FW_ELFS := $(foreach b,$(FW_BOARDS),$(BUILD)/fw/$(b)/mlp.elf $(BUILD)/fw/$(b)/size.o \
+             $(addprefix $(BUILD)/fw/$(b)/,$(addsuffix .elf,$(TESTS))))
+
+# Runs everything (main's return value is QEMU's exit status), then writes
+# the size table to build/fw/sizes.md.
+firmware: $(FW_ELFS)
+	@$(foreach b,$(FW_BOARDS),\
+	    $(call FW_QEMU,$(b)) $(BUILD)/fw/$(b)/mlp.elf > $(BUILD)/fw/$(b)/mlp.log 2>&1 \
+	        || { cat $(BUILD)/fw/$(b)/mlp.log; echo "$(b): two-layer example FAILED"; exit 1; }; \
+	    printf '%-11s %-14s %s\n' $(b) mlp "$$(tail -n 1 $(BUILD)/fw/$(b)/mlp.log)"; \
+	    for t in $(TESTS); do \
+	        $(call FW_QEMU,$(b)) $(BUILD)/fw/$(b)/$$t.elf > $(BUILD)/fw/$(b)/$$t.log 2>&1 \
+	            || { cat $(BUILD)/fw/$(b)/$$t.log; echo "$(b) $$t FAILED"; exit 1; }; \
+	        printf '%-11s %-14s %s %s\n' $(b) $$t "$$(grep -h PASSED $(BUILD)/fw/$(b)/$$t.log)" \
+	            "$$(grep -h 'cases run' $(BUILD)/fw/$(b)/$$t.log | tr '\n' ' ')"; \
+	    done;)
+	@{ echo "| board | core | lin_linear_f32 .text (-Os) | two-layer example .text | forward stack | undefined symbols of the core forward |"; \
+	   echo "|---|---|---|---|---|---|"; \
+	   $(foreach b,$(FW_BOARDS),\
+	   printf '| %s | %s | %s | %s | %s | %s |\n' $(b) \
+	       "$$(echo '$(FW_CPU_$(b))' | sed 's/-mcpu=//; s/ .*//')" \
+	       "$$(arm-none-eabi-size -A $(BUILD)/fw/$(b)/size.o | awk '$$1==".text"{print $$2}')" \
+	       "$$(arm-none-eabi-size -A $(BUILD)/fw/$(b)/mlp.elf | awk '$$1==".text"{print $$2}')" \
+	       "$$(sed -n 's/.*forward stack: \([0-9]*\) bytes.*/\1/p' $(BUILD)/fw/$(b)/mlp.log)" \
+	       "$$(u=$$(arm-none-eabi-nm -u $(BUILD)/fw/$(b)/size.o | awk '{print $$2}' | tr '\n' ' '); echo $${u:-none})";) \
+	 } > $(BUILD)/fw/sizes.md
+	@cat $(BUILD)/fw/sizes.md
 
 # ---- fixtures from PyTorch (not needed by the tests, which read the files) ----
 

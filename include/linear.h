@@ -742,12 +742,23 @@ static void lin__fold(lin__plan *p)
 
 /* ---- kernels ---- */
 
-/* A strided matrix operand: element (i, j) at p[i*rs + j*cs]. */
+/* A strided matrix operand: element (i, j) at p[i*rs + j*cs]. Passed by
+   pointer and filled field by field: a struct copy is a memcpy call on
+   Cortex-M0 at -Os, and the core must not need libc. */
 typedef struct lin__mat { const float *p; ptrdiff_t rs, cs; } lin__mat;
+
+static lin__mat lin__mat_at(const lin__mat *m, ptrdiff_t offset)
+{
+    lin__mat r;
+    r.p = m->p + offset;
+    r.rs = m->rs;
+    r.cs = m->cs;
+    return r;
+}
 
 /* C (4, 4) = bias (4) + A (4, k) · B (k, 4): sixteen accumulators, one
    register tile, each element summed in order p = 0..k-1. */
-static void lin__tile_4x4(size_t k, lin__mat a, lin__mat b, const float *bias,
+static void lin__tile_4x4(size_t k, const lin__mat *a, const lin__mat *b, const float *bias,
                           ptrdiff_t bias_s, float *c, ptrdiff_t c_rs, ptrdiff_t c_cs)
 {
     float acc[4][4];
@@ -756,28 +767,33 @@ static void lin__tile_4x4(size_t k, lin__mat a, lin__mat b, const float *bias,
     for (i = 0; i < 4; ++i)
         for (j = 0; j < 4; ++j) acc[i][j] = bias ? bias[j * bias_s] : 0.0f;
     for (p = 0; p < k; ++p) {
-        const float *ap = a.p + (ptrdiff_t)p * a.cs, *bp = b.p + (ptrdiff_t)p * b.rs;
+        const float *ap = a->p + (ptrdiff_t)p * a->cs, *bp = b->p + (ptrdiff_t)p * b->rs;
         float av[4], bv[4];
-        for (i = 0; i < 4; ++i) av[i] = ap[i * a.rs];
-        for (j = 0; j < 4; ++j) bv[j] = bp[j * b.cs];
+        for (i = 0; i < 4; ++i) av[i] = ap[i * a->rs];
+        for (j = 0; j < 4; ++j) bv[j] = bp[j * b->cs];
         for (i = 0; i < 4; ++i)
             for (j = 0; j < 4; ++j) acc[i][j] += av[i] * bv[j];
     }
-    for (i = 0; i < 4; ++i)
-        for (j = 0; j < 4; ++j) c[i * c_rs + j * c_cs] = acc[i][j];
+    for (i = 0; i < 4; ++i) {           /* written out: a loop here becomes a memcpy call */
+        float *ci = c + i * c_rs;
+        ci[0] = acc[i][0];
+        ci[c_cs] = acc[i][1];
+        ci[2 * c_cs] = acc[i][2];
+        ci[3 * c_cs] = acc[i][3];
+    }
 }
 
 /* C (mr, nr) = bias (nr) + A (mr, k) · B (k, nr) for the edges, mr, nr <= 4 */
-static void lin__tile_edge(size_t mr, size_t nr, size_t k, lin__mat a, lin__mat b,
+static void lin__tile_edge(size_t mr, size_t nr, size_t k, const lin__mat *a, const lin__mat *b,
                            const float *bias, ptrdiff_t bias_s,
                            float *c, ptrdiff_t c_rs, ptrdiff_t c_cs)
 {
     size_t i, j, p;
     for (i = 0; i < mr; ++i)
         for (j = 0; j < nr; ++j) {
-            const float *ap = a.p + (ptrdiff_t)i * a.rs, *bp = b.p + (ptrdiff_t)j * b.cs;
+            const float *ap = a->p + (ptrdiff_t)i * a->rs, *bp = b->p + (ptrdiff_t)j * b->cs;
             float acc = bias ? bias[(ptrdiff_t)j * bias_s] : 0.0f;
-            for (p = 0; p < k; ++p) acc += ap[(ptrdiff_t)p * a.cs] * bp[(ptrdiff_t)p * b.rs];
+            for (p = 0; p < k; ++p) acc += ap[(ptrdiff_t)p * a->cs] * bp[(ptrdiff_t)p * b->rs];
             c[(ptrdiff_t)i * c_rs + (ptrdiff_t)j * c_cs] = acc;
         }
 }
@@ -785,7 +801,7 @@ static void lin__tile_edge(size_t mr, size_t nr, size_t k, lin__mat a, lin__mat 
 /* C (m, n) = bias (n) + A (m, k) · B (k, n); every operand strided, bias
    may be NULL. Each element is bias + Σ_p a·b in the order p = 0..k-1, so
    results do not depend on m or n or on how the work is split. */
-static void lin__gemm(size_t m, size_t n, size_t k, lin__mat a, lin__mat b,
+static void lin__gemm(size_t m, size_t n, size_t k, const lin__mat *a, const lin__mat *b,
                       const float *bias, ptrdiff_t bias_s,
                       float *c, ptrdiff_t c_rs, ptrdiff_t c_cs)
 {
@@ -798,16 +814,14 @@ static void lin__gemm(size_t m, size_t n, size_t k, lin__mat a, lin__mat b,
     }
     for (i = 0; i < m; i += 4) {
         size_t mr = m - i < 4 ? m - i : 4;
-        lin__mat ai = a;
-        ai.p = a.p + (ptrdiff_t)i * a.rs;
+        lin__mat ai = lin__mat_at(a, (ptrdiff_t)i * a->rs);
         for (j = 0; j < n; j += 4) {
             size_t nr = n - j < 4 ? n - j : 4;
-            lin__mat bj = b;
+            lin__mat bj = lin__mat_at(b, (ptrdiff_t)j * b->cs);
             const float *bias_j = bias ? bias + (ptrdiff_t)j * bias_s : NULL;
             float *cij = c + (ptrdiff_t)i * c_rs + (ptrdiff_t)j * c_cs;
-            bj.p = b.p + (ptrdiff_t)j * b.cs;
-            if (mr == 4 && nr == 4) lin__tile_4x4(k, ai, bj, bias_j, bias_s, cij, c_rs, c_cs);
-            else lin__tile_edge(mr, nr, k, ai, bj, bias_j, bias_s, cij, c_rs, c_cs);
+            if (mr == 4 && nr == 4) lin__tile_4x4(k, &ai, &bj, bias_j, bias_s, cij, c_rs, c_cs);
+            else lin__tile_edge(mr, nr, k, &ai, &bj, bias_j, bias_s, cij, c_rs, c_cs);
         }
     }
 }
@@ -817,7 +831,7 @@ static void lin__run(const lin__plan *p)
 {
     size_t idx[LIN_MAX_DIMS];
     int d;
-    memset(idx, 0, sizeof idx);
+    for (d = 0; d < LIN_MAX_DIMS; ++d) idx[d] = 0;
     for (;;) {
         ptrdiff_t oa = 0, ob = 0, oc = 0;
         lin__mat a, b;
@@ -832,7 +846,7 @@ static void lin__run(const lin__plan *p)
         b.p = p->k ? p->b + ob : NULL;
         b.rs = p->b_rs;
         b.cs = p->b_cs;
-        lin__gemm(p->m, p->n, p->k, a, b, p->bias, p->bias_s, p->c + oc, p->c_rs, p->c_cs);
+        lin__gemm(p->m, p->n, p->k, &a, &b, p->bias, p->bias_s, p->c + oc, p->c_rs, p->c_cs);
         for (d = p->nbatch - 1; d >= 0; --d) {
             if (++idx[d] < p->batch[d]) break;
             idx[d] = 0;
@@ -1088,7 +1102,7 @@ LIN_API lin_status lin_linear_f32(const float *x, const float *weight, const flo
     b.p = weight;                       /* Wᵀ (in, out): W's rows are its columns */
     b.rs = 1;
     b.cs = (ptrdiff_t)in_features;
-    lin__gemm(batch, out_features, in_features, a, b, bias, 1, y, (ptrdiff_t)out_features, 1);
+    lin__gemm(batch, out_features, in_features, &a, &b, bias, 1, y, (ptrdiff_t)out_features, 1);
     return LIN_OK;
 }
 

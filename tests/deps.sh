@@ -1,6 +1,6 @@
 #!/bin/sh
 # deps.sh - make sure the packages a make target needs are here.
-#   tests/deps.sh run | test | cross | bench
+#   tests/deps.sh run | test | cross | firmware | bench
 # Probes each need; installs what is missing with apt-get when root (after
 # apt-get update, as a fresh machine needs), otherwise prints the exact
 # command to run and fails.
@@ -64,6 +64,32 @@ cross)
     need libcmocka-dev:arm64 test -f /usr/lib/aarch64-linux-gnu/libcmocka.so
     need libcmocka-dev:s390x test -f /usr/lib/s390x-linux-gnu/libcmocka.so
     need qemu-user command -v qemu-s390x
+    ;;
+firmware)
+    need gcc-arm-none-eabi command -v arm-none-eabi-gcc
+    need libnewlib-arm-none-eabi test -f /usr/lib/arm-none-eabi/newlib/rdimon.specs
+    need qemu-system-arm command -v qemu-system-arm
+    need dpkg-dev command -v dpkg-source
+    ;;
+cmocka-src)
+    # cmocka's source from Debian (for the Cortex-M builds of the suites):
+    #   tests/deps.sh cmocka-src <dir>  leaves it in <dir>
+    dir=${2:?usage: deps.sh cmocka-src <dir>}
+    [ -f "$dir/src/cmocka.c" ] && exit 0
+    if ! grep -rqs '^deb-src\|^Types:.*deb-src' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+        if [ "$(id -u)" != 0 ]; then
+            echo "make firmware needs a deb-src entry for apt-get source cmocka:"
+            echo "    echo 'deb-src http://deb.debian.org/debian $(. /etc/os-release; echo $VERSION_CODENAME) main' | sudo tee /etc/apt/sources.list.d/deb-src.list && sudo apt-get update"
+            exit 1
+        fi
+        echo "deb-src http://deb.debian.org/debian $(. /etc/os-release; echo $VERSION_CODENAME) main" \
+            > /etc/apt/sources.list.d/linear-h-deb-src.list
+        apt-get update -qq || echo "apt-get update reported errors; trying apt-get source anyway"
+    fi
+    rm -rf "$dir.tmp" && mkdir -p "$dir.tmp"
+    (cd "$dir.tmp" && apt-get source -qq cmocka >/dev/null 2>&1 || apt-get source cmocka) || exit 1
+    rm -rf "$dir" && mv "$dir.tmp"/cmocka-*/ "$dir" && rm -rf "$dir.tmp"
+    exit 0
     ;;
 esac
 

@@ -109,7 +109,7 @@ static void test_rng_uniform_range(void **state)
 
 static void test_rng_uniform_distribution(void **state)
 {
-    enum { N = TEST_SIZE(200000, 1500) };
+    enum { N = TEST_SIZE(200000, 800) };
     float *v = (float *)malloc(N * sizeof(float));
     lin_rng rng;
     double mean, var;
@@ -130,7 +130,7 @@ static void test_rng_uniform_distribution(void **state)
 
 static void test_rng_normal_distribution(void **state)
 {
-    enum { N = TEST_SIZE(200000, 1500) };
+    enum { N = TEST_SIZE(200000, 800) };
     float *v = (float *)malloc(N * sizeof(float));
     lin_rng rng, again;
     double mean, var;
@@ -158,7 +158,7 @@ static void test_rng_normal_distribution(void **state)
 
 static void test_reset_parameters_distribution(void **state)
 {
-    enum { IN = TEST_SIZE(512, 64), OUT = TEST_SIZE(256, 24) };
+    enum { IN = TEST_SIZE(512, 32), OUT = TEST_SIZE(256, 24) };
     float *w = (float *)malloc(IN * OUT * sizeof(float)), b[OUT];
     lin_layer layer;
     lin_rng rng;

@@ -257,7 +257,7 @@ static void test_linear_bias_after_column_fold(void **state)
 static void test_linear_f32_random_shapes(void **state)
 {
     static const size_t sizes[] = {1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 64, 65, 100};
-    const size_t ns = TEST_SIZE(sizeof sizes / sizeof sizes[0], 11);   /* up to 17 */
+    const size_t ns = TEST_SIZE(sizeof sizes / sizeof sizes[0], 8);    /* up to 9 */
     size_t t;
     (void)state;
     for (t = 0; t < 300; ++t) {
