@@ -7,6 +7,9 @@
 #                   the last three under qemu-user
 #   make firmware   Cortex-M0/M3/M4/M7/M33/M55 in qemu-system-arm: the two-layer
 #                   example and the suites, and the code-size table
+#   make fuzz       FUZZ_SECONDS=60: the differential libFuzzer target
+#   make coverage   line and branch coverage of include/linear.h by the suites
+#   make valgrind   the suites under valgrind --error-exitcode=1
 #   make fixtures   regenerate tests/fixtures from PyTorch (needs python3-torch)
 #   make install    PREFIX=/usr/local: the header, linear.pc, the CMake package
 #   make clean
@@ -39,7 +42,7 @@ TEST_BINS := $(foreach v,$(VARIANTS),$(addprefix $(BUILD)/$(v)/,$(TESTS)))
 CPP_BINS  := $(BUILD)/g++/test_cpp $(BUILD)/clang++/test_cpp
 
 .PHONY: all run test test-c test-cpp test-std test-packaging test-cross \
-        deps-run deps-test deps-cross deps-firmware firmware fixtures \
+        deps-run deps-test deps-cross deps-firmware firmware fuzz coverage valgrind fixtures \
         install uninstall clean
 
 all: run
@@ -249,6 +252,48 @@ firmware: $(FW_ELFS)
 	       "$$(u=$$(arm-none-eabi-nm -u $(BUILD)/fw/$(b)/size.o | awk '{print $$2}' | tr '\n' ' '); echo $${u:-none})";) \
 	 } > $(BUILD)/fw/sizes.md
 	@cat $(BUILD)/fw/sizes.md
+
+# ---- make fuzz: differential fuzzing with libFuzzer ----
+
+# New inputs go to build/fuzz-corpus; the committed seeds in tests/fuzz/corpus
+# are read, never written. A finding is written to build/ as crash-*.
+FUZZ_SECONDS ?= 60
+$(BUILD)/fuzz_linear: tests/fuzz_linear.c $(HEADER) | deps-test
+	@mkdir -p $(@D)
+	clang -std=c99 -g -O1 -Wall -Wextra -Werror -fsanitize=fuzzer,address,undefined \
+	    -fno-sanitize-recover=all $(INCLUDES) $< -o $@ -lm
+
+fuzz: $(BUILD)/fuzz_linear
+	@mkdir -p $(BUILD)/fuzz-corpus
+	./$(BUILD)/fuzz_linear -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	    -artifact_prefix=$(BUILD)/ $(BUILD)/fuzz-corpus tests/fuzz/corpus
+
+# ---- make coverage / make valgrind ----
+
+# gcov through gcovr: at least 98% of the header's lines and 90% of its
+# branches (exception and unreachable branches excluded, as gcovr offers).
+COV_BINS := $(addprefix $(BUILD)/cov/,$(TESTS))
+$(BUILD)/cov/%: tests/%.c tests/test_util.h $(HEADER) | deps-coverage
+	@mkdir -p $(@D)
+	gcc -std=c99 -O0 -g --coverage $(INCLUDES) $< -o $@ $(TESTLIBS)
+
+deps-coverage:
+	@sh tests/deps.sh coverage
+
+coverage: $(COV_BINS)
+	@rm -f $(BUILD)/cov/*.gcda
+	@for t in $(COV_BINS); do ./$$t > $$t.log 2>&1 || { cat $$t.log; exit 1; }; done
+	gcovr -r . --filter include/linear.h --exclude-unreachable-branches --exclude-throw-branches \
+	    --txt --fail-under-line 98
+	gcovr -r . --filter include/linear.h --exclude-unreachable-branches --exclude-throw-branches \
+	    --branches --txt --fail-under-branch 90
+
+valgrind: $(addprefix $(BUILD)/gcc-plain/,$(TESTS)) | deps-coverage
+	@for t in $(TESTS); do \
+	    valgrind -q --error-exitcode=1 --leak-check=full ./$(BUILD)/gcc-plain/$$t > $(BUILD)/gcc-plain/$$t.vg 2>&1 \
+	        || { cat $(BUILD)/gcc-plain/$$t.vg; echo "valgrind: $$t FAILED"; exit 1; }; \
+	    echo "valgrind: $$t clean"; \
+	done
 
 # ---- fixtures from PyTorch (not needed by the tests, which read the files) ----
 

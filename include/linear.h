@@ -260,7 +260,7 @@ static void lin__puts(lin__msg *m, const char *s)
         if (m->len + 1 < m->cap) m->buf[m->len++] = *s;
         ++s;
     }
-    if (m->cap) m->buf[m->len < m->cap ? m->len : m->cap - 1] = '\0';
+    if (m->cap) m->buf[m->len] = '\0';   /* len < cap always */
 }
 
 static void lin__putu(lin__msg *m, size_t v)

@@ -1,6 +1,6 @@
 #!/bin/sh
 # deps.sh - make sure the packages a make target needs are here.
-#   tests/deps.sh run | test | cross | firmware | bench
+#   tests/deps.sh run | test | cross | firmware | coverage | bench
 # Probes each need; installs what is missing with apt-get when root (after
 # apt-get update, as a fresh machine needs), otherwise prints the exact
 # command to run and fails.
@@ -64,6 +64,11 @@ cross)
     need libcmocka-dev:arm64 test -f /usr/lib/aarch64-linux-gnu/libcmocka.so
     need libcmocka-dev:s390x test -f /usr/lib/s390x-linux-gnu/libcmocka.so
     need qemu-user command -v qemu-s390x
+    ;;
+coverage)
+    need gcovr command -v gcovr
+    need valgrind command -v valgrind
+    need libcmocka-dev cmocka
     ;;
 firmware)
     need gcc-arm-none-eabi command -v arm-none-eabi-gcc

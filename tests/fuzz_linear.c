@@ -1,0 +1,430 @@
+/* fuzz_linear.c - differential fuzzing of lin_matmul, lin_linear and
+   lin_linear_f32 (libFuzzer; `make fuzz FUZZ_SECONDS=N`).
+
+   The input bytes become an operation, ranks (invalid ones included),
+   shapes (zero-size included), strides (zero, negative, padded, transposed,
+   huge), offsets into one shared arena, so that views overlap, and values
+   (NaN, Inf, -0, huge, subnormal). Every call is checked against what this
+   file computes on its own: torch.matmul's shape rules, an exact overlap
+   test by enumerating addresses, and a double-precision reference; and
+   every error against "nothing written". */
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "linear.h"
+
+#define ARENA 2048                       /* floats shared by every view */
+#define MAXD 5                           /* ranks drawn: 0..MAXD, sometimes invalid */
+
+typedef struct reader { const uint8_t *p; size_t n; } reader;
+
+static unsigned take(reader *r, unsigned range)   /* 0..range-1; 0 once the bytes run out */
+{
+    unsigned v;
+    if (!r->n || range <= 1) return 0;
+    v = *r->p++;
+    r->n--;
+    if (range > 256 && r->n) { v = v << 8 | *r->p++; r->n--; }
+    return v % range;
+}
+
+static float value(reader *r)
+{
+    static const float special[] = {0.0f, -0.0f, 1.0f, -1.0f, 0.5f, 3.0f, 1e30f, -1e30f,
+                                    1e-40f, 3.4e38f, INFINITY, -INFINITY, NAN};
+    unsigned k = take(r, 24);
+    if (k < sizeof special / sizeof special[0]) return special[k];
+    return (float)((int)take(r, 2001) - 1000) / 64.0f;
+}
+
+static float arena[ARENA], before[ARENA];
+
+#ifdef FUZZ_STATS                       /* how often each outcome is reached */
+static unsigned long stats[8];
+static const char *stat_names[8] = {"views ok", "views error", "views overlap", "views refused",
+                                    "f32 ok", "f32 overflow", "f32 overlap", "skipped"};
+static void print_stats(void)
+{
+    int i;
+    for (i = 0; i < 8; ++i) fprintf(stderr, "%-14s %lu\n", stat_names[i], stats[i]);
+}
+#define STAT(i) (++stats[i])
+#else
+#define STAT(i) ((void)0)
+#endif
+
+/* What a drawn view is, for the library: usable and inside the arena; bad
+   (the library must refuse it: rank, negative stride, overflow, NULL data
+   with elements); or valid but reaching past the arena (not called). */
+enum { V_FITS, V_BAD, V_OUTSIDE };
+typedef struct view { lin_tensor t; int kind; } view;
+
+/* Sets kind from the view's fields, independently of the library. */
+static void classify(view *v)
+{
+    size_t numel = 1, extent = 0;
+    int d, over = 0;
+    v->kind = V_BAD;
+    if (v->t.ndim < 0 || v->t.ndim > LIN_MAX_DIMS) return;
+    for (d = 0; d < v->t.ndim; ++d)
+        if (v->t.stride[d] < 0) return;
+    for (d = 0; d < v->t.ndim; ++d) {
+        if (!v->t.shape[d]) { numel = 0; break; }
+        if (numel > SIZE_MAX / v->t.shape[d]) over = 1;
+        numel *= v->t.shape[d];
+    }
+    if (numel == 0) { v->kind = V_FITS; return; }
+    if (over || numel > SIZE_MAX / sizeof(float)) return;
+    for (d = 0; d < v->t.ndim; ++d) {
+        size_t part, limit = (size_t)PTRDIFF_MAX / sizeof(float);
+        if (v->t.shape[d] > 1 && (size_t)v->t.stride[d] > limit / (v->t.shape[d] - 1)) return;
+        part = (v->t.shape[d] - 1) * (size_t)v->t.stride[d];
+        if (part > limit - extent) return;
+        extent += part;
+    }
+    if (!v->t.data) return;
+    v->kind = (size_t)(v->t.data - arena) + extent < ARENA ? V_FITS : V_OUTSIDE;
+}
+
+/* Strides: contiguous, column-major, permuted, padded, random, with zeros,
+   negative, huge; and now and then an invalid rank or NULL data. */
+static void draw_strides(reader *r, view *v)
+{
+    unsigned kind = take(r, 16);
+    int d, ndim = v->t.ndim < 0 ? 0 : v->t.ndim;
+    size_t run = 1 + (kind == 3);       /* saturating: shapes may be huge */
+    int perm[LIN_MAX_DIMS];
+    if (kind == 13) kind = 8 + 4 * take(r, 2);      /* stride-0 dims, or a permutation, more often */
+    for (d = 0; d < ndim; ++d) perm[d] = kind == 1 ? ndim - 1 - d : d;
+    for (d = ndim - 1; kind == 12 && d > 0; --d) {   /* kind 12: dims in a random memory order */
+        int e = (int)take(r, (unsigned)d + 1), t = perm[d];
+        perm[d] = perm[e];
+        perm[e] = t;
+    }
+    for (d = ndim - 1; d >= 0; --d) {
+        int dd = perm[d];
+        size_t sz = v->t.shape[dd] ? v->t.shape[dd] : 1;
+        v->t.stride[dd] = run > (size_t)PTRDIFF_MAX ? PTRDIFF_MAX : (ptrdiff_t)run;
+        run = run > (size_t)PTRDIFF_MAX / sz ? (size_t)PTRDIFF_MAX : run * sz;
+        if (kind == 2 && run < (size_t)PTRDIFF_MAX) run += take(r, 3);
+    }
+    for (d = 0; d < ndim; ++d) {
+        if (kind >= 4 && kind < 8) v->t.stride[d] = (ptrdiff_t)take(r, 9);
+        if (kind == 8 && take(r, 3) == 0) v->t.stride[d] = 0;
+        if (kind == 9 && take(r, 4) == 0) v->t.stride[d] = -(ptrdiff_t)take(r, 3) - 1;
+        if (kind == 10 && take(r, 4) == 0) v->t.stride[d] = PTRDIFF_MAX / (1 + (ptrdiff_t)take(r, 8));
+        if (kind == 11 && take(r, 4) == 0) v->t.shape[d] = SIZE_MAX / (1 + take(r, 8));
+    }
+    if (kind == 15) v->t.ndim = take(r, 2) ? -1 : LIN_MAX_DIMS + 1;
+    v->t.data = take(r, 40) ? arena + take(r, ARENA) : NULL;
+    classify(v);
+}
+
+static view make_view(reader *r, int ndim)
+{
+    view v;
+    int d;
+    memset(&v, 0, sizeof v);
+    v.t.ndim = ndim;
+    for (d = 0; d < ndim; ++d) v.t.shape[d] = take(r, 5) ? take(r, 6) : 1;
+    draw_strides(r, &v);
+    return v;
+}
+
+/* A view of exactly this shape (the result's), laid out as drawn. */
+static view make_shaped_view(reader *r, int ndim, const size_t *shape)
+{
+    view v;
+    memset(&v, 0, sizeof v);
+    v.t.ndim = ndim;
+    memcpy(v.t.shape, shape, (size_t)ndim * sizeof(size_t));
+    draw_strides(r, &v);
+    if (v.t.ndim == ndim) memcpy(v.t.shape, shape, (size_t)ndim * sizeof(size_t));
+    classify(&v);
+    return v;
+}
+
+static size_t numel_of(const lin_tensor *t)
+{
+    size_t n = 1;
+    int d;
+    for (d = 0; d < t->ndim; ++d) n *= t->shape[d];
+    return n;
+}
+
+static ptrdiff_t offset_of(const lin_tensor *t, size_t flat)
+{
+    ptrdiff_t off = 0;
+    int d;
+    for (d = t->ndim - 1; d >= 0; --d) {
+        off += (ptrdiff_t)(flat % t->shape[d]) * t->stride[d];
+        flat /= t->shape[d];
+    }
+    return off;
+}
+
+/* Exact: do two views (in the arena) share an element? */
+static int overlap(const lin_tensor *a, const lin_tensor *b, int self)
+{
+    static unsigned char mark[ARENA];
+    size_t i, na = numel_of(a), nb = numel_of(b);
+    int hit = 0;
+    memset(mark, 0, sizeof mark);
+    for (i = 0; i < na; ++i) {
+        ptrdiff_t o = a->data - arena + offset_of(a, i);
+        if (self && mark[o]) hit = 1;
+        mark[o] = 1;
+    }
+    if (!self)
+        for (i = 0; i < nb && !hit; ++i) hit = mark[b->data - arena + offset_of(b, i)];
+    return hit;
+}
+
+/* torch.matmul's result shape, or 0 if the shapes do not combine. */
+static int matmul_shape(const lin_tensor *a, const lin_tensor *b, int *nd, size_t *shape)
+{
+    int da = a->ndim, db = b->ndim, na = da > 2 ? da - 2 : 0, nb = db > 2 ? db - 2 : 0;
+    int n = na > nb ? na : nb, d;
+    if (da < 1 || db < 1) return 0;
+    if (a->shape[da - 1] != b->shape[db >= 2 ? db - 2 : 0]) return 0;
+    for (d = 0; d < n; ++d) {
+        size_t sa = d - (n - na) >= 0 ? a->shape[d - (n - na)] : 1;
+        size_t sb = d - (n - nb) >= 0 ? b->shape[d - (n - nb)] : 1;
+        if (sa != sb && sa != 1 && sb != 1) return 0;
+        shape[d] = sa == 1 ? sb : sa;
+    }
+    *nd = n;
+    if (da >= 2) shape[(*nd)++] = a->shape[da - 2];
+    if (db >= 2) shape[(*nd)++] = b->shape[db - 1];
+    return 1;
+}
+
+/* Element `flat` of a @ b (+ bias), in double, with its magnitude. */
+static void reference(const lin_tensor *a, const lin_tensor *b, const float *bias, ptrdiff_t bias_s,
+                      int nd, const size_t *shape, size_t flat, double *val, double *mag)
+{
+    int da = a->ndim, db = b->ndim, nbatch = nd - (da >= 2) - (db >= 2), d;
+    size_t idx[LIN_MAX_DIMS], k = a->shape[da - 1], p, j;
+    ptrdiff_t oa = 0, ob = 0;
+    double s = 0.0, m = 0.0;
+    for (d = nd - 1; d >= 0; --d) {
+        idx[d] = flat % shape[d];
+        flat /= shape[d];
+    }
+    for (d = 0; d < nbatch && k; ++d) {   /* with k = 0, a and b are empty: any strides */
+        int ia = d - (nbatch - (da - 2)), ib = d - (nbatch - (db - 2));
+        if (ia >= 0 && a->shape[ia] > 1) oa += (ptrdiff_t)idx[d] * a->stride[ia];
+        if (ib >= 0 && b->shape[ib] > 1) ob += (ptrdiff_t)idx[d] * b->stride[ib];
+    }
+    j = db >= 2 ? idx[nd - 1] : 0;
+    if (da >= 2 && k) oa += (ptrdiff_t)idx[nbatch] * a->stride[da - 2];
+    if (db >= 2 && k) ob += (ptrdiff_t)j * b->stride[db - 1];
+    for (p = 0; p < k; ++p) {
+        double x = a->data[oa + (ptrdiff_t)p * a->stride[da - 1]];
+        double w = b->data[ob + (ptrdiff_t)p * b->stride[db >= 2 ? db - 2 : 0]];
+        s += x * w;
+        m += fabs(x * w);
+    }
+    if (bias) {
+        s += bias[(ptrdiff_t)j * bias_s];
+        m += fabs((double)bias[(ptrdiff_t)j * bias_s]);
+    }
+    *val = s;
+    *mag = m;
+}
+
+static void check_value(float got, double ref, double mag, size_t k, const char *what)
+{
+    double tol = ((double)k + 2.0) * (ldexp(mag, -24) + ldexp(1.0, -149));
+    if (mag > 1e37 || isnan(mag)) {          /* float may overflow where double does not */
+        if (isnan(ref) && !isnan(got) && !(mag > 1e37)) goto bad;
+        return;
+    }
+    if (isnan(ref) ? isnan(got) : isinf(ref) ? (double)got == ref : fabs((double)got - ref) <= tol)
+        return;
+bad:
+    fprintf(stderr, "%s: got %.9g, reference %.17g (magnitude %g, K %zu)\n", what, (double)got, ref,
+            mag, k);
+    abort();
+}
+
+static void expect_untouched(const char *what, lin_status s)
+{
+    if (memcmp(arena, before, sizeof arena)) {
+        fprintf(stderr, "%s returned %s and wrote its output\n", what, lin_status_str(s));
+        abort();
+    }
+}
+
+/* After a success, only the elements of out changed. */
+static void expect_only_out_written(const lin_tensor *out)
+{
+    static unsigned char in_out[ARENA];
+    size_t i, n = numel_of(out);
+    memset(in_out, 0, sizeof in_out);
+    for (i = 0; i < n; ++i) in_out[out->data - arena + offset_of(out, i)] = 1;
+    for (i = 0; i < ARENA; ++i)
+        if (!in_out[i] && memcmp(&arena[i], &before[i], sizeof(float))) {
+            fprintf(stderr, "element %zu outside out was written\n", i);
+            abort();
+        }
+}
+
+static void fuzz_views(reader *r, int linear)
+{
+    view a, b, bias, out;
+    size_t shape[LIN_MAX_DIMS], i, n;
+    int nd = 0, use_bias, has_bias, expect_ok, combine;
+    lin_tensor wt;
+    lin_status s;
+
+    a = make_view(r, (int)take(r, MAXD + 1));
+    b = make_view(r, linear ? (int)take(r, 3) : (int)take(r, MAXD + 1));
+    bias = make_view(r, (int)take(r, 2));
+    use_bias = linear && take(r, 3) != 0;
+    /* a bias view without data (lin_layer_bias of a layer without one) is no bias */
+    has_bias = use_bias && !(bias.t.ndim >= 0 && bias.t.ndim <= LIN_MAX_DIMS && !bias.t.data);
+    wt = linear ? lin_transpose(&b.t) : b.t;
+    combine = a.kind == V_FITS && b.kind == V_FITS && matmul_shape(&a.t, &wt, &nd, shape);
+    out = combine && take(r, 8) ? make_shaped_view(r, nd, shape) : make_view(r, (int)take(r, MAXD + 1));
+    if (a.kind == V_OUTSIDE || b.kind == V_OUTSIDE || out.kind == V_OUTSIDE ||
+        (has_bias && bias.kind == V_OUTSIDE))
+    {
+        STAT(7);
+        return;                         /* memory the caller does not own: not a test */
+    }
+
+    if (combine) {                      /* huge shapes over stride-0 data are legal, and slow */
+        double work = (double)(a.t.shape[a.t.ndim - 1] + 1);
+        for (i = 0; i < (size_t)nd; ++i) work *= (double)shape[i];
+        if (work > 1e6) {
+            STAT(7);
+            return;
+        }
+    }
+    expect_ok = combine && out.kind == V_FITS && (!has_bias || bias.kind == V_FITS) &&
+                out.t.ndim == nd;
+    for (i = 0; expect_ok && i < (size_t)nd; ++i) expect_ok = out.t.shape[i] == shape[i];
+    if (linear) {
+        expect_ok = expect_ok && (b.t.ndim == 2 || (b.t.ndim == 1 && !has_bias));
+        if (expect_ok && has_bias) {
+            size_t nb = bias.t.ndim ? bias.t.shape[0] : 1, ncol = b.t.shape[0];
+            expect_ok = bias.t.ndim <= 1 && (nb == ncol || nb == 1);
+        }
+    }
+
+    for (i = 0; i < ARENA; ++i) arena[i] = value(r);
+    memcpy(before, arena, sizeof arena);
+    s = linear ? lin_linear(&a.t, &b.t, use_bias ? &bias.t : NULL, &out.t)
+               : lin_matmul(&a.t, &b.t, &out.t);
+    if (!expect_ok) {
+        if (s == LIN_OK) { fprintf(stderr, "an invalid call returned LIN_OK\n"); abort(); }
+        expect_untouched(linear ? "lin_linear" : "lin_matmul", s);
+        STAT(1);
+        return;
+    }
+    n = numel_of(&out.t);
+    if (n && (overlap(&out.t, &out.t, 1) || overlap(&out.t, &a.t, 0) || overlap(&out.t, &b.t, 0) ||
+              (has_bias && overlap(&out.t, &bias.t, 0)))) {
+        if (s != LIN_ERR_ALIAS) { fprintf(stderr, "an overlap gave %s\n", lin_status_str(s)); abort(); }
+        expect_untouched("an overlapping call", s);
+        STAT(2);
+        return;
+    }
+    if (s == LIN_ERR_ALIAS) {           /* the library's test is sufficient, not exact */
+        expect_untouched("a refused interleaving", s);
+        STAT(3);
+        return;
+    }
+    if (s != LIN_OK) { fprintf(stderr, "a valid call returned %s\n", lin_status_str(s)); abort(); }
+    expect_only_out_written(&out.t);
+    for (i = 0; i < n; ++i) {           /* inputs are apart from out: still as before */
+        double val, mag;
+        reference(&a.t, &wt, has_bias ? bias.t.data : NULL,
+                  has_bias && bias.t.ndim && bias.t.shape[0] > 1 ? bias.t.stride[0] : 0,
+                  nd, shape, i, &val, &mag);
+        check_value(out.t.data[offset_of(&out.t, i)], val, mag, a.t.shape[a.t.ndim - 1],
+                    linear ? "lin_linear" : "lin_matmul");
+    }
+    STAT(0);
+}
+
+/* Does rows·cols floats overflow size_t (in elements or in bytes)? */
+static int too_many(size_t rows, size_t cols)
+{
+    return rows && cols > SIZE_MAX / sizeof(float) / rows;
+}
+
+static void fuzz_f32(reader *r)
+{
+    size_t batch = take(r, 7), fin = take(r, 9), fout = take(r, 9), i, j, p;
+    size_t nx, nw, ny;
+    float *x = arena + take(r, ARENA), *w = arena + take(r, ARENA), *b = arena + take(r, ARENA);
+    float *y = arena + take(r, ARENA);
+    int use_bias = take(r, 3) != 0, over, apart;
+    lin_status s;
+    if (take(r, 30) == 0) batch = SIZE_MAX / (1 + take(r, 4));
+    if (take(r, 30) == 0) fin = SIZE_MAX / (1 + take(r, 4));
+    over = too_many(batch, fin) || too_many(fout, fin) || too_many(batch, fout);
+    nx = over ? 0 : batch * fin;
+    nw = over ? 0 : fout * fin;
+    ny = over ? 0 : batch * fout;
+    if (!over && ((size_t)(x - arena) + nx > ARENA || (size_t)(w - arena) + nw > ARENA ||
+                  (use_bias && (size_t)(b - arena) + fout > ARENA) || (size_t)(y - arena) + ny > ARENA))
+    {
+        STAT(7);
+        return;                         /* buffers the caller does not own: not a test */
+    }
+    for (i = 0; i < ARENA; ++i) arena[i] = value(r);
+    memcpy(before, arena, sizeof arena);
+    s = lin_linear_f32(x, w, use_bias ? b : NULL, y, batch, fin, fout);
+    if (over) {
+        if (s != LIN_ERR_OVERFLOW) { fprintf(stderr, "overflowing sizes: %s\n", lin_status_str(s)); abort(); }
+        expect_untouched("lin_linear_f32", s);
+        STAT(5);
+        return;
+    }
+    apart = ny == 0 || ((y + ny <= x || x + nx <= y || nx == 0) && (y + ny <= w || w + nw <= y || nw == 0) &&
+                        (!use_bias || fout == 0 || y + ny <= b || b + fout <= y));
+    if (!apart) {
+        if (s != LIN_ERR_ALIAS) { fprintf(stderr, "overlap: %s\n", lin_status_str(s)); abort(); }
+        expect_untouched("lin_linear_f32", s);
+        STAT(6);
+        return;
+    }
+    if (s != LIN_OK) { fprintf(stderr, "valid f32 call: %s\n", lin_status_str(s)); abort(); }
+    for (i = 0; i < batch && ny; ++i)
+        for (j = 0; j < fout; ++j) {
+            double v = use_bias ? before[b - arena + (ptrdiff_t)j] : 0.0, m = fabs(v);
+            for (p = 0; p < fin; ++p) {
+                double t = (double)before[x - arena + (ptrdiff_t)(i * fin + p)] *
+                           before[w - arena + (ptrdiff_t)(j * fin + p)];
+                v += t;
+                m += fabs(t);
+            }
+            check_value(y[i * fout + j], v, m, fin, "lin_linear_f32");
+        }
+    STAT(4);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    reader r;
+    unsigned op;
+#ifdef FUZZ_STATS
+    static int registered;
+    if (!registered) registered = !atexit(print_stats);
+#endif
+    r.p = data;
+    r.n = size;
+    op = take(&r, 3);
+    if (op == 2) fuzz_f32(&r);
+    else fuzz_views(&r, op == 1);
+    return 0;
+}
