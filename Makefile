@@ -36,8 +36,24 @@ SAN      := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-o
 INCLUDES := -Iinclude
 TESTLIBS := -lcmocka -lm
 
-# Every test binary, for each compiler and build: build/<cc>-<plain|san>/<test>
-VARIANTS  := gcc-plain gcc-san clang-plain clang-san
+# Every test binary, for each build: build/<variant>/<test>. Each SIMD width
+# of the kernels gets its own build (x86-64's baseline is SSE2); AVX2 and
+# AVX-512 run where this CPU has them, and say so where it does not; NEON
+# runs in make test-cross (aarch64). The OpenMP build checks that one and
+# two threads give the same bits.
+HAVE_AVX2   := $(shell grep -qw avx2 /proc/cpuinfo 2>/dev/null && grep -qw fma /proc/cpuinfo && echo 1)
+HAVE_AVX512 := $(shell grep -qw avx512f /proc/cpuinfo 2>/dev/null && echo 1)
+VARIANTS  := gcc-plain gcc-san clang-plain clang-san gcc-nosimd gcc-openmp \
+             $(if $(HAVE_AVX2),gcc-avx2) $(if $(HAVE_AVX512),gcc-avx512 clang-san-avx512)
+CFLAGS_gcc-plain       := $(OPT)
+CFLAGS_clang-plain     := $(OPT)
+CFLAGS_gcc-san         := $(SAN)
+CFLAGS_clang-san       := $(SAN)
+CFLAGS_gcc-nosimd      := $(OPT) -DLIN_NO_SIMD
+CFLAGS_gcc-openmp      := $(OPT) -fopenmp
+CFLAGS_gcc-avx2        := $(OPT) -mavx2 -mfma
+CFLAGS_gcc-avx512      := $(OPT) -mavx512f -mfma
+CFLAGS_clang-san-avx512 := $(SAN) -mavx512f -mfma
 TEST_BINS := $(foreach v,$(VARIANTS),$(addprefix $(BUILD)/$(v)/,$(TESTS)))
 CPP_BINS  := $(BUILD)/g++/test_cpp $(BUILD)/clang++/test_cpp
 
@@ -69,8 +85,7 @@ deps-test:
 define test_rule
 $(BUILD)/$(1)/%: tests/%.c tests/test_util.h $(HEADER) | deps-test
 	@mkdir -p $$(@D)
-	$(firstword $(subst -, ,$(1))) $(CSTD) $(if $(findstring san,$(1)),$(SAN),$(OPT)) \
-	    $(INCLUDES) $$< -o $$@ $(TESTLIBS)
+	$(firstword $(subst -, ,$(1))) $(CSTD) $(CFLAGS_$(1)) $(INCLUDES) $$< -o $$@ $(TESTLIBS)
 endef
 $(foreach v,$(VARIANTS),$(eval $(call test_rule,$(v))))
 
@@ -83,7 +98,9 @@ test: test-c test-cpp test-std test-packaging
 
 # Runs from the repository root: the fixture tests read tests/fixtures/.
 test-c: $(TEST_BINS)
-	@for t in $(TEST_BINS); do \
+	@$(if $(HAVE_AVX2),,echo "note: this CPU has no AVX2+FMA: the AVX2 build is not run here";) \
+	 $(if $(HAVE_AVX512),,echo "note: this CPU has no AVX-512: the AVX-512 builds are not run here";) \
+	 for t in $(TEST_BINS); do \
 	    echo "== $$t"; \
 	    ./$$t > $$t.log 2>&1 || { cat $$t.log; echo "$$t FAILED"; exit 1; }; \
 	    grep -h "PASSED" $$t.log; \

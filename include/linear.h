@@ -95,6 +95,69 @@
 #endif
 #endif
 
+/* The fast paths: SIMD micro-kernels chosen at compile time from the
+   compiler's own macros (LIN_NO_SIMD keeps the portable C ones), and the
+   packed GEMM's blocks, which live on the stack: 4·(MC·KC + KC·NC) bytes
+   per thread, 192 KiB with AVX-512 (LIN_PACK_KC, _MC, _NC). LIN_PACK 0
+   keeps only the direct kernel: the smallest code and no scratch, the
+   default on Cortex-M. */
+#if !defined(LIN_NO_SIMD) && defined(__AVX512F__)
+#define LIN__AVX512 1
+#include <immintrin.h>
+#elif !defined(LIN_NO_SIMD) && defined(__AVX2__) && defined(__FMA__)
+#define LIN__AVX2 1
+#include <immintrin.h>
+#elif !defined(LIN_NO_SIMD) && (defined(__SSE2__) || defined(_M_X64))
+#define LIN__SSE2 1
+#include <emmintrin.h>
+#elif !defined(LIN_NO_SIMD) && defined(__ARM_NEON) && defined(__aarch64__)
+#define LIN__NEON 1
+#include <arm_neon.h>
+#endif
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+/* The GEMM stays out of line: inlined into a caller it would bring its
+   aligned stack frame to every tiny call. */
+#if defined(__GNUC__) || defined(__clang__)
+#define LIN__NOINLINE __attribute__((noinline))
+#else
+#define LIN__NOINLINE
+#endif
+
+#if defined(LIN__AVX512)
+#define LIN__MR 8               /* the register tile of the micro-kernel */
+#define LIN__NR 32
+#elif defined(LIN__AVX2)
+#define LIN__MR 6
+#define LIN__NR 16
+#elif defined(LIN__SSE2)
+#define LIN__MR 4
+#define LIN__NR 8
+#elif defined(LIN__NEON)
+#define LIN__MR 8
+#define LIN__NR 8
+#else
+#define LIN__MR 4
+#define LIN__NR 32
+#endif
+#ifndef LIN_PACK
+#if defined(__ARM_ARCH_PROFILE) && __ARM_ARCH_PROFILE == 'M'
+#define LIN_PACK 0
+#else
+#define LIN_PACK 1
+#endif
+#endif
+#ifndef LIN_PACK_KC
+#define LIN_PACK_KC 128             /* k per block: a B micro-panel stays in L1 */
+#endif
+#ifndef LIN_PACK_MC
+#define LIN_PACK_MC (LIN__MR * 16)  /* rows of x per block */
+#endif
+#ifndef LIN_PACK_NC
+#define LIN_PACK_NC (LIN__NR * 8)   /* outputs per block */
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -302,10 +365,11 @@ static void lin__putmat(lin__msg *m, size_t rows, size_t cols)
 
 #define LIN__MAX_OFFSET ((size_t)PTRDIFF_MAX / sizeof(float))
 
-/* *r = a * b; 0 on overflow */
+/* *r = a * b; 0 on overflow. Factors below 2^(bits/2) cannot overflow,
+   which spares the division on every call a layer makes. */
 static int lin__mul(size_t a, size_t b, size_t *r)
 {
-    if (a && b > (size_t)-1 / a) return 0;
+    if (((a | b) >> (sizeof(size_t) * 4)) && a && b > (size_t)-1 / a) return 0;
     *r = a * b;
     return 1;
 }
@@ -756,55 +820,537 @@ static lin__mat lin__mat_at(const lin__mat *m, ptrdiff_t offset)
     return r;
 }
 
-/* C (4, 4) = bias (4) + A (4, k) · B (k, 4): sixteen accumulators, one
-   register tile, each element summed in order p = 0..k-1. */
-static void lin__tile_4x4(size_t k, const lin__mat *a, const lin__mat *b, const float *bias,
-                          ptrdiff_t bias_s, float *c, ptrdiff_t c_rs, ptrdiff_t c_cs)
+#define LIN__MIN(a, b) ((a) < (b) ? (a) : (b))
+
+/* ---- kernels: the direct path ---- */
+
+/* C (m, n) = bias (n) + A (m, k) · B (k, n) straight from the strided
+   operands, one dot product at a time in the order p = 0..k-1: no set-up,
+   no scratch. For tiny layers, and for builds without packing (LIN_PACK 0,
+   the default on Cortex-M). */
+static void lin__gemm_direct(size_t m, size_t n, size_t k, const lin__mat *a, const lin__mat *b,
+                             const float *bias, ptrdiff_t bias_s,
+                             float *c, ptrdiff_t c_rs, ptrdiff_t c_cs)
 {
-    float acc[4][4];
+    size_t i, j, p;
+    for (i = 0; i < m; ++i) {
+        const float *ai = a->p + (ptrdiff_t)i * a->rs;
+        float *ci = c + (ptrdiff_t)i * c_rs;
+        for (j = 0; j < n; ++j) {
+            const float *bj = b->p + (ptrdiff_t)j * b->cs;
+            float acc = bias ? bias[(ptrdiff_t)j * bias_s] : 0.0f;
+            for (p = 0; p < k; ++p) acc += ai[(ptrdiff_t)p * a->cs] * bj[(ptrdiff_t)p * b->rs];
+            ci[(ptrdiff_t)j * c_cs] = acc;
+        }
+    }
+}
+
+#if LIN_PACK
+/* ---- kernels: micro-kernels of the packed GEMM ----
+
+   Each computes one register tile C (MR, NR) = init + A (MR, kc) · B (kc, NR)
+   from packed panels: A k-major in groups of MR rows, B k-major in groups
+   of NR columns. init is a row of NR values every row starts from (the
+   bias, or zeros) or, when NULL, C itself (a later block of k). Every
+   element is summed in the order p = 0..k-1. c has unit column stride and
+   row stride c_rs. */
+
+#if defined(LIN__AVX512)
+/* 8 x 32: 16 zmm accumulators, two B vectors and a broadcast per step:
+   enough independent FMAs to cover their latency on two FMA pipes. */
+static void lin__ukernel(size_t kc, const float *ap, const float *bp, float *c, ptrdiff_t c_rs,
+                         const float *init)
+{
+    __m512 acc[8][2];
+    size_t p;
+    int i;
+    for (i = 0; i < 8; ++i) {
+        const float *src = init ? init : c + i * c_rs;
+        acc[i][0] = _mm512_loadu_ps(src);
+        acc[i][1] = _mm512_loadu_ps(src + 16);
+    }
+    for (p = 0; p < kc; ++p, ap += 8, bp += 32) {
+        __m512 b0 = _mm512_loadu_ps(bp), b1 = _mm512_loadu_ps(bp + 16);
+        for (i = 0; i < 8; ++i) {
+            __m512 av = _mm512_set1_ps(ap[i]);
+            acc[i][0] = _mm512_fmadd_ps(av, b0, acc[i][0]);
+            acc[i][1] = _mm512_fmadd_ps(av, b1, acc[i][1]);
+        }
+    }
+    for (i = 0; i < 8; ++i) {
+        _mm512_storeu_ps(c + i * c_rs, acc[i][0]);
+        _mm512_storeu_ps(c + i * c_rs + 16, acc[i][1]);
+    }
+}
+#elif defined(LIN__AVX2)
+/* 6 x 16: 12 ymm accumulators, the classic AVX2 + FMA register tile. */
+static void lin__ukernel(size_t kc, const float *ap, const float *bp, float *c, ptrdiff_t c_rs,
+                         const float *init)
+{
+    __m256 acc[6][2];
+    size_t p;
+    int i;
+    for (i = 0; i < 6; ++i) {
+        const float *src = init ? init : c + i * c_rs;
+        acc[i][0] = _mm256_loadu_ps(src);
+        acc[i][1] = _mm256_loadu_ps(src + 8);
+    }
+    for (p = 0; p < kc; ++p, ap += 6, bp += 16) {
+        __m256 b0 = _mm256_loadu_ps(bp), b1 = _mm256_loadu_ps(bp + 8);
+        for (i = 0; i < 6; ++i) {
+            __m256 av = _mm256_broadcast_ss(ap + i);
+            acc[i][0] = _mm256_fmadd_ps(av, b0, acc[i][0]);
+            acc[i][1] = _mm256_fmadd_ps(av, b1, acc[i][1]);
+        }
+    }
+    for (i = 0; i < 6; ++i) {
+        _mm256_storeu_ps(c + i * c_rs, acc[i][0]);
+        _mm256_storeu_ps(c + i * c_rs + 8, acc[i][1]);
+    }
+}
+#elif defined(LIN__SSE2)
+/* 4 x 8: 8 xmm accumulators; SSE2 has no FMA, so a multiply and an add. */
+static void lin__ukernel(size_t kc, const float *ap, const float *bp, float *c, ptrdiff_t c_rs,
+                         const float *init)
+{
+    __m128 acc[4][2];
+    size_t p;
+    int i;
+    for (i = 0; i < 4; ++i) {
+        const float *src = init ? init : c + i * c_rs;
+        acc[i][0] = _mm_loadu_ps(src);
+        acc[i][1] = _mm_loadu_ps(src + 4);
+    }
+    for (p = 0; p < kc; ++p, ap += 4, bp += 8) {
+        __m128 b0 = _mm_loadu_ps(bp), b1 = _mm_loadu_ps(bp + 4);
+        for (i = 0; i < 4; ++i) {
+            __m128 av = _mm_set1_ps(ap[i]);
+            acc[i][0] = _mm_add_ps(acc[i][0], _mm_mul_ps(av, b0));
+            acc[i][1] = _mm_add_ps(acc[i][1], _mm_mul_ps(av, b1));
+        }
+    }
+    for (i = 0; i < 4; ++i) {
+        _mm_storeu_ps(c + i * c_rs, acc[i][0]);
+        _mm_storeu_ps(c + i * c_rs + 4, acc[i][1]);
+    }
+}
+#elif defined(LIN__NEON)
+/* 8 x 8: 16 q-register accumulators, A's column as two vectors, one FMA
+   by lane per row and half. */
+static void lin__ukernel(size_t kc, const float *ap, const float *bp, float *c, ptrdiff_t c_rs,
+                         const float *init)
+{
+    float32x4_t acc[8][2];
+    size_t p;
+    int i;
+    for (i = 0; i < 8; ++i) {
+        const float *src = init ? init : c + i * c_rs;
+        acc[i][0] = vld1q_f32(src);
+        acc[i][1] = vld1q_f32(src + 4);
+    }
+    for (p = 0; p < kc; ++p, ap += 8, bp += 8) {
+        float32x4_t b0 = vld1q_f32(bp), b1 = vld1q_f32(bp + 4);
+        float32x4_t a0 = vld1q_f32(ap), a1 = vld1q_f32(ap + 4);
+        acc[0][0] = vfmaq_laneq_f32(acc[0][0], b0, a0, 0);
+        acc[0][1] = vfmaq_laneq_f32(acc[0][1], b1, a0, 0);
+        acc[1][0] = vfmaq_laneq_f32(acc[1][0], b0, a0, 1);
+        acc[1][1] = vfmaq_laneq_f32(acc[1][1], b1, a0, 1);
+        acc[2][0] = vfmaq_laneq_f32(acc[2][0], b0, a0, 2);
+        acc[2][1] = vfmaq_laneq_f32(acc[2][1], b1, a0, 2);
+        acc[3][0] = vfmaq_laneq_f32(acc[3][0], b0, a0, 3);
+        acc[3][1] = vfmaq_laneq_f32(acc[3][1], b1, a0, 3);
+        acc[4][0] = vfmaq_laneq_f32(acc[4][0], b0, a1, 0);
+        acc[4][1] = vfmaq_laneq_f32(acc[4][1], b1, a1, 0);
+        acc[5][0] = vfmaq_laneq_f32(acc[5][0], b0, a1, 1);
+        acc[5][1] = vfmaq_laneq_f32(acc[5][1], b1, a1, 1);
+        acc[6][0] = vfmaq_laneq_f32(acc[6][0], b0, a1, 2);
+        acc[6][1] = vfmaq_laneq_f32(acc[6][1], b1, a1, 2);
+        acc[7][0] = vfmaq_laneq_f32(acc[7][0], b0, a1, 3);
+        acc[7][1] = vfmaq_laneq_f32(acc[7][1], b1, a1, 3);
+    }
+    for (i = 0; i < 8; ++i) {
+        vst1q_f32(c + i * c_rs, acc[i][0]);
+        vst1q_f32(c + i * c_rs + 4, acc[i][1]);
+    }
+}
+#else
+/* 4 x 32 in portable C: the columns of each row in the inner loop, all
+   independent sums, so a compiler vectorises it without reassociating any
+   sum (no -ffast-math). 32 columns make whole vectors at every width from
+   SSE to AVX-512, which narrower tiles do not (measured with GCC 12). */
+static void lin__ukernel(size_t kc, const float *ap, const float *bp, float *c, ptrdiff_t c_rs,
+                         const float *init)
+{
+    float acc[4][32];
     size_t p;
     int i, j;
     for (i = 0; i < 4; ++i)
-        for (j = 0; j < 4; ++j) acc[i][j] = bias ? bias[j * bias_s] : 0.0f;
-    for (p = 0; p < k; ++p) {
-        const float *ap = a->p + (ptrdiff_t)p * a->cs, *bp = b->p + (ptrdiff_t)p * b->rs;
-        float av[4], bv[4];
-        for (i = 0; i < 4; ++i) av[i] = ap[i * a->rs];
-        for (j = 0; j < 4; ++j) bv[j] = bp[j * b->cs];
+        for (j = 0; j < 32; ++j) acc[i][j] = init ? init[j] : c[i * c_rs + j];
+    for (p = 0; p < kc; ++p, ap += 4, bp += 32)
         for (i = 0; i < 4; ++i)
-            for (j = 0; j < 4; ++j) acc[i][j] += av[i] * bv[j];
-    }
-    for (i = 0; i < 4; ++i) {           /* written out: a loop here becomes a memcpy call */
-        float *ci = c + i * c_rs;
-        ci[0] = acc[i][0];
-        ci[c_cs] = acc[i][1];
-        ci[2 * c_cs] = acc[i][2];
-        ci[3 * c_cs] = acc[i][3];
+            for (j = 0; j < 32; ++j) acc[i][j] += ap[i] * bp[j];
+    for (i = 0; i < 4; ++i)
+        for (j = 0; j < 32; ++j) c[i * c_rs + j] = acc[i][j];
+}
+#endif
+
+/* ---- kernels: packing ---- */
+
+#if defined(LIN__AVX512) || defined(LIN__AVX2)
+#define LIN__TRANSPOSE8 1
+/* dst (8, 8) = src (8, 8)ᵀ, rows src_rs and dst_rs apart: packing both
+   operands is a transpose (x and W are contiguous along k), eight rows at a
+   time in registers rather than one float at a time. */
+static void lin__transpose8x8(const float *src, ptrdiff_t src_rs, float *dst, ptrdiff_t dst_rs)
+{
+    __m256 r0 = _mm256_loadu_ps(src), r1 = _mm256_loadu_ps(src + src_rs);
+    __m256 r2 = _mm256_loadu_ps(src + 2 * src_rs), r3 = _mm256_loadu_ps(src + 3 * src_rs);
+    __m256 r4 = _mm256_loadu_ps(src + 4 * src_rs), r5 = _mm256_loadu_ps(src + 5 * src_rs);
+    __m256 r6 = _mm256_loadu_ps(src + 6 * src_rs), r7 = _mm256_loadu_ps(src + 7 * src_rs);
+    __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
+    __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
+    __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5);
+    __m256 t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
+    __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xee);
+    __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xee);
+    __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xee);
+    __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xee);
+    _mm256_storeu_ps(dst, _mm256_permute2f128_ps(u0, u4, 0x20));
+    _mm256_storeu_ps(dst + dst_rs, _mm256_permute2f128_ps(u1, u5, 0x20));
+    _mm256_storeu_ps(dst + 2 * dst_rs, _mm256_permute2f128_ps(u2, u6, 0x20));
+    _mm256_storeu_ps(dst + 3 * dst_rs, _mm256_permute2f128_ps(u3, u7, 0x20));
+    _mm256_storeu_ps(dst + 4 * dst_rs, _mm256_permute2f128_ps(u0, u4, 0x31));
+    _mm256_storeu_ps(dst + 5 * dst_rs, _mm256_permute2f128_ps(u1, u5, 0x31));
+    _mm256_storeu_ps(dst + 6 * dst_rs, _mm256_permute2f128_ps(u2, u6, 0x31));
+    _mm256_storeu_ps(dst + 7 * dst_rs, _mm256_permute2f128_ps(u3, u7, 0x31));
+}
+#endif
+
+/* A (mr, kc) strided -> ap[p*MR + i], rows mr..MR-1 zero */
+static void lin__pack_a(size_t mr, size_t kc, const lin__mat *a, float *ap)
+{
+    size_t i, p = 0;
+#if defined(LIN__TRANSPOSE8) && LIN__MR == 8
+    if (mr == 8 && a->cs == 1)          /* rows of x: eight k at a time */
+        for (; p + 8 <= kc; p += 8) lin__transpose8x8(a->p + p, a->rs, ap + p * 8, 8);
+#endif
+    for (; p < kc; ++p) {
+        const float *col = a->p + (ptrdiff_t)p * a->cs;
+        for (i = 0; i < mr; ++i) ap[p * LIN__MR + i] = col[(ptrdiff_t)i * a->rs];
+        for (; i < LIN__MR; ++i) ap[p * LIN__MR + i] = 0.0f;
     }
 }
 
-/* C (mr, nr) = bias (nr) + A (mr, k) · B (k, nr) for the edges, mr, nr <= 4 */
-static void lin__tile_edge(size_t mr, size_t nr, size_t k, const lin__mat *a, const lin__mat *b,
-                           const float *bias, ptrdiff_t bias_s,
+/* B (kc, nr) strided -> bp[p*NR + j], columns nr..NR-1 zero. For a weight
+   W (out, in), B = Wᵀ has unit row stride: each column is a row of W,
+   read front to back. */
+static void lin__pack_b(size_t nr, size_t kc, const lin__mat *b, float *bp)
+{
+    size_t j = 0, p;
+    if (b->rs == 1) {
+#ifdef LIN__TRANSPOSE8
+        size_t kv = kc - kc % 8;        /* rows of W: eight rows by eight k at a time */
+        for (; j + 8 <= nr; j += 8) {
+            for (p = 0; p < kv; p += 8)
+                lin__transpose8x8(b->p + (ptrdiff_t)j * b->cs + p, b->cs, bp + p * LIN__NR + j, LIN__NR);
+            for (; p < kc; ++p) {
+                size_t q;
+                for (q = 0; q < 8; ++q) bp[p * LIN__NR + j + q] = b->p[(ptrdiff_t)(j + q) * b->cs + p];
+            }
+        }
+#endif
+        for (; j < nr; ++j) {
+            const float *w = b->p + (ptrdiff_t)j * b->cs;
+            for (p = 0; p < kc; ++p) bp[p * LIN__NR + j] = w[p];
+        }
+    } else {
+        for (p = 0; p < kc; ++p) {
+            const float *row = b->p + (ptrdiff_t)p * b->rs;
+            for (j = 0; j < nr; ++j) bp[p * LIN__NR + j] = row[(ptrdiff_t)j * b->cs];
+        }
+    }
+    for (j = nr; j < LIN__NR; ++j)
+        for (p = 0; p < kc; ++p) bp[p * LIN__NR + j] = 0.0f;
+}
+
+/* ---- kernels: the packed GEMM ---- */
+
+/* The scratch of one thread: packed blocks of A (MC, KC) and B (KC, NC),
+   64-byte aligned, on the stack (LIN_PACK_MC, _NC, _KC bound it). */
+#define LIN__SCRATCH_FLOATS (LIN_PACK_MC * LIN_PACK_KC + LIN_PACK_KC * LIN_PACK_NC + 16)
+
+static float *lin__align64(float *p)
+{
+    return (float *)(void *)(((uintptr_t)p + 63u) & ~(uintptr_t)63u);
+}
+
+/* C (m, n0..n1) = bias + A (m, k) · B (k, n0..n1): the columns one thread
+   owns, blocked as BLIS does (NC columns, KC of k, MC rows) around the
+   micro-kernel. Blocks of k run in order, each continuing the sums the
+   previous one left in C, so every element keeps the order p = 0..k-1. */
+static void lin__gemm_packed_cols(size_t m, size_t n0, size_t n1, size_t k, const lin__mat *a,
+                                  const lin__mat *b, const float *bias, ptrdiff_t bias_s,
+                                  float *c, ptrdiff_t c_rs, ptrdiff_t c_cs)
+{
+    float scratch[LIN__SCRATCH_FLOATS], tile[LIN__MR * LIN__NR], init[LIN__NR];
+    float *apack = lin__align64(scratch), *bpack = apack + LIN_PACK_MC * LIN_PACK_KC;
+    size_t jc, pc, ic, jr, ir, i, j;
+    for (i = 0; i < LIN__MR * LIN__NR; ++i) tile[i] = 0.0f;
+    for (jc = n0; jc < n1; jc += LIN_PACK_NC) {
+        size_t nc = LIN__MIN(LIN_PACK_NC, n1 - jc);
+        for (pc = 0; pc < k; pc += LIN_PACK_KC) {
+            size_t kc = LIN__MIN(LIN_PACK_KC, k - pc);
+            for (jr = 0; jr < nc; jr += LIN__NR) {
+                lin__mat bj = lin__mat_at(b, (ptrdiff_t)pc * b->rs + (ptrdiff_t)(jc + jr) * b->cs);
+                lin__pack_b(LIN__MIN(LIN__NR, nc - jr), kc, &bj, bpack + jr * kc);
+            }
+            for (ic = 0; ic < m; ic += LIN_PACK_MC) {
+                size_t mc = LIN__MIN(LIN_PACK_MC, m - ic);
+                for (ir = 0; ir < mc; ir += LIN__MR) {
+                    lin__mat ai = lin__mat_at(a, (ptrdiff_t)(ic + ir) * a->rs + (ptrdiff_t)pc * a->cs);
+                    lin__pack_a(LIN__MIN(LIN__MR, mc - ir), kc, &ai, apack + ir * kc);
+                }
+                for (jr = 0; jr < nc; jr += LIN__NR) {
+                    size_t nr = LIN__MIN(LIN__NR, nc - jr);
+                    const float *row = NULL;
+                    if (pc == 0) {              /* the first block of k starts from the bias */
+                        for (j = 0; j < LIN__NR; ++j)
+                            init[j] = bias && j < nr ? bias[(ptrdiff_t)(jc + jr + j) * bias_s] : 0.0f;
+                        row = init;
+                    }
+                    for (ir = 0; ir < mc; ir += LIN__MR) {
+                        size_t mr = LIN__MIN(LIN__MR, mc - ir);
+                        float *cij = c + (ptrdiff_t)(ic + ir) * c_rs + (ptrdiff_t)(jc + jr) * c_cs;
+                        if (mr == LIN__MR && nr == LIN__NR && c_cs == 1) {
+                            lin__ukernel(kc, apack + ir * kc, bpack + jr * kc, cij, c_rs, row);
+                            continue;
+                        }
+                        /* an edge tile, or C with a column stride: through a full tile */
+                        for (i = 0; i < mr && !row; ++i)
+                            for (j = 0; j < nr; ++j)
+                                tile[i * LIN__NR + j] = cij[(ptrdiff_t)i * c_rs + (ptrdiff_t)j * c_cs];
+                        lin__ukernel(kc, apack + ir * kc, bpack + jr * kc, tile, LIN__NR, row);
+                        for (i = 0; i < mr; ++i)
+                            for (j = 0; j < nr; ++j)
+                                cij[(ptrdiff_t)i * c_rs + (ptrdiff_t)j * c_cs] = tile[i * LIN__NR + j];
+                    }
+                }
+            }
+        }
+    }
+}
+
+/* ---- kernels: the matrix-vector path (batch 1 to 4) ----
+
+   For m <= 4 rows of x against a weight whose rows are contiguous, packing
+   would cost as much as the product: W is streamed once instead, four rows
+   at a time, and each dot product of a row of x with a row of W is split
+   over the lanes of a vector and the lanes summed at the end. */
+
+#if defined(LIN__AVX512)
+#define LIN__LANES 16
+/* The four sums of v[0..3], each over its 16 lanes: pairs interleaved and
+   added, then the 128-bit quarters, so four reductions share the work. */
+static __m128 lin__sum4(const __m512 v[4])
+{
+    __m512 s01 = _mm512_add_ps(_mm512_unpacklo_ps(v[0], v[1]), _mm512_unpackhi_ps(v[0], v[1]));
+    __m512 s23 = _mm512_add_ps(_mm512_unpacklo_ps(v[2], v[3]), _mm512_unpackhi_ps(v[2], v[3]));
+    __m512 s = _mm512_add_ps(_mm512_shuffle_ps(s01, s23, 0x44), _mm512_shuffle_ps(s01, s23, 0xee));
+    __m256 h = _mm256_add_ps(_mm512_castps512_ps256(s),
+                             _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(s), 1)));
+    return _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
+}
+
+/* dots[b][q] = x_b · w_q for b < mb, q < 4: mb·4 zmm accumulators over the
+   whole vectors of k, the tail through one masked load */
+static void lin__dot4(size_t mb, size_t k, const float *x, ptrdiff_t x_rs, const float *const w[4],
+                      float dots[4][4])
+{
+    __m512 acc[4][4];
+    size_t b, q, p;
+    for (b = 0; b < mb; ++b)
+        for (q = 0; q < 4; ++q) acc[b][q] = _mm512_setzero_ps();
+    for (p = 0; p + 16 <= k; p += 16) {
+        __m512 w0 = _mm512_loadu_ps(w[0] + p), w1 = _mm512_loadu_ps(w[1] + p);
+        __m512 w2 = _mm512_loadu_ps(w[2] + p), w3 = _mm512_loadu_ps(w[3] + p);
+        for (b = 0; b < mb; ++b) {
+            __m512 xv = _mm512_loadu_ps(x + (ptrdiff_t)b * x_rs + p);
+            acc[b][0] = _mm512_fmadd_ps(xv, w0, acc[b][0]);
+            acc[b][1] = _mm512_fmadd_ps(xv, w1, acc[b][1]);
+            acc[b][2] = _mm512_fmadd_ps(xv, w2, acc[b][2]);
+            acc[b][3] = _mm512_fmadd_ps(xv, w3, acc[b][3]);
+        }
+    }
+    if (p < k) {
+        __mmask16 mask = (__mmask16)((1u << (k - p)) - 1u);
+        __m512 wv[4];
+        for (q = 0; q < 4; ++q) wv[q] = _mm512_maskz_loadu_ps(mask, w[q] + p);
+        for (b = 0; b < mb; ++b) {
+            __m512 xv = _mm512_maskz_loadu_ps(mask, x + (ptrdiff_t)b * x_rs + p);
+            for (q = 0; q < 4; ++q) acc[b][q] = _mm512_fmadd_ps(xv, wv[q], acc[b][q]);
+        }
+    }
+    for (b = 0; b < mb; ++b) _mm_storeu_ps(dots[b], lin__sum4(acc[b]));
+}
+#else
+#if defined(LIN__AVX2)
+#define LIN__LANES 8
+typedef __m256 lin__vec;
+#define LIN__VZERO() _mm256_setzero_ps()
+#define LIN__VLOAD(p) _mm256_loadu_ps(p)
+#define LIN__VFMA(acc, x, y) _mm256_fmadd_ps(x, y, acc)
+#elif defined(LIN__SSE2)
+#define LIN__LANES 4
+typedef __m128 lin__vec;
+#define LIN__VZERO() _mm_setzero_ps()
+#define LIN__VLOAD(p) _mm_loadu_ps(p)
+#define LIN__VFMA(acc, x, y) _mm_add_ps(acc, _mm_mul_ps(x, y))
+#elif defined(LIN__NEON)
+#define LIN__LANES 4
+typedef float32x4_t lin__vec;
+#define LIN__VZERO() vdupq_n_f32(0.0f)
+#define LIN__VLOAD(p) vld1q_f32(p)
+#define LIN__VFMA(acc, x, y) vfmaq_f32(acc, x, y)
+#endif
+
+#ifdef LIN__VZERO
+/* dots[b][q] = x_b · w_q for b < mb, q < 4, LANES at a time, the tail of k
+   in scalars added after the lanes */
+static void lin__dot4(size_t mb, size_t k, const float *x, ptrdiff_t x_rs, const float *const w[4],
+                      float dots[4][4])
+{
+    lin__vec acc[4][4];
+    float lanes[LIN__LANES];
+    size_t b, q, p, l, kv = k - k % LIN__LANES;
+    for (b = 0; b < mb; ++b)
+        for (q = 0; q < 4; ++q) acc[b][q] = LIN__VZERO();
+    for (p = 0; p < kv; p += LIN__LANES) {
+        lin__vec wv[4];
+        for (q = 0; q < 4; ++q) wv[q] = LIN__VLOAD(w[q] + p);
+        for (b = 0; b < mb; ++b) {
+            lin__vec xv = LIN__VLOAD(x + (ptrdiff_t)b * x_rs + p);
+            for (q = 0; q < 4; ++q) acc[b][q] = LIN__VFMA(acc[b][q], xv, wv[q]);
+        }
+    }
+    for (b = 0; b < mb; ++b)
+        for (q = 0; q < 4; ++q) {
+            float s = 0.0f, t = 0.0f;
+            memcpy(lanes, &acc[b][q], sizeof lanes);
+            for (l = 0; l < LIN__LANES; ++l) s += lanes[l];
+            for (p = kv; p < k; ++p) t += x[(ptrdiff_t)b * x_rs + p] * w[q][p];
+            dots[b][q] = s + t;
+        }
+}
+#else
+#define LIN__LANES 8
+/* dots[b][q] = x_b · w_q for b < mb, q < 4, over 8 independent partial
+   sums per dot: portable C a compiler vectorises as it stands */
+static void lin__dot4(size_t mb, size_t k, const float *x, ptrdiff_t x_rs, const float *const w[4],
+                      float dots[4][4])
+{
+    float acc[4][4][8];
+    size_t b, q, p, l, kv = k - k % 8;
+    for (b = 0; b < mb; ++b)
+        for (q = 0; q < 4; ++q)
+            for (l = 0; l < 8; ++l) acc[b][q][l] = 0.0f;
+    for (p = 0; p < kv; p += 8)
+        for (b = 0; b < mb; ++b)
+            for (q = 0; q < 4; ++q)
+                for (l = 0; l < 8; ++l) acc[b][q][l] += x[(ptrdiff_t)b * x_rs + p + l] * w[q][p + l];
+    for (b = 0; b < mb; ++b)
+        for (q = 0; q < 4; ++q) {
+            float s = 0.0f, t = 0.0f;
+            for (l = 0; l < 8; ++l) s += acc[b][q][l];
+            for (p = kv; p < k; ++p) t += x[(ptrdiff_t)b * x_rs + p] * w[q][p];
+            dots[b][q] = s + t;
+        }
+}
+#endif
+#endif
+
+/* y (m, j0..j1) = bias + x (m, k) · W (j0..j1, k)ᵀ, x and W rows contiguous
+   (unit stride along k): four rows of x against four rows of W at a time.
+   A last group of fewer than four rows of W repeats its first row and drops
+   the extra results. */
+static void lin__gemv(size_t m, size_t j0, size_t j1, size_t k, const lin__mat *a, const lin__mat *b,
+                      const float *bias, ptrdiff_t bias_s, float *c, ptrdiff_t c_rs, ptrdiff_t c_cs)
+{
+    float dots[4][4];
+    size_t i0, j, i, q;
+    for (i0 = 0; i0 < m; i0 += 4) {
+        size_t mb = LIN__MIN(4, m - i0);
+        const float *x = a->p + (ptrdiff_t)i0 * a->rs;
+        float *ci = c + (ptrdiff_t)i0 * c_rs;
+        for (j = j0; j < j1; j += 4) {
+            size_t r = LIN__MIN(4, j1 - j);
+            const float *w[4];
+            for (q = 0; q < 4; ++q) w[q] = b->p + (ptrdiff_t)(j + (q < r ? q : 0)) * b->cs;
+            switch (mb) {               /* a constant mb lets each copy keep its sums in registers */
+            case 1: lin__dot4(1, k, x, a->rs, w, dots); break;
+            case 2: lin__dot4(2, k, x, a->rs, w, dots); break;
+            case 3: lin__dot4(3, k, x, a->rs, w, dots); break;
+            default: lin__dot4(4, k, x, a->rs, w, dots); break;
+            }
+            for (i = 0; i < mb; ++i)
+                for (q = 0; q < r; ++q)
+                    ci[(ptrdiff_t)i * c_rs + (ptrdiff_t)(j + q) * c_cs] =
+                        (bias ? bias[(ptrdiff_t)(j + q) * bias_s] : 0.0f) + dots[i][q];
+        }
+    }
+}
+#endif /* LIN_PACK */
+
+/* ---- kernels: dispatch ---- */
+
+/* Which path a product takes, from its shape and strides alone (so the same
+   call gives the same bits every time, whatever the thread count). */
+enum { LIN__DIRECT, LIN__GEMV, LIN__PACKED };
+
+static int lin__path(size_t m, size_t n, size_t k, const lin__mat *a, const lin__mat *b)
+{
+#if LIN_PACK
+    if (m * n * k < 256) return LIN__DIRECT;    /* no set-up cost at all */
+    /* batch 1-4 streams W once; a few outputs would waste most of a tile */
+    if ((m <= 4 || n <= 16) && a->cs == 1 && b->rs == 1) return LIN__GEMV;
+    return LIN__PACKED;
+#else
+    (void)m; (void)n; (void)k; (void)a; (void)b;
+    return LIN__DIRECT;
+#endif
+}
+
+/* The columns [n0, n1) of C through one path. */
+static void lin__gemm_cols(int path, size_t m, size_t n0, size_t n1, size_t k, const lin__mat *a,
+                           const lin__mat *b, const float *bias, ptrdiff_t bias_s,
                            float *c, ptrdiff_t c_rs, ptrdiff_t c_cs)
 {
-    size_t i, j, p;
-    for (i = 0; i < mr; ++i)
-        for (j = 0; j < nr; ++j) {
-            const float *ap = a->p + (ptrdiff_t)i * a->rs, *bp = b->p + (ptrdiff_t)j * b->cs;
-            float acc = bias ? bias[(ptrdiff_t)j * bias_s] : 0.0f;
-            for (p = 0; p < k; ++p) acc += ap[(ptrdiff_t)p * a->cs] * bp[(ptrdiff_t)p * b->rs];
-            c[(ptrdiff_t)i * c_rs + (ptrdiff_t)j * c_cs] = acc;
-        }
+#if LIN_PACK
+    if (path == LIN__GEMV) {
+        lin__gemv(m, n0, n1, k, a, b, bias, bias_s, c, c_rs, c_cs);
+        return;
+    }
+    if (path == LIN__PACKED) {
+        lin__gemm_packed_cols(m, n0, n1, k, a, b, bias, bias_s, c, c_rs, c_cs);
+        return;
+    }
+#endif
+    {
+        lin__mat bj = lin__mat_at(b, (ptrdiff_t)n0 * b->cs);
+        (void)path;
+        lin__gemm_direct(m, n1 - n0, k, a, &bj, bias ? bias + (ptrdiff_t)n0 * bias_s : NULL, bias_s,
+                         c + (ptrdiff_t)n0 * c_cs, c_rs, c_cs);
+    }
 }
 
 /* C (m, n) = bias (n) + A (m, k) · B (k, n); every operand strided, bias
-   may be NULL. Each element is bias + Σ_p a·b in the order p = 0..k-1, so
-   results do not depend on m or n or on how the work is split. */
-static void lin__gemm(size_t m, size_t n, size_t k, const lin__mat *a, const lin__mat *b,
-                      const float *bias, ptrdiff_t bias_s,
-                      float *c, ptrdiff_t c_rs, ptrdiff_t c_cs)
+   may be NULL. One thread, or with OpenMP the columns split among threads
+   at tile boundaries: each element is computed by one thread in the same
+   order, so results are the same bits for any thread count. */
+LIN__NOINLINE static void lin__gemm(size_t m, size_t n, size_t k, const lin__mat *a,
+                                    const lin__mat *b, const float *bias, ptrdiff_t bias_s,
+                                    float *c, ptrdiff_t c_rs, ptrdiff_t c_cs)
 {
+    int path;
     size_t i, j;
     if (k == 0) {                       /* y = b: A and B have no elements, maybe no data */
         for (i = 0; i < m; ++i)
@@ -812,18 +1358,23 @@ static void lin__gemm(size_t m, size_t n, size_t k, const lin__mat *a, const lin
                 c[(ptrdiff_t)i * c_rs + (ptrdiff_t)j * c_cs] = bias ? bias[(ptrdiff_t)j * bias_s] : 0.0f;
         return;
     }
-    for (i = 0; i < m; i += 4) {
-        size_t mr = m - i < 4 ? m - i : 4;
-        lin__mat ai = lin__mat_at(a, (ptrdiff_t)i * a->rs);
-        for (j = 0; j < n; j += 4) {
-            size_t nr = n - j < 4 ? n - j : 4;
-            lin__mat bj = lin__mat_at(b, (ptrdiff_t)j * b->cs);
-            const float *bias_j = bias ? bias + (ptrdiff_t)j * bias_s : NULL;
-            float *cij = c + (ptrdiff_t)i * c_rs + (ptrdiff_t)j * c_cs;
-            if (mr == 4 && nr == 4) lin__tile_4x4(k, &ai, &bj, bias_j, bias_s, cij, c_rs, c_cs);
-            else lin__tile_edge(mr, nr, k, &ai, &bj, bias_j, bias_s, cij, c_rs, c_cs);
+    path = lin__path(m, n, k, a, b);
+#ifdef _OPENMP
+    if (path != LIN__DIRECT && (double)m * (double)n * (double)k >= 1e6 && omp_get_max_threads() > 1 &&
+        !omp_in_parallel()) {
+        size_t unit = path == LIN__GEMV ? 4 : LIN__NR;
+        #pragma omp parallel
+        {
+            size_t nt = (size_t)omp_get_num_threads(), t = (size_t)omp_get_thread_num();
+            size_t units = (n + unit - 1) / unit;
+            size_t u0 = units * t / nt, u1 = units * (t + 1) / nt;
+            size_t c0 = LIN__MIN(n, u0 * unit), c1 = LIN__MIN(n, u1 * unit);
+            if (c0 < c1) lin__gemm_cols(path, m, c0, c1, k, a, b, bias, bias_s, c, c_rs, c_cs);
         }
+        return;
     }
+#endif
+    lin__gemm_cols(path, m, 0, n, k, a, b, bias, bias_s, c, c_rs, c_cs);
 }
 
 /* Runs a validated plan: one GEMM per remaining batch index. */
@@ -1080,22 +1631,60 @@ static int lin__buffer_elems(size_t rows, size_t cols, size_t *n)
     return lin__mul(rows, cols, n) && *n <= (size_t)-1 / sizeof(float);
 }
 
+/* y (batch, in) · W (out, in)ᵀ + b for a tiny layer (at most 64 weights,
+   batch 1 to 4): nothing to set up, each sum in order p = 0..in-1, out of
+   line so the caller's frame stays small. */
+LIN__NOINLINE static void lin__linear_tiny(const float *x, const float *weight, const float *bias,
+                             float *y, size_t batch, size_t in_features,
+                                           size_t out_features)
+{
+    size_t i, j, p;
+    for (i = 0; i < batch; ++i, x += in_features, y += out_features) {
+        const float *w0 = weight;
+        for (j = 0; j + 2 <= out_features; j += 2, w0 += 2 * in_features) {
+            const float *w1 = w0 + in_features;    /* two outputs share each load of x */
+            float s0 = bias ? bias[j] : 0.0f, s1 = bias ? bias[j + 1] : 0.0f;
+            for (p = 0; p < in_features; ++p) {
+                s0 += x[p] * w0[p];
+                s1 += x[p] * w1[p];
+            }
+            y[j] = s0;
+            y[j + 1] = s1;
+        }
+        if (j < out_features) {
+            float s = bias ? bias[j] : 0.0f;
+            for (p = 0; p < in_features; ++p) s += x[p] * w0[p];
+            y[j] = s;
+        }
+    }
+}
+
 LIN_API lin_status lin_linear_f32(const float *x, const float *weight, const float *bias,
                                   float *y, size_t batch, size_t in_features,
                                   size_t out_features)
 {
+    const size_t small = (size_t)1 << (sizeof(size_t) * 4 - 2);   /* no product of two overflows */
     size_t nx, nw, ny;
     lin__mat a, b;
-    if (!lin__buffer_elems(batch, in_features, &nx) ||
-        !lin__buffer_elems(out_features, in_features, &nw) ||
-        !lin__buffer_elems(batch, out_features, &ny))
+    if ((batch | in_features | out_features) < small) {
+        nx = batch * in_features;
+        nw = out_features * in_features;
+        ny = batch * out_features;
+    } else if (!lin__buffer_elems(batch, in_features, &nx) ||
+               !lin__buffer_elems(out_features, in_features, &nw) ||
+               !lin__buffer_elems(batch, out_features, &ny)) {
         return LIN_ERR_OVERFLOW;
+    }
     if ((nx && !x) || (nw && !weight) || (ny && !y)) return LIN_ERR_NULL;
     if (lin__ranges_overlap(y, ny * sizeof(float), x, nx * sizeof(float)) ||
         lin__ranges_overlap(y, ny * sizeof(float), weight, nw * sizeof(float)) ||
         (bias && lin__ranges_overlap(y, ny * sizeof(float), bias, out_features * sizeof(float))))
         return LIN_ERR_ALIAS;
     if (!ny) return LIN_OK;
+    if (nw && nw <= 64 && batch <= 4) { /* a tiny layer: the loop by the book */
+        lin__linear_tiny(x, weight, bias, y, batch, in_features, out_features);
+        return LIN_OK;
+    }
     a.p = x;                            /* x (batch, in) row-major */
     a.rs = (ptrdiff_t)in_features;
     a.cs = 1;

@@ -1,0 +1,330 @@
+/* bench.c - lin_linear_f32 against its peers, in one process, one run:
+   a naive loop, OpenBLAS sgemm (x · Wᵀ with CblasTrans) and, for batch 1,
+   OpenBLAS sgemv; the portable path (LIN_NO_SIMD, from bench_portable.c);
+   the machine's own FMA peak and read bandwidth, measured here too.
+
+   Contenders are interleaved and repeated; every figure is a median.
+   Writes bench/results.csv; `make bench` then draws bench/chart.png.
+
+   usage: bench [reps] [csv path]   (single thread; with OpenMP, also 2) */
+#define _POSIX_C_SOURCE 199309L
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cblas.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+#if defined(__AVX512F__) || defined(__AVX2__)
+#include <immintrin.h>
+#endif
+
+#include "linear.h"
+
+void openblas_set_num_threads(int n);
+lin_status portable_linear_f32(const float *x, const float *w, const float *b, float *y,
+                               size_t batch, size_t in, size_t out);
+
+typedef struct shape { size_t batch, in, out; } shape;
+
+static const shape shapes[] = {
+    {1, 3, 2}, {1, 16, 16}, {4, 16, 16}, {1, 64, 64}, {1, 256, 256}, {1, 784, 128},
+    {1, 1024, 1024}, {1, 4096, 4096}, {8, 64, 64}, {32, 256, 256}, {64, 128, 10},
+    {64, 784, 128}, {64, 512, 512}, {128, 1024, 1024}, {256, 2048, 2048}, {512, 4096, 4096},
+};
+
+static double now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+/* ---- the contenders: y (batch, out) = x (batch, in) · W (out, in)ᵀ + b ---- */
+
+enum { C_LIN, C_PORTABLE, C_NAIVE, C_SGEMM, C_SGEMV, C_COUNT };
+static const char *names[C_COUNT] = {"linear.h", "portable", "naive", "sgemm", "sgemv"};
+
+/* the loop a user writes by hand */
+static void naive(const float *x, const float *w, const float *b, float *y,
+                  size_t batch, size_t in, size_t out)
+{
+    size_t i, j, p;
+    for (i = 0; i < batch; ++i)
+        for (j = 0; j < out; ++j) {
+            float s = b[j];
+            for (p = 0; p < in; ++p) s += x[i * in + p] * w[j * in + p];
+            y[i * out + j] = s;
+        }
+}
+
+static void run(int c, const float *x, const float *w, const float *b, float *y, const shape *s)
+{
+    size_t i;
+    switch (c) {
+    case C_LIN: lin_linear_f32(x, w, b, y, s->batch, s->in, s->out); break;
+    case C_PORTABLE: portable_linear_f32(x, w, b, y, s->batch, s->in, s->out); break;
+    case C_NAIVE: naive(x, w, b, y, s->batch, s->in, s->out); break;
+    case C_SGEMM:   /* y = b broadcast, then y += x · Wᵀ */
+        for (i = 0; i < s->batch; ++i) memcpy(y + i * s->out, b, s->out * sizeof(float));
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)s->batch, (int)s->out, (int)s->in,
+                    1.0f, x, (int)s->in, w, (int)s->in, 1.0f, y, (int)s->out);
+        break;
+    case C_SGEMV:   /* batch 1: y = W · x + b */
+        memcpy(y, b, s->out * sizeof(float));
+        cblas_sgemv(CblasRowMajor, CblasNoTrans, (int)s->out, (int)s->in, 1.0f, w, (int)s->in, x, 1,
+                    1.0f, y, 1);
+        break;
+    }
+}
+
+/* Seconds per call: enough calls to fill about 20 ms, at least one. */
+static double time_calls(int c, const float *x, const float *w, const float *b, float *y,
+                         const shape *s, long calls)
+{
+    double t0 = now();
+    long i;
+    for (i = 0; i < calls; ++i) run(c, x, w, b, y, s);
+    return (now() - t0) / (double)calls;
+}
+
+static long calibrate(int c, const float *x, const float *w, const float *b, float *y, const shape *s)
+{
+    long calls = 1;
+    double t;
+    while ((t = time_calls(c, x, w, b, y, s, calls)) * (double)calls < 0.02 && calls < (1L << 26))
+        calls *= 2;
+    return calls;
+}
+
+/* ---- the machine ---- */
+
+/* Single-core FMA peak, GFLOP/s: independent FMA chains, 2 flops per lane. */
+static volatile float seeds[12] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};
+
+static double fma_peak(void)
+{
+    double best = 0.0;
+    int rep;
+    for (rep = 0; rep < 5; ++rep) {
+        const long n = 20000000;
+        long i;
+        double t0 = now(), t, flops;
+        float sink;
+#if defined(__AVX512F__)
+        /* twelve chains from distinct starts (a compiler merges identical
+           ones), enough to cover the FMA latency on every pipe */
+        __m512 a0 = _mm512_set1_ps(seeds[0]), a1 = _mm512_set1_ps(seeds[1]),
+               a2 = _mm512_set1_ps(seeds[2]), a3 = _mm512_set1_ps(seeds[3]),
+               a4 = _mm512_set1_ps(seeds[4]), a5 = _mm512_set1_ps(seeds[5]),
+               a6 = _mm512_set1_ps(seeds[6]), a7 = _mm512_set1_ps(seeds[7]),
+               a8 = _mm512_set1_ps(seeds[8]), a9 = _mm512_set1_ps(seeds[9]),
+               a10 = _mm512_set1_ps(seeds[10]), a11 = _mm512_set1_ps(seeds[11]);
+        const __m512 m = _mm512_set1_ps(0.999999f), d = _mm512_set1_ps(1e-7f);
+        for (i = 0; i < n; ++i) {
+            a0 = _mm512_fmadd_ps(a0, m, d); a1 = _mm512_fmadd_ps(a1, m, d);
+            a2 = _mm512_fmadd_ps(a2, m, d); a3 = _mm512_fmadd_ps(a3, m, d);
+            a4 = _mm512_fmadd_ps(a4, m, d); a5 = _mm512_fmadd_ps(a5, m, d);
+            a6 = _mm512_fmadd_ps(a6, m, d); a7 = _mm512_fmadd_ps(a7, m, d);
+            a8 = _mm512_fmadd_ps(a8, m, d); a9 = _mm512_fmadd_ps(a9, m, d);
+            a10 = _mm512_fmadd_ps(a10, m, d); a11 = _mm512_fmadd_ps(a11, m, d);
+        }
+        a0 = _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3)),
+                           _mm512_add_ps(_mm512_add_ps(a4, a5), _mm512_add_ps(a6, a7)));
+        a0 = _mm512_add_ps(a0, _mm512_add_ps(_mm512_add_ps(a8, a9), _mm512_add_ps(a10, a11)));
+        sink = _mm512_reduce_add_ps(a0);
+        flops = 2.0 * 16 * 12 * (double)n;
+#elif defined(__AVX2__) && defined(__FMA__)
+        __m256 a0 = _mm256_set1_ps(seeds[0]), a1 = _mm256_set1_ps(seeds[1]),
+               a2 = _mm256_set1_ps(seeds[2]), a3 = _mm256_set1_ps(seeds[3]),
+               a4 = _mm256_set1_ps(seeds[4]), a5 = _mm256_set1_ps(seeds[5]),
+               a6 = _mm256_set1_ps(seeds[6]), a7 = _mm256_set1_ps(seeds[7]),
+               a8 = _mm256_set1_ps(seeds[8]), a9 = _mm256_set1_ps(seeds[9]);
+        const __m256 m = _mm256_set1_ps(0.999999f), d = _mm256_set1_ps(1e-7f);
+        float lanes[8];
+        for (i = 0; i < n; ++i) {
+            a0 = _mm256_fmadd_ps(a0, m, d); a1 = _mm256_fmadd_ps(a1, m, d);
+            a2 = _mm256_fmadd_ps(a2, m, d); a3 = _mm256_fmadd_ps(a3, m, d);
+            a4 = _mm256_fmadd_ps(a4, m, d); a5 = _mm256_fmadd_ps(a5, m, d);
+            a6 = _mm256_fmadd_ps(a6, m, d); a7 = _mm256_fmadd_ps(a7, m, d);
+            a8 = _mm256_fmadd_ps(a8, m, d); a9 = _mm256_fmadd_ps(a9, m, d);
+        }
+        a0 = _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)),
+                           _mm256_add_ps(_mm256_add_ps(a4, a5), _mm256_add_ps(a6, a7)));
+        a0 = _mm256_add_ps(a0, _mm256_add_ps(a8, a9));
+        _mm256_storeu_ps(lanes, a0);
+        sink = lanes[0];
+        flops = 2.0 * 8 * 10 * (double)n;
+#else
+        float a[16];
+        int k;
+        for (k = 0; k < 16; ++k) a[k] = seeds[k % 12];
+        for (i = 0; i < n; ++i)
+            for (k = 0; k < 16; ++k) a[k] = a[k] * 0.999999f + 1e-7f;
+        sink = a[0] + a[15];
+        flops = 2.0 * 16 * (double)n;
+#endif
+        t = now() - t0;
+        if (sink == 12345.0f) puts("");
+        if (flops / t / 1e9 > best) best = flops / t / 1e9;
+    }
+    return best;
+}
+
+/* Single-core read bandwidth, GB/s, over a buffer far larger than the
+   caches, read front to back (one stream read faster than four or more here). */
+static double read_bandwidth(void)
+{
+    const size_t n = (size_t)256 << 20;   /* 1 GiB of floats */
+    float *buf = (float *)malloc(n * sizeof(float));
+    double samples[5];
+    int rep;
+    size_t i;
+    if (!buf) return 0.0;
+    for (i = 0; i < n; ++i) buf[i] = (float)(i & 7);
+    for (rep = 0; rep < 5; ++rep) {
+        double t0 = now(), t;
+        float sink;
+#if defined(__AVX512F__)
+        __m512 s0 = _mm512_setzero_ps(), s1 = s0, s2 = s0, s3 = s0;
+        for (i = 0; i < n; i += 64) {
+            s0 = _mm512_add_ps(s0, _mm512_loadu_ps(buf + i));
+            s1 = _mm512_add_ps(s1, _mm512_loadu_ps(buf + i + 16));
+            s2 = _mm512_add_ps(s2, _mm512_loadu_ps(buf + i + 32));
+            s3 = _mm512_add_ps(s3, _mm512_loadu_ps(buf + i + 48));
+        }
+        sink = _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(s0, s1), _mm512_add_ps(s2, s3)));
+#else
+        float s[16] = {0};
+        int k;
+        for (i = 0; i < n; i += 16)
+            for (k = 0; k < 16; ++k) s[k] += buf[i + k];
+        sink = s[0] + s[15];
+#endif
+        t = now() - t0;
+        if (sink == 12345.0f) puts("");
+        samples[rep] = (double)n * sizeof(float) / t / 1e9;
+    }
+    free(buf);
+    return median(samples, 5);
+}
+
+/* ---- main ---- */
+
+static float *random_floats(size_t n, unsigned seed)
+{
+    float *p = (float *)malloc((n ? n : 1) * sizeof(float));
+    size_t i;
+    if (!p) { fprintf(stderr, "out of memory\n"); exit(1); }
+    for (i = 0; i < n; ++i) {
+        seed = seed * 1664525u + 1013904223u;
+        p[i] = (float)(seed >> 8) / 8388608.0f - 1.0f;
+    }
+    return p;
+}
+
+static void set_threads(int n)
+{
+    openblas_set_num_threads(n);
+#ifdef _OPENMP
+    omp_set_num_threads(n);
+#endif
+}
+
+int main(int argc, char **argv)
+{
+    int reps = argc > 1 ? atoi(argv[1]) : 9;
+    const char *csv_path = argc > 2 ? argv[2] : "bench/results.csv";
+    const size_t nshapes = sizeof shapes / sizeof shapes[0];
+    double peak, bw;
+    FILE *csv;
+    size_t si;
+    int threads, max_threads = 1;
+
+#ifdef _OPENMP
+    max_threads = 2;
+#endif
+    set_threads(1);
+    peak = fma_peak();
+    bw = read_bandwidth();
+    printf("machine: FMA peak %.1f GFLOP/s, read bandwidth %.1f GB/s (one core, measured now)\n",
+           peak, bw);
+    printf("%d repetitions per figure, interleaved; medians\n\n", reps);
+    csv = fopen(csv_path, "w");
+    if (!csv) { perror(csv_path); return 1; }
+    fprintf(csv, "threads,batch,in,out,contender,seconds,gflops\n");
+
+    for (threads = 1; threads <= max_threads; ++threads) {
+        set_threads(threads);
+        printf("== %d thread%s\n", threads, threads > 1 ? "s" : "");
+        printf("%-16s %12s %9s %9s %9s %9s %9s %8s %8s %8s %7s %7s\n", "batch x in x out", "linear.h",
+               "GFLOP/s", "portable", "naive", "sgemm", "sgemv", "/sgemm", "/sgemv", "/naive",
+               "%peak", "%bw");
+        for (si = 0; si < nshapes; ++si) {
+            const shape *s = &shapes[si];
+            double flops = 2.0 * (double)s->batch * (double)s->in * (double)s->out;
+            float *x = random_floats(s->batch * s->in, 1), *w = random_floats(s->out * s->in, 2);
+            float *b = random_floats(s->out, 3), *y = random_floats(s->batch * s->out, 4);
+            double samples[C_COUNT][64], med[C_COUNT];
+            long calls[C_COUNT];
+            int c, r, have[C_COUNT];
+            for (c = 0; c < C_COUNT; ++c) {
+                have[c] = 1;
+                if (c == C_SGEMV && s->batch != 1) have[c] = 0;
+                if (c == C_NAIVE && flops > 2e9) have[c] = 0;      /* seconds per call */
+                if (c == C_PORTABLE && threads > 1) have[c] = 0;
+                if (have[c]) calls[c] = calibrate(c, x, w, b, y, s);
+            }
+            for (r = 0; r < reps && r < 64; ++r)
+                for (c = 0; c < C_COUNT; ++c)
+                    if (have[c]) samples[c][r] = time_calls(c, x, w, b, y, s, calls[c]);
+            for (c = 0; c < C_COUNT; ++c) {
+                med[c] = have[c] ? median(samples[c], reps < 64 ? reps : 64) : 0.0;
+                if (have[c])
+                    fprintf(csv, "%d,%zu,%zu,%zu,%s,%.9g,%.4g\n", threads, s->batch, s->in, s->out,
+                            names[c], med[c], flops / med[c] / 1e9);
+            }
+            {
+                char label[32], col[C_COUNT][16], vs_gemv[16], vs_naive[16], of_bw[16];
+                double weight_bytes = (double)s->in * (double)s->out * sizeof(float);
+                snprintf(label, sizeof label, "%zux%zux%zu", s->batch, s->in, s->out);
+                for (c = 0; c < C_COUNT; ++c) {
+                    if (!have[c]) snprintf(col[c], sizeof col[c], "-");
+                    else if (flops < 1e5) snprintf(col[c], sizeof col[c], "%.1fns", med[c] * 1e9);
+                    else snprintf(col[c], sizeof col[c], "%.1f", flops / med[c] / 1e9);
+                }
+                snprintf(vs_gemv, sizeof vs_gemv, have[C_SGEMV] ? "%.2f" : "-", med[C_SGEMV] / med[C_LIN]);
+                snprintf(vs_naive, sizeof vs_naive, have[C_NAIVE] ? "%.2f" : "-", med[C_NAIVE] / med[C_LIN]);
+                snprintf(of_bw, sizeof of_bw, s->batch == 1 ? "%.0f%%" : "-",
+                         100.0 * weight_bytes / med[C_LIN] / 1e9 / bw);
+                printf("%-16s %12s %9.2f %9s %9s %9s %9s %8.2f %8s %8s %6.1f%% %6s\n", label,
+                       col[C_LIN], flops / med[C_LIN] / 1e9, col[C_PORTABLE], col[C_NAIVE],
+                       col[C_SGEMM], col[C_SGEMV], med[C_SGEMM] / med[C_LIN], vs_gemv, vs_naive,
+                       100.0 * flops / med[C_LIN] / 1e9 / (peak * threads), of_bw);
+                fflush(stdout);
+            }
+            free(x); free(w); free(b); free(y);
+        }
+        printf("\n");
+    }
+    printf("columns: GFLOP/s (ns per call below 1e5 flops); /sgemm, /sgemv, /naive = peer time / "
+           "linear.h time; %%peak of the FMA peak times threads; %%bw = weight bytes per second "
+           "over the read bandwidth (batch 1)\n");
+    fclose(csv);
+    return 0;
+}
