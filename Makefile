@@ -7,6 +7,8 @@
 #                   the last three under qemu-user
 #   make firmware   Cortex-M0/M3/M4/M7/M33/M55 in qemu-system-arm: the two-layer
 #                   example and the suites, and the code-size table
+#   make bench      linear.h against OpenBLAS and a naive loop, in one process:
+#                   bench/results.csv, bench/chart.png
 #   make fuzz       FUZZ_SECONDS=60: the differential libFuzzer target
 #   make coverage   line and branch coverage of include/linear.h by the suites
 #   make valgrind   the suites under valgrind --error-exitcode=1
@@ -58,7 +60,8 @@ TEST_BINS := $(foreach v,$(VARIANTS),$(addprefix $(BUILD)/$(v)/,$(TESTS)))
 CPP_BINS  := $(BUILD)/g++/test_cpp $(BUILD)/clang++/test_cpp
 
 .PHONY: all run test test-c test-cpp test-std test-packaging test-cross \
-        deps-run deps-test deps-cross deps-firmware firmware fuzz coverage valgrind fixtures \
+        deps-run deps-test deps-cross deps-firmware deps-bench bench firmware fuzz coverage \
+        valgrind fixtures \
         install uninstall clean
 
 all: run
@@ -269,6 +272,32 @@ firmware: $(FW_ELFS)
 	       "$$(u=$$(arm-none-eabi-nm -u $(BUILD)/fw/$(b)/size.o | awk '{print $$2}' | tr '\n' ' '); echo $${u:-none})";) \
 	 } > $(BUILD)/fw/sizes.md
 	@cat $(BUILD)/fw/sizes.md
+
+# ---- make bench: against OpenBLAS and a naive loop ----
+
+# One process, one run: every contender interleaved and repeated, medians;
+# the machine's FMA peak and read bandwidth measured in the same run. With
+# OpenMP the table repeats with 2 threads (OpenBLAS gets 2 as well).
+# bench_portable.c is the same header with LIN_NO_SIMD, in its own unit.
+BENCH_REPS ?= 9
+BENCH_FLAGS := -std=c99 -O3 -march=native -fopenmp -Wall -Wextra
+$(BUILD)/bench: bench/bench.c bench/bench_portable.c $(HEADER) | deps-bench
+	@mkdir -p $(@D)
+	gcc $(BENCH_FLAGS) $(INCLUDES) bench/bench.c bench/bench_portable.c -o $@ -lopenblas -lm
+
+deps-bench:
+	@sh tests/deps.sh bench
+
+bench: $(BUILD)/bench
+	OMP_PROC_BIND=true ./$(BUILD)/bench $(BENCH_REPS) bench/results.csv
+	@awk -F, 'NR > 1 && $$1 == 1 { key = $$2 "x" $$3 "x" $$4; if (!(key in seen)) { seen[key] = 1; order[++n] = key } \
+	          v[key, $$5] = $$7 } \
+	     END { for (i = 1; i <= n; ++i) { k = order[i]; printf "%s", k; \
+	           split("linear.h portable sgemm sgemv naive", c, " "); \
+	           for (j = 1; j <= 5; ++j) printf " %s", ((k, c[j]) in v) ? v[k, c[j]] : "NaN"; print "" } }' \
+	     bench/results.csv > $(BUILD)/bench.dat
+	gnuplot -e "datafile='$(BUILD)/bench.dat'; outfile='bench/chart.png'" bench/chart.gp
+	@echo "wrote bench/results.csv and bench/chart.png"
 
 # ---- make fuzz: differential fuzzing with libFuzzer ----
 
