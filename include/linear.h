@@ -74,7 +74,7 @@
 #endif
 #endif
 
-#if !defined(LIN_SQRTF) || !defined(LIN_LOGF)
+#if !defined(LIN_SQRTF) || !defined(LIN_LOGF) || !defined(LIN_EXPF) || !defined(LIN_SQRT)
 #include <math.h>
 #endif
 /* C89's <math.h> has only the double functions; a correctly rounded double
@@ -86,6 +86,9 @@
 #ifndef LIN_LOGF
 #define LIN_LOGF(x) logf(x)
 #endif
+#ifndef LIN_EXPF
+#define LIN_EXPF(x) expf(x)
+#endif
 #else
 #ifndef LIN_SQRTF
 #define LIN_SQRTF(x) ((float)sqrt((double)(x)))
@@ -93,6 +96,12 @@
 #ifndef LIN_LOGF
 #define LIN_LOGF(x) ((float)log((double)(x)))
 #endif
+#ifndef LIN_EXPF
+#define LIN_EXPF(x) ((float)exp((double)(x)))
+#endif
+#endif
+#ifndef LIN_SQRT
+#define LIN_SQRT(x) sqrt(x)     /* double: Adam's bias correction, as Python's math.sqrt */
 #endif
 
 /* The fast paths: SIMD micro-kernels chosen at compile time from the
@@ -176,7 +185,8 @@ typedef enum lin_status {
     LIN_ERR_RANK,      /* ndim outside what the operation accepts             */
     LIN_ERR_SHAPE,     /* shapes cannot be combined, or out has another shape */
     LIN_ERR_OVERFLOW,  /* an element count or byte size overflows size_t      */
-    LIN_ERR_ALIAS      /* the output overlaps an input or itself              */
+    LIN_ERR_ALIAS,     /* the output overlaps an input or itself              */
+    LIN_ERR_VALUE      /* a parameter outside its range (PyTorch's ValueError) */
 } lin_status;
 
 /* A short English name of s; never NULL, also for values not listed above. */
@@ -299,6 +309,142 @@ LIN_API lin_status lin_layer_forward(const lin_layer *layer, const lin_tensor *x
 LIN_API lin_tensor lin_layer_weight(const lin_layer *layer); /* (out, in) view            */
 LIN_API lin_tensor lin_layer_bias(const lin_layer *layer);   /* (out); data NULL if none  */
 
+/* ---- public API: training ---- */
+
+/* Gradients of y = x·Wᵀ + b for grad_y = dL/dy.
+   grad_x is overwritten (it flows to the previous layer); grad_weight and
+   grad_bias are accumulated (+=), like PyTorch's .grad. Any grad may be NULL
+   to skip it. Shapes as lin_linear: x (*, in), weight (out, in),
+   grad_y (*, out), grad_x like x, grad_weight like weight, grad_bias (out).
+   Outputs must not overlap an input, each other or themselves. Statuses as
+   lin_linear; nothing is written on error. */
+LIN_API lin_status lin_linear_backward(const lin_tensor *x, const lin_tensor *weight,
+                                       const lin_tensor *grad_y, lin_tensor *grad_x,
+                                       lin_tensor *grad_weight, lin_tensor *grad_bias);
+/* The same on contiguous buffers: x (batch, in), weight (out, in),
+   grad_y (batch, out), grad_x (batch, in), grad_weight (out, in),
+   grad_bias (out). */
+LIN_API lin_status lin_linear_backward_f32(const float *x, const float *weight, const float *grad_y,
+                                           float *grad_x, float *grad_weight, float *grad_bias,
+                                           size_t batch, size_t in_features, size_t out_features);
+
+/* Gradients of out = a @ b (lin_matmul) for grad_out = dL/dout:
+   grad_a += grad_out @ bᵀ and grad_b += aᵀ @ grad_out, each summed over the
+   batch dims its operand was broadcast along, as autograd does. grad_a has
+   a's shape, grad_b b's; either may be NULL. Accumulated like .grad: zero
+   them first (lin_zero_f32) for the gradient alone. */
+LIN_API lin_status lin_matmul_backward(const lin_tensor *a, const lin_tensor *b,
+                                       const lin_tensor *grad_out, lin_tensor *grad_a,
+                                       lin_tensor *grad_b);
+
+/* torch.relu on n floats: y = x < 0 ? 0 : x (NaN and -0 pass through, as in
+   PyTorch); y may be x. Backward: grad_x = x <= 0 ? 0 : grad_y, x being the
+   forward's input or output (their signs agree); grad_x may be grad_y. */
+LIN_API lin_status lin_relu_f32(const float *x, float *y, size_t n);
+LIN_API lin_status lin_relu_backward_f32(const float *x, const float *grad_y, float *grad_x, size_t n);
+
+/* F.mse_loss (mean): *loss = Σ (input - target)² / n and, if grad_input is
+   not NULL, grad_input = 2·(input - target) / n. n = 0 gives NaN, as PyTorch.
+   loss may be NULL. */
+LIN_API lin_status lin_mse_loss_f32(const float *input, const float *target, size_t n,
+                                    float *loss, float *grad_input);
+/* F.cross_entropy from logits (batch, classes) and class indices (batch),
+   mean over the rows whose target is not -100 (PyTorch's ignore_index):
+   *loss and, if not NULL, grad_logits (batch, classes) = (softmax - onehot)
+   / count, 0 on ignored rows. No counted row gives a NaN loss and zero
+   gradients, as PyTorch. A target outside [0, classes) other than -100 is
+   LIN_ERR_SHAPE ("Target 5 is out of bounds."). Uses LIN_EXPF, LIN_LOGF. */
+LIN_API lin_status lin_cross_entropy_f32(const float *logits, const int32_t *target, size_t batch,
+                                         size_t classes, float *loss, float *grad_logits);
+
+/* Sets n floats to +0: optimizer.zero_grad() for a gradient buffer. */
+LIN_API lin_status lin_zero_f32(float *p, size_t n);
+
+/* torch.optim.SGD's hyper-parameters. */
+typedef struct lin_sgd {
+    float lr, momentum, dampening, weight_decay;
+    int nesterov, maximize;
+} lin_sgd;
+LIN_API lin_sgd lin_sgd_defaults(float lr);    /* SGD(params, lr): the rest 0 / False */
+
+/* One torch.optim.SGD step for one parameter of n floats. momentum_buf (n)
+   is the caller's state, used only when momentum != 0 (else may be NULL);
+   *step is 0 before the first step, when the buffer starts as the
+   gradient itself, as PyTorch's does, and counts the steps. Invalid
+   hyper-parameters (what PyTorch's constructor refuses: lr < 0,
+   momentum < 0, weight_decay < 0, nesterov without momentum or with
+   dampening) are LIN_ERR_VALUE. */
+LIN_API lin_status lin_sgd_step(const lin_sgd *opt, float *param, const float *grad,
+                                float *momentum_buf, uint64_t *step, size_t n);
+
+/* torch.optim.Adam / AdamW hyper-parameters; decoupled_weight_decay selects
+   AdamW's rule (the weight shrinks by lr·weight_decay before the update). */
+typedef struct lin_adam {
+    float lr, beta1, beta2, eps, weight_decay;
+    int amsgrad, maximize, decoupled_weight_decay;
+} lin_adam;
+LIN_API lin_adam lin_adam_defaults(void);      /* Adam(): lr 1e-3, betas (0.9, 0.999), eps 1e-8 */
+LIN_API lin_adam lin_adamw_defaults(void);     /* AdamW(): the same and weight_decay 0.01 */
+
+/* One Adam (or AdamW) step for one parameter of n floats, bias correction
+   included. exp_avg and exp_avg_sq (n each, zero before the first step)
+   and, with amsgrad, max_exp_avg_sq (n, zero; else may be NULL) are the
+   caller's state; *step counts the steps (0 before the first). Invalid
+   hyper-parameters (lr, eps, weight_decay < 0, a beta outside [0, 1)) are
+   LIN_ERR_VALUE. */
+LIN_API lin_status lin_adam_step(const lin_adam *opt, float *param, const float *grad,
+                                 float *exp_avg, float *exp_avg_sq, float *max_exp_avg_sq,
+                                 uint64_t *step, size_t n);
+
+/* LoRA as loralib's Linear: a frozen layer plus A (rank, in) and
+   B (out, rank), y = x·Wᵀ + b + scaling·(x·Aᵀ)·Bᵀ, scaling = alpha / rank.
+   A and B belong to the caller. After lin_lora_merge the layer's weight
+   holds W + scaling·B·A and the forward is the plain layer's. */
+typedef struct lin_lora {
+    lin_layer *base;                /* frozen: read by forward, written by merge */
+    size_t rank;
+    float *A;                       /* (rank, in_features) */
+    float *B;                       /* (out_features, rank) */
+    float scaling;                  /* alpha / rank */
+    int merged;
+} lin_lora;
+/* Fills *lora. rank 0 is LIN_ERR_VALUE (loralib requires r > 0). */
+LIN_API lin_status lin_lora_init(lin_lora *lora, lin_layer *base, size_t rank, float alpha,
+                                 float *A, float *B);
+/* loralib's reset_parameters: A ~ kaiming_uniform_(a=√5), i.e.
+   U(-1/√in, 1/√in); B = 0, so the adapted layer starts as the base. */
+LIN_API lin_status lin_lora_reset_parameters(lin_lora *lora, lin_rng *rng);
+/* Floats of scratch the forward (batch·rank) and the backward
+   (2·batch·rank) need for a batch; SIZE_MAX if that overflows. */
+LIN_API size_t lin_lora_scratch_size(const lin_lora *lora, size_t batch);
+/* y (batch, out) for x (batch, in); scratch of at least
+   lin_lora_scratch_size(lora, batch) / 2 floats (none once merged). */
+LIN_API lin_status lin_lora_forward_f32(const lin_lora *lora, const float *x, float *y, size_t batch,
+                                        float *scratch, size_t scratch_len);
+/* Backward into A and B only (the base stays frozen): grad_A (rank, in)
+   and grad_B (out, rank) accumulate, grad_x (batch, in) is overwritten, any
+   may be NULL. scratch: lin_lora_scratch_size(lora, batch) floats. A merged
+   adapter has no gradients of its own: LIN_ERR_VALUE. */
+LIN_API lin_status lin_lora_backward_f32(const lin_lora *lora, const float *x, const float *grad_y,
+                                         float *grad_x, float *grad_A, float *grad_B, size_t batch,
+                                         float *scratch, size_t scratch_len);
+/* W += scaling·B·A (merge) and W -= scaling·B·A (unmerge), as loralib's
+   train()/eval(); merging twice or unmerging an unmerged adapter is
+   LIN_ERR_VALUE. */
+LIN_API lin_status lin_lora_merge(lin_lora *lora);
+LIN_API lin_status lin_lora_unmerge(lin_lora *lora);
+
+/* NumPy's .npy (format 1.0) of float32 ('<f4', little-endian on every host,
+   C order): what numpy.load and torch.from_numpy(numpy.load(...)) read, byte
+   for byte what numpy.save writes. No stdio: the bytes go to a buffer. */
+LIN_API size_t lin_npy_size(const lin_tensor *t);      /* bytes; 0 for a bad view */
+LIN_API lin_status lin_npy_encode(const lin_tensor *t, void *buf, size_t buf_size,
+                                  size_t *written);
+/* Reads a .npy of float32 ('<f4' or '>f4', C order) into out, which must
+   have the file's shape exactly (LIN_ERR_SHAPE otherwise); a file that is
+   not such a .npy is LIN_ERR_VALUE. */
+LIN_API lin_status lin_npy_decode(const void *buf, size_t size, lin_tensor *out);
+
 /* ======================================================================== */
 /* ---- implementation ---- */
 
@@ -313,6 +459,7 @@ LIN_API const char *lin_status_str(lin_status s)
     case LIN_ERR_SHAPE:    return "shapes cannot be combined, or out has another shape";
     case LIN_ERR_OVERFLOW: return "an element count or byte size overflows size_t";
     case LIN_ERR_ALIAS:    return "the output overlaps an input or itself";
+    case LIN_ERR_VALUE:    return "a parameter is outside its valid range";
     }
     return "unknown lin_status";
 }
@@ -829,12 +976,12 @@ static lin__mat lin__mat_at(const lin__mat *m, ptrdiff_t offset)
 
 /* ---- kernels: the direct path ---- */
 
-/* C (m, n) = bias (n) + A (m, k) · B (k, n) straight from the strided
-   operands, one dot product at a time in the order p = 0..k-1: no set-up,
-   no scratch. For tiny layers, and for builds without packing (LIN_PACK 0,
+/* C (m, n) = bias (n) + A (m, k) · B (k, n), or C += A · B with acc, straight
+   from the strided operands, one dot product at a time in the order
+   p = 0..k-1: no set-up, no scratch. For tiny layers, and for builds without packing (LIN_PACK 0,
    the default on Cortex-M). */
 static void lin__gemm_direct(size_t m, size_t n, size_t k, const lin__mat *a, const lin__mat *b,
-                             const float *bias, ptrdiff_t bias_s,
+                             const float *bias, ptrdiff_t bias_s, int acc,
                              float *c, ptrdiff_t c_rs, ptrdiff_t c_cs)
 {
     size_t i, j, p;
@@ -843,9 +990,9 @@ static void lin__gemm_direct(size_t m, size_t n, size_t k, const lin__mat *a, co
         float *ci = c + (ptrdiff_t)i * c_rs;
         for (j = 0; j < n; ++j) {
             const float *bj = b->p + (ptrdiff_t)j * b->cs;
-            float acc = bias ? bias[(ptrdiff_t)j * bias_s] : 0.0f;
-            for (p = 0; p < k; ++p) acc += ai[(ptrdiff_t)p * a->cs] * bj[(ptrdiff_t)p * b->rs];
-            ci[(ptrdiff_t)j * c_cs] = acc;
+            float s = acc ? ci[(ptrdiff_t)j * c_cs] : bias ? bias[(ptrdiff_t)j * bias_s] : 0.0f;
+            for (p = 0; p < k; ++p) s += ai[(ptrdiff_t)p * a->cs] * bj[(ptrdiff_t)p * b->rs];
+            ci[(ptrdiff_t)j * c_cs] = s;
         }
     }
 }
@@ -1089,12 +1236,12 @@ static float *lin__align64(float *p)
     return (float *)(void *)(((uintptr_t)p + 63u) & ~(uintptr_t)63u);
 }
 
-/* C (m, n0..n1) = bias + A (m, k) · B (k, n0..n1): the columns one thread
-   owns, blocked as BLIS does (NC columns, KC of k, MC rows) around the
+/* C (m, n0..n1) = bias + A (m, k) · B (k, n0..n1), or C += A · B with acc:
+   the columns one thread owns, blocked as BLIS does (NC columns, KC of k, MC rows) around the
    micro-kernel. Blocks of k run in order, each continuing the sums the
    previous one left in C, so every element keeps the order p = 0..k-1. */
 static void lin__gemm_packed_cols(size_t m, size_t n0, size_t n1, size_t k, const lin__mat *a,
-                                  const lin__mat *b, const float *bias, ptrdiff_t bias_s,
+                                  const lin__mat *b, const float *bias, ptrdiff_t bias_s, int acc,
                                   float *c, ptrdiff_t c_rs, ptrdiff_t c_cs)
 {
     float scratch[LIN__SCRATCH_FLOATS], tile[LIN__MR * LIN__NR], init[LIN__NR];
@@ -1118,7 +1265,7 @@ static void lin__gemm_packed_cols(size_t m, size_t n0, size_t n1, size_t k, cons
                 for (jr = 0; jr < nc; jr += LIN__NR) {
                     size_t nr = LIN__MIN(LIN__NR, nc - jr);
                     const float *row = NULL;
-                    if (pc == 0) {              /* the first block of k starts from the bias */
+                    if (pc == 0 && !acc) {      /* the first block of k starts from the bias */
                         for (j = 0; j < LIN__NR; ++j)
                             init[j] = bias && j < nr ? bias[(ptrdiff_t)(jc + jr + j) * bias_s] : 0.0f;
                         row = init;
@@ -1273,12 +1420,14 @@ static LIN__INLINE_KERNEL void lin__dot4(size_t mb, size_t k, const float *x, pt
 #endif
 #endif
 
-/* y (m, j0..j1) = bias + x (m, k) · W (j0..j1, k)ᵀ, x and W rows contiguous
+/* y (m, j0..j1) = bias + x (m, k) · W (j0..j1, k)ᵀ (or y += x · Wᵀ with acc),
+   x and W rows contiguous
    (unit stride along k): four rows of x against four rows of W at a time.
    A last group of fewer than four rows of W repeats its first row and drops
    the extra results. */
 static void lin__gemv(size_t m, size_t j0, size_t j1, size_t k, const lin__mat *a, const lin__mat *b,
-                      const float *bias, ptrdiff_t bias_s, float *c, ptrdiff_t c_rs, ptrdiff_t c_cs)
+                      const float *bias, ptrdiff_t bias_s, int acc,
+                      float *c, ptrdiff_t c_rs, ptrdiff_t c_cs)
 {
     float dots[4][4];
     size_t i0, j, i, q;
@@ -1297,9 +1446,10 @@ static void lin__gemv(size_t m, size_t j0, size_t j1, size_t k, const lin__mat *
             default: lin__dot4(4, k, x, a->rs, w, dots); break;
             }
             for (i = 0; i < mb; ++i)
-                for (q = 0; q < r; ++q)
-                    ci[(ptrdiff_t)i * c_rs + (ptrdiff_t)(j + q) * c_cs] =
-                        (bias ? bias[(ptrdiff_t)(j + q) * bias_s] : 0.0f) + dots[i][q];
+                for (q = 0; q < r; ++q) {
+                    float *cq = ci + (ptrdiff_t)i * c_rs + (ptrdiff_t)(j + q) * c_cs;
+                    *cq = (acc ? *cq : bias ? bias[(ptrdiff_t)(j + q) * bias_s] : 0.0f) + dots[i][q];
+                }
         }
     }
 }
@@ -1326,16 +1476,16 @@ static int lin__path(size_t m, size_t n, size_t k, const lin__mat *a, const lin_
 
 /* The columns [n0, n1) of C through one path. */
 static void lin__gemm_cols(int path, size_t m, size_t n0, size_t n1, size_t k, const lin__mat *a,
-                           const lin__mat *b, const float *bias, ptrdiff_t bias_s,
+                           const lin__mat *b, const float *bias, ptrdiff_t bias_s, int acc,
                            float *c, ptrdiff_t c_rs, ptrdiff_t c_cs)
 {
 #if LIN_PACK
     if (path == LIN__GEMV) {
-        lin__gemv(m, n0, n1, k, a, b, bias, bias_s, c, c_rs, c_cs);
+        lin__gemv(m, n0, n1, k, a, b, bias, bias_s, acc, c, c_rs, c_cs);
         return;
     }
     if (path == LIN__PACKED) {
-        lin__gemm_packed_cols(m, n0, n1, k, a, b, bias, bias_s, c, c_rs, c_cs);
+        lin__gemm_packed_cols(m, n0, n1, k, a, b, bias, bias_s, acc, c, c_rs, c_cs);
         return;
     }
 #endif
@@ -1343,20 +1493,21 @@ static void lin__gemm_cols(int path, size_t m, size_t n0, size_t n1, size_t k, c
         lin__mat bj = lin__mat_at(b, (ptrdiff_t)n0 * b->cs);
         (void)path;
         lin__gemm_direct(m, n1 - n0, k, a, &bj, bias ? bias + (ptrdiff_t)n0 * bias_s : NULL, bias_s,
-                         c + (ptrdiff_t)n0 * c_cs, c_rs, c_cs);
+                         acc, c + (ptrdiff_t)n0 * c_cs, c_rs, c_cs);
     }
 }
 
-/* C (m, n) = bias (n) + A (m, k) · B (k, n); every operand strided, bias
-   may be NULL. One thread, or with OpenMP the columns split among threads
+/* C (m, n) = bias (n) + A (m, k) · B (k, n), or with acc C += A · B (bias
+   NULL); every operand strided, bias may be NULL. One thread, or with OpenMP the columns split among threads
    at tile boundaries: each element is computed by one thread in the same
    order, so results are the same bits for any thread count. */
 LIN__NOINLINE static void lin__gemm(size_t m, size_t n, size_t k, const lin__mat *a,
-                                    const lin__mat *b, const float *bias, ptrdiff_t bias_s,
+                                    const lin__mat *b, const float *bias, ptrdiff_t bias_s, int acc,
                                     float *c, ptrdiff_t c_rs, ptrdiff_t c_cs)
 {
     int path;
     size_t i, j;
+    if (k == 0 && acc) return;          /* C += nothing */
     if (k == 0) {                       /* y = b: A and B have no elements, maybe no data */
         for (i = 0; i < m; ++i)
             for (j = 0; j < n; ++j)
@@ -1374,12 +1525,12 @@ LIN__NOINLINE static void lin__gemm(size_t m, size_t n, size_t k, const lin__mat
             size_t units = (n + unit - 1) / unit;
             size_t u0 = units * t / nt, u1 = units * (t + 1) / nt;
             size_t c0 = LIN__MIN(n, u0 * unit), c1 = LIN__MIN(n, u1 * unit);
-            if (c0 < c1) lin__gemm_cols(path, m, c0, c1, k, a, b, bias, bias_s, c, c_rs, c_cs);
+            if (c0 < c1) lin__gemm_cols(path, m, c0, c1, k, a, b, bias, bias_s, acc, c, c_rs, c_cs);
         }
         return;
     }
 #endif
-    lin__gemm_cols(path, m, 0, n, k, a, b, bias, bias_s, c, c_rs, c_cs);
+    lin__gemm_cols(path, m, 0, n, k, a, b, bias, bias_s, acc, c, c_rs, c_cs);
 }
 
 /* Runs a validated plan: one GEMM per remaining batch index. */
@@ -1402,7 +1553,7 @@ static void lin__run(const lin__plan *p)
         b.p = p->k ? p->b + ob : NULL;
         b.rs = p->b_rs;
         b.cs = p->b_cs;
-        lin__gemm(p->m, p->n, p->k, &a, &b, p->bias, p->bias_s, p->c + oc, p->c_rs, p->c_cs);
+        lin__gemm(p->m, p->n, p->k, &a, &b, p->bias, p->bias_s, 0, p->c + oc, p->c_rs, p->c_cs);
         for (d = p->nbatch - 1; d >= 0; --d) {
             if (++idx[d] < p->batch[d]) break;
             idx[d] = 0;
@@ -1696,7 +1847,7 @@ LIN_API lin_status lin_linear_f32(const float *x, const float *weight, const flo
     b.p = weight;                       /* Wᵀ (in, out): W's rows are its columns */
     b.rs = 1;
     b.cs = (ptrdiff_t)in_features;
-    lin__gemm(batch, out_features, in_features, &a, &b, bias, 1, y, (ptrdiff_t)out_features, 1);
+    lin__gemm(batch, out_features, in_features, &a, &b, bias, 1, 0, y, (ptrdiff_t)out_features, 1);
     return LIN_OK;
 }
 
@@ -1831,6 +1982,902 @@ LIN_API lin_status lin_layer_forward(const lin_layer *layer, const lin_tensor *x
     w = lin_layer_weight(layer);
     b = lin_layer_bias(layer);
     return lin_linear(x, &w, layer->bias ? &b : NULL, y);
+}
+
+/* ---- training: buffers ---- */
+
+/* n floats fit a byte count; a buffer with elements has data. */
+static lin_status lin__check_buffer(const void *p, size_t n)
+{
+    if (n > (size_t)-1 / sizeof(float)) return LIN_ERR_OVERFLOW;
+    return n && !p ? LIN_ERR_NULL : LIN_OK;
+}
+
+/* Do two float buffers (p, n) and (q, m) share a byte? Empty ones never. */
+static int lin__bufs_overlap(const void *p, size_t n, const void *q, size_t m)
+{
+    return p && q && lin__ranges_overlap(p, n * sizeof(float), q, m * sizeof(float));
+}
+
+LIN_API lin_status lin_zero_f32(float *p, size_t n)
+{
+    size_t i;
+    lin_status s = lin__check_buffer(p, n);
+    if (s != LIN_OK) return s;
+    for (i = 0; i < n; ++i) p[i] = 0.0f;
+    return LIN_OK;
+}
+
+/* ---- training: backward ---- */
+
+/* The leading dims of t (all but the last) as rows of one strided matrix,
+   when they fold (a contiguous batch does): *rows and their stride. */
+static int lin__fold_rows(const lin_tensor *t, size_t *rows, ptrdiff_t *rs)
+{
+    size_t n = 1;
+    ptrdiff_t s = 0;
+    int d;
+    for (d = t->ndim - 2; d >= 0; --d) {
+        if (t->shape[d] == 1) continue;
+        if (n > 1 && t->stride[d] != (ptrdiff_t)n * s) return 0;
+        if (n == 1) s = t->stride[d];
+        n *= t->shape[d];
+    }
+    *rows = lin__prod(t->ndim - 1 < 0 ? 0 : t->ndim - 1, t->shape);
+    *rs = s;
+    return 1;
+}
+
+/* Offset of element i, counted row-major over t's first `dims` dims. */
+static ptrdiff_t lin__index_offset(const lin_tensor *t, int dims, size_t i)
+{
+    ptrdiff_t off = 0;
+    int d;
+    for (d = dims - 1; d >= 0; --d) {
+        off += (ptrdiff_t)(i % t->shape[d]) * t->stride[d];
+        i /= t->shape[d];
+    }
+    return off;
+}
+
+/* Offset of row r (over the leading dims) and of element i (over all). */
+static ptrdiff_t lin__row_offset(const lin_tensor *t, size_t r) { return lin__index_offset(t, t->ndim - 1, r); }
+static ptrdiff_t lin__elem_offset(const lin_tensor *t, size_t i) { return lin__index_offset(t, t->ndim, i); }
+
+static int lin__same_shape(const lin_tensor *t, int ndim, const size_t *shape)
+{
+    int d;
+    if (t->ndim != ndim) return 0;
+    for (d = 0; d < ndim; ++d)
+        if (t->shape[d] != shape[d]) return 0;
+    return 1;
+}
+
+/* Outputs apart from inputs, from each other and from themselves. */
+static lin_status lin__check_grads_apart(lin_tensor *const outs[], const lin__info oi[], int nout,
+                                         const lin_tensor *const ins[], const lin__info ii[], int nin)
+{
+    int o, i;
+    for (o = 0; o < nout; ++o) {
+        if (!outs[o]) continue;
+        if (lin__self_overlap(outs[o])) return LIN_ERR_ALIAS;
+        for (i = 0; i < nin; ++i)
+            if (lin__views_overlap(outs[o], &oi[o], ins[i], &ii[i])) return LIN_ERR_ALIAS;
+        for (i = 0; i < o; ++i)
+            if (outs[i] && lin__views_overlap(outs[o], &oi[o], outs[i], &oi[i])) return LIN_ERR_ALIAS;
+    }
+    return LIN_OK;
+}
+
+LIN_API lin_status lin_linear_backward(const lin_tensor *x, const lin_tensor *weight,
+                                       const lin_tensor *grad_y, lin_tensor *grad_x,
+                                       lin_tensor *grad_weight, lin_tensor *grad_bias)
+{
+    lin__info ii[3], oi[3];
+    const lin_tensor *ins[3];
+    lin_tensor *outs[3];
+    lin_tensor wt;
+    lin__plan p;
+    lin_status s;
+    size_t rows, r, j, in, out;
+    ptrdiff_t x_rs, gy_rs, gx_rs;
+    int o;
+    if (!x || !weight || !grad_y) return LIN_ERR_NULL;
+    ins[0] = x;
+    ins[1] = weight;
+    ins[2] = grad_y;
+    outs[0] = grad_x;
+    outs[1] = grad_weight;
+    outs[2] = grad_bias;
+    for (o = 0; o < 3; ++o)
+        if ((s = lin__check_tensor(ins[o], "input", NULL, &ii[o])) != LIN_OK) return s;
+    for (o = 0; o < 3; ++o)
+        if (outs[o] && (s = lin__check_tensor(outs[o], "grad", NULL, &oi[o])) != LIN_OK) return s;
+    if (weight->ndim != 2 || x->ndim == 0) return LIN_ERR_RANK;
+    wt = lin_transpose(weight);
+    if ((s = lin__plan_shapes(x, &wt, NULL, &p)) != LIN_OK) return s;
+    out = weight->shape[0];
+    in = weight->shape[1];
+    if (!lin__same_shape(grad_y, p.out_ndim, p.out_shape) ||
+        (grad_x && !lin__same_shape(grad_x, x->ndim, x->shape)) ||
+        (grad_weight && !lin__same_shape(grad_weight, 2, weight->shape)) ||
+        (grad_bias && !lin__same_shape(grad_bias, 1, &out)))
+        return LIN_ERR_SHAPE;
+    if ((s = lin__check_grads_apart(outs, oi, 3, ins, ii, 3)) != LIN_OK) return s;
+
+    if (lin__fold_rows(x, &rows, &x_rs) && lin__fold_rows(grad_y, &rows, &gy_rs) &&
+        (!grad_x || lin__fold_rows(grad_x, &rows, &gx_rs))) {
+        lin__mat a, b;
+        if (grad_x) {                   /* grad_x (rows, in) = grad_y (rows, out) · W (out, in) */
+            a.p = grad_y->data; a.rs = gy_rs; a.cs = grad_y->stride[grad_y->ndim - 1];
+            b.p = weight->data; b.rs = weight->stride[0]; b.cs = weight->stride[1];
+            if (rows && in) lin__gemm(rows, in, out, &a, &b, NULL, 0, 0, grad_x->data, gx_rs,
+                                      grad_x->stride[grad_x->ndim - 1]);
+        }
+        if (grad_weight && out && in) { /* grad_W (out, in) += grad_yᵀ (out, rows) · x (rows, in) */
+            a.p = grad_y->data; a.rs = grad_y->stride[grad_y->ndim - 1]; a.cs = gy_rs;
+            b.p = x->data; b.rs = x_rs; b.cs = x->stride[x->ndim - 1];
+            lin__gemm(out, in, rows, &a, &b, NULL, 0, 1, grad_weight->data, grad_weight->stride[0],
+                      grad_weight->stride[1]);
+        }
+    } else {                            /* leading dims that do not fold: a row at a time */
+        rows = lin__prod(x->ndim - 1, x->shape);
+        for (r = 0; r < rows; ++r) {
+            lin__mat a, b;
+            const float *gyr = grad_y->data + lin__row_offset(grad_y, r);
+            const float *xr = x->data + lin__row_offset(x, r);
+            if (grad_x && in) {
+                a.p = gyr; a.rs = 0; a.cs = grad_y->stride[grad_y->ndim - 1];
+                b.p = weight->data; b.rs = weight->stride[0]; b.cs = weight->stride[1];
+                lin__gemm(1, in, out, &a, &b, NULL, 0, 0, grad_x->data + lin__row_offset(grad_x, r), 0,
+                          grad_x->stride[grad_x->ndim - 1]);
+            }
+            if (grad_weight && out && in) {
+                a.p = gyr; a.rs = grad_y->stride[grad_y->ndim - 1]; a.cs = 0;
+                b.p = xr; b.rs = 0; b.cs = x->stride[x->ndim - 1];
+                lin__gemm(out, in, 1, &a, &b, NULL, 0, 1, grad_weight->data, grad_weight->stride[0],
+                          grad_weight->stride[1]);
+            }
+        }
+    }
+    if (grad_bias) {                    /* grad_b += the column sums of grad_y, rows in order */
+        rows = lin__prod(grad_y->ndim - 1, grad_y->shape);
+        for (j = 0; j < out; ++j) {
+            float sum = 0.0f;
+            ptrdiff_t cj = (ptrdiff_t)j * grad_y->stride[grad_y->ndim - 1];
+            for (r = 0; r < rows; ++r) sum += grad_y->data[lin__row_offset(grad_y, r) + cj];
+            grad_bias->data[(ptrdiff_t)j * grad_bias->stride[0]] += sum;
+        }
+    }
+    return LIN_OK;
+}
+
+LIN_API lin_status lin_linear_backward_f32(const float *x, const float *weight, const float *grad_y,
+                                           float *grad_x, float *grad_weight, float *grad_bias,
+                                           size_t batch, size_t in_features, size_t out_features)
+{
+    size_t nx, nw, ny;
+    lin__mat a, b;
+    size_t r, j;
+    if (!lin__buffer_elems(batch, in_features, &nx) ||
+        !lin__buffer_elems(out_features, in_features, &nw) ||
+        !lin__buffer_elems(batch, out_features, &ny))
+        return LIN_ERR_OVERFLOW;
+    if ((nx && !x) || (nw && !weight) || (ny && !grad_y)) return LIN_ERR_NULL;
+    {   /* outputs apart from the inputs and from each other */
+        const void *in_p[3];
+        size_t in_n[3];
+        float *out_p[3];
+        size_t out_n[3];
+        int o, i;
+        in_p[0] = x; in_n[0] = nx;
+        in_p[1] = weight; in_n[1] = nw;
+        in_p[2] = grad_y; in_n[2] = ny;
+        out_p[0] = grad_x; out_n[0] = nx;
+        out_p[1] = grad_weight; out_n[1] = nw;
+        out_p[2] = grad_bias; out_n[2] = out_features;
+        for (o = 0; o < 3; ++o) {
+            for (i = 0; i < 3; ++i)
+                if (lin__bufs_overlap(out_p[o], out_n[o], in_p[i], in_n[i])) return LIN_ERR_ALIAS;
+            for (i = 0; i < o; ++i)
+                if (lin__bufs_overlap(out_p[o], out_n[o], out_p[i], out_n[i])) return LIN_ERR_ALIAS;
+        }
+    }
+    if (grad_x && nx) {                 /* grad_x (batch, in) = grad_y (batch, out) · W (out, in) */
+        a.p = grad_y; a.rs = (ptrdiff_t)out_features; a.cs = 1;
+        b.p = weight; b.rs = (ptrdiff_t)in_features; b.cs = 1;
+        lin__gemm(batch, in_features, out_features, &a, &b, NULL, 0, 0, grad_x, (ptrdiff_t)in_features, 1);
+    }
+    if (grad_weight && nw) {            /* grad_W (out, in) += grad_yᵀ · x */
+        a.p = grad_y; a.rs = 1; a.cs = (ptrdiff_t)out_features;
+        b.p = x; b.rs = (ptrdiff_t)in_features; b.cs = 1;
+        lin__gemm(out_features, in_features, batch, &a, &b, NULL, 0, 1, grad_weight,
+                  (ptrdiff_t)in_features, 1);
+    }
+    if (grad_bias)
+        for (j = 0; j < out_features; ++j) {
+            float sum = 0.0f;
+            for (r = 0; r < batch; ++r) sum += grad_y[r * out_features + j];
+            grad_bias[j] += sum;
+        }
+    return LIN_OK;
+}
+
+LIN_API lin_status lin_matmul_backward(const lin_tensor *a, const lin_tensor *b,
+                                       const lin_tensor *grad_out, lin_tensor *grad_a,
+                                       lin_tensor *grad_b)
+{
+    lin__info ii[3], oi[2];
+    const lin_tensor *ins[3];
+    lin_tensor *outs[2];
+    lin__plan p;
+    lin_status s;
+    size_t idx[LIN_MAX_DIMS];
+    ptrdiff_t ga_bs[LIN_MAX_DIMS], gb_bs[LIN_MAX_DIMS];
+    ptrdiff_t go_rs, go_cs, ga_rs = 0, ga_cs, gb_rs, gb_cs = 0;
+    int o, d, na, nb;
+    if (!a || !b || !grad_out) return LIN_ERR_NULL;
+    ins[0] = a;
+    ins[1] = b;
+    ins[2] = grad_out;
+    outs[0] = grad_a;
+    outs[1] = grad_b;
+    for (o = 0; o < 3; ++o)
+        if ((s = lin__check_tensor(ins[o], "input", NULL, &ii[o])) != LIN_OK) return s;
+    for (o = 0; o < 2; ++o)
+        if (outs[o] && (s = lin__check_tensor(outs[o], "grad", NULL, &oi[o])) != LIN_OK) return s;
+    if (a->ndim == 0 || b->ndim == 0) return LIN_ERR_RANK;
+    if ((s = lin__plan_shapes(a, b, NULL, &p)) != LIN_OK) return s;
+    if (!lin__same_shape(grad_out, p.out_ndim, p.out_shape) ||
+        (grad_a && !lin__same_shape(grad_a, a->ndim, a->shape)) ||
+        (grad_b && !lin__same_shape(grad_b, b->ndim, b->shape)))
+        return LIN_ERR_SHAPE;
+    if ((s = lin__check_grads_apart(outs, oi, 2, ins, ii, 3)) != LIN_OK) return s;
+    if (p.out_numel == 0 || p.k == 0) return LIN_OK;   /* nothing flows back */
+
+    /* each gradient block goes where its operand's block came from: a
+       broadcast dim (size 1 or absent) has stride 0, so blocks add up */
+    na = a->ndim >= 2 ? a->ndim - 2 : 0;
+    nb = b->ndim >= 2 ? b->ndim - 2 : 0;
+    for (d = 0; d < p.nbatch; ++d) {
+        int ia = d - (p.nbatch - na), ib = d - (p.nbatch - nb);
+        ga_bs[d] = grad_a && ia >= 0 && a->shape[ia] > 1 ? grad_a->stride[ia] : 0;
+        gb_bs[d] = grad_b && ib >= 0 && b->shape[ib] > 1 ? grad_b->stride[ib] : 0;
+        idx[d] = 0;
+    }
+    go_rs = a->ndim >= 2 ? grad_out->stride[p.nbatch] : 0;
+    go_cs = b->ndim >= 2 ? grad_out->stride[grad_out->ndim - 1] : 0;
+    if (grad_a) {
+        ga_rs = a->ndim >= 2 ? grad_a->stride[a->ndim - 2] : 0;
+        ga_cs = grad_a->stride[a->ndim - 1];
+    }
+    if (grad_b) {
+        gb_rs = grad_b->stride[b->ndim >= 2 ? b->ndim - 2 : 0];
+        gb_cs = b->ndim >= 2 ? grad_b->stride[b->ndim - 1] : 0;
+    }
+    for (;;) {
+        ptrdiff_t oa = 0, ob = 0, og = 0, oga = 0, ogb = 0;
+        lin__mat A, B;
+        for (d = 0; d < p.nbatch; ++d) {
+            oa += (ptrdiff_t)idx[d] * p.a_bs[d];
+            ob += (ptrdiff_t)idx[d] * p.b_bs[d];
+            og += (ptrdiff_t)idx[d] * grad_out->stride[d];
+            oga += (ptrdiff_t)idx[d] * ga_bs[d];
+            ogb += (ptrdiff_t)idx[d] * gb_bs[d];
+        }
+        if (grad_a) {                   /* grad_a (m, k) += grad_out (m, n) · bᵀ (n, k) */
+            A.p = grad_out->data + og; A.rs = go_rs; A.cs = go_cs;
+            B.p = b->data + ob; B.rs = p.b_cs; B.cs = p.b_rs;
+            lin__gemm(p.m, p.k, p.n, &A, &B, NULL, 0, 1, grad_a->data + oga, ga_rs, ga_cs);
+        }
+        if (grad_b) {                   /* grad_b (k, n) += aᵀ (k, m) · grad_out (m, n) */
+            A.p = a->data + oa; A.rs = p.a_cs; A.cs = p.a_rs;
+            B.p = grad_out->data + og; B.rs = go_rs; B.cs = go_cs;
+            lin__gemm(p.k, p.n, p.m, &A, &B, NULL, 0, 1, grad_b->data + ogb, gb_rs, gb_cs);
+        }
+        for (d = p.nbatch - 1; d >= 0; --d) {
+            if (++idx[d] < p.batch[d]) break;
+            idx[d] = 0;
+        }
+        if (d < 0) return LIN_OK;
+    }
+}
+
+/* ---- training: activations and losses ---- */
+
+/* y and x either the same buffer (in place) or apart */
+static lin_status lin__check_elementwise(const float *in, float *out, size_t n)
+{
+    lin_status s;
+    if ((s = lin__check_buffer(in, n)) != LIN_OK) return s;
+    if ((s = lin__check_buffer(out, n)) != LIN_OK) return s;
+    return (const float *)out != in && lin__bufs_overlap(in, n, out, n) ? LIN_ERR_ALIAS : LIN_OK;
+}
+
+LIN_API lin_status lin_relu_f32(const float *x, float *y, size_t n)
+{
+    size_t i;
+    lin_status s = lin__check_elementwise(x, y, n);
+    if (s != LIN_OK) return s;
+    for (i = 0; i < n; ++i) y[i] = x[i] < 0.0f ? 0.0f : x[i];
+    return LIN_OK;
+}
+
+LIN_API lin_status lin_relu_backward_f32(const float *x, const float *grad_y, float *grad_x, size_t n)
+{
+    size_t i;
+    lin_status s = lin__check_elementwise(grad_y, grad_x, n);
+    if (s != LIN_OK) return s;
+    if ((s = lin__check_buffer(x, n)) != LIN_OK) return s;
+    if (lin__bufs_overlap(x, n, grad_x, n)) return LIN_ERR_ALIAS;
+    for (i = 0; i < n; ++i) grad_x[i] = x[i] <= 0.0f ? 0.0f : grad_y[i];
+    return LIN_OK;
+}
+
+LIN_API lin_status lin_mse_loss_f32(const float *input, const float *target, size_t n,
+                                    float *loss, float *grad_input)
+{
+    size_t i;
+    float sum = 0.0f, nf = (float)n;
+    lin_status s;
+    if ((s = lin__check_buffer(input, n)) != LIN_OK) return s;
+    if ((s = lin__check_buffer(target, n)) != LIN_OK) return s;
+    if (grad_input && (lin__bufs_overlap(grad_input, n, input, n) || lin__bufs_overlap(grad_input, n, target, n) ||
+                       lin__bufs_overlap(grad_input, n, loss, 1)))
+        return LIN_ERR_ALIAS;
+    if (loss && (lin__bufs_overlap(loss, 1, input, n) || lin__bufs_overlap(loss, 1, target, n)))
+        return LIN_ERR_ALIAS;
+    for (i = 0; i < n; ++i) {
+        float d = input[i] - target[i];
+        sum += d * d;
+        if (grad_input) grad_input[i] = 2.0f * d / nf;
+    }
+    if (loss) *loss = sum / nf;         /* 0/0 = NaN for n = 0, as PyTorch */
+    return LIN_OK;
+}
+
+LIN_API lin_status lin_cross_entropy_f32(const float *logits, const int32_t *target, size_t batch,
+                                         size_t classes, float *loss, float *grad_logits)
+{
+    size_t n, i, c, counted = 0;
+    float sum = 0.0f;
+    lin_status s;
+    if (!lin__buffer_elems(batch, classes, &n)) return LIN_ERR_OVERFLOW;
+    if ((s = lin__check_buffer(logits, n)) != LIN_OK) return s;
+    if (batch && !target) return LIN_ERR_NULL;
+    if (grad_logits && (lin__bufs_overlap(grad_logits, n, logits, n) ||
+                        lin__ranges_overlap(grad_logits, n * sizeof(float), target, batch * sizeof(int32_t)) ||
+                        lin__bufs_overlap(grad_logits, n, loss, 1)))
+        return LIN_ERR_ALIAS;
+    if (loss && (lin__bufs_overlap(loss, 1, logits, n) ||
+                 lin__ranges_overlap(loss, sizeof(float), target, batch * sizeof(int32_t))))
+        return LIN_ERR_ALIAS;
+    for (i = 0; i < batch; ++i) {       /* targets first: nothing is written for a bad one */
+        if (target[i] == -100) continue;
+        if (target[i] < 0 || (size_t)target[i] >= classes) return LIN_ERR_SHAPE;
+        ++counted;
+    }
+    for (i = 0; i < batch; ++i) {
+        const float *l = logits + i * classes;
+        float m, e = 0.0f, lse;
+        if (target[i] == -100) {
+            if (grad_logits)
+                for (c = 0; c < classes; ++c) grad_logits[i * classes + c] = 0.0f;
+            continue;
+        }
+        m = l[0];                       /* log-softmax around the largest logit */
+        for (c = 1; c < classes; ++c) m = l[c] > m || l[c] != l[c] ? l[c] : m;
+        for (c = 0; c < classes; ++c) e += LIN_EXPF(l[c] - m);
+        lse = m + LIN_LOGF(e);
+        sum += lse - l[target[i]];
+        if (grad_logits)
+            for (c = 0; c < classes; ++c)
+                grad_logits[i * classes + c] =
+                    (LIN_EXPF(l[c] - lse) - ((size_t)target[i] == c ? 1.0f : 0.0f)) / (float)counted;
+    }
+    if (loss) *loss = sum / (float)counted;
+    return LIN_OK;
+}
+
+/* ---- training: optimizers ---- */
+
+LIN_API lin_sgd lin_sgd_defaults(float lr)
+{
+    lin_sgd o;
+    memset(&o, 0, sizeof o);
+    o.lr = lr;
+    return o;
+}
+
+LIN_API lin_adam lin_adam_defaults(void)
+{
+    lin_adam o;
+    memset(&o, 0, sizeof o);
+    o.lr = 1e-3f;
+    o.beta1 = 0.9f;
+    o.beta2 = 0.999f;
+    o.eps = 1e-8f;
+    return o;
+}
+
+LIN_API lin_adam lin_adamw_defaults(void)
+{
+    lin_adam o = lin_adam_defaults();
+    o.weight_decay = 1e-2f;
+    o.decoupled_weight_decay = 1;
+    return o;
+}
+
+/* param, grad and the state buffers: each n floats, all apart */
+static lin_status lin__check_optim(float *param, const float *grad, float *const state[], int nstate,
+                                   size_t n)
+{
+    lin_status s;
+    int i, j;
+    if ((s = lin__check_buffer(param, n)) != LIN_OK) return s;
+    if ((s = lin__check_buffer(grad, n)) != LIN_OK) return s;
+    for (i = 0; i < nstate; ++i)
+        if ((s = lin__check_buffer(state[i], n)) != LIN_OK) return s;
+    if (lin__bufs_overlap(param, n, grad, n)) return LIN_ERR_ALIAS;
+    for (i = 0; i < nstate; ++i) {
+        if (lin__bufs_overlap(state[i], n, param, n) || lin__bufs_overlap(state[i], n, grad, n))
+            return LIN_ERR_ALIAS;
+        for (j = 0; j < i; ++j)
+            if (lin__bufs_overlap(state[i], n, state[j], n)) return LIN_ERR_ALIAS;
+    }
+    return LIN_OK;
+}
+
+LIN_API lin_status lin_sgd_step(const lin_sgd *opt, float *param, const float *grad,
+                                float *momentum_buf, uint64_t *step, size_t n)
+{
+    float *state[1];
+    float neg_lr, keep;
+    size_t i;
+    lin_status s;
+    if (!opt || !step) return LIN_ERR_NULL;
+    if (!(opt->lr >= 0.0f) || !(opt->momentum >= 0.0f) || !(opt->weight_decay >= 0.0f) ||
+        (opt->nesterov && (opt->momentum <= 0.0f || opt->dampening != 0.0f)))
+        return LIN_ERR_VALUE;
+    state[0] = momentum_buf;
+    if ((s = lin__check_optim(param, grad, state, opt->momentum != 0.0f, n)) != LIN_OK) return s;
+    neg_lr = -opt->lr;
+    keep = (float)(1.0 - (double)opt->dampening);   /* Python's 1 - dampening, then float */
+    for (i = 0; i < n; ++i) {
+        float d = opt->maximize ? -grad[i] : grad[i];
+        if (opt->weight_decay != 0.0f) d = d + opt->weight_decay * param[i];
+        if (opt->momentum != 0.0f) {
+            float *buf = momentum_buf + i;
+            *buf = *step == 0 ? d : *buf * opt->momentum + keep * d;
+            d = opt->nesterov ? d + opt->momentum * *buf : *buf;
+        }
+        param[i] = param[i] + neg_lr * d;
+    }
+    ++*step;
+    return LIN_OK;
+}
+
+/* base^e in double, by squaring: Python's beta ** step without libm's pow */
+static double lin__powi(double base, uint64_t e)
+{
+    double r = 1.0;
+    while (e) {
+        if (e & 1u) r *= base;
+        base *= base;
+        e >>= 1;
+    }
+    return r;
+}
+
+LIN_API lin_status lin_adam_step(const lin_adam *opt, float *param, const float *grad,
+                                 float *exp_avg, float *exp_avg_sq, float *max_exp_avg_sq,
+                                 uint64_t *step, size_t n)
+{
+    float *state[3];
+    double step_size, bc2_sqrt;
+    float neg_step, bc2s, one_b1, one_b2, shrink;
+    size_t i;
+    lin_status s;
+    if (!opt || !step) return LIN_ERR_NULL;
+    if (!(opt->lr >= 0.0f) || !(opt->eps >= 0.0f) || !(opt->weight_decay >= 0.0f) ||
+        !(opt->beta1 >= 0.0f && opt->beta1 < 1.0f) || !(opt->beta2 >= 0.0f && opt->beta2 < 1.0f))
+        return LIN_ERR_VALUE;
+    state[0] = exp_avg;
+    state[1] = exp_avg_sq;
+    state[2] = max_exp_avg_sq;
+    if ((s = lin__check_optim(param, grad, state, opt->amsgrad ? 3 : 2, n)) != LIN_OK) return s;
+    /* the scalars as PyTorch computes them: in double, used as float */
+    step_size = (double)opt->lr / (1.0 - lin__powi(opt->beta1, *step + 1));
+    bc2_sqrt = LIN_SQRT(1.0 - lin__powi(opt->beta2, *step + 1));
+    neg_step = (float)-step_size;
+    bc2s = (float)bc2_sqrt;
+    one_b1 = (float)(1.0 - (double)opt->beta1);
+    one_b2 = (float)(1.0 - (double)opt->beta2);
+    shrink = (float)(1.0 - (double)opt->lr * (double)opt->weight_decay);
+    for (i = 0; i < n; ++i) {
+        float g = opt->maximize ? -grad[i] : grad[i], v, denom;
+        if (opt->decoupled_weight_decay) param[i] = param[i] * shrink;          /* AdamW */
+        else if (opt->weight_decay != 0.0f) g = g + opt->weight_decay * param[i];  /* Adam */
+        exp_avg[i] = exp_avg[i] * opt->beta1 + one_b1 * g;
+        exp_avg_sq[i] = exp_avg_sq[i] * opt->beta2 + one_b2 * g * g;
+        v = exp_avg_sq[i];
+        if (opt->amsgrad) {             /* torch.maximum: NaN wins */
+            float mx = max_exp_avg_sq[i];
+            max_exp_avg_sq[i] = v != v || v > mx ? v : mx;
+            v = max_exp_avg_sq[i];
+        }
+        denom = LIN_SQRTF(v) / bc2s + opt->eps;
+        param[i] = param[i] + neg_step * exp_avg[i] / denom;
+    }
+    ++*step;
+    return LIN_OK;
+}
+
+/* ---- training: LoRA ---- */
+
+static lin_status lin__check_lora(const lin_lora *lora)
+{
+    size_t n;
+    lin_status s;
+    if (!lora || !lora->base) return LIN_ERR_NULL;
+    if (lora->rank == 0) return LIN_ERR_VALUE;
+    if ((s = lin__check_layer(lora->base->in_features, lora->base->out_features, lora->base->weight,
+                              lora->base->bias, &n)) != LIN_OK)
+        return s;
+    if (!lin__buffer_elems(lora->rank, lora->base->in_features, &n)) return LIN_ERR_OVERFLOW;
+    if (n && !lora->A) return LIN_ERR_NULL;
+    if (!lin__buffer_elems(lora->base->out_features, lora->rank, &n)) return LIN_ERR_OVERFLOW;
+    if (n && !lora->B) return LIN_ERR_NULL;
+    return LIN_OK;
+}
+
+LIN_API lin_status lin_lora_init(lin_lora *lora, lin_layer *base, size_t rank, float alpha,
+                                 float *A, float *B)
+{
+    lin_lora l;
+    lin_status s;
+    size_t na, nb, nw;
+    if (!lora) return LIN_ERR_NULL;
+    l.base = base;
+    l.rank = rank;
+    l.A = A;
+    l.B = B;
+    l.scaling = rank ? alpha / (float)rank : 0.0f;
+    l.merged = 0;
+    if ((s = lin__check_lora(&l)) != LIN_OK) return s;
+    na = rank * base->in_features;
+    nb = base->out_features * rank;
+    nw = base->out_features * base->in_features;
+    if (lin__bufs_overlap(A, na, B, nb) || lin__bufs_overlap(A, na, base->weight, nw) ||
+        lin__bufs_overlap(B, nb, base->weight, nw) || lin__bufs_overlap(A, na, base->bias, base->out_features) ||
+        lin__bufs_overlap(B, nb, base->bias, base->out_features))
+        return LIN_ERR_ALIAS;
+    *lora = l;
+    return LIN_OK;
+}
+
+LIN_API lin_status lin_lora_reset_parameters(lin_lora *lora, lin_rng *rng)
+{
+    lin_layer a;
+    lin_status s;
+    size_t i;
+    if (!rng) return LIN_ERR_NULL;
+    if ((s = lin__check_lora(lora)) != LIN_OK) return s;
+    a.in_features = lora->base->in_features;   /* A is a bias-less layer (rank, in) */
+    a.out_features = lora->rank;
+    a.weight = lora->A;
+    a.bias = NULL;
+    if ((s = lin_layer_reset_parameters(&a, rng)) != LIN_OK) return s;
+    for (i = 0; i < lora->base->out_features * lora->rank; ++i) lora->B[i] = 0.0f;
+    return LIN_OK;
+}
+
+LIN_API size_t lin_lora_scratch_size(const lin_lora *lora, size_t batch)
+{
+    size_t n;
+    if (!lora || !lin__mul(batch, lora->rank, &n) || n > (size_t)-1 / 2) return (size_t)-1;
+    return 2 * n;
+}
+
+/* x, y (batch rows) and scratch apart from each other and from the weights */
+static lin_status lin__check_lora_call(const lin_lora *lora, const float *x, size_t nx,
+                                       const float *y, size_t ny, const float *scratch, size_t ns)
+{
+    const lin_layer *l = lora->base;
+    size_t nw = l->out_features * l->in_features, na = lora->rank * l->in_features;
+    size_t nb = l->out_features * lora->rank;
+    const float *w[4];
+    size_t wn[4];
+    int i;
+    lin_status s;
+    if ((s = lin__check_buffer(x, nx)) != LIN_OK) return s;
+    if ((s = lin__check_buffer(y, ny)) != LIN_OK) return s;
+    if ((s = lin__check_buffer(scratch, ns)) != LIN_OK) return s;
+    w[0] = l->weight; wn[0] = nw;
+    w[1] = l->bias; wn[1] = l->bias ? l->out_features : 0;
+    w[2] = lora->A; wn[2] = na;
+    w[3] = lora->B; wn[3] = nb;
+    for (i = 0; i < 4; ++i)
+        if (lin__bufs_overlap(y, ny, w[i], wn[i]) || lin__bufs_overlap(scratch, ns, w[i], wn[i]))
+            return LIN_ERR_ALIAS;
+    if (lin__bufs_overlap(y, ny, x, nx) || lin__bufs_overlap(scratch, ns, x, nx) ||
+        lin__bufs_overlap(scratch, ns, y, ny))
+        return LIN_ERR_ALIAS;
+    return LIN_OK;
+}
+
+LIN_API lin_status lin_lora_forward_f32(const lin_lora *lora, const float *x, float *y, size_t batch,
+                                        float *scratch, size_t scratch_len)
+{
+    size_t nx, ny, nh, in, out, r, i;
+    lin__mat a, b;
+    lin_status s;
+    if ((s = lin__check_lora(lora)) != LIN_OK) return s;
+    in = lora->base->in_features;
+    out = lora->base->out_features;
+    r = lora->rank;
+    if (!lin__buffer_elems(batch, in, &nx) || !lin__buffer_elems(batch, out, &ny) ||
+        !lin__buffer_elems(batch, r, &nh))
+        return LIN_ERR_OVERFLOW;
+    if (lora->merged) nh = 0;
+    if (scratch_len < nh) return LIN_ERR_SHAPE;
+    if ((s = lin__check_lora_call(lora, x, nx, y, ny, scratch, nh)) != LIN_OK) return s;
+    if ((s = lin_linear_f32(x, lora->base->weight, lora->base->bias, y, batch, in, out)) != LIN_OK)
+        return s;
+    if (lora->merged || !ny) return LIN_OK;
+    /* h (batch, r) = x · Aᵀ, scaled; y += h · Bᵀ */
+    if ((s = lin_linear_f32(x, lora->A, NULL, scratch, batch, in, r)) != LIN_OK) return s;
+    for (i = 0; i < nh; ++i) scratch[i] *= lora->scaling;
+    a.p = scratch; a.rs = (ptrdiff_t)r; a.cs = 1;
+    b.p = lora->B; b.rs = 1; b.cs = (ptrdiff_t)r;
+    lin__gemm(batch, out, r, &a, &b, NULL, 0, 1, y, (ptrdiff_t)out, 1);
+    return LIN_OK;
+}
+
+LIN_API lin_status lin_lora_backward_f32(const lin_lora *lora, const float *x, const float *grad_y,
+                                         float *grad_x, float *grad_A, float *grad_B, size_t batch,
+                                         float *scratch, size_t scratch_len)
+{
+    size_t nx, ny, nh, in, out, r, i, na, nb;
+    float *h, *gh;
+    lin__mat a, b;
+    lin_status s;
+    if ((s = lin__check_lora(lora)) != LIN_OK) return s;
+    if (lora->merged) return LIN_ERR_VALUE;
+    in = lora->base->in_features;
+    out = lora->base->out_features;
+    r = lora->rank;
+    if (!lin__buffer_elems(batch, in, &nx) || !lin__buffer_elems(batch, out, &ny) ||
+        !lin__buffer_elems(batch, r, &nh) || nh > (size_t)-1 / 8)
+        return LIN_ERR_OVERFLOW;
+    if (scratch_len < 2 * nh) return LIN_ERR_SHAPE;
+    if ((s = lin__check_lora_call(lora, x, nx, grad_y, ny, scratch, 2 * nh)) != LIN_OK) return s;
+    na = r * in;
+    nb = out * r;
+    {   /* the gradients apart from every input, the scratch and each other */
+        const float *in_p[7];
+        size_t in_n[7];
+        float *out_p[3];
+        size_t out_n[3];
+        int o, k;
+        in_p[0] = x; in_n[0] = nx;
+        in_p[1] = grad_y; in_n[1] = ny;
+        in_p[2] = lora->base->weight; in_n[2] = out * in;
+        in_p[3] = lora->base->bias; in_n[3] = lora->base->bias ? out : 0;
+        in_p[4] = lora->A; in_n[4] = na;
+        in_p[5] = lora->B; in_n[5] = nb;
+        in_p[6] = scratch; in_n[6] = 2 * nh;
+        out_p[0] = grad_x; out_n[0] = nx;
+        out_p[1] = grad_A; out_n[1] = na;
+        out_p[2] = grad_B; out_n[2] = nb;
+        for (o = 0; o < 3; ++o) {
+            for (k = 0; k < 7; ++k)
+                if (lin__bufs_overlap(out_p[o], out_n[o], in_p[k], in_n[k])) return LIN_ERR_ALIAS;
+            for (k = 0; k < o; ++k)
+                if (lin__bufs_overlap(out_p[o], out_n[o], out_p[k], out_n[k])) return LIN_ERR_ALIAS;
+        }
+    }
+    if (!batch) return LIN_OK;          /* no rows: grad_x is empty, nothing to add */
+    h = scratch;
+    gh = scratch + nh;
+    /* h = s·(x · Aᵀ) (batch, r); gh = s·(grad_y · B) (batch, r) */
+    if ((s = lin_linear_f32(x, lora->A, NULL, h, batch, in, r)) != LIN_OK) return s;
+    a.p = grad_y; a.rs = (ptrdiff_t)out; a.cs = 1;
+    b.p = lora->B; b.rs = (ptrdiff_t)r; b.cs = 1;
+    lin__gemm(batch, r, out, &a, &b, NULL, 0, 0, gh, (ptrdiff_t)r, 1);
+    for (i = 0; i < nh; ++i) {
+        h[i] *= lora->scaling;
+        gh[i] *= lora->scaling;
+    }
+    if (grad_B) {                       /* grad_B (out, r) += grad_yᵀ · h */
+        a.p = grad_y; a.rs = 1; a.cs = (ptrdiff_t)out;
+        b.p = h; b.rs = (ptrdiff_t)r; b.cs = 1;
+        lin__gemm(out, r, batch, &a, &b, NULL, 0, 1, grad_B, (ptrdiff_t)r, 1);
+    }
+    if (grad_A && in) {                 /* grad_A (r, in) += ghᵀ · x */
+        a.p = gh; a.rs = 1; a.cs = (ptrdiff_t)r;
+        b.p = x; b.rs = (ptrdiff_t)in; b.cs = 1;
+        lin__gemm(r, in, batch, &a, &b, NULL, 0, 1, grad_A, (ptrdiff_t)in, 1);
+    }
+    if (grad_x && in) {                 /* grad_x = grad_y · W + gh · A */
+        a.p = grad_y; a.rs = (ptrdiff_t)out; a.cs = 1;
+        b.p = lora->base->weight; b.rs = (ptrdiff_t)in; b.cs = 1;
+        lin__gemm(batch, in, out, &a, &b, NULL, 0, 0, grad_x, (ptrdiff_t)in, 1);
+        a.p = gh; a.rs = (ptrdiff_t)r; a.cs = 1;
+        b.p = lora->A; b.rs = (ptrdiff_t)in; b.cs = 1;
+        lin__gemm(batch, in, r, &a, &b, NULL, 0, 1, grad_x, (ptrdiff_t)in, 1);
+    }
+    return LIN_OK;
+}
+
+/* W ±= scaling·(B·A), each element's r-term sum first, as loralib's
+   (lora_B @ lora_A) * scaling */
+static lin_status lin__lora_fold(lin_lora *lora, int merge)
+{
+    size_t j, p, q, in, out, r;
+    lin_status s;
+    if ((s = lin__check_lora(lora)) != LIN_OK) return s;
+    if (lora->merged == merge) return LIN_ERR_VALUE;
+    in = lora->base->in_features;
+    out = lora->base->out_features;
+    r = lora->rank;
+    for (j = 0; j < out; ++j)
+        for (p = 0; p < in; ++p) {
+            float t = 0.0f;
+            for (q = 0; q < r; ++q) t += lora->B[j * r + q] * lora->A[q * in + p];
+            t *= lora->scaling;
+            lora->base->weight[j * in + p] = merge ? lora->base->weight[j * in + p] + t
+                                                   : lora->base->weight[j * in + p] - t;
+        }
+    lora->merged = merge;
+    return LIN_OK;
+}
+
+LIN_API lin_status lin_lora_merge(lin_lora *lora) { return lin__lora_fold(lora, 1); }
+LIN_API lin_status lin_lora_unmerge(lin_lora *lora) { return lin__lora_fold(lora, 0); }
+
+/* ---- serialization: .npy ---- */
+
+/* The header dict, as numpy.save writes it, into m (or counted only). */
+static void lin__npy_dict(const lin_tensor *t, lin__msg *m)
+{
+    int d;
+    lin__puts(m, "{'descr': '<f4', 'fortran_order': False, 'shape': (");
+    for (d = 0; d < t->ndim; ++d) {
+        if (d) lin__puts(m, ", ");
+        lin__putu(m, t->shape[d]);
+    }
+    lin__puts(m, t->ndim == 1 ? ",), }" : "), }");
+}
+
+/* bytes of magic, version, length and dict, padded to 64 as numpy pads */
+static size_t lin__npy_header_size(const lin_tensor *t)
+{
+    char buf[32 + LIN_MAX_DIMS * 24];
+    lin__msg m;
+    m.buf = buf;
+    m.cap = sizeof buf;
+    m.len = 0;
+    lin__npy_dict(t, &m);
+    return (10 + m.len + 1 + 63) / 64 * 64;
+}
+
+LIN_API size_t lin_npy_size(const lin_tensor *t)
+{
+    size_t n;
+    if (!t || t->ndim < 0 || t->ndim > LIN_MAX_DIMS) return 0;
+    n = lin__prod(t->ndim, t->shape);
+    if (n > ((size_t)-1 - 4096) / sizeof(float)) return 0;
+    return lin__npy_header_size(t) + n * sizeof(float);
+}
+
+LIN_API lin_status lin_npy_encode(const lin_tensor *t, void *buf, size_t buf_size, size_t *written)
+{
+    lin__info info;
+    lin__msg m;
+    unsigned char *out = (unsigned char *)buf;
+    size_t header, total, i;
+    lin_status s;
+    if (!t || !buf || !written) return LIN_ERR_NULL;
+    if ((s = lin__check_tensor(t, "t", NULL, &info)) != LIN_OK) return s;
+    if (info.numel > ((size_t)-1 - 4096) / sizeof(float)) return LIN_ERR_OVERFLOW;
+    header = lin__npy_header_size(t);
+    total = header + info.numel * sizeof(float);
+    if (buf_size < total) return LIN_ERR_SHAPE;
+    if (lin__ranges_overlap(buf, total, t->data, (info.extent + 1) * sizeof(float) * (info.numel != 0)))
+        return LIN_ERR_ALIAS;
+    memcpy(out, "\x93NUMPY\x01\x00", 8);
+    out[8] = (unsigned char)((header - 10) & 0xff);
+    out[9] = (unsigned char)((header - 10) >> 8);
+    m.buf = (char *)out + 10;
+    m.cap = header - 10;
+    m.len = 0;
+    lin__npy_dict(t, &m);
+    for (i = 10 + m.len; i < header - 1; ++i) out[i] = ' ';
+    out[header - 1] = '\n';
+    for (i = 0; i < info.numel; ++i) {  /* little-endian bytes, whatever the host's order */
+        float f = t->data[lin__elem_offset(t, i)];
+        uint32_t u;
+        unsigned char *o = out + header + 4 * i;
+        memcpy(&u, &f, sizeof u);
+        o[0] = (unsigned char)(u & 0xff);
+        o[1] = (unsigned char)((u >> 8) & 0xff);
+        o[2] = (unsigned char)((u >> 16) & 0xff);
+        o[3] = (unsigned char)(u >> 24);
+    }
+    *written = total;
+    return LIN_OK;
+}
+
+/* Finds key in the header dict and returns what follows ": " (or NULL). */
+static const char *lin__npy_field(const char *dict, size_t len, const char *key)
+{
+    size_t k = strlen(key), i;
+    for (i = 0; i + k + 2 < len; ++i)
+        if (!memcmp(dict + i, key, k) && dict[i + k] == ':') {
+            i += k + 1;
+            while (i < len && dict[i] == ' ') ++i;
+            return dict + i;
+        }
+    return NULL;
+}
+
+LIN_API lin_status lin_npy_decode(const void *buf, size_t size, lin_tensor *out)
+{
+    const unsigned char *in = (const unsigned char *)buf;
+    const char *dict, *descr, *order, *shp, *end;
+    size_t hlen, header, shape[LIN_MAX_DIMS], i;
+    int ndim = 0, big;
+    lin__info info;
+    lin_status s;
+    if (!buf || !out) return LIN_ERR_NULL;
+    if ((s = lin__check_tensor(out, "out", NULL, &info)) != LIN_OK) return s;
+    if (size < 10 || memcmp(in, "\x93NUMPY", 6)) return LIN_ERR_VALUE;
+    if (in[6] == 1) {
+        hlen = (size_t)in[8] | (size_t)in[9] << 8;
+        header = 10 + hlen;
+    } else if ((in[6] == 2 || in[6] == 3) && size >= 12) {
+        hlen = (size_t)in[8] | (size_t)in[9] << 8 | (size_t)in[10] << 16 | (size_t)in[11] << 24;
+        header = 12 + hlen;
+    } else {
+        return LIN_ERR_VALUE;
+    }
+    if (header > size || header < hlen) return LIN_ERR_VALUE;
+    dict = (const char *)in + (header - hlen);
+    end = dict + hlen;
+    descr = lin__npy_field(dict, hlen, "'descr'");
+    order = lin__npy_field(dict, hlen, "'fortran_order'");
+    shp = lin__npy_field(dict, hlen, "'shape'");
+    if (!descr || !order || !shp || end - descr < 6 || end - order < 5) return LIN_ERR_VALUE;
+    if (!memcmp(descr, "'<f4'", 5)) big = 0;
+    else if (!memcmp(descr, "'>f4'", 5)) big = 1;
+    else return LIN_ERR_VALUE;
+    if (memcmp(order, "False", 5)) return LIN_ERR_VALUE;
+    if (*shp++ != '(') return LIN_ERR_VALUE;
+    while (shp < end && *shp != ')') {  /* "(2, 3)", "(3,)" or "()" */
+        size_t v = 0;
+        if (*shp == ' ' || *shp == ',') { ++shp; continue; }
+        if (*shp < '0' || *shp > '9' || ndim == LIN_MAX_DIMS) return LIN_ERR_VALUE;
+        while (shp < end && *shp >= '0' && *shp <= '9') {
+            if (v > ((size_t)-1 - 9) / 10) return LIN_ERR_VALUE;
+            v = v * 10 + (size_t)(*shp++ - '0');
+        }
+        shape[ndim++] = v;
+    }
+    if (shp >= end) return LIN_ERR_VALUE;
+    if (!lin__same_shape(out, ndim, shape)) return LIN_ERR_SHAPE;
+    if (size - header < info.numel * sizeof(float)) return LIN_ERR_VALUE;
+    if (info.numel && lin__ranges_overlap(buf, size, out->data, (info.extent + 1) * sizeof(float)))
+        return LIN_ERR_ALIAS;
+    for (i = 0; i < info.numel; ++i) {
+        const unsigned char *b = in + header + 4 * i;
+        uint32_t u = big ? (uint32_t)b[3] | (uint32_t)b[2] << 8 | (uint32_t)b[1] << 16 | (uint32_t)b[0] << 24
+                         : (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+        float f;
+        memcpy(&f, &u, sizeof f);
+        out->data[lin__elem_offset(out, i)] = f;
+    }
+    return LIN_OK;
 }
 
 #ifdef __cplusplus
