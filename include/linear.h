@@ -2214,7 +2214,7 @@ LIN_API lin_status lin_matmul_backward(const lin_tensor *a, const lin_tensor *b,
     lin_status s;
     size_t idx[LIN_MAX_DIMS];
     ptrdiff_t ga_bs[LIN_MAX_DIMS], gb_bs[LIN_MAX_DIMS];
-    ptrdiff_t go_rs, go_cs, ga_rs = 0, ga_cs, gb_rs, gb_cs = 0;
+    ptrdiff_t go_rs, go_cs, ga_rs = 0, ga_cs = 0, gb_rs = 0, gb_cs = 0;
     int o, d, na, nb;
     if (!a || !b || !grad_out) return LIN_ERR_NULL;
     ins[0] = a;
