@@ -26,7 +26,8 @@ PYTHON  ?= /usr/bin/python3
 
 HEADER   := include/linear.h
 VERSION  := $(shell sed -n 's/^\#define LIN_VERSION_STRING "\(.*\)"/\1/p' include/linear.h)
-EXAMPLES := nn_linear custom_layer matmul functional worked_example   # worked_example last
+EXAMPLES := nn_linear custom_layer matmul functional train_iris lora_finetune \
+            worked_example                     # worked_example last: its line ends make run
 TESTS    := $(basename $(notdir $(wildcard tests/test_*.c)))
 
 # The strict flags every C build uses; -O2 for the plain builds, and the
@@ -345,6 +346,8 @@ valgrind: $(addprefix $(BUILD)/gcc-plain/,$(TESTS)) | deps-coverage
 
 fixtures:
 	$(PYTHON) tests/gen_fixtures.py
+	$(PYTHON) tests/gen_train_fixtures.py
+	$(PYTHON) tests/gen_export_fixtures.py
 
 # ---- install ----
 

@@ -201,6 +201,36 @@ def npy_files():
     np.save(os.path.join(d, "big23.npy"), vals.reshape(2, 3).astype(">f4"))
 
 
+def iris_curve(w, gen):
+    """The loss curve of examples/train_iris.c's model, 4 -> 16 -> ReLU -> 3,
+    cross-entropy, Adam(lr=0.01), batches of 30 in a fixed order, first 50
+    steps, from initial weights written here (the C test starts from them)."""
+    import numpy as np
+    raw = np.loadtxt(os.path.join(HERE, "..", "examples", "data", "iris.csv"), delimiter=",", skiprows=1)
+    X = raw[:, :4].astype(np.float32)
+    y = torch.tensor(raw[:, 4].astype(np.int64))
+    mean, std = X.mean(0, dtype=np.float64), X.std(0, dtype=np.float64)
+    X = torch.tensor(((X - mean) / std).astype(np.float32))
+    perm = torch.randperm(150, generator=gen)
+    l1, l2 = torch.nn.Linear(4, 16), torch.nn.Linear(16, 3)
+    with torch.no_grad():
+        for p in (l1.weight, l1.bias, l2.weight, l2.bias):
+            p.copy_(rnd(gen, *p.shape, scale=0.4))
+    init = [p.detach().clone() for p in (l1.weight, l1.bias, l2.weight, l2.bias)]
+    opt = torch.optim.Adam(list(l1.parameters()) + list(l2.parameters()), lr=0.01)
+    losses = []
+    for step in range(50):
+        idx = perm[(step * 30) % 150:(step * 30) % 150 + 30]
+        opt.zero_grad()
+        loss = F.cross_entropy(l2(torch.relu(l1(X[idx]))), y[idx])
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    w.case("iris", "iris_curve", {}, [("X", X), ("y", y.float()), ("perm", perm.float()),
+                                       ("W1", init[0]), ("b1", init[1]), ("W2", init[2]), ("b2", init[3]),
+                                       ("want_losses", torch.tensor(losses, dtype=torch.float64))])
+
+
 def main():
     npy_files()
     gen = torch.Generator().manual_seed(5)
@@ -210,6 +240,7 @@ def main():
     activations_and_losses(w, gen)
     optimizers(w, gen)
     lora(w, gen)
+    iris_curve(w, gen)
     w.f.close()
     print(f"wrote {w.n} cases to {OUT}", file=sys.stderr)
 

@@ -6,6 +6,9 @@
    outputs untouched. */
 #include "test_util.h"
 
+#define TRAIN_IRIS_NO_MAIN              /* the example's own training step */
+#include "../examples/train_iris.c"
+
 #ifndef FIXTURE_DIR
 #define FIXTURE_DIR "tests/fixtures"
 #endif
@@ -452,6 +455,51 @@ static void test_train_lora_init(void **state)
     for (i = 0; i < 32; ++i) assert_true(B[i] == 0.0f);
 }
 
+/* ---- the Iris example against PyTorch, step by step ---- */
+
+/* examples/train_iris.c's mlp_step from PyTorch's initial weights on
+   PyTorch's batches: the same loss curve for 50 steps. */
+static void run_iris_curve(const tcase *c)
+{
+    static mlp net;
+    const nt *X = get(c, "X"), *y = get(c, "y"), *perm = get(c, "perm"), *want = get(c, "want_losses");
+    float bx[BATCH * IN];
+    int32_t by[BATCH];
+    lin_adam opt = lin_adam_defaults();
+    size_t step, i, j;
+    double worst = 0.0;
+    memset(&net, 0, sizeof net);
+    for (i = 0; i < HIDDEN * IN; ++i) net.p.W1[i] = (float)get(c, "W1")->v[i];
+    for (i = 0; i < HIDDEN; ++i) net.p.b1[i] = (float)get(c, "b1")->v[i];
+    for (i = 0; i < CLASSES * HIDDEN; ++i) net.p.W2[i] = (float)get(c, "W2")->v[i];
+    for (i = 0; i < CLASSES; ++i) net.p.b2[i] = (float)get(c, "b2")->v[i];
+    opt.lr = 0.01f;
+    for (step = 0; step < want->n; ++step) {
+        size_t start = (step * BATCH) % ROWS;
+        float loss;
+        double diff;
+        for (i = 0; i < BATCH; ++i) {
+            size_t row = (size_t)perm->v[start + i];
+            for (j = 0; j < IN; ++j) bx[i * IN + j] = (float)X->v[row * IN + j];
+            by[i] = (int32_t)y->v[row];
+        }
+        loss = mlp_step(&net, &opt, bx, by, BATCH);
+        diff = fabs((double)loss - want->v[step]) / (1.0 + want->v[step]);
+        if (diff > worst) worst = diff;
+        /* float32 rounding, compounded over the steps taken: the
+           parameters drift apart by a few ulps per step */
+        if (!(diff <= (double)(step + 1) * 64.0 * ldexp(1.0, -24)))
+            fail_msg("step %zu: loss %.9g, PyTorch %.9g", step, (double)loss, want->v[step]);
+    }
+    print_message("iris: 50 steps, largest relative loss difference %.3g\n", worst);
+}
+
+static void test_train_iris_loss_curve(void **state)
+{
+    (void)state;
+    for_each_case(run_iris_curve, "iris_curve");
+}
+
 /* ---- errors: a status, and nothing written ---- */
 
 static void test_train_errors_untouched(void **state)
@@ -593,6 +641,7 @@ int main(void)
         cmocka_unit_test(test_train_optimizers),
         cmocka_unit_test(test_train_lora),
         cmocka_unit_test(test_train_lora_init),
+        cmocka_unit_test(test_train_iris_loss_curve),
         cmocka_unit_test(test_train_errors_untouched),
         cmocka_unit_test(test_npy_matches_numpy),
     };
