@@ -293,7 +293,7 @@ static void run_cross_entropy(const tcase *c)
 {
     const nt *l = get(c, "logits"), *t = get(c, "target");
     size_t batch = l->shape[0], classes = l->shape[1], i;
-    float *fl = as_floats(l), *g = (float *)malloc((l->n + 1) * sizeof(float)), loss;
+    float *fl = as_floats(l), *g = (float *)malloc((l->n + 1) * sizeof(float)), loss = 0.0f;
     int32_t *target = (int32_t *)malloc((batch + 1) * sizeof(int32_t));
     double want = get(c, "want_loss")->v[0], mag = 1.0;
     assert_true(g && target);
