@@ -123,6 +123,12 @@
 #define LIN__NEON 1
 #include <arm_neon.h>
 #endif
+#if !defined(LIN_NO_SIMD) && defined(__AVX2__)
+#include <immintrin.h>          /* the int8 layer's AVX2 kernel, with or without FMA */
+#endif
+#if !defined(LIN_NO_SIMD) && defined(__ARM_FEATURE_DSP) && !defined(__aarch64__)
+#include <arm_acle.h>           /* the Cortex-M DSP instructions of the int8 layer */
+#endif
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -444,6 +450,88 @@ LIN_API lin_status lin_npy_encode(const lin_tensor *t, void *buf, size_t buf_siz
    have the file's shape exactly (LIN_ERR_SHAPE otherwise); a file that is
    not such a .npy is LIN_ERR_VALUE. */
 LIN_API lin_status lin_npy_decode(const void *buf, size_t size, lin_tensor *out);
+
+/* ---- public API: int8 ---- */
+
+/* TFLite / CMSIS-NN requantization, per tensor. */
+typedef struct lin_quant {
+    int32_t input_offset;       /* = -input_zero_point, in [-127, 128]           */
+    int32_t weight_offset;      /* = -weight_zero_point (0 for symmetric)        */
+    int32_t output_offset;      /* = output_zero_point, in [-128, 127]           */
+    int32_t multiplier;         /* Q31 fixed point, from lin_quantize_multiplier */
+    int32_t shift;              /* > 0 shifts left, < 0 right                     */
+    int32_t act_min, act_max;   /* output clamp, within [-128, 127]              */
+} lin_quant;
+
+/* y = clamp(requant(Σ_k (x + input_offset)(w + weight_offset) + bias)
+             + output_offset, act_min, act_max)
+   x (batch, in), weight (out, in) row-major, bias (out) int32 or NULL.
+   requant(v) is TFLite's MultiplyByQuantizedMultiplier: by default the
+   saturating rounding doubling high multiply, then a rounding right shift
+   ("double rounding", as TFLite Micro and CMSIS-NN); with
+   LIN_SINGLE_ROUNDING defined before the include, their single rounding.
+   The sums are exact in int32 for in_features up to
+   floor((2^31 - 1) / (X·W)), X and W the largest |x + input_offset| and
+   |w + weight_offset| the offsets allow (33025 at worst, 65793 with
+   symmetric weights); a larger in_features is LIN_ERR_OVERFLOW. A sum with
+   the bias beyond int32 (undefined in TFLite) saturates.
+   Returns LIN_ERR_NULL, LIN_ERR_OVERFLOW, LIN_ERR_ALIAS (y overlaps an
+   input) or LIN_ERR_VALUE (an offset, clamp, multiplier < 0 or shift
+   outside [-31, 30]); y is untouched on error. */
+LIN_API lin_status lin_linear_s8(const int8_t *x, const int8_t *weight,
+                                 const int32_t *bias, int8_t *y, size_t batch,
+                                 size_t in_features, size_t out_features,
+                                 const lin_quant *q);
+
+/* Per-channel: multiplier[out_features] and shift[out_features] replace
+   q->multiplier and q->shift. */
+LIN_API lin_status lin_linear_s8_per_channel(const int8_t *x, const int8_t *weight,
+                                             const int32_t *bias, int8_t *y, size_t batch,
+                                             size_t in_features, size_t out_features,
+                                             const lin_quant *q, const int32_t *multiplier,
+                                             const int32_t *shift);
+
+/* TFLite's QuantizeMultiplier: real ≈ multiplier · 2^(shift − 31), the
+   multiplier in [2^30, 2^31) (or 0 for 0 and for reals below 2^-32).
+   A negative, NaN or infinite real, or one of 2^31 and above, is
+   LIN_ERR_VALUE. */
+LIN_API lin_status lin_quantize_multiplier(double real_multiplier, int32_t *multiplier,
+                                           int32_t *shift);
+
+/* torch.quantize_per_tensor / TFLite's Quantize for int8:
+   q = clamp(round(x / scale) + zero_point, -128, 127), rounding half away
+   from zero (TFLite's; PyTorch rounds ties to even), NaN to zero_point.
+   scale must be finite and > 0, zero_point in [-128, 127] (LIN_ERR_VALUE). */
+LIN_API lin_status lin_quantize_s8(const float *x, int8_t *q, size_t n, float scale,
+                                   int32_t zero_point);
+/* x = scale · (q - zero_point) */
+LIN_API lin_status lin_dequantize_s8(const int8_t *q, float *x, size_t n, float scale,
+                                     int32_t zero_point);
+
+/* Fused activations for the int8 layer's clamp (and the float one). */
+typedef enum lin_activation { LIN_ACT_NONE = 0, LIN_ACT_RELU, LIN_ACT_RELU6 } lin_activation;
+
+/* A layer's lin_quant from the float scales and zero points of its input,
+   weight and output, as TFLite prepares a fully connected layer: real
+   multiplier input_scale·weight_scale/output_scale (in double), and the
+   clamp of the activation in the output's integers (ReLU: from the zero
+   point; ReLU6: up to the zero point + round(6 / output_scale)). */
+LIN_API lin_status lin_quant_params(float input_scale, int32_t input_zero_point,
+                                    float weight_scale, int32_t weight_zero_point,
+                                    float output_scale, int32_t output_zero_point,
+                                    lin_activation act, lin_quant *q);
+/* Per-channel weight scales: multiplier[c] and shift[c] for each of n
+   output channels (weight zero points 0, as TFLite requires). */
+LIN_API lin_status lin_quant_per_channel(float input_scale, const float *weight_scales,
+                                         float output_scale, size_t n, int32_t *multiplier,
+                                         int32_t *shift);
+
+/* lin_linear_f32 with the output clamped to [act_min, act_max] (NaN stays
+   NaN): F.relu(F.linear(...)) is act_min 0, act_max +INFINITY; ReLU6 0, 6.
+   act_min > act_max is LIN_ERR_VALUE. */
+LIN_API lin_status lin_linear_f32_clamp(const float *x, const float *weight, const float *bias,
+                                        float *y, size_t batch, size_t in_features,
+                                        size_t out_features, float act_min, float act_max);
 
 /* ======================================================================== */
 /* ---- implementation ---- */
@@ -2877,6 +2965,370 @@ LIN_API lin_status lin_npy_decode(const void *buf, size_t size, lin_tensor *out)
         memcpy(&f, &u, sizeof f);
         out->data[lin__elem_offset(out, i)] = f;
     }
+    return LIN_OK;
+}
+
+/* ---- int8: requantization ---- */
+
+/* x >> e as an arithmetic shift, for negative x too (C leaves that to the
+   implementation): floor(x / 2^e). */
+static int64_t lin__asr(int64_t x, int e)
+{
+    return x >= 0 ? x >> e : ~(~x >> e);
+}
+
+static int32_t lin__sat32(int64_t v)
+{
+    return v > INT32_MAX ? INT32_MAX : v < INT32_MIN ? INT32_MIN : (int32_t)v;
+}
+
+#ifndef LIN_SINGLE_ROUNDING
+/* gemmlowp's SaturatingRoundingDoublingHighMul, as TFLite uses it:
+   a·b / 2^31 rounded to nearest with ties away from zero (the nudge is
+   +2^30 for a positive product, 1 - 2^30 for a negative one, and the
+   division truncates toward zero); INT32_MIN·INT32_MIN, the one product
+   that does not fit, saturates to INT32_MAX. */
+static int32_t lin__doubling_high_mul(int32_t a, int32_t b)
+{
+    int64_t ab = (int64_t)a * (int64_t)b;
+    int64_t nudge = ab >= 0 ? ((int64_t)1 << 30) : 1 - ((int64_t)1 << 30);
+    if (a == INT32_MIN && b == INT32_MIN) return INT32_MAX;
+    return (int32_t)((ab + nudge) / ((int64_t)1 << 31));
+}
+
+/* gemmlowp's RoundingDivideByPOT: x / 2^e rounded to nearest, ties away
+   from zero: the shifted value, plus one when the remainder passes half
+   (half is one more for a negative x, so its ties go down). 0 <= e <= 31. */
+static int32_t lin__divide_by_pot(int32_t x, int e)
+{
+    const int64_t mask = ((int64_t)1 << e) - 1;
+    const int64_t remainder = (int64_t)x & mask;
+    const int64_t threshold = (mask >> 1) + (x < 0 ? 1 : 0);
+    return (int32_t)(lin__asr(x, e) + (remainder > threshold ? 1 : 0));
+}
+#endif
+
+/* TFLite's MultiplyByQuantizedMultiplier: acc · multiplier · 2^(shift-31),
+   rounded. shift in [-31, 30], multiplier >= 0 (validated). */
+static int32_t lin__requantize(int32_t acc, int32_t multiplier, int32_t shift)
+{
+#ifdef LIN_SINGLE_ROUNDING
+    /* one rounding: (acc·multiplier + 2^(total-1)) >> total, total = 31 - shift,
+       so ties go up, as TFLite's and CMSIS-NN's single-rounding builds do */
+    const int total = 31 - (int)shift;
+    return lin__sat32(lin__asr((int64_t)acc * multiplier + ((int64_t)1 << (total - 1)), total));
+#else
+    /* two roundings: a left shift for a multiplier above 1 (saturating, where
+       TFLite's int32 product would overflow), the doubling high multiply,
+       then the rounding right shift for a multiplier below 1 */
+    const int left = shift > 0 ? (int)shift : 0, right = shift > 0 ? 0 : (int)-shift;
+    const int32_t scaled = lin__sat32((int64_t)acc * ((int64_t)1 << left));
+    return lin__divide_by_pot(lin__doubling_high_mul(scaled, multiplier), right);
+#endif
+}
+
+LIN_API lin_status lin_quantize_multiplier(double real_multiplier, int32_t *multiplier,
+                                           int32_t *shift)
+{
+    double q = real_multiplier;
+    int64_t q_fixed;
+    int s = 0;
+    if (!multiplier || !shift) return LIN_ERR_NULL;
+    if (!(q >= 0.0) || q >= 1073741824.0) return LIN_ERR_VALUE;   /* NaN, < 0, >= 2^30, Inf */
+    if (q == 0.0) {
+        *multiplier = 0;
+        *shift = 0;
+        return LIN_OK;
+    }
+    /* frexp without libm: q·2^-s in [0.5, 1), every step exact */
+    while (q >= 1.0) { q *= 0.5; ++s; }
+    while (q < 0.5 && s > -64) { q *= 2.0; --s; }
+    q_fixed = (int64_t)(q * 2147483648.0 + 0.5);     /* round, ties away (q > 0) */
+    if (q_fixed == (int64_t)1 << 31) {              /* rounded up to 1.0: renormalise */
+        q_fixed /= 2;
+        ++s;
+    }
+    if (s < -31) {                      /* every bit would shift out: TFLite makes it 0 */
+        q_fixed = 0;
+        s = 0;
+    }
+    if (s > 30) return LIN_ERR_VALUE;
+    *multiplier = (int32_t)q_fixed;
+    *shift = s;
+    return LIN_OK;
+}
+
+/* ---- int8: the layer ---- */
+
+/* Σ_p (x[p] + xo)(w[p] + wo), exact in int32 under the in_features bound. */
+#if !defined(LIN_NO_SIMD) && defined(__AVX2__)
+/* 16 at a time: widened to int16, offsets added, pairs multiplied and
+   added into int32 (vpmaddwd) */
+static int32_t lin__dot_s8(const int8_t *x, const int8_t *w, size_t n, int32_t xo, int32_t wo)
+{
+    __m256i acc = _mm256_setzero_si256(), vxo = _mm256_set1_epi16((short)xo), vwo = _mm256_set1_epi16((short)wo);
+    __m128i s;
+    int32_t sum;
+    size_t p = 0;
+    for (; p + 16 <= n; p += 16) {
+        __m256i xv = _mm256_add_epi16(_mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(const void *)(x + p))), vxo);
+        __m256i wv = _mm256_add_epi16(_mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(const void *)(w + p))), vwo);
+        acc = _mm256_add_epi32(acc, _mm256_madd_epi16(xv, wv));
+    }
+    s = _mm_add_epi32(_mm256_castsi256_si128(acc), _mm256_extracti128_si256(acc, 1));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4e));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xb1));
+    sum = _mm_cvtsi128_si32(s);
+    for (; p < n; ++p) sum += ((int32_t)x[p] + xo) * ((int32_t)w[p] + wo);
+    return sum;
+}
+#elif !defined(LIN_NO_SIMD) && defined(__ARM_NEON) && defined(__aarch64__)
+/* 8 at a time: widened to int16 with the offsets, multiply-accumulated
+   into int32 lanes (smlal) */
+static int32_t lin__dot_s8(const int8_t *x, const int8_t *w, size_t n, int32_t xo, int32_t wo)
+{
+    int32x4_t acc = vdupq_n_s32(0);
+    int16x8_t vxo = vdupq_n_s16((int16_t)xo), vwo = vdupq_n_s16((int16_t)wo);
+    int32_t sum;
+    size_t p = 0;
+    for (; p + 8 <= n; p += 8) {
+        int16x8_t xv = vaddq_s16(vmovl_s8(vld1_s8(x + p)), vxo);
+        int16x8_t wv = vaddq_s16(vmovl_s8(vld1_s8(w + p)), vwo);
+        acc = vmlal_s16(acc, vget_low_s16(xv), vget_low_s16(wv));
+        acc = vmlal_s16(acc, vget_high_s16(xv), vget_high_s16(wv));
+    }
+    sum = vaddvq_s32(acc);
+    for (; p < n; ++p) sum += ((int32_t)x[p] + xo) * ((int32_t)w[p] + wo);
+    return sum;
+}
+#elif !defined(LIN_NO_SIMD) && defined(__ARM_FEATURE_DSP)
+/* Cortex-M4/M7/M33: four int8 per word, sign-extended in pairs to 16 bits
+   (sxtb16), offsets added two at a time (sadd16), two multiplies and both
+   adds in one instruction (smlad) */
+static int32_t lin__dot_s8(const int8_t *x, const int8_t *w, size_t n, int32_t xo, int32_t wo)
+{
+    const uint32_t pxo = ((uint32_t)(uint16_t)xo << 16) | (uint16_t)xo;
+    const uint32_t pwo = ((uint32_t)(uint16_t)wo << 16) | (uint16_t)wo;
+    int32_t sum = 0;
+    size_t p = 0;
+    for (; p + 4 <= n; p += 4) {
+        uint32_t xw, ww, x02, x13, w02, w13;
+        memcpy(&xw, x + p, 4);
+        memcpy(&ww, w + p, 4);
+        x02 = __sadd16(__sxtb16(xw), pxo);                          /* bytes 0 and 2 */
+        x13 = __sadd16(__sxtb16(xw >> 8 | xw << 24), pxo);          /* bytes 1 and 3 */
+        w02 = __sadd16(__sxtb16(ww), pwo);
+        w13 = __sadd16(__sxtb16(ww >> 8 | ww << 24), pwo);
+        sum = __smlad(x02, w02, sum);
+        sum = __smlad(x13, w13, sum);
+    }
+    for (; p < n; ++p) sum += ((int32_t)x[p] + xo) * ((int32_t)w[p] + wo);
+    return sum;
+}
+#else
+static int32_t lin__dot_s8(const int8_t *x, const int8_t *w, size_t n, int32_t xo, int32_t wo)
+{
+    int32_t sum = 0;
+    size_t p;
+    for (p = 0; p < n; ++p) sum += ((int32_t)x[p] + xo) * ((int32_t)w[p] + wo);
+    return sum;
+}
+#endif
+
+/* The largest in_features whose sums stay exact in int32. */
+static size_t lin__s8_max_in(int32_t xo, int32_t wo)
+{
+    int32_t mx = -128 + xo < 0 ? 128 - xo : -128 + xo, mw = -128 + wo < 0 ? 128 - wo : -128 + wo;
+    if (127 + xo > mx) mx = 127 + xo;
+    if (127 + wo > mw) mw = 127 + wo;
+    if (mx == 0 || mw == 0) return (size_t)-1;
+    return (size_t)(INT32_MAX / ((int64_t)mx * mw));
+}
+
+static int lin__shift_ok(int32_t multiplier, int32_t shift)
+{
+    return multiplier >= 0 && shift >= -31 && shift <= 30;
+}
+
+static lin_status lin__check_s8(const int8_t *x, const int8_t *weight, const int32_t *bias, const int8_t *y,
+                                size_t batch, size_t in, size_t out, const lin_quant *q,
+                                const int32_t *multiplier, const int32_t *shift, int per_channel)
+{
+    size_t nx, nw, ny, j;
+    if (!q) return LIN_ERR_NULL;
+    if (!lin__mul(batch, in, &nx) || !lin__mul(out, in, &nw) || !lin__mul(batch, out, &ny) ||
+        out > (size_t)-1 / sizeof(int32_t))
+        return LIN_ERR_OVERFLOW;
+    if ((nx && !x) || (nw && !weight) || (ny && !y) || (per_channel && out && (!multiplier || !shift)))
+        return LIN_ERR_NULL;
+    if (q->input_offset < -127 || q->input_offset > 128 || q->weight_offset < -127 ||
+        q->weight_offset > 128 || q->output_offset < -128 || q->output_offset > 127 ||
+        q->act_min < -128 || q->act_max > 127 || q->act_min > q->act_max ||
+        (!per_channel && !lin__shift_ok(q->multiplier, q->shift)))
+        return LIN_ERR_VALUE;
+    for (j = 0; per_channel && j < out; ++j)
+        if (!lin__shift_ok(multiplier[j], shift[j])) return LIN_ERR_VALUE;
+    if (in > lin__s8_max_in(q->input_offset, q->weight_offset)) return LIN_ERR_OVERFLOW;
+    if (ny && (lin__ranges_overlap(y, ny, x, nx) || lin__ranges_overlap(y, ny, weight, nw) ||
+               (bias && lin__ranges_overlap(y, ny, bias, out * sizeof(int32_t))) ||
+               (per_channel && (lin__ranges_overlap(y, ny, multiplier, out * sizeof(int32_t)) ||
+                                lin__ranges_overlap(y, ny, shift, out * sizeof(int32_t))))))
+        return LIN_ERR_ALIAS;
+    return LIN_OK;
+}
+
+/* y (batch, out) int8 = clamp(requant(x (batch, in) · W (out, in)ᵀ + b) + zero point) */
+static void lin__linear_s8(const int8_t *x, const int8_t *weight, const int32_t *bias, int8_t *y,
+                           size_t batch, size_t in, size_t out, const lin_quant *q,
+                           const int32_t *multiplier, const int32_t *shift)
+{
+    size_t i, j;
+    for (i = 0; i < batch; ++i, x += in, y += out)
+        for (j = 0; j < out; ++j) {
+            int64_t acc = lin__dot_s8(x, weight + j * in, in, q->input_offset, q->weight_offset);
+            int64_t v;
+            if (bias) acc += bias[j];   /* after the products, as TFLite adds it */
+            v = (int64_t)lin__requantize(lin__sat32(acc), multiplier ? multiplier[j] : q->multiplier,
+                                         shift ? shift[j] : q->shift) + q->output_offset;
+            y[j] = (int8_t)(v < q->act_min ? q->act_min : v > q->act_max ? q->act_max : v);
+        }
+}
+
+LIN_API lin_status lin_linear_s8(const int8_t *x, const int8_t *weight, const int32_t *bias, int8_t *y,
+                                 size_t batch, size_t in_features, size_t out_features,
+                                 const lin_quant *q)
+{
+    lin_status s = lin__check_s8(x, weight, bias, y, batch, in_features, out_features, q, NULL, NULL, 0);
+    if (s != LIN_OK) return s;
+    lin__linear_s8(x, weight, bias, y, batch, in_features, out_features, q, NULL, NULL);
+    return LIN_OK;
+}
+
+LIN_API lin_status lin_linear_s8_per_channel(const int8_t *x, const int8_t *weight,
+                                             const int32_t *bias, int8_t *y, size_t batch,
+                                             size_t in_features, size_t out_features,
+                                             const lin_quant *q, const int32_t *multiplier,
+                                             const int32_t *shift)
+{
+    lin_status s = lin__check_s8(x, weight, bias, y, batch, in_features, out_features, q, multiplier,
+                                 shift, 1);
+    if (s != LIN_OK) return s;
+    lin__linear_s8(x, weight, bias, y, batch, in_features, out_features, q, multiplier, shift);
+    return LIN_OK;
+}
+
+/* ---- int8: quantization ---- */
+
+/* round(v) with ties away from zero, saturated to [lo, hi], without libm:
+   v + 0.5 is exact in double for a float v */
+static int32_t lin__round_sat(double v, int32_t lo, int32_t hi)
+{
+    if (v != v) return 0;
+    if (v >= (double)hi + 1.0) return hi;
+    if (v <= (double)lo - 1.0) return lo;
+    v = v >= 0.0 ? (double)(int64_t)(v + 0.5) : -(double)(int64_t)(-v + 0.5);
+    return v < lo ? lo : v > hi ? hi : (int32_t)v;
+}
+
+static int lin__scale_ok(float scale)
+{
+    return scale > 0.0f && scale <= 3.4028235e38f;
+}
+
+LIN_API lin_status lin_quantize_s8(const float *x, int8_t *q, size_t n, float scale, int32_t zero_point)
+{
+    size_t i;
+    lin_status s;
+    if ((s = lin__check_buffer(x, n)) != LIN_OK) return s;
+    if (n && !q) return LIN_ERR_NULL;
+    if (!lin__scale_ok(scale) || zero_point < -128 || zero_point > 127) return LIN_ERR_VALUE;
+    if (lin__ranges_overlap(q, n, x, n * sizeof(float))) return LIN_ERR_ALIAS;
+    for (i = 0; i < n; ++i) {
+        float v = x[i] / scale;         /* TFLite: the float quotient, then round */
+        /* round the quotient, then add the zero point, then saturate */
+        q[i] = (int8_t)(v != v ? zero_point
+                               : lin__round_sat((double)lin__round_sat((double)v, -1000, 1000) + zero_point,
+                                                -128, 127));
+    }
+    return LIN_OK;
+}
+
+LIN_API lin_status lin_dequantize_s8(const int8_t *q, float *x, size_t n, float scale, int32_t zero_point)
+{
+    size_t i;
+    lin_status s;
+    if ((s = lin__check_buffer(x, n)) != LIN_OK) return s;
+    if (n && !q) return LIN_ERR_NULL;
+    if (!(scale == scale) || zero_point < -128 || zero_point > 127) return LIN_ERR_VALUE;
+    if (lin__ranges_overlap(q, n, x, n * sizeof(float))) return LIN_ERR_ALIAS;
+    for (i = 0; i < n; ++i) x[i] = scale * (float)((int32_t)q[i] - zero_point);
+    return LIN_OK;
+}
+
+LIN_API lin_status lin_quant_params(float input_scale, int32_t input_zero_point,
+                                    float weight_scale, int32_t weight_zero_point,
+                                    float output_scale, int32_t output_zero_point,
+                                    lin_activation act, lin_quant *q)
+{
+    lin_quant r;
+    lin_status s;
+    if (!q) return LIN_ERR_NULL;
+    if (!lin__scale_ok(input_scale) || !lin__scale_ok(weight_scale) || !lin__scale_ok(output_scale) ||
+        input_zero_point < -128 || input_zero_point > 127 || weight_zero_point < -128 ||
+        weight_zero_point > 127 || output_zero_point < -128 || output_zero_point > 127 ||
+        (act != LIN_ACT_NONE && act != LIN_ACT_RELU && act != LIN_ACT_RELU6))
+        return LIN_ERR_VALUE;
+    s = lin_quantize_multiplier((double)input_scale * (double)weight_scale / (double)output_scale,
+                                &r.multiplier, &r.shift);
+    if (s != LIN_OK) return s;
+    r.input_offset = -input_zero_point;
+    r.weight_offset = -weight_zero_point;
+    r.output_offset = output_zero_point;
+    /* TFLite's CalculateActivationRangeQuantized: 0 and 6 quantized like the output */
+    r.act_min = act == LIN_ACT_NONE ? -128 : output_zero_point;
+    r.act_max = act == LIN_ACT_RELU6
+                    ? lin__round_sat((double)lin__round_sat((double)(6.0f / output_scale), -1000, 1000) +
+                                         output_zero_point, -128, 127)
+                    : 127;
+    *q = r;
+    return LIN_OK;
+}
+
+LIN_API lin_status lin_quant_per_channel(float input_scale, const float *weight_scales,
+                                         float output_scale, size_t n, int32_t *multiplier,
+                                         int32_t *shift)
+{
+    size_t i;
+    if (n && (!weight_scales || !multiplier || !shift)) return LIN_ERR_NULL;
+    if (n > (size_t)-1 / sizeof(int32_t)) return LIN_ERR_OVERFLOW;
+    if (!lin__scale_ok(input_scale) || !lin__scale_ok(output_scale)) return LIN_ERR_VALUE;
+    if (lin__ranges_overlap(multiplier, n * 4, shift, n * 4) ||
+        lin__ranges_overlap(multiplier, n * 4, weight_scales, n * 4) ||
+        lin__ranges_overlap(shift, n * 4, weight_scales, n * 4))
+        return LIN_ERR_ALIAS;
+    for (i = 0; i < n; ++i) {           /* everything checked before anything is written */
+        int32_t m, s;
+        if (!lin__scale_ok(weight_scales[i]) ||
+            lin_quantize_multiplier((double)input_scale * (double)weight_scales[i] / (double)output_scale,
+                                    &m, &s) != LIN_OK)
+            return LIN_ERR_VALUE;
+    }
+    for (i = 0; i < n; ++i)
+        lin_quantize_multiplier((double)input_scale * (double)weight_scales[i] / (double)output_scale,
+                                &multiplier[i], &shift[i]);
+    return LIN_OK;
+}
+
+LIN_API lin_status lin_linear_f32_clamp(const float *x, const float *weight, const float *bias,
+                                        float *y, size_t batch, size_t in_features,
+                                        size_t out_features, float act_min, float act_max)
+{
+    size_t i;
+    lin_status s;
+    if (!(act_min <= act_max)) return LIN_ERR_VALUE;
+    if ((s = lin_linear_f32(x, weight, bias, y, batch, in_features, out_features)) != LIN_OK) return s;
+    for (i = 0; i < batch * out_features; ++i)
+        y[i] = y[i] < act_min ? act_min : y[i] > act_max ? act_max : y[i];
     return LIN_OK;
 }
 

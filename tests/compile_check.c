@@ -8,7 +8,7 @@ int compile_check(void);
 
 int compile_check(void)
 {
-    float w[6], b[2], x[3], y[2];
+    float w[6] = {0}, b[2] = {0}, x[3] = {0}, y[2] = {0};
     size_t shape[LIN_MAX_DIMS];
     char msg[64];
     int ndim = 0, bad = 0;

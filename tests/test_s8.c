@@ -1,0 +1,407 @@
+/* test_s8.c - the int8 layer, bit-exact: the reference vectors from
+   CMSIS-NN's kernels (tests/fixtures/int8_sample.txt, a copy of
+   ../shared/vectors/int8_sample.txt), in the rounding this build selects
+   (make test builds this file twice: default and LIN_SINGLE_ROUNDING);
+   random cases against a reference written here from TFLite's definition
+   in exact integer arithmetic (tails, extreme offsets and shifts,
+   saturation, NULL bias, batch 0, per-channel); quantization helpers; and
+   every error with the output untouched. */
+#include "test_util.h"
+
+#ifndef FIXTURE_DIR
+#define FIXTURE_DIR "tests/fixtures"
+#endif
+
+#ifdef LIN_SINGLE_ROUNDING
+#define ROUNDING "single"
+#else
+#define ROUNDING "double"
+#endif
+
+/* ---- a reference, from the definitions, in exact integers ---- */
+
+/* n / 2^e rounded to nearest, ties away from zero: on the magnitude */
+static inline int64_t ref_round_shift_away(int64_t n, int e)
+{
+    uint64_t mag = n < 0 ? (uint64_t)0 - (uint64_t)n : (uint64_t)n;
+    uint64_t r = e ? (mag + ((uint64_t)1 << (e - 1))) >> e : mag;
+    return n < 0 ? -(int64_t)r : (int64_t)r;
+}
+
+/* floor((n + 2^(e-1)) / 2^e): ties toward +infinity */
+static inline int64_t ref_round_shift_up(int64_t n, int e)
+{
+    int64_t t = n + ((int64_t)1 << (e - 1));
+    int64_t q = t / ((int64_t)1 << e);
+    return q * ((int64_t)1 << e) > t ? q - 1 : q;   /* C truncates; floor it */
+}
+
+static int64_t ref_requant(int64_t acc, int32_t m, int32_t shift)
+{
+#ifdef LIN_SINGLE_ROUNDING
+    return ref_round_shift_up(acc * m, 31 - shift);
+#else
+    int left = shift > 0 ? shift : 0, right = shift > 0 ? 0 : -shift;
+    int64_t scaled = acc * ((int64_t)1 << left), high;
+    if (scaled > INT32_MAX) scaled = INT32_MAX;
+    if (scaled < INT32_MIN) scaled = INT32_MIN;
+    high = (scaled == INT32_MIN && m == INT32_MIN) ? INT32_MAX : ref_round_shift_away(scaled * m, 31);
+    return ref_round_shift_away(high, right);
+#endif
+}
+
+static void ref_linear_s8(const int8_t *x, const int8_t *w, const int32_t *b, int8_t *y, size_t batch,
+                          size_t in, size_t out, const lin_quant *q, const int32_t *pm, const int32_t *ps)
+{
+    size_t i, j, p;
+    for (i = 0; i < batch; ++i)
+        for (j = 0; j < out; ++j) {
+            int64_t acc = 0, v;
+            for (p = 0; p < in; ++p)
+                acc += ((int64_t)x[i * in + p] + q->input_offset) * ((int64_t)w[j * in + p] + q->weight_offset);
+            if (b) acc += b[j];
+            if (acc > INT32_MAX) acc = INT32_MAX;
+            if (acc < INT32_MIN) acc = INT32_MIN;
+            v = ref_requant(acc, pm ? pm[j] : q->multiplier, ps ? ps[j] : q->shift) + q->output_offset;
+            y[i * out + j] = (int8_t)(v < q->act_min ? q->act_min : v > q->act_max ? q->act_max : v);
+        }
+}
+
+/* ---- the reference vectors ---- */
+
+static FILE *vec;
+
+static long next_int(void)
+{
+    long v;
+    if (fscanf(vec, "%ld", &v) != 1) fail_msg("int8_sample.txt: a number was expected");
+    return v;
+}
+
+static void expect_key(const char *key)
+{
+    char w[32];
+    if (fscanf(vec, "%31s", w) != 1 || strcmp(w, key)) fail_msg("int8_sample.txt: '%s' expected, got '%s'", key, w);
+}
+
+static void test_s8_reference_vectors(void **state)
+{
+    char path[512], w[64], name[64], kind[8];
+    int cases = 0, qms = 0;
+    (void)state;
+    snprintf(path, sizeof path, "%s/int8_sample.txt", FIXTURE_DIR);
+    vec = fopen(path, "r");
+    if (!vec) fail_msg("cannot open %s", path);
+    while (fscanf(vec, "%63s", w) == 1) {
+        if (w[0] == '#') {              /* a comment line */
+            int c;
+            while ((c = getc(vec)) != '\n' && c != EOF) {
+            }
+        } else if (!strcmp(w, "case")) {
+            size_t batch, in, out, i;
+            lin_quant q;
+            int8_t *x, *wt, *y, *yd, *ys;
+            int32_t *b = NULL, *pm = NULL, *ps = NULL;
+            int per_channel;
+            next_int();
+            if (fscanf(vec, "%7s %63s", kind, name) != 2) fail_msg("bad case line");
+            per_channel = !strcmp(kind, "pc");
+            expect_key("dims");
+            batch = (size_t)next_int(); in = (size_t)next_int(); out = (size_t)next_int();
+            expect_key("q");
+            q.input_offset = (int32_t)next_int(); q.weight_offset = (int32_t)next_int();
+            q.output_offset = (int32_t)next_int(); q.multiplier = (int32_t)next_int();
+            q.shift = (int32_t)next_int(); q.act_min = (int32_t)next_int(); q.act_max = (int32_t)next_int();
+            expect_key("real");
+            if (fscanf(vec, "%63s", w) != 1) fail_msg("real");
+            x = (int8_t *)malloc(batch * in + 1); wt = (int8_t *)malloc(out * in + 1);
+            y = (int8_t *)malloc(batch * out + 1); yd = (int8_t *)malloc(batch * out + 1);
+            ys = (int8_t *)malloc(batch * out + 1);
+            assert_true(x && wt && y && yd && ys);
+            expect_key("x");
+            for (i = 0; i < batch * in; ++i) x[i] = (int8_t)next_int();
+            expect_key("w");
+            for (i = 0; i < out * in; ++i) wt[i] = (int8_t)next_int();
+            expect_key("b");
+            if (fscanf(vec, "%63s", w) != 1) fail_msg("b");
+            if (strcmp(w, "none")) {
+                b = (int32_t *)malloc(out * sizeof(int32_t) + 1);
+                assert_non_null(b);
+                b[0] = (int32_t)strtol(w, NULL, 10);
+                for (i = 1; i < out; ++i) b[i] = (int32_t)next_int();
+            }
+            if (per_channel) {
+                pm = (int32_t *)malloc(out * sizeof(int32_t) + 1);
+                ps = (int32_t *)malloc(out * sizeof(int32_t) + 1);
+                assert_true(pm && ps);
+                expect_key("pm");
+                for (i = 0; i < out; ++i) pm[i] = (int32_t)next_int();
+                expect_key("ps");
+                for (i = 0; i < out; ++i) ps[i] = (int32_t)next_int();
+                expect_key("realc");
+                for (i = 0; i < out; ++i)
+                    if (fscanf(vec, "%63s", w) != 1) fail_msg("realc");
+            }
+            expect_key("yd");
+            for (i = 0; i < batch * out; ++i) yd[i] = (int8_t)next_int();
+            expect_key("ys");
+            for (i = 0; i < batch * out; ++i) ys[i] = (int8_t)next_int();
+            expect_key("end");
+            memset(y, 0x55, batch * out + 1);
+            if (per_channel)
+                assert_int_equal(lin_linear_s8_per_channel(x, wt, b, y, batch, in, out, &q, pm, ps), LIN_OK);
+            else
+                assert_int_equal(lin_linear_s8(x, wt, b, y, batch, in, out, &q), LIN_OK);
+#ifdef LIN_SINGLE_ROUNDING
+            if (memcmp(y, ys, batch * out)) fail_msg("%s: differs from CMSIS-NN (single rounding)", name);
+#else
+            if (memcmp(y, yd, batch * out)) fail_msg("%s: differs from CMSIS-NN (double rounding)", name);
+#endif
+            assert_true(y[batch * out] == 0x55);
+            free(x); free(wt); free(y); free(yd); free(ys); free(b); free(pm); free(ps);
+            ++cases;
+        } else if (!strcmp(w, "qm")) {  /* qm REAL_HEX REAL_DEC MULTIPLIER SHIFT */
+            char hex[64], dec[64];
+            int32_t m = -1, s = -1;
+            long want_m, want_s;
+            if (fscanf(vec, "%63s %63s %ld %ld", hex, dec, &want_m, &want_s) != 4) fail_msg("qm");
+            assert_int_equal(lin_quantize_multiplier(strtod(hex, NULL), &m, &s), LIN_OK);
+            if (m != want_m || s != want_s)
+                fail_msg("QuantizeMultiplier(%s): %d, %d; TFLite %ld, %ld", dec, m, s, want_m, want_s);
+            ++qms;
+        }
+    }
+    fclose(vec);
+    print_message("int8 sample (%s rounding): %d cases and %d multipliers bit-exact\n", ROUNDING, cases, qms);
+    assert_true(cases >= 59 && qms >= 22);
+}
+
+/* ---- random cases against the reference ---- */
+
+static int8_t rand_s8(void) { return (int8_t)((int)test_randn(256) - 128); }
+
+static void check_random(size_t batch, size_t in, size_t out, const lin_quant *q, int with_bias,
+                         int per_channel, int32_t bias_scale)
+{
+    int8_t *x = (int8_t *)malloc(batch * in + 1), *w = (int8_t *)malloc(out * in + 1);
+    int8_t *y = (int8_t *)malloc(batch * out + 1), *want = (int8_t *)malloc(batch * out + 1);
+    int32_t *b = (int32_t *)malloc(out * 4 + 4), *pm = (int32_t *)malloc(out * 4 + 4), *ps = (int32_t *)malloc(out * 4 + 4);
+    size_t i;
+    assert_true(x && w && y && want && b && pm && ps);
+    for (i = 0; i < batch * in; ++i) x[i] = rand_s8();
+    for (i = 0; i < out * in; ++i) w[i] = rand_s8();
+    for (i = 0; i < out; ++i) {
+        b[i] = (int32_t)((int64_t)(test_rand() % 2001) - 1000) * bias_scale;
+        pm[i] = (int32_t)(0x40000000u + test_rand() % 0x3fffffffu);
+        ps[i] = (int32_t)test_randn(40) - 31;
+        if (ps[i] > 8) ps[i] = 8;
+    }
+    ref_linear_s8(x, w, with_bias ? b : NULL, want, batch, in, out, q, per_channel ? pm : NULL, per_channel ? ps : NULL);
+    memset(y, 0x55, batch * out + 1);
+    if (per_channel)
+        assert_int_equal(lin_linear_s8_per_channel(x, w, with_bias ? b : NULL, y, batch, in, out, q, pm, ps), LIN_OK);
+    else
+        assert_int_equal(lin_linear_s8(x, w, with_bias ? b : NULL, y, batch, in, out, q), LIN_OK);
+    if (memcmp(y, want, batch * out))
+        fail_msg("%zux%zux%zu offsets %d %d %d m %d shift %d: differs from the reference", batch, in, out,
+                 q->input_offset, q->weight_offset, q->output_offset, q->multiplier, q->shift);
+    assert_true(y[batch * out] == 0x55);
+    free(x); free(w); free(y); free(want); free(b); free(pm); free(ps);
+}
+
+static void test_s8_random_against_reference(void **state)
+{
+    static const int32_t offsets[] = {-127, -128 + 1, -5, 0, 3, 127, 128};
+    int t;
+    (void)state;
+    for (t = 0; t < TEST_SIZE(1500, 200); ++t) {
+        lin_quant q;
+        size_t in = 1 + test_randn(TEST_SIZE(70, 24)), out = 1 + test_randn(TEST_SIZE(40, 12));
+        size_t batch = test_randn(5);
+        q.input_offset = offsets[test_randn(7)];
+        q.weight_offset = test_randn(3) ? 0 : offsets[test_randn(7)];
+        q.output_offset = (int32_t)test_randn(256) - 128;
+        q.multiplier = (int32_t)(0x40000000u + test_rand() % 0x3fffffffu);
+        q.shift = (int32_t)test_randn(40) - 31;         /* -31 .. 8 */
+        if (t % 50 == 0) q.shift = 30;                  /* the largest left shift: saturates */
+        if (t % 50 == 1) q.shift = -31;
+        if (t % 37 == 0) q.multiplier = INT32_MAX;
+        q.act_min = (int32_t)test_randn(40) - 128;
+        q.act_max = 127 - (int32_t)test_randn(40);
+        check_random(batch, in, out, &q, (int)(t % 4 != 0), (int)(t % 3 == 0), t % 5 ? 1 : 1 << 20);
+    }
+}
+
+/* the largest in_features the offsets allow, and one more */
+static void test_s8_accumulation_bound(void **state)
+{
+    lin_quant q = {128, 128, 0, 1 << 30, -20, -128, 127};
+    size_t bound = (size_t)(INT32_MAX / (255 * 255)), n = bound + 1;
+    int8_t *x = (int8_t *)malloc(n), *w = (int8_t *)malloc(n), y[2] = {0x55, 0x55};
+    int32_t big = INT32_MAX;
+    (void)state;
+    assert_true(x && w);
+    memset(x, 127, n);                  /* every product 255·255: the sum just fits */
+    memset(w, 127, n);
+    assert_int_equal(lin_linear_s8(x, w, NULL, y, 1, n, 1, &q), LIN_ERR_OVERFLOW);
+    assert_true(y[0] == 0x55);
+    assert_int_equal(lin_linear_s8(x, w, NULL, y, 1, bound, 1, &q), LIN_OK);
+    {   /* the same through the reference: exact */
+        int8_t want;
+        ref_linear_s8(x, w, NULL, &want, 1, bound, 1, &q, NULL, NULL);
+        assert_int_equal(y[0], want);
+    }
+    /* a bias that takes the sum past int32 saturates instead of wrapping:
+       INT32_MAX · 2^30 / 2^62, rounded (up to 1 in two roundings, 0 in one) */
+    q.shift = -31;
+    assert_int_equal(lin_linear_s8(x, w, &big, y, 1, bound, 1, &q), LIN_OK);
+    {
+        int8_t want;
+        ref_linear_s8(x, w, &big, &want, 1, bound, 1, &q, NULL, NULL);
+        assert_int_equal(y[0], want);
+#ifdef LIN_SINGLE_ROUNDING
+        assert_int_equal(y[0], 0);
+#else
+        assert_int_equal(y[0], 1);
+#endif
+    }
+    free(x);
+    free(w);
+}
+
+static void test_s8_zero_sizes(void **state)
+{
+    lin_quant q = {0, 0, 5, 1 << 30, 0, -128, 127};
+    int8_t x[4] = {1, 2, 3, 4}, y[4] = {0x55, 0x55, 0x55, 0x55};
+    int32_t b[2] = {6, -6};
+    (void)state;
+    assert_int_equal(lin_linear_s8(NULL, x, b, NULL, 0, 2, 2, &q), LIN_OK);       /* batch 0 */
+    assert_int_equal(lin_linear_s8(NULL, NULL, b, y, 2, 0, 2, &q), LIN_OK);       /* in 0: requant(b) */
+    assert_true(y[0] == 8 && y[1] == 2 && y[2] == 8 && y[3] == 2);                /* 6/2 + 5, -6/2 + 5 */
+    assert_int_equal(lin_linear_s8(x, NULL, NULL, y, 2, 2, 0, &q), LIN_OK);       /* out 0 */
+}
+
+/* ---- errors ---- */
+
+static void test_s8_errors_untouched(void **state)
+{
+    lin_quant ok = {0, 0, 0, 1 << 30, -1, -128, 127}, q;
+    int8_t x[8] = {1, 2, 3, 4, 5, 6, 7, 8}, w[8] = {1, 1, 1, 1, 1, 1, 1, 1}, y[8];
+    int32_t m[2] = {1 << 30, 1 << 30}, s[2] = {0, 0}, mbad[2] = {1 << 30, -1}, sbad[2] = {0, 31};
+    (void)state;
+    memset(y, 0x55, sizeof y);
+    q = ok; q.input_offset = 129;
+    assert_int_equal(lin_linear_s8(x, w, NULL, y, 2, 4, 2, &q), LIN_ERR_VALUE);
+    q = ok; q.input_offset = -128;
+    assert_int_equal(lin_linear_s8(x, w, NULL, y, 2, 4, 2, &q), LIN_ERR_VALUE);
+    q = ok; q.output_offset = 128;
+    assert_int_equal(lin_linear_s8(x, w, NULL, y, 2, 4, 2, &q), LIN_ERR_VALUE);
+    q = ok; q.act_min = 10; q.act_max = 9;
+    assert_int_equal(lin_linear_s8(x, w, NULL, y, 2, 4, 2, &q), LIN_ERR_VALUE);
+    q = ok; q.act_max = 128;
+    assert_int_equal(lin_linear_s8(x, w, NULL, y, 2, 4, 2, &q), LIN_ERR_VALUE);
+    q = ok; q.multiplier = -1;
+    assert_int_equal(lin_linear_s8(x, w, NULL, y, 2, 4, 2, &q), LIN_ERR_VALUE);
+    q = ok; q.shift = 31;
+    assert_int_equal(lin_linear_s8(x, w, NULL, y, 2, 4, 2, &q), LIN_ERR_VALUE);
+    q = ok; q.shift = -32;
+    assert_int_equal(lin_linear_s8(x, w, NULL, y, 2, 4, 2, &q), LIN_ERR_VALUE);
+    assert_int_equal(lin_linear_s8_per_channel(x, w, NULL, y, 2, 4, 2, &ok, mbad, s), LIN_ERR_VALUE);
+    assert_int_equal(lin_linear_s8_per_channel(x, w, NULL, y, 2, 4, 2, &ok, m, sbad), LIN_ERR_VALUE);
+    assert_int_equal(lin_linear_s8_per_channel(x, w, NULL, y, 2, 4, 2, &ok, NULL, s), LIN_ERR_NULL);
+    assert_int_equal(lin_linear_s8(NULL, w, NULL, y, 2, 4, 2, &ok), LIN_ERR_NULL);
+    assert_int_equal(lin_linear_s8(x, w, NULL, y, 2, 4, 2, NULL), LIN_ERR_NULL);
+    assert_int_equal(lin_linear_s8(x, w, NULL, y, (size_t)-1 / 2, 4, 2, &ok), LIN_ERR_OVERFLOW);
+    assert_int_equal(lin_linear_s8(x, w, NULL, x + 2, 1, 4, 2, &ok), LIN_ERR_ALIAS);
+    assert_int_equal(lin_linear_s8(x, w, (const int32_t *)(void *)y, y, 1, 4, 2, &ok), LIN_ERR_ALIAS);
+    {
+        size_t i;
+        for (i = 0; i < 8; ++i) assert_true(y[i] == 0x55);
+        for (i = 0; i < 8; ++i) assert_true(x[i] == (int8_t)(i + 1));
+    }
+}
+
+/* ---- quantization helpers ---- */
+
+static void test_s8_quantize_multiplier(void **state)
+{
+    int32_t m = 7, s = 7;
+    (void)state;
+    assert_int_equal(lin_quantize_multiplier(1.0, &m, &s), LIN_OK);
+    assert_true(m == 1073741824 && s == 1);
+    assert_int_equal(lin_quantize_multiplier(0.0, &m, &s), LIN_OK);
+    assert_true(m == 0 && s == 0);
+    m = 7; s = 7;
+    assert_int_equal(lin_quantize_multiplier(-0.5, &m, &s), LIN_ERR_VALUE);
+    assert_int_equal(lin_quantize_multiplier(NAN, &m, &s), LIN_ERR_VALUE);
+    assert_int_equal(lin_quantize_multiplier(INFINITY, &m, &s), LIN_ERR_VALUE);
+    assert_int_equal(lin_quantize_multiplier(1073741824.0, &m, &s), LIN_ERR_VALUE);
+    assert_int_equal(lin_quantize_multiplier(0.5, NULL, &s), LIN_ERR_NULL);
+    assert_true(m == 7 && s == 7);
+    assert_int_equal(lin_quantize_multiplier(536870911.9, &m, &s), LIN_OK);   /* rounds up to 2^29 */
+    assert_true(m == 1073741824 && s == 30);
+}
+
+static void test_s8_quantize_dequantize(void **state)
+{
+    const float x[10] = {0.5f, -0.5f, 1.5f, 2.5f, -2.5f, 1000.0f, -1000.0f, NAN, INFINITY, 0.24999999f};
+    const int8_t want[10] = {1 + 3, -1 + 3, 2 + 3, 3 + 3, -3 + 3, 127, -128, 3, 127, 0 + 3};
+    int8_t q[10];
+    float back[10];
+    size_t i;
+    (void)state;
+    /* scale 1, zero point 3: ties away from zero (TFLite), saturation, NaN to the zero point */
+    assert_int_equal(lin_quantize_s8(x, q, 10, 1.0f, 3), LIN_OK);
+    for (i = 0; i < 10; ++i) assert_int_equal(q[i], want[i]);
+    assert_int_equal(lin_dequantize_s8(q, back, 3, 0.25f, 3), LIN_OK);
+    assert_true(back[0] == 0.25f && back[1] == -0.25f && back[2] == 0.5f);
+    assert_int_equal(lin_quantize_s8(x, q, 10, 0.0f, 0), LIN_ERR_VALUE);
+    assert_int_equal(lin_quantize_s8(x, q, 10, 1.0f, 128), LIN_ERR_VALUE);
+    assert_int_equal(lin_quantize_s8(x, (int8_t *)(void *)back, 10, 1.0f, 0), LIN_OK);
+}
+
+static void test_s8_quant_params(void **state)
+{
+    lin_quant q;
+    int32_t m[3], s[3];
+    float ws[3] = {0.5f, 0.25f, 1e-12f};
+    (void)state;
+    /* input 0.5, weight 0.25, output 0.125: real 1.0 */
+    assert_int_equal(lin_quant_params(0.5f, -3, 0.25f, 0, 0.125f, 10, LIN_ACT_NONE, &q), LIN_OK);
+    assert_true(q.input_offset == 3 && q.weight_offset == 0 && q.output_offset == 10);
+    assert_true(q.multiplier == 1073741824 && q.shift == 1 && q.act_min == -128 && q.act_max == 127);
+    assert_int_equal(lin_quant_params(0.5f, -3, 0.25f, 0, 0.125f, 10, LIN_ACT_RELU, &q), LIN_OK);
+    assert_true(q.act_min == 10 && q.act_max == 127);
+    assert_int_equal(lin_quant_params(0.5f, -3, 0.25f, 0, 0.125f, 10, LIN_ACT_RELU6, &q), LIN_OK);
+    assert_true(q.act_min == 10 && q.act_max == 58);        /* 10 + round(6 / 0.125) */
+    assert_int_equal(lin_quant_params(0.5f, -3, 0.25f, 0, 0.0f, 10, LIN_ACT_NONE, &q), LIN_ERR_VALUE);
+    assert_int_equal(lin_quant_per_channel(0.5f, ws, 0.125f, 3, m, s), LIN_OK);
+    assert_true(m[0] == 1073741824 && s[0] == 2 && m[1] == 1073741824 && s[1] == 1 && m[2] == 0 && s[2] == 0);
+}
+
+/* the same clamp on the float path: ReLU6 */
+static void test_s8_float_clamp(void **state)
+{
+    float W[6] = {1, 2, 3, -4, -5, -6}, x[3] = {1, 2, 3}, y[2];
+    (void)state;
+    assert_int_equal(lin_linear_f32_clamp(x, W, NULL, y, 1, 3, 2, 0.0f, 6.0f), LIN_OK);
+    assert_true(y[0] == 6.0f && y[1] == 0.0f);
+    assert_int_equal(lin_linear_f32_clamp(x, W, NULL, y, 1, 3, 2, 1.0f, 0.0f), LIN_ERR_VALUE);
+    assert_true(y[0] == 6.0f && y[1] == 0.0f);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_s8_reference_vectors),
+        cmocka_unit_test(test_s8_random_against_reference),
+        cmocka_unit_test(test_s8_accumulation_bound),
+        cmocka_unit_test(test_s8_zero_sizes),
+        cmocka_unit_test(test_s8_errors_untouched),
+        cmocka_unit_test(test_s8_quantize_multiplier),
+        cmocka_unit_test(test_s8_quantize_dequantize),
+        cmocka_unit_test(test_s8_quant_params),
+        cmocka_unit_test(test_s8_float_clamp),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
