@@ -3183,9 +3183,10 @@ static void lin__linear_s8(const int8_t *x, const int8_t *weight, const int32_t 
                            const int32_t *multiplier, const int32_t *shift)
 {
     size_t i, j;
-    for (i = 0; i < batch; ++i, x += in, y += out)
-        for (j = 0; j < out; ++j) {
-            int64_t acc = lin__dot_s8(x, weight + j * in, in, q->input_offset, q->weight_offset);
+    for (i = 0; i < batch; ++i, y += out)
+        for (j = 0; j < out; ++j) {     /* with in 0, x and weight may be NULL: no arithmetic on them */
+            int64_t acc = in ? lin__dot_s8(x + i * in, weight + j * in, in, q->input_offset, q->weight_offset)
+                             : 0;
             int64_t v;
             if (bias) acc += bias[j];   /* after the products, as TFLite adds it */
             v = (int64_t)lin__requantize(lin__sat32(acc), multiplier ? multiplier[j] : q->multiplier,
