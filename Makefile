@@ -29,6 +29,7 @@ VERSION  := $(shell sed -n 's/^\#define LIN_VERSION_STRING "\(.*\)"/\1/p' includ
 EXAMPLES := nn_linear custom_layer matmul functional train_iris lora_finetune \
             worked_example                     # worked_example last: its line ends make run
 TESTS    := $(basename $(notdir $(wildcard tests/test_*.c)))
+TEST_SRC := $(wildcard tests/*.c tests/*.h)   # a suite may include another (test_s8_single.c)
 
 # The strict flags every C build uses; -O2 for the plain builds, and the
 # sanitizers stop at the first finding.
@@ -87,7 +88,7 @@ deps-test:
 	@sh tests/deps.sh test
 
 define test_rule
-$(BUILD)/$(1)/%: tests/%.c tests/test_util.h $(HEADER) | deps-test
+$(BUILD)/$(1)/%: tests/%.c $(TEST_SRC) $(HEADER) | deps-test
 	@mkdir -p $$(@D)
 	$(firstword $(subst -, ,$(1))) $(CSTD) $(CFLAGS_$(1)) $(INCLUDES) $$< -o $$@ $(TESTLIBS)
 endef
@@ -176,7 +177,7 @@ deps-cross:
 	@sh tests/deps.sh cross
 
 define cross_rule
-$(BUILD)/cross-$(1)/%: tests/%.c tests/test_util.h $(HEADER) | deps-cross
+$(BUILD)/cross-$(1)/%: tests/%.c $(TEST_SRC) $(HEADER) | deps-cross
 	@mkdir -p $$(@D)
 	$(CROSS_CC_$(1)) $(CSTD) $(OPT) $(INCLUDES) $$< -o $$@ $(TESTLIBS)
 endef
@@ -236,7 +237,7 @@ $(BUILD)/fw/$(1)/cmocka.o: $(CMOCKA_SRC)/src/cmocka.c
 	$(FW_CC) -std=gnu99 -O2 -mthumb $(FW_CPU_$(1)) -DHAVE_SIGNAL_H -DHAVE_STRINGS_H \
 	    -DHAVE_INTTYPES_H -DHAVE_MALLOC_H -I$(CMOCKA_SRC)/include -c $$< -o $$@
 # each suite, as on the host, with newlib's stdio over semihosting
-$(BUILD)/fw/$(1)/%.elf: tests/%.c tests/test_util.h $(HEADER) $(FW_DIR)/startup.c $(BUILD)/fw/$(1)/cmocka.o
+$(BUILD)/fw/$(1)/%.elf: tests/%.c $(TEST_SRC) $(HEADER) $(FW_DIR)/startup.c $(BUILD)/fw/$(1)/cmocka.o
 	$(FW_CC) $(call FW_CFLAGS,$(1)) -DFW_NEWLIB -I$(CMOCKA_SRC)/include --specs=rdimon.specs \
 	    -nostartfiles $(FW_DIR)/startup.c $(BUILD)/fw/$(1)/cmocka.o $$< -lm -o $$@
 # the core forward alone, for the size table
@@ -324,7 +325,7 @@ fuzz: $(BUILD)/fuzz_linear
 # gcov through gcovr: at least 98% of the header's lines and 90% of its
 # branches (exception and unreachable branches excluded, as gcovr offers).
 COV_BINS := $(addprefix $(BUILD)/cov/,$(TESTS))
-$(BUILD)/cov/%: tests/%.c tests/test_util.h $(HEADER) | deps-coverage
+$(BUILD)/cov/%: tests/%.c $(TEST_SRC) $(HEADER) | deps-coverage
 	@mkdir -p $(@D)
 	gcc -std=c99 -O0 -g --coverage $(INCLUDES) $< -o $@ $(TESTLIBS)
 

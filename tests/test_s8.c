@@ -76,7 +76,7 @@ static FILE *vec;
 static long next_int(void)
 {
     long v;
-    if (fscanf(vec, "%ld", &v) != 1) fail_msg("int8_sample.txt: a number was expected");
+    if (fscanf(vec, "%ld", &v) != 1) fail_msg("%s", "int8_sample.txt: a number was expected");
     return v;
 }
 
@@ -89,7 +89,7 @@ static void expect_key(const char *key)
 static void test_s8_reference_vectors(void **state)
 {
     char path[512], w[64], name[64], kind[8];
-    int cases = 0, qms = 0;
+    int cases = 0, qms = 0, skipped = 0;
     (void)state;
     snprintf(path, sizeof path, "%s/int8_sample.txt", FIXTURE_DIR);
     vec = fopen(path, "r");
@@ -106,7 +106,7 @@ static void test_s8_reference_vectors(void **state)
             int32_t *b = NULL, *pm = NULL, *ps = NULL;
             int per_channel;
             next_int();
-            if (fscanf(vec, "%7s %63s", kind, name) != 2) fail_msg("bad case line");
+            if (fscanf(vec, "%7s %63s", kind, name) != 2) fail_msg("%s", "bad case line");
             per_channel = !strcmp(kind, "pc");
             expect_key("dims");
             batch = (size_t)next_int(); in = (size_t)next_int(); out = (size_t)next_int();
@@ -115,7 +115,14 @@ static void test_s8_reference_vectors(void **state)
             q.output_offset = (int32_t)next_int(); q.multiplier = (int32_t)next_int();
             q.shift = (int32_t)next_int(); q.act_min = (int32_t)next_int(); q.act_max = (int32_t)next_int();
             expect_key("real");
-            if (fscanf(vec, "%63s", w) != 1) fail_msg("real");
+            if (fscanf(vec, "%63s", w) != 1) fail_msg("%s", "real");
+            if (batch * in + out * in + 6 * batch * out + 8 * out > TEST_SIZE((size_t)-1, 3000)) {
+                /* more than the 16 KiB micro:bit holds: read past it, count it */
+                while (fscanf(vec, "%63s", w) == 1 && strcmp(w, "end")) {
+                }
+                ++skipped;
+                continue;
+            }
             x = (int8_t *)malloc(batch * in + 1); wt = (int8_t *)malloc(out * in + 1);
             y = (int8_t *)malloc(batch * out + 1); yd = (int8_t *)malloc(batch * out + 1);
             ys = (int8_t *)malloc(batch * out + 1);
@@ -125,7 +132,7 @@ static void test_s8_reference_vectors(void **state)
             expect_key("w");
             for (i = 0; i < out * in; ++i) wt[i] = (int8_t)next_int();
             expect_key("b");
-            if (fscanf(vec, "%63s", w) != 1) fail_msg("b");
+            if (fscanf(vec, "%63s", w) != 1) fail_msg("%s", "b");
             if (strcmp(w, "none")) {
                 b = (int32_t *)malloc(out * sizeof(int32_t) + 1);
                 assert_non_null(b);
@@ -142,7 +149,7 @@ static void test_s8_reference_vectors(void **state)
                 for (i = 0; i < out; ++i) ps[i] = (int32_t)next_int();
                 expect_key("realc");
                 for (i = 0; i < out; ++i)
-                    if (fscanf(vec, "%63s", w) != 1) fail_msg("realc");
+                    if (fscanf(vec, "%63s", w) != 1) fail_msg("%s", "realc");
             }
             expect_key("yd");
             for (i = 0; i < batch * out; ++i) yd[i] = (int8_t)next_int();
@@ -166,16 +173,17 @@ static void test_s8_reference_vectors(void **state)
             char hex[64], dec[64];
             int32_t m = -1, s = -1;
             long want_m, want_s;
-            if (fscanf(vec, "%63s %63s %ld %ld", hex, dec, &want_m, &want_s) != 4) fail_msg("qm");
+            if (fscanf(vec, "%63s %63s %ld %ld", hex, dec, &want_m, &want_s) != 4) fail_msg("%s", "qm");
             assert_int_equal(lin_quantize_multiplier(strtod(hex, NULL), &m, &s), LIN_OK);
             if (m != want_m || s != want_s)
-                fail_msg("QuantizeMultiplier(%s): %d, %d; TFLite %ld, %ld", dec, m, s, want_m, want_s);
+                fail_msg("QuantizeMultiplier(%s): %ld, %ld; TFLite %ld, %ld", dec, (long)m, (long)s, want_m, want_s);
             ++qms;
         }
     }
     fclose(vec);
-    print_message("int8 sample (%s rounding): %d cases and %d multipliers bit-exact\n", ROUNDING, cases, qms);
-    assert_true(cases >= 59 && qms >= 22);
+    print_message("int8 sample (%s rounding): %d cases and %d multipliers bit-exact%s\n", ROUNDING, cases, qms,
+                  skipped ? "; the larger cases do not fit this board's RAM" : "");
+    assert_true(cases + skipped >= 59 && cases >= TEST_SIZE(59, 10) && qms >= 22);
 }
 
 /* ---- random cases against the reference ---- */
@@ -205,8 +213,9 @@ static void check_random(size_t batch, size_t in, size_t out, const lin_quant *q
     else
         assert_int_equal(lin_linear_s8(x, w, with_bias ? b : NULL, y, batch, in, out, q), LIN_OK);
     if (memcmp(y, want, batch * out))
-        fail_msg("%zux%zux%zu offsets %d %d %d m %d shift %d: differs from the reference", batch, in, out,
-                 q->input_offset, q->weight_offset, q->output_offset, q->multiplier, q->shift);
+        fail_msg("%zux%zux%zu offsets %ld %ld %ld m %ld shift %ld: differs from the reference", batch, in, out,
+                 (long)q->input_offset, (long)q->weight_offset, (long)q->output_offset, (long)q->multiplier,
+                 (long)q->shift);
     assert_true(y[batch * out] == 0x55);
     free(x); free(w); free(y); free(want); free(b); free(pm); free(ps);
 }
@@ -234,7 +243,9 @@ static void test_s8_random_against_reference(void **state)
     }
 }
 
-/* the largest in_features the offsets allow, and one more */
+/* the largest in_features the offsets allow, and one more (64 KiB of
+   data: not on the 16 KiB micro:bit) */
+#ifndef TEST_SMALL_RAM
 static void test_s8_accumulation_bound(void **state)
 {
     lin_quant q = {128, 128, 0, 1 << 30, -20, -128, 127};
@@ -270,6 +281,7 @@ static void test_s8_accumulation_bound(void **state)
     free(x);
     free(w);
 }
+#endif
 
 static void test_s8_zero_sizes(void **state)
 {
@@ -397,7 +409,9 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_s8_reference_vectors),
         cmocka_unit_test(test_s8_random_against_reference),
+#ifndef TEST_SMALL_RAM
         cmocka_unit_test(test_s8_accumulation_bound),
+#endif
         cmocka_unit_test(test_s8_zero_sizes),
         cmocka_unit_test(test_s8_errors_untouched),
         cmocka_unit_test(test_s8_quantize_multiplier),
