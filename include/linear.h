@@ -1675,7 +1675,7 @@ static void lin__plan_out(lin__plan *p, const lin_tensor *a, const lin_tensor *b
 static lin_status lin__validate_matmul(const lin_tensor *a, const lin_tensor *b,
                                        const lin_tensor *out, lin__msg *msg, lin__plan *p)
 {
-    lin__info ai, bi, oi;
+    lin__info ai, bi, oi = {0, 0};            /* oi: filled only with an out */
     lin_status s;
     if (!a || !b) {
         lin__puts(msg, !a ? "a is NULL" : "b is NULL");
@@ -1796,7 +1796,7 @@ static lin_status lin__validate_linear(const lin_tensor *x, const lin_tensor *we
                                        const lin_tensor *bias, const lin_tensor *out,
                                        lin__msg *msg, lin__plan *p)
 {
-    lin__info xi, wi, bi, oi;
+    lin__info xi, wi, bi = {0, 0}, oi = {0, 0};  /* bi, oi: filled only with a bias, an out */
     lin_tensor wt;
     lin_status s;
     if (!x || !weight) {
@@ -2161,7 +2161,7 @@ LIN_API lin_status lin_linear_backward(const lin_tensor *x, const lin_tensor *we
                                        const lin_tensor *grad_y, lin_tensor *grad_x,
                                        lin_tensor *grad_weight, lin_tensor *grad_bias)
 {
-    lin__info ii[3], oi[3];
+    lin__info ii[3], oi[3] = {{0, 0}, {0, 0}, {0, 0}};   /* oi: only for the grads given */
     const lin_tensor *ins[3];
     lin_tensor *outs[3];
     lin_tensor wt;
@@ -2295,7 +2295,7 @@ LIN_API lin_status lin_matmul_backward(const lin_tensor *a, const lin_tensor *b,
                                        const lin_tensor *grad_out, lin_tensor *grad_a,
                                        lin_tensor *grad_b)
 {
-    lin__info ii[3], oi[2];
+    lin__info ii[3], oi[2] = {{0, 0}, {0, 0}};
     const lin_tensor *ins[3];
     lin_tensor *outs[2];
     lin__plan p;

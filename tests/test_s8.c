@@ -8,6 +8,8 @@
    every error with the output untouched. */
 #include "test_util.h"
 
+#include "../examples/firmware/mlp_s8.h"
+
 #ifndef FIXTURE_DIR
 #define FIXTURE_DIR "tests/fixtures"
 #endif
@@ -295,6 +297,15 @@ static void test_s8_zero_sizes(void **state)
     assert_int_equal(lin_linear_s8(x, NULL, NULL, y, 2, 2, 0, &q), LIN_OK);       /* out 0 */
 }
 
+/* The firmware's int8 network: the checksum the six Cortex-M cores must
+   match, the same in every host build (AVX2, NEON, plain C). */
+static void test_s8_firmware_network(void **state)
+{
+    (void)state;
+    assert_int_equal(mlp_s8_forward(), LIN_OK);
+    assert_int_equal(mlp_s8_checksum(), MLP_S8_CHECKSUM);
+}
+
 /* ---- errors ---- */
 
 static void test_s8_errors_untouched(void **state)
@@ -413,6 +424,7 @@ int main(void)
         cmocka_unit_test(test_s8_accumulation_bound),
 #endif
         cmocka_unit_test(test_s8_zero_sizes),
+        cmocka_unit_test(test_s8_firmware_network),
         cmocka_unit_test(test_s8_errors_untouched),
         cmocka_unit_test(test_s8_quantize_multiplier),
         cmocka_unit_test(test_s8_quantize_dequantize),

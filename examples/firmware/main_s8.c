@@ -1,0 +1,39 @@
+/* main_s8.c - the two-layer network in int8 on a Cortex-M: lin_linear_s8
+   with TFLite's requantization, ReLU fused into the first layer's clamp.
+   The same integers on every core (the DSP extension's dual multiply-adds
+   on M4/M7/M33/M55, plain C on M0/M3): checked by one checksum, which the
+   host tests check too. main's return value is QEMU's exit status. */
+#include <stdint.h>
+
+#include "mlp_s8.h"
+#include "semihost.h"
+
+static void put_uint(uint32_t v)
+{
+    char d[11];
+    int i = 10;
+    d[i] = '\0';
+    do { d[--i] = (char)('0' + v % 10u); v /= 10u; } while (v);
+    sh_puts(d + i);
+}
+
+int main(void)
+{
+    uint32_t sum;
+    sh_puts("linear.h int8 on " FW_CORE ": ");
+    put_uint(S8_IN);
+    sh_puts(" -> ");
+    put_uint(S8_HID);
+    sh_puts(" -> ReLU -> ");
+    put_uint(S8_OUT);
+    sh_puts("\n");
+    if (mlp_s8_forward() != LIN_OK) {
+        sh_puts("FAILED: lin_linear_s8 refused its arguments\n");
+        return 1;
+    }
+    sum = mlp_s8_checksum();
+    sh_puts("  checksum ");
+    put_uint(sum);
+    sh_puts(sum == MLP_S8_CHECKSUM ? " (the host's)\nall ok\n" : " (the host has another)\nFAILED\n");
+    return sum != MLP_S8_CHECKSUM;
+}
