@@ -30,9 +30,36 @@ class LoRALinear(torch.nn.Linear):
         return super().forward(x) + (x @ self.lora_A.T @ self.lora_B.T) * self.scaling
 
 
+def c_float(v):
+    s = format(v, ".9g")
+    return (s if any(c in s for c in ".en") else s + ".0") + "f"
+
+
 def c_array(name, t):
     vals = ", ".join(format(float(v), ".17g") for v in t.reshape(-1).tolist())
     return f"static const double {name}[{max(t.numel(), 1)}] = {{{vals}}};\n"
+
+
+def int8_model():
+    """A float MLP, a calibration batch, the --int8 export of it, and
+    PyTorch's float outputs on that batch (expected_s8.h)."""
+    torch.manual_seed(11)
+    model = torch.nn.Sequential(torch.nn.Linear(8, 16), torch.nn.ReLU(), torch.nn.Linear(16, 4))
+    calib = torch.randn(64, 8)
+    mpt, cpt = os.path.join(OUT, "mlp.pt"), os.path.join(OUT, "calib.pt")
+    torch.save(model, mpt)
+    torch.save(calib, cpt)
+    subprocess.run([sys.executable, os.path.join(HERE, "..", "tools", "export_torch.py"), mpt, "--int8", cpt,
+                    "-o", os.path.join(OUT, "mlp_s8.h"), "--prefix", "q"], check=True)
+    with torch.no_grad():
+        h = torch.relu(model[0](calib))
+        y = model[2](h)
+    with open(os.path.join(OUT, "expected_s8.h"), "w") as f:
+        f.write("/* expected_s8.h - the calibration batch and PyTorch's float outputs of\n"
+                "   each layer, for tests/test_export.c; by tests/gen_export_fixtures.py. */\n")
+        f.write(f"static const float calib_x[{calib.numel()}] = {{{', '.join(c_float(float(v)) for v in calib.reshape(-1).tolist())}}};\n")
+        f.write(f"static const float calib_h[{h.numel()}] = {{{', '.join(c_float(float(v)) for v in h.reshape(-1).tolist())}}};\n")
+        f.write(f"static const float calib_y[{y.numel()}] = {{{', '.join(c_float(float(v)) for v in y.reshape(-1).tolist())}}};\n")
 
 
 def main():
@@ -54,9 +81,10 @@ def main():
     with open(os.path.join(OUT, "expected.h"), "w") as f:
         f.write("/* expected.h - inputs and PyTorch's outputs for tests/test_export.c,\n"
                 "   written by tests/gen_export_fixtures.py; do not edit. */\n")
-        f.write(f"static const float export_x[40] = {{{', '.join(format(float(v), '.9g') + 'f' for v in x.reshape(-1).tolist())}}};\n")
+        f.write(f"static const float export_x[40] = {{{', '.join(c_float(float(v)) for v in x.reshape(-1).tolist())}}};\n")
         f.write(c_array("export_want_y", y))
         f.write(c_array("export_mag_y", mag))
+    int8_model()
     print(f"wrote {OUT}", file=sys.stderr)
 
 

@@ -6,6 +6,8 @@
 #include "test_util.h"
 
 #include "fixtures/export/expected.h"
+#include "fixtures/export/expected_s8.h"
+#include "fixtures/export/mlp_s8.h"
 #include "fixtures/export/model_weights.h"
 
 static void test_export_model_outputs(void **state)
@@ -27,10 +29,73 @@ static void test_export_model_outputs(void **state)
                     "exported model");
 }
 
+/* One int8 layer against its float counterpart on the same quantized
+   values (the dequantized input, weights and bias, in double): TFLite's
+   requantization rounds once, so within one output step. Returns the
+   largest difference in steps. */
+static double s8_layer_vs_float(const int8_t *xq, float in_scale, int32_t in_zp, const int8_t *wq,
+                                const float *w_scale, const int32_t *bq, const int8_t *yq, float out_scale,
+                                int32_t out_zp, int relu, size_t rows, size_t in, size_t out)
+{
+    double worst = 0.0;
+    size_t i, j, p;
+    for (i = 0; i < rows; ++i)
+        for (j = 0; j < out; ++j) {
+            double ref = (double)bq[j] * in_scale * w_scale[j], got = out_scale * ((double)yq[i * out + j] - out_zp);
+            double lo = out_scale * (-128.0 - out_zp), hi = out_scale * (127.0 - out_zp);
+            for (p = 0; p < in; ++p)
+                ref += in_scale * ((double)xq[i * in + p] - in_zp) * w_scale[j] * (double)wq[j * in + p];
+            if (relu && ref < 0.0) ref = 0.0;
+            ref = ref < lo ? lo : ref > hi ? hi : ref;       /* the clamp to the calibrated range */
+            worst = fmax(worst, fabs(got - ref) / out_scale);
+        }
+    return worst;
+}
+
+/* The int8 export (tools/export_torch.py --int8) of a float MLP, run in
+   int8 on its calibration batch: every layer within one quantization step
+   of its float counterpart on the quantized values, and the end-to-end
+   distance to PyTorch's float model reported. */
+static void test_export_int8_layers(void **state)
+{
+    enum { ROWS = 64 };
+    lin_quant q0 = Q_0_QUANT, q2 = Q_2_QUANT;
+    int8_t xq[ROWS * Q_0_IN], hq[ROWS * Q_0_OUT], yq[ROWS * Q_2_OUT];
+    float h[ROWS * Q_0_OUT], y[ROWS * Q_2_OUT];
+    int32_t m[Q_0_OUT], s[Q_0_OUT];
+    double l1, l2, end_h = 0.0, end_y = 0.0;
+    size_t i;
+    (void)state;
+    /* the header's multipliers are what lin_quant_per_channel computes */
+    assert_int_equal(lin_quant_per_channel(Q_0_INPUT_SCALE, q_0_weight_scale, Q_0_OUTPUT_SCALE, Q_0_OUT, m, s), LIN_OK);
+    assert_memory_equal(m, q_0_multiplier, sizeof m);
+    assert_memory_equal(s, q_0_shift, sizeof s);
+    /* layer 2 reads layer 1's output as it is: the same scale and zero point */
+    assert_true(Q_2_INPUT_SCALE == Q_0_OUTPUT_SCALE && Q_2_INPUT_ZERO_POINT == Q_0_OUTPUT_ZERO_POINT);
+    assert_int_equal(lin_quantize_s8(calib_x, xq, ROWS * Q_0_IN, Q_0_INPUT_SCALE, Q_0_INPUT_ZERO_POINT), LIN_OK);
+    assert_int_equal(lin_linear_s8_per_channel(xq, q_0_weight, q_0_bias, hq, ROWS, Q_0_IN, Q_0_OUT, &q0,
+                                               q_0_multiplier, q_0_shift), LIN_OK);
+    assert_int_equal(lin_linear_s8_per_channel(hq, q_2_weight, q_2_bias, yq, ROWS, Q_2_IN, Q_2_OUT, &q2,
+                                               q_2_multiplier, q_2_shift), LIN_OK);
+    l1 = s8_layer_vs_float(xq, Q_0_INPUT_SCALE, Q_0_INPUT_ZERO_POINT, q_0_weight, q_0_weight_scale, q_0_bias, hq,
+                           Q_0_OUTPUT_SCALE, Q_0_OUTPUT_ZERO_POINT, 1, ROWS, Q_0_IN, Q_0_OUT);
+    l2 = s8_layer_vs_float(hq, Q_2_INPUT_SCALE, Q_2_INPUT_ZERO_POINT, q_2_weight, q_2_weight_scale, q_2_bias, yq,
+                           Q_2_OUTPUT_SCALE, Q_2_OUTPUT_ZERO_POINT, 0, ROWS, Q_2_IN, Q_2_OUT);
+    assert_int_equal(lin_dequantize_s8(hq, h, ROWS * Q_0_OUT, Q_0_OUTPUT_SCALE, Q_0_OUTPUT_ZERO_POINT), LIN_OK);
+    assert_int_equal(lin_dequantize_s8(yq, y, ROWS * Q_2_OUT, Q_2_OUTPUT_SCALE, Q_2_OUTPUT_ZERO_POINT), LIN_OK);
+    for (i = 0; i < ROWS * Q_0_OUT; ++i) end_h = fmax(end_h, fabs((double)h[i] - calib_h[i]) / Q_0_OUTPUT_SCALE);
+    for (i = 0; i < ROWS * Q_2_OUT; ++i) end_y = fmax(end_y, fabs((double)y[i] - calib_y[i]) / Q_2_OUTPUT_SCALE);
+    print_message("int8 export: each layer within %.2f and %.2f steps of its float counterpart; "
+                  "to PyTorch's float model %.2f and %.2f steps\n", l1, l2, end_h, end_y);
+    assert_true(l1 <= 1.0 && l2 <= 1.0);
+    assert_true(end_h <= 4.0 && end_y <= 4.0);       /* the quantized inputs and weights, added up */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_export_model_outputs),
+        cmocka_unit_test(test_export_int8_layers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -12,6 +12,18 @@
       `static const` (flash on a microcontroller) unless --mutable is given,
       for training on the device.
 
+  export_torch.py MODEL.pt --int8 CALIB.pt -o weights_s8.h [--prefix model]
+      Post-training quantization as TFLite does it: MODEL.pt is a whole
+      module (torch.save(model)) whose nn.Linear layers run in order,
+      CALIB.pt a calibration batch (a tensor of inputs). Activations get
+      asymmetric int8 (scale and zero point from the calibration range,
+      0 included), weights symmetric per-channel int8, biases int32 at
+      input_scale·weight_scale; an nn.ReLU right after a Linear is fused
+      into its clamp. The header holds the int8 weights, int32 biases, the
+      per-channel multipliers and shifts (TFLite's QuantizeMultiplier), a
+      lin_quant per layer, and each layer's input and output scale and zero
+      point for lin_quantize_s8 / lin_dequantize_s8.
+
   export_torch.py --import MODEL.pt NAME=FILE.npy ... -o UPDATED.pt
       The way back: tensors the C program wrote with lin_npy_encode replace
       NAME in the state_dict (same shape), saved as a new state_dict.
@@ -36,6 +48,12 @@ def load_state(path):
     return obj
 
 
+def c_float(v):
+    """v as a C float literal that reads back exactly: 9 digits, always a point or exponent"""
+    s = format(v, ".9g")
+    return (s if any(c in s for c in ".en") else s + ".0") + "f"
+
+
 def c_name(s):
     return re.sub(r"[^0-9A-Za-z_]", "_", s)
 
@@ -47,7 +65,7 @@ def floats(t):
             sys.exit("a weight is not finite: not exported")
     out, line = [], []
     for v in vals:
-        line.append(format(v, ".9g") + "f")
+        line.append(c_float(v))
         if len(line) == 6:
             out.append("    " + ", ".join(line) + ",")
             line = []
@@ -109,7 +127,7 @@ def export(args):
         if A is not None:
             r = A.shape[0]
             alpha = args.lora_alpha if args.lora_alpha is not None else float(r)
-            lines += [f"#define {up}_LORA_RANK {r}", f"#define {up}_LORA_ALPHA {alpha!r}f",
+            lines += [f"#define {up}_LORA_RANK {r}", f"#define {up}_LORA_ALPHA {c_float(alpha)}",
                       f"static {qual}float {cid}_lora_A[{r * in_f}] = {{", floats(A), "};",
                       f"static {qual}float {cid}_lora_B[{out_f * r}] = {{", floats(B), "};"]
         lines.append("")
@@ -119,6 +137,108 @@ def export(args):
     print(f"{args.output}: {len(layers)} layer(s): " +
           ", ".join(f"{n or '(root)'} {tuple(w.shape)}" + (" +LoRA" if A is not None else "")
                     for n, w, b, A, B in layers), file=sys.stderr)
+
+
+def quantize_multiplier(real):
+    """TFLite's QuantizeMultiplier: real = m * 2^(shift - 31), m in [2^30, 2^31)."""
+    if real == 0.0:
+        return 0, 0
+    q, shift = math.frexp(real)
+    q_fixed = int(math.floor(q * (1 << 31) + 0.5))      # round, ties away (q > 0)
+    if q_fixed == 1 << 31:
+        q_fixed //= 2
+        shift += 1
+    if shift < -31:
+        return 0, 0
+    if shift > 30:
+        sys.exit(f"a requantization multiplier of {real} is out of range")
+    return q_fixed, shift
+
+
+def asymmetric(lo, hi):
+    """int8 scale and zero point covering [lo, hi] and 0, as TFLite's calibration does."""
+    lo, hi = min(lo, 0.0), max(hi, 0.0)
+    scale = (hi - lo) / 255.0 if hi > lo else 1.0
+    zp = int(max(-128, min(127, round(-128 - lo / scale))))
+    return scale, zp
+
+
+def f32(v):
+    """v rounded to float32: the scales are stored as floats, as in a TFLite model,
+    and the multipliers and biases computed from those floats"""
+    return float(torch.tensor(v, dtype=torch.float32))
+
+
+def round_away(x):
+    return torch.sign(x) * torch.floor(torch.abs(x) + 0.5)
+
+
+def export_int8(args):
+    model = torch.load(args.model, map_location="cpu")
+    if not isinstance(model, torch.nn.Module):
+        sys.exit("--int8 needs a whole module (torch.save(model)), to run it on the calibration batch")
+    calib = torch.load(args.int8, map_location="cpu").float()
+    model.eval()
+    mods = list(model.named_modules())
+    linears = [(n, m) for n, m in mods if isinstance(m, torch.nn.Linear)]
+    if not linears:
+        sys.exit("no nn.Linear in the model")
+    ranges = {}
+
+    def hook(name):
+        def f(mod, inp, out):
+            ranges[name] = (inp[0].detach(), out.detach())
+        return f
+    handles = [m.register_forward_hook(hook(n)) for n, m in linears]
+    with torch.no_grad():
+        model(calib)
+    for h in handles:
+        h.remove()
+    followed_by_relu = set()
+    for i, (n, m) in enumerate(mods):
+        if isinstance(m, torch.nn.Linear) and i + 1 < len(mods) and isinstance(mods[i + 1][1], torch.nn.ReLU):
+            followed_by_relu.add(n)
+    base = os.path.basename(args.output)
+    guard = c_name(base).upper().lstrip("_") or "WEIGHTS_H"
+    lines = [f"/* {base} - int8 weights by tools/export_torch.py --int8 from {os.path.basename(args.model)},",
+             f"   calibrated on {os.path.basename(args.int8)} ({calib.shape[0]} rows); do not edit.",
+             "   Weights symmetric per-channel, activations asymmetric, as TFLite quantizes. */",
+             f"#ifndef {guard}", f"#define {guard}", "", '#include "linear.h"', ""]
+    for name, m in linears:
+        x, y = ranges[name]
+        relu = name in followed_by_relu
+        in_scale, in_zp = asymmetric(float(x.min()), float(x.max()))
+        out = torch.relu(y) if relu else y
+        out_scale, out_zp = asymmetric(float(out.min()), float(out.max()))
+        in_scale, out_scale = f32(in_scale), f32(out_scale)
+        W = m.weight.detach().double()
+        w_scale = W.abs().amax(1) / 127.0
+        w_scale = torch.where(w_scale > 0, w_scale, torch.ones_like(w_scale)).float().double()
+        wq = torch.clamp(round_away(W / w_scale[:, None]), -127, 127).to(torch.int8)
+        b = m.bias.detach().double() if m.bias is not None else torch.zeros(W.shape[0], dtype=torch.float64)
+        bq = round_away(b / (in_scale * w_scale)).clamp(-2**31, 2**31 - 1).to(torch.int64)
+        mult, shift = zip(*(quantize_multiplier(in_scale * float(ws) / out_scale) for ws in w_scale.tolist()))
+        act_min = out_zp if relu else -128
+        cid = c_name(f"{args.prefix}_{name}")
+        up = cid.upper()
+        out_f, in_f = W.shape
+        lines += [f"/* {name}: nn.Linear({in_f}, {out_f}){' + ReLU' if relu else ''} */",
+                  f"#define {up}_IN {in_f}", f"#define {up}_OUT {out_f}",
+                  f"#define {up}_INPUT_SCALE {c_float(in_scale)}", f"#define {up}_INPUT_ZERO_POINT {in_zp}",
+                  f"#define {up}_OUTPUT_SCALE {c_float(out_scale)}", f"#define {up}_OUTPUT_ZERO_POINT {out_zp}",
+                  f"static const int8_t {cid}_weight[{out_f * in_f}] = {{",
+                  "    " + ", ".join(str(v) for v in wq.reshape(-1).tolist()), "};",
+                  f"static const int32_t {cid}_bias[{out_f}] = {{", "    " + ", ".join(str(v) for v in bq.tolist()), "};",
+                  f"static const float {cid}_weight_scale[{out_f}] = {{",
+                  "    " + ", ".join(c_float(float(v)) for v in w_scale.tolist()), "};",
+                  f"static const int32_t {cid}_multiplier[{out_f}] = {{", "    " + ", ".join(str(v) for v in mult), "};",
+                  f"static const int32_t {cid}_shift[{out_f}] = {{", "    " + ", ".join(str(v) for v in shift), "};",
+                  f"/* lin_quant {cid}_q = {up}_QUANT; (multiplier and shift: the per-channel arrays) */",
+                  f"#define {up}_QUANT {{ {-in_zp}, 0, {out_zp}, 0, 0, {act_min}, 127 }}", ""]
+    lines += [f"#endif /* {guard} */", ""]
+    with open(args.output, "w") as f:
+        f.write("\n".join(lines))
+    print(f"{args.output}: {len(linears)} int8 layer(s)", file=sys.stderr)
 
 
 def import_npy(args):
@@ -145,8 +265,14 @@ def main():
     ap.add_argument("--lora-alpha", type=float)
     ap.add_argument("--mutable", action="store_true")
     ap.add_argument("--import", dest="do_import", action="store_true")
+    ap.add_argument("--int8", metavar="CALIB.pt")
     args = ap.parse_args()
-    import_npy(args) if args.do_import else export(args)
+    if args.do_import:
+        import_npy(args)
+    elif args.int8:
+        export_int8(args)
+    else:
+        export(args)
 
 
 if __name__ == "__main__":
