@@ -224,6 +224,67 @@ static double read_bandwidth(void)
     return median(samples, 5);
 }
 
+static float *random_floats(size_t n, unsigned seed);
+static void set_threads(int n);
+
+/* ---- int8: lin_linear_s8 against the float path, one thread ---- */
+
+static void bench_s8(int reps, double peak, FILE *csv)
+{
+    const size_t nshapes = sizeof shapes / sizeof shapes[0];
+    size_t si, i;
+    lin_quant q = {3, 0, -5, 1518500250, -9, -128, 127};
+    (void)peak;
+    set_threads(1);
+    printf("== int8, 1 thread: lin_linear_s8 (TFLite requantization) against lin_linear_f32\n");
+    printf("%-16s %12s %9s %12s %8s %12s %12s\n", "batch x in x out", "s8", "GOP/s", "f32", "f32/s8",
+           "weights f32", "weights s8");
+    for (si = 0; si < nshapes; ++si) {
+        const shape *s = &shapes[si];
+        double ops = 2.0 * (double)s->batch * (double)s->in * (double)s->out, ts[64], tf[64], ms, mf;
+        float *x = random_floats(s->batch * s->in, 1), *w = random_floats(s->out * s->in, 2);
+        float *b = random_floats(s->out, 3), *y = random_floats(s->batch * s->out, 4);
+        int8_t *xq = (int8_t *)malloc(s->batch * s->in + 1), *wq = (int8_t *)malloc(s->out * s->in + 1);
+        int8_t *yq = (int8_t *)malloc(s->batch * s->out + 1);
+        int32_t *bq = (int32_t *)malloc(s->out * sizeof(int32_t) + 4);
+        long calls_s = 1, calls_f;
+        int r;
+        char col_s[24], col_f[24];
+        if (ops > 2e9) { free(x); free(w); free(b); free(y); free(xq); free(wq); free(yq); free(bq); continue; }
+        for (i = 0; i < s->batch * s->in; ++i) xq[i] = (int8_t)(x[i] * 127.0f);
+        for (i = 0; i < s->out * s->in; ++i) wq[i] = (int8_t)(w[i] * 127.0f);
+        for (i = 0; i < s->out; ++i) bq[i] = (int32_t)(b[i] * 1000.0f);
+        for (;;) {                      /* about 20 ms per sample */
+            double t0 = now();
+            long c;
+            for (c = 0; c < calls_s; ++c) lin_linear_s8(xq, wq, bq, yq, s->batch, s->in, s->out, &q);
+            if ((now() - t0) >= 0.02 || calls_s >= (1L << 26)) break;
+            calls_s *= 2;
+        }
+        calls_f = calibrate(C_LIN, x, w, b, y, s);
+        for (r = 0; r < reps && r < 64; ++r) {
+            double t0 = now();
+            long c;
+            for (c = 0; c < calls_s; ++c) lin_linear_s8(xq, wq, bq, yq, s->batch, s->in, s->out, &q);
+            ts[r] = (now() - t0) / (double)calls_s;
+            tf[r] = time_calls(C_LIN, x, w, b, y, s, calls_f);
+        }
+        ms = median(ts, reps < 64 ? reps : 64);
+        mf = median(tf, reps < 64 ? reps : 64);
+        fprintf(csv, "1,%zu,%zu,%zu,linear.h s8,%.9g,%.4g\n", s->batch, s->in, s->out, ms, ops / ms / 1e9);
+        snprintf(col_s, sizeof col_s, ops < 1e5 ? "%.1fns" : "%.1f", ops < 1e5 ? ms * 1e9 : ops / ms / 1e9);
+        snprintf(col_f, sizeof col_f, ops < 1e5 ? "%.1fns" : "%.1f", ops < 1e5 ? mf * 1e9 : ops / mf / 1e9);
+        {
+            char label[32];
+            snprintf(label, sizeof label, "%zux%zux%zu", s->batch, s->in, s->out);
+            printf("%-16s %12s %9.2f %12s %8.2f %12zu %12zu\n", label, col_s, ops / ms / 1e9, col_f, mf / ms,
+                   s->in * s->out * sizeof(float), s->in * s->out);
+        }
+        free(x); free(w); free(b); free(y); free(xq); free(wq); free(yq); free(bq);
+    }
+    printf("\n");
+}
+
 /* ---- main ---- */
 
 static float *random_floats(size_t n, unsigned seed)
@@ -322,6 +383,7 @@ int main(int argc, char **argv)
         }
         printf("\n");
     }
+    bench_s8(reps, peak, csv);
     printf("columns: GFLOP/s (ns per call below 1e5 flops); /sgemm, /sgemv, /naive = peer time / "
            "linear.h time; %%peak of the FMA peak times threads; %%bw = weight bytes per second "
            "over the read bandwidth (batch 1)\n");
