@@ -33,16 +33,31 @@
    lin_matmul_explain() and lin_linear_explain() write PyTorch's own message
    ("mat1 and mat2 shapes cannot be multiplied (2x3 and 4x3)") into a buffer.
 
+   ALSO IN THIS FILE
+
+       training   lin_linear_backward, lin_matmul_backward, ReLU, MSE and
+                  cross-entropy with their gradients, SGD and Adam/AdamW
+                  steps, LoRA (forward, backward, merge), .npy in and out
+       int8       lin_linear_s8 with TFLite / CMSIS-NN requantization,
+                  bit-exact, and the quantize / dequantize helpers
+
    CONFIGURATION (define before the #include)
 
-       LIN_API        storage of every function       default: static inline
-       LIN_MAX_DIMS   largest rank of a lin_tensor    default: 8
-       LIN_NO_SIMD    use only the portable C kernels  default: off
-       LIN_SQRTF      float square root (init, randn)  default: sqrtf from <math.h>
-       LIN_LOGF       float natural log (randn)        default: logf from <math.h>
+       LIN_API        storage of every function         default: static inline
+       LIN_MAX_DIMS   largest rank of a lin_tensor      default: 8
+       LIN_NO_SIMD    use only the portable C kernels   default: off
+       LIN_PACK       1: the packed (cache-blocked) GEMM; 0: the direct
+                      kernel only, no stack scratch     default: 0 on Cortex-M
+       LIN_PACK_KC, LIN_PACK_MC, LIN_PACK_NC: the packed GEMM's block sizes
+       LIN_SQRTF      float square root (init, randn)   default: sqrtf
+       LIN_LOGF       float log (randn, cross-entropy)  default: logf
+       LIN_EXPF       float exp (cross-entropy)         default: expf
+       LIN_SQRT       double square root (Adam)         default: sqrt
+       LIN_SINGLE_ROUNDING  int8 requantization with one rounding, the
+                      option TFLite and CMSIS-NN offer  default: two roundings
 
-   With both LIN_SQRTF and LIN_LOGF defined, <math.h> is not included and
-   the header needs no libm.
+   With all four math macros defined, <math.h> is not included and the
+   header needs no libm; the forward and int8 paths never call them.
 
    License: MIT, at the end of this file.
 */
@@ -1078,8 +1093,18 @@ static void lin__gemm_direct(size_t m, size_t n, size_t k, const lin__mat *a, co
         float *ci = c + (ptrdiff_t)i * c_rs;
         for (j = 0; j < n; ++j) {
             const float *bj = b->p + (ptrdiff_t)j * b->cs;
+            const float *ap = ai, *bp = bj;
             float s = acc ? ci[(ptrdiff_t)j * c_cs] : bias ? bias[(ptrdiff_t)j * bias_s] : 0.0f;
-            for (p = 0; p < k; ++p) s += ai[(ptrdiff_t)p * a->cs] * bj[(ptrdiff_t)p * b->rs];
+            if (a->cs == 1 && b->rs == 1) {
+                /* both rows contiguous (x · a row of W) */
+                for (p = k; p; --p) s += *ap++ * *bp++;
+            } else {
+                /* pointers step only between terms: never past the last element */
+                for (p = 0; p < k; ap += a->cs, bp += b->rs) {
+                    s += *ap * *bp;
+                    if (++p == k) break;
+                }
+            }
             ci[(ptrdiff_t)j * c_cs] = s;
         }
     }
@@ -3060,80 +3085,103 @@ LIN_API lin_status lin_quantize_multiplier(double real_multiplier, int32_t *mult
 
 /* ---- int8: the layer ---- */
 
-/* Σ_p (x[p] + xo)(w[p] + wo), exact in int32 under the in_features bound. */
+/* Σ_p (x[p] + xo)·w[p], exact in int32 under the in_features bound: with
+   |x + xo| <= mx and |w| <= 128 <= mw, every partial sum is within
+   in·mx·mw. The weight offset is added once per row of x, as
+   wo·Σ_p (x[p] + xo) (lin__sum_s8), so the inner loops never see it. */
 #if !defined(LIN_NO_SIMD) && defined(__AVX2__)
-/* 16 at a time: widened to int16, offsets added, pairs multiplied and
-   added into int32 (vpmaddwd) */
-static int32_t lin__dot_s8(const int8_t *x, const int8_t *w, size_t n, int32_t xo, int32_t wo)
+/* 16 at a time: widened to int16, the offset added to x, pairs multiplied
+   and added into int32 (vpmaddwd) */
+static int32_t lin__dot_s8(const int8_t *x, const int8_t *w, size_t n, int32_t xo)
 {
-    __m256i acc = _mm256_setzero_si256(), vxo = _mm256_set1_epi16((short)xo), vwo = _mm256_set1_epi16((short)wo);
+    __m256i acc = _mm256_setzero_si256(), vxo = _mm256_set1_epi16((short)xo);
     __m128i s;
     int32_t sum;
     size_t p = 0;
     for (; p + 16 <= n; p += 16) {
         __m256i xv = _mm256_add_epi16(_mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(const void *)(x + p))), vxo);
-        __m256i wv = _mm256_add_epi16(_mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(const void *)(w + p))), vwo);
+        __m256i wv = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(const void *)(w + p)));
         acc = _mm256_add_epi32(acc, _mm256_madd_epi16(xv, wv));
     }
     s = _mm_add_epi32(_mm256_castsi256_si128(acc), _mm256_extracti128_si256(acc, 1));
     s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4e));
     s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xb1));
     sum = _mm_cvtsi128_si32(s);
-    for (; p < n; ++p) sum += ((int32_t)x[p] + xo) * ((int32_t)w[p] + wo);
+    for (; p < n; ++p) sum += ((int32_t)x[p] + xo) * w[p];
     return sum;
 }
 #elif !defined(LIN_NO_SIMD) && defined(__ARM_NEON) && defined(__aarch64__)
-/* 8 at a time: widened to int16 with the offsets, multiply-accumulated
+/* 8 at a time: widened to int16, the offset added to x, multiply-accumulated
    into int32 lanes (smlal) */
-static int32_t lin__dot_s8(const int8_t *x, const int8_t *w, size_t n, int32_t xo, int32_t wo)
+static int32_t lin__dot_s8(const int8_t *x, const int8_t *w, size_t n, int32_t xo)
 {
     int32x4_t acc = vdupq_n_s32(0);
-    int16x8_t vxo = vdupq_n_s16((int16_t)xo), vwo = vdupq_n_s16((int16_t)wo);
+    int16x8_t vxo = vdupq_n_s16((int16_t)xo);
     int32_t sum;
     size_t p = 0;
     for (; p + 8 <= n; p += 8) {
         int16x8_t xv = vaddq_s16(vmovl_s8(vld1_s8(x + p)), vxo);
-        int16x8_t wv = vaddq_s16(vmovl_s8(vld1_s8(w + p)), vwo);
+        int16x8_t wv = vmovl_s8(vld1_s8(w + p));
         acc = vmlal_s16(acc, vget_low_s16(xv), vget_low_s16(wv));
         acc = vmlal_s16(acc, vget_high_s16(xv), vget_high_s16(wv));
     }
     sum = vaddvq_s32(acc);
-    for (; p < n; ++p) sum += ((int32_t)x[p] + xo) * ((int32_t)w[p] + wo);
-    return sum;
-}
-#elif !defined(LIN_NO_SIMD) && defined(__ARM_FEATURE_DSP)
-/* Cortex-M4/M7/M33: four int8 per word, sign-extended in pairs to 16 bits
-   (sxtb16), offsets added two at a time (sadd16), two multiplies and both
-   adds in one instruction (smlad) */
-static int32_t lin__dot_s8(const int8_t *x, const int8_t *w, size_t n, int32_t xo, int32_t wo)
-{
-    const uint32_t pxo = ((uint32_t)(uint16_t)xo << 16) | (uint16_t)xo;
-    const uint32_t pwo = ((uint32_t)(uint16_t)wo << 16) | (uint16_t)wo;
-    int32_t sum = 0;
-    size_t p = 0;
-    for (; p + 4 <= n; p += 4) {
-        uint32_t xw, ww, x02, x13, w02, w13;
-        memcpy(&xw, x + p, 4);
-        memcpy(&ww, w + p, 4);
-        x02 = __sadd16(__sxtb16(xw), pxo);                          /* bytes 0 and 2 */
-        x13 = __sadd16(__sxtb16(xw >> 8 | xw << 24), pxo);          /* bytes 1 and 3 */
-        w02 = __sadd16(__sxtb16(ww), pwo);
-        w13 = __sadd16(__sxtb16(ww >> 8 | ww << 24), pwo);
-        sum = __smlad(x02, w02, sum);
-        sum = __smlad(x13, w13, sum);
-    }
-    for (; p < n; ++p) sum += ((int32_t)x[p] + xo) * ((int32_t)w[p] + wo);
+    for (; p < n; ++p) sum += ((int32_t)x[p] + xo) * w[p];
     return sum;
 }
 #else
-static int32_t lin__dot_s8(const int8_t *x, const int8_t *w, size_t n, int32_t xo, int32_t wo)
+static int32_t lin__dot_s8(const int8_t *x, const int8_t *w, size_t n, int32_t xo)
 {
     int32_t sum = 0;
     size_t p;
-    for (p = 0; p < n; ++p) sum += ((int32_t)x[p] + xo) * ((int32_t)w[p] + wo);
+    for (p = 0; p < n; ++p) sum += ((int32_t)x[p] + xo) * w[p];
     return sum;
 }
 #endif
+
+#if !defined(LIN_NO_SIMD) && defined(__ARM_FEATURE_DSP) && !defined(__aarch64__)
+#define LIN__DOT2_S8 1
+/* Cortex-M4/M7/M33/M55: two rows of W against one x, four int8 per word.
+   x's bytes 0,2 and 1,3 are sign-extended to 16-bit pairs with the offset
+   added in the same instruction (sxtab16), once for both rows; each row's
+   word is sign-extended likewise (sxtb16), and smlad multiplies both pairs
+   and adds them to the row's sum. */
+LIN__NOINLINE static void lin__dot2_s8(const int8_t *x, const int8_t *w0, const int8_t *w1, size_t n,
+                                      int32_t xo, int32_t *s0, int32_t *s1)
+{
+    const uint32_t pxo = ((uint32_t)(uint16_t)xo << 16) | (uint16_t)xo;
+    int32_t a0 = 0, a1 = 0;
+    size_t p;
+    for (p = n / 4; p; --p, x += 4, w0 += 4, w1 += 4) {
+        uint32_t xw, ww, x02, x13;
+        memcpy(&xw, x, 4);
+        x02 = __sxtab16(pxo, xw);               /* x bytes 0 and 2, plus the offset */
+        x13 = __sxtab16(pxo, xw >> 8);          /* x bytes 1 and 3, plus the offset */
+        memcpy(&ww, w0, 4);
+        a0 = __smlad(x02, __sxtb16(ww), a0);
+        a0 = __smlad(x13, __sxtb16(ww >> 8), a0);
+        memcpy(&ww, w1, 4);
+        a1 = __smlad(x02, __sxtb16(ww), a1);
+        a1 = __smlad(x13, __sxtb16(ww >> 8), a1);
+    }
+    for (p = n % 4; p; --p) {
+        a0 += ((int32_t)*x + xo) * *w0++;
+        a1 += ((int32_t)*x++ + xo) * *w1++;
+    }
+    *s0 = a0;
+    *s1 = a1;
+}
+#endif
+
+/* Σ_p (x[p] + xo), for the weight offset's share of every output of a row:
+   within in·mx <= INT32_MAX / mw, so exact in int32 */
+static int32_t lin__sum_s8(const int8_t *x, size_t n, int32_t xo)
+{
+    int32_t sum = 0;
+    size_t p;
+    for (p = 0; p < n; ++p) sum += (int32_t)x[p] + xo;
+    return sum;
+}
 
 /* The largest in_features whose sums stay exact in int32. */
 static size_t lin__s8_max_in(int32_t xo, int32_t wo)
@@ -3177,22 +3225,49 @@ static lin_status lin__check_s8(const int8_t *x, const int8_t *weight, const int
     return LIN_OK;
 }
 
-/* y (batch, out) int8 = clamp(requant(x (batch, in) · W (out, in)ᵀ + b) + zero point) */
-static void lin__linear_s8(const int8_t *x, const int8_t *weight, const int32_t *bias, int8_t *y,
-                           size_t batch, size_t in, size_t out, const lin_quant *q,
-                           const int32_t *multiplier, const int32_t *shift)
+/* One output: acc + bias, requantized, plus the zero point, clamped. */
+static int8_t lin__output_s8(int64_t acc, const int32_t *bias, const lin_quant *q,
+                             const int32_t *multiplier, const int32_t *shift, size_t j)
 {
+    int64_t v;
+    if (bias) acc += bias[j];   /* after the products, as TFLite adds it */
+    v = (int64_t)lin__requantize(lin__sat32(acc), multiplier ? multiplier[j] : q->multiplier,
+                                 shift ? shift[j] : q->shift) + q->output_offset;
+    return (int8_t)(v < q->act_min ? q->act_min : v > q->act_max ? q->act_max : v);
+}
+
+/* y (batch, out) int8 = clamp(requant(x (batch, in) · W (out, in)ᵀ + b) + zero point) */
+LIN__NOINLINE static void lin__linear_s8(const int8_t *x, const int8_t *weight, const int32_t *bias,
+                                         int8_t *y, size_t batch, size_t in, size_t out,
+                                         const lin_quant *q, const int32_t *multiplier,
+                                         const int32_t *shift)
+{
+    const int32_t xo = q->input_offset;
     size_t i, j;
-    for (i = 0; i < batch; ++i, y += out)
-        for (j = 0; j < out; ++j) {     /* with in 0, x and weight may be NULL: no arithmetic on them */
-            int64_t acc = in ? lin__dot_s8(x + i * in, weight + j * in, in, q->input_offset, q->weight_offset)
-                             : 0;
-            int64_t v;
-            if (bias) acc += bias[j];   /* after the products, as TFLite adds it */
-            v = (int64_t)lin__requantize(lin__sat32(acc), multiplier ? multiplier[j] : q->multiplier,
-                                         shift ? shift[j] : q->shift) + q->output_offset;
-            y[j] = (int8_t)(v < q->act_min ? q->act_min : v > q->act_max ? q->act_max : v);
+    if (!out) return;                   /* y may be NULL: no arithmetic on it */
+    for (i = 0; i < batch; ++i, y += out) {
+        const int8_t *xi;
+        int64_t wsum;
+        if (!in) {                      /* x and weight may be NULL: requant(bias) */
+            for (j = 0; j < out; ++j) y[j] = lin__output_s8(0, bias, q, multiplier, shift, j);
+            continue;
         }
+        xi = x + i * in;
+        /* Σ (x + xo)(w + wo) = Σ (x + xo)·w + wo·Σ (x + xo), exact in int64 */
+        wsum = q->weight_offset ? (int64_t)q->weight_offset * lin__sum_s8(xi, in, xo) : 0;
+        j = 0;
+#ifdef LIN__DOT2_S8
+        for (; j + 2 <= out; j += 2) {
+            int32_t a0, a1;
+            lin__dot2_s8(xi, weight + j * in, weight + (j + 1) * in, in, xo, &a0, &a1);
+            y[j] = lin__output_s8(a0 + wsum, bias, q, multiplier, shift, j);
+            y[j + 1] = lin__output_s8(a1 + wsum, bias, q, multiplier, shift, j + 1);
+        }
+#endif
+        for (; j < out; ++j)
+            y[j] = lin__output_s8(lin__dot_s8(xi, weight + j * in, in, xo) + wsum, bias, q, multiplier,
+                                  shift, j);
+    }
 }
 
 LIN_API lin_status lin_linear_s8(const int8_t *x, const int8_t *weight, const int32_t *bias, int8_t *y,

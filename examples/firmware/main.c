@@ -4,8 +4,9 @@
    (784 -> 128 -> ReLU -> 10; 64 -> 16 -> 10 on the 16 KiB micro:bit) with
    PyTorch's default initialisation, checks every output against a plain
    reference loop, checks that the seeded initialisation gives the host's
-   bits, and reports through semihosting. main's return value is QEMU's exit
-   status, so a wrong number fails CI. */
+   bits, and reports through semihosting, with the instructions the layers
+   execute (under QEMU's -icount, as `make firmware` runs it). main's return
+   value is QEMU's exit status, so a wrong number fails CI. */
 #include <stddef.h>
 #include <stdint.h>
 
@@ -13,6 +14,7 @@
 #define LIN_SQRTF(x) fw_sqrtf(x)
 #include "linear.h"
 #include "semihost.h"
+#include "fw_count.h"
 
 #ifdef FW_SMALL
 enum { N_IN = 64, N_HID = 16, N_OUT = 10 };
@@ -126,6 +128,7 @@ int main(void)
     lin_layer l1, l2, small;
     lin_rng rng;
     size_t i, best = 0;
+    uint32_t cal, t, n1, n2;
     fw_bits bits;
     int same = 1;
 
@@ -159,9 +162,15 @@ int main(void)
           lin_layer_reset_parameters(&l1, &rng) == LIN_OK &&
           lin_layer_reset_parameters(&l2, &rng) == LIN_OK, "two-layer init");
     for (i = 0; i < N_IN; ++i) x[i] = (float)((i * 37u) % 256u) / 255.0f;   /* an "image" */
+    fw_count_start();
+    cal = fw_count_calibrate();
+    t = fw_count_now();
     check(mlp_forward(x, y) == LIN_OK, "two-layer forward");
-    check(lin_linear_f32(x, w1, b1, h_pre, 1, N_IN, N_HID) == LIN_OK &&
-          matches_reference(x, w1, b1, h_pre, N_IN, N_HID), "layer 1 matches the reference loop");
+    n2 = fw_count_instructions(fw_count_since(t), cal);
+    t = fw_count_now();
+    check(lin_linear_f32(x, w1, b1, h_pre, 1, N_IN, N_HID) == LIN_OK, "layer 1 alone");
+    n1 = fw_count_instructions(fw_count_since(t), cal);
+    check(matches_reference(x, w1, b1, h_pre, N_IN, N_HID), "layer 1 matches the reference loop");
     for (i = 0; i < N_HID; ++i) same &= h[i] == (h_pre[i] > 0.0f ? h_pre[i] : 0.0f);
     check(same, "ReLU");
     check(matches_reference(h, w2, b2, y, N_HID, N_OUT), "layer 2 matches the reference loop");
@@ -178,6 +187,10 @@ int main(void)
     sh_puts(" bytes; first weight ");
     bits.f = w1[0];
     put_hex(bits.u);
+    sh_puts("\n  instructions: layer 1 ");
+    put_uint(n1);
+    sh_puts(", whole forward ");
+    put_uint(n2);
     sh_puts("\n");
 
     sh_puts(failures ? "FAILED\n" : "all ok\n");

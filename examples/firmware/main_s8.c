@@ -2,9 +2,12 @@
    with TFLite's requantization, ReLU fused into the first layer's clamp.
    The same integers on every core (the DSP extension's dual multiply-adds
    on M4/M7/M33/M55, plain C on M0/M3): checked by one checksum, which the
-   host tests check too. main's return value is QEMU's exit status. */
+   host tests check too. Under `make firmware` QEMU runs it with -icount, and
+   it reports the instructions each layer executes. main's return value is
+   QEMU's exit status. */
 #include <stdint.h>
 
+#include "fw_count.h"
 #include "mlp_s8.h"
 #include "semihost.h"
 
@@ -19,7 +22,7 @@ static void put_uint(uint32_t v)
 
 int main(void)
 {
-    uint32_t sum;
+    uint32_t sum, cal, t, n1, n2;
     sh_puts("linear.h int8 on " FW_CORE ": ");
     put_uint(S8_IN);
     sh_puts(" -> ");
@@ -27,11 +30,34 @@ int main(void)
     sh_puts(" -> ReLU -> ");
     put_uint(S8_OUT);
     sh_puts("\n");
-    if (mlp_s8_forward() != LIN_OK) {
-        sh_puts("FAILED: lin_linear_s8 refused its arguments\n");
+    fw_count_start();
+    cal = fw_count_calibrate();
+    if (mlp_s8_init() != LIN_OK) {
+        sh_puts("FAILED: lin_quant_params refused its arguments\n");
         return 1;
     }
+    t = fw_count_now();
+    if (mlp_s8_layer1() != LIN_OK) {
+        sh_puts("FAILED: layer 1 refused its arguments\n");
+        return 1;
+    }
+    n1 = fw_count_instructions(fw_count_since(t), cal);
+    t = fw_count_now();
+    if (mlp_s8_layer2() != LIN_OK) {
+        sh_puts("FAILED: layer 2 refused its arguments\n");
+        return 1;
+    }
+    n2 = fw_count_instructions(fw_count_since(t), cal);
+    sh_puts("  instructions: layer 1 ");
+    put_uint(n1);
+    sh_puts(", layer 2 ");
+    put_uint(n2);
+    sh_puts("\n");
     sum = mlp_s8_checksum();
+    if (mlp_s8_forward() != LIN_OK || mlp_s8_checksum() != sum) {
+        sh_puts("FAILED: a second forward gave other integers\n");
+        return 1;
+    }
     sh_puts("  checksum ");
     put_uint(sum);
     sh_puts(sum == MLP_S8_CHECKSUM ? " (the host's)\nall ok\n" : " (the host has another)\nFAILED\n");

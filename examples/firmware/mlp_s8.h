@@ -21,11 +21,12 @@ static int32_t s8_b1[S8_HID], s8_b2[S8_OUT];
 
 static int8_t mlp_s8_rand(lin_rng *rng) { return (int8_t)((int)(lin_rng_next_u32(rng) % 255u) - 127); }
 
+static lin_quant s8_q1, s8_q2;
+
 /* Weights symmetric (zero point 0), activations asymmetric, ReLU fused
-   into the first layer's clamp; then y = layer2(layer1(x)). */
-static lin_status mlp_s8_forward(void)
+   into the first layer's clamp. */
+static lin_status mlp_s8_init(void)
 {
-    lin_quant q1, q2;
     lin_rng rng;
     lin_status s;
     int i;
@@ -37,11 +38,20 @@ static lin_status mlp_s8_forward(void)
     for (i = 0; i < S8_IN; ++i) s8_x[i] = mlp_s8_rand(&rng);
     /* scales: input 1/64 (zero point -3), weights 1/256, hidden 1/8 (zero point -128),
        output 1/4 (zero point 5) */
-    if ((s = lin_quant_params(0.015625f, -3, 0.00390625f, 0, 0.125f, -128, LIN_ACT_RELU, &q1)) != LIN_OK ||
-        (s = lin_quant_params(0.125f, -128, 0.00390625f, 0, 0.25f, 5, LIN_ACT_NONE, &q2)) != LIN_OK ||
-        (s = lin_linear_s8(s8_x, s8_w1, s8_b1, s8_h, 1, S8_IN, S8_HID, &q1)) != LIN_OK)
+    if ((s = lin_quant_params(0.015625f, -3, 0.00390625f, 0, 0.125f, -128, LIN_ACT_RELU, &s8_q1)) != LIN_OK)
         return s;
-    return lin_linear_s8(s8_h, s8_w2, s8_b2, s8_y, 1, S8_HID, S8_OUT, &q2);
+    return lin_quant_params(0.125f, -128, 0.00390625f, 0, 0.25f, 5, LIN_ACT_NONE, &s8_q2);
+}
+
+static lin_status mlp_s8_layer1(void) { return lin_linear_s8(s8_x, s8_w1, s8_b1, s8_h, 1, S8_IN, S8_HID, &s8_q1); }
+static lin_status mlp_s8_layer2(void) { return lin_linear_s8(s8_h, s8_w2, s8_b2, s8_y, 1, S8_HID, S8_OUT, &s8_q2); }
+
+/* y = layer2(layer1(x)) */
+static lin_status mlp_s8_forward(void)
+{
+    lin_status s;
+    if ((s = mlp_s8_init()) != LIN_OK || (s = mlp_s8_layer1()) != LIN_OK) return s;
+    return mlp_s8_layer2();
 }
 
 static uint32_t mlp_s8_checksum(void)
