@@ -41,14 +41,17 @@ INCLUDES := -Iinclude
 TESTLIBS := -lcmocka -lm
 
 # Every test binary, for each build: build/<variant>/<test>. Each SIMD width
-# of the kernels gets its own build (x86-64's baseline is SSE2); AVX2 and
-# AVX-512 run where this CPU has them, and say so where it does not; NEON
+# of the kernels gets its own build (x86-64's baseline is SSE2); AVX2,
+# AVX-512 and AVX-512 VNNI (the int8 kernel) run where this CPU has them,
+# and say so where it does not; NEON
 # runs in make test-cross (aarch64). The OpenMP build checks that one and
 # two threads give the same bits.
 HAVE_AVX2   := $(shell grep -qw avx2 /proc/cpuinfo 2>/dev/null && grep -qw fma /proc/cpuinfo && echo 1)
 HAVE_AVX512 := $(shell grep -qw avx512f /proc/cpuinfo 2>/dev/null && echo 1)
+HAVE_VNNI   := $(shell grep -qw avx512_vnni /proc/cpuinfo 2>/dev/null && grep -qw avx512bw /proc/cpuinfo && echo 1)
 VARIANTS  := gcc-plain gcc-san clang-plain clang-san gcc-nosimd gcc-openmp \
-             $(if $(HAVE_AVX2),gcc-avx2) $(if $(HAVE_AVX512),gcc-avx512 clang-san-avx512)
+             $(if $(HAVE_AVX2),gcc-avx2) $(if $(HAVE_AVX512),gcc-avx512 clang-san-avx512) \
+             $(if $(HAVE_VNNI),gcc-vnni clang-san-vnni)
 CFLAGS_gcc-plain       := $(OPT)
 CFLAGS_clang-plain     := $(OPT)
 CFLAGS_gcc-san         := $(SAN)
@@ -58,6 +61,8 @@ CFLAGS_gcc-openmp      := $(OPT) -fopenmp
 CFLAGS_gcc-avx2        := $(OPT) -mavx2 -mfma
 CFLAGS_gcc-avx512      := $(OPT) -mavx512f -mfma
 CFLAGS_clang-san-avx512 := $(SAN) -mavx512f -mfma
+CFLAGS_gcc-vnni        := $(OPT) -mavx512f -mavx512bw -mavx512vnni -mfma
+CFLAGS_clang-san-vnni  := $(SAN) -mavx512f -mavx512bw -mavx512vnni -mfma
 TEST_BINS := $(foreach v,$(VARIANTS),$(addprefix $(BUILD)/$(v)/,$(TESTS)))
 CPP_BINS  := $(BUILD)/g++/test_cpp $(BUILD)/clang++/test_cpp
 
@@ -105,6 +110,7 @@ test: test-c test-cpp test-std test-packaging
 test-c: $(TEST_BINS)
 	@$(if $(HAVE_AVX2),,echo "note: this CPU has no AVX2+FMA: the AVX2 build is not run here";) \
 	 $(if $(HAVE_AVX512),,echo "note: this CPU has no AVX-512: the AVX-512 builds are not run here";) \
+	 $(if $(HAVE_VNNI),,echo "note: this CPU has no AVX-512 VNNI: the VNNI builds are not run here";) \
 	 for t in $(TEST_BINS); do \
 	    echo "== $$t"; \
 	    ./$$t > $$t.log 2>&1 || { cat $$t.log; echo "$$t FAILED"; exit 1; }; \
@@ -161,16 +167,19 @@ test-packaging: | deps-test
 
 # Debian's cross compilers and qemu-user; i386 runs natively. Dynamic links
 # find their loader and libcmocka through multiarch (/lib/<triplet>), so
-# qemu needs no -L.
-CROSS        := i386 armhf aarch64 s390x
-CROSS_CC_i386    := gcc -m32
-CROSS_CC_armhf   := arm-linux-gnueabihf-gcc
-CROSS_CC_aarch64 := aarch64-linux-gnu-gcc
-CROSS_CC_s390x   := s390x-linux-gnu-gcc
-CROSS_RUN_i386    :=
-CROSS_RUN_armhf   := qemu-arm
-CROSS_RUN_aarch64 := qemu-aarch64
-CROSS_RUN_s390x   := qemu-s390x
+# qemu needs no -L. aarch64 runs twice: as plain ARMv8 (NEON) and with the
+# dot product extension (the int8 layer's sdot kernel) on QEMU's "max" CPU.
+CROSS        := i386 armhf aarch64 aarch64-dot s390x
+CROSS_CC_i386        := gcc -m32
+CROSS_CC_armhf       := arm-linux-gnueabihf-gcc
+CROSS_CC_aarch64     := aarch64-linux-gnu-gcc
+CROSS_CC_aarch64-dot := aarch64-linux-gnu-gcc -march=armv8.2-a+dotprod
+CROSS_CC_s390x       := s390x-linux-gnu-gcc
+CROSS_RUN_i386        :=
+CROSS_RUN_armhf       := qemu-arm
+CROSS_RUN_aarch64     := qemu-aarch64
+CROSS_RUN_aarch64-dot := qemu-aarch64 -cpu max
+CROSS_RUN_s390x       := qemu-s390x
 CROSS_BINS := $(foreach a,$(CROSS),$(addprefix $(BUILD)/cross-$(a)/,$(TESTS)))
 
 deps-cross:
@@ -187,7 +196,7 @@ test-cross: $(CROSS_BINS)
 	@$(foreach a,$(CROSS),for t in $(TESTS); do \
 	    b=$(BUILD)/cross-$(a)/$$t; \
 	    $(CROSS_RUN_$(a)) ./$$b > $$b.log 2>&1 || { cat $$b.log; echo "$(a) $$t FAILED"; exit 1; }; \
-	    printf '%-8s %-14s %s\n' $(a) $$t "$$(grep -h PASSED $$b.log)"; \
+	    printf '%-12s %-15s %s\n' $(a) $$t "$$(grep -h PASSED $$b.log)"; \
 	done;)
 
 # ---- make firmware: bare-metal Cortex-M under qemu-system-arm ----
@@ -321,7 +330,8 @@ deps-bench:
 	@sh tests/deps.sh bench
 
 bench: $(BUILD)/bench
-	OMP_PROC_BIND=true ./$(BUILD)/bench $(BENCH_REPS) bench/results.csv
+	OMP_PROC_BIND=true ./$(BUILD)/bench $(BENCH_REPS) bench/results.csv > $(BUILD)/bench.txt
+	@cat $(BUILD)/bench.txt && cp $(BUILD)/bench.txt bench/results.txt
 	@awk -F, 'NR > 1 && $$1 == 1 { key = $$2 "x" $$3 "x" $$4; if (!(key in seen)) { seen[key] = 1; order[++n] = key } \
 	          v[key, $$5] = $$7 } \
 	     END { for (i = 1; i <= n; ++i) { k = order[i]; printf "%s", k; \
@@ -329,7 +339,7 @@ bench: $(BUILD)/bench
 	           for (j = 1; j <= 5; ++j) printf " %s", ((k, c[j]) in v) ? v[k, c[j]] : "NaN"; print "" } }' \
 	     bench/results.csv > $(BUILD)/bench.dat
 	gnuplot -e "datafile='$(BUILD)/bench.dat'; outfile='bench/chart.png'" bench/chart.gp
-	@echo "wrote bench/results.csv and bench/chart.png"
+	@echo "wrote bench/results.txt, bench/results.csv and bench/chart.png"
 
 # ---- make fuzz: differential fuzzing with libFuzzer ----
 

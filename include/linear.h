@@ -3173,6 +3173,131 @@ LIN__NOINLINE static void lin__dot2_s8(const int8_t *x, const int8_t *w0, const 
 }
 #endif
 
+#if !defined(LIN_NO_SIMD) && defined(__AVX512VNNI__) && defined(__AVX512BW__)
+#define LIN__DOT4_S8 1
+/* AVX-512 VNNI: vpdpbusd multiplies 64 unsigned bytes by 64 signed bytes
+   and adds each group of four products to an int32 lane. x + 128 is x's
+   byte with its top bit flipped, unsigned; so a row's sum is
+   Σ (x + 128)·w, and Σ (x + xo)·w = Σ (x + 128)·w + (xo − 128)·Σ w. The
+   lanes wrap (no saturation); the sum they wrap to is the exact one,
+   which fits int32 under the in_features bound. */
+static __mmask64 lin__mask64(size_t r)          /* the low r of 64 bytes, 0 < r < 64 */
+{
+    return (__mmask64)(~(uint64_t)0 >> (64 - r));
+}
+
+/* The sums of four vectors' 16 lanes, as the four lanes of one (wrapping) */
+static __m128i lin__hsum4(__m512i a0, __m512i a1, __m512i a2, __m512i a3)
+{
+    const __m256i b0 = _mm256_add_epi32(_mm512_castsi512_si256(a0), _mm512_extracti64x4_epi64(a0, 1));
+    const __m256i b1 = _mm256_add_epi32(_mm512_castsi512_si256(a1), _mm512_extracti64x4_epi64(a1, 1));
+    const __m256i b2 = _mm256_add_epi32(_mm512_castsi512_si256(a2), _mm512_extracti64x4_epi64(a2, 1));
+    const __m256i b3 = _mm256_add_epi32(_mm512_castsi512_si256(a3), _mm512_extracti64x4_epi64(a3, 1));
+    const __m256i h = _mm256_hadd_epi32(_mm256_hadd_epi32(b0, b1), _mm256_hadd_epi32(b2, b3));
+    return _mm_add_epi32(_mm256_castsi256_si128(h), _mm256_extracti128_si256(h, 1));
+}
+
+/* Σ_p w[r·n + p] for the four rows r of a block (vpdpbusd against ones) */
+static void lin__wsum4_s8(const int8_t *w, size_t n, int32_t *sum)
+{
+    const __m512i ones = _mm512_set1_epi8(1);
+    __m512i acc[4];
+    int r;
+    for (r = 0; r < 4; ++r, w += n) {
+        size_t p = 0;
+        acc[r] = _mm512_setzero_si512();
+        for (; p + 64 <= n; p += 64)
+            acc[r] = _mm512_dpbusd_epi32(acc[r], ones, _mm512_loadu_si512((const void *)(w + p)));
+        if (p < n) acc[r] = _mm512_dpbusd_epi32(acc[r], ones, _mm512_maskz_loadu_epi8(lin__mask64(n - p), w + p));
+    }
+    _mm_storeu_si128((__m128i *)(void *)sum, lin__hsum4(acc[0], acc[1], acc[2], acc[3]));
+}
+
+/* s[r] = Σ_p (x[p] + xo)·w[r·n + p] for the four rows of a block, given
+   their Σ w from lin__wsum4_s8 */
+static void lin__dot4_s8(const int8_t *x, const int8_t *w, size_t n, int32_t xo, const int32_t *wsum,
+                         int32_t *s)
+{
+    const __m512i flip = _mm512_set1_epi8((char)0x80);
+    const int8_t *w1 = w + n, *w2 = w1 + n, *w3 = w2 + n;
+    __m512i a0 = _mm512_setzero_si512(), a1 = a0, a2 = a0, a3 = a0;
+    size_t p = 0;
+    for (; p + 64 <= n; p += 64) {
+        const __m512i xu = _mm512_xor_si512(_mm512_loadu_si512((const void *)(x + p)), flip);
+        a0 = _mm512_dpbusd_epi32(a0, xu, _mm512_loadu_si512((const void *)(w + p)));
+        a1 = _mm512_dpbusd_epi32(a1, xu, _mm512_loadu_si512((const void *)(w1 + p)));
+        a2 = _mm512_dpbusd_epi32(a2, xu, _mm512_loadu_si512((const void *)(w2 + p)));
+        a3 = _mm512_dpbusd_epi32(a3, xu, _mm512_loadu_si512((const void *)(w3 + p)));
+    }
+    if (p < n) {    /* the tail: bytes past n load as 0, and a zero weight adds nothing */
+        const __mmask64 m = lin__mask64(n - p);
+        const __m512i xu = _mm512_xor_si512(_mm512_maskz_loadu_epi8(m, x + p), flip);
+        a0 = _mm512_dpbusd_epi32(a0, xu, _mm512_maskz_loadu_epi8(m, w + p));
+        a1 = _mm512_dpbusd_epi32(a1, xu, _mm512_maskz_loadu_epi8(m, w1 + p));
+        a2 = _mm512_dpbusd_epi32(a2, xu, _mm512_maskz_loadu_epi8(m, w2 + p));
+        a3 = _mm512_dpbusd_epi32(a3, xu, _mm512_maskz_loadu_epi8(m, w3 + p));
+    }
+    /* + (xo − 128)·Σ w, all modulo 2^32 like the lanes: the exact sums */
+    _mm_storeu_si128((__m128i *)(void *)s,
+                     _mm_add_epi32(lin__hsum4(a0, a1, a2, a3),
+                                   _mm_mullo_epi32(_mm_set1_epi32(xo - 128),
+                                                   _mm_loadu_si128((const __m128i *)(const void *)wsum))));
+}
+#endif
+
+#if !defined(LIN_NO_SIMD) && defined(__ARM_FEATURE_DOTPROD) && defined(__aarch64__)
+#define LIN__DOT4_S8 1
+/* aarch64 with the dot product extension: sdot multiplies 16 signed bytes
+   by 16 signed bytes and adds each group of four products to an int32
+   lane. Σ (x + xo)·w = Σ x·w + xo·Σ w, both parts within the in_features
+   bound; their sum is taken modulo 2^32, which gives the exact one. */
+static void lin__wsum4_s8(const int8_t *w, size_t n, int32_t *sum)
+{
+    const int8x16_t ones = vdupq_n_s8(1);
+    int r;
+    for (r = 0; r < 4; ++r, w += n) {
+        int32x4_t acc = vdupq_n_s32(0);
+        int32_t t;
+        size_t p = 0;
+        for (; p + 16 <= n; p += 16) acc = vdotq_s32(acc, ones, vld1q_s8(w + p));
+        t = vaddvq_s32(acc);
+        for (; p < n; ++p) t += w[p];
+        sum[r] = t;
+    }
+}
+
+static void lin__dot4_s8(const int8_t *x, const int8_t *w, size_t n, int32_t xo, const int32_t *wsum,
+                         int32_t *s)
+{
+    const int8_t *w1 = w + n, *w2 = w1 + n, *w3 = w2 + n;
+    int32x4_t a0 = vdupq_n_s32(0), a1 = a0, a2 = a0, a3 = a0;
+    int32_t t[4];
+    size_t p = 0;
+    int r;
+    for (; p + 16 <= n; p += 16) {
+        const int8x16_t xv = vld1q_s8(x + p);
+        a0 = vdotq_s32(a0, xv, vld1q_s8(w + p));
+        a1 = vdotq_s32(a1, xv, vld1q_s8(w1 + p));
+        a2 = vdotq_s32(a2, xv, vld1q_s8(w2 + p));
+        a3 = vdotq_s32(a3, xv, vld1q_s8(w3 + p));
+    }
+    t[0] = vaddvq_s32(a0);
+    t[1] = vaddvq_s32(a1);
+    t[2] = vaddvq_s32(a2);
+    t[3] = vaddvq_s32(a3);
+    for (; p < n; ++p) {
+        t[0] += x[p] * w[p];
+        t[1] += x[p] * w1[p];
+        t[2] += x[p] * w2[p];
+        t[3] += x[p] * w3[p];
+    }
+    for (r = 0; r < 4; ++r) {
+        const uint32_t u = (uint32_t)t[r] + (uint32_t)xo * (uint32_t)wsum[r];
+        s[r] = u <= (uint32_t)INT32_MAX ? (int32_t)u : -(int32_t)(~u) - 1;
+    }
+}
+#endif
+
 /* Σ_p (x[p] + xo), for the weight offset's share of every output of a row:
    within in·mx <= INT32_MAX / mw, so exact in int32 */
 static int32_t lin__sum_s8(const int8_t *x, size_t n, int32_t xo)
@@ -3242,31 +3367,50 @@ LIN__NOINLINE static void lin__linear_s8(const int8_t *x, const int8_t *weight, 
                                          const lin_quant *q, const int32_t *multiplier,
                                          const int32_t *shift)
 {
-    const int32_t xo = q->input_offset;
-    size_t i, j;
+    const int32_t xo = q->input_offset, wo = q->weight_offset;
+    size_t i, j, j0 = 0;
     if (!out) return;                   /* y may be NULL: no arithmetic on it */
-    for (i = 0; i < batch; ++i, y += out) {
-        const int8_t *xi;
-        int64_t wsum;
-        if (!in) {                      /* x and weight may be NULL: requant(bias) */
-            for (j = 0; j < out; ++j) y[j] = lin__output_s8(0, bias, q, multiplier, shift, j);
-            continue;
+    if (!in) {                          /* x and weight may be NULL: y = requant(bias) */
+        for (i = 0; i < batch; ++i)
+            for (j = 0; j < out; ++j) y[i * out + j] = lin__output_s8(0, bias, q, multiplier, shift, j);
+        return;
+    }
+    /* Σ (x + xo)(w + wo) = Σ (x + xo)·w + wo·Σ (x + xo), exact in int64;
+       wo is 0 for the symmetric weights TFLite uses */
+#ifdef LIN__DOT4_S8
+    /* four rows of W at a time, each block against every row of x: the
+       block stays in L1 and its Σ w is taken once */
+    j0 = out - out % 4;
+    for (j = 0; j < j0; j += 4) {
+        int32_t wsum[4];
+        int r;
+        lin__wsum4_s8(weight + j * in, in, wsum);
+        for (i = 0; i < batch; ++i) {
+            const int8_t *xi = x + i * in;
+            const int64_t ws = wo ? (int64_t)wo * lin__sum_s8(xi, in, xo) : 0;
+            int32_t s[4];
+            lin__dot4_s8(xi, weight + j * in, in, xo, wsum, s);
+            for (r = 0; r < 4; ++r)
+                y[i * out + j + (size_t)r] = lin__output_s8(s[r] + ws, bias, q, multiplier, shift, j + (size_t)r);
         }
-        xi = x + i * in;
-        /* Σ (x + xo)(w + wo) = Σ (x + xo)·w + wo·Σ (x + xo), exact in int64 */
-        wsum = q->weight_offset ? (int64_t)q->weight_offset * lin__sum_s8(xi, in, xo) : 0;
-        j = 0;
+    }
+    if (j0 == out) return;
+#endif
+    for (i = 0; i < batch; ++i) {
+        const int8_t *xi = x + i * in;
+        const int64_t ws = wo ? (int64_t)wo * lin__sum_s8(xi, in, xo) : 0;
+        int8_t *yi = y + i * out;
+        j = j0;
 #ifdef LIN__DOT2_S8
         for (; j + 2 <= out; j += 2) {
             int32_t a0, a1;
             lin__dot2_s8(xi, weight + j * in, weight + (j + 1) * in, in, xo, &a0, &a1);
-            y[j] = lin__output_s8(a0 + wsum, bias, q, multiplier, shift, j);
-            y[j + 1] = lin__output_s8(a1 + wsum, bias, q, multiplier, shift, j + 1);
+            yi[j] = lin__output_s8(a0 + ws, bias, q, multiplier, shift, j);
+            yi[j + 1] = lin__output_s8(a1 + ws, bias, q, multiplier, shift, j + 1);
         }
 #endif
         for (; j < out; ++j)
-            y[j] = lin__output_s8(lin__dot_s8(xi, weight + j * in, in, xo) + wsum, bias, q, multiplier,
-                                  shift, j);
+            yi[j] = lin__output_s8(lin__dot_s8(xi, weight + j * in, in, xo) + ws, bias, q, multiplier, shift, j);
     }
 }
 

@@ -391,6 +391,10 @@ static void test_linear_overflow(void **state)
     assert_int_equal(lin_linear_f32(X, W, B, y, 1, big, 2), LIN_ERR_OVERFLOW);
     assert_int_equal(lin_linear_f32(X, W, B, y, 1, 3, big), LIN_ERR_OVERFLOW);
     assert_int_equal(lin_linear_f32(X, W, B, y, 1, (size_t)-1 / 4 + 1, 1), LIN_ERR_OVERFLOW);
+    {   /* x and W empty (in 0), but batch·out overflows */
+        const size_t half = (size_t)1 << (sizeof(size_t) * 4);
+        assert_int_equal(lin_linear_f32(X, W, B, y, half, 0, half), LIN_ERR_OVERFLOW);
+    }
     huge = lin_matrix(W, big, 3);                              /* elements overflow bytes */
     assert_int_equal(lin_linear(&x, &huge, NULL, &out), LIN_ERR_OVERFLOW);
     huge = lin_matrix(W, 2, 3);                                /* strides overflow offsets */

@@ -283,6 +283,34 @@ static void test_s8_accumulation_bound(void **state)
     free(x);
     free(w);
 }
+
+/* Zero offsets allow the most terms, 2^31 / 128² - 1: the wide kernels
+   (VNNI's Σ (x + 128)·w among them) pass through sums beyond int32 on the
+   way and must still land on the exact one. Four outputs and a fifth, so
+   that every kernel and its tail run; extreme values of both signs. */
+static void test_s8_accumulation_bound_zero_offsets(void **state)
+{
+    enum { OUT = 5 };
+    lin_quant q = {0, 0, 0, 1 << 30, -24, -128, 127};
+    const size_t n = (size_t)(INT32_MAX / (128 * 128));
+    int8_t *x = (int8_t *)malloc(n), *w = (int8_t *)malloc(n * OUT), y[OUT], want[OUT];
+    size_t i, p;
+    int t;
+    (void)state;
+    assert_true(x && w);
+    for (t = 0; t < 3; ++t) {
+        for (p = 0; p < n; ++p) x[p] = t == 2 ? (int8_t)-128 : (int8_t)127;
+        for (i = 0; i < OUT; ++i)
+            for (p = 0; p < n; ++p)
+                w[i * n + p] = (int8_t)(i % 2 ? -128 : t == 1 && p % 3 ? -127 : 127);
+        assert_int_equal(lin_linear_s8(x, w, NULL, y, 1, n, OUT, &q), LIN_OK);
+        ref_linear_s8(x, w, NULL, want, 1, n, OUT, &q, NULL, NULL);
+        assert_memory_equal(y, want, OUT);
+    }
+    assert_int_equal(lin_linear_s8(x, w, NULL, y, 1, n + 1, 1, &q), LIN_ERR_OVERFLOW);
+    free(x);
+    free(w);
+}
 #endif
 
 static void test_s8_zero_sizes(void **state)
@@ -422,6 +450,7 @@ int main(void)
         cmocka_unit_test(test_s8_random_against_reference),
 #ifndef TEST_SMALL_RAM
         cmocka_unit_test(test_s8_accumulation_bound),
+        cmocka_unit_test(test_s8_accumulation_bound_zero_offsets),
 #endif
         cmocka_unit_test(test_s8_zero_sizes),
         cmocka_unit_test(test_s8_firmware_network),

@@ -214,6 +214,55 @@ static void test_train_linear_backward(void **state)
     for_each_case(run_linear_backward, "linear_backward");
 }
 
+/* Degenerate layers whose gradients take the batch-1-to-4 kernel in
+   accumulate mode: with in 1 and out 1, grad_weight += grad_yᵀ·x is a
+   (1, batch)·(batch, 1) product with both operands contiguous along the
+   batch. The same with in or out 2-3. */
+static void test_train_linear_backward_thin(void **state)
+{
+    enum { BATCH = 300 };
+    static float x[BATCH * 3], w[9], gy[BATCH * 3], gx[BATCH * 3];
+    size_t in, out, i, j, p;
+    (void)state;
+    for (i = 0; i < BATCH * 3; ++i) {
+        x[i] = test_randf();
+        gy[i] = test_randf();
+    }
+    for (i = 0; i < 9; ++i) w[i] = test_randf();
+    for (in = 1; in <= 3; ++in)
+        for (out = 1; out <= 3; ++out) {
+            float gw[9], gb[3];
+            for (i = 0; i < 9; ++i) gw[i] = 0.5f;
+            for (j = 0; j < 3; ++j) gb[j] = -0.25f;
+            assert_int_equal(lin_linear_backward_f32(x, w, gy, gx, gw, gb, BATCH, in, out), LIN_OK);
+            for (j = 0; j < out; ++j) {
+                double rb = -0.25, mb = 0.25;
+                for (p = 0; p < in; ++p) {
+                    double r = 0.5, m = 0.5;
+                    for (i = 0; i < BATCH; ++i) {
+                        r += (double)gy[i * out + j] * x[i * in + p];
+                        m += fabs((double)gy[i * out + j] * x[i * in + p]);
+                    }
+                    assert_true(close_enough(gw[j * in + p], r, m, BATCH + 1));
+                }
+                for (i = 0; i < BATCH; ++i) {
+                    rb += gy[i * out + j];
+                    mb += fabs(gy[i * out + j]);
+                }
+                assert_true(close_enough(gb[j], rb, mb, BATCH + 1));
+            }
+            for (i = 0; i < BATCH; ++i)
+                for (p = 0; p < in; ++p) {
+                    double r = 0.0, m = 0.0;
+                    for (j = 0; j < out; ++j) {
+                        r += (double)gy[i * out + j] * w[j * in + p];
+                        m += fabs((double)gy[i * out + j] * w[j * in + p]);
+                    }
+                    assert_true(close_enough(gx[i * in + p], r, m, out));
+                }
+        }
+}
+
 /* ---- matmul backward ---- */
 
 static void run_matmul_backward(const tcase *c)
@@ -634,6 +683,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_train_linear_backward),
+        cmocka_unit_test(test_train_linear_backward_thin),
         cmocka_unit_test(test_train_matmul_backward),
         cmocka_unit_test(test_train_relu),
         cmocka_unit_test(test_train_mse_loss),

@@ -359,6 +359,19 @@ static void test_validation_npy(void **state)
     assert_int_equal(lin_npy_decode(buf, 9, &o), LIN_ERR_VALUE);
     assert_int_equal(lin_npy_decode(buf, len, &o), LIN_OK);
     assert_int_equal(lin_npy_decode(buf, len, &o), LIN_OK);
+    {   /* decoding into the file's own bytes: refused, the file intact */
+        float arena[64];
+        unsigned char before[sizeof arena];
+        lin_tensor in_place;
+        size_t n;
+        assert_int_equal(lin_npy_encode(&t, arena, sizeof arena, &n), LIN_OK);
+        memcpy(before, arena, sizeof arena);
+        in_place = lin_vector(arena + n / sizeof(float) - 4, 4);    /* the payload itself */
+        assert_int_equal(lin_npy_decode(arena, n, &in_place), LIN_ERR_ALIAS);
+        in_place = lin_vector(arena + 1, 4);                        /* across the header */
+        assert_int_equal(lin_npy_decode(arena, n, &in_place), LIN_ERR_ALIAS);
+        assert_memory_equal(arena, before, sizeof arena);
+    }
     {   /* hand-made headers: each one wrong in one way */
         static const char *dicts[] = {
             "{'descr': '<f8', 'fortran_order': False, 'shape': (4,), }",
