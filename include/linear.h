@@ -144,6 +144,9 @@
 #if !defined(LIN_NO_SIMD) && defined(__ARM_FEATURE_DSP) && !defined(__aarch64__)
 #include <arm_acle.h>           /* the Cortex-M DSP instructions of the int8 layer */
 #endif
+#if !defined(LIN_NO_SIMD) && defined(__ARM_FEATURE_MVE) && !defined(__aarch64__)
+#include <arm_mve.h>            /* Helium (Cortex-M55, M85): the int8 layer */
+#endif
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -3290,6 +3293,48 @@ static void lin__dot4_s8(const int8_t *x, const int8_t *w, size_t n, int32_t xo,
         t[1] += x[p] * w1[p];
         t[2] += x[p] * w2[p];
         t[3] += x[p] * w3[p];
+    }
+    for (r = 0; r < 4; ++r) {
+        const uint32_t u = (uint32_t)t[r] + (uint32_t)xo * (uint32_t)wsum[r];
+        s[r] = u <= (uint32_t)INT32_MAX ? (int32_t)u : -(int32_t)(~u) - 1;
+    }
+}
+#endif
+
+#if !defined(LIN_NO_SIMD) && defined(__ARM_FEATURE_MVE) && !defined(__aarch64__) && !defined(LIN__DOT4_S8)
+#define LIN__DOT4_S8 1
+/* Helium (M-profile vector extension): vmladavaq multiplies 16 signed
+   bytes by 16 and adds all the products to a scalar; the tail predicate
+   (vctp8q) loads only the bytes that exist and zeroes the rest.
+   Σ (x + xo)·w = Σ x·w + xo·Σ w, summed modulo 2^32: the exact sum. */
+static void lin__wsum4_s8(const int8_t *w, size_t n, int32_t *sum)
+{
+    int r;
+    for (r = 0; r < 4; ++r, w += n) {
+        int32_t t = 0;
+        size_t p;
+        for (p = 0; p < n; p += 16) {
+            const mve_pred16_t pr = vctp8q((uint32_t)(n - p));
+            t = vaddvaq_p_s8(t, vldrbq_z_s8(w + p, pr), pr);
+        }
+        sum[r] = t;
+    }
+}
+
+static void lin__dot4_s8(const int8_t *x, const int8_t *w, size_t n, int32_t xo, const int32_t *wsum,
+                         int32_t *s)
+{
+    const int8_t *w1 = w + n, *w2 = w1 + n, *w3 = w2 + n;
+    int32_t t[4] = {0, 0, 0, 0};
+    size_t p;
+    int r;
+    for (p = 0; p < n; p += 16) {
+        const mve_pred16_t pr = vctp8q((uint32_t)(n - p));
+        const int8x16_t xv = vldrbq_z_s8(x + p, pr);
+        t[0] = vmladavaq_s8(t[0], xv, vldrbq_z_s8(w + p, pr));
+        t[1] = vmladavaq_s8(t[1], xv, vldrbq_z_s8(w1 + p, pr));
+        t[2] = vmladavaq_s8(t[2], xv, vldrbq_z_s8(w2 + p, pr));
+        t[3] = vmladavaq_s8(t[3], xv, vldrbq_z_s8(w3 + p, pr));
     }
     for (r = 0; r < 4; ++r) {
         const uint32_t u = (uint32_t)t[r] + (uint32_t)xo * (uint32_t)wsum[r];
