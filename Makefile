@@ -43,13 +43,14 @@ TESTLIBS := -lcmocka -lm
 # Every test binary, for each build: build/<variant>/<test>. Each SIMD width
 # of the kernels gets its own build (x86-64's baseline is SSE2); AVX2,
 # AVX-512 and AVX-512 VNNI (the int8 kernel) run where this CPU has them,
-# and say so where it does not; NEON
-# runs in make test-cross (aarch64). The OpenMP build checks that one and
+# and say so where it does not; NEON runs in make test-cross (aarch64).
+# gcc-san-nopack is the Cortex-M configuration (LIN_PACK 0: the direct
+# kernels only) under the sanitizers. The OpenMP build checks that one and
 # two threads give the same bits.
 HAVE_AVX2   := $(shell grep -qw avx2 /proc/cpuinfo 2>/dev/null && grep -qw fma /proc/cpuinfo && echo 1)
 HAVE_AVX512 := $(shell grep -qw avx512f /proc/cpuinfo 2>/dev/null && echo 1)
 HAVE_VNNI   := $(shell grep -qw avx512_vnni /proc/cpuinfo 2>/dev/null && grep -qw avx512bw /proc/cpuinfo && echo 1)
-VARIANTS  := gcc-plain gcc-san clang-plain clang-san gcc-nosimd gcc-openmp \
+VARIANTS  := gcc-plain gcc-san clang-plain clang-san gcc-nosimd gcc-san-nopack gcc-openmp \
              $(if $(HAVE_AVX2),gcc-avx2) $(if $(HAVE_AVX512),gcc-avx512 clang-san-avx512) \
              $(if $(HAVE_VNNI),gcc-vnni clang-san-vnni)
 CFLAGS_gcc-plain       := $(OPT)
@@ -57,6 +58,7 @@ CFLAGS_clang-plain     := $(OPT)
 CFLAGS_gcc-san         := $(SAN)
 CFLAGS_clang-san       := $(SAN)
 CFLAGS_gcc-nosimd      := $(OPT) -DLIN_NO_SIMD
+CFLAGS_gcc-san-nopack  := $(SAN) -DLIN_PACK=0
 CFLAGS_gcc-openmp      := $(OPT) -fopenmp
 CFLAGS_gcc-avx2        := $(OPT) -mavx2 -mfma
 CFLAGS_gcc-avx512      := $(OPT) -mavx512f -mfma

@@ -1953,7 +1953,9 @@ LIN_API lin_status lin_linear_f32(const float *x, const float *weight, const flo
         (bias && lin__ranges_overlap(y, ny * sizeof(float), bias, out_features * sizeof(float))))
         return LIN_ERR_ALIAS;
     if (!ny) return LIN_OK;
-    if (nw && nw <= 64 && batch <= 4) { /* a tiny layer: the loop by the book */
+    /* a tiny layer, or any layer without the packed GEMM (Cortex-M): the
+       loop by the book, two outputs per pass over x */
+    if (nw && (!LIN_PACK || (nw <= 64 && batch <= 4))) {
         lin__linear_tiny(x, weight, bias, y, batch, in_features, out_features);
         return LIN_OK;
     }
