@@ -49,7 +49,7 @@ TESTLIBS := -lcmocka -lm
 # two threads give the same bits.
 HAVE_AVX2   := $(shell grep -qw avx2 /proc/cpuinfo 2>/dev/null && grep -qw fma /proc/cpuinfo && echo 1)
 HAVE_AVX512 := $(shell grep -qw avx512f /proc/cpuinfo 2>/dev/null && echo 1)
-HAVE_VNNI   := $(shell grep -qw avx512_vnni /proc/cpuinfo 2>/dev/null && grep -qw avx512bw /proc/cpuinfo && echo 1)
+HAVE_VNNI   := $(shell grep -qw avx512_vnni /proc/cpuinfo 2>/dev/null && grep -qw avx512bw /proc/cpuinfo && grep -qw avx512vl /proc/cpuinfo && echo 1)
 VARIANTS  := gcc-plain gcc-san clang-plain clang-san gcc-nosimd gcc-san-nopack gcc-openmp \
              $(if $(HAVE_AVX2),gcc-avx2) $(if $(HAVE_AVX512),gcc-avx512 clang-san-avx512) \
              $(if $(HAVE_VNNI),gcc-vnni clang-san-vnni)
@@ -63,8 +63,8 @@ CFLAGS_gcc-openmp      := $(OPT) -fopenmp
 CFLAGS_gcc-avx2        := $(OPT) -mavx2 -mfma
 CFLAGS_gcc-avx512      := $(OPT) -mavx512f -mfma
 CFLAGS_clang-san-avx512 := $(SAN) -mavx512f -mfma
-CFLAGS_gcc-vnni        := $(OPT) -mavx512f -mavx512bw -mavx512vnni -mfma
-CFLAGS_clang-san-vnni  := $(SAN) -mavx512f -mavx512bw -mavx512vnni -mfma
+CFLAGS_gcc-vnni        := $(OPT) -mavx512f -mavx512bw -mavx512vl -mavx512vnni -mfma
+CFLAGS_clang-san-vnni  := $(SAN) -mavx512f -mavx512bw -mavx512vl -mavx512vnni -mfma
 TEST_BINS := $(foreach v,$(VARIANTS),$(addprefix $(BUILD)/$(v)/,$(TESTS)))
 CPP_BINS  := $(BUILD)/g++/test_cpp $(BUILD)/clang++/test_cpp
 

@@ -3250,6 +3250,55 @@ static void lin__dot4_s8(const int8_t *x, const int8_t *w, size_t n, int32_t xo,
                                    _mm_mullo_epi32(_mm_set1_epi32(xo - 128),
                                                    _mm_loadu_si128((const __m128i *)(const void *)wsum))));
 }
+
+#if defined(__AVX512VL__)
+#define LIN__OUTPUT4_S8 1
+/* lin__output_s8 for four outputs j..j+3 of one row at once, in 64-bit
+   lanes: the same steps, the same bits, no branch. _mm256_mul_epi32 takes
+   the low 32 bits of each lane as signed, and every factor is in int32
+   range by then (the multiplier is validated >= 0, so INT32_MIN·INT32_MIN,
+   the one product the scalar path saturates, cannot occur). */
+static void lin__output4_s8(const int32_t *s, int64_t ws, const int32_t *bias, const lin_quant *q,
+                            const int32_t *multiplier, const int32_t *shift, size_t j, int8_t *y)
+{
+    const __m256i lo = _mm256_set1_epi64x(INT32_MIN), hi = _mm256_set1_epi64x(INT32_MAX);
+    const __m256i one = _mm256_set1_epi64x(1);
+    __m256i v = _mm256_add_epi64(_mm256_cvtepi32_epi64(_mm_loadu_si128((const __m128i *)(const void *)s)),
+                                 _mm256_set1_epi64x(ws));
+    __m256i m, sh;
+    int32_t bytes;
+    if (bias)
+        v = _mm256_add_epi64(v, _mm256_cvtepi32_epi64(_mm_loadu_si128((const __m128i *)(const void *)(bias + j))));
+    v = _mm256_min_epi64(_mm256_max_epi64(v, lo), hi);
+    m = multiplier ? _mm256_cvtepi32_epi64(_mm_loadu_si128((const __m128i *)(const void *)(multiplier + j)))
+                   : _mm256_set1_epi64x(q->multiplier);
+    sh = shift ? _mm256_cvtepi32_epi64(_mm_loadu_si128((const __m128i *)(const void *)(shift + j)))
+               : _mm256_set1_epi64x(q->shift);
+#ifdef LIN_SINGLE_ROUNDING
+    {   /* (acc·m + 2^(total-1)) >> total, total = 31 - shift, saturated */
+        const __m256i total = _mm256_sub_epi64(_mm256_set1_epi64x(31), sh);
+        v = _mm256_add_epi64(_mm256_mul_epi32(v, m), _mm256_sllv_epi64(one, _mm256_sub_epi64(total, one)));
+        v = _mm256_min_epi64(_mm256_max_epi64(_mm256_srav_epi64(v, total), lo), hi);
+    }
+#else
+    {   /* saturating left shift, doubling high multiply, rounding right shift */
+        const __m256i zero = _mm256_setzero_si256();
+        const __m256i left = _mm256_max_epi64(sh, zero), right = _mm256_max_epi64(_mm256_sub_epi64(zero, sh), zero);
+        const __m256i half = _mm256_srli_epi64(_mm256_sllv_epi64(one, right), 1);
+        v = _mm256_min_epi64(_mm256_max_epi64(_mm256_sllv_epi64(v, left), lo), hi);
+        v = _mm256_srai_epi64(_mm256_add_epi64(_mm256_mul_epi32(v, m), _mm256_set1_epi64x((int64_t)1 << 30)), 31);
+        /* minus one for a negative value when right > 0 (half is then >= 1) */
+        v = _mm256_sub_epi64(_mm256_add_epi64(v, half),
+                             _mm256_and_si256(_mm256_srli_epi64(v, 63), _mm256_min_epi64(half, one)));
+        v = _mm256_srav_epi64(v, right);
+    }
+#endif
+    v = _mm256_add_epi64(v, _mm256_set1_epi64x(q->output_offset));
+    v = _mm256_min_epi64(_mm256_max_epi64(v, _mm256_set1_epi64x(q->act_min)), _mm256_set1_epi64x(q->act_max));
+    bytes = _mm_cvtsi128_si32(_mm256_cvtepi64_epi8(v));
+    memcpy(y, &bytes, 4);
+}
+#endif
 #endif
 
 #if !defined(LIN_NO_SIMD) && defined(__ARM_FEATURE_DOTPROD) && defined(__aarch64__)
@@ -3434,15 +3483,21 @@ LIN__NOINLINE static void lin__linear_s8(const int8_t *x, const int8_t *weight, 
     j0 = out - out % 4;
     for (j = 0; j < j0; j += 4) {
         int32_t wsum[4];
+#ifndef LIN__OUTPUT4_S8
         int r;
+#endif
         lin__wsum4_s8(weight + j * in, in, wsum);
         for (i = 0; i < batch; ++i) {
             const int8_t *xi = x + i * in;
             const int64_t ws = wo ? (int64_t)wo * lin__sum_s8(xi, in, xo) : 0;
             int32_t s[4];
             lin__dot4_s8(xi, weight + j * in, in, xo, wsum, s);
+#ifdef LIN__OUTPUT4_S8
+            lin__output4_s8(s, ws, bias, q, multiplier, shift, j, y + i * out + j);
+#else
             for (r = 0; r < 4; ++r)
                 y[i * out + j + (size_t)r] = lin__output_s8(s[r] + ws, bias, q, multiplier, shift, j + (size_t)r);
+#endif
         }
     }
     if (j0 == out) return;
