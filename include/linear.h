@@ -3182,6 +3182,7 @@ LIN__NOINLINE static void lin__dot2_s8(const int8_t *x, const int8_t *w0, const 
 
 #if !defined(LIN_NO_SIMD) && defined(__AVX512VNNI__) && defined(__AVX512BW__)
 #define LIN__DOT4_S8 1
+#define LIN__DOT4_XO_FREE 128     /* the input offset whose Σ w term vanishes */
 /* AVX-512 VNNI: vpdpbusd multiplies 64 unsigned bytes by 64 signed bytes
    and adds each group of four products to an int32 lane. x + 128 is x's
    byte with its top bit flipped, unsigned; so a row's sum is
@@ -3303,6 +3304,7 @@ static void lin__output4_s8(const int32_t *s, int64_t ws, const int32_t *bias, c
 
 #if !defined(LIN_NO_SIMD) && defined(__ARM_FEATURE_DOTPROD) && defined(__aarch64__)
 #define LIN__DOT4_S8 1
+#define LIN__DOT4_XO_FREE 0
 /* aarch64 with the dot product extension: sdot multiplies 16 signed bytes
    by 16 signed bytes and adds each group of four products to an int32
    lane. Σ (x + xo)·w = Σ x·w + xo·Σ w, both parts within the in_features
@@ -3356,6 +3358,7 @@ static void lin__dot4_s8(const int8_t *x, const int8_t *w, size_t n, int32_t xo,
 
 #if !defined(LIN_NO_SIMD) && defined(__ARM_FEATURE_MVE) && !defined(__aarch64__) && !defined(LIN__DOT4_S8)
 #define LIN__DOT4_S8 1
+#define LIN__DOT4_XO_FREE 0
 /* Helium (M-profile vector extension): vmladavaq multiplies 16 signed
    bytes by 16 and adds all the products to a scalar; the tail predicate
    (vctp8q) loads only the bytes that exist and zeroes the rest.
@@ -3486,7 +3489,10 @@ LIN__NOINLINE static void lin__linear_s8(const int8_t *x, const int8_t *weight, 
 #ifndef LIN__OUTPUT4_S8
         int r;
 #endif
-        lin__wsum4_s8(weight + j * in, in, wsum);
+        if (xo != LIN__DOT4_XO_FREE)   /* else its factor is 0: skip the pass */
+            lin__wsum4_s8(weight + j * in, in, wsum);
+        else
+            wsum[0] = wsum[1] = wsum[2] = wsum[3] = 0;
         for (i = 0; i < batch; ++i) {
             const int8_t *xi = x + i * in;
             const int64_t ws = wo ? (int64_t)wo * lin__sum_s8(xi, in, xo) : 0;
