@@ -1583,8 +1583,13 @@ static int lin__path(size_t m, size_t n, size_t k, const lin__mat *a, const lin_
 {
 #if LIN_PACK
     if (m * n * k < 256) return LIN__DIRECT;    /* no set-up cost at all */
-    /* batch 1-4 streams W once; a few outputs would waste most of a tile */
-    if ((m <= 4 || n <= 16) && a->cs == 1 && b->rs == 1) return LIN__GEMV;
+    /* batch 1-4 streams W once; a few outputs would waste most of a tile,
+       unless the rows are short and many: then the dot products' horizontal
+       sums cost more than the tile's idle lanes (128x8x8: 723 -> 525 ns,
+       16x16x16: 185 -> 143 ns; 64x16x8 and 8x8x8 stay faster as dots) */
+    if ((m <= 4 || (n <= 16 && !(m >= 16 && ((n >= 12 && k <= 24) || (n >= 8 && k <= 12))))) &&
+        a->cs == 1 && b->rs == 1)
+        return LIN__GEMV;
     return LIN__PACKED;
 #else
     (void)m; (void)n; (void)k; (void)a; (void)b;
@@ -1973,8 +1978,14 @@ LIN_API lin_status lin_linear_f32(const float *x, const float *weight, const flo
         return LIN_ERR_ALIAS;
     if (!ny) return LIN_OK;
     /* a tiny layer, or any layer without the packed GEMM (Cortex-M): the
-       loop by the book, two outputs per pass over x */
-    if (nw && (!LIN_PACK || (nw <= 64 && batch <= 4))) {
+       loop by the book, two outputs per pass over x. Tiny means: under
+       256 multiply-adds, at most 64 weights for 1-4 rows, or rows too short
+       for a vector (in <= 8 for 1-2 rows, <= 10 for one), where the
+       batch-1-to-4 path's horizontal sums cost more than the products
+       (measured: 1x8x512 650 -> 430 ns, 1x10x10 27 -> 13 ns). */
+    if (nw && (!LIN_PACK || (nw < 256 && batch < 256 && batch * nw < 256) ||
+               (batch <= 4 && nw <= 64) || (batch <= 2 && in_features <= 8) ||
+               (batch == 1 && in_features <= 10))) {
         lin__linear_tiny(x, weight, bias, y, batch, in_features, out_features);
         return LIN_OK;
     }
