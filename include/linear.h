@@ -1301,6 +1301,14 @@ static void lin__pack_a(size_t mr, size_t kc, const lin__mat *a, float *ap)
 #if defined(LIN__TRANSPOSE8) && LIN__MR == 8
     if (mr == 8 && a->cs == 1)          /* rows of x: eight k at a time */
         for (; p + 8 <= kc; p += 8) lin__transpose8x8(a->p + p, a->rs, ap + p * 8, 8);
+    if (mr < 8 && a->cs == 1 && kc >= 8) {  /* the last rows: through a zero-padded 8x8 */
+        float tmp[64];
+        memset(tmp, 0, sizeof tmp);
+        for (; p + 8 <= kc; p += 8) {
+            for (i = 0; i < mr; ++i) memcpy(tmp + i * 8, a->p + (ptrdiff_t)i * a->rs + p, 8 * sizeof(float));
+            lin__transpose8x8(tmp, 8, ap + p * 8, 8);
+        }
+    }
 #endif
     for (; p < kc; ++p) {
         const float *col = a->p + (ptrdiff_t)p * a->cs;
@@ -1337,8 +1345,9 @@ static void lin__pack_b(size_t nr, size_t kc, const lin__mat *b, float *bp)
             for (j = 0; j < nr; ++j) bp[p * LIN__NR + j] = row[(ptrdiff_t)j * b->cs];
         }
     }
-    for (j = nr; j < LIN__NR; ++j)
-        for (p = 0; p < kc; ++p) bp[p * LIN__NR + j] = 0.0f;
+    if (nr < LIN__NR)                   /* the padding, a contiguous run per k */
+        for (p = 0; p < kc; ++p)
+            for (j = nr; j < LIN__NR; ++j) bp[p * LIN__NR + j] = 0.0f;
 }
 
 /* ---- kernels: the packed GEMM ---- */
