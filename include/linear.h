@@ -1345,9 +1345,8 @@ static void lin__pack_b(size_t nr, size_t kc, const lin__mat *b, float *bp)
             for (j = 0; j < nr; ++j) bp[p * LIN__NR + j] = row[(ptrdiff_t)j * b->cs];
         }
     }
-    if (nr < LIN__NR)                   /* the padding, a contiguous run per k */
-        for (p = 0; p < kc; ++p)
-            for (j = nr; j < LIN__NR; ++j) bp[p * LIN__NR + j] = 0.0f;
+    for (j = nr; j < LIN__NR; ++j)
+        for (p = 0; p < kc; ++p) bp[p * LIN__NR + j] = 0.0f;
 }
 
 /* ---- kernels: the packed GEMM ---- */
