@@ -1579,18 +1579,111 @@ static LIN__INLINE_KERNEL void lin__gemv(size_t m, size_t j0, size_t j1, size_t 
         }
     }
 }
+#if defined(LIN__AVX512)
+#define LIN__NARROW_K 256
+/* The longest rows (k) for which lin__gemm_narrow beats the other paths
+   at m rows and n outputs, measured on a grid of m, n and k. */
+static size_t lin__narrow_kmax(size_t m, size_t n)
+{
+    if (m >= 64) return n >= 16 ? 256 : n >= 10 ? 128 : n >= 8 ? 32 : n >= 3 ? 16 : 8;
+    if (m >= 16) return n >= 16 ? 128 : n >= 8 ? 32 : n >= 3 ? 8 : 0;
+    return n >= 16 ? 32 : n >= 8 ? 16 : 0;
+}
+
+/* y[r] += x (rows r < R, k) · bt (k, 16): R independent chains */
+static LIN__INLINE_KERNEL void lin__narrow_rows(size_t R, size_t k, const float *x, ptrdiff_t x_rs,
+                                                 ptrdiff_t x_cs, const float *bt, __m512 *y)
+{
+    size_t p, r;
+    for (p = 0; p < k; ++p) {
+        const __m512 w = _mm512_loadu_ps(bt + p * 16);
+        const float *xp = x + (ptrdiff_t)p * x_cs;
+        for (r = 0; r < R; ++r) y[r] = _mm512_fmadd_ps(_mm512_set1_ps(xp[(ptrdiff_t)r * x_rs]), w, y[r]);
+    }
+}
+
+/* y (m, n <= 16) = bias + x (m, k) · B (k, n), or y += x · B with acc, for
+   k <= LIN__NARROW_K: B packed once into zero-padded 16-lane rows (16 KiB
+   of stack at most), each row of y one 16-lane FMA chain over p = 0..k-1,
+   eight rows at a time. Many rows with few outputs: no horizontal sums
+   and no idle half of a 32-wide tile. */
+static void lin__gemm_narrow(size_t m, size_t n, size_t k, const lin__mat *a, const lin__mat *b,
+                             const float *bias, ptrdiff_t bias_s, int acc, float *c, ptrdiff_t c_rs,
+                             ptrdiff_t c_cs)
+{
+    float bt[LIN__NARROW_K * 16], row[16];
+    const __mmask16 mask = (__mmask16)((1u << n) - 1u);
+    __m512 start = _mm512_setzero_ps(), y[8];
+    size_t i, j, p, r, rows;
+    for (p = 0; p < k; ++p) _mm512_storeu_ps(bt + p * 16, _mm512_setzero_ps());   /* the padding */
+    j = 0;
+    if (b->rs == 1) {                   /* B = Wᵀ: rows of W, eight by eight k transposed */
+        for (; j + 8 <= n; j += 8) {
+            for (p = 0; p + 8 <= k; p += 8)
+                lin__transpose8x8(b->p + (ptrdiff_t)j * b->cs + p, b->cs, bt + p * 16 + j, 16);
+            for (; p < k; ++p)
+                for (r = 0; r < 8; ++r) bt[p * 16 + j + r] = b->p[(ptrdiff_t)(j + r) * b->cs + (ptrdiff_t)p];
+        }
+    }
+    for (; j < n; ++j)
+        for (p = 0; p < k; ++p) bt[p * 16 + j] = b->p[(ptrdiff_t)p * b->rs + (ptrdiff_t)j * b->cs];
+    if (bias && !acc) {
+        for (j = 0; j < 16; ++j) row[j] = j < n ? bias[(ptrdiff_t)j * bias_s] : 0.0f;
+        start = _mm512_loadu_ps(row);
+    }
+    for (i = 0; i < m; i += rows) {
+        const float *x = a->p + (ptrdiff_t)i * a->rs;
+        rows = LIN__MIN(8, m - i);
+        for (r = 0; r < rows; ++r) {
+            float *cr = c + (ptrdiff_t)(i + r) * c_rs;
+            if (!acc) {
+                y[r] = start;
+            } else if (c_cs == 1) {
+                y[r] = _mm512_maskz_loadu_ps(mask, cr);
+            } else {
+                for (j = 0; j < 16; ++j) row[j] = j < n ? cr[(ptrdiff_t)j * c_cs] : 0.0f;
+                y[r] = _mm512_loadu_ps(row);
+            }
+        }
+        switch (rows) {                 /* a constant count keeps the chains in registers */
+        case 8: lin__narrow_rows(8, k, x, a->rs, a->cs, bt, y); break;
+        case 7: lin__narrow_rows(7, k, x, a->rs, a->cs, bt, y); break;
+        case 6: lin__narrow_rows(6, k, x, a->rs, a->cs, bt, y); break;
+        case 5: lin__narrow_rows(5, k, x, a->rs, a->cs, bt, y); break;
+        case 4: lin__narrow_rows(4, k, x, a->rs, a->cs, bt, y); break;
+        case 3: lin__narrow_rows(3, k, x, a->rs, a->cs, bt, y); break;
+        case 2: lin__narrow_rows(2, k, x, a->rs, a->cs, bt, y); break;
+        default: lin__narrow_rows(1, k, x, a->rs, a->cs, bt, y); break;
+        }
+        for (r = 0; r < rows; ++r) {
+            float *cr = c + (ptrdiff_t)(i + r) * c_rs;
+            if (c_cs == 1) {
+                _mm512_mask_storeu_ps(cr, mask, y[r]);
+            } else {
+                _mm512_storeu_ps(row, y[r]);
+                for (j = 0; j < n; ++j) cr[(ptrdiff_t)j * c_cs] = row[j];
+            }
+        }
+    }
+}
+#endif
 #endif /* LIN_PACK */
 
 /* ---- kernels: dispatch ---- */
 
 /* Which path a product takes, from its shape and strides alone (so the same
    call gives the same bits every time, whatever the thread count). */
-enum { LIN__DIRECT, LIN__GEMV, LIN__PACKED };
+enum { LIN__DIRECT, LIN__GEMV, LIN__PACKED, LIN__NARROW };
 
 static int lin__path(size_t m, size_t n, size_t k, const lin__mat *a, const lin__mat *b)
 {
 #if LIN_PACK
     if (m * n * k < 256) return LIN__DIRECT;    /* no set-up cost at all */
+#if defined(LIN__AVX512)
+    /* many rows, at most 16 outputs, rows short enough that one lane per
+       output beats a dot product per output (from a sweep of m, n, k) */
+    if (m > 4 && n <= 16 && k <= lin__narrow_kmax(m, n)) return LIN__NARROW;
+#endif
     /* batch 1-4 streams W once; a few outputs would waste most of a tile,
        unless the rows are short and many: then the dot products' horizontal
        sums cost more than the tile's idle lanes (128x8x8: 723 -> 525 ns,
@@ -1619,6 +1712,14 @@ static void lin__gemm_cols(int path, size_t m, size_t n0, size_t n1, size_t k, c
         lin__gemm_packed_cols(m, n0, n1, k, a, b, bias, bias_s, acc, c, c_rs, c_cs);
         return;
     }
+#if defined(LIN__AVX512)
+    if (path == LIN__NARROW) {
+        lin__mat bj = lin__mat_at(b, (ptrdiff_t)n0 * b->cs);
+        lin__gemm_narrow(m, n1 - n0, k, a, &bj, bias ? bias + (ptrdiff_t)n0 * bias_s : NULL, bias_s, acc,
+                         c + (ptrdiff_t)n0 * c_cs, c_rs, c_cs);
+        return;
+    }
+#endif
 #endif
     {
         lin__mat bj = lin__mat_at(b, (ptrdiff_t)n0 * b->cs);
