@@ -9,6 +9,7 @@
 #                   example and the suites, and the code-size table
 #   make bench      linear.h against OpenBLAS and a naive loop, in one process:
 #                   bench/results.csv, bench/chart.png
+#   make bench-sweep  about 40 small and odd shapes against the same peers
 #   make fuzz       FUZZ_SECONDS=60: the differential libFuzzer target
 #   make coverage   line and branch coverage of include/linear.h by the suites
 #   make valgrind   the suites under valgrind --error-exitcode=1
@@ -69,7 +70,7 @@ TEST_BINS := $(foreach v,$(VARIANTS),$(addprefix $(BUILD)/$(v)/,$(TESTS)))
 CPP_BINS  := $(BUILD)/g++/test_cpp $(BUILD)/clang++/test_cpp
 
 .PHONY: all run test test-c test-cpp test-std test-packaging test-cross \
-        deps-run deps-test deps-cross deps-firmware deps-bench bench firmware fuzz coverage \
+        deps-run deps-test deps-cross deps-firmware deps-bench bench bench-sweep firmware fuzz coverage \
         valgrind fixtures \
         install uninstall clean
 
@@ -342,6 +343,16 @@ bench: $(BUILD)/bench
 	     bench/results.csv > $(BUILD)/bench.dat
 	gnuplot -e "datafile='$(BUILD)/bench.dat'; outfile='bench/chart.png'" bench/chart.gp
 	@echo "wrote bench/results.txt, bench/results.csv and bench/chart.png"
+
+# Small and odd shapes against the same peers, the sweep behind the kernel
+# path choice: bench/sweep.txt.
+$(BUILD)/sweep: bench/sweep.c $(HEADER) | deps-bench
+	@mkdir -p $(@D)
+	gcc $(BENCH_FLAGS) $(INCLUDES) bench/sweep.c -o $@ -lopenblas -lm
+
+bench-sweep: $(BUILD)/sweep
+	./$(BUILD)/sweep > $(BUILD)/sweep.txt
+	@cat $(BUILD)/sweep.txt && cp $(BUILD)/sweep.txt bench/sweep.txt
 
 # ---- make fuzz: differential fuzzing with libFuzzer ----
 

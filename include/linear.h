@@ -1606,8 +1606,9 @@ static LIN__INLINE_KERNEL void lin__narrow_rows(size_t R, size_t k, const float 
    k <= LIN__NARROW_K: B packed once into zero-padded 16-lane rows (16 KiB
    of stack at most), each row of y one 16-lane FMA chain over p = 0..k-1,
    eight rows at a time. Many rows with few outputs: no horizontal sums
-   and no idle half of a 32-wide tile. */
-static void lin__gemm_narrow(size_t m, size_t n, size_t k, const lin__mat *a, const lin__mat *b,
+   and no idle half of a 32-wide tile. Out of line: its stack stays out of
+   the packed GEMM's frame. */
+LIN__NOINLINE static void lin__gemm_narrow(size_t m, size_t n, size_t k, const lin__mat *a, const lin__mat *b,
                              const float *bias, ptrdiff_t bias_s, int acc, float *c, ptrdiff_t c_rs,
                              ptrdiff_t c_cs)
 {
