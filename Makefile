@@ -9,7 +9,7 @@
 #                   example and the suites, and the code-size table
 #   make bench      linear.h against OpenBLAS and a naive loop, in one process:
 #                   bench/results.csv, bench/chart.png
-#   make bench-sweep  about 40 small and odd shapes against the same peers
+#   make bench-sweep  38 small and odd shapes against the same peers
 #   make fuzz       FUZZ_SECONDS=60: the differential libFuzzer target
 #   make coverage   line and branch coverage of include/linear.h by the suites
 #   make valgrind   the suites under valgrind --error-exitcode=1
@@ -346,12 +346,8 @@ bench: $(BUILD)/bench
 
 # Small and odd shapes against the same peers, the sweep behind the kernel
 # path choice: bench/sweep.txt.
-$(BUILD)/sweep: bench/sweep.c $(HEADER) | deps-bench
-	@mkdir -p $(@D)
-	gcc $(BENCH_FLAGS) $(INCLUDES) bench/sweep.c -o $@ -lopenblas -lm
-
-bench-sweep: $(BUILD)/sweep
-	./$(BUILD)/sweep > $(BUILD)/sweep.txt
+bench-sweep: $(BUILD)/bench
+	./$(BUILD)/bench sweep $(BENCH_REPS) > $(BUILD)/sweep.txt
 	@cat $(BUILD)/sweep.txt && cp $(BUILD)/sweep.txt bench/sweep.txt
 
 # ---- make fuzz: differential fuzzing with libFuzzer ----

@@ -6,7 +6,8 @@
    Contenders are interleaved and repeated; every figure is a median.
    Writes bench/results.csv; `make bench` then draws bench/chart.png.
 
-   usage: bench [reps] [csv path]   (single thread; with OpenMP, also 2) */
+   usage: bench [reps] [csv path]   (single thread; with OpenMP, also 2)
+          bench sweep [reps]        (small and odd shapes, one thread) */
 #define _POSIX_C_SOURCE 199309L
 #include <math.h>
 #include <stdio.h>
@@ -307,6 +308,49 @@ static void set_threads(int n)
 #endif
 }
 
+/* ---- bench sweep: small and odd shapes, the ones that set the path choice ---- */
+
+static const shape sweep_shapes[] = {
+    {1, 10, 10}, {2, 8, 8}, {3, 5, 7}, {1, 32, 32}, {2, 32, 32}, {4, 32, 32}, {5, 32, 32},
+    {8, 8, 8}, {8, 16, 16}, {16, 16, 16}, {16, 32, 32}, {32, 10, 10}, {64, 16, 8}, {8, 64, 12},
+    {100, 20, 15}, {1, 100, 100}, {3, 100, 100}, {7, 100, 50}, {10, 784, 10}, {1, 2048, 8},
+    {1, 8, 2048}, {128, 8, 8}, {1000, 8, 8}, {1000, 4, 4}, {256, 3, 2}, {2, 500, 3},
+    {64, 1, 64}, {64, 64, 1}, {33, 65, 17}, {64, 784, 10}, {64, 784, 16}, {10, 512, 16},
+    {32, 1024, 16}, {256, 256, 8}, {1, 512, 1000}, {100, 100, 100}, {5, 300, 300}, {2, 16, 16},
+};
+
+/* linear.h, the naive loop and sgemm, one thread, interleaved, medians */
+static int sweep(int reps)
+{
+    static const int who[3] = {C_LIN, C_NAIVE, C_SGEMM};
+    const size_t count = sizeof sweep_shapes / sizeof sweep_shapes[0];
+    size_t si;
+    set_threads(1);
+    printf("%-16s %11s %11s %11s %8s %8s\n", "batch x in x out", "linear.h", "naive", "sgemm",
+           "/naive", "/sgemm");
+    for (si = 0; si < count; ++si) {
+        const shape *s = &sweep_shapes[si];
+        float *x = random_floats(s->batch * s->in, 1), *w = random_floats(s->out * s->in, 2);
+        float *b = random_floats(s->out, 3), *y = random_floats(s->batch * s->out, 4);
+        double samples[3][64], med[3];
+        long calls[3];
+        int c, r;
+        char label[32];
+        for (c = 0; c < 3; ++c) calls[c] = calibrate(who[c], x, w, b, y, s);
+        for (r = 0; r < reps && r < 64; ++r)
+            for (c = 0; c < 3; ++c) samples[c][r] = time_calls(who[c], x, w, b, y, s, calls[c]);
+        for (c = 0; c < 3; ++c) med[c] = median(samples[c], reps < 64 ? reps : 64) * 1e9;
+        snprintf(label, sizeof label, "%zux%zux%zu", s->batch, s->in, s->out);
+        printf("%-16s %9.1fns %9.1fns %9.1fns %8.2f %8.2f\n", label, med[0], med[1], med[2],
+               med[1] / med[0], med[2] / med[0]);
+        free(x);
+        free(w);
+        free(b);
+        free(y);
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     int reps = argc > 1 ? atoi(argv[1]) : 9;
@@ -317,6 +361,7 @@ int main(int argc, char **argv)
     size_t si;
     int threads, max_threads = 1;
 
+    if (argc > 1 && !strcmp(argv[1], "sweep")) return sweep(argc > 2 ? atoi(argv[2]) : 9);
 #ifdef _OPENMP
     max_threads = 2;
 #endif
