@@ -46,12 +46,13 @@ TESTLIBS := -lcmocka -lm
 # AVX-512 and AVX-512 VNNI (the int8 kernel) run where this CPU has them,
 # and say so where it does not; NEON runs in make test-cross (aarch64).
 # gcc-san-nopack is the Cortex-M configuration (LIN_PACK 0: the direct
-# kernels only) under the sanitizers. The OpenMP build checks that one and
+# kernels only) under the sanitizers; gcc-native is what a user's release
+# build looks like (-O3 -march=native, where GCC's flow warnings go deepest). The OpenMP build checks that one and
 # two threads give the same bits.
 HAVE_AVX2   := $(shell grep -qw avx2 /proc/cpuinfo 2>/dev/null && grep -qw fma /proc/cpuinfo && echo 1)
 HAVE_AVX512 := $(shell grep -qw avx512f /proc/cpuinfo 2>/dev/null && echo 1)
 HAVE_VNNI   := $(shell grep -qw avx512_vnni /proc/cpuinfo 2>/dev/null && grep -qw avx512bw /proc/cpuinfo && grep -qw avx512vl /proc/cpuinfo && echo 1)
-VARIANTS  := gcc-plain gcc-san clang-plain clang-san gcc-nosimd gcc-san-nopack gcc-openmp \
+VARIANTS  := gcc-plain gcc-san clang-plain clang-san gcc-nosimd gcc-san-nopack gcc-openmp gcc-native \
              $(if $(HAVE_AVX2),gcc-avx2) $(if $(HAVE_AVX512),gcc-avx512 clang-san-avx512) \
              $(if $(HAVE_VNNI),gcc-vnni clang-san-vnni)
 CFLAGS_gcc-plain       := $(OPT)
@@ -61,6 +62,7 @@ CFLAGS_clang-san       := $(SAN)
 CFLAGS_gcc-nosimd      := $(OPT) -DLIN_NO_SIMD
 CFLAGS_gcc-san-nopack  := $(SAN) -DLIN_PACK=0
 CFLAGS_gcc-openmp      := $(OPT) -fopenmp
+CFLAGS_gcc-native      := -O3 -g -march=native
 CFLAGS_gcc-avx2        := $(OPT) -mavx2 -mfma
 CFLAGS_gcc-avx512      := $(OPT) -mavx512f -mfma
 CFLAGS_clang-san-avx512 := $(SAN) -mavx512f -mfma
@@ -354,15 +356,19 @@ bench-sweep: $(BUILD)/bench
 
 # New inputs go to build/fuzz-corpus; the committed seeds in tests/fuzz/corpus
 # are read, never written. A finding is written to build/ as crash-*.
+# FUZZ_ARCH=-march=native fuzzes the SIMD kernels this CPU has (the default
+# build is x86-64's SSE2 baseline).
 FUZZ_SECONDS ?= 60
-$(BUILD)/fuzz_linear: tests/fuzz_linear.c $(HEADER) | deps-test
+FUZZ_ARCH    ?=
+FUZZ_BIN     := $(BUILD)/fuzz_linear$(subst =,-,$(FUZZ_ARCH))
+$(FUZZ_BIN): tests/fuzz_linear.c $(HEADER) | deps-test
 	@mkdir -p $(@D)
 	clang -std=c99 -g -O1 -Wall -Wextra -Werror -fsanitize=fuzzer,address,undefined \
-	    -fno-sanitize-recover=all $(INCLUDES) $< -o $@ -lm
+	    -fno-sanitize-recover=all $(FUZZ_ARCH) $(INCLUDES) $< -o $@ -lm
 
-fuzz: $(BUILD)/fuzz_linear
+fuzz: $(FUZZ_BIN)
 	@mkdir -p $(BUILD)/fuzz-corpus
-	./$(BUILD)/fuzz_linear -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	./$(FUZZ_BIN) -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
 	    -artifact_prefix=$(BUILD)/ $(BUILD)/fuzz-corpus tests/fuzz/corpus
 
 # ---- make coverage / make valgrind ----

@@ -150,11 +150,12 @@
 #ifdef _OPENMP
 #include <omp.h>
 #endif
-/* The GEMM stays out of line: inlined into a caller it would bring its
-   aligned stack frame to every tiny call. */
-/* The matrix-vector kernel is inlined into each of its four callers so
-   that each keeps its sums in registers (a third faster on small layers);
-   it exists only with LIN_PACK, never on Cortex-M. */
+/* LIN__NOINLINE keeps the GEMM (and the kernels with large stack frames)
+   out of line: inlined into a caller it would bring its aligned frame to
+   every tiny call. LIN__INLINE_KERNEL forces the small kernels in, so that
+   each copy keeps its sums in registers and its constants (the dot
+   products' four row counts, the batch-1-to-4 path in both of lin__gemm's
+   copies when OpenMP outlines one). */
 #if defined(__GNUC__) || defined(__clang__)
 #define LIN__NOINLINE __attribute__((noinline))
 #define LIN__INLINE_KERNEL __inline__ __attribute__((always_inline))
@@ -2020,8 +2021,8 @@ static int lin__buffer_elems(size_t rows, size_t cols, size_t *n)
     return lin__mul(rows, cols, n) && *n <= (size_t)-1 / sizeof(float);
 }
 
-/* y (batch, in) · W (out, in)ᵀ + b for a tiny layer (at most 64 weights,
-   batch 1 to 4): nothing to set up, each sum in order p = 0..in-1. Inlined
+/* y (batch, in) · W (out, in)ᵀ + b for a small layer (lin_linear_f32 says
+   which): nothing to set up, each sum in order p = 0..in-1. Inlined
    where the packed GEMM is built (the call was a third of a 3 -> 2 layer's
    time); out of line on Cortex-M (LIN_PACK 0), where every layer takes it,
    so the caller's frame stays small. */

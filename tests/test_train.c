@@ -669,7 +669,7 @@ static void test_npy_matches_numpy(void **state)
     {   /* a strided view writes as its logical (row-major) order */
         float m[6] = {1, 2, 3, 4, 5, 6};
         lin_tensor t = lin_matrix(m, 2, 3), tt = lin_transpose(&t), back;
-        size_t written, i, s32[2] = {3, 2};
+        size_t written = 0, i, s32[2] = {3, 2};
         float expect[6] = {1, 4, 2, 5, 3, 6};
         assert_int_equal(lin_npy_encode(&tt, out, sizeof out, &written), LIN_OK);
         back = lin_tensor_view(copy, 2, s32);
