@@ -180,6 +180,43 @@
 #define LIN__MR 4
 #define LIN__NR 32
 #endif
+
+/* One vector of LIN__LANES floats, for the kernels written once for every
+   SIMD width (the packed GEMM's micro-kernel, the batch-1-to-4 dot
+   products). SSE2 has no FMA: a multiply, then an add. */
+#if defined(LIN__AVX512)
+#define LIN__LANES 16
+typedef __m512 lin__vec;
+#define LIN__VZERO() _mm512_setzero_ps()
+#define LIN__VLOAD(p) _mm512_loadu_ps(p)
+#define LIN__VSTORE(p, v) _mm512_storeu_ps(p, v)
+#define LIN__VSET1(f) _mm512_set1_ps(f)
+#define LIN__VFMA(acc, x, y) _mm512_fmadd_ps(x, y, acc)
+#elif defined(LIN__AVX2)
+#define LIN__LANES 8
+typedef __m256 lin__vec;
+#define LIN__VZERO() _mm256_setzero_ps()
+#define LIN__VLOAD(p) _mm256_loadu_ps(p)
+#define LIN__VSTORE(p, v) _mm256_storeu_ps(p, v)
+#define LIN__VSET1(f) _mm256_set1_ps(f)
+#define LIN__VFMA(acc, x, y) _mm256_fmadd_ps(x, y, acc)
+#elif defined(LIN__SSE2)
+#define LIN__LANES 4
+typedef __m128 lin__vec;
+#define LIN__VZERO() _mm_setzero_ps()
+#define LIN__VLOAD(p) _mm_loadu_ps(p)
+#define LIN__VSTORE(p, v) _mm_storeu_ps(p, v)
+#define LIN__VSET1(f) _mm_set1_ps(f)
+#define LIN__VFMA(acc, x, y) _mm_add_ps(acc, _mm_mul_ps(x, y))
+#elif defined(LIN__NEON)
+#define LIN__LANES 4
+typedef float32x4_t lin__vec;
+#define LIN__VZERO() vdupq_n_f32(0.0f)
+#define LIN__VLOAD(p) vld1q_f32(p)
+#define LIN__VSTORE(p, v) vst1q_f32(p, v)
+#define LIN__VSET1(f) vdupq_n_f32(f)
+#define LIN__VFMA(acc, x, y) vfmaq_f32(acc, x, y)
+#endif
 #ifndef LIN_PACK
 #if defined(__ARM_ARCH_PROFILE) && __ARM_ARCH_PROFILE == 'M'
 #define LIN_PACK 0
@@ -1124,83 +1161,33 @@ static void lin__gemm_direct(size_t m, size_t n, size_t k, const lin__mat *a, co
    element is summed in the order p = 0..k-1. c has unit column stride and
    row stride c_rs. */
 
-#if defined(LIN__AVX512)
-/* 8 x 32: 16 zmm accumulators, two B vectors and a broadcast per step:
-   enough independent FMAs to cover their latency on two FMA pipes. */
+#if defined(LIN__AVX512) || defined(LIN__AVX2) || defined(LIN__SSE2)
+/* MR x NR, NR two vectors wide: 2·MR accumulators (8 x 32 in 16 zmm with
+   AVX-512, 6 x 16 in 12 ymm with AVX2 + FMA, 4 x 8 in 8 xmm with SSE2),
+   two B vectors and a broadcast of A per step: enough independent FMAs to
+   cover their latency. */
 static void lin__ukernel(size_t kc, const float *ap, const float *bp, float *c, ptrdiff_t c_rs,
                          const float *init)
 {
-    __m512 acc[8][2];
+    lin__vec acc[LIN__MR][2];
     size_t p;
     int i;
-    for (i = 0; i < 8; ++i) {
+    for (i = 0; i < LIN__MR; ++i) {
         const float *src = init ? init : c + i * c_rs;
-        acc[i][0] = _mm512_loadu_ps(src);
-        acc[i][1] = _mm512_loadu_ps(src + 16);
+        acc[i][0] = LIN__VLOAD(src);
+        acc[i][1] = LIN__VLOAD(src + LIN__LANES);
     }
-    for (p = 0; p < kc; ++p, ap += 8, bp += 32) {
-        __m512 b0 = _mm512_loadu_ps(bp), b1 = _mm512_loadu_ps(bp + 16);
-        for (i = 0; i < 8; ++i) {
-            __m512 av = _mm512_set1_ps(ap[i]);
-            acc[i][0] = _mm512_fmadd_ps(av, b0, acc[i][0]);
-            acc[i][1] = _mm512_fmadd_ps(av, b1, acc[i][1]);
+    for (p = 0; p < kc; ++p, ap += LIN__MR, bp += LIN__NR) {
+        lin__vec b0 = LIN__VLOAD(bp), b1 = LIN__VLOAD(bp + LIN__LANES);
+        for (i = 0; i < LIN__MR; ++i) {
+            lin__vec av = LIN__VSET1(ap[i]);
+            acc[i][0] = LIN__VFMA(acc[i][0], av, b0);
+            acc[i][1] = LIN__VFMA(acc[i][1], av, b1);
         }
     }
-    for (i = 0; i < 8; ++i) {
-        _mm512_storeu_ps(c + i * c_rs, acc[i][0]);
-        _mm512_storeu_ps(c + i * c_rs + 16, acc[i][1]);
-    }
-}
-#elif defined(LIN__AVX2)
-/* 6 x 16: 12 ymm accumulators, the classic AVX2 + FMA register tile. */
-static void lin__ukernel(size_t kc, const float *ap, const float *bp, float *c, ptrdiff_t c_rs,
-                         const float *init)
-{
-    __m256 acc[6][2];
-    size_t p;
-    int i;
-    for (i = 0; i < 6; ++i) {
-        const float *src = init ? init : c + i * c_rs;
-        acc[i][0] = _mm256_loadu_ps(src);
-        acc[i][1] = _mm256_loadu_ps(src + 8);
-    }
-    for (p = 0; p < kc; ++p, ap += 6, bp += 16) {
-        __m256 b0 = _mm256_loadu_ps(bp), b1 = _mm256_loadu_ps(bp + 8);
-        for (i = 0; i < 6; ++i) {
-            __m256 av = _mm256_broadcast_ss(ap + i);
-            acc[i][0] = _mm256_fmadd_ps(av, b0, acc[i][0]);
-            acc[i][1] = _mm256_fmadd_ps(av, b1, acc[i][1]);
-        }
-    }
-    for (i = 0; i < 6; ++i) {
-        _mm256_storeu_ps(c + i * c_rs, acc[i][0]);
-        _mm256_storeu_ps(c + i * c_rs + 8, acc[i][1]);
-    }
-}
-#elif defined(LIN__SSE2)
-/* 4 x 8: 8 xmm accumulators; SSE2 has no FMA, so a multiply and an add. */
-static void lin__ukernel(size_t kc, const float *ap, const float *bp, float *c, ptrdiff_t c_rs,
-                         const float *init)
-{
-    __m128 acc[4][2];
-    size_t p;
-    int i;
-    for (i = 0; i < 4; ++i) {
-        const float *src = init ? init : c + i * c_rs;
-        acc[i][0] = _mm_loadu_ps(src);
-        acc[i][1] = _mm_loadu_ps(src + 4);
-    }
-    for (p = 0; p < kc; ++p, ap += 4, bp += 8) {
-        __m128 b0 = _mm_loadu_ps(bp), b1 = _mm_loadu_ps(bp + 4);
-        for (i = 0; i < 4; ++i) {
-            __m128 av = _mm_set1_ps(ap[i]);
-            acc[i][0] = _mm_add_ps(acc[i][0], _mm_mul_ps(av, b0));
-            acc[i][1] = _mm_add_ps(acc[i][1], _mm_mul_ps(av, b1));
-        }
-    }
-    for (i = 0; i < 4; ++i) {
-        _mm_storeu_ps(c + i * c_rs, acc[i][0]);
-        _mm_storeu_ps(c + i * c_rs + 4, acc[i][1]);
+    for (i = 0; i < LIN__MR; ++i) {
+        LIN__VSTORE(c + i * c_rs, acc[i][0]);
+        LIN__VSTORE(c + i * c_rs + LIN__LANES, acc[i][1]);
     }
 }
 #elif defined(LIN__NEON)
@@ -1425,7 +1412,6 @@ static void lin__gemm_packed_cols(size_t m, size_t n0, size_t n1, size_t k, cons
    over the lanes of a vector and the lanes summed at the end. */
 
 #if defined(LIN__AVX512)
-#define LIN__LANES 16
 /* The four sums of v[0..3], each over its 16 lanes: pairs interleaved and
    added, then the 128-bit quarters, so four reductions share the work. */
 static __m128 lin__sum4(const __m512 v[4])
@@ -1470,26 +1456,6 @@ static LIN__INLINE_KERNEL void lin__dot4(size_t mb, size_t k, const float *x, pt
     for (b = 0; b < mb; ++b) _mm_storeu_ps(dots[b], lin__sum4(acc[b]));
 }
 #else
-#if defined(LIN__AVX2)
-#define LIN__LANES 8
-typedef __m256 lin__vec;
-#define LIN__VZERO() _mm256_setzero_ps()
-#define LIN__VLOAD(p) _mm256_loadu_ps(p)
-#define LIN__VFMA(acc, x, y) _mm256_fmadd_ps(x, y, acc)
-#elif defined(LIN__SSE2)
-#define LIN__LANES 4
-typedef __m128 lin__vec;
-#define LIN__VZERO() _mm_setzero_ps()
-#define LIN__VLOAD(p) _mm_loadu_ps(p)
-#define LIN__VFMA(acc, x, y) _mm_add_ps(acc, _mm_mul_ps(x, y))
-#elif defined(LIN__NEON)
-#define LIN__LANES 4
-typedef float32x4_t lin__vec;
-#define LIN__VZERO() vdupq_n_f32(0.0f)
-#define LIN__VLOAD(p) vld1q_f32(p)
-#define LIN__VFMA(acc, x, y) vfmaq_f32(acc, x, y)
-#endif
-
 #ifdef LIN__VZERO
 /* dots[b][q] = x_b · w_q for b < mb, q < 4, LANES at a time, the tail of k
    in scalars added after the lanes */

@@ -341,24 +341,20 @@ static void test_s8_errors_untouched(void **state)
     lin_quant ok = {0, 0, 0, 1 << 30, -1, -128, 127}, q;
     int8_t x[8] = {1, 2, 3, 4, 5, 6, 7, 8}, w[8] = {1, 1, 1, 1, 1, 1, 1, 1}, y[8];
     int32_t m[2] = {1 << 30, 1 << 30}, s[2] = {0, 0}, mbad[2] = {1 << 30, -1}, sbad[2] = {0, 31};
+    static const struct { size_t field; int32_t value; } bad[] = {
+        {offsetof(lin_quant, input_offset), 129}, {offsetof(lin_quant, input_offset), -128},
+        {offsetof(lin_quant, output_offset), 128}, {offsetof(lin_quant, act_min), 10},
+        {offsetof(lin_quant, act_max), 128}, {offsetof(lin_quant, multiplier), -1},
+        {offsetof(lin_quant, shift), 31}, {offsetof(lin_quant, shift), -32}};
+    size_t i;
     (void)state;
     memset(y, 0x55, sizeof y);
-    q = ok; q.input_offset = 129;
-    assert_int_equal(lin_linear_s8(x, w, NULL, y, 2, 4, 2, &q), LIN_ERR_VALUE);
-    q = ok; q.input_offset = -128;
-    assert_int_equal(lin_linear_s8(x, w, NULL, y, 2, 4, 2, &q), LIN_ERR_VALUE);
-    q = ok; q.output_offset = 128;
-    assert_int_equal(lin_linear_s8(x, w, NULL, y, 2, 4, 2, &q), LIN_ERR_VALUE);
-    q = ok; q.act_min = 10; q.act_max = 9;
-    assert_int_equal(lin_linear_s8(x, w, NULL, y, 2, 4, 2, &q), LIN_ERR_VALUE);
-    q = ok; q.act_max = 128;
-    assert_int_equal(lin_linear_s8(x, w, NULL, y, 2, 4, 2, &q), LIN_ERR_VALUE);
-    q = ok; q.multiplier = -1;
-    assert_int_equal(lin_linear_s8(x, w, NULL, y, 2, 4, 2, &q), LIN_ERR_VALUE);
-    q = ok; q.shift = 31;
-    assert_int_equal(lin_linear_s8(x, w, NULL, y, 2, 4, 2, &q), LIN_ERR_VALUE);
-    q = ok; q.shift = -32;
-    assert_int_equal(lin_linear_s8(x, w, NULL, y, 2, 4, 2, &q), LIN_ERR_VALUE);
+    for (i = 0; i < sizeof bad / sizeof bad[0]; ++i) {   /* each parameter one step out of range */
+        q = ok;
+        memcpy((char *)&q + bad[i].field, &bad[i].value, sizeof(int32_t));
+        if (bad[i].field == offsetof(lin_quant, act_min)) q.act_max = 9;      /* act_min 10 > act_max */
+        assert_int_equal(lin_linear_s8(x, w, NULL, y, 2, 4, 2, &q), LIN_ERR_VALUE);
+    }
     assert_int_equal(lin_linear_s8_per_channel(x, w, NULL, y, 2, 4, 2, &ok, mbad, s), LIN_ERR_VALUE);
     assert_int_equal(lin_linear_s8_per_channel(x, w, NULL, y, 2, 4, 2, &ok, m, sbad), LIN_ERR_VALUE);
     assert_int_equal(lin_linear_s8_per_channel(x, w, NULL, y, 2, 4, 2, &ok, NULL, s), LIN_ERR_NULL);
@@ -367,11 +363,8 @@ static void test_s8_errors_untouched(void **state)
     assert_int_equal(lin_linear_s8(x, w, NULL, y, (size_t)-1 / 2, 4, 2, &ok), LIN_ERR_OVERFLOW);
     assert_int_equal(lin_linear_s8(x, w, NULL, x + 2, 1, 4, 2, &ok), LIN_ERR_ALIAS);
     assert_int_equal(lin_linear_s8(x, w, (const int32_t *)(void *)y, y, 1, 4, 2, &ok), LIN_ERR_ALIAS);
-    {
-        size_t i;
-        for (i = 0; i < 8; ++i) assert_true(y[i] == 0x55);
-        for (i = 0; i < 8; ++i) assert_true(x[i] == (int8_t)(i + 1));
-    }
+    for (i = 0; i < 8; ++i) assert_true(y[i] == 0x55);
+    for (i = 0; i < 8; ++i) assert_true(x[i] == (int8_t)(i + 1));
 }
 
 /* ---- quantization helpers ---- */

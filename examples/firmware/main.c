@@ -26,16 +26,7 @@ static float w1[N_HID * N_IN], b1[N_HID], w2[N_OUT * N_HID], b2[N_OUT];
 static float x[N_IN], h[N_HID], h_pre[N_HID], y[N_OUT];
 static int failures;
 
-/* ---- output without stdio ---- */
-
-static void put_uint(uint32_t v)
-{
-    char d[11];
-    int i = 10;
-    d[i] = '\0';
-    do { d[--i] = (char)('0' + v % 10u); v /= 10u; } while (v);
-    sh_puts(d + i);
-}
+/* ---- output without stdio (numbers: sh_put_uint) ---- */
 
 static void put_hex(uint32_t v)
 {
@@ -58,10 +49,10 @@ static void put_float(float v)
     whole = (uint32_t)v;
     frac = (uint32_t)((v - (float)whole) * 10000.0f + 0.5f);
     if (frac >= 10000u) { ++whole; frac -= 10000u; }
-    put_uint(whole);
+    sh_put_uint(whole);
     sh_puts(".");
     sh_puts(frac < 1000u ? (frac < 100u ? (frac < 10u ? "000" : "00") : "0") : "");
-    put_uint(frac);
+    sh_put_uint(frac);
 }
 
 static void check(int ok, const char *what)
@@ -181,16 +172,16 @@ int main(void)
         if (y[i] > y[best]) best = i;
     }
     sh_puts("], class ");
-    put_uint((uint32_t)best);
+    sh_put_uint((uint32_t)best);
     sh_puts("\n  forward stack: ");
-    put_uint(stack_used());
+    sh_put_uint(stack_used());
     sh_puts(" bytes; first weight ");
     bits.f = w1[0];
     put_hex(bits.u);
     sh_puts("\n  instructions: layer 1 ");
-    put_uint(n1);
+    sh_put_uint(n1);
     sh_puts(", whole forward ");
-    put_uint(n2);
+    sh_put_uint(n2);
     sh_puts("\n");
 
     sh_puts(failures ? "FAILED\n" : "all ok\n");

@@ -11,24 +11,15 @@
 #include "mlp_s8.h"
 #include "semihost.h"
 
-static void put_uint(uint32_t v)
-{
-    char d[11];
-    int i = 10;
-    d[i] = '\0';
-    do { d[--i] = (char)('0' + v % 10u); v /= 10u; } while (v);
-    sh_puts(d + i);
-}
-
 int main(void)
 {
     uint32_t sum, cal, t, n1, n2;
     sh_puts("linear.h int8 on " FW_CORE ": ");
-    put_uint(S8_IN);
+    sh_put_uint(S8_IN);
     sh_puts(" -> ");
-    put_uint(S8_HID);
+    sh_put_uint(S8_HID);
     sh_puts(" -> ReLU -> ");
-    put_uint(S8_OUT);
+    sh_put_uint(S8_OUT);
     sh_puts("\n");
     fw_count_start();
     cal = fw_count_calibrate();
@@ -49,9 +40,9 @@ int main(void)
     }
     n2 = fw_count_instructions(fw_count_since(t), cal);
     sh_puts("  instructions: layer 1 ");
-    put_uint(n1);
+    sh_put_uint(n1);
     sh_puts(", layer 2 ");
-    put_uint(n2);
+    sh_put_uint(n2);
     sh_puts("\n");
     sum = mlp_s8_checksum();
     if (mlp_s8_forward() != LIN_OK || mlp_s8_checksum() != sum) {
@@ -59,7 +50,7 @@ int main(void)
         return 1;
     }
     sh_puts("  checksum ");
-    put_uint(sum);
+    sh_put_uint(sum);
     sh_puts(sum == MLP_S8_CHECKSUM ? " (the host's)\nall ok\n" : " (the host has another)\nFAILED\n");
     return sum != MLP_S8_CHECKSUM;
 }

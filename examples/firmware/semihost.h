@@ -1,5 +1,6 @@
 /* semihost.h - the two Arm semihosting calls the firmware needs: write a
-   string to the host's stdout, and exit with a status QEMU passes on. */
+   string to the host's stdout (and a number through it), and exit with a
+   status QEMU passes on. */
 #ifndef SEMIHOST_H
 #define SEMIHOST_H
 
@@ -20,6 +21,16 @@ static inline uintptr_t sh_call(uintptr_t op, uintptr_t arg)
 static inline void sh_puts(const char *s)
 {
     sh_call(SH_SYS_WRITE0, (uintptr_t)s);
+}
+
+/* An unsigned number in decimal, without stdio. */
+static inline void sh_put_uint(uint32_t v)
+{
+    char d[11];
+    int i = 10;
+    d[i] = '\0';
+    do { d[--i] = (char)('0' + v % 10u); v /= 10u; } while (v);
+    sh_puts(d + i);
 }
 
 /* SYS_EXIT_EXTENDED carries the status; QEMU exits with it. */
