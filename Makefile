@@ -2,7 +2,8 @@
 #
 #   make run        build the examples and run them; the last line is y = [14, 33]
 #   make test       every test: gcc and clang, plain and with ASan+UBSan, C++,
-#                   the language-standard matrix, the CMake and pkg-config packaging
+#                   the language-standard matrix, the CMake and pkg-config packaging,
+#                   the private apt configuration of make firmware
 #   make test-cross the suites on i386, armhf, aarch64 and s390x (big-endian),
 #                   the last three under qemu-user
 #   make firmware   Cortex-M0/M3/M4/M7/M33/M55 in qemu-system-arm: the two-layer
@@ -14,7 +15,8 @@
 #   make coverage   line and branch coverage of include/linear.h by the suites
 #   make valgrind   the suites under valgrind --error-exitcode=1
 #   make fixtures   regenerate tests/fixtures from PyTorch (needs python3-torch)
-#   make install    PREFIX=/usr/local: the header, linear.pc, the CMake package
+#   make install    PREFIX=/usr/local: the header, linear.pc, the CMake package,
+#                   the export tool as bin/linear-export
 #   make clean
 #
 # Missing packages are installed with apt-get when run as root (tests/deps.sh);
@@ -71,7 +73,7 @@ CFLAGS_clang-san-vnni  := $(SAN) -mavx512f -mavx512bw -mavx512vl -mavx512vnni -m
 TEST_BINS := $(foreach v,$(VARIANTS),$(addprefix $(BUILD)/$(v)/,$(TESTS)))
 CPP_BINS  := $(BUILD)/g++/test_cpp $(BUILD)/clang++/test_cpp
 
-.PHONY: all run test test-c test-cpp test-std test-packaging test-cross \
+.PHONY: all run test test-c test-cpp test-std test-packaging test-apt test-cross \
         deps-run deps-test deps-cross deps-firmware deps-bench bench bench-sweep firmware fuzz coverage \
         valgrind fixtures \
         install uninstall clean
@@ -108,7 +110,7 @@ $(BUILD)/%/test_cpp: tests/test_cpp.cpp $(HEADER) | deps-test
 	@mkdir -p $(@D)
 	$* $(CXXSTD) $(OPT) $(INCLUDES) $< -o $@
 
-test: test-c test-cpp test-std test-packaging
+test: test-c test-cpp test-std test-packaging test-apt
 	@echo; echo "make test: all passed"
 
 # Runs from the repository root: the fixture tests read tests/fixtures/.
@@ -153,20 +155,41 @@ test-std: | deps-test
 	done
 
 # The header as a package: make install into a scratch prefix, then a
-# consumer through pkg-config, through CMake's find_package, and through
-# add_subdirectory.
+# program that trains (libm: sqrtf, logf, expf) built with nothing but what
+# the package gives, through pkg-config, through CMake's find_package and
+# through add_subdirectory; and the installed export tool's --help (which
+# needs no PyTorch).
+PKG_PREFIX := $(CURDIR)/$(BUILD)/pkg/prefix
 test-packaging: | deps-test
 	@rm -rf $(BUILD)/pkg && mkdir -p $(BUILD)/pkg
-	@$(MAKE) --no-print-directory install PREFIX=$(CURDIR)/$(BUILD)/pkg/prefix > /dev/null
-	@echo "== pkg-config"
-	cc $(CSTD) $$(PKG_CONFIG_PATH=$(BUILD)/pkg/prefix/share/pkgconfig pkg-config --cflags linear) \
-	    examples/worked_example.c -o $(BUILD)/pkg/pc -lm && ./$(BUILD)/pkg/pc | tail -n 1
+	@$(MAKE) --no-print-directory install PREFIX=$(PKG_PREFIX) > /dev/null
+	@echo "== pkg-config: $$(PKG_CONFIG_PATH=$(PKG_PREFIX)/share/pkgconfig pkg-config --cflags --libs linear)"
+	cc $(CSTD) -O2 $$(PKG_CONFIG_PATH=$(PKG_PREFIX)/share/pkgconfig pkg-config --cflags linear) \
+	    tests/cmake/consumer.c -o $(BUILD)/pkg/pc $$(PKG_CONFIG_PATH=$(PKG_PREFIX)/share/pkgconfig pkg-config --libs linear)
+	./$(BUILD)/pkg/pc > $(BUILD)/pkg/pc.log && tail -n 1 $(BUILD)/pkg/pc.log
 	@echo "== cmake find_package"
-	cmake -S tests/cmake -B $(BUILD)/pkg/find -DCMAKE_PREFIX_PATH=$(CURDIR)/$(BUILD)/pkg/prefix > /dev/null
-	cmake --build $(BUILD)/pkg/find > /dev/null && ./$(BUILD)/pkg/find/consumer | tail -n 1
+	cmake -S tests/cmake -B $(BUILD)/pkg/find -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH=$(PKG_PREFIX) > /dev/null
+	cmake --build $(BUILD)/pkg/find > /dev/null
+	./$(BUILD)/pkg/find/consumer > $(BUILD)/pkg/find.log && tail -n 1 $(BUILD)/pkg/find.log
 	@echo "== cmake add_subdirectory"
-	cmake -S tests/cmake -B $(BUILD)/pkg/sub -DLINEAR_SOURCE_DIR=$(CURDIR) > /dev/null
-	cmake --build $(BUILD)/pkg/sub > /dev/null && ./$(BUILD)/pkg/sub/consumer | tail -n 1
+	cmake -S tests/cmake -B $(BUILD)/pkg/sub -DCMAKE_BUILD_TYPE=Release -DLINEAR_SOURCE_DIR=$(CURDIR) > /dev/null
+	cmake --build $(BUILD)/pkg/sub > /dev/null
+	./$(BUILD)/pkg/sub/consumer > $(BUILD)/pkg/sub.log && tail -n 1 $(BUILD)/pkg/sub.log
+	@echo "== cmake --install, then find_package"
+	cmake -S . -B $(BUILD)/pkg/self -DCMAKE_INSTALL_PREFIX=$(CURDIR)/$(BUILD)/pkg/cmprefix > /dev/null
+	cmake --install $(BUILD)/pkg/self > /dev/null
+	cmake -S tests/cmake -B $(BUILD)/pkg/find2 -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH=$(CURDIR)/$(BUILD)/pkg/cmprefix > /dev/null
+	cmake --build $(BUILD)/pkg/find2 > /dev/null
+	./$(BUILD)/pkg/find2/consumer > $(BUILD)/pkg/find2.log && tail -n 1 $(BUILD)/pkg/find2.log
+	grep -q '^Libs: -lm' $(BUILD)/pkg/cmprefix/share/pkgconfig/linear.pc
+	@echo "== linear-export --help"
+	$(PKG_PREFIX)/bin/linear-export --help > $(BUILD)/pkg/export-help.txt && head -n 1 $(BUILD)/pkg/export-help.txt
+	$(BUILD)/pkg/cmprefix/bin/linear-export --help > /dev/null
+
+# The private apt configuration behind make firmware's cmocka source: its
+# source list derived from sample machine configurations (tests/apt_sources.sh).
+test-apt:
+	@sh tests/test_apt_sources.sh
 
 # ---- make test-cross: other word sizes and byte orders ----
 
@@ -407,18 +430,24 @@ fixtures:
 
 # ---- install ----
 
+# -lm where the platform keeps the math functions in a library of their own
+# (linear.pc's Libs; the CMake package links m the same way)
+LIBM ?= $(shell printf 'int main(void){return 0;}\n' | $(CC) -x c - -o /dev/null -lm > /dev/null 2>&1 && echo -lm)
+
 install:
 	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/share/pkgconfig \
-	    $(DESTDIR)$(PREFIX)/share/linear/cmake
+	    $(DESTDIR)$(PREFIX)/share/linear/cmake $(DESTDIR)$(PREFIX)/bin
 	install -m 644 $(HEADER) $(DESTDIR)$(PREFIX)/include/linear.h
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' \
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' -e 's|@LIBM@|$(LIBM)|' \
 	    linear.pc.in > $(DESTDIR)$(PREFIX)/share/pkgconfig/linear.pc
 	install -m 644 cmake/linearConfig.cmake $(DESTDIR)$(PREFIX)/share/linear/cmake/
 	sed -e 's|@VERSION@|$(VERSION)|' cmake/linearConfigVersion.cmake.in \
 	    > $(DESTDIR)$(PREFIX)/share/linear/cmake/linearConfigVersion.cmake
+	install -m 755 tools/export_torch.py $(DESTDIR)$(PREFIX)/bin/linear-export
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/include/linear.h $(DESTDIR)$(PREFIX)/share/pkgconfig/linear.pc
+	rm -f $(DESTDIR)$(PREFIX)/bin/linear-export
 	rm -rf $(DESTDIR)$(PREFIX)/share/linear
 
 clean:

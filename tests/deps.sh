@@ -15,6 +15,26 @@ need() { # need <package> <probe command...>
     if ! "$@" >/dev/null 2>&1; then missing="$missing $pkg"; fi
 }
 
+# apt-get that waits, up to 10 minutes, for another apt or dpkg to finish:
+# DPkg::Lock::Timeout covers dpkg's locks; the lists' and the archives'
+# locks (apt-get update, downloads) have no timeout and are retried here.
+apt_get() {
+    waited=0
+    while :; do
+        apt-get -o DPkg::Lock::Timeout=600 "$@" 2> "$tmp/apt.err" && { cat "$tmp/apt.err" >&2; return 0; }
+        st=$?
+        if grep -q 'Could not get lock\|Unable to lock\|Unable to acquire' "$tmp/apt.err" && [ "$waited" -lt 600 ]; then
+            [ "$waited" = 0 ] && echo "deps.sh: another apt or dpkg holds its lock (below); waiting for it" && cat "$tmp/apt.err"
+            sleep 5
+            waited=$((waited + 5))
+            continue
+        fi
+        cat "$tmp/apt.err" >&2
+        echo "deps.sh: apt-get $* failed (exit status $st)" >&2
+        return "$st"
+    done
+}
+
 links() { # links <compiler> <flags...>: a C program builds and links
     cc=$1; shift
     printf '#include <stdarg.h>\n#include <stddef.h>\n#include <setjmp.h>\n#include <stdint.h>\n#include <math.h>\nint main(void){return (int)sqrtf(1.0f) - 1;}\n' > "$tmp/p.c"
@@ -77,22 +97,51 @@ firmware)
     need dpkg-dev command -v dpkg-source
     ;;
 cmocka-src)
-    # cmocka's source from Debian (for the Cortex-M builds of the suites):
+    # cmocka's Debian source (for the Cortex-M builds of the suites):
     #   tests/deps.sh cmocka-src <dir>  leaves it in <dir>
+    # through a private apt configuration in <dir>.apt: deb-src entries
+    # derived from the machine's own deb entries (tests/apt_sources.sh: the
+    # same URIs, suites, components and keyrings), its own lists and cache,
+    # and the machine's update hooks cleared. Nothing outside <dir>.apt is
+    # written, so neither root nor any change to the system's apt is needed.
     dir=${2:?usage: deps.sh cmocka-src <dir>}
     [ -f "$dir/src/cmocka.c" ] && exit 0
-    if ! grep -rqs '^deb-src\|^Types:.*deb-src' /etc/apt/sources.list /etc/apt/sources.list.d/; then
-        if [ "$(id -u)" != 0 ]; then
-            echo "make firmware needs a deb-src entry for apt-get source cmocka:"
-            echo "    echo 'deb-src http://deb.debian.org/debian $(. /etc/os-release; echo $VERSION_CODENAME) main' | sudo tee /etc/apt/sources.list.d/deb-src.list && sudo apt-get update"
-            exit 1
-        fi
-        echo "deb-src http://deb.debian.org/debian $(. /etc/os-release; echo $VERSION_CODENAME) main" \
-            > /etc/apt/sources.list.d/linear-h-deb-src.list
-        apt-get update -qq || echo "apt-get update reported errors; trying apt-get source anyway"
-    fi
-    rm -rf "$dir.tmp" && mkdir -p "$dir.tmp"
-    (cd "$dir.tmp" && apt-get source -qq cmocka >/dev/null 2>&1 || apt-get source cmocka) || exit 1
+    command -v dpkg-source >/dev/null 2>&1 || { echo "deps.sh cmocka-src needs dpkg-source: make deps-firmware"; exit 1; }
+    rm -rf "$dir.apt" && mkdir -p "$dir.apt" || exit 1
+    apt=$(cd "$dir.apt" && pwd)          # apt takes absolute paths only
+    mkdir -p "$apt/sources.list.d" "$apt/lists/partial" "$apt/cache/archives/partial"
+    sh "$(dirname "$0")/apt_sources.sh" > "$apt/sources.list.d/deb-src.sources" || {
+        echo "deps.sh cmocka-src: no package archive is configured for apt on this machine"
+        exit 1
+    }
+    : > "$apt/sources.list"
+    # The machine's settings (proxies, Acquire options) still apply: read
+    # first its APT_CONFIG, if any, and its apt.conf; the parts directory
+    # is read as always. The update hooks are cleared, they act on the system.
+    sysmain=""
+    eval "$(apt-config shell sysmain Dir::Etc::main/f)"
+    {
+        [ -n "${APT_CONFIG:-}" ] && [ -f "$APT_CONFIG" ] && printf '#include "%s";\n' "$APT_CONFIG"
+        [ -f "$sysmain" ] && printf '#include "%s";\n' "$sysmain"
+        printf '#clear APT::Update::Pre-Invoke;\n#clear APT::Update::Post-Invoke;\n'
+        printf '#clear APT::Update::Post-Invoke-Success;\n'
+        printf 'APT::Sandbox::User "root";\n'    # no download as _apt into a tree it cannot write
+    } > "$apt/apt.conf.main"
+    printf 'Dir::Etc::main "%s/apt.conf.main";\n' "$apt" > "$apt/apt.conf"
+    private() {
+        APT_CONFIG="$apt/apt.conf" apt-get -o Dir::Etc::SourceList="$apt/sources.list" \
+            -o Dir::Etc::SourceParts="$apt/sources.list.d" -o Dir::State::Lists="$apt/lists" \
+            -o Dir::Cache="$apt/cache" "$@"
+    }
+    # An index a mirror is still syncing, or an archive without sources,
+    # fails apt-get update for that entry alone: apt-get source decides.
+    private -qq update || echo "deps.sh cmocka-src: apt-get update reported errors (above); trying apt-get source anyway"
+    rm -rf "$dir.tmp" && mkdir -p "$dir.tmp" || exit 1
+    (cd "$dir.tmp" && private -qq source cmocka > /dev/null) || {
+        echo "deps.sh cmocka-src: apt-get source cmocka failed with the private configuration in $apt"
+        echo "(its source list, derived from this machine's: $apt/sources.list.d/deb-src.sources)"
+        exit 1
+    }
     rm -rf "$dir" && mv "$dir.tmp"/cmocka-*/ "$dir" && rm -rf "$dir.tmp"
     exit 0
     ;;
@@ -104,12 +153,13 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     export DEBIAN_FRONTEND=noninteractive
     # A mirror in mid-sync can fail one index of apt-get update; the install
     # decides, and gets one more try after a second update.
-    apt-get update -qq || echo "apt-get update reported errors; trying the install anyway"
-    apt-get install -y -qq --no-install-recommends $missing && exit 0
+    apt_get update -qq || echo "apt-get update reported errors; trying the install anyway"
+    apt_get install -y -qq --no-install-recommends $missing && exit 0
     sleep 10
-    apt-get update -qq
-    apt-get install -y -qq --no-install-recommends $missing || exit 1
-    exit 0
+    apt_get update -qq
+    apt_get install -y -qq --no-install-recommends $missing && exit 0
+    echo "make $what: apt-get could not install:$missing (its messages are above)"
+    exit 1
 fi
 echo "Install them, then run make $what again:"
 echo "    sudo apt-get update && sudo apt-get install -y$missing"

@@ -28,7 +28,8 @@
       The way back: tensors the C program wrote with lin_npy_encode replace
       NAME in the state_dict (same shape), saved as a new state_dict.
 
-Needs Debian's python3-torch (and python3-numpy for --import).
+Needs Debian's python3-torch (and python3-numpy for --import); --help does
+not. `make install` installs this tool as $PREFIX/bin/linear-export.
 """
 import argparse
 import math
@@ -36,7 +37,7 @@ import os
 import re
 import sys
 
-import torch
+torch = None  # imported in main(), after the arguments: --help works without PyTorch
 
 
 def load_state(path):
@@ -267,6 +268,11 @@ def main():
     ap.add_argument("--import", dest="do_import", action="store_true")
     ap.add_argument("--int8", metavar="CALIB.pt")
     args = ap.parse_args()
+    global torch
+    try:
+        import torch
+    except ImportError:
+        sys.exit(f"{ap.prog}: needs PyTorch: apt-get install python3-torch, and run it with /usr/bin/python3")
     if args.do_import:
         import_npy(args)
     elif args.int8:
