@@ -1,5 +1,5 @@
 /* bench.c - lin_linear_f32 against its peers, in one process, one run:
-   a naive loop, OpenBLAS sgemm (x · Wᵀ with CblasTrans) and, for batch 1,
+   a naive loop, OpenBLAS sgemm (x * W^T with CblasTrans) and, for batch 1,
    OpenBLAS sgemv; the portable path (LIN_NO_SIMD, from bench_portable.c);
    the machine's own FMA peak and read bandwidth, measured here too.
 
@@ -56,7 +56,7 @@ static double median(double *v, int n)
     return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
-/* ---- the contenders: y (batch, out) = x (batch, in) · W (out, in)ᵀ + b ---- */
+/* ---- the contenders: y (batch, out) = x (batch, in) * W (out, in)^T + b ---- */
 
 enum { C_LIN, C_PORTABLE, C_NAIVE, C_SGEMM, C_SGEMV, C_COUNT };
 static const char *names[C_COUNT] = {"linear.h", "portable", "naive", "sgemm", "sgemv"};
@@ -81,12 +81,12 @@ static void run(int c, const float *x, const float *w, const float *b, float *y,
     case C_LIN: lin_linear_f32(x, w, b, y, s->batch, s->in, s->out); break;
     case C_PORTABLE: portable_linear_f32(x, w, b, y, s->batch, s->in, s->out); break;
     case C_NAIVE: naive(x, w, b, y, s->batch, s->in, s->out); break;
-    case C_SGEMM:   /* y = b broadcast, then y += x · Wᵀ */
+    case C_SGEMM:   /* y = b broadcast, then y += x * W^T */
         for (i = 0; i < s->batch; ++i) memcpy(y + i * s->out, b, s->out * sizeof(float));
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)s->batch, (int)s->out, (int)s->in,
                     1.0f, x, (int)s->in, w, (int)s->in, 1.0f, y, (int)s->out);
         break;
-    case C_SGEMV:   /* batch 1: y = W · x + b */
+    case C_SGEMV:   /* batch 1: y = W * x + b */
         memcpy(y, b, s->out * sizeof(float));
         cblas_sgemv(CblasRowMajor, CblasNoTrans, (int)s->out, (int)s->in, 1.0f, w, (int)s->in, x, 1,
                     1.0f, y, 1);

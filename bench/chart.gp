@@ -2,7 +2,7 @@
 # the data file: one row per shape, GFLOP/s per contender, one thread).
 set terminal pngcairo size 1400,700 font ",11"
 set output outfile
-set title "y = x·Wᵀ + b, one thread: GFLOP/s (higher is better; log scale)"
+set title "y = x . W^T + b, one thread: GFLOP/s (higher is better; log scale)"
 set style data histograms
 set style histogram clustered gap 1
 set style fill solid 0.85 border -1

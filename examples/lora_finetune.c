@@ -1,9 +1,9 @@
 /* lora_finetune.c - adapt a frozen layer to a shifted task with LoRA.
 
    A deployed nn.Linear(16, 8) stays frozen. The task has shifted: the
-   targets now come from W + ΔW, with ΔW of rank 2. A rank-4 LoRA adapter
-   (loralib's Linear: y = x·Wᵀ + b + (alpha/r)·(x·Aᵀ)·Bᵀ) learns the shift
-   with Adam on A and B only; then lin_lora_merge folds scaling·B·A into W
+   targets now come from W + dW, with dW of rank 2. A rank-4 LoRA adapter
+   (loralib's Linear: y = x . W^T + b + (alpha/r)*(x*A^T)*B^T) learns the shift
+   with Adam on A and B only; then lin_lora_merge folds scaling*B*A into W
    and the plain layer gives the adapted outputs. */
 #include <math.h>
 #include <stdio.h>
@@ -27,7 +27,7 @@ int main(void)
     float loss = 0.0f, first = 0.0f, worst = 0.0f;
     size_t i, j, q, step;
 
-    /* the deployed layer, and a task shifted by ΔW = u·v (rank 2) */
+    /* the deployed layer, and a task shifted by dW = u*v (rank 2) */
     lin_rng_seed(&rng, 11);
     if (lin_layer_init(&layer, IN, OUT, W, b) != LIN_OK || lin_layer_reset_parameters(&layer, &rng) != LIN_OK)
         return 1;
@@ -61,7 +61,7 @@ int main(void)
         if (step % 100 == 0) printf("  step %3zu  loss %.6f\n", step, loss);
     }
 
-    /* deploy: fold scaling·B·A into W; the plain layer now gives the same y */
+    /* deploy: fold scaling*B*A into W; the plain layer now gives the same y */
     if (lin_lora_forward_f32(&lora, x, y, N, scratch, N * RANK) != LIN_OK || lin_lora_merge(&lora) != LIN_OK ||
         lin_linear_f32(x, W, b, y_merged, N, IN, OUT) != LIN_OK)
         return 1;

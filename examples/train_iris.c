@@ -37,7 +37,7 @@ static float mlp_step(mlp *net, const lin_adam *opt, const float *x, const int32
     mlp_params *p = &net->p, *g = &net->grad, *m = &net->exp_avg, *v = &net->exp_avg_sq;
     float loss = NAN;
     int ok = 1;
-    /* forward: h = relu(x·W1ᵀ + b1), logits = h·W2ᵀ + b2 */
+    /* forward: h = relu(x*W1^T + b1), logits = h*W2^T + b2 */
     ok &= lin_linear_f32(x, p->W1, p->b1, net->h_pre, n, IN, HIDDEN) == LIN_OK;
     ok &= lin_relu_f32(net->h_pre, net->h, n * HIDDEN) == LIN_OK;
     ok &= lin_linear_f32(net->h, p->W2, p->b2, net->logits, n, HIDDEN, CLASSES) == LIN_OK;

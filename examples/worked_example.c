@@ -2,7 +2,7 @@
 
    W = [[1,2,3],[4,5,6]] is nn.Linear(3, 2)'s weight, stored (out, in): row j
    holds the weights of output j. For x = [1,2,3] and b = [0,1],
-       y = x @ W.T + b = [1·1+2·2+3·3 + 0, 1·4+2·5+3·6 + 1] = [14, 33].
+       y = x @ W.T + b = [1*1+2*2+3*3 + 0, 1*4+2*5+3*6 + 1] = [14, 33].
 */
 #include <stdio.h>
 

@@ -2,7 +2,7 @@
 
    A fully connected layer for C, C++ and microcontroller firmware, with the
    semantics of PyTorch: the weight is row-major (out_features, in_features)
-   and the layer computes y = x·Wᵀ + b for x of shape (*, in_features).
+   and the layer computes y = x . W^T + b for x of shape (*, in_features).
    No build step, no allocation, no globals: include this file and call it.
 
    EXAMPLE (the worked example: y = [14, 33])
@@ -121,7 +121,7 @@
 
 /* The fast paths: SIMD micro-kernels chosen at compile time from the
    compiler's own macros (LIN_NO_SIMD keeps the portable C ones), and the
-   packed GEMM's blocks, which live on the stack: 4·(MC·KC + KC·NC) bytes
+   packed GEMM's blocks, which live on the stack: 4*(MC*KC + KC*NC) bytes
    per thread, 192 KiB with AVX-512 (LIN_PACK_KC, _MC, _NC). LIN_PACK 0
    keeps only the direct kernel: the smallest code and no scratch, the
    default on Cortex-M. */
@@ -283,8 +283,8 @@ LIN_API size_t     lin_numel(const lin_tensor *t);
 
 /* torch.matmul(a, b), PyTorch's a @ b, into out.
      a (n), b (n)                 -> out ()         dot
-     a (m, k), b (k)              -> out (m)        matrix · vector
-     a (k), b (k, n)              -> out (n)        vector · matrix
+     a (m, k), b (k)              -> out (m)        matrix * vector
+     a (k), b (k, n)              -> out (n)        vector * matrix
      a (m, k), b (k, n)           -> out (m, n)
      a (*A, m, k), b (*B, k, n)   -> out (broadcast(*A, *B), m, n)
    with a 1-D operand promoted to a matrix and the added dim removed, as
@@ -297,7 +297,7 @@ LIN_API size_t     lin_numel(const lin_tensor *t);
    LIN_ERR_OVERFLOW (a size or offset overflows), LIN_ERR_ALIAS. */
 LIN_API lin_status lin_matmul(const lin_tensor *a, const lin_tensor *b, lin_tensor *out);
 
-/* The shape lin_matmul(a, b, ·) needs for out. On error (same statuses as
+/* The shape lin_matmul(a, b, *) needs for out. On error (same statuses as
    lin_matmul, LIN_ERR_NULL also for out_ndim or out_shape NULL) nothing is
    written. */
 LIN_API lin_status lin_matmul_shape(const lin_tensor *a, const lin_tensor *b,
@@ -356,7 +356,7 @@ typedef struct lin_layer {
 
 /* Fills *layer; does not touch the buffers (see reset_parameters).
    Returns LIN_ERR_NULL (layer NULL, weight NULL with elements),
-   LIN_ERR_OVERFLOW (in·out elements overflow) or LIN_ERR_ALIAS (bias
+   LIN_ERR_OVERFLOW (in*out elements overflow) or LIN_ERR_ALIAS (bias
    overlaps weight); *layer is then unchanged. */
 LIN_API lin_status lin_layer_init(lin_layer *layer, size_t in_features, size_t out_features,
                                   float *weight, float *bias);
@@ -373,7 +373,7 @@ LIN_API lin_tensor lin_layer_bias(const lin_layer *layer);   /* (out); data NULL
 
 /* ---- public API: training ---- */
 
-/* Gradients of y = x·Wᵀ + b for grad_y = dL/dy.
+/* Gradients of y = x . W^T + b for grad_y = dL/dy.
    grad_x is overwritten (it flows to the previous layer); grad_weight and
    grad_bias are accumulated (+=), like PyTorch's .grad. Any grad may be NULL
    to skip it. Shapes as lin_linear: x (*, in), weight (out, in),
@@ -391,7 +391,7 @@ LIN_API lin_status lin_linear_backward_f32(const float *x, const float *weight, 
                                            size_t batch, size_t in_features, size_t out_features);
 
 /* Gradients of out = a @ b (lin_matmul) for grad_out = dL/dout:
-   grad_a += grad_out @ bᵀ and grad_b += aᵀ @ grad_out, each summed over the
+   grad_a += grad_out @ b^T and grad_b += a^T @ grad_out, each summed over the
    batch dims its operand was broadcast along, as autograd does. grad_a has
    a's shape, grad_b b's; either may be NULL. Accumulated like .grad: zero
    them first (lin_zero_f32) for the gradient alone. */
@@ -405,8 +405,8 @@ LIN_API lin_status lin_matmul_backward(const lin_tensor *a, const lin_tensor *b,
 LIN_API lin_status lin_relu_f32(const float *x, float *y, size_t n);
 LIN_API lin_status lin_relu_backward_f32(const float *x, const float *grad_y, float *grad_x, size_t n);
 
-/* F.mse_loss (mean): *loss = Σ (input - target)² / n and, if grad_input is
-   not NULL, grad_input = 2·(input - target) / n. n = 0 gives NaN, as PyTorch.
+/* F.mse_loss (mean): *loss = sum (input - target)^2 / n and, if grad_input is
+   not NULL, grad_input = 2*(input - target) / n. n = 0 gives NaN, as PyTorch.
    loss may be NULL. */
 LIN_API lin_status lin_mse_loss_f32(const float *input, const float *target, size_t n,
                                     float *loss, float *grad_input);
@@ -440,7 +440,7 @@ LIN_API lin_status lin_sgd_step(const lin_sgd *opt, float *param, const float *g
                                 float *momentum_buf, uint64_t *step, size_t n);
 
 /* torch.optim.Adam / AdamW hyper-parameters; decoupled_weight_decay selects
-   AdamW's rule (the weight shrinks by lr·weight_decay before the update). */
+   AdamW's rule (the weight shrinks by lr*weight_decay before the update). */
 typedef struct lin_adam {
     float lr, beta1, beta2, eps, weight_decay;
     int amsgrad, maximize, decoupled_weight_decay;
@@ -459,9 +459,9 @@ LIN_API lin_status lin_adam_step(const lin_adam *opt, float *param, const float 
                                  uint64_t *step, size_t n);
 
 /* LoRA as loralib's Linear: a frozen layer plus A (rank, in) and
-   B (out, rank), y = x·Wᵀ + b + scaling·(x·Aᵀ)·Bᵀ, scaling = alpha / rank.
+   B (out, rank), y = x . W^T + b + scaling*(x*A^T)*B^T, scaling = alpha / rank.
    A and B belong to the caller. After lin_lora_merge the layer's weight
-   holds W + scaling·B·A and the forward is the plain layer's. */
+   holds W + scaling*B*A and the forward is the plain layer's. */
 typedef struct lin_lora {
     lin_layer *base;                /* frozen: read by forward, written by merge */
     size_t rank;
@@ -473,11 +473,11 @@ typedef struct lin_lora {
 /* Fills *lora. rank 0 is LIN_ERR_VALUE (loralib requires r > 0). */
 LIN_API lin_status lin_lora_init(lin_lora *lora, lin_layer *base, size_t rank, float alpha,
                                  float *A, float *B);
-/* loralib's reset_parameters: A ~ kaiming_uniform_(a=√5), i.e.
-   U(-1/√in, 1/√in); B = 0, so the adapted layer starts as the base. */
+/* loralib's reset_parameters: A ~ kaiming_uniform_(a=sqrt(5)), i.e.
+   U(-1/sqrt(in), 1/sqrt(in)); B = 0, so the adapted layer starts as the base. */
 LIN_API lin_status lin_lora_reset_parameters(lin_lora *lora, lin_rng *rng);
-/* Floats of scratch the forward (batch·rank) and the backward
-   (2·batch·rank) need for a batch; SIZE_MAX if that overflows. */
+/* Floats of scratch the forward (batch*rank) and the backward
+   (2*batch*rank) need for a batch; SIZE_MAX if that overflows. */
 LIN_API size_t lin_lora_scratch_size(const lin_lora *lora, size_t batch);
 /* y (batch, out) for x (batch, in); scratch of at least
    lin_lora_scratch_size(lora, batch) / 2 floats (none once merged). */
@@ -490,7 +490,7 @@ LIN_API lin_status lin_lora_forward_f32(const lin_lora *lora, const float *x, fl
 LIN_API lin_status lin_lora_backward_f32(const lin_lora *lora, const float *x, const float *grad_y,
                                          float *grad_x, float *grad_A, float *grad_B, size_t batch,
                                          float *scratch, size_t scratch_len);
-/* W += scaling·B·A (merge) and W -= scaling·B·A (unmerge), as loralib's
+/* W += scaling*B*A (merge) and W -= scaling*B*A (unmerge), as loralib's
    train()/eval(); merging twice or unmerging an unmerged adapter is
    LIN_ERR_VALUE. */
 LIN_API lin_status lin_lora_merge(lin_lora *lora);
@@ -519,7 +519,7 @@ typedef struct lin_quant {
     int32_t act_min, act_max;   /* output clamp, within [-128, 127]              */
 } lin_quant;
 
-/* y = clamp(requant(Σ_k (x + input_offset)(w + weight_offset) + bias)
+/* y = clamp(requant(sum_k (x + input_offset)(w + weight_offset) + bias)
              + output_offset, act_min, act_max)
    x (batch, in), weight (out, in) row-major, bias (out) int32 or NULL.
    requant(v) is TFLite's MultiplyByQuantizedMultiplier: by default the
@@ -527,7 +527,7 @@ typedef struct lin_quant {
    ("double rounding", as TFLite Micro and CMSIS-NN); with
    LIN_SINGLE_ROUNDING defined before the include, their single rounding.
    The sums are exact in int32 for in_features up to
-   floor((2^31 - 1) / (X·W)), X and W the largest |x + input_offset| and
+   floor((2^31 - 1) / (X*W)), X and W the largest |x + input_offset| and
    |w + weight_offset| the offsets allow (33025 at worst, 65793 with
    symmetric weights); a larger in_features is LIN_ERR_OVERFLOW. A sum with
    the bias beyond int32 (undefined in TFLite) saturates.
@@ -547,7 +547,7 @@ LIN_API lin_status lin_linear_s8_per_channel(const int8_t *x, const int8_t *weig
                                              const lin_quant *q, const int32_t *multiplier,
                                              const int32_t *shift);
 
-/* TFLite's QuantizeMultiplier: real ≈ multiplier · 2^(shift − 31), the
+/* TFLite's QuantizeMultiplier: real ~ multiplier * 2^(shift - 31), the
    multiplier in [2^30, 2^31) (or 0 for 0 and for reals below 2^-32).
    A negative, NaN or infinite real, or one of 2^31 and above, is
    LIN_ERR_VALUE. */
@@ -560,7 +560,7 @@ LIN_API lin_status lin_quantize_multiplier(double real_multiplier, int32_t *mult
    scale must be finite and > 0, zero_point in [-128, 127] (LIN_ERR_VALUE). */
 LIN_API lin_status lin_quantize_s8(const float *x, int8_t *q, size_t n, float scale,
                                    int32_t zero_point);
-/* x = scale · (q - zero_point) */
+/* x = scale * (q - zero_point) */
 LIN_API lin_status lin_dequantize_s8(const int8_t *q, float *x, size_t n, float scale,
                                      int32_t zero_point);
 
@@ -569,7 +569,7 @@ typedef enum lin_activation { LIN_ACT_NONE = 0, LIN_ACT_RELU, LIN_ACT_RELU6 } li
 
 /* A layer's lin_quant from the float scales and zero points of its input,
    weight and output, as TFLite prepares a fully connected layer: real
-   multiplier input_scale·weight_scale/output_scale (in double), and the
+   multiplier input_scale*weight_scale/output_scale (in double), and the
    clamp of the activation in the output's integers (ReLU: from the zero
    point; ReLU6: up to the zero point + round(6 / output_scale)). */
 LIN_API lin_status lin_quant_params(float input_scale, int32_t input_zero_point,
@@ -888,7 +888,7 @@ static int lin__self_overlap(const lin_tensor *t)
 
 /* ---- planning ---- */
 
-/* One strided product out = bias + A·B per batch index, for lin__gemm. */
+/* One strided product out = bias + A*B per batch index, for lin__gemm. */
 typedef struct lin__plan {
     size_t m, n, k;
     const float *a, *b, *bias;
@@ -978,7 +978,7 @@ static lin_status lin__plan_shapes(const lin_tensor *a, const lin_tensor *b,
             size_t rows = lin__prod(na, a->shape) * m;
             return db == 1 ? lin__mv_error(msg, rows, ka, kb) : lin__mm_error(msg, rows, ka, kb, n);
         }
-        if (lin__torch_folds(b, da)) {  /* a @ (*, k, n) as (bᵀ @ aᵀ)ᵀ, folded */
+        if (lin__torch_folds(b, da)) {  /* a @ (*, k, n) as (b^T @ a^T)^T, folded */
             size_t rows = lin__prod(nb, b->shape) * n;
             return da == 1 ? lin__mv_error(msg, rows, kb, ka) : lin__mm_error(msg, rows, kb, ka, m);
         }
@@ -1120,7 +1120,7 @@ static lin__mat lin__mat_at(const lin__mat *m, ptrdiff_t offset)
 
 /* ---- kernels: the direct path ---- */
 
-/* C (m, n) = bias (n) + A (m, k) · B (k, n), or C += A · B with acc, straight
+/* C (m, n) = bias (n) + A (m, k) * B (k, n), or C += A * B with acc, straight
    from the strided operands, one dot product at a time in the order
    p = 0..k-1: no set-up, no scratch. For tiny layers, and for builds without packing (LIN_PACK 0,
    the default on Cortex-M). */
@@ -1137,7 +1137,7 @@ static void lin__gemm_direct(size_t m, size_t n, size_t k, const lin__mat *a, co
             const float *ap = ai, *bp = bj;
             float s = acc ? ci[(ptrdiff_t)j * c_cs] : bias ? bias[(ptrdiff_t)j * bias_s] : 0.0f;
             if (a->cs == 1 && b->rs == 1) {
-                /* both rows contiguous (x · a row of W) */
+                /* both rows contiguous (x * a row of W) */
                 for (p = k; p; --p) s += *ap++ * *bp++;
             } else {
                 /* pointers step only between terms: never past the last element */
@@ -1154,7 +1154,7 @@ static void lin__gemm_direct(size_t m, size_t n, size_t k, const lin__mat *a, co
 #if LIN_PACK
 /* ---- kernels: micro-kernels of the packed GEMM ----
 
-   Each computes one register tile C (MR, NR) = init + A (MR, kc) · B (kc, NR)
+   Each computes one register tile C (MR, NR) = init + A (MR, kc) * B (kc, NR)
    from packed panels: A k-major in groups of MR rows, B k-major in groups
    of NR columns. init is a row of NR values every row starts from (the
    bias, or zeros) or, when NULL, C itself (a later block of k). Every
@@ -1162,7 +1162,7 @@ static void lin__gemm_direct(size_t m, size_t n, size_t k, const lin__mat *a, co
    row stride c_rs. */
 
 #if defined(LIN__AVX512) || defined(LIN__AVX2) || defined(LIN__SSE2)
-/* MR x NR, NR two vectors wide: 2·MR accumulators (8 x 32 in 16 zmm with
+/* MR x NR, NR two vectors wide: 2*MR accumulators (8 x 32 in 16 zmm with
    AVX-512, 6 x 16 in 12 ymm with AVX2 + FMA, 4 x 8 in 8 xmm with SSE2),
    two B vectors and a broadcast of A per step: enough independent FMAs to
    cover their latency. */
@@ -1254,7 +1254,7 @@ static void lin__ukernel(size_t kc, const float *ap, const float *bp, float *c, 
 
 #if defined(LIN__AVX512) || defined(LIN__AVX2)
 #define LIN__TRANSPOSE8 1
-/* dst (8, 8) = src (8, 8)ᵀ, rows src_rs and dst_rs apart: packing both
+/* dst (8, 8) = src (8, 8)^T, rows src_rs and dst_rs apart: packing both
    operands is a transpose (x and W are contiguous along k), eight rows at a
    time in registers rather than one float at a time. */
 static void lin__transpose8x8(const float *src, ptrdiff_t src_rs, float *dst, ptrdiff_t dst_rs)
@@ -1306,7 +1306,7 @@ static void lin__pack_a(size_t mr, size_t kc, const lin__mat *a, float *ap)
 }
 
 /* B (kc, nr) strided -> bp[p*NR + j], columns nr..NR-1 zero. For a weight
-   W (out, in), B = Wᵀ has unit row stride: each column is a row of W,
+   W (out, in), B = W^T has unit row stride: each column is a row of W,
    read front to back. */
 static void lin__pack_b(size_t nr, size_t kc, const lin__mat *b, float *bp)
 {
@@ -1348,7 +1348,7 @@ static float *lin__align64(float *p)
     return (float *)(void *)(((uintptr_t)p + 63u) & ~(uintptr_t)63u);
 }
 
-/* C (m, n0..n1) = bias + A (m, k) · B (k, n0..n1), or C += A · B with acc:
+/* C (m, n0..n1) = bias + A (m, k) * B (k, n0..n1), or C += A * B with acc:
    the columns one thread owns, blocked as BLIS does (NC columns, KC of k, MC rows) around the
    micro-kernel. Blocks of k run in order, each continuing the sums the
    previous one left in C, so every element keeps the order p = 0..k-1. */
@@ -1424,7 +1424,7 @@ static __m128 lin__sum4(const __m512 v[4])
     return _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
 }
 
-/* dots[b][q] = x_b · w_q for b < mb, q < 4: mb·4 zmm accumulators over the
+/* dots[b][q] = x_b * w_q for b < mb, q < 4: mb*4 zmm accumulators over the
    whole vectors of k, the tail through one masked load */
 static LIN__INLINE_KERNEL void lin__dot4(size_t mb, size_t k, const float *x, ptrdiff_t x_rs,
                                           const float *const w[4], float dots[4][4])
@@ -1457,7 +1457,7 @@ static LIN__INLINE_KERNEL void lin__dot4(size_t mb, size_t k, const float *x, pt
 }
 #else
 #ifdef LIN__VZERO
-/* dots[b][q] = x_b · w_q for b < mb, q < 4, LANES at a time, the tail of k
+/* dots[b][q] = x_b * w_q for b < mb, q < 4, LANES at a time, the tail of k
    in scalars added after the lanes */
 static LIN__INLINE_KERNEL void lin__dot4(size_t mb, size_t k, const float *x, ptrdiff_t x_rs,
                                           const float *const w[4], float dots[4][4])
@@ -1486,7 +1486,7 @@ static LIN__INLINE_KERNEL void lin__dot4(size_t mb, size_t k, const float *x, pt
 }
 #else
 #define LIN__LANES 8
-/* dots[b][q] = x_b · w_q for b < mb, q < 4, over 8 independent partial
+/* dots[b][q] = x_b * w_q for b < mb, q < 4, over 8 independent partial
    sums per dot: portable C a compiler vectorises as it stands */
 static LIN__INLINE_KERNEL void lin__dot4(size_t mb, size_t k, const float *x, ptrdiff_t x_rs,
                                           const float *const w[4], float dots[4][4])
@@ -1511,13 +1511,13 @@ static LIN__INLINE_KERNEL void lin__dot4(size_t mb, size_t k, const float *x, pt
 #endif
 #endif
 
-/* y (m, j0..j1) = bias + x (m, k) · W (j0..j1, k)ᵀ (or y += x · Wᵀ with acc),
+/* y (m, j0..j1) = bias + x (m, k) * W (j0..j1, k)^T (or y += x * W^T with acc),
    x and W rows contiguous
    (unit stride along k): four rows of x against four rows of W at a time.
    A last group of fewer than four rows of W repeats its first row and drops
    the extra results. Inlined into its one caller, so each of lin__gemm's
    copies (serial, and OpenMP's outlined one) gets its constants: with
-   -fopenmp an out-of-line copy made 1×16×16 1.5× slower. */
+   -fopenmp an out-of-line copy made 1x16x16 1.5x slower. */
 static LIN__INLINE_KERNEL void lin__gemv(size_t m, size_t j0, size_t j1, size_t k, const lin__mat *a, const lin__mat *b,
                       const float *bias, ptrdiff_t bias_s, int acc,
                       float *c, ptrdiff_t c_rs, ptrdiff_t c_cs)
@@ -1557,7 +1557,7 @@ static size_t lin__narrow_kmax(size_t m, size_t n)
     return n >= 16 ? 32 : n >= 8 ? 16 : 0;
 }
 
-/* y[r] += x (rows r < R, k) · bt (k, 16): R independent chains */
+/* y[r] += x (rows r < R, k) * bt (k, 16): R independent chains */
 static LIN__INLINE_KERNEL void lin__narrow_rows(size_t R, size_t k, const float *x, ptrdiff_t x_rs,
                                                  ptrdiff_t x_cs, const float *bt, __m512 *y)
 {
@@ -1569,7 +1569,7 @@ static LIN__INLINE_KERNEL void lin__narrow_rows(size_t R, size_t k, const float 
     }
 }
 
-/* y (m, n <= 16) = bias + x (m, k) · B (k, n), or y += x · B with acc, for
+/* y (m, n <= 16) = bias + x (m, k) * B (k, n), or y += x * B with acc, for
    k <= LIN__NARROW_K: B packed once into zero-padded 16-lane rows (16 KiB
    of stack at most), each row of y one 16-lane FMA chain over p = 0..k-1,
    eight rows at a time. Many rows with few outputs: no horizontal sums
@@ -1585,7 +1585,7 @@ LIN__NOINLINE static void lin__gemm_narrow(size_t m, size_t n, size_t k, const l
     size_t i, j, p, r, rows;
     for (p = 0; p < k; ++p) _mm512_storeu_ps(bt + p * 16, _mm512_setzero_ps());   /* the padding */
     j = 0;
-    if (b->rs == 1) {                   /* B = Wᵀ: rows of W, eight by eight k transposed */
+    if (b->rs == 1) {                   /* B = W^T: rows of W, eight by eight k transposed */
         for (; j + 8 <= n; j += 8) {
             for (p = 0; p + 8 <= k; p += 8)
                 lin__transpose8x8(b->p + (ptrdiff_t)j * b->cs + p, b->cs, bt + p * 16 + j, 16);
@@ -1697,7 +1697,7 @@ static void lin__gemm_cols(int path, size_t m, size_t n0, size_t n1, size_t k, c
     }
 }
 
-/* C (m, n) = bias (n) + A (m, k) · B (k, n), or with acc C += A · B (bias
+/* C (m, n) = bias (n) + A (m, k) * B (k, n), or with acc C += A * B (bias
    NULL); every operand strided, bias may be NULL. One thread, or with OpenMP the columns split among threads
    at tile boundaries: each element is computed by one thread in the same
    order, so results are the same bits for any thread count. */
@@ -1987,7 +1987,7 @@ static int lin__buffer_elems(size_t rows, size_t cols, size_t *n)
     return lin__mul(rows, cols, n) && *n <= (size_t)-1 / sizeof(float);
 }
 
-/* y (batch, in) · W (out, in)ᵀ + b for a small layer (lin_linear_f32 says
+/* y (batch, in) * W (out, in)^T + b for a small layer (lin_linear_f32 says
    which): nothing to set up, each sum in order p = 0..in-1. Inlined
    where the packed GEMM is built (the call was a third of a 3 -> 2 layer's
    time); out of line on Cortex-M (LIN_PACK 0), where every layer takes it,
@@ -2069,7 +2069,7 @@ LIN_API lin_status lin_linear_f32(const float *x, const float *weight, const flo
     a.p = x;                            /* x (batch, in) row-major */
     a.rs = (ptrdiff_t)in_features;
     a.cs = 1;
-    b.p = weight;                       /* Wᵀ (in, out): W's rows are its columns */
+    b.p = weight;                       /* W^T (in, out): W's rows are its columns */
     b.rs = 1;
     b.cs = (ptrdiff_t)in_features;
     lin__gemm(batch, out_features, in_features, &a, &b, bias, 1, 0, y, (ptrdiff_t)out_features, 1);
@@ -2117,8 +2117,8 @@ static float lin__float_below(float f)
 
 LIN_API float lin_rng_uniform(lin_rng *rng, float lo, float hi)
 {
-    /* mid + half·s with s exact: for lo == -hi, mid is 0 and the one
-       rounding of half·s cannot differ by FMA contraction or by x87's wider
+    /* mid + half*s with s exact: for lo == -hi, mid is 0 and the one
+       rounding of half*s cannot differ by FMA contraction or by x87's wider
        registers, so every platform gives the same bits. */
     float s = lin__rng_signed_unit(rng);
     float mid = 0.5f * lo + 0.5f * hi, half = 0.5f * hi - 0.5f * lo;
@@ -2134,7 +2134,7 @@ LIN_API float lin_rng_normal(lin_rng *rng)
 {
     for (;;) {
         float u = lin__rng_signed_unit(rng), v = lin__rng_signed_unit(rng);
-        /* u², v² are exact in double (46-bit integers times 2^-46), so is
+        /* u^2, v^2 are exact in double (46-bit integers times 2^-46), so is
            their sum: the accept test is the same everywhere */
         double s = (double)u * u + (double)v * v;
         if (s < 1.0 && s > 0.0) {
@@ -2179,7 +2179,7 @@ LIN_API lin_status lin_layer_reset_parameters(lin_layer *layer, lin_rng *rng)
     if (!layer || !rng) return LIN_ERR_NULL;
     s = lin__check_layer(layer->in_features, layer->out_features, layer->weight, layer->bias, &nw);
     if (s != LIN_OK) return s;
-    /* kaiming_uniform_(a=√5): gain √(2/(1+5)), bound = √3·gain/√fan_in = 1/√fan_in;
+    /* kaiming_uniform_(a=sqrt(5)): gain sqrt(2/(1+5)), bound = sqrt(3)*gain/sqrt(fan_in) = 1/sqrt(fan_in);
        the bias uses the same bound (0 when fan_in is 0, as PyTorch) */
     bound = layer->in_features ? 1.0f / LIN_SQRTF((float)layer->in_features) : 0.0f;
     for (i = 0; i < nw; ++i) layer->weight[i] = lin_rng_uniform(rng, -bound, bound);
@@ -2333,13 +2333,13 @@ LIN_API lin_status lin_linear_backward(const lin_tensor *x, const lin_tensor *we
     if (lin__fold_rows(x, &rows, &x_rs) && lin__fold_rows(grad_y, &rows, &gy_rs) &&
         (!grad_x || lin__fold_rows(grad_x, &rows, &gx_rs))) {
         lin__mat a, b;
-        if (grad_x) {                   /* grad_x (rows, in) = grad_y (rows, out) · W (out, in) */
+        if (grad_x) {                   /* grad_x (rows, in) = grad_y (rows, out) * W (out, in) */
             a.p = grad_y->data; a.rs = gy_rs; a.cs = grad_y->stride[grad_y->ndim - 1];
             b.p = weight->data; b.rs = weight->stride[0]; b.cs = weight->stride[1];
             if (rows && in) lin__gemm(rows, in, out, &a, &b, NULL, 0, 0, grad_x->data, gx_rs,
                                       grad_x->stride[grad_x->ndim - 1]);
         }
-        if (grad_weight && out && in) { /* grad_W (out, in) += grad_yᵀ (out, rows) · x (rows, in) */
+        if (grad_weight && out && in) { /* grad_W (out, in) += grad_y^T (out, rows) * x (rows, in) */
             a.p = grad_y->data; a.rs = grad_y->stride[grad_y->ndim - 1]; a.cs = gy_rs;
             b.p = x->data; b.rs = x_rs; b.cs = x->stride[x->ndim - 1];
             lin__gemm(out, in, rows, &a, &b, NULL, 0, 1, grad_weight->data, grad_weight->stride[0],
@@ -2408,12 +2408,12 @@ LIN_API lin_status lin_linear_backward_f32(const float *x, const float *weight, 
                 if (lin__bufs_overlap(out_p[o], out_n[o], out_p[i], out_n[i])) return LIN_ERR_ALIAS;
         }
     }
-    if (grad_x && nx) {                 /* grad_x (batch, in) = grad_y (batch, out) · W (out, in) */
+    if (grad_x && nx) {                 /* grad_x (batch, in) = grad_y (batch, out) * W (out, in) */
         a.p = grad_y; a.rs = (ptrdiff_t)out_features; a.cs = 1;
         b.p = weight; b.rs = (ptrdiff_t)in_features; b.cs = 1;
         lin__gemm(batch, in_features, out_features, &a, &b, NULL, 0, 0, grad_x, (ptrdiff_t)in_features, 1);
     }
-    if (grad_weight && nw) {            /* grad_W (out, in) += grad_yᵀ · x */
+    if (grad_weight && nw) {            /* grad_W (out, in) += grad_y^T * x */
         a.p = grad_y; a.rs = 1; a.cs = (ptrdiff_t)out_features;
         b.p = x; b.rs = (ptrdiff_t)in_features; b.cs = 1;
         lin__gemm(out_features, in_features, batch, &a, &b, NULL, 0, 1, grad_weight,
@@ -2490,12 +2490,12 @@ LIN_API lin_status lin_matmul_backward(const lin_tensor *a, const lin_tensor *b,
             oga += (ptrdiff_t)idx[d] * ga_bs[d];
             ogb += (ptrdiff_t)idx[d] * gb_bs[d];
         }
-        if (grad_a) {                   /* grad_a (m, k) += grad_out (m, n) · bᵀ (n, k) */
+        if (grad_a) {                   /* grad_a (m, k) += grad_out (m, n) * b^T (n, k) */
             A.p = grad_out->data + og; A.rs = go_rs; A.cs = go_cs;
             B.p = b->data + ob; B.rs = p.b_cs; B.cs = p.b_rs;
             lin__gemm(p.m, p.k, p.n, &A, &B, NULL, 0, 1, grad_a->data + oga, ga_rs, ga_cs);
         }
-        if (grad_b) {                   /* grad_b (k, n) += aᵀ (k, m) · grad_out (m, n) */
+        if (grad_b) {                   /* grad_b (k, n) += a^T (k, m) * grad_out (m, n) */
             A.p = a->data + oa; A.rs = p.a_cs; A.cs = p.a_rs;
             B.p = grad_out->data + og; B.rs = go_rs; B.cs = go_cs;
             lin__gemm(p.k, p.n, p.m, &A, &B, NULL, 0, 1, grad_b->data + ogb, gb_rs, gb_cs);
@@ -2850,7 +2850,7 @@ LIN_API lin_status lin_lora_forward_f32(const lin_lora *lora, const float *x, fl
     if ((s = lin_linear_f32(x, lora->base->weight, lora->base->bias, y, batch, in, out)) != LIN_OK)
         return s;
     if (lora->merged || !ny) return LIN_OK;
-    /* h (batch, r) = x · Aᵀ, scaled; y += h · Bᵀ */
+    /* h (batch, r) = x * A^T, scaled; y += h * B^T */
     if ((s = lin_linear_f32(x, lora->A, NULL, scratch, batch, in, r)) != LIN_OK) return s;
     for (i = 0; i < nh; ++i) scratch[i] *= lora->scaling;
     a.p = scratch; a.rs = (ptrdiff_t)r; a.cs = 1;
@@ -2905,7 +2905,7 @@ LIN_API lin_status lin_lora_backward_f32(const lin_lora *lora, const float *x, c
     if (!batch) return LIN_OK;          /* no rows: grad_x is empty, nothing to add */
     h = scratch;
     gh = scratch + nh;
-    /* h = s·(x · Aᵀ) (batch, r); gh = s·(grad_y · B) (batch, r) */
+    /* h = s*(x * A^T) (batch, r); gh = s*(grad_y * B) (batch, r) */
     if ((s = lin_linear_f32(x, lora->A, NULL, h, batch, in, r)) != LIN_OK) return s;
     a.p = grad_y; a.rs = (ptrdiff_t)out; a.cs = 1;
     b.p = lora->B; b.rs = (ptrdiff_t)r; b.cs = 1;
@@ -2914,17 +2914,17 @@ LIN_API lin_status lin_lora_backward_f32(const lin_lora *lora, const float *x, c
         h[i] *= lora->scaling;
         gh[i] *= lora->scaling;
     }
-    if (grad_B) {                       /* grad_B (out, r) += grad_yᵀ · h */
+    if (grad_B) {                       /* grad_B (out, r) += grad_y^T * h */
         a.p = grad_y; a.rs = 1; a.cs = (ptrdiff_t)out;
         b.p = h; b.rs = (ptrdiff_t)r; b.cs = 1;
         lin__gemm(out, r, batch, &a, &b, NULL, 0, 1, grad_B, (ptrdiff_t)r, 1);
     }
-    if (grad_A && in) {                 /* grad_A (r, in) += ghᵀ · x */
+    if (grad_A && in) {                 /* grad_A (r, in) += gh^T * x */
         a.p = gh; a.rs = 1; a.cs = (ptrdiff_t)r;
         b.p = x; b.rs = (ptrdiff_t)in; b.cs = 1;
         lin__gemm(r, in, batch, &a, &b, NULL, 0, 1, grad_A, (ptrdiff_t)in, 1);
     }
-    if (grad_x && in) {                 /* grad_x = grad_y · W + gh · A */
+    if (grad_x && in) {                 /* grad_x = grad_y * W + gh * A */
         a.p = grad_y; a.rs = (ptrdiff_t)out; a.cs = 1;
         b.p = lora->base->weight; b.rs = (ptrdiff_t)in; b.cs = 1;
         lin__gemm(batch, in, out, &a, &b, NULL, 0, 0, grad_x, (ptrdiff_t)in, 1);
@@ -2935,7 +2935,7 @@ LIN_API lin_status lin_lora_backward_f32(const lin_lora *lora, const float *x, c
     return LIN_OK;
 }
 
-/* W ±= scaling·(B·A), each element's r-term sum first, as loralib's
+/* W +=/-= scaling*(B*A), each element's r-term sum first, as loralib's
    (lora_B @ lora_A) * scaling */
 static lin_status lin__lora_fold(lin_lora *lora, int merge)
 {
@@ -3120,12 +3120,12 @@ static int32_t lin__sat32(int64_t v)
 }
 
 #ifndef LIN_SINGLE_ROUNDING
-/* gemmlowp's SaturatingRoundingDoublingHighMul, as TFLite uses it: a·b
+/* gemmlowp's SaturatingRoundingDoublingHighMul, as TFLite uses it: a*b
    over 2^31, with the nudge +2^30 for a positive product and 1 - 2^30 for
    a negative one before a division that truncates toward zero. For a
-   negative product that is floor((a·b + 2^30) / 2^31) as well, so one
+   negative product that is floor((a*b + 2^30) / 2^31) as well, so one
    floor serves both signs, without a branch on the sign (which random
-   data mispredicts half the time). INT32_MIN·INT32_MIN, the one product
+   data mispredicts half the time). INT32_MIN*INT32_MIN, the one product
    that does not fit, saturates to INT32_MAX. */
 static int32_t lin__doubling_high_mul(int32_t a, int32_t b)
 {
@@ -3145,12 +3145,12 @@ static int32_t lin__divide_by_pot(int32_t x, int e)
 }
 #endif
 
-/* TFLite's MultiplyByQuantizedMultiplier: acc · multiplier · 2^(shift-31),
+/* TFLite's MultiplyByQuantizedMultiplier: acc * multiplier * 2^(shift-31),
    rounded. shift in [-31, 30], multiplier >= 0 (validated). */
 static int32_t lin__requantize(int32_t acc, int32_t multiplier, int32_t shift)
 {
 #ifdef LIN_SINGLE_ROUNDING
-    /* one rounding: (acc·multiplier + 2^(total-1)) >> total, total = 31 - shift,
+    /* one rounding: (acc*multiplier + 2^(total-1)) >> total, total = 31 - shift,
        so ties go up, as TFLite's and CMSIS-NN's single-rounding builds do */
     const int total = 31 - (int)shift;
     return lin__sat32(lin__asr((int64_t)acc * multiplier + ((int64_t)1 << (total - 1)), total));
@@ -3177,7 +3177,7 @@ LIN_API lin_status lin_quantize_multiplier(double real_multiplier, int32_t *mult
         *shift = 0;
         return LIN_OK;
     }
-    /* frexp without libm: q·2^-s in [0.5, 1), every step exact */
+    /* frexp without libm: q*2^-s in [0.5, 1), every step exact */
     while (q >= 1.0) { q *= 0.5; ++s; }
     while (q < 0.5 && s > -64) { q *= 2.0; --s; }
     q_fixed = (int64_t)(q * 2147483648.0 + 0.5);     /* round, ties away (q > 0) */
@@ -3197,10 +3197,10 @@ LIN_API lin_status lin_quantize_multiplier(double real_multiplier, int32_t *mult
 
 /* ---- int8: the layer ---- */
 
-/* Σ_p (x[p] + xo)·w[p], exact in int32 under the in_features bound: with
+/* sum_p (x[p] + xo)*w[p], exact in int32 under the in_features bound: with
    |x + xo| <= mx and |w| <= 128 <= mw, every partial sum is within
-   in·mx·mw. The weight offset is added once per row of x, as
-   wo·Σ_p (x[p] + xo) (lin__sum_s8), so the inner loops never see it. */
+   in*mx*mw. The weight offset is added once per row of x, as
+   wo*sum_p (x[p] + xo) (lin__sum_s8), so the inner loops never see it. */
 #if !defined(LIN_NO_SIMD) && defined(__AVX2__)
 /* 16 at a time: widened to int16, the offset added to x, pairs multiplied
    and added into int32 (vpmaddwd) */
@@ -3287,11 +3287,11 @@ LIN__NOINLINE static void lin__dot2_s8(const int8_t *x, const int8_t *w0, const 
 
 #if !defined(LIN_NO_SIMD) && defined(__AVX512VNNI__) && defined(__AVX512BW__)
 #define LIN__DOT4_S8 1
-#define LIN__DOT4_XO_FREE 128     /* the input offset whose Σ w term vanishes */
+#define LIN__DOT4_XO_FREE 128     /* the input offset whose sum w term vanishes */
 /* AVX-512 VNNI: vpdpbusd multiplies 64 unsigned bytes by 64 signed bytes
    and adds each group of four products to an int32 lane. x + 128 is x's
    byte with its top bit flipped, unsigned; so a row's sum is
-   Σ (x + 128)·w, and Σ (x + xo)·w = Σ (x + 128)·w + (xo − 128)·Σ w. The
+   sum (x + 128)*w, and sum (x + xo)*w = sum (x + 128)*w + (xo - 128)*sum w. The
    lanes wrap (no saturation); the sum they wrap to is the exact one,
    which fits int32 under the in_features bound. */
 static __mmask64 lin__mask64(size_t r)          /* the low r of 64 bytes, 0 < r < 64 */
@@ -3310,7 +3310,7 @@ static __m128i lin__hsum4(__m512i a0, __m512i a1, __m512i a2, __m512i a3)
     return _mm_add_epi32(_mm256_castsi256_si128(h), _mm256_extracti128_si256(h, 1));
 }
 
-/* Σ_p w[r·n + p] for the four rows r of a block (vpdpbusd against ones) */
+/* sum_p w[r*n + p] for the four rows r of a block (vpdpbusd against ones) */
 static void lin__wsum4_s8(const int8_t *w, size_t n, int32_t *sum)
 {
     const __m512i ones = _mm512_set1_epi8(1);
@@ -3326,8 +3326,8 @@ static void lin__wsum4_s8(const int8_t *w, size_t n, int32_t *sum)
     _mm_storeu_si128((__m128i *)(void *)sum, lin__hsum4(acc[0], acc[1], acc[2], acc[3]));
 }
 
-/* s[r] = Σ_p (x[p] + xo)·w[r·n + p] for the four rows of a block, given
-   their Σ w from lin__wsum4_s8 */
+/* s[r] = sum_p (x[p] + xo)*w[r*n + p] for the four rows of a block, given
+   their sum w from lin__wsum4_s8 */
 static void lin__dot4_s8(const int8_t *x, const int8_t *w, size_t n, int32_t xo, const int32_t *wsum,
                          int32_t *s)
 {
@@ -3350,7 +3350,7 @@ static void lin__dot4_s8(const int8_t *x, const int8_t *w, size_t n, int32_t xo,
         a2 = _mm512_dpbusd_epi32(a2, xu, _mm512_maskz_loadu_epi8(m, w2 + p));
         a3 = _mm512_dpbusd_epi32(a3, xu, _mm512_maskz_loadu_epi8(m, w3 + p));
     }
-    /* + (xo − 128)·Σ w, all modulo 2^32 like the lanes: the exact sums */
+    /* + (xo - 128)*sum w, all modulo 2^32 like the lanes: the exact sums */
     _mm_storeu_si128((__m128i *)(void *)s,
                      _mm_add_epi32(lin__hsum4(a0, a1, a2, a3),
                                    _mm_mullo_epi32(_mm_set1_epi32(xo - 128),
@@ -3362,7 +3362,7 @@ static void lin__dot4_s8(const int8_t *x, const int8_t *w, size_t n, int32_t xo,
 /* lin__output_s8 for four outputs j..j+3 of one row at once, in 64-bit
    lanes: the same steps, the same bits, no branch. _mm256_mul_epi32 takes
    the low 32 bits of each lane as signed, and every factor is in int32
-   range by then (the multiplier is validated >= 0, so INT32_MIN·INT32_MIN,
+   range by then (the multiplier is validated >= 0, so INT32_MIN*INT32_MIN,
    the one product the scalar path saturates, cannot occur). */
 static void lin__output4_s8(const int32_t *s, int64_t ws, const int32_t *bias, const lin_quant *q,
                             const int32_t *multiplier, const int32_t *shift, size_t j, int8_t *y)
@@ -3381,7 +3381,7 @@ static void lin__output4_s8(const int32_t *s, int64_t ws, const int32_t *bias, c
     sh = shift ? _mm256_cvtepi32_epi64(_mm_loadu_si128((const __m128i *)(const void *)(shift + j)))
                : _mm256_set1_epi64x(q->shift);
 #ifdef LIN_SINGLE_ROUNDING
-    {   /* (acc·m + 2^(total-1)) >> total, total = 31 - shift, saturated */
+    {   /* (acc*m + 2^(total-1)) >> total, total = 31 - shift, saturated */
         const __m256i total = _mm256_sub_epi64(_mm256_set1_epi64x(31), sh);
         v = _mm256_add_epi64(_mm256_mul_epi32(v, m), _mm256_sllv_epi64(one, _mm256_sub_epi64(total, one)));
         v = _mm256_min_epi64(_mm256_max_epi64(_mm256_srav_epi64(v, total), lo), hi);
@@ -3412,7 +3412,7 @@ static void lin__output4_s8(const int32_t *s, int64_t ws, const int32_t *bias, c
 #define LIN__DOT4_XO_FREE 0
 /* aarch64 with the dot product extension: sdot multiplies 16 signed bytes
    by 16 signed bytes and adds each group of four products to an int32
-   lane. Σ (x + xo)·w = Σ x·w + xo·Σ w, both parts within the in_features
+   lane. sum (x + xo)*w = sum x*w + xo*sum w, both parts within the in_features
    bound; their sum is taken modulo 2^32, which gives the exact one. */
 static void lin__wsum4_s8(const int8_t *w, size_t n, int32_t *sum)
 {
@@ -3467,7 +3467,7 @@ static void lin__dot4_s8(const int8_t *x, const int8_t *w, size_t n, int32_t xo,
 /* Helium (M-profile vector extension): vmladavaq multiplies 16 signed
    bytes by 16 and adds all the products to a scalar; the tail predicate
    (vctp8q) loads only the bytes that exist and zeroes the rest.
-   Σ (x + xo)·w = Σ x·w + xo·Σ w, summed modulo 2^32: the exact sum. */
+   sum (x + xo)*w = sum x*w + xo*sum w, summed modulo 2^32: the exact sum. */
 static void lin__wsum4_s8(const int8_t *w, size_t n, int32_t *sum)
 {
     int r;
@@ -3504,8 +3504,8 @@ static void lin__dot4_s8(const int8_t *x, const int8_t *w, size_t n, int32_t xo,
 }
 #endif
 
-/* Σ_p (x[p] + xo), for the weight offset's share of every output of a row:
-   within in·mx <= INT32_MAX / mw, so exact in int32 */
+/* sum_p (x[p] + xo), for the weight offset's share of every output of a row:
+   within in*mx <= INT32_MAX / mw, so exact in int32 */
 static int32_t lin__sum_s8(const int8_t *x, size_t n, int32_t xo)
 {
     int32_t sum = 0;
@@ -3569,7 +3569,7 @@ static int8_t lin__output_s8(int64_t acc, const int32_t *bias, const lin_quant *
     return (int8_t)v;
 }
 
-/* y (batch, out) int8 = clamp(requant(x (batch, in) · W (out, in)ᵀ + b) + zero point) */
+/* y (batch, out) int8 = clamp(requant(x (batch, in) * W (out, in)^T + b) + zero point) */
 LIN__NOINLINE static void lin__linear_s8(const int8_t *x, const int8_t *weight, const int32_t *bias,
                                          int8_t *y, size_t batch, size_t in, size_t out,
                                          const lin_quant *q, const int32_t *multiplier,
@@ -3583,11 +3583,11 @@ LIN__NOINLINE static void lin__linear_s8(const int8_t *x, const int8_t *weight, 
             for (j = 0; j < out; ++j) y[i * out + j] = lin__output_s8(0, bias, q, multiplier, shift, j);
         return;
     }
-    /* Σ (x + xo)(w + wo) = Σ (x + xo)·w + wo·Σ (x + xo), exact in int64;
+    /* sum (x + xo)(w + wo) = sum (x + xo)*w + wo*sum (x + xo), exact in int64;
        wo is 0 for the symmetric weights TFLite uses */
 #ifdef LIN__DOT4_S8
     /* four rows of W at a time, each block against every row of x: the
-       block stays in L1 and its Σ w is taken once */
+       block stays in L1 and its sum w is taken once */
     j0 = out - out % 4;
     for (j = 0; j < j0; j += 4) {
         int32_t wsum[4];

@@ -353,7 +353,7 @@ static void fuzz_views(reader *r, int linear)
     STAT(0);
 }
 
-/* Does rows·cols floats overflow size_t (in elements or in bytes)? */
+/* Does rows*cols floats overflow size_t (in elements or in bytes)? */
 static int too_many(size_t rows, size_t cols)
 {
     return rows && cols > SIZE_MAX / sizeof(float) / rows;

@@ -130,7 +130,7 @@ static void test_rng_uniform_distribution(void **state)
     lin_rng_seed(&rng, 2024);
     for (i = 0; i < N; ++i) v[i] = lin_rng_uniform(&rng, -2.0f, 2.0f);
     mean_var(v, N, &mean, &var);
-    /* U(-2, 2): σ² = 4/3; the sample variance's σ is a²·√(4/45/N) for U(-a, a) */
+    /* U(-2, 2): sigma^2 = 4/3; the sample variance's sigma is a^2*sqrt(4/45/N) for U(-a, a) */
     assert_true(fabs(mean) < 5.0 * sqrt(4.0 / 3.0 / N));
     assert_true(fabs(var - 4.0 / 3.0) < 5.0 * 4.0 * sqrt(4.0 / 45.0 / N));
     assert_true(ks_distance(v, N, uniform_cdf, 2.0) < ks_critical(N));
@@ -158,8 +158,8 @@ static void test_rng_normal_distribution(void **state)
     }
     mean_var(v, N, &mean, &var);
     assert_true(fabs(mean) < 5.0 / sqrt((double)N));
-    assert_true(fabs(var - 1.0) < 5.0 * sqrt(2.0 / N));     /* N(0,1): var(s²) = 2/N */
-    /* the tails: P(|z| > 3) = 0.0027, a binomial count within 5σ */
+    assert_true(fabs(var - 1.0) < 5.0 * sqrt(2.0 / N));     /* N(0,1): var(s^2) = 2/N */
+    /* the tails: P(|z| > 3) = 0.0027, a binomial count within 5sigma */
     assert_true(fabs((double)beyond3 - N * 0.0027) < 5.0 * sqrt(N * 0.0027) + 1.0);
     assert_true(ks_distance(v, N, normal_cdf, 0.0) < ks_critical(N));
     free(v);

@@ -292,13 +292,13 @@ static void test_linear_nan_inf(void **state)
     float inf = INFINITY, nan = NAN;
     float x[3] = {0.0f, 1.0f, 1.0f}, w[6] = {0, 0, 0, 1, 1, 1}, b[2] = {0, 0}, y[2] = {0, 0};
     (void)state;
-    w[0] = inf;                               /* 0·Inf is NaN: no skipping of zeros */
+    w[0] = inf;                               /* 0*Inf is NaN: no skipping of zeros */
     assert_int_equal(lin_linear_f32(x, w, b, y, 1, 3, 2), LIN_OK);
     assert_true(isnan(y[0]) && y[1] == 2.0f);
     w[0] = 0.0f;
     x[1] = inf;
     assert_int_equal(lin_linear_f32(x, w, b, y, 1, 3, 2), LIN_OK);
-    assert_true(isnan(y[0]) && y[1] == inf);  /* Inf·0 again, then Inf + 1 */
+    assert_true(isnan(y[0]) && y[1] == inf);  /* Inf*0 again, then Inf + 1 */
     x[1] = 1.0f;
     b[1] = nan;
     assert_int_equal(lin_linear_f32(x, w, b, y, 1, 3, 2), LIN_OK);
@@ -391,7 +391,7 @@ static void test_linear_overflow(void **state)
     assert_int_equal(lin_linear_f32(X, W, B, y, 1, big, 2), LIN_ERR_OVERFLOW);
     assert_int_equal(lin_linear_f32(X, W, B, y, 1, 3, big), LIN_ERR_OVERFLOW);
     assert_int_equal(lin_linear_f32(X, W, B, y, 1, (size_t)-1 / 4 + 1, 1), LIN_ERR_OVERFLOW);
-    {   /* x and W empty (in 0), but batch·out overflows */
+    {   /* x and W empty (in 0), but batch*out overflows */
         const size_t half = (size_t)1 << (sizeof(size_t) * 4);
         assert_int_equal(lin_linear_f32(X, W, B, y, half, 0, half), LIN_ERR_OVERFLOW);
     }

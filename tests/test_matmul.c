@@ -86,7 +86,7 @@ static void test_matmul_rank_combinations(void **state)
     }
 }
 
-/* the 1-D·1-D product writes one element through a 0-d out */
+/* the 1-D*1-D product writes one element through a 0-d out */
 static void test_matmul_dot(void **state)
 {
     float a[4] = {1, 2, 3, 4}, b[4] = {5, 6, 7, 8}, y[2];

@@ -256,7 +256,7 @@ static void test_s8_accumulation_bound(void **state)
     int32_t big = INT32_MAX;
     (void)state;
     assert_true(x && w);
-    memset(x, 127, n);                  /* every product 255·255: the sum just fits */
+    memset(x, 127, n);                  /* every product 255*255: the sum just fits */
     memset(w, 127, n);
     assert_int_equal(lin_linear_s8(x, w, NULL, y, 1, n, 1, &q), LIN_ERR_OVERFLOW);
     assert_true(y[0] == 0x55);
@@ -267,7 +267,7 @@ static void test_s8_accumulation_bound(void **state)
         assert_int_equal(y[0], want);
     }
     /* a bias that takes the sum past int32 saturates instead of wrapping:
-       INT32_MAX · 2^30 / 2^62, rounded (up to 1 in two roundings, 0 in one) */
+       INT32_MAX * 2^30 / 2^62, rounded (up to 1 in two roundings, 0 in one) */
     q.shift = -31;
     assert_int_equal(lin_linear_s8(x, w, &big, y, 1, bound, 1, &q), LIN_OK);
     {
@@ -284,8 +284,8 @@ static void test_s8_accumulation_bound(void **state)
     free(w);
 }
 
-/* Zero offsets allow the most terms, 2^31 / 128² - 1: the wide kernels
-   (VNNI's Σ (x + 128)·w among them) pass through sums beyond int32 on the
+/* Zero offsets allow the most terms, 2^31 / 128^2 - 1: the wide kernels
+   (VNNI's sum (x + 128)*w among them) pass through sums beyond int32 on the
    way and must still land on the exact one. Four outputs and a fifth, so
    that every kernel and its tail run; extreme values of both signs. */
 static void test_s8_accumulation_bound_zero_offsets(void **state)

@@ -215,8 +215,8 @@ static void test_train_linear_backward(void **state)
 }
 
 /* Degenerate layers whose gradients take the batch-1-to-4 kernel in
-   accumulate mode: with in 1 and out 1, grad_weight += grad_yᵀ·x is a
-   (1, batch)·(batch, 1) product with both operands contiguous along the
+   accumulate mode: with in 1 and out 1, grad_weight += grad_y^T*x is a
+   (1, batch)*(batch, 1) product with both operands contiguous along the
    batch. The same with in or out 2-3. */
 static void test_train_linear_backward_thin(void **state)
 {
@@ -460,7 +460,7 @@ static void run_lora(const tcase *c)
     shape[0] = out; shape[1] = r;
     v = lin_tensor_view(gB, 2, shape);
     expect_close(&v, c, "want_grad_B", "mag_grad_B", batch + in + 2);
-    /* merge: W + scaling·B·A, and the merged layer's forward */
+    /* merge: W + scaling*B*A, and the merged layer's forward */
     assert_int_equal(lin_lora_merge(&lora), LIN_OK);
     v = lin_tensor_view(fw, 2, w->shape);
     expect_close(&v, c, "want_merged", "mag_merged", r + 2);
@@ -484,7 +484,7 @@ static void test_train_lora(void **state)
     for_each_case(run_lora, "lora");
 }
 
-/* loralib's initialisation: A ~ U(-1/√in, 1/√in), B = 0 */
+/* loralib's initialisation: A ~ U(-1/sqrt(in), 1/sqrt(in)), B = 0 */
 static void test_train_lora_init(void **state)
 {
     float w[8 * 100], A[4 * 100], B[8 * 4];

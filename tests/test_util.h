@@ -165,7 +165,7 @@ static inline void assert_gaps_untouched(const test_tensor *t)
 /* Does got agree with a float64 reference, to float32 rounding? For a sum
    of K products and a bias, each of the K+1 additions and the products may
    round by 2^-24 relative to the sum of magnitudes seen so far, so
-   |got - ref| <= (K + 2)·2^-24·(Σ|x_i·w_i| + |b|). NaN must stay NaN, and an
+   |got - ref| <= (K + 2)*2^-24*(sum|x_i*w_i| + |b|). NaN must stay NaN, and an
    infinity must be the same infinity. */
 static inline int close_enough(float got, double ref, double magnitude, size_t k)
 {

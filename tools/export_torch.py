@@ -18,7 +18,7 @@
       CALIB.pt a calibration batch (a tensor of inputs). Activations get
       asymmetric int8 (scale and zero point from the calibration range,
       0 included), weights symmetric per-channel int8, biases int32 at
-      input_scale·weight_scale; an nn.ReLU right after a Linear is fused
+      input_scale*weight_scale; an nn.ReLU right after a Linear is fused
       into its clamp. The header holds the int8 weights, int32 biases, the
       per-channel multipliers and shifts (TFLite's QuantizeMultiplier), a
       lin_quant per layer, and each layer's input and output scale and zero

@@ -30,7 +30,7 @@ static uint32_t fw_count_now(void) { return FW_SYST_CVR; }
 /* Ticks from `from` to now (at most 2^24 - 1 of them). */
 static uint32_t fw_count_since(uint32_t from) { return (from - FW_SYST_CVR) & 0x00FFFFFFu; }
 
-/* Exactly 2·n instructions: subtract and branch back, n times. GCC reads
+/* Exactly 2*n instructions: subtract and branch back, n times. GCC reads
    Thumb-1 inline assembly in the old divided syntax unless told otherwise,
    so the loop states its syntax (GCC restores its own after the block). */
 __attribute__((noinline)) static void fw_spin(uint32_t n)
@@ -38,7 +38,7 @@ __attribute__((noinline)) static void fw_spin(uint32_t n)
     __asm__ volatile(".syntax unified\n\t1: subs %0, %0, #1\n\tbne 1b" : "+l"(n) : : "cc");
 }
 
-/* Ticks taken by 2·FW_SPIN instructions; 0 if SysTick does not run. */
+/* Ticks taken by 2*FW_SPIN instructions; 0 if SysTick does not run. */
 static uint32_t fw_count_calibrate(void)
 {
     uint32_t t = fw_count_now();

@@ -8,7 +8,7 @@
 
 typedef union fw_bits { float f; uint32_t u; } fw_bits;
 
-/* floor(sqrt(n)) and n - floor(sqrt(n))², digit by digit */
+/* floor(sqrt(n)) and n - floor(sqrt(n))^2, digit by digit */
 static inline uint64_t fw_isqrt(uint64_t n, uint64_t *rem)
 {
     uint64_t root = 0, bit = (uint64_t)1 << 62;
@@ -33,7 +33,7 @@ static inline float fw_sqrtf(float x)
     uint64_t q, rem;
     int e, t, k;
     v.f = x;
-    if (x != x || x <= 0.0f || v.u == 0x7f800000u) {  /* NaN, ±0, negative, +Inf */
+    if (x != x || x <= 0.0f || v.u == 0x7f800000u) {  /* NaN, +-0, negative, +Inf */
         if (x == 0.0f || x != x || x > 0.0f) return x;
         v.u = 0x7fc00000u;
         return v.f;
@@ -46,13 +46,13 @@ static inline float fw_sqrtf(float x)
     } else {
         m |= 0x800000u;
     }
-    t = e - 127 - 23;                   /* x = m·2^t, m in [2^23, 2^24) */
+    t = e - 127 - 23;                   /* x = m*2^t, m in [2^23, 2^24) */
     if (t & 1) { m <<= 1; --t; }        /* make t even */
-    k = m < 0x1000000u ? 26 : 24;       /* n = m·2^k in [2^48, 2^50) */
+    k = m < 0x1000000u ? 26 : 24;       /* n = m*2^k in [2^48, 2^50) */
     q = fw_isqrt((uint64_t)m << k, &rem);        /* 25 bits: 24 + a rounding bit */
     r = (uint32_t)(q >> 1);
     if ((q & 1u) && (rem || (r & 1u))) ++r;      /* to nearest, ties to even */
-    e = (t - k) / 2 + 1;                /* sqrt(x) = r·2^e */
+    e = (t - k) / 2 + 1;                /* sqrt(x) = r*2^e */
     if (r == 0x1000000u) { r >>= 1; ++e; }
     v.u = ((uint32_t)(e + 150) << 23) | (r & 0x7fffffu);
     return v.f;

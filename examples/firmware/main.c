@@ -65,7 +65,7 @@ static void check(int ok, const char *what)
 
 /* ---- the network ---- */
 
-/* x (784) -> W1 (128, 784)ᵀ + b1 -> ReLU -> W2 (10, 128)ᵀ + b2 -> y (10) */
+/* x (784) -> W1 (128, 784)^T + b1 -> ReLU -> W2 (10, 128)^T + b2 -> y (10) */
 __attribute__((noinline)) static lin_status mlp_forward(const float *in, float *out)
 {
     lin_status s = lin_linear_f32(in, w1, b1, h, 1, N_IN, N_HID);
@@ -75,7 +75,7 @@ __attribute__((noinline)) static lin_status mlp_forward(const float *in, float *
     return lin_linear_f32(h, w2, b2, out, 1, N_HID, N_OUT);
 }
 
-/* y = x·Wᵀ + b by the book, with the float32 rounding bound of each output */
+/* y = x . W^T + b by the book, with the float32 rounding bound of each output */
 static int matches_reference(const float *in, const float *w, const float *b, const float *out,
                              size_t fin, size_t fout)
 {
