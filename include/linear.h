@@ -147,10 +147,16 @@
 #if !defined(LIN_NO_SIMD) && defined(__ARM_FEATURE_MVE) && !defined(__aarch64__)
 #include <arm_mve.h>            /* Helium (Cortex-M55, M85): the int8 layer */
 #endif
-#ifdef _OPENMP
+#if defined(_OPENMP) && !defined(LIN_NO_OPENMP)
+#define LIN__OPENMP 1
 #include <omp.h>
+#else
+#define LIN__OPENMP 0
 #endif
-/* LIN__NOINLINE keeps the GEMM (and the kernels with large stack frames)
+/* LIN__INLINE_KERNEL also marks the small checks that take a caller's
+   buffers only to compare addresses: inlined, GCC does not take them for
+   reads of memory the caller has not written yet (-Wmaybe-uninitialized).
+   LIN__NOINLINE keeps the GEMM (and the kernels with large stack frames)
    out of line: inlined into a caller it would bring its aligned frame to
    every tiny call. LIN__INLINE_KERNEL forces the small kernels in, so that
    each copy keeps its sums in registers and its constants (the dot
@@ -682,6 +688,95 @@ static size_t lin__prod(int n, const size_t *s)
     return over ? (size_t)-1 : p;
 }
 
+/* The element counts of a layer y (batch, out) = x (batch, in) . W (out, in)^T,
+   each buffer's byte size (elem bytes an element) checked: the one size
+   check of every (batch, in, out) entry point. 0 if a count overflows. */
+typedef struct lin__dims { size_t nx, nw, ny; } lin__dims;
+
+static int lin__layer_dims(size_t batch, size_t in, size_t out, size_t elem, lin__dims *d)
+{
+    const size_t small = (size_t)1 << (sizeof(size_t) * 4 - 2);
+    if ((batch | in | out) < small) {   /* no product of two overflows, nor times 8 */
+        d->nx = batch * in;
+        d->nw = out * in;
+        d->ny = batch * out;
+        return 1;
+    }
+    return lin__mul(batch, in, &d->nx) && lin__mul(out, in, &d->nw) && lin__mul(batch, out, &d->ny) &&
+           d->nx <= (size_t)-1 / elem && d->nw <= (size_t)-1 / elem && d->ny <= (size_t)-1 / elem;
+}
+
+/* n elements of elem bytes fit a byte count. */
+static int lin__fits(size_t n, size_t elem)
+{
+    return n <= (size_t)-1 / elem;
+}
+
+/* ---- core: byte spans ----
+
+   A buffer as the bytes [lo, lo + n) it occupies; an empty buffer, or a
+   NULL one, occupies none and meets nothing. Every "an output must not
+   overlap an input" check of the library is lin__meet on two spans (for
+   views, lin__views_apart below, which starts from their spans). */
+typedef struct lin__span { uintptr_t lo; size_t n; } lin__span;
+
+/* count elements of elem bytes at p; the byte count must fit (checked) */
+static LIN__INLINE_KERNEL void lin__span_set(lin__span *s, const void *p, size_t count, size_t elem)
+{
+    s->lo = (uintptr_t)p;
+    s->n = p ? count * elem : 0;
+}
+
+/* n floats fit a byte count; a buffer with elements has data. */
+static LIN__INLINE_KERNEL lin_status lin__check_buffer(const void *p, size_t n)
+{
+    if (!lin__fits(n, sizeof(float))) return LIN_ERR_OVERFLOW;
+    return n && !p ? LIN_ERR_NULL : LIN_OK;
+}
+
+/* the span of n floats at p (n checked) */
+static LIN__INLINE_KERNEL void lin__fspan(lin__span *s, const float *p, size_t n)
+{
+    lin__span_set(s, p, n, sizeof(float));
+}
+
+static int lin__meet(const lin__span *a, const lin__span *b)
+{
+    return a->n && b->n && a->lo < b->lo + b->n && b->lo < a->lo + a->n;
+}
+
+/* Each output apart from every input and from the outputs before it. */
+static int lin__apart(const lin__span *outs, int nout, const lin__span *ins, int nin)
+{
+    int o, i;
+    for (o = 0; o < nout; ++o) {
+        for (i = 0; i < nin; ++i)
+            if (lin__meet(&outs[o], &ins[i])) return 0;
+        for (i = 0; i < o; ++i)
+            if (lin__meet(&outs[o], &outs[i])) return 0;
+    }
+    return 1;
+}
+
+/* The checks every (batch, in, out) layer call shares, in this order:
+   the sizes (LIN_ERR_OVERFLOW), a pointer for every buffer with elements
+   (LIN_ERR_NULL), y apart from x, weight and bias (LIN_ERR_ALIAS). elem:
+   the bytes of an element of x, W and y; bias_elem: of the bias. */
+static LIN__INLINE_KERNEL lin_status lin__check_layer_call(const void *x, const void *weight,
+                                                           const void *bias, const void *y, size_t batch,
+                                                           size_t in, size_t out, size_t elem,
+                                                           size_t bias_elem, lin__dims *d)
+{
+    lin__span ys, ins[3];
+    if (!lin__layer_dims(batch, in, out, elem, d) || !lin__fits(out, bias_elem)) return LIN_ERR_OVERFLOW;
+    if ((d->nx && !x) || (d->nw && !weight) || (d->ny && !y)) return LIN_ERR_NULL;
+    lin__span_set(&ys, y, d->ny, elem);
+    lin__span_set(&ins[0], x, d->nx, elem);
+    lin__span_set(&ins[1], weight, d->nw, elem);
+    lin__span_set(&ins[2], bias, out, bias_elem);
+    return lin__apart(&ys, 1, ins, 3) ? LIN_OK : LIN_ERR_ALIAS;
+}
+
 /* ---- tensor views ---- */
 
 static lin_tensor lin__invalid_view(void)
@@ -739,6 +834,34 @@ LIN_API size_t lin_numel(const lin_tensor *t)
 {
     if (!t || t->ndim < 0 || t->ndim > LIN_MAX_DIMS) return 0;
     return lin__prod(t->ndim, t->shape);
+}
+
+/* t has exactly the shape (ndim, shape). */
+static int lin__same_shape(const lin_tensor *t, int ndim, const size_t *shape)
+{
+    int d;
+    if (t->ndim != ndim) return 0;
+    for (d = 0; d < ndim; ++d)
+        if (t->shape[d] != shape[d]) return 0;
+    return 1;
+}
+
+/* The leading dims of t (all but the last) as rows of one strided matrix,
+   when they fold (a contiguous batch does): *rows and their stride. */
+static int lin__fold_rows(const lin_tensor *t, size_t *rows, ptrdiff_t *rs)
+{
+    size_t n = 1;
+    ptrdiff_t s = 0;
+    int d;
+    for (d = t->ndim - 2; d >= 0; --d) {
+        if (t->shape[d] == 1) continue;
+        if (n > 1 && t->stride[d] != (ptrdiff_t)n * s) return 0;
+        if (n == 1) s = t->stride[d];
+        n *= t->shape[d];
+    }
+    *rows = lin__prod(t->ndim - 1 < 0 ? 0 : t->ndim - 1, t->shape);
+    *rs = s;
+    return 1;
 }
 
 /* ---- validation ---- */
@@ -807,14 +930,6 @@ static lin_status lin__check_tensor(const lin_tensor *t, const char *name,
     return LIN_OK;
 }
 
-/* Bytes [lo, hi) of a buffer, as integers so unrelated buffers compare. */
-static int lin__ranges_overlap(const void *p, size_t p_bytes, const void *q, size_t q_bytes)
-{
-    uintptr_t a = (uintptr_t)p, b = (uintptr_t)q;
-    if (!p_bytes || !q_bytes) return 0;
-    return a < b + q_bytes && b < a + p_bytes;
-}
-
 /* Residues modulo pitch (elements), counted from origin, that t's bytes
    occupy: [*lo, *hi). 0 if they wrap around the pitch and so prove nothing. */
 static int lin__residues(const lin_tensor *t, uintptr_t origin, size_t pitch,
@@ -838,12 +953,13 @@ static int lin__views_overlap(const lin_tensor *p, const lin__info *pi,
                               const lin_tensor *q, const lin__info *qi)
 {
     const lin_tensor *v[2];
+    lin__span ps, qs;
     uintptr_t origin;
     int w, d;
     if (!pi->numel || !qi->numel) return 0;
-    if (!lin__ranges_overlap(p->data, (pi->extent + 1) * sizeof(float),
-                             q->data, (qi->extent + 1) * sizeof(float)))
-        return 0;
+    lin__span_set(&ps, p->data, pi->extent + 1, sizeof(float));
+    lin__span_set(&qs, q->data, qi->extent + 1, sizeof(float));
+    if (!lin__meet(&ps, &qs)) return 0;
     v[0] = p;
     v[1] = q;
     origin = (uintptr_t)p->data < (uintptr_t)q->data ? (uintptr_t)p->data : (uintptr_t)q->data;
@@ -884,6 +1000,46 @@ static int lin__self_overlap(const lin_tensor *t)
         reach += (t->shape[order[i]] - 1) * s;
     }
     return 0;
+}
+
+/* A view with what lin__check_tensor learnt of it and its name, for the
+   messages; t NULL: an optional operand that is absent. */
+typedef struct lin__view { const lin_tensor *t; lin__info info; const char *name; } lin__view;
+
+static lin_status lin__view_check(lin__view *v, const lin_tensor *t, const char *name, lin__msg *msg)
+{
+    v->t = t;
+    v->name = name;
+    v->info.numel = 0;
+    v->info.extent = 0;
+    return t ? lin__check_tensor(t, name, msg, &v->info) : LIN_OK;
+}
+
+/* Each output view apart from itself, from every input and from the
+   outputs before it (absent ones skipped); msg names the first pair that
+   meets. The one overlap check of every operation on views. */
+static lin_status lin__views_apart(const lin__view *outs, int nout, const lin__view *ins, int nin,
+                                   lin__msg *msg)
+{
+    int o, i;
+    for (o = 0; o < nout; ++o) {
+        if (!outs[o].t) continue;
+        if (lin__self_overlap(outs[o].t)) {
+            lin__puts(msg, outs[o].name);
+            lin__puts(msg, " overlaps itself: its strides reach one element twice");
+            return LIN_ERR_ALIAS;
+        }
+        for (i = 0; i < nin + o; ++i) {
+            const lin__view *v = i < nin ? &ins[i] : &outs[i - nin];
+            if (v->t && lin__views_overlap(outs[o].t, &outs[o].info, v->t, &v->info)) {
+                lin__puts(msg, outs[o].name);
+                lin__puts(msg, " overlaps ");
+                lin__puts(msg, v->name);
+                return LIN_ERR_ALIAS;
+            }
+        }
+    }
+    return LIN_OK;
 }
 
 /* ---- planning ---- */
@@ -1037,7 +1193,7 @@ static lin_status lin__plan_shapes(const lin_tensor *a, const lin_tensor *b,
     return LIN_OK;
 }
 
-/* out has exactly the planned shape and no element twice. */
+/* out has exactly the planned shape. */
 static lin_status lin__check_out(const lin_tensor *out, const lin__plan *p, lin__msg *msg)
 {
     int d, same = out->ndim == p->out_ndim;
@@ -1049,21 +1205,7 @@ static lin_status lin__check_out(const lin_tensor *out, const lin__plan *p, lin_
         lin__putshape(msg, p->out_ndim, p->out_shape);
         return LIN_ERR_SHAPE;
     }
-    if (lin__self_overlap(out)) {
-        lin__puts(msg, "out overlaps itself: its strides reach one element twice");
-        return LIN_ERR_ALIAS;
-    }
     return LIN_OK;
-}
-
-static lin_status lin__check_apart(const lin_tensor *out, const lin__info *oi,
-                                   const lin_tensor *in, const lin__info *ii,
-                                   const char *name, lin__msg *msg)
-{
-    if (!in || !lin__views_overlap(out, oi, in, ii)) return LIN_OK;
-    lin__puts(msg, "out overlaps ");
-    lin__puts(msg, name);
-    return LIN_ERR_ALIAS;
 }
 
 /* Fold batch dims into the rows (or columns) of the product where the
@@ -1100,45 +1242,156 @@ static void lin__fold(lin__plan *p)
     }
 }
 
-/* ---- kernels ---- */
+/* ---- core: GEMM operands ----
 
-/* A strided matrix operand: element (i, j) at p[i*rs + j*cs]. Passed by
-   pointer and filled field by field: a struct copy is a memcpy call on
-   Cortex-M0 at -Os, and the core must not need libc. */
+   Every float product of the library is one call of lin__gemm with a
+   lin__gemm_op: C (m, n) = A (m, k) . B (k, n) in one of three named modes.
+   Operands are strided matrices, built by the functions below, never by
+   hand: a row-major buffer, its transpose, the last two dims of a view,
+   a block of rows. They are filled field by field through pointers: a
+   struct copy is a memcpy call on Cortex-M0 at -Os, and the core must not
+   need libc. */
+
+typedef enum lin__mode {
+    LIN__SET,           /* C = bias + A . B (no bias: C = A . B)              */
+    LIN__ADD,           /* C += A . B, as autograd accumulates .grad          */
+    LIN__ADD_SCALED     /* C += alpha * (A . B), the product rounded first    */
+} lin__mode;
+
+/* An operand: element (i, j) at p[i*rs + j*cs]. */
 typedef struct lin__mat { const float *p; ptrdiff_t rs, cs; } lin__mat;
+/* The result: element (i, j) at p[i*rs + j*cs]. */
+typedef struct lin__dst { float *p; ptrdiff_t rs, cs; } lin__dst;
 
-static lin__mat lin__mat_at(const lin__mat *m, ptrdiff_t offset)
+typedef struct lin__gemm_op {
+    lin__mode mode;
+    size_t m, n, k;
+    lin__mat a, b;
+    lin__dst c;
+    const float *bias;          /* LIN__SET: bias[j*bias_s] starts column j */
+    ptrdiff_t bias_s;
+    float alpha;                /* LIN__ADD_SCALED */
+} lin__gemm_op;
+
+static void lin__op_init(lin__gemm_op *op, lin__mode mode, size_t m, size_t n, size_t k)
 {
-    lin__mat r;
-    r.p = m->p + offset;
-    r.rs = m->rs;
-    r.cs = m->cs;
-    return r;
+    op->mode = mode;
+    op->m = m;
+    op->n = n;
+    op->k = k;
+    op->bias = NULL;
+    op->bias_s = 0;
+    op->alpha = 1.0f;
+}
+
+/* m = the strided matrix at p */
+static void lin__mat_strided(lin__mat *m, const float *p, ptrdiff_t rs, ptrdiff_t cs)
+{
+    m->p = p;
+    m->rs = rs;
+    m->cs = cs;
+}
+
+/* m = a row-major (rows, ld) buffer */
+static void lin__mat_rows(lin__mat *m, const float *p, size_t ld)
+{
+    lin__mat_strided(m, p, (ptrdiff_t)ld, 1);
+}
+
+/* m = the transpose (ld, rows) of a row-major (rows, ld) buffer: for
+   W (out, in), W^T (in, out), each column a row of W */
+static void lin__mat_rows_t(lin__mat *m, const float *p, size_t ld)
+{
+    lin__mat_strided(m, p, 1, (ptrdiff_t)ld);
+}
+
+/* m = the last two dims of a view at element offset off (a 1-D view:
+   one row); with transpose, their transpose */
+static void lin__mat_view(lin__mat *m, const lin_tensor *t, ptrdiff_t off, int transpose)
+{
+    ptrdiff_t rs = t->ndim >= 2 ? t->stride[t->ndim - 2] : 0, cs = t->stride[t->ndim - 1];
+    lin__mat_strided(m, t->data + off, transpose ? cs : rs, transpose ? rs : cs);
+}
+
+/* m = the block of `of` whose element (0, 0) is of's (i, j) */
+static void lin__mat_block(lin__mat *m, const lin__mat *of, size_t i, size_t j)
+{
+    lin__mat_strided(m, of->p + (ptrdiff_t)i * of->rs + (ptrdiff_t)j * of->cs, of->rs, of->cs);
+}
+
+static void lin__dst_strided(lin__dst *c, float *p, ptrdiff_t rs, ptrdiff_t cs)
+{
+    c->p = p;
+    c->rs = rs;
+    c->cs = cs;
+}
+
+/* c = a row-major (rows, ld) buffer */
+static void lin__dst_rows(lin__dst *c, float *p, size_t ld)
+{
+    lin__dst_strided(c, p, (ptrdiff_t)ld, 1);
+}
+
+/* c = the last two dims of a view at element offset off (1-D: one row) */
+static void lin__dst_view(lin__dst *c, lin_tensor *t, ptrdiff_t off)
+{
+    lin__dst_strided(c, t->data + off, t->ndim >= 2 ? t->stride[t->ndim - 2] : 0, t->stride[t->ndim - 1]);
 }
 
 #define LIN__MIN(a, b) ((a) < (b) ? (a) : (b))
 
 /* ---- kernels: the direct path ---- */
 
-/* C (m, n) = bias (n) + A (m, k) * B (k, n), or C += A * B with acc, straight
-   from the strided operands, one dot product at a time in the order
-   p = 0..k-1: no set-up, no scratch. For tiny layers, and for builds without packing (LIN_PACK 0,
-   the default on Cortex-M). */
-static void lin__gemm_direct(size_t m, size_t n, size_t k, const lin__mat *a, const lin__mat *b,
-                             const float *bias, ptrdiff_t bias_s, int acc,
-                             float *c, ptrdiff_t c_rs, ptrdiff_t c_cs)
+/* Inlined where the packed GEMM is built (a call was a third of a 3 -> 2
+   layer's time); out of line on Cortex-M (LIN_PACK 0), where every product
+   takes it, so the callers' frames stay small. */
+#if LIN_PACK
+#define LIN__DIRECT_LINKAGE LIN__INLINE_KERNEL
+#else
+#define LIN__DIRECT_LINKAGE LIN__NOINLINE
+#endif
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 5
+/* Inlined into a caller that hands lin_linear_f32 an output overlapping
+   too small an array (an error it refuses before this runs), GCC's
+   -Warray-bounds still reasons about the stores below it never reaches. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Warray-bounds"
+#endif
+/* C (m, n) = bias (n) + A (m, k) . B (k, n), or C += A . B with acc, straight
+   from the strided operands, each sum in the order p = 0..k-1: no set-up,
+   no scratch. With both operands contiguous along k (x and the rows of W,
+   as every layer has them) two outputs share each load of A's row; the
+   sums are the same. For tiny products, and for builds without packing
+   (LIN_PACK 0, the default on Cortex-M). */
+static LIN__DIRECT_LINKAGE void lin__gemm_direct(size_t m, size_t n, size_t k, const lin__mat *a,
+                                                 const lin__mat *b, const float *bias, ptrdiff_t bias_s,
+                                                 int acc, float *c, ptrdiff_t c_rs, ptrdiff_t c_cs)
 {
     size_t i, j, p;
     for (i = 0; i < m; ++i) {
         const float *ai = a->p + (ptrdiff_t)i * a->rs;
         float *ci = c + (ptrdiff_t)i * c_rs;
-        for (j = 0; j < n; ++j) {
-            const float *bj = b->p + (ptrdiff_t)j * b->cs;
-            const float *ap = ai, *bp = bj;
-            float s = acc ? ci[(ptrdiff_t)j * c_cs] : bias ? bias[(ptrdiff_t)j * bias_s] : 0.0f;
+        j = 0;
+        if (a->cs == 1 && b->rs == 1) {
+            for (; j + 2 <= n; j += 2) {
+                const float *b0 = b->p + (ptrdiff_t)j * b->cs, *b1 = b0 + b->cs;
+                float *c0 = ci + (ptrdiff_t)j * c_cs, *c1 = c0 + c_cs;
+                float s0 = acc ? *c0 : bias ? bias[(ptrdiff_t)j * bias_s] : 0.0f;
+                float s1 = acc ? *c1 : bias ? bias[(ptrdiff_t)(j + 1) * bias_s] : 0.0f;
+                for (p = 0; p < k; ++p) {
+                    s0 += ai[p] * b0[p];
+                    s1 += ai[p] * b1[p];
+                }
+                *c0 = s0;
+                *c1 = s1;
+            }
+        }
+        for (; j < n; ++j) {
+            const float *ap = ai, *bp = b->p + (ptrdiff_t)j * b->cs;
+            float *cj = ci + (ptrdiff_t)j * c_cs;
+            float s = acc ? *cj : bias ? bias[(ptrdiff_t)j * bias_s] : 0.0f;
             if (a->cs == 1 && b->rs == 1) {
-                /* both rows contiguous (x * a row of W) */
-                for (p = k; p; --p) s += *ap++ * *bp++;
+                for (p = 0; p < k; ++p) s += ap[p] * bp[p];
             } else {
                 /* pointers step only between terms: never past the last element */
                 for (p = 0; p < k; ap += a->cs, bp += b->rs) {
@@ -1146,10 +1399,13 @@ static void lin__gemm_direct(size_t m, size_t n, size_t k, const lin__mat *a, co
                     if (++p == k) break;
                 }
             }
-            ci[(ptrdiff_t)j * c_cs] = s;
+            *cj = s;
         }
     }
 }
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 5
+#pragma GCC diagnostic pop
+#endif
 
 #if LIN_PACK
 /* ---- kernels: micro-kernels of the packed GEMM ----
@@ -1365,13 +1621,15 @@ static void lin__gemm_packed_cols(size_t m, size_t n0, size_t n1, size_t k, cons
         for (pc = 0; pc < k; pc += LIN_PACK_KC) {
             size_t kc = LIN__MIN(LIN_PACK_KC, k - pc);
             for (jr = 0; jr < nc; jr += LIN__NR) {
-                lin__mat bj = lin__mat_at(b, (ptrdiff_t)pc * b->rs + (ptrdiff_t)(jc + jr) * b->cs);
+                lin__mat bj;
+                lin__mat_block(&bj, b, pc, jc + jr);
                 lin__pack_b(LIN__MIN(LIN__NR, nc - jr), kc, &bj, bpack + jr * kc);
             }
             for (ic = 0; ic < m; ic += LIN_PACK_MC) {
                 size_t mc = LIN__MIN(LIN_PACK_MC, m - ic);
                 for (ir = 0; ir < mc; ir += LIN__MR) {
-                    lin__mat ai = lin__mat_at(a, (ptrdiff_t)(ic + ir) * a->rs + (ptrdiff_t)pc * a->cs);
+                    lin__mat ai;
+                    lin__mat_block(&ai, a, ic + ir, pc);
                     lin__pack_a(LIN__MIN(LIN__MR, mc - ir), kc, &ai, apack + ir * kc);
                 }
                 for (jr = 0; jr < nc; jr += LIN__NR) {
@@ -1639,25 +1897,38 @@ LIN__NOINLINE static void lin__gemm_narrow(size_t m, size_t n, size_t k, const l
 
 /* ---- kernels: dispatch ---- */
 
-/* Which path a product takes, from its shape and strides alone (so the same
-   call gives the same bits every time, whatever the thread count). */
+/* Which path a product takes, from its shape and strides alone: the same
+   operands take the same path, whatever the entry point (lin_linear_f32,
+   lin_linear, lin_layer_forward, lin_matmul, the backward passes) and the
+   thread count, so they give the same bits. The thresholds come from
+   `make bench-sweep` (bench/sweep.txt: about 40 small and odd shapes
+   against OpenBLAS and the naive loop), measured on an Intel Xeon with
+   AVX-512 (gcc 12, -O3 -march=native). B has k*n elements, a count that
+   fits size_t. */
 enum { LIN__DIRECT, LIN__GEMV, LIN__PACKED, LIN__NARROW };
 
 static int lin__path(size_t m, size_t n, size_t k, const lin__mat *a, const lin__mat *b)
 {
 #if LIN_PACK
-    if (m * n * k < 256) return LIN__DIRECT;    /* no set-up cost at all */
+    /* both operands contiguous along k: x and the rows of W */
+    int rows = a->cs == 1 && b->rs == 1;
+    /* under 256 multiply-adds: nothing to set up beats any set-up */
+    if (n * k < 256 && m < 256 && m * (n * k) < 256) return LIN__DIRECT;
+    /* rows too short for a vector, or at most 64 weights for 1-4 rows: the
+       batch-1-to-4 path's horizontal sums cost more than the products
+       (1x8x512 650 -> 430 ns, 1x10x10 27 -> 13 ns) */
+    if (rows && ((m <= 4 && n * k <= 64) || (m <= 2 && k <= 8) || (m == 1 && k <= 10)))
+        return LIN__DIRECT;
 #if defined(LIN__AVX512)
     /* many rows, at most 16 outputs, rows short enough that one lane per
-       output beats a dot product per output (from a sweep of m, n, k) */
+       output beats a dot product per output (a sweep of m, n, k) */
     if (m > 4 && n <= 16 && k <= lin__narrow_kmax(m, n)) return LIN__NARROW;
 #endif
     /* batch 1-4 streams W once; a few outputs would waste most of a tile,
        unless the rows are short and many: then the dot products' horizontal
        sums cost more than the tile's idle lanes (128x8x8: 723 -> 525 ns,
        16x16x16: 185 -> 143 ns; 64x16x8 and 8x8x8 stay faster as dots) */
-    if ((m <= 4 || (n <= 16 && !(m >= 16 && ((n >= 12 && k <= 24) || (n >= 8 && k <= 12))))) &&
-        a->cs == 1 && b->rs == 1)
+    if (rows && (m <= 4 || (n <= 16 && !(m >= 16 && ((n >= 12 && k <= 24) || (n >= 8 && k <= 12))))))
         return LIN__GEMV;
     return LIN__PACKED;
 #else
@@ -1666,100 +1937,166 @@ static int lin__path(size_t m, size_t n, size_t k, const lin__mat *a, const lin_
 #endif
 }
 
-/* The columns [n0, n1) of C through one path. */
+#if LIN_PACK
+/* The columns [n0, n1) of C through one of the paths that set up. */
 static void lin__gemm_cols(int path, size_t m, size_t n0, size_t n1, size_t k, const lin__mat *a,
                            const lin__mat *b, const float *bias, ptrdiff_t bias_s, int acc,
                            float *c, ptrdiff_t c_rs, ptrdiff_t c_cs)
 {
-#if LIN_PACK
     if (path == LIN__GEMV) {
         lin__gemv(m, n0, n1, k, a, b, bias, bias_s, acc, c, c_rs, c_cs);
         return;
     }
-    if (path == LIN__PACKED) {
-        lin__gemm_packed_cols(m, n0, n1, k, a, b, bias, bias_s, acc, c, c_rs, c_cs);
-        return;
-    }
 #if defined(LIN__AVX512)
     if (path == LIN__NARROW) {
-        lin__mat bj = lin__mat_at(b, (ptrdiff_t)n0 * b->cs);
+        lin__mat bj;
+        lin__mat_block(&bj, b, 0, n0);
         lin__gemm_narrow(m, n1 - n0, k, a, &bj, bias ? bias + (ptrdiff_t)n0 * bias_s : NULL, bias_s, acc,
                          c + (ptrdiff_t)n0 * c_cs, c_rs, c_cs);
         return;
     }
 #endif
-#endif
-    {
-        lin__mat bj = lin__mat_at(b, (ptrdiff_t)n0 * b->cs);
-        (void)path;
-        lin__gemm_direct(m, n1 - n0, k, a, &bj, bias ? bias + (ptrdiff_t)n0 * bias_s : NULL, bias_s,
-                         acc, c + (ptrdiff_t)n0 * c_cs, c_rs, c_cs);
-    }
+    lin__gemm_packed_cols(m, n0, n1, k, a, b, bias, bias_s, acc, c, c_rs, c_cs);
 }
 
-/* C (m, n) = bias (n) + A (m, k) * B (k, n), or with acc C += A * B (bias
-   NULL); every operand strided, bias may be NULL. One thread, or with OpenMP the columns split among threads
-   at tile boundaries: each element is computed by one thread in the same
-   order, so results are the same bits for any thread count. */
-LIN__NOINLINE static void lin__gemm(size_t m, size_t n, size_t k, const lin__mat *a,
-                                    const lin__mat *b, const float *bias, ptrdiff_t bias_s, int acc,
-                                    float *c, ptrdiff_t c_rs, ptrdiff_t c_cs)
+/* A product large enough to set up: one thread or, with OpenMP, the
+   columns split among threads at tile boundaries. Each element is computed
+   by one thread in the same order, so the bits do not depend on the thread
+   count. Out of line: its frame holds the packed blocks. */
+LIN__NOINLINE static void lin__gemm_setup(int path, const lin__gemm_op *op, int acc)
 {
-    int path;
-    size_t i, j;
-    if (k == 0 && acc) return;          /* C += nothing */
-    if (k == 0) {                       /* y = b: A and B have no elements, maybe no data */
-        for (i = 0; i < m; ++i)
-            for (j = 0; j < n; ++j)
-                c[(ptrdiff_t)i * c_rs + (ptrdiff_t)j * c_cs] = bias ? bias[(ptrdiff_t)j * bias_s] : 0.0f;
-        return;
-    }
-    path = lin__path(m, n, k, a, b);
-#ifdef _OPENMP
-    if (path != LIN__DIRECT && (double)m * (double)n * (double)k >= 1e6 && omp_get_max_threads() > 1 &&
-        !omp_in_parallel()) {
+#if LIN__OPENMP
+    if (path != LIN__DIRECT && (double)op->m * (double)op->n * (double)op->k >= 1e6 &&
+        omp_get_max_threads() > 1 && !omp_in_parallel()) {
         size_t unit = path == LIN__GEMV ? 4 : LIN__NR;
         #pragma omp parallel
         {
             size_t nt = (size_t)omp_get_num_threads(), t = (size_t)omp_get_thread_num();
-            size_t units = (n + unit - 1) / unit;
+            size_t units = (op->n + unit - 1) / unit;
             size_t u0 = units * t / nt, u1 = units * (t + 1) / nt;
-            size_t c0 = LIN__MIN(n, u0 * unit), c1 = LIN__MIN(n, u1 * unit);
-            if (c0 < c1) lin__gemm_cols(path, m, c0, c1, k, a, b, bias, bias_s, acc, c, c_rs, c_cs);
+            size_t c0 = LIN__MIN(op->n, u0 * unit), c1 = LIN__MIN(op->n, u1 * unit);
+            if (c0 < c1)
+                lin__gemm_cols(path, op->m, c0, c1, op->k, &op->a, &op->b, op->bias, op->bias_s, acc,
+                               op->c.p, op->c.rs, op->c.cs);
         }
         return;
     }
 #endif
-    lin__gemm_cols(path, m, 0, n, k, a, b, bias, bias_s, acc, c, c_rs, c_cs);
+    lin__gemm_cols(path, op->m, 0, op->n, op->k, &op->a, &op->b, op->bias, op->bias_s, acc,
+                   op->c.p, op->c.rs, op->c.cs);
+}
+#endif
+
+static void lin__gemm(const lin__gemm_op *op);
+
+/* LIN__ADD_SCALED: C += alpha * (A . B), each element's product rounded
+   before it is scaled and added (loralib's W + (B @ A) * scaling), through
+   a tile of C on the stack, a block at a time. */
+#if LIN_PACK
+#define LIN__TILE_M 16
+#define LIN__TILE_N 64
+#else
+#define LIN__TILE_M 4
+#define LIN__TILE_N 16
+#endif
+LIN__NOINLINE static void lin__gemm_scaled(const lin__gemm_op *op)
+{
+    float t[LIN__TILE_M * LIN__TILE_N];
+    lin__gemm_op blk;
+    size_t i0, j0, i, j;
+    lin__op_init(&blk, LIN__SET, 0, 0, op->k);
+    lin__dst_rows(&blk.c, t, LIN__TILE_N);
+    for (i0 = 0; i0 < op->m; i0 += LIN__TILE_M) {
+        blk.m = LIN__MIN(LIN__TILE_M, op->m - i0);
+        lin__mat_block(&blk.a, &op->a, i0, 0);
+        for (j0 = 0; j0 < op->n; j0 += LIN__TILE_N) {
+            blk.n = LIN__MIN(LIN__TILE_N, op->n - j0);
+            lin__mat_block(&blk.b, &op->b, 0, j0);
+            lin__gemm(&blk);
+            for (i = 0; i < blk.m; ++i)
+                for (j = 0; j < blk.n; ++j) {
+                    float *cij = op->c.p + (ptrdiff_t)(i0 + i) * op->c.rs + (ptrdiff_t)(j0 + j) * op->c.cs;
+                    *cij += op->alpha * t[i * LIN__TILE_N + j];
+                }
+        }
+    }
+}
+
+/* The one GEMM entry, C (m, n) = A (m, k) . B (k, n) in op->mode: every
+   float product of the library runs through it. Inlined into
+   lin_linear_f32 (the tiniest layers pay no call), out of line as
+   lin__gemm for everything else. A and B may be NULL when k is 0. */
+static LIN__INLINE_KERNEL void lin__gemm_inline(const lin__gemm_op *op)
+{
+    int acc = op->mode != LIN__SET, path;
+    size_t i, j;
+    if (op->k == 0 && acc) return;      /* C += nothing */
+    if (op->k == 0) {                   /* C = bias: A and B have no elements, maybe no data */
+        for (i = 0; i < op->m; ++i)
+            for (j = 0; j < op->n; ++j)
+                op->c.p[(ptrdiff_t)i * op->c.rs + (ptrdiff_t)j * op->c.cs] =
+                    op->bias ? op->bias[(ptrdiff_t)j * op->bias_s] : 0.0f;
+        return;
+    }
+    if (op->mode == LIN__ADD_SCALED) {
+        lin__gemm_scaled(op);
+        return;
+    }
+    path = lin__path(op->m, op->n, op->k, &op->a, &op->b);
+#if LIN_PACK
+    if (path != LIN__DIRECT) {
+        lin__gemm_setup(path, op, acc);
+        return;
+    }
+#endif
+    (void)path;
+    lin__gemm_direct(op->m, op->n, op->k, &op->a, &op->b, op->bias, op->bias_s, acc, op->c.p, op->c.rs,
+                     op->c.cs);
+}
+
+LIN__NOINLINE static void lin__gemm(const lin__gemm_op *op)
+{
+    lin__gemm_inline(op);
+}
+
+/* Steps idx through shape[0..n) in row-major order (the last index
+   fastest); 0 once every index has been visited. */
+static int lin__step(size_t *idx, const size_t *shape, int n)
+{
+    int d;
+    for (d = n - 1; d >= 0; --d) {
+        if (++idx[d] < shape[d]) return 1;
+        idx[d] = 0;
+    }
+    return 0;
+}
+
+/* sum_d idx[d] * stride[d] */
+static ptrdiff_t lin__offset(const size_t *idx, const ptrdiff_t *stride, int n)
+{
+    ptrdiff_t off = 0;
+    int d;
+    for (d = 0; d < n; ++d) off += (ptrdiff_t)idx[d] * stride[d];
+    return off;
 }
 
 /* Runs a validated plan: one GEMM per remaining batch index. */
 static void lin__run(const lin__plan *p)
 {
     size_t idx[LIN_MAX_DIMS];
+    lin__gemm_op op;
     int d;
     for (d = 0; d < LIN_MAX_DIMS; ++d) idx[d] = 0;
-    for (;;) {
-        ptrdiff_t oa = 0, ob = 0, oc = 0;
-        lin__mat a, b;
-        for (d = 0; d < p->nbatch; ++d) {
-            oa += (ptrdiff_t)idx[d] * p->a_bs[d];
-            ob += (ptrdiff_t)idx[d] * p->b_bs[d];
-            oc += (ptrdiff_t)idx[d] * p->c_bs[d];
-        }
-        a.p = p->k ? p->a + oa : NULL;  /* with k = 0 they may be NULL: no arithmetic */
-        a.rs = p->a_rs;
-        a.cs = p->a_cs;
-        b.p = p->k ? p->b + ob : NULL;
-        b.rs = p->b_rs;
-        b.cs = p->b_cs;
-        lin__gemm(p->m, p->n, p->k, &a, &b, p->bias, p->bias_s, 0, p->c + oc, p->c_rs, p->c_cs);
-        for (d = p->nbatch - 1; d >= 0; --d) {
-            if (++idx[d] < p->batch[d]) break;
-            idx[d] = 0;
-        }
-        if (d < 0) return;
-    }
+    lin__op_init(&op, LIN__SET, p->m, p->n, p->k);
+    op.bias = p->bias;
+    op.bias_s = p->bias_s;
+    do {
+        /* with k = 0, A and B may be NULL: no arithmetic on them */
+        lin__mat_strided(&op.a, p->k ? p->a + lin__offset(idx, p->a_bs, p->nbatch) : NULL, p->a_rs, p->a_cs);
+        lin__mat_strided(&op.b, p->k ? p->b + lin__offset(idx, p->b_bs, p->nbatch) : NULL, p->b_rs, p->b_cs);
+        lin__dst_strided(&op.c, p->c + lin__offset(idx, p->c_bs, p->nbatch), p->c_rs, p->c_cs);
+        lin__gemm(&op);
+    } while (lin__step(idx, p->batch, p->nbatch));
 }
 
 /* ---- ops ---- */
@@ -1787,21 +2124,20 @@ static void lin__plan_out(lin__plan *p, const lin_tensor *a, const lin_tensor *b
 static lin_status lin__validate_matmul(const lin_tensor *a, const lin_tensor *b,
                                        const lin_tensor *out, lin__msg *msg, lin__plan *p)
 {
-    lin__info ai, bi, oi = {0, 0};            /* oi: filled only with an out */
+    lin__view in[2], o;
     lin_status s;
     if (!a || !b) {
         lin__puts(msg, !a ? "a is NULL" : "b is NULL");
         return LIN_ERR_NULL;
     }
-    if ((s = lin__check_tensor(a, "a", msg, &ai)) != LIN_OK) return s;
-    if ((s = lin__check_tensor(b, "b", msg, &bi)) != LIN_OK) return s;
-    if (out && (s = lin__check_tensor(out, "out", msg, &oi)) != LIN_OK) return s;
+    if ((s = lin__view_check(&in[0], a, "a", msg)) != LIN_OK) return s;
+    if ((s = lin__view_check(&in[1], b, "b", msg)) != LIN_OK) return s;
+    if ((s = lin__view_check(&o, out, "out", msg)) != LIN_OK) return s;
     if (a->ndim == 0 || b->ndim == 0) return lin__rank_error(msg, "matmul", a->ndim, b->ndim);
     if ((s = lin__plan_shapes(a, b, msg, p)) != LIN_OK) return s;
     if (!out) return LIN_OK;
     if ((s = lin__check_out(out, p, msg)) != LIN_OK) return s;
-    if ((s = lin__check_apart(out, &oi, a, &ai, "a", msg)) != LIN_OK) return s;
-    return lin__check_apart(out, &oi, b, &bi, "b", msg);
+    return lin__views_apart(&o, 1, in, 2, msg);
 }
 
 LIN_API lin_status lin_matmul(const lin_tensor *a, const lin_tensor *b, lin_tensor *out)
@@ -1908,7 +2244,7 @@ static lin_status lin__validate_linear(const lin_tensor *x, const lin_tensor *we
                                        const lin_tensor *bias, const lin_tensor *out,
                                        lin__msg *msg, lin__plan *p)
 {
-    lin__info xi, wi, bi = {0, 0}, oi = {0, 0};  /* bi, oi: filled only with a bias, an out */
+    lin__view in[3], o;
     lin_tensor wt;
     lin_status s;
     if (!x || !weight) {
@@ -1917,10 +2253,10 @@ static lin_status lin__validate_linear(const lin_tensor *x, const lin_tensor *we
     }
     /* lin_layer_bias() of a layer without bias: a valid view without data */
     if (bias && bias->ndim >= 0 && bias->ndim <= LIN_MAX_DIMS && !bias->data) bias = NULL;
-    if ((s = lin__check_tensor(x, "x", msg, &xi)) != LIN_OK) return s;
-    if ((s = lin__check_tensor(weight, "weight", msg, &wi)) != LIN_OK) return s;
-    if (bias && (s = lin__check_tensor(bias, "bias", msg, &bi)) != LIN_OK) return s;
-    if (out && (s = lin__check_tensor(out, "out", msg, &oi)) != LIN_OK) return s;
+    if ((s = lin__view_check(&in[0], x, "x", msg)) != LIN_OK) return s;
+    if ((s = lin__view_check(&in[1], weight, "weight", msg)) != LIN_OK) return s;
+    if ((s = lin__view_check(&in[2], bias, "bias", msg)) != LIN_OK) return s;
+    if ((s = lin__view_check(&o, out, "out", msg)) != LIN_OK) return s;
     if (weight->ndim > 2) {
         lin__puts(msg, "t() expects a tensor with <= 2 dimensions, but self is ");
         lin__putu(msg, (size_t)weight->ndim);
@@ -1952,9 +2288,7 @@ static lin_status lin__validate_linear(const lin_tensor *x, const lin_tensor *we
     }
     if (!out) return LIN_OK;
     if ((s = lin__check_out(out, p, msg)) != LIN_OK) return s;
-    if ((s = lin__check_apart(out, &oi, x, &xi, "x", msg)) != LIN_OK) return s;
-    if ((s = lin__check_apart(out, &oi, weight, &wi, "weight", msg)) != LIN_OK) return s;
-    return lin__check_apart(out, &oi, bias, &bi, "bias", msg);
+    return lin__views_apart(&o, 1, in, 3, msg);
 }
 
 LIN_API lin_status lin_linear(const lin_tensor *x, const lin_tensor *weight,
@@ -1981,98 +2315,22 @@ LIN_API lin_status lin_linear_explain(const lin_tensor *x, const lin_tensor *wei
     return lin__validate_linear(x, weight, bias, out, &m, &p);
 }
 
-/* Element count of a (rows, cols) float buffer, with its byte size checked. */
-static int lin__buffer_elems(size_t rows, size_t cols, size_t *n)
-{
-    return lin__mul(rows, cols, n) && *n <= (size_t)-1 / sizeof(float);
-}
-
-/* y (batch, in) * W (out, in)^T + b for a small layer (lin_linear_f32 says
-   which): nothing to set up, each sum in order p = 0..in-1. Inlined
-   where the packed GEMM is built (the call was a third of a 3 -> 2 layer's
-   time); out of line on Cortex-M (LIN_PACK 0), where every layer takes it,
-   so the caller's frame stays small. */
-#if LIN_PACK
-#define LIN__TINY_LINKAGE LIN__INLINE_KERNEL
-#else
-#define LIN__TINY_LINKAGE LIN__NOINLINE
-#endif
-#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 5
-/* Inlined into a caller that hands lin_linear_f32 an output overlapping
-   too small an array (an error it refuses before this runs), GCC's
-   -Warray-bounds still reasons about the store below it never reaches. */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Warray-bounds"
-#endif
-static LIN__TINY_LINKAGE void lin__linear_tiny(const float *x, const float *weight, const float *bias,
-                             float *y, size_t batch, size_t in_features,
-                                           size_t out_features)
-{
-    size_t i, j, p;
-    for (i = 0; i < batch; ++i, x += in_features, y += out_features) {
-        const float *w0 = weight;
-        for (j = 0; j + 2 <= out_features; j += 2, w0 += 2 * in_features) {
-            const float *w1 = w0 + in_features;    /* two outputs share each load of x */
-            float s0 = bias ? bias[j] : 0.0f, s1 = bias ? bias[j + 1] : 0.0f;
-            for (p = 0; p < in_features; ++p) {
-                s0 += x[p] * w0[p];
-                s1 += x[p] * w1[p];
-            }
-            y[j] = s0;
-            y[j + 1] = s1;
-        }
-        if (j < out_features) {
-            float s = bias ? bias[j] : 0.0f;
-            for (p = 0; p < in_features; ++p) s += x[p] * w0[p];
-            y[j] = s;
-        }
-    }
-}
-#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 5
-#pragma GCC diagnostic pop
-#endif
-
 LIN_API lin_status lin_linear_f32(const float *x, const float *weight, const float *bias,
                                   float *y, size_t batch, size_t in_features,
                                   size_t out_features)
 {
-    const size_t small = (size_t)1 << (sizeof(size_t) * 4 - 2);   /* no product of two overflows */
-    size_t nx, nw, ny;
-    lin__mat a, b;
-    if ((batch | in_features | out_features) < small) {
-        nx = batch * in_features;
-        nw = out_features * in_features;
-        ny = batch * out_features;
-    } else if (!lin__buffer_elems(batch, in_features, &nx) ||
-               !lin__buffer_elems(out_features, in_features, &nw) ||
-               !lin__buffer_elems(batch, out_features, &ny)) {
-        return LIN_ERR_OVERFLOW;
-    }
-    if ((nx && !x) || (nw && !weight) || (ny && !y)) return LIN_ERR_NULL;
-    if (lin__ranges_overlap(y, ny * sizeof(float), x, nx * sizeof(float)) ||
-        lin__ranges_overlap(y, ny * sizeof(float), weight, nw * sizeof(float)) ||
-        (bias && lin__ranges_overlap(y, ny * sizeof(float), bias, out_features * sizeof(float))))
-        return LIN_ERR_ALIAS;
-    if (!ny) return LIN_OK;
-    /* a tiny layer, or any layer without the packed GEMM (Cortex-M): the
-       loop by the book, two outputs per pass over x. Tiny means: under
-       256 multiply-adds, at most 64 weights for 1-4 rows, or rows too short
-       for a vector (in <= 8 for 1-2 rows, <= 10 for one), where the
-       batch-1-to-4 path's horizontal sums cost more than the products
-       (measured: 1x8x512 650 -> 430 ns, 1x10x10 27 -> 13 ns). */
-    if (nw && (!LIN_PACK || (nw < 256 && batch < 256 && batch * nw < 256) ||
-               (batch <= 4 && nw <= 64) || (batch <= 2 && in_features <= 8) ||
-               (batch == 1 && in_features <= 10))) {
-        lin__linear_tiny(x, weight, bias, y, batch, in_features, out_features);
-        return LIN_OK;
-    }
-    a.p = x;                            /* x (batch, in) row-major */
-    a.rs = (ptrdiff_t)in_features;
-    a.cs = 1;
-    b.p = weight;                       /* W^T (in, out): W's rows are its columns */
-    b.rs = 1;
-    b.cs = (ptrdiff_t)in_features;
-    lin__gemm(batch, out_features, in_features, &a, &b, bias, 1, 0, y, (ptrdiff_t)out_features, 1);
+    lin__dims d;
+    lin__gemm_op op;
+    lin_status s = lin__check_layer_call(x, weight, bias, y, batch, in_features, out_features,
+                                         sizeof(float), sizeof(float), &d);
+    if (s != LIN_OK || !d.ny) return s;
+    lin__op_init(&op, LIN__SET, batch, out_features, in_features);
+    lin__mat_rows(&op.a, x, in_features);               /* x (batch, in) */
+    lin__mat_rows_t(&op.b, weight, in_features);        /* W^T (in, out) */
+    lin__dst_rows(&op.c, y, out_features);              /* y (batch, out) */
+    op.bias = bias;
+    op.bias_s = 1;
+    lin__gemm_inline(&op);
     return LIN_OK;
 }
 
@@ -2146,15 +2404,17 @@ LIN_API float lin_rng_normal(lin_rng *rng)
 
 /* ---- layer ---- */
 
-static lin_status lin__check_layer(size_t in_features, size_t out_features,
-                                   const float *weight, const float *bias, size_t *nw)
+static LIN__INLINE_KERNEL lin_status lin__check_layer(size_t in_features, size_t out_features,
+                                                      const float *weight, const float *bias, size_t *nw)
 {
-    if (!lin__buffer_elems(out_features, in_features, nw)) return LIN_ERR_OVERFLOW;
+    lin__span ws, bs;
+    if (!lin__mul(out_features, in_features, nw) || !lin__fits(*nw, sizeof(float)) ||
+        !lin__fits(out_features, sizeof(float)))
+        return LIN_ERR_OVERFLOW;
     if (*nw && !weight) return LIN_ERR_NULL;
-    if (bias && lin__ranges_overlap(weight, *nw * sizeof(float), bias,
-                                    out_features * sizeof(float)))
-        return LIN_ERR_ALIAS;
-    return LIN_OK;
+    lin__span_set(&ws, weight, *nw, sizeof(float));
+    lin__span_set(&bs, bias, out_features, sizeof(float));
+    return lin__meet(&ws, &bs) ? LIN_ERR_ALIAS : LIN_OK;
 }
 
 LIN_API lin_status lin_layer_init(lin_layer *layer, size_t in_features, size_t out_features,
@@ -2211,19 +2471,6 @@ LIN_API lin_status lin_layer_forward(const lin_layer *layer, const lin_tensor *x
 
 /* ---- training: buffers ---- */
 
-/* n floats fit a byte count; a buffer with elements has data. */
-static lin_status lin__check_buffer(const void *p, size_t n)
-{
-    if (n > (size_t)-1 / sizeof(float)) return LIN_ERR_OVERFLOW;
-    return n && !p ? LIN_ERR_NULL : LIN_OK;
-}
-
-/* Do two float buffers (p, n) and (q, m) share a byte? Empty ones never. */
-static int lin__bufs_overlap(const void *p, size_t n, const void *q, size_t m)
-{
-    return p && q && lin__ranges_overlap(p, n * sizeof(float), q, m * sizeof(float));
-}
-
 LIN_API lin_status lin_zero_f32(float *p, size_t n)
 {
     size_t i;
@@ -2235,145 +2482,110 @@ LIN_API lin_status lin_zero_f32(float *p, size_t n)
 
 /* ---- training: backward ---- */
 
-/* The leading dims of t (all but the last) as rows of one strided matrix,
-   when they fold (a contiguous batch does): *rows and their stride. */
-static int lin__fold_rows(const lin_tensor *t, size_t *rows, ptrdiff_t *rs)
+/* dst (n) += the column sums of G (rows, n): each sum taken first, the rows
+   in order, then added, as autograd accumulates .grad. G's element (row,
+   j) is at g[off(row) + j*cs], the rows running row-major over the leading
+   dims (nd, shape, stride). 64 columns at a time, so each row is read along
+   its length and the sums stay independent (vectorisable). */
+static void lin__colsum_add(size_t n, const float *g, ptrdiff_t cs, int nd, const size_t *shape,
+                            const ptrdiff_t *stride, float *dst, ptrdiff_t ds)
 {
-    size_t n = 1;
-    ptrdiff_t s = 0;
-    int d;
-    for (d = t->ndim - 2; d >= 0; --d) {
-        if (t->shape[d] == 1) continue;
-        if (n > 1 && t->stride[d] != (ptrdiff_t)n * s) return 0;
-        if (n == 1) s = t->stride[d];
-        n *= t->shape[d];
+    float acc[64];
+    size_t idx[LIN_MAX_DIMS], j0, j, nj;
+    int d, any = lin__prod(nd, shape) != 0;
+    for (j0 = 0; j0 < n; j0 += nj) {
+        nj = LIN__MIN(64, n - j0);
+        for (j = 0; j < nj; ++j) acc[j] = 0.0f;
+        for (d = 0; d < nd; ++d) idx[d] = 0;
+        if (any) {
+            do {
+                const float *row = g + lin__offset(idx, stride, nd) + (ptrdiff_t)j0 * cs;
+                if (cs == 1)
+                    for (j = 0; j < nj; ++j) acc[j] += row[j];
+                else
+                    for (j = 0; j < nj; ++j) acc[j] += row[(ptrdiff_t)j * cs];
+            } while (lin__step(idx, shape, nd));
+        }
+        for (j = 0; j < nj; ++j) dst[(ptrdiff_t)(j0 + j) * ds] += acc[j];
     }
-    *rows = lin__prod(t->ndim - 1 < 0 ? 0 : t->ndim - 1, t->shape);
-    *rs = s;
-    return 1;
-}
-
-/* Offset of element i, counted row-major over t's first `dims` dims. */
-static ptrdiff_t lin__index_offset(const lin_tensor *t, int dims, size_t i)
-{
-    ptrdiff_t off = 0;
-    int d;
-    for (d = dims - 1; d >= 0; --d) {
-        off += (ptrdiff_t)(i % t->shape[d]) * t->stride[d];
-        i /= t->shape[d];
-    }
-    return off;
-}
-
-/* Offset of row r (over the leading dims) and of element i (over all). */
-static ptrdiff_t lin__row_offset(const lin_tensor *t, size_t r) { return lin__index_offset(t, t->ndim - 1, r); }
-static ptrdiff_t lin__elem_offset(const lin_tensor *t, size_t i) { return lin__index_offset(t, t->ndim, i); }
-
-static int lin__same_shape(const lin_tensor *t, int ndim, const size_t *shape)
-{
-    int d;
-    if (t->ndim != ndim) return 0;
-    for (d = 0; d < ndim; ++d)
-        if (t->shape[d] != shape[d]) return 0;
-    return 1;
-}
-
-/* Outputs apart from inputs, from each other and from themselves. */
-static lin_status lin__check_grads_apart(lin_tensor *const outs[], const lin__info oi[], int nout,
-                                         const lin_tensor *const ins[], const lin__info ii[], int nin)
-{
-    int o, i;
-    for (o = 0; o < nout; ++o) {
-        if (!outs[o]) continue;
-        if (lin__self_overlap(outs[o])) return LIN_ERR_ALIAS;
-        for (i = 0; i < nin; ++i)
-            if (lin__views_overlap(outs[o], &oi[o], ins[i], &ii[i])) return LIN_ERR_ALIAS;
-        for (i = 0; i < o; ++i)
-            if (outs[i] && lin__views_overlap(outs[o], &oi[o], outs[i], &oi[i])) return LIN_ERR_ALIAS;
-    }
-    return LIN_OK;
 }
 
 LIN_API lin_status lin_linear_backward(const lin_tensor *x, const lin_tensor *weight,
                                        const lin_tensor *grad_y, lin_tensor *grad_x,
                                        lin_tensor *grad_weight, lin_tensor *grad_bias)
 {
-    lin__info ii[3], oi[3] = {{0, 0}, {0, 0}, {0, 0}};   /* oi: only for the grads given */
-    const lin_tensor *ins[3];
-    lin_tensor *outs[3];
+    lin__view in[3], o[3];
     lin_tensor wt;
     lin__plan p;
+    lin__gemm_op op;
     lin_status s;
-    size_t rows, r, j, in, out;
-    ptrdiff_t x_rs, gy_rs, gx_rs;
-    int o;
+    size_t rows, in_f, out_f;
+    ptrdiff_t x_rs, gy_rs, gx_rs, gy_cs;
     if (!x || !weight || !grad_y) return LIN_ERR_NULL;
-    ins[0] = x;
-    ins[1] = weight;
-    ins[2] = grad_y;
-    outs[0] = grad_x;
-    outs[1] = grad_weight;
-    outs[2] = grad_bias;
-    for (o = 0; o < 3; ++o)
-        if ((s = lin__check_tensor(ins[o], "input", NULL, &ii[o])) != LIN_OK) return s;
-    for (o = 0; o < 3; ++o)
-        if (outs[o] && (s = lin__check_tensor(outs[o], "grad", NULL, &oi[o])) != LIN_OK) return s;
+    if ((s = lin__view_check(&in[0], x, "x", NULL)) != LIN_OK ||
+        (s = lin__view_check(&in[1], weight, "weight", NULL)) != LIN_OK ||
+        (s = lin__view_check(&in[2], grad_y, "grad_y", NULL)) != LIN_OK ||
+        (s = lin__view_check(&o[0], grad_x, "grad_x", NULL)) != LIN_OK ||
+        (s = lin__view_check(&o[1], grad_weight, "grad_weight", NULL)) != LIN_OK ||
+        (s = lin__view_check(&o[2], grad_bias, "grad_bias", NULL)) != LIN_OK)
+        return s;
     if (weight->ndim != 2 || x->ndim == 0) return LIN_ERR_RANK;
     wt = lin_transpose(weight);
     if ((s = lin__plan_shapes(x, &wt, NULL, &p)) != LIN_OK) return s;
-    out = weight->shape[0];
-    in = weight->shape[1];
+    out_f = weight->shape[0];
+    in_f = weight->shape[1];
     if (!lin__same_shape(grad_y, p.out_ndim, p.out_shape) ||
         (grad_x && !lin__same_shape(grad_x, x->ndim, x->shape)) ||
         (grad_weight && !lin__same_shape(grad_weight, 2, weight->shape)) ||
-        (grad_bias && !lin__same_shape(grad_bias, 1, &out)))
+        (grad_bias && !lin__same_shape(grad_bias, 1, &out_f)))
         return LIN_ERR_SHAPE;
-    if ((s = lin__check_grads_apart(outs, oi, 3, ins, ii, 3)) != LIN_OK) return s;
+    if ((s = lin__views_apart(o, 3, in, 3, NULL)) != LIN_OK) return s;
 
+    gy_cs = grad_y->stride[grad_y->ndim - 1];
     if (lin__fold_rows(x, &rows, &x_rs) && lin__fold_rows(grad_y, &rows, &gy_rs) &&
         (!grad_x || lin__fold_rows(grad_x, &rows, &gx_rs))) {
-        lin__mat a, b;
-        if (grad_x) {                   /* grad_x (rows, in) = grad_y (rows, out) * W (out, in) */
-            a.p = grad_y->data; a.rs = gy_rs; a.cs = grad_y->stride[grad_y->ndim - 1];
-            b.p = weight->data; b.rs = weight->stride[0]; b.cs = weight->stride[1];
-            if (rows && in) lin__gemm(rows, in, out, &a, &b, NULL, 0, 0, grad_x->data, gx_rs,
-                                      grad_x->stride[grad_x->ndim - 1]);
+        if (grad_x && rows && in_f) {   /* grad_x (rows, in) = grad_y (rows, out) . W (out, in) */
+            lin__op_init(&op, LIN__SET, rows, in_f, out_f);
+            lin__mat_strided(&op.a, grad_y->data, gy_rs, gy_cs);
+            lin__mat_view(&op.b, weight, 0, 0);
+            lin__dst_strided(&op.c, grad_x->data, gx_rs, grad_x->stride[grad_x->ndim - 1]);
+            lin__gemm(&op);
         }
-        if (grad_weight && out && in) { /* grad_W (out, in) += grad_y^T (out, rows) * x (rows, in) */
-            a.p = grad_y->data; a.rs = grad_y->stride[grad_y->ndim - 1]; a.cs = gy_rs;
-            b.p = x->data; b.rs = x_rs; b.cs = x->stride[x->ndim - 1];
-            lin__gemm(out, in, rows, &a, &b, NULL, 0, 1, grad_weight->data, grad_weight->stride[0],
-                      grad_weight->stride[1]);
+        if (grad_weight && out_f && in_f) { /* grad_W (out, in) += grad_y^T (out, rows) . x (rows, in) */
+            lin__op_init(&op, LIN__ADD, out_f, in_f, rows);
+            lin__mat_strided(&op.a, grad_y->data, gy_cs, gy_rs);
+            lin__mat_strided(&op.b, x->data, x_rs, x->stride[x->ndim - 1]);
+            lin__dst_view(&op.c, grad_weight, 0);
+            lin__gemm(&op);
         }
-    } else {                            /* leading dims that do not fold: a row at a time */
-        rows = lin__prod(x->ndim - 1, x->shape);
-        for (r = 0; r < rows; ++r) {
-            lin__mat a, b;
-            const float *gyr = grad_y->data + lin__row_offset(grad_y, r);
-            const float *xr = x->data + lin__row_offset(x, r);
-            if (grad_x && in) {
-                a.p = gyr; a.rs = 0; a.cs = grad_y->stride[grad_y->ndim - 1];
-                b.p = weight->data; b.rs = weight->stride[0]; b.cs = weight->stride[1];
-                lin__gemm(1, in, out, &a, &b, NULL, 0, 0, grad_x->data + lin__row_offset(grad_x, r), 0,
-                          grad_x->stride[grad_x->ndim - 1]);
-            }
-            if (grad_weight && out && in) {
-                a.p = gyr; a.rs = grad_y->stride[grad_y->ndim - 1]; a.cs = 0;
-                b.p = xr; b.rs = 0; b.cs = x->stride[x->ndim - 1];
-                lin__gemm(out, in, 1, &a, &b, NULL, 0, 1, grad_weight->data, grad_weight->stride[0],
-                          grad_weight->stride[1]);
-            }
-        }
-    }
-    if (grad_bias) {                    /* grad_b += the column sums of grad_y, rows in order */
-        rows = lin__prod(grad_y->ndim - 1, grad_y->shape);
-        for (j = 0; j < out; ++j) {
-            float sum = 0.0f;
-            ptrdiff_t cj = (ptrdiff_t)j * grad_y->stride[grad_y->ndim - 1];
-            for (r = 0; r < rows; ++r) sum += grad_y->data[lin__row_offset(grad_y, r) + cj];
-            grad_bias->data[(ptrdiff_t)j * grad_bias->stride[0]] += sum;
+    } else if (in_f) {                  /* leading dims that do not fold: a row at a time */
+        size_t idx[LIN_MAX_DIMS];
+        int nd = x->ndim - 1, d;
+        for (d = 0; d < nd; ++d) idx[d] = 0;
+        if (lin__prod(nd, x->shape)) {
+            do {
+                const float *gyr = grad_y->data + lin__offset(idx, grad_y->stride, nd);
+                if (grad_x) {           /* grad_x row (1, in) = grad_y row (1, out) . W (out, in) */
+                    lin__op_init(&op, LIN__SET, 1, in_f, out_f);
+                    lin__mat_strided(&op.a, gyr, 0, gy_cs);
+                    lin__mat_view(&op.b, weight, 0, 0);
+                    lin__dst_strided(&op.c, grad_x->data + lin__offset(idx, grad_x->stride, nd), 0,
+                                     grad_x->stride[nd]);
+                    lin__gemm(&op);
+                }
+                if (grad_weight && out_f) { /* grad_W (out, in) += grad_y row^T (out, 1) . x row (1, in) */
+                    lin__op_init(&op, LIN__ADD, out_f, in_f, 1);
+                    lin__mat_strided(&op.a, gyr, gy_cs, 0);
+                    lin__mat_strided(&op.b, x->data + lin__offset(idx, x->stride, nd), 0, x->stride[nd]);
+                    lin__dst_view(&op.c, grad_weight, 0);
+                    lin__gemm(&op);
+                }
+            } while (lin__step(idx, x->shape, nd));
         }
     }
+    if (grad_bias)                      /* grad_b += the column sums of grad_y */
+        lin__colsum_add(out_f, grad_y->data, gy_cs, grad_y->ndim - 1, grad_y->shape, grad_y->stride,
+                        grad_bias->data, grad_bias->stride[0]);
     return LIN_OK;
 }
 
@@ -2381,50 +2593,41 @@ LIN_API lin_status lin_linear_backward_f32(const float *x, const float *weight, 
                                            float *grad_x, float *grad_weight, float *grad_bias,
                                            size_t batch, size_t in_features, size_t out_features)
 {
-    size_t nx, nw, ny;
-    lin__mat a, b;
-    size_t r, j;
-    if (!lin__buffer_elems(batch, in_features, &nx) ||
-        !lin__buffer_elems(out_features, in_features, &nw) ||
-        !lin__buffer_elems(batch, out_features, &ny))
+    lin__dims d;
+    lin__span outs[3], ins[3];
+    lin__gemm_op op;
+    size_t rows[1];
+    ptrdiff_t rs[1];
+    if (!lin__layer_dims(batch, in_features, out_features, sizeof(float), &d) ||
+        !lin__fits(out_features, sizeof(float)))
         return LIN_ERR_OVERFLOW;
-    if ((nx && !x) || (nw && !weight) || (ny && !grad_y)) return LIN_ERR_NULL;
-    {   /* outputs apart from the inputs and from each other */
-        const void *in_p[3];
-        size_t in_n[3];
-        float *out_p[3];
-        size_t out_n[3];
-        int o, i;
-        in_p[0] = x; in_n[0] = nx;
-        in_p[1] = weight; in_n[1] = nw;
-        in_p[2] = grad_y; in_n[2] = ny;
-        out_p[0] = grad_x; out_n[0] = nx;
-        out_p[1] = grad_weight; out_n[1] = nw;
-        out_p[2] = grad_bias; out_n[2] = out_features;
-        for (o = 0; o < 3; ++o) {
-            for (i = 0; i < 3; ++i)
-                if (lin__bufs_overlap(out_p[o], out_n[o], in_p[i], in_n[i])) return LIN_ERR_ALIAS;
-            for (i = 0; i < o; ++i)
-                if (lin__bufs_overlap(out_p[o], out_n[o], out_p[i], out_n[i])) return LIN_ERR_ALIAS;
-        }
+    if ((d.nx && !x) || (d.nw && !weight) || (d.ny && !grad_y)) return LIN_ERR_NULL;
+    lin__fspan(&ins[0], x, d.nx);
+    lin__fspan(&ins[1], weight, d.nw);
+    lin__fspan(&ins[2], grad_y, d.ny);
+    lin__fspan(&outs[0], grad_x, d.nx);
+    lin__fspan(&outs[1], grad_weight, d.nw);
+    lin__fspan(&outs[2], grad_bias, out_features);
+    if (!lin__apart(outs, 3, ins, 3)) return LIN_ERR_ALIAS;
+    if (grad_x && d.nx) {               /* grad_x (batch, in) = grad_y (batch, out) . W (out, in) */
+        lin__op_init(&op, LIN__SET, batch, in_features, out_features);
+        lin__mat_rows(&op.a, grad_y, out_features);
+        lin__mat_rows(&op.b, weight, in_features);
+        lin__dst_rows(&op.c, grad_x, in_features);
+        lin__gemm(&op);
     }
-    if (grad_x && nx) {                 /* grad_x (batch, in) = grad_y (batch, out) * W (out, in) */
-        a.p = grad_y; a.rs = (ptrdiff_t)out_features; a.cs = 1;
-        b.p = weight; b.rs = (ptrdiff_t)in_features; b.cs = 1;
-        lin__gemm(batch, in_features, out_features, &a, &b, NULL, 0, 0, grad_x, (ptrdiff_t)in_features, 1);
+    if (grad_weight && d.nw) {          /* grad_W (out, in) += grad_y^T (out, batch) . x (batch, in) */
+        lin__op_init(&op, LIN__ADD, out_features, in_features, batch);
+        lin__mat_rows_t(&op.a, grad_y, out_features);
+        lin__mat_rows(&op.b, x, in_features);
+        lin__dst_rows(&op.c, grad_weight, in_features);
+        lin__gemm(&op);
     }
-    if (grad_weight && nw) {            /* grad_W (out, in) += grad_y^T * x */
-        a.p = grad_y; a.rs = 1; a.cs = (ptrdiff_t)out_features;
-        b.p = x; b.rs = (ptrdiff_t)in_features; b.cs = 1;
-        lin__gemm(out_features, in_features, batch, &a, &b, NULL, 0, 1, grad_weight,
-                  (ptrdiff_t)in_features, 1);
+    if (grad_bias) {                    /* grad_b += the column sums of grad_y */
+        rows[0] = batch;
+        rs[0] = (ptrdiff_t)out_features;
+        lin__colsum_add(out_features, grad_y, 1, 1, rows, rs, grad_bias, 1);
     }
-    if (grad_bias)
-        for (j = 0; j < out_features; ++j) {
-            float sum = 0.0f;
-            for (r = 0; r < batch; ++r) sum += grad_y[r * out_features + j];
-            grad_bias[j] += sum;
-        }
     return LIN_OK;
 }
 
@@ -2432,32 +2635,28 @@ LIN_API lin_status lin_matmul_backward(const lin_tensor *a, const lin_tensor *b,
                                        const lin_tensor *grad_out, lin_tensor *grad_a,
                                        lin_tensor *grad_b)
 {
-    lin__info ii[3], oi[2] = {{0, 0}, {0, 0}};
-    const lin_tensor *ins[3];
-    lin_tensor *outs[2];
+    lin__view in[3], o[2];
     lin__plan p;
+    lin__gemm_op opa, opb;
     lin_status s;
     size_t idx[LIN_MAX_DIMS];
     ptrdiff_t ga_bs[LIN_MAX_DIMS], gb_bs[LIN_MAX_DIMS];
     ptrdiff_t go_rs, go_cs, ga_rs = 0, ga_cs = 0, gb_rs = 0, gb_cs = 0;
-    int o, d, na, nb;
+    int d, na, nb;
     if (!a || !b || !grad_out) return LIN_ERR_NULL;
-    ins[0] = a;
-    ins[1] = b;
-    ins[2] = grad_out;
-    outs[0] = grad_a;
-    outs[1] = grad_b;
-    for (o = 0; o < 3; ++o)
-        if ((s = lin__check_tensor(ins[o], "input", NULL, &ii[o])) != LIN_OK) return s;
-    for (o = 0; o < 2; ++o)
-        if (outs[o] && (s = lin__check_tensor(outs[o], "grad", NULL, &oi[o])) != LIN_OK) return s;
+    if ((s = lin__view_check(&in[0], a, "a", NULL)) != LIN_OK ||
+        (s = lin__view_check(&in[1], b, "b", NULL)) != LIN_OK ||
+        (s = lin__view_check(&in[2], grad_out, "grad_out", NULL)) != LIN_OK ||
+        (s = lin__view_check(&o[0], grad_a, "grad_a", NULL)) != LIN_OK ||
+        (s = lin__view_check(&o[1], grad_b, "grad_b", NULL)) != LIN_OK)
+        return s;
     if (a->ndim == 0 || b->ndim == 0) return LIN_ERR_RANK;
     if ((s = lin__plan_shapes(a, b, NULL, &p)) != LIN_OK) return s;
     if (!lin__same_shape(grad_out, p.out_ndim, p.out_shape) ||
         (grad_a && !lin__same_shape(grad_a, a->ndim, a->shape)) ||
         (grad_b && !lin__same_shape(grad_b, b->ndim, b->shape)))
         return LIN_ERR_SHAPE;
-    if ((s = lin__check_grads_apart(outs, oi, 2, ins, ii, 3)) != LIN_OK) return s;
+    if ((s = lin__views_apart(o, 2, in, 3, NULL)) != LIN_OK) return s;
     if (p.out_numel == 0 || p.k == 0) return LIN_OK;   /* nothing flows back */
 
     /* each gradient block goes where its operand's block came from: a
@@ -2480,32 +2679,24 @@ LIN_API lin_status lin_matmul_backward(const lin_tensor *a, const lin_tensor *b,
         gb_rs = grad_b->stride[b->ndim >= 2 ? b->ndim - 2 : 0];
         gb_cs = b->ndim >= 2 ? grad_b->stride[b->ndim - 1] : 0;
     }
-    for (;;) {
-        ptrdiff_t oa = 0, ob = 0, og = 0, oga = 0, ogb = 0;
-        lin__mat A, B;
-        for (d = 0; d < p.nbatch; ++d) {
-            oa += (ptrdiff_t)idx[d] * p.a_bs[d];
-            ob += (ptrdiff_t)idx[d] * p.b_bs[d];
-            og += (ptrdiff_t)idx[d] * grad_out->stride[d];
-            oga += (ptrdiff_t)idx[d] * ga_bs[d];
-            ogb += (ptrdiff_t)idx[d] * gb_bs[d];
+    lin__op_init(&opa, LIN__ADD, p.m, p.k, p.n);    /* grad_a (m, k) += grad_out (m, n) . b^T (n, k) */
+    lin__op_init(&opb, LIN__ADD, p.k, p.n, p.m);    /* grad_b (k, n) += a^T (k, m) . grad_out (m, n) */
+    do {
+        const float *go = grad_out->data + lin__offset(idx, grad_out->stride, p.nbatch);
+        if (grad_a) {
+            lin__mat_strided(&opa.a, go, go_rs, go_cs);
+            lin__mat_strided(&opa.b, b->data + lin__offset(idx, p.b_bs, p.nbatch), p.b_cs, p.b_rs);
+            lin__dst_strided(&opa.c, grad_a->data + lin__offset(idx, ga_bs, p.nbatch), ga_rs, ga_cs);
+            lin__gemm(&opa);
         }
-        if (grad_a) {                   /* grad_a (m, k) += grad_out (m, n) * b^T (n, k) */
-            A.p = grad_out->data + og; A.rs = go_rs; A.cs = go_cs;
-            B.p = b->data + ob; B.rs = p.b_cs; B.cs = p.b_rs;
-            lin__gemm(p.m, p.k, p.n, &A, &B, NULL, 0, 1, grad_a->data + oga, ga_rs, ga_cs);
+        if (grad_b) {
+            lin__mat_strided(&opb.a, a->data + lin__offset(idx, p.a_bs, p.nbatch), p.a_cs, p.a_rs);
+            lin__mat_strided(&opb.b, go, go_rs, go_cs);
+            lin__dst_strided(&opb.c, grad_b->data + lin__offset(idx, gb_bs, p.nbatch), gb_rs, gb_cs);
+            lin__gemm(&opb);
         }
-        if (grad_b) {                   /* grad_b (k, n) += a^T (k, m) * grad_out (m, n) */
-            A.p = a->data + oa; A.rs = p.a_cs; A.cs = p.a_rs;
-            B.p = grad_out->data + og; B.rs = go_rs; B.cs = go_cs;
-            lin__gemm(p.k, p.n, p.m, &A, &B, NULL, 0, 1, grad_b->data + ogb, gb_rs, gb_cs);
-        }
-        for (d = p.nbatch - 1; d >= 0; --d) {
-            if (++idx[d] < p.batch[d]) break;
-            idx[d] = 0;
-        }
-        if (d < 0) return LIN_OK;
-    }
+    } while (lin__step(idx, p.batch, p.nbatch));
+    return LIN_OK;
 }
 
 /* ---- training: activations and losses ---- */
@@ -2514,9 +2705,12 @@ LIN_API lin_status lin_matmul_backward(const lin_tensor *a, const lin_tensor *b,
 static lin_status lin__check_elementwise(const float *in, float *out, size_t n)
 {
     lin_status s;
+    lin__span is, os;
     if ((s = lin__check_buffer(in, n)) != LIN_OK) return s;
     if ((s = lin__check_buffer(out, n)) != LIN_OK) return s;
-    return (const float *)out != in && lin__bufs_overlap(in, n, out, n) ? LIN_ERR_ALIAS : LIN_OK;
+    lin__fspan(&is, in, n);
+    lin__fspan(&os, out, n);
+    return (const float *)out != in && lin__meet(&is, &os) ? LIN_ERR_ALIAS : LIN_OK;
 }
 
 LIN_API lin_status lin_relu_f32(const float *x, float *y, size_t n)
@@ -2531,10 +2725,13 @@ LIN_API lin_status lin_relu_f32(const float *x, float *y, size_t n)
 LIN_API lin_status lin_relu_backward_f32(const float *x, const float *grad_y, float *grad_x, size_t n)
 {
     size_t i;
+    lin__span xs, gs;
     lin_status s = lin__check_elementwise(grad_y, grad_x, n);
     if (s != LIN_OK) return s;
     if ((s = lin__check_buffer(x, n)) != LIN_OK) return s;
-    if (lin__bufs_overlap(x, n, grad_x, n)) return LIN_ERR_ALIAS;
+    lin__fspan(&xs, x, n);
+    lin__fspan(&gs, grad_x, n);
+    if (lin__meet(&xs, &gs)) return LIN_ERR_ALIAS;
     for (i = 0; i < n; ++i) grad_x[i] = x[i] <= 0.0f ? 0.0f : grad_y[i];
     return LIN_OK;
 }
@@ -2544,14 +2741,15 @@ LIN_API lin_status lin_mse_loss_f32(const float *input, const float *target, siz
 {
     size_t i;
     float sum = 0.0f, nf = (float)n;
+    lin__span outs[2], ins[2];
     lin_status s;
     if ((s = lin__check_buffer(input, n)) != LIN_OK) return s;
     if ((s = lin__check_buffer(target, n)) != LIN_OK) return s;
-    if (grad_input && (lin__bufs_overlap(grad_input, n, input, n) || lin__bufs_overlap(grad_input, n, target, n) ||
-                       lin__bufs_overlap(grad_input, n, loss, 1)))
-        return LIN_ERR_ALIAS;
-    if (loss && (lin__bufs_overlap(loss, 1, input, n) || lin__bufs_overlap(loss, 1, target, n)))
-        return LIN_ERR_ALIAS;
+    lin__fspan(&outs[0], grad_input, n);
+    lin__fspan(&outs[1], loss, 1);
+    lin__fspan(&ins[0], input, n);
+    lin__fspan(&ins[1], target, n);
+    if (!lin__apart(outs, 2, ins, 2)) return LIN_ERR_ALIAS;
     for (i = 0; i < n; ++i) {
         float d = input[i] - target[i];
         sum += d * d;
@@ -2566,17 +2764,17 @@ LIN_API lin_status lin_cross_entropy_f32(const float *logits, const int32_t *tar
 {
     size_t n, i, c, counted = 0;
     float sum = 0.0f;
+    lin__span outs[2], ins[2];
     lin_status s;
-    if (!lin__buffer_elems(batch, classes, &n)) return LIN_ERR_OVERFLOW;
+    if (!lin__mul(batch, classes, &n) || !lin__fits(n, sizeof(float)) || !lin__fits(batch, sizeof(int32_t)))
+        return LIN_ERR_OVERFLOW;
     if ((s = lin__check_buffer(logits, n)) != LIN_OK) return s;
     if (batch && !target) return LIN_ERR_NULL;
-    if (grad_logits && (lin__bufs_overlap(grad_logits, n, logits, n) ||
-                        lin__ranges_overlap(grad_logits, n * sizeof(float), target, batch * sizeof(int32_t)) ||
-                        lin__bufs_overlap(grad_logits, n, loss, 1)))
-        return LIN_ERR_ALIAS;
-    if (loss && (lin__bufs_overlap(loss, 1, logits, n) ||
-                 lin__ranges_overlap(loss, sizeof(float), target, batch * sizeof(int32_t))))
-        return LIN_ERR_ALIAS;
+    lin__fspan(&outs[0], grad_logits, n);
+    lin__fspan(&outs[1], loss, 1);
+    lin__fspan(&ins[0], logits, n);
+    lin__span_set(&ins[1], target, batch, sizeof(int32_t));
+    if (!lin__apart(outs, 2, ins, 2)) return LIN_ERR_ALIAS;
     for (i = 0; i < batch; ++i) {       /* targets first: nothing is written for a bad one */
         if (target[i] == -100) continue;
         if (target[i] < 0 || (size_t)target[i] >= classes) return LIN_ERR_SHAPE;
@@ -2637,20 +2835,17 @@ LIN_API lin_adam lin_adamw_defaults(void)
 static lin_status lin__check_optim(float *param, const float *grad, float *const state[], int nstate,
                                    size_t n)
 {
+    lin__span outs[4], gs;
     lin_status s;
-    int i, j;
+    int i;
     if ((s = lin__check_buffer(param, n)) != LIN_OK) return s;
     if ((s = lin__check_buffer(grad, n)) != LIN_OK) return s;
     for (i = 0; i < nstate; ++i)
         if ((s = lin__check_buffer(state[i], n)) != LIN_OK) return s;
-    if (lin__bufs_overlap(param, n, grad, n)) return LIN_ERR_ALIAS;
-    for (i = 0; i < nstate; ++i) {
-        if (lin__bufs_overlap(state[i], n, param, n) || lin__bufs_overlap(state[i], n, grad, n))
-            return LIN_ERR_ALIAS;
-        for (j = 0; j < i; ++j)
-            if (lin__bufs_overlap(state[i], n, state[j], n)) return LIN_ERR_ALIAS;
-    }
-    return LIN_OK;
+    lin__fspan(&outs[0], param, n);     /* param and the state: written */
+    for (i = 0; i < nstate; ++i) lin__fspan(&outs[1 + i], state[i], n);
+    lin__fspan(&gs, grad, n);
+    return lin__apart(outs, 1 + nstate, &gs, 1) ? LIN_OK : LIN_ERR_ALIAS;
 }
 
 LIN_API lin_status lin_sgd_step(const lin_sgd *opt, float *param, const float *grad,
@@ -2665,6 +2860,7 @@ LIN_API lin_status lin_sgd_step(const lin_sgd *opt, float *param, const float *g
         (opt->nesterov && (opt->momentum <= 0.0f || opt->dampening != 0.0f)))
         return LIN_ERR_VALUE;
     state[0] = momentum_buf;
+    if (!lin__fits(n, sizeof(float))) return LIN_ERR_OVERFLOW;   /* also lets GCC see the loop's bound */
     if ((s = lin__check_optim(param, grad, state, opt->momentum != 0.0f, n)) != LIN_OK) return s;
     neg_lr = -opt->lr;
     keep = (float)(1.0 - (double)opt->dampening);   /* Python's 1 - dampening, then float */
@@ -2710,6 +2906,7 @@ LIN_API lin_status lin_adam_step(const lin_adam *opt, float *param, const float 
     state[0] = exp_avg;
     state[1] = exp_avg_sq;
     state[2] = max_exp_avg_sq;
+    if (!lin__fits(n, sizeof(float))) return LIN_ERR_OVERFLOW;   /* also lets GCC see the loop's bound */
     if ((s = lin__check_optim(param, grad, state, opt->amsgrad ? 3 : 2, n)) != LIN_OK) return s;
     /* the scalars as PyTorch computes them: in double, used as float */
     step_size = (double)opt->lr / (1.0 - lin__powi(opt->beta1, *step + 1));
@@ -2740,28 +2937,44 @@ LIN_API lin_status lin_adam_step(const lin_adam *opt, float *param, const float 
 
 /* ---- training: LoRA ---- */
 
-static lin_status lin__check_lora(const lin_lora *lora)
+/* The element counts of a LoRA adapter: W (out, in), A (rank, in),
+   B (out, rank). */
+typedef struct lin__lora_dims { size_t nw, na, nb; } lin__lora_dims;
+
+static lin_status lin__check_lora(const lin_lora *lora, lin__lora_dims *d)
 {
-    size_t n;
     lin_status s;
     if (!lora || !lora->base) return LIN_ERR_NULL;
     if (lora->rank == 0) return LIN_ERR_VALUE;
     if ((s = lin__check_layer(lora->base->in_features, lora->base->out_features, lora->base->weight,
-                              lora->base->bias, &n)) != LIN_OK)
+                              lora->base->bias, &d->nw)) != LIN_OK)
         return s;
-    if (!lin__buffer_elems(lora->rank, lora->base->in_features, &n)) return LIN_ERR_OVERFLOW;
-    if (n && !lora->A) return LIN_ERR_NULL;
-    if (!lin__buffer_elems(lora->base->out_features, lora->rank, &n)) return LIN_ERR_OVERFLOW;
-    if (n && !lora->B) return LIN_ERR_NULL;
+    if (!lin__mul(lora->rank, lora->base->in_features, &d->na) || !lin__fits(d->na, sizeof(float)))
+        return LIN_ERR_OVERFLOW;
+    if (d->na && !lora->A) return LIN_ERR_NULL;
+    if (!lin__mul(lora->base->out_features, lora->rank, &d->nb) || !lin__fits(d->nb, sizeof(float)))
+        return LIN_ERR_OVERFLOW;
+    if (d->nb && !lora->B) return LIN_ERR_NULL;
     return LIN_OK;
+}
+
+/* The adapter's parameters, W, bias, A, B, as spans. */
+static void lin__lora_spans(const lin_lora *lora, const lin__lora_dims *d, lin__span w[4])
+{
+    const lin_layer *l = lora->base;
+    lin__fspan(&w[0], l->weight, d->nw);
+    lin__fspan(&w[1], l->bias, l->out_features);
+    lin__fspan(&w[2], lora->A, d->na);
+    lin__fspan(&w[3], lora->B, d->nb);
 }
 
 LIN_API lin_status lin_lora_init(lin_lora *lora, lin_layer *base, size_t rank, float alpha,
                                  float *A, float *B)
 {
     lin_lora l;
+    lin__lora_dims d;
+    lin__span w[4];
     lin_status s;
-    size_t na, nb, nw;
     if (!lora) return LIN_ERR_NULL;
     l.base = base;
     l.rank = rank;
@@ -2769,14 +2982,9 @@ LIN_API lin_status lin_lora_init(lin_lora *lora, lin_layer *base, size_t rank, f
     l.B = B;
     l.scaling = rank ? alpha / (float)rank : 0.0f;
     l.merged = 0;
-    if ((s = lin__check_lora(&l)) != LIN_OK) return s;
-    na = rank * base->in_features;
-    nb = base->out_features * rank;
-    nw = base->out_features * base->in_features;
-    if (lin__bufs_overlap(A, na, B, nb) || lin__bufs_overlap(A, na, base->weight, nw) ||
-        lin__bufs_overlap(B, nb, base->weight, nw) || lin__bufs_overlap(A, na, base->bias, base->out_features) ||
-        lin__bufs_overlap(B, nb, base->bias, base->out_features))
-        return LIN_ERR_ALIAS;
+    if ((s = lin__check_lora(&l, &d)) != LIN_OK) return s;
+    lin__lora_spans(&l, &d, w);
+    if (!lin__apart(&w[2], 2, w, 2)) return LIN_ERR_ALIAS;  /* A and B apart from W, bias and each other */
     *lora = l;
     return LIN_OK;
 }
@@ -2784,16 +2992,17 @@ LIN_API lin_status lin_lora_init(lin_lora *lora, lin_layer *base, size_t rank, f
 LIN_API lin_status lin_lora_reset_parameters(lin_lora *lora, lin_rng *rng)
 {
     lin_layer a;
+    lin__lora_dims d;
     lin_status s;
     size_t i;
     if (!rng) return LIN_ERR_NULL;
-    if ((s = lin__check_lora(lora)) != LIN_OK) return s;
+    if ((s = lin__check_lora(lora, &d)) != LIN_OK) return s;
     a.in_features = lora->base->in_features;   /* A is a bias-less layer (rank, in) */
     a.out_features = lora->rank;
     a.weight = lora->A;
     a.bias = NULL;
     if ((s = lin_layer_reset_parameters(&a, rng)) != LIN_OK) return s;
-    for (i = 0; i < lora->base->out_features * lora->rank; ++i) lora->B[i] = 0.0f;
+    for (i = 0; i < d.nb; ++i) lora->B[i] = 0.0f;
     return LIN_OK;
 }
 
@@ -2804,58 +3013,69 @@ LIN_API size_t lin_lora_scratch_size(const lin_lora *lora, size_t batch)
     return 2 * n;
 }
 
-/* x, y (batch rows) and scratch apart from each other and from the weights */
-static lin_status lin__check_lora_call(const lin_lora *lora, const float *x, size_t nx,
-                                       const float *y, size_t ny, const float *scratch, size_t ns)
+/* The checks of a forward or backward call: the adapter, the sizes of x
+   (batch, in), y or grad_y (batch, out) and h (batch, rank), the scratch
+   (LIN_ERR_SHAPE if shorter than need_h blocks of h), and the buffers
+   written (y, the gradients, the scratch) apart from everything else. */
+static lin_status lin__check_lora_call(const lin_lora *lora, size_t batch, const float *x, const float *y,
+                                       float *const grads[3], const float *scratch, size_t scratch_len,
+                                       int need_h, lin__lora_dims *d, size_t *nx, size_t *ny, size_t *nh)
 {
-    const lin_layer *l = lora->base;
-    size_t nw = l->out_features * l->in_features, na = lora->rank * l->in_features;
-    size_t nb = l->out_features * lora->rank;
-    const float *w[4];
-    size_t wn[4];
-    int i;
+    lin__span outs[4], ins[6];
     lin_status s;
-    if ((s = lin__check_buffer(x, nx)) != LIN_OK) return s;
-    if ((s = lin__check_buffer(y, ny)) != LIN_OK) return s;
-    if ((s = lin__check_buffer(scratch, ns)) != LIN_OK) return s;
-    w[0] = l->weight; wn[0] = nw;
-    w[1] = l->bias; wn[1] = l->bias ? l->out_features : 0;
-    w[2] = lora->A; wn[2] = na;
-    w[3] = lora->B; wn[3] = nb;
-    for (i = 0; i < 4; ++i)
-        if (lin__bufs_overlap(y, ny, w[i], wn[i]) || lin__bufs_overlap(scratch, ns, w[i], wn[i]))
-            return LIN_ERR_ALIAS;
-    if (lin__bufs_overlap(y, ny, x, nx) || lin__bufs_overlap(scratch, ns, x, nx) ||
-        lin__bufs_overlap(scratch, ns, y, ny))
-        return LIN_ERR_ALIAS;
-    return LIN_OK;
+    size_t in, out;
+    int n = 0, k;
+    if ((s = lin__check_lora(lora, d)) != LIN_OK) return s;
+    if (grads && lora->merged) return LIN_ERR_VALUE;   /* a merged adapter has no gradients */
+    in = lora->base->in_features;
+    out = lora->base->out_features;
+    if (!lin__mul(batch, in, nx) || !lin__fits(*nx, sizeof(float)) || !lin__mul(batch, out, ny) ||
+        !lin__fits(*ny, sizeof(float)) || !lin__mul(batch, lora->rank, nh) || *nh > (size_t)-1 / 8)
+        return LIN_ERR_OVERFLOW;
+    if (scratch_len < (size_t)need_h * *nh) return LIN_ERR_SHAPE;
+    if ((s = lin__check_buffer(x, *nx)) != LIN_OK) return s;
+    if ((s = lin__check_buffer(y, *ny)) != LIN_OK) return s;
+    if ((s = lin__check_buffer(scratch, (size_t)need_h * *nh)) != LIN_OK) return s;
+    lin__lora_spans(lora, d, ins);
+    lin__fspan(&ins[4], x, *nx);
+    lin__fspan(&outs[n++], scratch, (size_t)need_h * *nh);
+    if (!grads) {                       /* the forward writes y */
+        lin__fspan(&outs[n++], y, *ny);
+    } else {                            /* the backward reads grad_y, writes the gradients */
+        lin__fspan(&ins[5], y, *ny);
+        lin__fspan(&outs[n++], grads[0], *nx);
+        lin__fspan(&outs[n++], grads[1], d->na);
+        lin__fspan(&outs[n++], grads[2], d->nb);
+    }
+    k = grads ? 6 : 5;
+    return lin__apart(outs, n, ins, k) ? LIN_OK : LIN_ERR_ALIAS;
 }
 
 LIN_API lin_status lin_lora_forward_f32(const lin_lora *lora, const float *x, float *y, size_t batch,
                                         float *scratch, size_t scratch_len)
 {
-    size_t nx, ny, nh, in, out, r, i;
-    lin__mat a, b;
+    lin__lora_dims d;
+    lin__gemm_op op;
+    size_t nx, ny, nh, in, out, r;
     lin_status s;
-    if ((s = lin__check_lora(lora)) != LIN_OK) return s;
+    int need = lora && !lora->merged;
+    if ((s = lin__check_lora_call(lora, batch, x, y, NULL, scratch, scratch_len, need, &d, &nx, &ny, &nh)) !=
+        LIN_OK)
+        return s;
     in = lora->base->in_features;
     out = lora->base->out_features;
     r = lora->rank;
-    if (!lin__buffer_elems(batch, in, &nx) || !lin__buffer_elems(batch, out, &ny) ||
-        !lin__buffer_elems(batch, r, &nh))
-        return LIN_ERR_OVERFLOW;
-    if (lora->merged) nh = 0;
-    if (scratch_len < nh) return LIN_ERR_SHAPE;
-    if ((s = lin__check_lora_call(lora, x, nx, y, ny, scratch, nh)) != LIN_OK) return s;
     if ((s = lin_linear_f32(x, lora->base->weight, lora->base->bias, y, batch, in, out)) != LIN_OK)
         return s;
     if (lora->merged || !ny) return LIN_OK;
-    /* h (batch, r) = x * A^T, scaled; y += h * B^T */
+    /* h (batch, r) = x . A^T; y += scaling * (h . B^T), as loralib rounds it */
     if ((s = lin_linear_f32(x, lora->A, NULL, scratch, batch, in, r)) != LIN_OK) return s;
-    for (i = 0; i < nh; ++i) scratch[i] *= lora->scaling;
-    a.p = scratch; a.rs = (ptrdiff_t)r; a.cs = 1;
-    b.p = lora->B; b.rs = 1; b.cs = (ptrdiff_t)r;
-    lin__gemm(batch, out, r, &a, &b, NULL, 0, 1, y, (ptrdiff_t)out, 1);
+    lin__op_init(&op, LIN__ADD_SCALED, batch, out, r);
+    op.alpha = lora->scaling;
+    lin__mat_rows(&op.a, scratch, r);
+    lin__mat_rows_t(&op.b, lora->B, r);
+    lin__dst_rows(&op.c, y, out);
+    lin__gemm(&op);
     return LIN_OK;
 }
 
@@ -2863,97 +3083,83 @@ LIN_API lin_status lin_lora_backward_f32(const lin_lora *lora, const float *x, c
                                          float *grad_x, float *grad_A, float *grad_B, size_t batch,
                                          float *scratch, size_t scratch_len)
 {
-    size_t nx, ny, nh, in, out, r, i, na, nb;
-    float *h, *gh;
-    lin__mat a, b;
+    lin__lora_dims d;
+    lin__gemm_op op;
+    float *grads[3], *h, *gh;
+    size_t nx, ny, nh, in, out, r;
     lin_status s;
-    if ((s = lin__check_lora(lora)) != LIN_OK) return s;
-    if (lora->merged) return LIN_ERR_VALUE;
+    grads[0] = grad_x;
+    grads[1] = grad_A;
+    grads[2] = grad_B;
+    if ((s = lin__check_lora_call(lora, batch, x, grad_y, grads, scratch, scratch_len, 2, &d, &nx, &ny,
+                                  &nh)) != LIN_OK)
+        return s;
+    if (!batch) return LIN_OK;          /* no rows: grad_x is empty, nothing to add */
     in = lora->base->in_features;
     out = lora->base->out_features;
     r = lora->rank;
-    if (!lin__buffer_elems(batch, in, &nx) || !lin__buffer_elems(batch, out, &ny) ||
-        !lin__buffer_elems(batch, r, &nh) || nh > (size_t)-1 / 8)
-        return LIN_ERR_OVERFLOW;
-    if (scratch_len < 2 * nh) return LIN_ERR_SHAPE;
-    if ((s = lin__check_lora_call(lora, x, nx, grad_y, ny, scratch, 2 * nh)) != LIN_OK) return s;
-    na = r * in;
-    nb = out * r;
-    {   /* the gradients apart from every input, the scratch and each other */
-        const float *in_p[7];
-        size_t in_n[7];
-        float *out_p[3];
-        size_t out_n[3];
-        int o, k;
-        in_p[0] = x; in_n[0] = nx;
-        in_p[1] = grad_y; in_n[1] = ny;
-        in_p[2] = lora->base->weight; in_n[2] = out * in;
-        in_p[3] = lora->base->bias; in_n[3] = lora->base->bias ? out : 0;
-        in_p[4] = lora->A; in_n[4] = na;
-        in_p[5] = lora->B; in_n[5] = nb;
-        in_p[6] = scratch; in_n[6] = 2 * nh;
-        out_p[0] = grad_x; out_n[0] = nx;
-        out_p[1] = grad_A; out_n[1] = na;
-        out_p[2] = grad_B; out_n[2] = nb;
-        for (o = 0; o < 3; ++o) {
-            for (k = 0; k < 7; ++k)
-                if (lin__bufs_overlap(out_p[o], out_n[o], in_p[k], in_n[k])) return LIN_ERR_ALIAS;
-            for (k = 0; k < o; ++k)
-                if (lin__bufs_overlap(out_p[o], out_n[o], out_p[k], out_n[k])) return LIN_ERR_ALIAS;
-        }
-    }
-    if (!batch) return LIN_OK;          /* no rows: grad_x is empty, nothing to add */
     h = scratch;
     gh = scratch + nh;
-    /* h = s*(x * A^T) (batch, r); gh = s*(grad_y * B) (batch, r) */
+    /* y = base(x) + s*(h . B^T), h = x . A^T: with g = s*grad_y, as autograd
+       forms it, grad_B = g^T . h, grad_h = g . B, grad_A = grad_h^T . x,
+       grad_x = grad_y . W + grad_h . A; s is applied to each product */
     if ((s = lin_linear_f32(x, lora->A, NULL, h, batch, in, r)) != LIN_OK) return s;
-    a.p = grad_y; a.rs = (ptrdiff_t)out; a.cs = 1;
-    b.p = lora->B; b.rs = (ptrdiff_t)r; b.cs = 1;
-    lin__gemm(batch, r, out, &a, &b, NULL, 0, 0, gh, (ptrdiff_t)r, 1);
-    for (i = 0; i < nh; ++i) {
-        h[i] *= lora->scaling;
-        gh[i] *= lora->scaling;
+    lin__op_init(&op, LIN__SET, batch, r, out);             /* gh (batch, r) = grad_y . B */
+    lin__mat_rows(&op.a, grad_y, out);
+    lin__mat_rows(&op.b, lora->B, r);
+    lin__dst_rows(&op.c, gh, r);
+    lin__gemm(&op);
+    if (grad_B) {                       /* grad_B (out, r) += s * (grad_y^T . h) */
+        lin__op_init(&op, LIN__ADD_SCALED, out, r, batch);
+        op.alpha = lora->scaling;
+        lin__mat_rows_t(&op.a, grad_y, out);
+        lin__mat_rows(&op.b, h, r);
+        lin__dst_rows(&op.c, grad_B, r);
+        lin__gemm(&op);
     }
-    if (grad_B) {                       /* grad_B (out, r) += grad_y^T * h */
-        a.p = grad_y; a.rs = 1; a.cs = (ptrdiff_t)out;
-        b.p = h; b.rs = (ptrdiff_t)r; b.cs = 1;
-        lin__gemm(out, r, batch, &a, &b, NULL, 0, 1, grad_B, (ptrdiff_t)r, 1);
+    if (grad_A && in) {                 /* grad_A (r, in) += s * (gh^T . x) */
+        lin__op_init(&op, LIN__ADD_SCALED, r, in, batch);
+        op.alpha = lora->scaling;
+        lin__mat_rows_t(&op.a, gh, r);
+        lin__mat_rows(&op.b, x, in);
+        lin__dst_rows(&op.c, grad_A, in);
+        lin__gemm(&op);
     }
-    if (grad_A && in) {                 /* grad_A (r, in) += gh^T * x */
-        a.p = gh; a.rs = 1; a.cs = (ptrdiff_t)r;
-        b.p = x; b.rs = (ptrdiff_t)in; b.cs = 1;
-        lin__gemm(r, in, batch, &a, &b, NULL, 0, 1, grad_A, (ptrdiff_t)in, 1);
-    }
-    if (grad_x && in) {                 /* grad_x = grad_y * W + gh * A */
-        a.p = grad_y; a.rs = (ptrdiff_t)out; a.cs = 1;
-        b.p = lora->base->weight; b.rs = (ptrdiff_t)in; b.cs = 1;
-        lin__gemm(batch, in, out, &a, &b, NULL, 0, 0, grad_x, (ptrdiff_t)in, 1);
-        a.p = gh; a.rs = (ptrdiff_t)r; a.cs = 1;
-        b.p = lora->A; b.rs = (ptrdiff_t)in; b.cs = 1;
-        lin__gemm(batch, in, r, &a, &b, NULL, 0, 1, grad_x, (ptrdiff_t)in, 1);
+    if (grad_x && in) {                 /* grad_x = grad_y . W + s * (gh . A) */
+        lin__op_init(&op, LIN__SET, batch, in, out);
+        lin__mat_rows(&op.a, grad_y, out);
+        lin__mat_rows(&op.b, lora->base->weight, in);
+        lin__dst_rows(&op.c, grad_x, in);
+        lin__gemm(&op);
+        lin__op_init(&op, LIN__ADD_SCALED, batch, in, r);
+        op.alpha = lora->scaling;
+        lin__mat_rows(&op.a, gh, r);
+        lin__mat_rows(&op.b, lora->A, in);
+        lin__dst_rows(&op.c, grad_x, in);
+        lin__gemm(&op);
     }
     return LIN_OK;
 }
 
-/* W +=/-= scaling*(B*A), each element's r-term sum first, as loralib's
-   (lora_B @ lora_A) * scaling */
+/* W += s * (B . A) (merge) or W += -s * (B . A) (unmerge): one GEMM, each
+   product rounded before it is scaled, as loralib's (lora_B @ lora_A) *
+   scaling */
 static lin_status lin__lora_fold(lin_lora *lora, int merge)
 {
-    size_t j, p, q, in, out, r;
+    lin__lora_dims d;
+    lin__gemm_op op;
+    size_t in, out;
     lin_status s;
-    if ((s = lin__check_lora(lora)) != LIN_OK) return s;
+    if ((s = lin__check_lora(lora, &d)) != LIN_OK) return s;
     if (lora->merged == merge) return LIN_ERR_VALUE;
     in = lora->base->in_features;
     out = lora->base->out_features;
-    r = lora->rank;
-    for (j = 0; j < out; ++j)
-        for (p = 0; p < in; ++p) {
-            float t = 0.0f;
-            for (q = 0; q < r; ++q) t += lora->B[j * r + q] * lora->A[q * in + p];
-            t *= lora->scaling;
-            lora->base->weight[j * in + p] = merge ? lora->base->weight[j * in + p] + t
-                                                   : lora->base->weight[j * in + p] - t;
-        }
+    lin__op_init(&op, LIN__ADD_SCALED, out, in, lora->rank);
+    op.alpha = merge ? lora->scaling : -lora->scaling;
+    lin__mat_rows(&op.a, lora->B, lora->rank);
+    lin__mat_rows(&op.b, lora->A, in);
+    lin__dst_rows(&op.c, lora->base->weight, in);
+    lin__gemm(&op);
     lora->merged = merge;
     return LIN_OK;
 }
@@ -3000,8 +3206,10 @@ LIN_API lin_status lin_npy_encode(const lin_tensor *t, void *buf, size_t buf_siz
 {
     lin__info info;
     lin__msg m;
+    lin__span bs, ts;
     unsigned char *out = (unsigned char *)buf;
-    size_t header, total, i;
+    size_t header, total, i, idx[LIN_MAX_DIMS];
+    int d;
     lin_status s;
     if (!t || !buf || !written) return LIN_ERR_NULL;
     if ((s = lin__check_tensor(t, "t", NULL, &info)) != LIN_OK) return s;
@@ -3009,8 +3217,9 @@ LIN_API lin_status lin_npy_encode(const lin_tensor *t, void *buf, size_t buf_siz
     header = lin__npy_header_size(t);
     total = header + info.numel * sizeof(float);
     if (buf_size < total) return LIN_ERR_SHAPE;
-    if (lin__ranges_overlap(buf, total, t->data, (info.extent + 1) * sizeof(float) * (info.numel != 0)))
-        return LIN_ERR_ALIAS;
+    lin__span_set(&bs, buf, total, 1);
+    lin__span_set(&ts, t->data, info.numel ? info.extent + 1 : 0, sizeof(float));
+    if (lin__meet(&bs, &ts)) return LIN_ERR_ALIAS;
     memcpy(out, "\x93NUMPY\x01\x00", 8);
     out[8] = (unsigned char)((header - 10) & 0xff);
     out[9] = (unsigned char)((header - 10) >> 8);
@@ -3020,8 +3229,10 @@ LIN_API lin_status lin_npy_encode(const lin_tensor *t, void *buf, size_t buf_siz
     lin__npy_dict(t, &m);
     for (i = 10 + m.len; i < header - 1; ++i) out[i] = ' ';
     out[header - 1] = '\n';
-    for (i = 0; i < info.numel; ++i) {  /* little-endian bytes, whatever the host's order */
-        float f = t->data[lin__elem_offset(t, i)];
+    for (d = 0; d < t->ndim; ++d) idx[d] = 0;
+    for (i = 0; i < info.numel; ++i, lin__step(idx, t->shape, t->ndim)) {
+        /* little-endian bytes, whatever the host's order */
+        float f = t->data[lin__offset(idx, t->stride, t->ndim)];
         uint32_t u;
         unsigned char *o = out + header + 4 * i;
         memcpy(&u, &f, sizeof u);
@@ -3051,9 +3262,10 @@ LIN_API lin_status lin_npy_decode(const void *buf, size_t size, lin_tensor *out)
 {
     const unsigned char *in = (const unsigned char *)buf;
     const char *dict, *descr, *order, *shp, *end;
-    size_t hlen, header, shape[LIN_MAX_DIMS], i;
-    int ndim = 0, big;
+    size_t hlen, header, shape[LIN_MAX_DIMS], i, idx[LIN_MAX_DIMS];
+    int ndim = 0, big, d;
     lin__info info;
+    lin__span bs, os;
     lin_status s;
     if (!buf || !out) return LIN_ERR_NULL;
     if ((s = lin__check_tensor(out, "out", NULL, &info)) != LIN_OK) return s;
@@ -3092,15 +3304,18 @@ LIN_API lin_status lin_npy_decode(const void *buf, size_t size, lin_tensor *out)
     if (shp >= end) return LIN_ERR_VALUE;
     if (!lin__same_shape(out, ndim, shape)) return LIN_ERR_SHAPE;
     if (size - header < info.numel * sizeof(float)) return LIN_ERR_VALUE;
-    if (info.numel && lin__ranges_overlap(buf, size, out->data, (info.extent + 1) * sizeof(float)))
-        return LIN_ERR_ALIAS;
+    lin__span_set(&bs, buf, size, 1);
+    lin__span_set(&os, out->data, info.numel ? info.extent + 1 : 0, sizeof(float));
+    if (lin__meet(&bs, &os)) return LIN_ERR_ALIAS;
+    for (d = 0; d < ndim; ++d) idx[d] = 0;
     for (i = 0; i < info.numel; ++i) {
         const unsigned char *b = in + header + 4 * i;
         uint32_t u = big ? (uint32_t)b[3] | (uint32_t)b[2] << 8 | (uint32_t)b[1] << 16 | (uint32_t)b[0] << 24
                          : (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
         float f;
         memcpy(&f, &u, sizeof f);
-        out->data[lin__elem_offset(out, i)] = f;
+        out->data[lin__offset(idx, out->stride, out->ndim)] = f;
+        lin__step(idx, out->shape, out->ndim);
     }
     return LIN_OK;
 }
@@ -3533,12 +3748,12 @@ static lin_status lin__check_s8(const int8_t *x, const int8_t *weight, const int
                                 size_t batch, size_t in, size_t out, const lin_quant *q,
                                 const int32_t *multiplier, const int32_t *shift, int per_channel)
 {
-    size_t nx, nw, ny, j;
+    lin__dims d;
+    lin__span ys, ins[5];
+    size_t j;
     if (!q) return LIN_ERR_NULL;
-    if (!lin__mul(batch, in, &nx) || !lin__mul(out, in, &nw) || !lin__mul(batch, out, &ny) ||
-        out > (size_t)-1 / sizeof(int32_t))
-        return LIN_ERR_OVERFLOW;
-    if ((nx && !x) || (nw && !weight) || (ny && !y) || (per_channel && out && (!multiplier || !shift)))
+    if (!lin__layer_dims(batch, in, out, 1, &d) || !lin__fits(out, sizeof(int32_t))) return LIN_ERR_OVERFLOW;
+    if ((d.nx && !x) || (d.nw && !weight) || (d.ny && !y) || (per_channel && out && (!multiplier || !shift)))
         return LIN_ERR_NULL;
     if (q->input_offset < -127 || q->input_offset > 128 || q->weight_offset < -127 ||
         q->weight_offset > 128 || q->output_offset < -128 || q->output_offset > 127 ||
@@ -3548,12 +3763,13 @@ static lin_status lin__check_s8(const int8_t *x, const int8_t *weight, const int
     for (j = 0; per_channel && j < out; ++j)
         if (!lin__shift_ok(multiplier[j], shift[j])) return LIN_ERR_VALUE;
     if (in > lin__s8_max_in(q->input_offset, q->weight_offset)) return LIN_ERR_OVERFLOW;
-    if (ny && (lin__ranges_overlap(y, ny, x, nx) || lin__ranges_overlap(y, ny, weight, nw) ||
-               (bias && lin__ranges_overlap(y, ny, bias, out * sizeof(int32_t))) ||
-               (per_channel && (lin__ranges_overlap(y, ny, multiplier, out * sizeof(int32_t)) ||
-                                lin__ranges_overlap(y, ny, shift, out * sizeof(int32_t))))))
-        return LIN_ERR_ALIAS;
-    return LIN_OK;
+    lin__span_set(&ys, y, d.ny, 1);
+    lin__span_set(&ins[0], x, d.nx, 1);
+    lin__span_set(&ins[1], weight, d.nw, 1);
+    lin__span_set(&ins[2], bias, out, sizeof(int32_t));
+    lin__span_set(&ins[3], multiplier, per_channel ? out : 0, sizeof(int32_t));
+    lin__span_set(&ins[4], shift, per_channel ? out : 0, sizeof(int32_t));
+    return lin__apart(&ys, 1, ins, 5) ? LIN_OK : LIN_ERR_ALIAS;
 }
 
 /* One output: acc + bias, requantized, plus the zero point, clamped. */
@@ -3667,6 +3883,15 @@ static int32_t lin__round_sat(double v, int32_t lo, int32_t hi)
     return v < lo ? lo : v > hi ? hi : (int32_t)v;
 }
 
+/* Do n int8 values at q and n floats at x share a byte? */
+static int lin__s8_meets_f32(const int8_t *q, const float *x, size_t n)
+{
+    lin__span qs, xs;
+    lin__span_set(&qs, q, n, 1);
+    lin__fspan(&xs, x, n);
+    return lin__meet(&qs, &xs);
+}
+
 static int lin__scale_ok(float scale)
 {
     return scale > 0.0f && scale <= 3.4028235e38f;
@@ -3679,7 +3904,7 @@ LIN_API lin_status lin_quantize_s8(const float *x, int8_t *q, size_t n, float sc
     if ((s = lin__check_buffer(x, n)) != LIN_OK) return s;
     if (n && !q) return LIN_ERR_NULL;
     if (!lin__scale_ok(scale) || zero_point < -128 || zero_point > 127) return LIN_ERR_VALUE;
-    if (lin__ranges_overlap(q, n, x, n * sizeof(float))) return LIN_ERR_ALIAS;
+    if (lin__s8_meets_f32(q, x, n)) return LIN_ERR_ALIAS;
     for (i = 0; i < n; ++i) {
         float v = x[i] / scale;         /* TFLite: the float quotient, then round */
         /* round the quotient, then add the zero point, then saturate */
@@ -3697,7 +3922,7 @@ LIN_API lin_status lin_dequantize_s8(const int8_t *q, float *x, size_t n, float 
     if ((s = lin__check_buffer(x, n)) != LIN_OK) return s;
     if (n && !q) return LIN_ERR_NULL;
     if (!(scale == scale) || zero_point < -128 || zero_point > 127) return LIN_ERR_VALUE;
-    if (lin__ranges_overlap(q, n, x, n * sizeof(float))) return LIN_ERR_ALIAS;
+    if (lin__s8_meets_f32(q, x, n)) return LIN_ERR_ALIAS;
     for (i = 0; i < n; ++i) x[i] = scale * (float)((int32_t)q[i] - zero_point);
     return LIN_OK;
 }
@@ -3736,13 +3961,14 @@ LIN_API lin_status lin_quant_per_channel(float input_scale, const float *weight_
                                          int32_t *shift)
 {
     size_t i;
+    lin__span outs[2], ws;
     if (n && (!weight_scales || !multiplier || !shift)) return LIN_ERR_NULL;
-    if (n > (size_t)-1 / sizeof(int32_t)) return LIN_ERR_OVERFLOW;
+    if (!lin__fits(n, sizeof(int32_t))) return LIN_ERR_OVERFLOW;
     if (!lin__scale_ok(input_scale) || !lin__scale_ok(output_scale)) return LIN_ERR_VALUE;
-    if (lin__ranges_overlap(multiplier, n * 4, shift, n * 4) ||
-        lin__ranges_overlap(multiplier, n * 4, weight_scales, n * 4) ||
-        lin__ranges_overlap(shift, n * 4, weight_scales, n * 4))
-        return LIN_ERR_ALIAS;
+    lin__span_set(&outs[0], multiplier, n, sizeof(int32_t));
+    lin__span_set(&outs[1], shift, n, sizeof(int32_t));
+    lin__fspan(&ws, weight_scales, n);
+    if (!lin__apart(outs, 2, &ws, 1)) return LIN_ERR_ALIAS;
     for (i = 0; i < n; ++i) {           /* everything checked before anything is written */
         int32_t m, s;
         if (!lin__scale_ok(weight_scales[i]) ||
