@@ -2482,6 +2482,17 @@ LIN_API lin_status lin_zero_f32(float *p, size_t n)
 
 /* ---- training: backward ---- */
 
+/* acc (nj) += row (nj), row's elements cs apart; nj 64 with cs 1 is a
+   loop of constant length, which GCC vectorises at -O2 */
+static LIN__INLINE_KERNEL void lin__add_row(float *acc, const float *row, size_t nj, ptrdiff_t cs)
+{
+    size_t j;
+    if (cs == 1 && nj == 64)
+        for (j = 0; j < 64; ++j) acc[j] += row[j];
+    else
+        for (j = 0; j < nj; ++j) acc[j] += row[(ptrdiff_t)j * cs];
+}
+
 /* dst (n) += the column sums of G (rows, n): each sum taken first, the rows
    in order, then added, as autograd accumulates .grad. G's element (row,
    j) is at g[off(row) + j*cs], the rows running row-major over the leading
@@ -2491,20 +2502,18 @@ static void lin__colsum_add(size_t n, const float *g, ptrdiff_t cs, int nd, cons
                             const ptrdiff_t *stride, float *dst, ptrdiff_t ds)
 {
     float acc[64];
-    size_t idx[LIN_MAX_DIMS], j0, j, nj;
-    int d, any = lin__prod(nd, shape) != 0;
+    size_t idx[LIN_MAX_DIMS], rows = lin__prod(nd, shape), j0, j, nj, r;
+    int d;
     for (j0 = 0; j0 < n; j0 += nj) {
+        const float *g0 = rows ? g + (ptrdiff_t)j0 * cs : NULL;    /* no rows: g may be NULL */
         nj = LIN__MIN(64, n - j0);
         for (j = 0; j < nj; ++j) acc[j] = 0.0f;
-        for (d = 0; d < nd; ++d) idx[d] = 0;
-        if (any) {
-            do {
-                const float *row = g + lin__offset(idx, stride, nd) + (ptrdiff_t)j0 * cs;
-                if (cs == 1)
-                    for (j = 0; j < nj; ++j) acc[j] += row[j];
-                else
-                    for (j = 0; j < nj; ++j) acc[j] += row[(ptrdiff_t)j * cs];
-            } while (lin__step(idx, shape, nd));
+        if (nd == 1) {                  /* one dim of rows: a stride */
+            for (r = 0; r < rows; ++r) lin__add_row(acc, g0 + (ptrdiff_t)r * stride[0], nj, cs);
+        } else if (rows) {
+            for (d = 0; d < nd; ++d) idx[d] = 0;
+            do lin__add_row(acc, g0 + lin__offset(idx, stride, nd), nj, cs);
+            while (lin__step(idx, shape, nd));
         }
         for (j = 0; j < nj; ++j) dst[(ptrdiff_t)(j0 + j) * ds] += acc[j];
     }

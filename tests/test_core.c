@@ -13,7 +13,11 @@
    multiply-adds, 64 weights for 1-4 rows, in <= 8 / 10), the narrow
    kernel's grid (m 16 / 64, n 3 / 8 / 10 / 16, k up to 256), the gemv
    split (m 4, n 16, n 8 / 12 with k 12 / 24) and the packed blocks */
-#if defined(FW_NEWLIB)
+#if defined(TEST_SMALL_RAM)              /* the micro:bit's 16 KiB */
+static const size_t ms[] = {1, 2, 3, 5};
+static const size_t ns_[] = {1, 2, 3, 9};
+static const size_t ks[] = {1, 2, 8, 9, 11};
+#elif defined(FW_NEWLIB)                 /* the other Cortex-M boards */
 static const size_t ms[] = {1, 2, 3, 4, 5, 17};
 static const size_t ns_[] = {1, 2, 3, 8, 9, 17};
 static const size_t ks[] = {1, 2, 8, 9, 10, 11, 25, 33};
