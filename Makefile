@@ -73,7 +73,7 @@ CFLAGS_clang-san-vnni  := $(SAN) -mavx512f -mavx512bw -mavx512vl -mavx512vnni -m
 TEST_BINS := $(foreach v,$(VARIANTS),$(addprefix $(BUILD)/$(v)/,$(TESTS)))
 CPP_BINS  := $(BUILD)/g++/test_cpp $(BUILD)/clang++/test_cpp
 
-.PHONY: all run test test-c test-cpp test-std test-packaging test-apt test-cross \
+.PHONY: all run test test-c test-cpp test-std test-config test-link test-modules test-packaging test-apt test-cross \
         deps-run deps-test deps-cross deps-firmware deps-bench bench bench-sweep firmware fuzz coverage \
         valgrind fixtures \
         install uninstall clean
@@ -110,7 +110,7 @@ $(BUILD)/%/test_cpp: tests/test_cpp.cpp $(HEADER) | deps-test
 	@mkdir -p $(@D)
 	$* $(CXXSTD) $(OPT) $(INCLUDES) $< -o $@
 
-test: test-c test-cpp test-std test-packaging test-apt
+test: test-c test-cpp test-std test-config test-link test-modules test-packaging test-apt
 	@echo; echo "make test: all passed"
 
 # Runs from the repository root: the fixture tests read tests/fixtures/.
@@ -153,6 +153,71 @@ test-std: | deps-test
 	        echo "$$cxx -std=$$std: ok"; \
 	    done; \
 	done
+	@for sw in $(MOD_SWITCHES); do \
+	    d="-D$$sw"; [ $$sw = all ] && d="$(MOD_ALL)"; \
+	    for cc in "gcc -std=c99 -Wpedantic" "clang -std=c11 -Wpedantic" "g++ -x c++ -std=c++11 -Wpedantic" \
+	              "gcc -std=c89 -pedantic-errors -DLIN_NO_SIMD"; do \
+	        $$cc -Wall -Wextra -Werror -O2 $$d $(INCLUDES) -c tests/compile_check.c -o /dev/null || exit 1; \
+	    done; \
+	    echo "compile_check with $$d: ok (C89, C99, C11, C++11)"; \
+	done
+	@gcc -std=c99 -Wall -Wextra -Wpedantic -Werror -O2 -fopenmp -DLIN_NO_OPENMP $(INCLUDES) -c tests/compile_check.c -o $(BUILD)/noomp.o && \
+	    ! nm $(BUILD)/noomp.o | grep -q GOMP && echo "-fopenmp -DLIN_NO_OPENMP: ok, no OpenMP call"
+	@bad=$$(LC_ALL=C grep -lP '[^\x00-\x7F]' $(HEADER) tests/*.c tests/*.h tests/*.cpp tests/*.py tests/*.sh \
+	        tests/link/* examples/*.c examples/firmware/*.c examples/firmware/*.h tools/*.py bench/*.c); \
+	    if [ -n "$$bad" ]; then echo "non-ASCII characters in: $$bad"; exit 1; fi; echo "source: ASCII only"
+
+# Every configuration value outside what is allowed stops the build, with
+# an #error that names the setting: each one here must fail to compile and
+# say why.
+BAD_CONFIGS := LIN_MAX_DIMS=1:LIN_MAX_DIMS LIN_PACK=2:LIN_PACK LIN_PACK_KC=0:LIN_PACK_KC \
+               LIN_PACK_MC=5:LIN_PACK_MC LIN_PACK_MC=0:LIN_PACK_MC LIN_PACK_NC=20:LIN_PACK_NC \
+               LIN_API=:LIN_API LIN_API=extern:LIN_API
+test-config: | deps-test
+	@mkdir -p $(BUILD)
+	@for c in $(BAD_CONFIGS); do \
+	    def=$${c%%:*}; name=$${c##*:}; \
+	    if gcc -std=c99 -O2 -D$$def $(INCLUDES) -c tests/compile_check.c -o /dev/null 2> $(BUILD)/config.err; then \
+	        echo "-D$$def compiled: it must not"; exit 1; fi; \
+	    grep -q "#error \"linear.h: $$name" $(BUILD)/config.err || { cat $(BUILD)/config.err; \
+	        echo "-D$$def: no #error naming $$name"; exit 1; }; \
+	    echo "-D$$def refused: $$(grep -o 'linear.h: [^"]*' $(BUILD)/config.err | head -n 1 | cut -c1-90)"; \
+	done
+
+# One copy per program: tests/link/ is three translation units calling
+# lin_linear_f32 and one that holds the code (LIN_IMPLEMENTATION), linked
+# as C and as C++; exactly one object defines lin_linear_f32.
+LINK_SRC := link_impl link_a link_b link_main
+test-link: | deps-test
+	@for cc in "gcc -std=c99" "clang -std=c11" "g++ -x c++ -std=c++11" "clang++ -x c++ -std=c++17"; do \
+	    d=$(BUILD)/link/$$(echo $$cc | cut -d' ' -f1); mkdir -p $$d; \
+	    for f in $(LINK_SRC); do \
+	        $$cc -Wall -Wextra -Wpedantic -Werror -O2 $(INCLUDES) -c tests/link/$$f.c -o $$d/$$f.o || exit 1; \
+	    done; \
+	    $${cc%% *} $$d/*.o -o $$d/prog -lm && ./$$d/prog || { echo "$$cc: three-unit program FAILED"; exit 1; }; \
+	    n=$$(nm $$d/*.o | grep -c ' T lin_linear_f32$$'); \
+	    [ "$$n" = 1 ] || { echo "$$cc: lin_linear_f32 defined $$n times"; exit 1; }; \
+	    echo "$$cc: three units and LIN_IMPLEMENTATION link, one copy of the code"; \
+	done
+
+# The modules that can be left out: every suite that remains, built and
+# run with each LIN_NO_* switch alone and with all of them (gcc -O1).
+MOD_SWITCHES := LIN_NO_TRAIN LIN_NO_LORA LIN_NO_NPY LIN_NO_INT8 all
+MOD_ALL      := -DLIN_NO_TRAIN -DLIN_NO_LORA -DLIN_NO_NPY -DLIN_NO_INT8
+MOD_OUT_LIN_NO_TRAIN := test_train
+MOD_OUT_LIN_NO_INT8  := test_s8 test_s8_single
+MOD_OUT_all          := test_train test_s8 test_s8_single test_export
+MOD_BINS := $(foreach w,$(MOD_SWITCHES),$(addprefix $(BUILD)/mod-$(w)/,$(filter-out $(MOD_OUT_$(w)),$(TESTS))))
+define mod_rule
+$(BUILD)/mod-$(1)/%: tests/%.c $(TEST_SRC) $(HEADER) | deps-test
+	@mkdir -p $$(@D)
+	gcc $(CSTD) -O1 $(if $(filter all,$(1)),$(MOD_ALL),-D$(1)) $(INCLUDES) $$< -o $$@ $(TESTLIBS)
+endef
+$(foreach w,$(MOD_SWITCHES),$(eval $(call mod_rule,$(w))))
+test-modules: $(MOD_BINS)
+	@for t in $(MOD_BINS); do \
+	    ./$$t > $$t.log 2>&1 || { cat $$t.log; echo "$$t FAILED"; exit 1; }; \
+	done; echo "modules: $(words $(MOD_BINS)) suite builds pass with LIN_NO_TRAIN, _LORA, _NPY, _INT8 and all four"
 
 # The header as a package: make install into a scratch prefix, then a
 # program that trains (libm: sqrtf, logf, expf) built with nothing but what

@@ -41,14 +41,39 @@
        int8       lin_linear_s8 with TFLite / CMSIS-NN requantization,
                   bit-exact, and the quantize / dequantize helpers
 
-   CONFIGURATION (define before the #include)
+   ONE COPY PER PROGRAM (stb's model; optional)
 
-       LIN_API        storage of every function         default: static inline
-       LIN_MAX_DIMS   largest rank of a lin_tensor      default: 8
+   By default every function is static inline in every file that includes
+   this header. For one copy of the code in a program, define
+   LIN_IMPLEMENTATION before the #include in one .c or .cpp file, which
+   then holds the code, and LIN_EXTERN in every other file, which then sees
+   declarations only.
+
+   CONFIGURATION (define before the #include; a value outside what is
+   allowed stops the build with an #error that says what is)
+
+       LIN_IMPLEMENTATION  this file holds the code (external linkage)
+       LIN_EXTERN     declarations only; the code is in the file that
+                      defines LIN_IMPLEMENTATION
+       LIN_MAX_DIMS   largest rank of a lin_tensor, >= 2 default: 8
        LIN_NO_SIMD    use only the portable C kernels   default: off
+       LIN_NO_OPENMP  stay single-threaded under -fopenmp
+                      (otherwise products of 10^6 multiply-adds and up
+                      split their columns over OpenMP threads, same bits)
        LIN_PACK       1: the packed (cache-blocked) GEMM; 0: the direct
                       kernel only, no stack scratch     default: 0 on Cortex-M
-       LIN_PACK_KC, LIN_PACK_MC, LIN_PACK_NC: the packed GEMM's block sizes
+       LIN_PACK_KC    the packed GEMM's k per block, >= 1          default: 128
+       LIN_PACK_MC    its rows per block, a positive multiple of the
+                      register tile's rows LIN__MR (8 with AVX-512 or NEON,
+                      6 with AVX2, 4 with SSE2 or portable C)   default: 16 MR
+       LIN_PACK_NC    its outputs per block, a positive multiple of the
+                      tile's columns LIN__NR (32 with AVX-512 or portable
+                      C, 16 with AVX2, 8 with SSE2 or NEON)      default: 8 NR
+       LIN_NO_TRAIN   leave out training: backward passes, ReLU, losses,
+                      optimizers (and LoRA)
+       LIN_NO_LORA    leave out LoRA
+       LIN_NO_NPY     leave out .npy in and out
+       LIN_NO_INT8    leave out the int8 layer and quantization
        LIN_SQRTF      float square root (init, randn)   default: sqrtf
        LIN_LOGF       float log (randn, cross-entropy)  default: logf
        LIN_EXPF       float exp (cross-entropy)         default: expf
@@ -78,15 +103,35 @@
 #ifndef LIN_MAX_DIMS
 #define LIN_MAX_DIMS 8
 #endif
+#if LIN_MAX_DIMS < 2
+#error "linear.h: LIN_MAX_DIMS must be at least 2 (a matrix)"
+#endif
 
-#ifndef LIN_API
-#if defined(__cplusplus) || (defined(__STDC_VERSION__) && __STDC_VERSION__ >= 199901L)
+/* LIN_API is the storage of every public function, the header's own: a
+   form of the user's could not link two translation units. */
+#ifdef LIN_API
+#error "linear.h: LIN_API is not a setting: define LIN_IMPLEMENTATION in one file and LIN_EXTERN in the others for one copy per program (static inline in every file by default)"
+#endif
+#if defined(LIN_IMPLEMENTATION)
+#define LIN_API
+#define LIN__DEFINE 1
+#elif defined(LIN_EXTERN)
+#define LIN_API extern
+#define LIN__DEFINE 0
+#elif defined(__cplusplus) || (defined(__STDC_VERSION__) && __STDC_VERSION__ >= 199901L)
 #define LIN_API static inline
+#define LIN__DEFINE 1
 #elif defined(__GNUC__)
 #define LIN_API static __inline__
+#define LIN__DEFINE 1
 #else
 #define LIN_API static
+#define LIN__DEFINE 1
 #endif
+
+/* LIN_NO_TRAIN leaves out LoRA too: its adapters train. */
+#if defined(LIN_NO_TRAIN) && !defined(LIN_NO_LORA)
+#define LIN_NO_LORA
 #endif
 
 #if !defined(LIN_SQRTF) || !defined(LIN_LOGF) || !defined(LIN_EXPF) || !defined(LIN_SQRT)
@@ -239,6 +284,18 @@ typedef float32x4_t lin__vec;
 #ifndef LIN_PACK_NC
 #define LIN_PACK_NC (LIN__NR * 8)   /* outputs per block */
 #endif
+#if LIN_PACK != 0 && LIN_PACK != 1
+#error "linear.h: LIN_PACK must be 0 (the direct kernel only) or 1 (the packed GEMM)"
+#endif
+#if LIN_PACK_KC < 1
+#error "linear.h: LIN_PACK_KC must be at least 1"
+#endif
+#if LIN_PACK_MC < LIN__MR || LIN_PACK_MC % LIN__MR != 0
+#error "linear.h: LIN_PACK_MC must be a positive multiple of the register tile's rows (8 with AVX-512 or NEON, 6 with AVX2, 4 with SSE2 or portable C)"
+#endif
+#if LIN_PACK_NC < LIN__NR || LIN_PACK_NC % LIN__NR != 0
+#error "linear.h: LIN_PACK_NC must be a positive multiple of the register tile's columns (32 with AVX-512 or portable C, 16 with AVX2, 8 with SSE2 or NEON)"
+#endif
 
 #ifdef __cplusplus
 extern "C" {
@@ -377,7 +434,18 @@ LIN_API lin_status lin_layer_forward(const lin_layer *layer, const lin_tensor *x
 LIN_API lin_tensor lin_layer_weight(const lin_layer *layer); /* (out, in) view            */
 LIN_API lin_tensor lin_layer_bias(const lin_layer *layer);   /* (out); data NULL if none  */
 
-/* ---- public API: training ---- */
+/* Fused activations: the int8 layer's clamp (and the float one). */
+typedef enum lin_activation { LIN_ACT_NONE = 0, LIN_ACT_RELU, LIN_ACT_RELU6 } lin_activation;
+
+/* lin_linear_f32 with the output clamped to [act_min, act_max] (NaN stays
+   NaN): F.relu(F.linear(...)) is act_min 0, act_max +INFINITY; ReLU6 0, 6.
+   act_min > act_max is LIN_ERR_VALUE. */
+LIN_API lin_status lin_linear_f32_clamp(const float *x, const float *weight, const float *bias,
+                                        float *y, size_t batch, size_t in_features,
+                                        size_t out_features, float act_min, float act_max);
+
+/* ---- public API: training (LIN_NO_TRAIN leaves it out) ---- */
+#ifndef LIN_NO_TRAIN
 
 /* Gradients of y = x . W^T + b for grad_y = dL/dy.
    grad_x is overwritten (it flows to the previous layer); grad_weight and
@@ -463,7 +531,10 @@ LIN_API lin_adam lin_adamw_defaults(void);     /* AdamW(): the same and weight_d
 LIN_API lin_status lin_adam_step(const lin_adam *opt, float *param, const float *grad,
                                  float *exp_avg, float *exp_avg_sq, float *max_exp_avg_sq,
                                  uint64_t *step, size_t n);
+#endif /* LIN_NO_TRAIN */
 
+/* ---- public API: LoRA (LIN_NO_LORA, or LIN_NO_TRAIN, leaves it out) ---- */
+#ifndef LIN_NO_LORA
 /* LoRA as loralib's Linear: a frozen layer plus A (rank, in) and
    B (out, rank), y = x . W^T + b + scaling*(x*A^T)*B^T, scaling = alpha / rank.
    A and B belong to the caller. After lin_lora_merge the layer's weight
@@ -501,7 +572,10 @@ LIN_API lin_status lin_lora_backward_f32(const lin_lora *lora, const float *x, c
    LIN_ERR_VALUE. */
 LIN_API lin_status lin_lora_merge(lin_lora *lora);
 LIN_API lin_status lin_lora_unmerge(lin_lora *lora);
+#endif /* LIN_NO_LORA */
 
+/* ---- public API: .npy (LIN_NO_NPY leaves it out) ---- */
+#ifndef LIN_NO_NPY
 /* NumPy's .npy (format 1.0) of float32 ('<f4', little-endian on every host,
    C order): what numpy.load and torch.from_numpy(numpy.load(...)) read, byte
    for byte what numpy.save writes. No stdio: the bytes go to a buffer. */
@@ -512,8 +586,10 @@ LIN_API lin_status lin_npy_encode(const lin_tensor *t, void *buf, size_t buf_siz
    have the file's shape exactly (LIN_ERR_SHAPE otherwise); a file that is
    not such a .npy is LIN_ERR_VALUE. */
 LIN_API lin_status lin_npy_decode(const void *buf, size_t size, lin_tensor *out);
+#endif /* LIN_NO_NPY */
 
-/* ---- public API: int8 ---- */
+/* ---- public API: int8 (LIN_NO_INT8 leaves it out) ---- */
+#ifndef LIN_NO_INT8
 
 /* TFLite / CMSIS-NN requantization, per tensor. */
 typedef struct lin_quant {
@@ -570,9 +646,6 @@ LIN_API lin_status lin_quantize_s8(const float *x, int8_t *q, size_t n, float sc
 LIN_API lin_status lin_dequantize_s8(const int8_t *q, float *x, size_t n, float scale,
                                      int32_t zero_point);
 
-/* Fused activations for the int8 layer's clamp (and the float one). */
-typedef enum lin_activation { LIN_ACT_NONE = 0, LIN_ACT_RELU, LIN_ACT_RELU6 } lin_activation;
-
 /* A layer's lin_quant from the float scales and zero points of its input,
    weight and output, as TFLite prepares a fully connected layer: real
    multiplier input_scale*weight_scale/output_scale (in double), and the
@@ -587,16 +660,12 @@ LIN_API lin_status lin_quant_params(float input_scale, int32_t input_zero_point,
 LIN_API lin_status lin_quant_per_channel(float input_scale, const float *weight_scales,
                                          float output_scale, size_t n, int32_t *multiplier,
                                          int32_t *shift);
-
-/* lin_linear_f32 with the output clamped to [act_min, act_max] (NaN stays
-   NaN): F.relu(F.linear(...)) is act_min 0, act_max +INFINITY; ReLU6 0, 6.
-   act_min > act_max is LIN_ERR_VALUE. */
-LIN_API lin_status lin_linear_f32_clamp(const float *x, const float *weight, const float *bias,
-                                        float *y, size_t batch, size_t in_features,
-                                        size_t out_features, float act_min, float act_max);
+#endif /* LIN_NO_INT8 */
 
 /* ======================================================================== */
 /* ---- implementation ---- */
+
+#if LIN__DEFINE
 
 /* ---- status strings ---- */
 
@@ -837,30 +906,12 @@ LIN_API size_t lin_numel(const lin_tensor *t)
 }
 
 /* t has exactly the shape (ndim, shape). */
-static int lin__same_shape(const lin_tensor *t, int ndim, const size_t *shape)
+static LIN__INLINE_KERNEL int lin__same_shape(const lin_tensor *t, int ndim, const size_t *shape)
 {
     int d;
     if (t->ndim != ndim) return 0;
     for (d = 0; d < ndim; ++d)
         if (t->shape[d] != shape[d]) return 0;
-    return 1;
-}
-
-/* The leading dims of t (all but the last) as rows of one strided matrix,
-   when they fold (a contiguous batch does): *rows and their stride. */
-static int lin__fold_rows(const lin_tensor *t, size_t *rows, ptrdiff_t *rs)
-{
-    size_t n = 1;
-    ptrdiff_t s = 0;
-    int d;
-    for (d = t->ndim - 2; d >= 0; --d) {
-        if (t->shape[d] == 1) continue;
-        if (n > 1 && t->stride[d] != (ptrdiff_t)n * s) return 0;
-        if (n == 1) s = t->stride[d];
-        n *= t->shape[d];
-    }
-    *rows = lin__prod(t->ndim - 1 < 0 ? 0 : t->ndim - 1, t->shape);
-    *rs = s;
     return 1;
 }
 
@@ -1307,7 +1358,7 @@ static void lin__mat_rows_t(lin__mat *m, const float *p, size_t ld)
 
 /* m = the last two dims of a view at element offset off (a 1-D view:
    one row); with transpose, their transpose */
-static void lin__mat_view(lin__mat *m, const lin_tensor *t, ptrdiff_t off, int transpose)
+static LIN__INLINE_KERNEL void lin__mat_view(lin__mat *m, const lin_tensor *t, ptrdiff_t off, int transpose)
 {
     ptrdiff_t rs = t->ndim >= 2 ? t->stride[t->ndim - 2] : 0, cs = t->stride[t->ndim - 1];
     lin__mat_strided(m, t->data + off, transpose ? cs : rs, transpose ? rs : cs);
@@ -1333,7 +1384,7 @@ static void lin__dst_rows(lin__dst *c, float *p, size_t ld)
 }
 
 /* c = the last two dims of a view at element offset off (1-D: one row) */
-static void lin__dst_view(lin__dst *c, lin_tensor *t, ptrdiff_t off)
+static LIN__INLINE_KERNEL void lin__dst_view(lin__dst *c, lin_tensor *t, ptrdiff_t off)
 {
     lin__dst_strided(c, t->data + off, t->ndim >= 2 ? t->stride[t->ndim - 2] : 0, t->stride[t->ndim - 1]);
 }
@@ -2334,6 +2385,19 @@ LIN_API lin_status lin_linear_f32(const float *x, const float *weight, const flo
     return LIN_OK;
 }
 
+LIN_API lin_status lin_linear_f32_clamp(const float *x, const float *weight, const float *bias,
+                                        float *y, size_t batch, size_t in_features,
+                                        size_t out_features, float act_min, float act_max)
+{
+    size_t i;
+    lin_status s;
+    if (!(act_min <= act_max)) return LIN_ERR_VALUE;
+    if ((s = lin_linear_f32(x, weight, bias, y, batch, in_features, out_features)) != LIN_OK) return s;
+    for (i = 0; i < batch * out_features; ++i)
+        y[i] = y[i] < act_min ? act_min : y[i] > act_max ? act_max : y[i];
+    return LIN_OK;
+}
+
 /* ---- rng ---- */
 
 LIN_API uint32_t lin_rng_next_u32(lin_rng *rng)
@@ -2469,7 +2533,27 @@ LIN_API lin_status lin_layer_forward(const lin_layer *layer, const lin_tensor *x
     return lin_linear(x, &w, layer->bias ? &b : NULL, y);
 }
 
+#ifndef LIN_NO_TRAIN
 /* ---- training: buffers ---- */
+
+/* The leading dims of t (all but the last) as rows of one strided matrix,
+   when they fold (a contiguous batch does): *rows and their stride. */
+static int lin__fold_rows(const lin_tensor *t, size_t *rows, ptrdiff_t *rs)
+{
+    size_t n = 1;
+    ptrdiff_t s = 0;
+    int d;
+    for (d = t->ndim - 2; d >= 0; --d) {
+        if (t->shape[d] == 1) continue;
+        if (n > 1 && t->stride[d] != (ptrdiff_t)n * s) return 0;
+        if (n == 1) s = t->stride[d];
+        n *= t->shape[d];
+    }
+    *rows = lin__prod(t->ndim - 1 < 0 ? 0 : t->ndim - 1, t->shape);
+    *rs = s;
+    return 1;
+}
+
 
 LIN_API lin_status lin_zero_f32(float *p, size_t n)
 {
@@ -2944,6 +3028,9 @@ LIN_API lin_status lin_adam_step(const lin_adam *opt, float *param, const float 
     return LIN_OK;
 }
 
+#endif /* LIN_NO_TRAIN */
+
+#ifndef LIN_NO_LORA
 /* ---- training: LoRA ---- */
 
 /* The element counts of a LoRA adapter: W (out, in), A (rank, in),
@@ -3176,6 +3263,9 @@ static lin_status lin__lora_fold(lin_lora *lora, int merge)
 LIN_API lin_status lin_lora_merge(lin_lora *lora) { return lin__lora_fold(lora, 1); }
 LIN_API lin_status lin_lora_unmerge(lin_lora *lora) { return lin__lora_fold(lora, 0); }
 
+#endif /* LIN_NO_LORA */
+
+#ifndef LIN_NO_NPY
 /* ---- serialization: .npy ---- */
 
 /* The header dict, as numpy.save writes it, into m (or counted only). */
@@ -3329,6 +3419,9 @@ LIN_API lin_status lin_npy_decode(const void *buf, size_t size, lin_tensor *out)
     return LIN_OK;
 }
 
+#endif /* LIN_NO_NPY */
+
+#ifndef LIN_NO_INT8
 /* ---- int8: requantization ---- */
 
 /* x >> e as an arithmetic shift, for negative x too (C leaves that to the
@@ -3753,7 +3846,7 @@ static int lin__shift_ok(int32_t multiplier, int32_t shift)
     return multiplier >= 0 && shift >= -31 && shift <= 30;
 }
 
-static lin_status lin__check_s8(const int8_t *x, const int8_t *weight, const int32_t *bias, const int8_t *y,
+static lin_status lin__check_s8(const int8_t *x, const int8_t *weight, const int32_t *bias, int8_t *y,
                                 size_t batch, size_t in, size_t out, const lin_quant *q,
                                 const int32_t *multiplier, const int32_t *shift, int per_channel)
 {
@@ -3991,18 +4084,9 @@ LIN_API lin_status lin_quant_per_channel(float input_scale, const float *weight_
     return LIN_OK;
 }
 
-LIN_API lin_status lin_linear_f32_clamp(const float *x, const float *weight, const float *bias,
-                                        float *y, size_t batch, size_t in_features,
-                                        size_t out_features, float act_min, float act_max)
-{
-    size_t i;
-    lin_status s;
-    if (!(act_min <= act_max)) return LIN_ERR_VALUE;
-    if ((s = lin_linear_f32(x, weight, bias, y, batch, in_features, out_features)) != LIN_OK) return s;
-    for (i = 0; i < batch * out_features; ++i)
-        y[i] = y[i] < act_min ? act_min : y[i] > act_max ? act_max : y[i];
-    return LIN_OK;
-}
+#endif /* LIN_NO_INT8 */
+
+#endif /* LIN__DEFINE */
 
 #ifdef __cplusplus
 }

@@ -1,20 +1,44 @@
-/* compile_check.c - one translation unit that calls every function of
-   linear.h, compiled by `make test-std` as C89 (with LIN_NO_SIMD), C99, C11,
-   C17, C++98, C++11 and C++17 under gcc and clang with warnings as errors.
-   C89 rules apply here too: block-start declarations, no // comments. */
+/* compile_check.c - one translation unit that calls every public function
+   of linear.h (those of the modules a LIN_NO_* switch leaves out only when
+   they are in), compiled by `make test-std` as C89 (with LIN_NO_SIMD), C99,
+   C11, C17, C++98, C++11 and C++17 under gcc and clang with warnings as
+   errors, with each LIN_NO_* switch alone and all together. C89 rules
+   apply here too: block-start declarations, no // comments. */
 #include "linear.h"
 
 int compile_check(void);
 
 int compile_check(void)
 {
-    float w[6] = {0}, b[2] = {0}, x[3] = {0}, y[2] = {0};
+    float w[6] = {0}, b[2] = {0}, x[3] = {0}, y[2] = {0}, g[6] = {0}, s[8] = {0};
     size_t shape[LIN_MAX_DIMS];
     char msg[64];
     int ndim = 0, bad = 0;
     lin_layer layer;
     lin_rng rng;
     lin_tensor xv, wv, wt, bv, yv, view;
+#ifndef LIN_NO_TRAIN
+    float loss = 0;
+    int32_t target[1] = {0};
+    uint64_t step = 0;
+    lin_sgd sgd = lin_sgd_defaults(0.1f);
+    lin_adam adam = lin_adam_defaults(), adamw = lin_adamw_defaults();
+    lin_tensor gw;
+#endif
+#ifndef LIN_NO_LORA
+    float A[3] = {0}, B[2] = {0};
+    lin_lora lora;
+#endif
+#ifndef LIN_NO_NPY
+    unsigned char npy[256];
+    size_t written = 0;
+#endif
+#ifndef LIN_NO_INT8
+    int8_t qx[3] = {0}, qw[6] = {0}, qy[2] = {0};
+    int32_t qb[2] = {0}, mult[2] = {0}, sh[2] = {0};
+    float scales[2] = {1, 1};
+    lin_quant q;
+#endif
 
     memset(&layer, 0, sizeof layer);
     xv = lin_vector(x, 3);
@@ -31,6 +55,7 @@ int compile_check(void)
     x[1] = lin_rng_normal(&rng);
     x[2] = (float)(lin_rng_next_u32(&rng) >> 8);
     bad |= lin_linear_f32(x, w, b, y, 1, 3, 2) != LIN_OK;
+    bad |= lin_linear_f32_clamp(x, w, b, y, 1, 3, 2, 0.0f, 6.0f) != LIN_OK;
     bad |= lin_linear(&view, &wv, &bv, &yv) != LIN_OK;
     bad |= lin_matmul(&xv, &wt, &yv) != LIN_OK;
     bad |= lin_matmul_shape(&xv, &wt, &ndim, shape) != LIN_OK;
@@ -42,5 +67,45 @@ int compile_check(void)
     bad |= lin_numel(&wv) + lin_numel(&bv) != 8;
     bad |= lin_status_str(LIN_OK)[0] == '\0';
     bad |= LIN_VERSION_MAJOR != 0 || LIN_VERSION_STRING[0] == '\0';
+    bad |= LIN_ACT_RELU6 == LIN_ACT_NONE;
+#ifndef LIN_NO_TRAIN
+    gw = lin_matrix(g, 2, 3);
+    bad |= lin_linear_backward(&xv, &wv, &yv, NULL, &gw, NULL) != LIN_OK;
+    bad |= lin_linear_backward_f32(x, w, y, NULL, g, NULL, 1, 3, 2) != LIN_OK;
+    bad |= lin_matmul_backward(&xv, &wt, &yv, NULL, NULL) != LIN_OK;
+    bad |= lin_relu_f32(y, y, 2) != LIN_OK;
+    bad |= lin_relu_backward_f32(x, x, s, 3) != LIN_OK;
+    bad |= lin_mse_loss_f32(y, b, 2, &loss, NULL) != LIN_OK;
+    bad |= lin_cross_entropy_f32(y, target, 1, 2, &loss, NULL) != LIN_OK;
+    bad |= lin_zero_f32(g, 6) != LIN_OK;
+    bad |= lin_sgd_step(&sgd, w, g, NULL, &step, 6) != LIN_OK;
+    bad |= lin_adam_step(&adam, w, g, s, s + 6, NULL, &step, 1) != LIN_OK;
+    bad |= adamw.weight_decay <= 0.0f;
+#endif
+#ifndef LIN_NO_LORA
+    bad |= lin_lora_init(&lora, &layer, 1, 1.0f, A, B) != LIN_OK;
+    bad |= lin_lora_reset_parameters(&lora, &rng) != LIN_OK;
+    bad |= lin_lora_scratch_size(&lora, 1) != 2;
+    bad |= lin_lora_forward_f32(&lora, x, y, 1, s, 8) != LIN_OK;
+    bad |= lin_lora_backward_f32(&lora, x, y, NULL, g, NULL, 1, s, 8) != LIN_OK;
+    bad |= lin_lora_merge(&lora) != LIN_OK;
+    bad |= lin_lora_unmerge(&lora) != LIN_OK;
+#endif
+#ifndef LIN_NO_NPY
+    bad |= lin_npy_size(&xv) > sizeof npy;
+    bad |= lin_npy_encode(&xv, npy, sizeof npy, &written) != LIN_OK;
+    bad |= lin_npy_decode(npy, written, &xv) != LIN_OK;
+#endif
+#ifndef LIN_NO_INT8
+    bad |= lin_quant_params(1.0f, 0, 1.0f, 0, 1.0f, 0, LIN_ACT_RELU, &q) != LIN_OK;
+    bad |= lin_quantize_multiplier(0.5, &mult[0], &sh[0]) != LIN_OK;
+    bad |= lin_quant_per_channel(1.0f, scales, 1.0f, 2, mult, sh) != LIN_OK;
+    bad |= lin_quantize_s8(x, qx, 3, 1.0f, 0) != LIN_OK;
+    bad |= lin_dequantize_s8(qx, x, 3, 1.0f, 0) != LIN_OK;
+    bad |= lin_linear_s8(qx, qw, qb, qy, 1, 3, 2, &q) != LIN_OK;
+    bad |= lin_linear_s8_per_channel(qx, qw, qb, qy, 1, 3, 2, &q, mult, sh) != LIN_OK;
+#endif
+    (void)g;
+    (void)s;
     return bad;
 }

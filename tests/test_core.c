@@ -134,6 +134,7 @@ static void test_forward_same_bits_sweep(void **state)
 /* lin_linear_backward on views and lin_linear_backward_f32 on buffers:
    the same bits for every gradient, with the gradients starting non-zero
    (they accumulate). */
+#if !defined(LIN_NO_TRAIN)
 static int backward_agrees(size_t m, size_t n, size_t k)
 {
     size_t nx = m * k, nw = n * k, ny = m * n, i;
@@ -174,7 +175,9 @@ static int backward_agrees(size_t m, size_t n, size_t k)
     free(x); free(w); free(gy);
     return ok;
 }
+#endif
 
+#if !defined(LIN_NO_TRAIN)
 static void test_backward_same_bits_sweep(void **state)
 {
     size_t im, in_, ik, shapes = 0, differ = 0;
@@ -192,6 +195,7 @@ static void test_backward_same_bits_sweep(void **state)
     print_message("backward: %zu shapes, %zu differ\n", shapes, differ);
     assert_int_equal(differ, 0);
 }
+#endif
 
 /* Which path representative shapes take: a retuned threshold that stops
    sending a shape to the kernel this suite exercises shows up here. */
@@ -242,7 +246,9 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_forward_same_bits_sweep),
+#if !defined(LIN_NO_TRAIN)
         cmocka_unit_test(test_backward_same_bits_sweep),
+#endif
         cmocka_unit_test(test_paths_pinned),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

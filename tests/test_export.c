@@ -10,6 +10,7 @@
 #include "fixtures/export/mlp_s8.h"
 #include "fixtures/export/model_weights.h"
 
+#if !defined(LIN_NO_LORA) && !defined(LIN_NO_TRAIN)
 static void test_export_model_outputs(void **state)
 {
     lin_layer l0 = NET_0_LAYER, l2 = NET_2_LAYER;
@@ -28,11 +29,13 @@ static void test_export_model_outputs(void **state)
     assert_close_to(&yv, export_want_y, export_mag_y, NET_0_IN + NET_0_OUT + NET_2_LORA_RANK + 2,
                     "exported model");
 }
+#endif
 
 /* One int8 layer against its float counterpart on the same quantized
    values (the dequantized input, weights and bias, in double): TFLite's
    requantization rounds once, so within one output step. Returns the
    largest difference in steps. */
+#if !defined(LIN_NO_INT8)
 static double s8_layer_vs_float(const int8_t *xq, float in_scale, int32_t in_zp, const int8_t *wq,
                                 const float *w_scale, const int32_t *bq, const int8_t *yq, float out_scale,
                                 int32_t out_zp, int relu, size_t rows, size_t in, size_t out)
@@ -51,11 +54,13 @@ static double s8_layer_vs_float(const int8_t *xq, float in_scale, int32_t in_zp,
         }
     return worst;
 }
+#endif
 
 /* The int8 export (tools/export_torch.py --int8) of a float MLP, run in
    int8 on its calibration batch: every layer within one quantization step
    of its float counterpart on the quantized values, and the end-to-end
    distance to PyTorch's float model reported. */
+#if !defined(LIN_NO_INT8)
 static void test_export_int8_layers(void **state)
 {
     enum { ROWS = 64 };
@@ -97,12 +102,17 @@ static void test_export_int8_layers(void **state)
     assert_true(l1 <= 1.0 && l2 <= 1.0);
     assert_true(end_h <= 4.0 && end_y <= 4.0);       /* the quantized inputs and weights, added up */
 }
+#endif
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+#if !defined(LIN_NO_LORA) && !defined(LIN_NO_TRAIN)
         cmocka_unit_test(test_export_model_outputs),
+#endif
+#if !defined(LIN_NO_INT8)
         cmocka_unit_test(test_export_int8_layers),
+#endif
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

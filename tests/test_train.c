@@ -111,6 +111,7 @@ static double param(const tcase *c, const char *key, double dflt)
 }
 
 /* a float32 copy of a fixture tensor in a layout */
+#if !defined(LIN_NO_TRAIN)
 static test_tensor as_tensor(const nt *t, int layout)
 {
     float *f = (float *)malloc((t->n + 1) * sizeof(float));
@@ -122,6 +123,7 @@ static test_tensor as_tensor(const nt *t, int layout)
     free(f);
     return r;
 }
+#endif
 
 static float *as_floats(const nt *t)
 {
@@ -170,6 +172,7 @@ static void for_each_case(void (*run)(const tcase *), const char *op)
 
 /* ---- linear backward ---- */
 
+#if !defined(LIN_NO_TRAIN)
 static void run_linear_backward(const tcase *c)
 {
     const nt *x = get(c, "x"), *w = get(c, "weight"), *gy = get(c, "grad_y");
@@ -207,17 +210,21 @@ static void run_linear_backward(const tcase *c)
         free(fx); free(fw); free(fgy); free(gx); free(gw); free(gb);
     }
 }
+#endif
 
+#if !defined(LIN_NO_TRAIN)
 static void test_train_linear_backward(void **state)
 {
     (void)state;
     for_each_case(run_linear_backward, "linear_backward");
 }
+#endif
 
 /* Degenerate layers whose gradients take the batch-1-to-4 kernel in
    accumulate mode: with in 1 and out 1, grad_weight += grad_y^T*x is a
    (1, batch)*(batch, 1) product with both operands contiguous along the
    batch. The same with in or out 2-3. */
+#if !defined(LIN_NO_TRAIN)
 static void test_train_linear_backward_thin(void **state)
 {
     enum { BATCH = 300 };
@@ -262,9 +269,11 @@ static void test_train_linear_backward_thin(void **state)
                 }
         }
 }
+#endif
 
 /* ---- matmul backward ---- */
 
+#if !defined(LIN_NO_TRAIN)
 static void run_matmul_backward(const tcase *c)
 {
     const nt *a = get(c, "a"), *b = get(c, "b"), *go = get(c, "grad_out");
@@ -280,15 +289,19 @@ static void run_matmul_backward(const tcase *c)
         free_tensor(&ta); free_tensor(&tb); free_tensor(&tgo); free_tensor(&ga); free_tensor(&gb);
     }
 }
+#endif
 
+#if !defined(LIN_NO_TRAIN)
 static void test_train_matmul_backward(void **state)
 {
     (void)state;
     for_each_case(run_matmul_backward, "matmul_backward");
 }
+#endif
 
 /* ---- activations and losses ---- */
 
+#if !defined(LIN_NO_TRAIN)
 static void run_relu(const tcase *c)
 {
     const nt *x = get(c, "x");
@@ -305,13 +318,17 @@ static void run_relu(const tcase *c)
     for (i = 0; i < x->n; ++i) assert_true(bits_of(fx[i]) == bits_of(wy[i]) || isnan(fx[i]));
     free(fx); free(gy); free(wy); free(wgx);
 }
+#endif
 
+#if !defined(LIN_NO_TRAIN)
 static void test_train_relu(void **state)
 {
     (void)state;
     for_each_case(run_relu, "relu");
 }
+#endif
 
+#if !defined(LIN_NO_TRAIN)
 static void run_mse(const tcase *c)
 {
     const nt *p = get(c, "input"), *t = get(c, "target");
@@ -331,13 +348,17 @@ static void run_mse(const tcase *c)
     }
     free(fp); free(ft); free(g);
 }
+#endif
 
+#if !defined(LIN_NO_TRAIN)
 static void test_train_mse_loss(void **state)
 {
     (void)state;
     for_each_case(run_mse, "mse_loss");
 }
+#endif
 
+#if !defined(LIN_NO_TRAIN)
 static void run_cross_entropy(const tcase *c)
 {
     const nt *l = get(c, "logits"), *t = get(c, "target");
@@ -365,15 +386,19 @@ static void run_cross_entropy(const tcase *c)
             fail_msg("%s: grad %zu %.9g, PyTorch %.17g", c->name, i, (double)g[i], get(c, "want_grad")->v[i]);
     free(fl); free(g); free(target);
 }
+#endif
 
+#if !defined(LIN_NO_TRAIN)
 static void test_train_cross_entropy(void **state)
 {
     (void)state;
     for_each_case(run_cross_entropy, "cross_entropy");
 }
+#endif
 
 /* ---- optimizers ---- */
 
+#if !defined(LIN_NO_TRAIN)
 static void run_optim(const tcase *c)
 {
     const nt *p0 = get(c, "param0"), *grads = get(c, "grads"), *want = get(c, "want_params");
@@ -415,15 +440,19 @@ static void run_optim(const tcase *c)
     }
     free(p); free(g); free(s1); free(s2); free(s3); free(moved);
 }
+#endif
 
+#if !defined(LIN_NO_TRAIN)
 static void test_train_optimizers(void **state)
 {
     (void)state;
     for_each_case(run_optim, "optim");
 }
+#endif
 
 /* ---- LoRA ---- */
 
+#if !defined(LIN_NO_LORA)
 static void run_lora(const tcase *c)
 {
     const nt *x = get(c, "x"), *w = get(c, "weight");
@@ -477,14 +506,18 @@ static void run_lora(const tcase *c)
     free(fx); free(fw); free(fb); free(fa); free(fB); free(gy); free(gA); free(gB);
     free(y); free(gx); free(orig); free(scratch);
 }
+#endif
 
+#if !defined(LIN_NO_LORA)
 static void test_train_lora(void **state)
 {
     (void)state;
     for_each_case(run_lora, "lora");
 }
+#endif
 
 /* loralib's initialisation: A ~ U(-1/sqrt(in), 1/sqrt(in)), B = 0 */
+#if !defined(LIN_NO_LORA)
 static void test_train_lora_init(void **state)
 {
     float w[8 * 100], A[4 * 100], B[8 * 4];
@@ -503,11 +536,13 @@ static void test_train_lora_init(void **state)
     for (i = 0; i < 400; ++i) assert_true(A[i] >= -0.1f && A[i] < 0.1f);
     for (i = 0; i < 32; ++i) assert_true(B[i] == 0.0f);
 }
+#endif
 
 /* ---- the Iris example against PyTorch, step by step ---- */
 
 /* examples/train_iris.c's mlp_step from PyTorch's initial weights on
    PyTorch's batches: the same loss curve for 50 steps. */
+#if !defined(LIN_NO_TRAIN)
 static void run_iris_curve(const tcase *c)
 {
     static mlp net;
@@ -542,15 +577,19 @@ static void run_iris_curve(const tcase *c)
     }
     print_message("iris: 50 steps, largest relative loss difference %.3g\n", worst);
 }
+#endif
 
+#if !defined(LIN_NO_TRAIN)
 static void test_train_iris_loss_curve(void **state)
 {
     (void)state;
     for_each_case(run_iris_curve, "iris_curve");
 }
+#endif
 
 /* ---- errors: a status, and nothing written ---- */
 
+#if !defined(LIN_NO_LORA) && !defined(LIN_NO_TRAIN)
 static void test_train_errors_untouched(void **state)
 {
     float x[6] = {1, 2, 3, 4, 5, 6}, w[6] = {1, 0, 0, 0, 1, 0}, gy[4] = {1, 1, 1, 1};
@@ -603,9 +642,11 @@ static void test_train_errors_untouched(void **state)
     assert_untouched(out, 32);
     assert_true(w[0] == 1.0f && w[4] == 1.0f);
 }
+#endif
 
 /* ---- .npy ---- */
 
+#if !defined(LIN_NO_NPY)
 static unsigned char *read_file(const char *name, size_t *len)
 {
     char path[512];
@@ -625,9 +666,11 @@ static unsigned char *read_file(const char *name, size_t *len)
     *len = (size_t)n;
     return buf;
 }
+#endif
 
 /* Our bytes are numpy's bytes, and numpy's bytes read back, on every host
    (the cross runs include big-endian s390x). */
+#if !defined(LIN_NO_NPY)
 static void test_npy_matches_numpy(void **state)
 {
     static const float vals[6] = {1.5f, -2.25f, 3.0e-8f, INFINITY, -0.0f, 65504.0f};
@@ -678,22 +721,47 @@ static void test_npy_matches_numpy(void **state)
         assert_int_equal(lin_npy_encode(&tt, out, 10, &written), LIN_ERR_SHAPE);   /* too small */
     }
 }
+#endif
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+#if !defined(LIN_NO_TRAIN)
         cmocka_unit_test(test_train_linear_backward),
+#endif
+#if !defined(LIN_NO_TRAIN)
         cmocka_unit_test(test_train_linear_backward_thin),
+#endif
+#if !defined(LIN_NO_TRAIN)
         cmocka_unit_test(test_train_matmul_backward),
+#endif
+#if !defined(LIN_NO_TRAIN)
         cmocka_unit_test(test_train_relu),
+#endif
+#if !defined(LIN_NO_TRAIN)
         cmocka_unit_test(test_train_mse_loss),
+#endif
+#if !defined(LIN_NO_TRAIN)
         cmocka_unit_test(test_train_cross_entropy),
+#endif
+#if !defined(LIN_NO_TRAIN)
         cmocka_unit_test(test_train_optimizers),
+#endif
+#if !defined(LIN_NO_LORA)
         cmocka_unit_test(test_train_lora),
+#endif
+#if !defined(LIN_NO_LORA)
         cmocka_unit_test(test_train_lora_init),
+#endif
+#if !defined(LIN_NO_TRAIN)
         cmocka_unit_test(test_train_iris_loss_curve),
+#endif
+#if !defined(LIN_NO_LORA) && !defined(LIN_NO_TRAIN)
         cmocka_unit_test(test_train_errors_untouched),
+#endif
+#if !defined(LIN_NO_NPY)
         cmocka_unit_test(test_npy_matches_numpy),
+#endif
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

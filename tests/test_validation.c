@@ -6,8 +6,11 @@
 
 #define N 8
 
+#if !defined(LIN_NO_TRAIN)
 static float in1[N], in2[N], in3[N], out1[N], out2[N], out3[N];
+#endif
 
+#if !defined(LIN_NO_TRAIN)
 static void reset(void)
 {
     size_t i;
@@ -20,16 +23,20 @@ static void reset(void)
     fill_sentinel(out2, N);
     fill_sentinel(out3, N);
 }
+#endif
 
+#if !defined(LIN_NO_TRAIN)
 static void untouched(void)
 {
     assert_untouched(out1, N);
     assert_untouched(out2, N);
     assert_untouched(out3, N);
 }
+#endif
 
 /* ---- lin_linear_backward_f32: batch 2, in 2, out 2 ---- */
 
+#if !defined(LIN_NO_TRAIN)
 static void test_validation_linear_backward_f32(void **state)
 {
     const size_t big = (size_t)-1 / 2;
@@ -68,9 +75,11 @@ static void test_validation_linear_backward_f32(void **state)
     assert_int_equal(lin_linear_backward_f32(NULL, in2, NULL, NULL, out2, out3, 0, 1, 1), LIN_OK);
     assert_true(out2[0] == 1.0f && out3[0] == 1.0f);
 }
+#endif
 
 /* ---- lin_linear_backward: tensors ---- */
 
+#if !defined(LIN_NO_TRAIN)
 static void test_validation_linear_backward(void **state)
 {
     lin_tensor x = lin_matrix(in1, 2, 2), w = lin_matrix(in2, 2, 2), gy = lin_matrix(in3, 2, 2);
@@ -104,9 +113,11 @@ static void test_validation_linear_backward(void **state)
     assert_int_equal(lin_linear_backward(&x, &w, &gy, &gx, &gw, &bad), LIN_ERR_ALIAS);
     untouched();
 }
+#endif
 
 /* Leading dims that do not fold into one row stride: a row at a time,
    with the same sums as the contiguous copy. */
+#if !defined(LIN_NO_TRAIN)
 static void test_validation_linear_backward_unfolded(void **state)
 {
     float xb[2 * 3 * 2], wb[3 * 2] = {1, -2, 3, 0.5f, -1, 2}, gyb[2 * 3 * 3], xc[12], gyc[18];
@@ -144,9 +155,11 @@ static void test_validation_linear_backward_unfolded(void **state)
     assert_int_equal(lin_linear_backward(&x, &w, &gy, NULL, &gw1v, NULL), LIN_OK);
     assert_int_equal(lin_linear_backward(&x, &w, &gy, &gx, NULL, NULL), LIN_OK);
 }
+#endif
 
 /* ---- lin_matmul_backward ---- */
 
+#if !defined(LIN_NO_TRAIN)
 static void test_validation_matmul_backward(void **state)
 {
     lin_tensor a = lin_matrix(in1, 2, 2), b = lin_matrix(in2, 2, 2), g = lin_matrix(in3, 2, 2);
@@ -180,9 +193,11 @@ static void test_validation_matmul_backward(void **state)
     assert_int_equal(lin_matmul_backward(&a, &b, &g, NULL, &gb), LIN_OK);
     untouched();
 }
+#endif
 
 /* ---- elementwise, losses, zero ---- */
 
+#if !defined(LIN_NO_TRAIN)
 static void test_validation_elementwise_and_losses(void **state)
 {
     const size_t big = (size_t)-1 / 2;
@@ -222,9 +237,11 @@ static void test_validation_elementwise_and_losses(void **state)
     assert_int_equal(lin_cross_entropy_f32(in1, t, 2, 3, NULL, NULL), LIN_OK);
     assert_int_equal(lin_mse_loss_f32(in1, in2, 2, NULL, NULL), LIN_OK);
 }
+#endif
 
 /* ---- optimizers ---- */
 
+#if !defined(LIN_NO_TRAIN)
 static void test_validation_optimizers(void **state)
 {
     lin_sgd sgd = lin_sgd_defaults(0.1f), s;
@@ -268,9 +285,11 @@ static void test_validation_optimizers(void **state)
     untouched();
     assert_true(step == 0);
 }
+#endif
 
 /* ---- LoRA ---- */
 
+#if !defined(LIN_NO_LORA)
 static void test_validation_lora(void **state)
 {
     float w[6] = {1, 2, 3, 4, 5, 6}, b[2] = {0, 1}, A[3], B[2], x[3] = {1, 1, 1}, y[4], scratch[4];
@@ -330,9 +349,11 @@ static void test_validation_lora(void **state)
     assert_int_equal(lin_lora_merge(NULL), LIN_ERR_NULL);
     assert_int_equal(lin_lora_unmerge(&lora), LIN_OK);
 }
+#endif
 
 /* ---- .npy ---- */
 
+#if !defined(LIN_NO_NPY)
 static void test_validation_npy(void **state)
 {
     static const char head[] = "\x93NUMPY\x01\x00";
@@ -411,9 +432,11 @@ static void test_validation_npy(void **state)
         assert_int_equal(lin_npy_decode(buf, 40, &o), LIN_ERR_VALUE);
     }
 }
+#endif
 
 /* ---- int8 helpers ---- */
 
+#if !defined(LIN_NO_INT8)
 static void test_validation_s8_helpers(void **state)
 {
     float x[4] = {1, 2, 3, 4}, scales[2] = {0.5f, -1.0f};
@@ -447,6 +470,7 @@ static void test_validation_s8_helpers(void **state)
     assert_int_equal(lin_quant_per_channel(1.0f, scales, 1.0f, 1, (int32_t *)(void *)scales, s), LIN_ERR_ALIAS);
     assert_int_equal(lin_linear_f32_clamp(x, x, NULL, NULL, 1, 1, 1, 0.0f, 1.0f), LIN_ERR_NULL);
 }
+#endif
 
 /* ---- the core's own corners ---- */
 
@@ -468,15 +492,33 @@ static void test_validation_core_corners(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+#if !defined(LIN_NO_TRAIN)
         cmocka_unit_test(test_validation_linear_backward_f32),
+#endif
+#if !defined(LIN_NO_TRAIN)
         cmocka_unit_test(test_validation_linear_backward),
+#endif
+#if !defined(LIN_NO_TRAIN)
         cmocka_unit_test(test_validation_linear_backward_unfolded),
+#endif
+#if !defined(LIN_NO_TRAIN)
         cmocka_unit_test(test_validation_matmul_backward),
+#endif
+#if !defined(LIN_NO_TRAIN)
         cmocka_unit_test(test_validation_elementwise_and_losses),
+#endif
+#if !defined(LIN_NO_TRAIN)
         cmocka_unit_test(test_validation_optimizers),
+#endif
+#if !defined(LIN_NO_LORA)
         cmocka_unit_test(test_validation_lora),
+#endif
+#if !defined(LIN_NO_NPY)
         cmocka_unit_test(test_validation_npy),
+#endif
+#if !defined(LIN_NO_INT8)
         cmocka_unit_test(test_validation_s8_helpers),
+#endif
         cmocka_unit_test(test_validation_core_corners),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
