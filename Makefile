@@ -11,6 +11,7 @@
 #   make bench      linear.h against OpenBLAS and a naive loop, in one process:
 #                   bench/results.csv, bench/chart.png
 #   make bench-sweep  38 small and odd shapes against the same peers
+#   make bench-backward  the bias gradient alone: views against buffers
 #   make fuzz       FUZZ_SECONDS=60: the differential libFuzzer target
 #   make coverage   line and branch coverage of include/linear.h by the suites
 #   make valgrind   the suites under valgrind --error-exitcode=1
@@ -73,7 +74,7 @@ CFLAGS_clang-san-vnni  := $(SAN) -mavx512f -mavx512bw -mavx512vl -mavx512vnni -m
 TEST_BINS := $(foreach v,$(VARIANTS),$(addprefix $(BUILD)/$(v)/,$(TESTS)))
 CPP_BINS  := $(BUILD)/g++/test_cpp $(BUILD)/clang++/test_cpp
 
-.PHONY: all run test test-c test-cpp test-std test-config test-link test-modules test-packaging test-apt test-cross \
+.PHONY: bench-backward all run test test-c test-cpp test-std test-config test-link test-modules test-packaging test-apt test-cross \
         deps-run deps-test deps-cross deps-firmware deps-bench bench bench-sweep firmware fuzz coverage \
         valgrind fixtures \
         install uninstall clean
@@ -359,13 +360,25 @@ $(BUILD)/fw/$(1)/size.o $(BUILD)/fw/$(1)/size_s8.o: $(BUILD)/fw/$(1)/%.o: $(FW_D
 endef
 $(foreach b,$(FW_BOARDS),$(eval $(call fw_rule,$(b))))
 
+# Three call sites of lin_linear_f32 on the Cortex-M4 (tests/link), linked
+# with the code static inline in each unit and with one copy
+# (LIN_IMPLEMENTATION): the flash of both, for the size table.
+FW_LINK := $(FW_DIR)/startup.c tests/link/link_a.c tests/link/link_b.c tests/link/link_main.c
+$(BUILD)/fw/link-static.elf: $(FW_LINK) tests/link/link.h $(HEADER) | deps-firmware
+	@mkdir -p $(@D)
+	$(FW_CC) $(call FW_CFLAGS,mps2-an386) -DLINK_STATIC -nostdlib -Wl,--gc-sections $(FW_LINK) -lgcc -o $@
+$(BUILD)/fw/link-impl.elf: $(FW_LINK) tests/link/link_impl.c tests/link/link.h $(HEADER) | deps-firmware
+	@mkdir -p $(@D)
+	$(FW_CC) $(call FW_CFLAGS,mps2-an386) -nostdlib -Wl,--gc-sections $(FW_LINK) tests/link/link_impl.c -lgcc -o $@
+
 # The suites each board runs: all of them, but for the training suite on the
 # micro:bit, whose 16 KiB of RAM cannot hold its cases (it runs on the
 # other five boards, the soft-float Cortex-M3 among them).
 FW_TESTS = $(if $(filter microbit,$(1)),$(filter-out test_train,$(TESTS)),$(TESTS))
 FW_ELFS := $(foreach b,$(FW_BOARDS),$(BUILD)/fw/$(b)/mlp.elf $(BUILD)/fw/$(b)/mlp_s8.elf \
              $(BUILD)/fw/$(b)/size.o $(BUILD)/fw/$(b)/size_s8.o \
-             $(addprefix $(BUILD)/fw/$(b)/,$(addsuffix .elf,$(call FW_TESTS,$(b)))))
+             $(addprefix $(BUILD)/fw/$(b)/,$(addsuffix .elf,$(call FW_TESTS,$(b))))) \
+           $(BUILD)/fw/link-static.elf $(BUILD)/fw/link-impl.elf
 
 # Runs everything (main's return value is QEMU's exit status), then writes
 # the size table to build/fw/sizes.md.
@@ -383,6 +396,11 @@ firmware: $(FW_ELFS)
 	        printf '%-11s %-14s %s %s\n' $(b) $$t "$$(grep -h PASSED $(BUILD)/fw/$(b)/$$t.log)" \
 	            "$$(grep -h 'cases run' $(BUILD)/fw/$(b)/$$t.log | tr '\n' ' ')"; \
 	    done;)
+	@for v in static impl; do \
+	    $(call FW_QEMU,mps2-an386) $(BUILD)/fw/link-$$v.elf > $(BUILD)/fw/link-$$v.log 2>&1 \
+	        || { cat $(BUILD)/fw/link-$$v.log; echo "three call sites ($$v): FAILED"; exit 1; }; \
+	    echo "mps2-an386  three call sites, $$v: ok"; \
+	done
 	@{ echo "| board | core | lin_linear_f32 .text (-Os) | two-layer example .text | forward stack | undefined symbols of the core forward | lin_linear_s8 .text (-Os) | int8 example .text |"; \
 	   echo "|---|---|---|---|---|---|---|---|"; \
 	   $(foreach b,$(FW_BOARDS),\
@@ -404,6 +422,8 @@ firmware: $(FW_ELFS)
 	       "$$(echo '$(FW_CPU_$(b))' | sed 's/-mcpu=//; s/ .*//')" \
 	       $$(sed -n 's/.*instructions: layer 1 \([0-9]*\), whole forward \([0-9]*\).*/\1 \2/p' $(BUILD)/fw/$(b)/mlp.log) \
 	       $$(sed -n 's/.*instructions: layer 1 \([0-9]*\), layer 2 \([0-9]*\).*/\1 \2/p' $(BUILD)/fw/$(b)/mlp_s8.log);) \
+	   echo; \
+	   echo "Three call sites of lin_linear_f32 (tests/link) on the Cortex-M4 at -Os, .text of the linked program: static inline in each unit $$(arm-none-eabi-size -A $(BUILD)/fw/link-static.elf | awk '$$1==".text"{print $$2}') B, one copy (LIN_IMPLEMENTATION) $$(arm-none-eabi-size -A $(BUILD)/fw/link-impl.elf | awk '$$1==".text"{print $$2}') B."; \
 	 } > $(BUILD)/fw/sizes.md
 	@cat $(BUILD)/fw/sizes.md
 
@@ -433,6 +453,14 @@ bench: $(BUILD)/bench
 	     bench/results.csv > $(BUILD)/bench.dat
 	gnuplot -e "datafile='$(BUILD)/bench.dat'; outfile='bench/chart.png'" bench/chart.gp
 	@echo "wrote bench/results.txt, bench/results.csv and bench/chart.png"
+
+# The bias gradient alone, views against buffers, in the plain build
+# users make (-O2) and the tuned one.
+bench-backward: bench/backward.c $(HEADER)
+	@mkdir -p $(BUILD)
+	gcc -std=c99 -O2 $(INCLUDES) bench/backward.c -o $(BUILD)/backward-O2
+	gcc -std=c99 -O3 -march=native $(INCLUDES) bench/backward.c -o $(BUILD)/backward-native
+	@echo "== -O2"; ./$(BUILD)/backward-O2; echo "== -O3 -march=native"; ./$(BUILD)/backward-native
 
 # Small and odd shapes against the same peers, the sweep behind the kernel
 # path choice: bench/sweep.txt.
