@@ -29,9 +29,11 @@
 
    Every operation validates everything before it writes anything: on any
    error it returns a lin_status (never aborts, prints or allocates) and every
-   output byte is as it was. lin_status_str() names a status;
-   lin_matmul_explain() and lin_linear_explain() write PyTorch's own message
-   ("mat1 and mat2 shapes cannot be multiplied (2x3 and 4x3)") into a buffer.
+   output byte is as it was. Each status means one thing; lin_status_str()
+   names it. An *_explain function next to each operation that can fail for
+   more than a NULL pointer writes why into a buffer, in PyTorch's own words
+   where PyTorch has them ("mat1 and mat2 shapes cannot be multiplied (2x3
+   and 4x3)", "Target 10 is out of bounds.").
 
    ALSO IN THIS FILE
 
@@ -303,15 +305,28 @@ extern "C" {
 
 /* ---- public API ---- */
 
-/* Every call returns one of these. LIN_OK is 0. */
+/* Every call returns one of these. LIN_OK is 0. Each status means one
+   thing; each function's comment lists the ones it returns, and the
+   *_explain functions say which argument and why, with its values. */
 typedef enum lin_status {
     LIN_OK = 0,
-    LIN_ERR_NULL,      /* a required pointer is NULL                          */
-    LIN_ERR_RANK,      /* ndim outside what the operation accepts             */
-    LIN_ERR_SHAPE,     /* shapes cannot be combined, or out has another shape */
-    LIN_ERR_OVERFLOW,  /* an element count or byte size overflows size_t      */
-    LIN_ERR_ALIAS,     /* the output overlaps an input or itself              */
-    LIN_ERR_VALUE      /* a parameter outside its range (PyTorch's ValueError) */
+    LIN_ERR_NULL,      /* a required pointer is NULL                            */
+    LIN_ERR_RANK,      /* an operand has a number of dims the call does not take */
+    LIN_ERR_SHAPE,     /* the shapes do not fit together, or an output has
+                          another shape than the result                         */
+    LIN_ERR_OVERFLOW,  /* a count, byte size, offset or exact sum overflows     */
+    LIN_ERR_ALIAS,     /* an output overlaps an input, another output or itself  */
+    LIN_ERR_VALUE,     /* a parameter outside its range: a negative stride, an
+                          optimizer's or a quantization's setting (PyTorch's
+                          ValueError)                                           */
+    LIN_ERR_SIZE,      /* a caller's buffer (scratch, bytes for a file) is
+                          smaller than the call needs                           */
+    LIN_ERR_INDEX,     /* an index outside its range (a class target)           */
+    LIN_ERR_FORMAT,    /* bytes that are not a file of the format the call reads
+                          (malformed, truncated, or a variant it does not take) */
+    LIN_ERR_DTYPE,     /* data of another element type than the call takes     */
+    LIN_ERR_STATE      /* the object's state does not allow the call (a LoRA
+                          adapter merged twice, or trained while merged)        */
 } lin_status;
 
 /* A short English name of s; never NULL, also for values not listed above. */
@@ -356,8 +371,9 @@ LIN_API size_t     lin_numel(const lin_tensor *t);
    itself. a and b may share memory.
    Returns LIN_OK, LIN_ERR_NULL (a, b or out NULL; data NULL with elements),
    LIN_ERR_RANK (an operand 0-d, or ndim outside 0..LIN_MAX_DIMS),
-   LIN_ERR_SHAPE (sizes do not fit, out has another shape, a stride < 0),
-   LIN_ERR_OVERFLOW (a size or offset overflows), LIN_ERR_ALIAS. */
+   LIN_ERR_SHAPE (sizes do not fit, out has another shape), LIN_ERR_VALUE
+   (a stride < 0), LIN_ERR_OVERFLOW (a size or offset overflows) or
+   LIN_ERR_ALIAS (out overlaps a, b or itself). */
 LIN_API lin_status lin_matmul(const lin_tensor *a, const lin_tensor *b, lin_tensor *out);
 
 /* The shape lin_matmul(a, b, *) needs for out. On error (same statuses as
@@ -386,12 +402,20 @@ LIN_API lin_status lin_linear(const lin_tensor *x, const lin_tensor *weight,
 LIN_API lin_status lin_linear_f32(const float *x, const float *weight, const float *bias,
                                   float *y, size_t batch, size_t in_features,
                                   size_t out_features);
+/* Why lin_linear_f32 with these arguments would fail ("y overlaps weight"),
+   written into buf as lin_linear_explain does; returns its status. */
+LIN_API lin_status lin_linear_f32_explain(const float *x, const float *weight, const float *bias,
+                                          const float *y, size_t batch, size_t in_features,
+                                          size_t out_features, char *buf, size_t buf_size);
 
 /* Why lin_matmul(a, b, out) / lin_linear(x, weight, bias, out) would fail,
    in PyTorch's words where PyTorch has them, written NUL-terminated into
    buf[0..buf_size) (truncated to fit; nothing is written if buf is NULL or
    buf_size is 0). out may be NULL to check the inputs only. Returns the
-   status the operation would return; on LIN_OK, buf holds "". No stdio. */
+   status the operation would return; on LIN_OK, buf holds "". No stdio.
+   Every other *_explain function below works the same way, for the call
+   its name gives, with that call's arguments (outputs read, never written)
+   followed by buf and buf_size. */
 LIN_API lin_status lin_matmul_explain(const lin_tensor *a, const lin_tensor *b,
                                       const lin_tensor *out, char *buf, size_t buf_size);
 LIN_API lin_status lin_linear_explain(const lin_tensor *x, const lin_tensor *weight,
@@ -423,14 +447,20 @@ typedef struct lin_layer {
    overlaps weight); *layer is then unchanged. */
 LIN_API lin_status lin_layer_init(lin_layer *layer, size_t in_features, size_t out_features,
                                   float *weight, float *bias);
+LIN_API lin_status lin_layer_init_explain(size_t in_features, size_t out_features,
+                                          const float *weight, const float *bias, char *buf,
+                                          size_t buf_size);
 /* PyTorch's reset_parameters: weight and bias ~ U(-1/sqrt(in), 1/sqrt(in))
    (kaiming_uniform_(a=sqrt(5)) for the weight), bound 0 if in_features is 0.
    Draws the weight row by row, then the bias. Same seed, same weights on
    every platform. Returns LIN_ERR_NULL, LIN_ERR_OVERFLOW or LIN_ERR_ALIAS
    for a layer lin_layer_init would refuse. */
 LIN_API lin_status lin_layer_reset_parameters(lin_layer *layer, lin_rng *rng);
-/* y = layer(x): lin_linear with the layer's weight and bias. */
+/* y = layer(x): lin_linear with the layer's weight and bias; its statuses,
+   and LIN_ERR_NULL for layer NULL. */
 LIN_API lin_status lin_layer_forward(const lin_layer *layer, const lin_tensor *x, lin_tensor *y);
+LIN_API lin_status lin_layer_forward_explain(const lin_layer *layer, const lin_tensor *x,
+                                             const lin_tensor *y, char *buf, size_t buf_size);
 LIN_API lin_tensor lin_layer_weight(const lin_layer *layer); /* (out, in) view            */
 LIN_API lin_tensor lin_layer_bias(const lin_layer *layer);   /* (out); data NULL if none  */
 
@@ -439,10 +469,16 @@ typedef enum lin_activation { LIN_ACT_NONE = 0, LIN_ACT_RELU, LIN_ACT_RELU6 } li
 
 /* lin_linear_f32 with the output clamped to [act_min, act_max] (NaN stays
    NaN): F.relu(F.linear(...)) is act_min 0, act_max +INFINITY; ReLU6 0, 6.
-   act_min > act_max is LIN_ERR_VALUE. */
+   act_min > act_max (or either NaN) is LIN_ERR_VALUE; otherwise the
+   statuses of lin_linear_f32. */
 LIN_API lin_status lin_linear_f32_clamp(const float *x, const float *weight, const float *bias,
                                         float *y, size_t batch, size_t in_features,
                                         size_t out_features, float act_min, float act_max);
+LIN_API lin_status lin_linear_f32_clamp_explain(const float *x, const float *weight,
+                                                const float *bias, const float *y, size_t batch,
+                                                size_t in_features, size_t out_features,
+                                                float act_min, float act_max, char *buf,
+                                                size_t buf_size);
 
 /* ---- public API: training (LIN_NO_TRAIN leaves it out) ---- */
 #ifndef LIN_NO_TRAIN
@@ -452,48 +488,78 @@ LIN_API lin_status lin_linear_f32_clamp(const float *x, const float *weight, con
    grad_bias are accumulated (+=), like PyTorch's .grad. Any grad may be NULL
    to skip it. Shapes as lin_linear: x (*, in), weight (out, in),
    grad_y (*, out), grad_x like x, grad_weight like weight, grad_bias (out).
-   Outputs must not overlap an input, each other or themselves. Statuses as
-   lin_linear; nothing is written on error. */
+   Outputs must not overlap an input, each other or themselves. Returns
+   LIN_OK, LIN_ERR_NULL (x, weight or grad_y NULL, data NULL with elements),
+   LIN_ERR_RANK (weight not 2-D, x 0-d), LIN_ERR_SHAPE (x against weight,
+   or a gradient of another shape than its tensor), LIN_ERR_VALUE (a
+   stride < 0), LIN_ERR_OVERFLOW or LIN_ERR_ALIAS; nothing is written on
+   error. */
 LIN_API lin_status lin_linear_backward(const lin_tensor *x, const lin_tensor *weight,
                                        const lin_tensor *grad_y, lin_tensor *grad_x,
                                        lin_tensor *grad_weight, lin_tensor *grad_bias);
+LIN_API lin_status lin_linear_backward_explain(const lin_tensor *x, const lin_tensor *weight,
+                                               const lin_tensor *grad_y, const lin_tensor *grad_x,
+                                               const lin_tensor *grad_weight,
+                                               const lin_tensor *grad_bias, char *buf,
+                                               size_t buf_size);
 /* The same on contiguous buffers: x (batch, in), weight (out, in),
    grad_y (batch, out), grad_x (batch, in), grad_weight (out, in),
-   grad_bias (out). */
+   grad_bias (out). Returns LIN_OK, LIN_ERR_NULL, LIN_ERR_OVERFLOW or
+   LIN_ERR_ALIAS. */
 LIN_API lin_status lin_linear_backward_f32(const float *x, const float *weight, const float *grad_y,
                                            float *grad_x, float *grad_weight, float *grad_bias,
                                            size_t batch, size_t in_features, size_t out_features);
+LIN_API lin_status lin_linear_backward_f32_explain(const float *x, const float *weight,
+                                                   const float *grad_y, const float *grad_x,
+                                                   const float *grad_weight, const float *grad_bias,
+                                                   size_t batch, size_t in_features,
+                                                   size_t out_features, char *buf, size_t buf_size);
 
 /* Gradients of out = a @ b (lin_matmul) for grad_out = dL/dout:
    grad_a += grad_out @ b^T and grad_b += a^T @ grad_out, each summed over the
    batch dims its operand was broadcast along, as autograd does. grad_a has
    a's shape, grad_b b's; either may be NULL. Accumulated like .grad: zero
-   them first (lin_zero_f32) for the gradient alone. */
+   them first (lin_zero_f32) for the gradient alone. Statuses as
+   lin_matmul, LIN_ERR_SHAPE also for a gradient of another shape than its
+   operand. */
 LIN_API lin_status lin_matmul_backward(const lin_tensor *a, const lin_tensor *b,
                                        const lin_tensor *grad_out, lin_tensor *grad_a,
                                        lin_tensor *grad_b);
+LIN_API lin_status lin_matmul_backward_explain(const lin_tensor *a, const lin_tensor *b,
+                                               const lin_tensor *grad_out, const lin_tensor *grad_a,
+                                               const lin_tensor *grad_b, char *buf, size_t buf_size);
 
 /* torch.relu on n floats: y = x < 0 ? 0 : x (NaN and -0 pass through, as in
    PyTorch); y may be x. Backward: grad_x = x <= 0 ? 0 : grad_y, x being the
-   forward's input or output (their signs agree); grad_x may be grad_y. */
+   forward's input or output (their signs agree); grad_x may be grad_y.
+   Both return LIN_OK, LIN_ERR_NULL, LIN_ERR_OVERFLOW (n floats overflow)
+   or LIN_ERR_ALIAS (an output that overlaps an input without being it). */
 LIN_API lin_status lin_relu_f32(const float *x, float *y, size_t n);
 LIN_API lin_status lin_relu_backward_f32(const float *x, const float *grad_y, float *grad_x, size_t n);
 
 /* F.mse_loss (mean): *loss = sum (input - target)^2 / n and, if grad_input is
    not NULL, grad_input = 2*(input - target) / n. n = 0 gives NaN, as PyTorch.
-   loss may be NULL. */
+   loss may be NULL. Returns LIN_OK, LIN_ERR_NULL, LIN_ERR_OVERFLOW or
+   LIN_ERR_ALIAS (loss or grad_input overlaps an input or the other). */
 LIN_API lin_status lin_mse_loss_f32(const float *input, const float *target, size_t n,
                                     float *loss, float *grad_input);
 /* F.cross_entropy from logits (batch, classes) and class indices (batch),
    mean over the rows whose target is not -100 (PyTorch's ignore_index):
    *loss and, if not NULL, grad_logits (batch, classes) = (softmax - onehot)
    / count, 0 on ignored rows. No counted row gives a NaN loss and zero
-   gradients, as PyTorch. A target outside [0, classes) other than -100 is
-   LIN_ERR_SHAPE ("Target 5 is out of bounds."). Uses LIN_EXPF, LIN_LOGF. */
+   gradients, as PyTorch. Returns LIN_OK, LIN_ERR_NULL, LIN_ERR_OVERFLOW,
+   LIN_ERR_ALIAS (loss or grad_logits overlaps an input or the other) or
+   LIN_ERR_INDEX: a target outside [0, classes) other than -100, which
+   lin_cross_entropy_explain words as PyTorch does ("Target 5 is out of
+   bounds."). Uses LIN_EXPF, LIN_LOGF. */
 LIN_API lin_status lin_cross_entropy_f32(const float *logits, const int32_t *target, size_t batch,
                                          size_t classes, float *loss, float *grad_logits);
+LIN_API lin_status lin_cross_entropy_explain(const float *logits, const int32_t *target,
+                                             size_t batch, size_t classes, const float *loss,
+                                             const float *grad_logits, char *buf, size_t buf_size);
 
-/* Sets n floats to +0: optimizer.zero_grad() for a gradient buffer. */
+/* Sets n floats to +0: optimizer.zero_grad() for a gradient buffer.
+   Returns LIN_OK, LIN_ERR_NULL or LIN_ERR_OVERFLOW. */
 LIN_API lin_status lin_zero_f32(float *p, size_t n);
 
 /* torch.optim.SGD's hyper-parameters. */
@@ -509,9 +575,15 @@ LIN_API lin_sgd lin_sgd_defaults(float lr);    /* SGD(params, lr): the rest 0 / 
    gradient itself, as PyTorch's does, and counts the steps. Invalid
    hyper-parameters (what PyTorch's constructor refuses: lr < 0,
    momentum < 0, weight_decay < 0, nesterov without momentum or with
-   dampening) are LIN_ERR_VALUE. */
+   dampening) are LIN_ERR_VALUE, in PyTorch's words from the explain
+   function ("Invalid learning rate: -0.1"). Also LIN_ERR_NULL,
+   LIN_ERR_OVERFLOW and LIN_ERR_ALIAS (param or the state overlaps grad or
+   each other). */
 LIN_API lin_status lin_sgd_step(const lin_sgd *opt, float *param, const float *grad,
                                 float *momentum_buf, uint64_t *step, size_t n);
+LIN_API lin_status lin_sgd_step_explain(const lin_sgd *opt, const float *param, const float *grad,
+                                        const float *momentum_buf, const uint64_t *step, size_t n,
+                                        char *buf, size_t buf_size);
 
 /* torch.optim.Adam / AdamW hyper-parameters; decoupled_weight_decay selects
    AdamW's rule (the weight shrinks by lr*weight_decay before the update). */
@@ -527,10 +599,14 @@ LIN_API lin_adam lin_adamw_defaults(void);     /* AdamW(): the same and weight_d
    and, with amsgrad, max_exp_avg_sq (n, zero; else may be NULL) are the
    caller's state; *step counts the steps (0 before the first). Invalid
    hyper-parameters (lr, eps, weight_decay < 0, a beta outside [0, 1)) are
-   LIN_ERR_VALUE. */
+   LIN_ERR_VALUE; the other statuses as lin_sgd_step. */
 LIN_API lin_status lin_adam_step(const lin_adam *opt, float *param, const float *grad,
                                  float *exp_avg, float *exp_avg_sq, float *max_exp_avg_sq,
                                  uint64_t *step, size_t n);
+LIN_API lin_status lin_adam_step_explain(const lin_adam *opt, const float *param, const float *grad,
+                                         const float *exp_avg, const float *exp_avg_sq,
+                                         const float *max_exp_avg_sq, const uint64_t *step,
+                                         size_t n, char *buf, size_t buf_size);
 #endif /* LIN_NO_TRAIN */
 
 /* ---- public API: LoRA (LIN_NO_LORA, or LIN_NO_TRAIN, leaves it out) ---- */
@@ -547,7 +623,9 @@ typedef struct lin_lora {
     float scaling;                  /* alpha / rank */
     int merged;
 } lin_lora;
-/* Fills *lora. rank 0 is LIN_ERR_VALUE (loralib requires r > 0). */
+/* Fills *lora. rank 0 is LIN_ERR_VALUE (loralib requires r > 0); also
+   LIN_ERR_NULL, LIN_ERR_OVERFLOW and LIN_ERR_ALIAS (A, B, the weight and
+   the bias must be apart). */
 LIN_API lin_status lin_lora_init(lin_lora *lora, lin_layer *base, size_t rank, float alpha,
                                  float *A, float *B);
 /* loralib's reset_parameters: A ~ kaiming_uniform_(a=sqrt(5)), i.e.
@@ -557,19 +635,31 @@ LIN_API lin_status lin_lora_reset_parameters(lin_lora *lora, lin_rng *rng);
    (2*batch*rank) need for a batch; SIZE_MAX if that overflows. */
 LIN_API size_t lin_lora_scratch_size(const lin_lora *lora, size_t batch);
 /* y (batch, out) for x (batch, in); scratch of at least
-   lin_lora_scratch_size(lora, batch) / 2 floats (none once merged). */
+   lin_lora_scratch_size(lora, batch) / 2 floats (none once merged).
+   Returns LIN_OK, LIN_ERR_NULL, LIN_ERR_VALUE (rank 0), LIN_ERR_OVERFLOW,
+   LIN_ERR_SIZE (scratch_len too small) or LIN_ERR_ALIAS (y or the scratch
+   overlaps an input, the parameters or each other). */
 LIN_API lin_status lin_lora_forward_f32(const lin_lora *lora, const float *x, float *y, size_t batch,
                                         float *scratch, size_t scratch_len);
+LIN_API lin_status lin_lora_forward_explain(const lin_lora *lora, const float *x, const float *y,
+                                            size_t batch, const float *scratch, size_t scratch_len,
+                                            char *buf, size_t buf_size);
 /* Backward into A and B only (the base stays frozen): grad_A (rank, in)
    and grad_B (out, rank) accumulate, grad_x (batch, in) is overwritten, any
    may be NULL. scratch: lin_lora_scratch_size(lora, batch) floats. A merged
-   adapter has no gradients of its own: LIN_ERR_VALUE. */
+   adapter has no gradients of its own: LIN_ERR_STATE. Otherwise the
+   statuses of the forward. */
 LIN_API lin_status lin_lora_backward_f32(const lin_lora *lora, const float *x, const float *grad_y,
                                          float *grad_x, float *grad_A, float *grad_B, size_t batch,
                                          float *scratch, size_t scratch_len);
+LIN_API lin_status lin_lora_backward_explain(const lin_lora *lora, const float *x,
+                                             const float *grad_y, const float *grad_x,
+                                             const float *grad_A, const float *grad_B, size_t batch,
+                                             const float *scratch, size_t scratch_len, char *buf,
+                                             size_t buf_size);
 /* W += scaling*B*A (merge) and W -= scaling*B*A (unmerge), as loralib's
    train()/eval(); merging twice or unmerging an unmerged adapter is
-   LIN_ERR_VALUE. */
+   LIN_ERR_STATE; also the statuses of lin_lora_init. */
 LIN_API lin_status lin_lora_merge(lin_lora *lora);
 LIN_API lin_status lin_lora_unmerge(lin_lora *lora);
 #endif /* LIN_NO_LORA */
@@ -580,12 +670,25 @@ LIN_API lin_status lin_lora_unmerge(lin_lora *lora);
    C order): what numpy.load and torch.from_numpy(numpy.load(...)) read, byte
    for byte what numpy.save writes. No stdio: the bytes go to a buffer. */
 LIN_API size_t lin_npy_size(const lin_tensor *t);      /* bytes; 0 for a bad view */
+/* Writes t as a .npy into buf[0..buf_size), *written its bytes. Returns
+   LIN_OK, LIN_ERR_NULL, LIN_ERR_RANK or LIN_ERR_VALUE (an invalid view),
+   LIN_ERR_OVERFLOW, LIN_ERR_SIZE (buf_size below lin_npy_size(t)) or
+   LIN_ERR_ALIAS (buf overlaps t's data). */
 LIN_API lin_status lin_npy_encode(const lin_tensor *t, void *buf, size_t buf_size,
                                   size_t *written);
+LIN_API lin_status lin_npy_encode_explain(const lin_tensor *t, const void *buf, size_t buf_size,
+                                          char *msg, size_t msg_size);
 /* Reads a .npy of float32 ('<f4' or '>f4', C order) into out, which must
-   have the file's shape exactly (LIN_ERR_SHAPE otherwise); a file that is
-   not such a .npy is LIN_ERR_VALUE. */
+   have the file's shape exactly. Returns LIN_OK, LIN_ERR_NULL, LIN_ERR_RANK
+   or LIN_ERR_VALUE (out an invalid view), LIN_ERR_FORMAT (not a
+   well-formed .npy: magic, version, header, a Fortran-order array, data
+   shorter than the shape), LIN_ERR_DTYPE (another element type, as
+   '<f8'), LIN_ERR_SHAPE (another shape than out's) or LIN_ERR_ALIAS (out
+   overlaps buf). lin_npy_decode_explain says what the file holds ("the
+   file holds (3, 4) float64, expected (3, 4) float32"). */
 LIN_API lin_status lin_npy_decode(const void *buf, size_t size, lin_tensor *out);
+LIN_API lin_status lin_npy_decode_explain(const void *buf, size_t size, const lin_tensor *out,
+                                          char *msg, size_t msg_size);
 #endif /* LIN_NO_NPY */
 
 /* ---- public API: int8 (LIN_NO_INT8 leaves it out) ---- */
@@ -620,14 +723,25 @@ LIN_API lin_status lin_linear_s8(const int8_t *x, const int8_t *weight,
                                  const int32_t *bias, int8_t *y, size_t batch,
                                  size_t in_features, size_t out_features,
                                  const lin_quant *q);
+LIN_API lin_status lin_linear_s8_explain(const int8_t *x, const int8_t *weight,
+                                         const int32_t *bias, const int8_t *y, size_t batch,
+                                         size_t in_features, size_t out_features,
+                                         const lin_quant *q, char *buf, size_t buf_size);
 
 /* Per-channel: multiplier[out_features] and shift[out_features] replace
-   q->multiplier and q->shift. */
+   q->multiplier and q->shift. Statuses as lin_linear_s8. */
 LIN_API lin_status lin_linear_s8_per_channel(const int8_t *x, const int8_t *weight,
                                              const int32_t *bias, int8_t *y, size_t batch,
                                              size_t in_features, size_t out_features,
                                              const lin_quant *q, const int32_t *multiplier,
                                              const int32_t *shift);
+LIN_API lin_status lin_linear_s8_per_channel_explain(const int8_t *x, const int8_t *weight,
+                                                     const int32_t *bias, const int8_t *y,
+                                                     size_t batch, size_t in_features,
+                                                     size_t out_features, const lin_quant *q,
+                                                     const int32_t *multiplier,
+                                                     const int32_t *shift, char *buf,
+                                                     size_t buf_size);
 
 /* TFLite's QuantizeMultiplier: real ~ multiplier * 2^(shift - 31), the
    multiplier in [2^30, 2^31) (or 0 for 0 and for reals below 2^-32).
@@ -674,11 +788,16 @@ LIN_API const char *lin_status_str(lin_status s)
     switch (s) {
     case LIN_OK:           return "ok";
     case LIN_ERR_NULL:     return "a required pointer is NULL";
-    case LIN_ERR_RANK:     return "ndim outside what the operation accepts";
-    case LIN_ERR_SHAPE:    return "shapes cannot be combined, or out has another shape";
-    case LIN_ERR_OVERFLOW: return "an element count or byte size overflows size_t";
-    case LIN_ERR_ALIAS:    return "the output overlaps an input or itself";
+    case LIN_ERR_RANK:     return "an operand has a number of dims the call does not take";
+    case LIN_ERR_SHAPE:    return "the shapes do not fit together, or an output has another shape";
+    case LIN_ERR_OVERFLOW: return "a count, byte size, offset or exact sum overflows";
+    case LIN_ERR_ALIAS:    return "an output overlaps an input, another output or itself";
     case LIN_ERR_VALUE:    return "a parameter is outside its valid range";
+    case LIN_ERR_SIZE:     return "a buffer is smaller than the call needs";
+    case LIN_ERR_INDEX:    return "an index is out of range";
+    case LIN_ERR_FORMAT:   return "the bytes are not a file of the format the call reads";
+    case LIN_ERR_DTYPE:    return "the data has another element type than the call takes";
+    case LIN_ERR_STATE:    return "the object's state does not allow the call";
     }
     return "unknown lin_status";
 }
@@ -730,6 +849,62 @@ static void lin__putmat(lin__msg *m, size_t rows, size_t cols)
     lin__putu(m, rows);
     lin__puts(m, "x");
     lin__putu(m, cols);
+}
+
+/* v with 6 significant digits, as printf's %g: "-0.1", "1e-08", "inf" */
+static void lin__putf(lin__msg *m, double v)
+{
+    char d[8];
+    uint32_t digits;
+    int e = 0, i, n, point;
+    if (v != v) { lin__puts(m, "nan"); return; }
+    if (v < 0 || (v == 0 && 1.0 / v < 0)) { lin__puts(m, "-"); v = -v; }
+    if (v > 1.7976931348623157e308) { lin__puts(m, "inf"); return; }
+    if (v == 0) { lin__puts(m, "0"); return; }
+    while (v >= 999999.5) { v /= 10; ++e; }      /* v in [99999.95, 999999.5): 6 digits */
+    while (v < 99999.95) { v *= 10; --e; }
+    digits = (uint32_t)(v + 0.5);
+    if (digits > 999999u) { digits /= 10; ++e; }
+    e += 5;                                      /* the exponent of the leading digit */
+    for (i = 5; i >= 0; --i) { d[i] = (char)('0' + (int)(digits % 10)); digits /= 10; }
+    for (n = 6; n > 1 && d[n - 1] == '0'; --n) {}  /* %g drops trailing zeros */
+    d[n] = '\0';
+    if (e < -4 || e > 5) {                       /* 1.5e-08 */
+        char lead[2];
+        lead[0] = d[0];
+        lead[1] = '\0';
+        lin__puts(m, lead);
+        if (n > 1) { lin__puts(m, "."); lin__puts(m, d + 1); }
+        lin__puts(m, e < 0 ? "e-" : "e+");
+        if ((e < 0 ? -e : e) < 10) lin__puts(m, "0");
+        lin__putu(m, (size_t)(e < 0 ? -e : e));
+        return;
+    }
+    if (e < 0) {                                 /* 0.00123 */
+        lin__puts(m, "0.");
+        for (i = -1; i > e; --i) lin__puts(m, "0");
+        lin__puts(m, d);
+        return;
+    }
+    point = e + 1;                               /* digits before the point */
+    for (i = 0; i < point; ++i) {
+        char c[2];
+        c[0] = i < n ? d[i] : '0';
+        c[1] = '\0';
+        lin__puts(m, c);
+    }
+    if (n > point) { lin__puts(m, "."); lin__puts(m, d + point); }
+}
+
+/* A message into buf[0..buf_size), "" until something is written. */
+static lin__msg lin__msg_start(char *buf, size_t buf_size)
+{
+    lin__msg m;
+    m.buf = buf;
+    m.cap = buf ? buf_size : 0;
+    m.len = 0;
+    if (m.cap) buf[0] = '\0';
+    return m;
 }
 
 /* ---- size arithmetic ---- */
@@ -814,17 +989,103 @@ static int lin__meet(const lin__span *a, const lin__span *b)
     return a->n && b->n && a->lo < b->lo + b->n && b->lo < a->lo + a->n;
 }
 
-/* Each output apart from every input and from the outputs before it. */
-static int lin__apart(const lin__span *outs, int nout, const lin__span *ins, int nin)
+/* Each output apart from every input and from the outputs before it. On a
+   clash, if clash is not NULL: clash[0] the output, clash[1] what it meets
+   (an input i, or nin + an earlier output). */
+static int lin__apart(const lin__span *outs, int nout, const lin__span *ins, int nin, int *clash)
 {
     int o, i;
     for (o = 0; o < nout; ++o) {
         for (i = 0; i < nin; ++i)
-            if (lin__meet(&outs[o], &ins[i])) return 0;
+            if (lin__meet(&outs[o], &ins[i])) goto met;
         for (i = 0; i < o; ++i)
-            if (lin__meet(&outs[o], &outs[i])) return 0;
+            if (lin__meet(&outs[o], &outs[i])) { i += nin; goto met; }
     }
     return 1;
+met:
+    if (clash) { clash[0] = o; clash[1] = i; }
+    return 0;
+}
+
+
+/* ---- core: what a buffer check's status means, in words ----
+
+   The checks stay as they are (on the fast paths, without messages); an
+   *_explain function runs the same check, then names what it refused from
+   the buffers it describes here. */
+typedef struct lin__named { const char *name; const void *p; size_t n, elem; } lin__named;
+
+#define LIN__NAMED_MAX 8
+
+/* b: name, n elements of elem bytes at p; n 0 for an absent optional buffer */
+static void lin__name(lin__named *b, const char *name, const void *p, size_t n, size_t elem)
+{
+    b->name = name;
+    b->p = p;
+    b->n = n;
+    b->elem = elem;
+}
+
+static lin_status lin__say_null(lin__msg *m, const char *name, size_t n)
+{
+    lin__puts(m, name);
+    lin__puts(m, " is NULL but has ");
+    lin__putu(m, n);
+    lin__puts(m, n == 1 ? " element" : " elements");
+    return LIN_ERR_NULL;
+}
+
+/* s as the check returned it: for LIN_ERR_NULL the first buffer with
+   elements and no data, for LIN_ERR_ALIAS the first output that meets an
+   input or an earlier output. Returns s. */
+static lin_status lin__say_buffers(lin__msg *m, lin_status s, const lin__named *outs, int nout,
+                                   const lin__named *ins, int nin)
+{
+    lin__span os[LIN__NAMED_MAX], is[LIN__NAMED_MAX];
+    int i, clash[2];
+    if (s == LIN_ERR_NULL) {
+        for (i = 0; i < nin + nout; ++i) {
+            const lin__named *b = i < nin ? &ins[i] : &outs[i - nin];
+            if (b->n && !b->p) return lin__say_null(m, b->name, b->n);
+        }
+    } else if (s == LIN_ERR_ALIAS) {
+        for (i = 0; i < nout; ++i) lin__span_set(&os[i], outs[i].p, outs[i].n, outs[i].elem);
+        for (i = 0; i < nin; ++i) lin__span_set(&is[i], ins[i].p, ins[i].n, ins[i].elem);
+        if (!lin__apart(os, nout, is, nin, clash)) {
+            lin__puts(m, outs[clash[0]].name);
+            lin__puts(m, " overlaps ");
+            lin__puts(m, clash[1] < nin ? ins[clash[1]].name : outs[clash[1] - nin].name);
+        }
+    }
+    return s;
+}
+
+/* a (batch, in, out) call whose buffer sizes overflow */
+static lin_status lin__say_dims(lin__msg *m, size_t batch, size_t in, size_t out)
+{
+    lin__puts(m, "batch ");
+    lin__putu(m, batch);
+    lin__puts(m, ", in_features ");
+    lin__putu(m, in);
+    lin__puts(m, ", out_features ");
+    lin__putu(m, out);
+    lin__puts(m, ": a buffer of these sizes has more bytes than size_t can count");
+    return LIN_ERR_OVERFLOW;
+}
+
+/* The message of a (batch, in, out) layer call's status s: x, weight,
+   bias, y of d's sizes. */
+static lin_status lin__say_layer_call(lin__msg *m, lin_status s, const void *x, const void *weight,
+                                      const void *bias, const void *y, size_t batch, size_t in,
+                                      size_t out, size_t elem, size_t bias_elem, const lin__dims *d)
+{
+    lin__named o, i[3];
+    if (s == LIN_ERR_OVERFLOW) return lin__say_dims(m, batch, in, out);
+    lin__name(&o, "y", y, d->ny, elem);
+    lin__name(&i[0], "x", x, d->nx, elem);
+    lin__name(&i[1], "weight", weight, d->nw, elem);
+    lin__name(&i[2], "bias", bias, bias ? out : 0, bias_elem);
+    return lin__say_buffers(m, s, &o, 1, i, 3);
 }
 
 /* The checks every (batch, in, out) layer call shares, in this order:
@@ -843,7 +1104,7 @@ static LIN__INLINE_KERNEL lin_status lin__check_layer_call(const void *x, const 
     lin__span_set(&ins[0], x, d->nx, elem);
     lin__span_set(&ins[1], weight, d->nw, elem);
     lin__span_set(&ins[2], bias, out, bias_elem);
-    return lin__apart(&ys, 1, ins, 3) ? LIN_OK : LIN_ERR_ALIAS;
+    return lin__apart(&ys, 1, ins, 3, NULL) ? LIN_OK : LIN_ERR_ALIAS;
 }
 
 /* ---- tensor views ---- */
@@ -944,7 +1205,7 @@ static lin_status lin__check_tensor(const lin_tensor *t, const char *name,
             lin__puti(msg, t->stride[d]);
             lin__puts(msg, ") at dim ");
             lin__putu(msg, (size_t)d);
-            return LIN_ERR_SHAPE;
+            return LIN_ERR_VALUE;
         }
     }
     for (d = 0; d < t->ndim; ++d) {
@@ -1244,19 +1505,28 @@ static lin_status lin__plan_shapes(const lin_tensor *a, const lin_tensor *b,
     return LIN_OK;
 }
 
-/* out has exactly the planned shape. */
-static lin_status lin__check_out(const lin_tensor *out, const lin__plan *p, lin__msg *msg)
+/* t, named name, has the shape (ndim, shape) of what (an operand, "the
+   result"): LIN_ERR_SHAPE and "grad_x has shape [2, 3] but x has shape
+   [2, 4]" otherwise. */
+static lin_status lin__check_shape(const lin_tensor *t, const char *name, int ndim, const size_t *shape,
+                                   const char *what, lin__msg *msg)
 {
-    int d, same = out->ndim == p->out_ndim;
-    for (d = 0; same && d < out->ndim; ++d) same = out->shape[d] == p->out_shape[d];
-    if (!same) {
-        lin__puts(msg, "out has shape ");
-        lin__putshape(msg, out->ndim, out->shape);
-        lin__puts(msg, " but the result has shape ");
-        lin__putshape(msg, p->out_ndim, p->out_shape);
-        return LIN_ERR_SHAPE;
-    }
-    return LIN_OK;
+    if (lin__same_shape(t, ndim, shape)) return LIN_OK;
+    lin__puts(msg, name);
+    lin__puts(msg, " has shape ");
+    lin__putshape(msg, t->ndim, t->shape);
+    lin__puts(msg, " but ");
+    lin__puts(msg, what);
+    lin__puts(msg, " has shape ");
+    lin__putshape(msg, ndim, shape);
+    return LIN_ERR_SHAPE;
+}
+
+/* out has exactly the planned shape. */
+static lin_status lin__check_out(const lin_tensor *out, const char *name, const lin__plan *p,
+                                 lin__msg *msg)
+{
+    return lin__check_shape(out, name, p->out_ndim, p->out_shape, "the result", msg);
 }
 
 /* Fold batch dims into the rows (or columns) of the product where the
@@ -2187,7 +2457,7 @@ static lin_status lin__validate_matmul(const lin_tensor *a, const lin_tensor *b,
     if (a->ndim == 0 || b->ndim == 0) return lin__rank_error(msg, "matmul", a->ndim, b->ndim);
     if ((s = lin__plan_shapes(a, b, msg, p)) != LIN_OK) return s;
     if (!out) return LIN_OK;
-    if ((s = lin__check_out(out, p, msg)) != LIN_OK) return s;
+    if ((s = lin__check_out(out, "out", p, msg)) != LIN_OK) return s;
     return lin__views_apart(&o, 1, in, 2, msg);
 }
 
@@ -2213,16 +2483,6 @@ LIN_API lin_status lin_matmul_shape(const lin_tensor *a, const lin_tensor *b,
     *out_ndim = p.out_ndim;
     memcpy(out_shape, p.out_shape, (size_t)p.out_ndim * sizeof(size_t));
     return LIN_OK;
-}
-
-static lin__msg lin__msg_start(char *buf, size_t buf_size)
-{
-    lin__msg m;
-    m.buf = buf;
-    m.cap = buf ? buf_size : 0;
-    m.len = 0;
-    if (m.cap) buf[0] = '\0';
-    return m;
 }
 
 LIN_API lin_status lin_matmul_explain(const lin_tensor *a, const lin_tensor *b,
@@ -2290,10 +2550,11 @@ static lin_status lin__bias_error(const lin_tensor *x, const lin_tensor *bias, c
     return LIN_ERR_SHAPE;
 }
 
-/* F.linear is matmul(x, weight.T) plus a bias broadcast over the rows. */
+/* F.linear is matmul(x, weight.T) plus a bias broadcast over the rows;
+   out_name names out in the messages. */
 static lin_status lin__validate_linear(const lin_tensor *x, const lin_tensor *weight,
                                        const lin_tensor *bias, const lin_tensor *out,
-                                       lin__msg *msg, lin__plan *p)
+                                       const char *out_name, lin__msg *msg, lin__plan *p)
 {
     lin__view in[3], o;
     lin_tensor wt;
@@ -2307,7 +2568,7 @@ static lin_status lin__validate_linear(const lin_tensor *x, const lin_tensor *we
     if ((s = lin__view_check(&in[0], x, "x", msg)) != LIN_OK) return s;
     if ((s = lin__view_check(&in[1], weight, "weight", msg)) != LIN_OK) return s;
     if ((s = lin__view_check(&in[2], bias, "bias", msg)) != LIN_OK) return s;
-    if ((s = lin__view_check(&o, out, "out", msg)) != LIN_OK) return s;
+    if ((s = lin__view_check(&o, out, out_name, msg)) != LIN_OK) return s;
     if (weight->ndim > 2) {
         lin__puts(msg, "t() expects a tensor with <= 2 dimensions, but self is ");
         lin__putu(msg, (size_t)weight->ndim);
@@ -2338,7 +2599,7 @@ static lin_status lin__validate_linear(const lin_tensor *x, const lin_tensor *we
         p->bias_s = nb == 1 ? 0 : bias->stride[0];
     }
     if (!out) return LIN_OK;
-    if ((s = lin__check_out(out, p, msg)) != LIN_OK) return s;
+    if ((s = lin__check_out(out, out_name, p, msg)) != LIN_OK) return s;
     return lin__views_apart(&o, 1, in, 3, msg);
 }
 
@@ -2349,7 +2610,7 @@ LIN_API lin_status lin_linear(const lin_tensor *x, const lin_tensor *weight,
     lin_tensor wt;
     lin_status s;
     if (!out) return LIN_ERR_NULL;
-    if ((s = lin__validate_linear(x, weight, bias, out, NULL, &p)) != LIN_OK) return s;
+    if ((s = lin__validate_linear(x, weight, bias, out, "out", NULL, &p)) != LIN_OK) return s;
     if (p.out_numel == 0) return LIN_OK;
     wt = lin_transpose(weight);
     lin__plan_out(&p, x, &wt, out);
@@ -2363,7 +2624,7 @@ LIN_API lin_status lin_linear_explain(const lin_tensor *x, const lin_tensor *wei
 {
     lin__plan p;
     lin__msg m = lin__msg_start(buf, buf_size);
-    return lin__validate_linear(x, weight, bias, out, &m, &p);
+    return lin__validate_linear(x, weight, bias, out, "out", &m, &p);
 }
 
 LIN_API lin_status lin_linear_f32(const float *x, const float *weight, const float *bias,
@@ -2383,6 +2644,44 @@ LIN_API lin_status lin_linear_f32(const float *x, const float *weight, const flo
     op.bias_s = 1;
     lin__gemm_inline(&op);
     return LIN_OK;
+}
+
+LIN_API lin_status lin_linear_f32_explain(const float *x, const float *weight, const float *bias,
+                                          const float *y, size_t batch, size_t in_features,
+                                          size_t out_features, char *buf, size_t buf_size)
+{
+    lin__dims d;
+    lin__msg m = lin__msg_start(buf, buf_size);
+    lin_status s = lin__check_layer_call(x, weight, bias, y, batch, in_features, out_features,
+                                         sizeof(float), sizeof(float), &d);
+    return lin__say_layer_call(&m, s, x, weight, bias, y, batch, in_features, out_features,
+                               sizeof(float), sizeof(float), &d);
+}
+
+/* a clamp [lo, hi] that is not an interval */
+static lin_status lin__say_clamp(lin__msg *m, const char *lo_name, double lo, const char *hi_name,
+                                 double hi)
+{
+    lin__puts(m, lo_name);
+    lin__puts(m, " (");
+    lin__putf(m, lo);
+    lin__puts(m, ") must not exceed ");
+    lin__puts(m, hi_name);
+    lin__puts(m, " (");
+    lin__putf(m, hi);
+    lin__puts(m, ")");
+    return LIN_ERR_VALUE;
+}
+
+LIN_API lin_status lin_linear_f32_clamp_explain(const float *x, const float *weight,
+                                                const float *bias, const float *y, size_t batch,
+                                                size_t in_features, size_t out_features,
+                                                float act_min, float act_max, char *buf,
+                                                size_t buf_size)
+{
+    lin__msg m = lin__msg_start(buf, buf_size);
+    if (!(act_min <= act_max)) return lin__say_clamp(&m, "act_min", act_min, "act_max", act_max);
+    return lin_linear_f32_explain(x, weight, bias, y, batch, in_features, out_features, buf, buf_size);
 }
 
 LIN_API lin_status lin_linear_f32_clamp(const float *x, const float *weight, const float *bias,
@@ -2495,6 +2794,27 @@ LIN_API lin_status lin_layer_init(lin_layer *layer, size_t in_features, size_t o
     return LIN_OK;
 }
 
+LIN_API lin_status lin_layer_init_explain(size_t in_features, size_t out_features,
+                                          const float *weight, const float *bias, char *buf,
+                                          size_t buf_size)
+{
+    size_t nw = 0;
+    lin__named w, b;
+    lin__msg m = lin__msg_start(buf, buf_size);
+    lin_status s = lin__check_layer(in_features, out_features, weight, bias, &nw);
+    if (s == LIN_ERR_OVERFLOW) {
+        lin__puts(&m, "a weight (");
+        lin__putu(&m, out_features);
+        lin__puts(&m, ", ");
+        lin__putu(&m, in_features);
+        lin__puts(&m, ") or bias has more bytes than size_t can count");
+        return s;
+    }
+    lin__name(&w, "weight", weight, nw, sizeof(float));
+    lin__name(&b, "bias", bias, bias ? out_features : 0, sizeof(float));
+    return lin__say_buffers(&m, s, &b, 1, &w, 1);
+}
+
 LIN_API lin_status lin_layer_reset_parameters(lin_layer *layer, lin_rng *rng)
 {
     size_t nw, i;
@@ -2531,6 +2851,21 @@ LIN_API lin_status lin_layer_forward(const lin_layer *layer, const lin_tensor *x
     w = lin_layer_weight(layer);
     b = lin_layer_bias(layer);
     return lin_linear(x, &w, layer->bias ? &b : NULL, y);
+}
+
+LIN_API lin_status lin_layer_forward_explain(const lin_layer *layer, const lin_tensor *x,
+                                             const lin_tensor *y, char *buf, size_t buf_size)
+{
+    lin_tensor w, b;
+    lin__plan p;
+    lin__msg m = lin__msg_start(buf, buf_size);
+    if (!layer || !y) {
+        lin__puts(&m, !layer ? "layer is NULL" : "y is NULL");
+        return LIN_ERR_NULL;
+    }
+    w = lin_layer_weight(layer);
+    b = lin_layer_bias(layer);
+    return lin__validate_linear(x, &w, layer->bias ? &b : NULL, y, "y", &m, &p);
 }
 
 #ifndef LIN_NO_TRAIN
@@ -2603,36 +2938,84 @@ static void lin__colsum_add(size_t n, const float *g, ptrdiff_t cs, int nd, cons
     }
 }
 
+/* "x is NULL" for the first of n required operands that is NULL */
+static lin_status lin__say_null_operand(lin__msg *msg, const void *const *ops, const char *const *names,
+                                        int n)
+{
+    int i;
+    for (i = 0; i < n && ops[i]; ++i) {}
+    lin__puts(msg, names[i < n ? i : 0]);
+    lin__puts(msg, " is NULL");
+    return LIN_ERR_NULL;
+}
+
+/* The checks of lin_linear_backward; msg as lin_linear_explain's. */
+static lin_status lin__validate_backward(const lin_tensor *x, const lin_tensor *weight,
+                                         const lin_tensor *grad_y, const lin_tensor *grad_x,
+                                         const lin_tensor *grad_weight, const lin_tensor *grad_bias,
+                                         lin__msg *msg, lin__plan *p)
+{
+    static const char *const names[3] = {"x", "weight", "grad_y"};
+    lin__view in[3], o[3];
+    lin_tensor wt;
+    lin_status s;
+    size_t out_f;
+    if (!x || !weight || !grad_y) {
+        const void *ops[3];
+        ops[0] = x;
+        ops[1] = weight;
+        ops[2] = grad_y;
+        return lin__say_null_operand(msg, ops, names, 3);
+    }
+    if ((s = lin__view_check(&in[0], x, "x", msg)) != LIN_OK ||
+        (s = lin__view_check(&in[1], weight, "weight", msg)) != LIN_OK ||
+        (s = lin__view_check(&in[2], grad_y, "grad_y", msg)) != LIN_OK ||
+        (s = lin__view_check(&o[0], grad_x, "grad_x", msg)) != LIN_OK ||
+        (s = lin__view_check(&o[1], grad_weight, "grad_weight", msg)) != LIN_OK ||
+        (s = lin__view_check(&o[2], grad_bias, "grad_bias", msg)) != LIN_OK)
+        return s;
+    if (weight->ndim != 2 || x->ndim == 0) {
+        lin__puts(msg, weight->ndim != 2 ? "weight must be 2-D, but it is " : "x must be at least 1-D, but it is ");
+        lin__putu(msg, (size_t)(weight->ndim != 2 ? weight->ndim : x->ndim));
+        lin__puts(msg, "-D");
+        return LIN_ERR_RANK;
+    }
+    wt = lin_transpose(weight);
+    if ((s = lin__plan_shapes(x, &wt, msg, p)) != LIN_OK) return s;
+    out_f = weight->shape[0];
+    if ((s = lin__check_shape(grad_y, "grad_y", p->out_ndim, p->out_shape, "the output", msg)) != LIN_OK ||
+        (grad_x && (s = lin__check_shape(grad_x, "grad_x", x->ndim, x->shape, "x", msg)) != LIN_OK) ||
+        (grad_weight &&
+         (s = lin__check_shape(grad_weight, "grad_weight", 2, weight->shape, "weight", msg)) != LIN_OK) ||
+        (grad_bias && (s = lin__check_shape(grad_bias, "grad_bias", 1, &out_f, "the bias", msg)) != LIN_OK))
+        return s;
+    return lin__views_apart(o, 3, in, 3, msg);
+}
+
+LIN_API lin_status lin_linear_backward_explain(const lin_tensor *x, const lin_tensor *weight,
+                                               const lin_tensor *grad_y, const lin_tensor *grad_x,
+                                               const lin_tensor *grad_weight,
+                                               const lin_tensor *grad_bias, char *buf,
+                                               size_t buf_size)
+{
+    lin__plan p;
+    lin__msg m = lin__msg_start(buf, buf_size);
+    return lin__validate_backward(x, weight, grad_y, grad_x, grad_weight, grad_bias, &m, &p);
+}
+
 LIN_API lin_status lin_linear_backward(const lin_tensor *x, const lin_tensor *weight,
                                        const lin_tensor *grad_y, lin_tensor *grad_x,
                                        lin_tensor *grad_weight, lin_tensor *grad_bias)
 {
-    lin__view in[3], o[3];
-    lin_tensor wt;
     lin__plan p;
     lin__gemm_op op;
     lin_status s;
     size_t rows, in_f, out_f;
     ptrdiff_t x_rs, gy_rs, gx_rs, gy_cs;
-    if (!x || !weight || !grad_y) return LIN_ERR_NULL;
-    if ((s = lin__view_check(&in[0], x, "x", NULL)) != LIN_OK ||
-        (s = lin__view_check(&in[1], weight, "weight", NULL)) != LIN_OK ||
-        (s = lin__view_check(&in[2], grad_y, "grad_y", NULL)) != LIN_OK ||
-        (s = lin__view_check(&o[0], grad_x, "grad_x", NULL)) != LIN_OK ||
-        (s = lin__view_check(&o[1], grad_weight, "grad_weight", NULL)) != LIN_OK ||
-        (s = lin__view_check(&o[2], grad_bias, "grad_bias", NULL)) != LIN_OK)
-        return s;
-    if (weight->ndim != 2 || x->ndim == 0) return LIN_ERR_RANK;
-    wt = lin_transpose(weight);
-    if ((s = lin__plan_shapes(x, &wt, NULL, &p)) != LIN_OK) return s;
+    s = lin__validate_backward(x, weight, grad_y, grad_x, grad_weight, grad_bias, NULL, &p);
+    if (s != LIN_OK) return s;
     out_f = weight->shape[0];
     in_f = weight->shape[1];
-    if (!lin__same_shape(grad_y, p.out_ndim, p.out_shape) ||
-        (grad_x && !lin__same_shape(grad_x, x->ndim, x->shape)) ||
-        (grad_weight && !lin__same_shape(grad_weight, 2, weight->shape)) ||
-        (grad_bias && !lin__same_shape(grad_bias, 1, &out_f)))
-        return LIN_ERR_SHAPE;
-    if ((s = lin__views_apart(o, 3, in, 3, NULL)) != LIN_OK) return s;
 
     gy_cs = grad_y->stride[grad_y->ndim - 1];
     if (lin__fold_rows(x, &rows, &x_rs) && lin__fold_rows(grad_y, &rows, &gy_rs) &&
@@ -2682,26 +3065,66 @@ LIN_API lin_status lin_linear_backward(const lin_tensor *x, const lin_tensor *we
     return LIN_OK;
 }
 
+/* The buffers of lin_linear_backward_f32: x, weight, grad_y read;
+   grad_x, grad_weight, grad_bias written (each may be NULL). */
+static void lin__backward_f32_names(lin__named o[3], lin__named i[3], const float *x, const float *weight,
+                                    const float *grad_y, const float *grad_x, const float *grad_weight,
+                                    const float *grad_bias, size_t out_features, const lin__dims *d)
+{
+    lin__name(&i[0], "x", x, d->nx, sizeof(float));
+    lin__name(&i[1], "weight", weight, d->nw, sizeof(float));
+    lin__name(&i[2], "grad_y", grad_y, d->ny, sizeof(float));
+    lin__name(&o[0], "grad_x", grad_x, grad_x ? d->nx : 0, sizeof(float));
+    lin__name(&o[1], "grad_weight", grad_weight, grad_weight ? d->nw : 0, sizeof(float));
+    lin__name(&o[2], "grad_bias", grad_bias, grad_bias ? out_features : 0, sizeof(float));
+}
+
+static lin_status lin__check_backward_f32(const float *x, const float *weight, const float *grad_y,
+                                          const float *grad_x, const float *grad_weight,
+                                          const float *grad_bias, size_t batch, size_t in_features,
+                                          size_t out_features, lin__dims *d)
+{
+    lin__span outs[3], ins[3];
+    if (!lin__layer_dims(batch, in_features, out_features, sizeof(float), d) ||
+        !lin__fits(out_features, sizeof(float)))
+        return LIN_ERR_OVERFLOW;
+    if ((d->nx && !x) || (d->nw && !weight) || (d->ny && !grad_y)) return LIN_ERR_NULL;
+    lin__fspan(&ins[0], x, d->nx);
+    lin__fspan(&ins[1], weight, d->nw);
+    lin__fspan(&ins[2], grad_y, d->ny);
+    lin__fspan(&outs[0], grad_x, d->nx);
+    lin__fspan(&outs[1], grad_weight, d->nw);
+    lin__fspan(&outs[2], grad_bias, out_features);
+    return lin__apart(outs, 3, ins, 3, NULL) ? LIN_OK : LIN_ERR_ALIAS;
+}
+
+LIN_API lin_status lin_linear_backward_f32_explain(const float *x, const float *weight,
+                                                   const float *grad_y, const float *grad_x,
+                                                   const float *grad_weight, const float *grad_bias,
+                                                   size_t batch, size_t in_features,
+                                                   size_t out_features, char *buf, size_t buf_size)
+{
+    lin__dims d;
+    lin__named o[3], i[3];
+    lin__msg m = lin__msg_start(buf, buf_size);
+    lin_status s = lin__check_backward_f32(x, weight, grad_y, grad_x, grad_weight, grad_bias, batch,
+                                           in_features, out_features, &d);
+    if (s == LIN_ERR_OVERFLOW) return lin__say_dims(&m, batch, in_features, out_features);
+    lin__backward_f32_names(o, i, x, weight, grad_y, grad_x, grad_weight, grad_bias, out_features, &d);
+    return lin__say_buffers(&m, s, o, 3, i, 3);
+}
+
 LIN_API lin_status lin_linear_backward_f32(const float *x, const float *weight, const float *grad_y,
                                            float *grad_x, float *grad_weight, float *grad_bias,
                                            size_t batch, size_t in_features, size_t out_features)
 {
     lin__dims d;
-    lin__span outs[3], ins[3];
     lin__gemm_op op;
     size_t rows[1];
     ptrdiff_t rs[1];
-    if (!lin__layer_dims(batch, in_features, out_features, sizeof(float), &d) ||
-        !lin__fits(out_features, sizeof(float)))
-        return LIN_ERR_OVERFLOW;
-    if ((d.nx && !x) || (d.nw && !weight) || (d.ny && !grad_y)) return LIN_ERR_NULL;
-    lin__fspan(&ins[0], x, d.nx);
-    lin__fspan(&ins[1], weight, d.nw);
-    lin__fspan(&ins[2], grad_y, d.ny);
-    lin__fspan(&outs[0], grad_x, d.nx);
-    lin__fspan(&outs[1], grad_weight, d.nw);
-    lin__fspan(&outs[2], grad_bias, out_features);
-    if (!lin__apart(outs, 3, ins, 3)) return LIN_ERR_ALIAS;
+    lin_status s = lin__check_backward_f32(x, weight, grad_y, grad_x, grad_weight, grad_bias, batch,
+                                           in_features, out_features, &d);
+    if (s != LIN_OK) return s;
     if (grad_x && d.nx) {               /* grad_x (batch, in) = grad_y (batch, out) . W (out, in) */
         lin__op_init(&op, LIN__SET, batch, in_features, out_features);
         lin__mat_rows(&op.a, grad_y, out_features);
@@ -2724,11 +3147,49 @@ LIN_API lin_status lin_linear_backward_f32(const float *x, const float *weight, 
     return LIN_OK;
 }
 
+/* The checks of lin_matmul_backward; msg as lin_matmul_explain's. */
+static lin_status lin__validate_matmul_backward(const lin_tensor *a, const lin_tensor *b,
+                                                const lin_tensor *grad_out, const lin_tensor *grad_a,
+                                                const lin_tensor *grad_b, lin__msg *msg, lin__plan *p)
+{
+    static const char *const names[3] = {"a", "b", "grad_out"};
+    lin__view in[3], o[2];
+    lin_status s;
+    if (!a || !b || !grad_out) {
+        const void *ops[3];
+        ops[0] = a;
+        ops[1] = b;
+        ops[2] = grad_out;
+        return lin__say_null_operand(msg, ops, names, 3);
+    }
+    if ((s = lin__view_check(&in[0], a, "a", msg)) != LIN_OK ||
+        (s = lin__view_check(&in[1], b, "b", msg)) != LIN_OK ||
+        (s = lin__view_check(&in[2], grad_out, "grad_out", msg)) != LIN_OK ||
+        (s = lin__view_check(&o[0], grad_a, "grad_a", msg)) != LIN_OK ||
+        (s = lin__view_check(&o[1], grad_b, "grad_b", msg)) != LIN_OK)
+        return s;
+    if (a->ndim == 0 || b->ndim == 0) return lin__rank_error(msg, "matmul", a->ndim, b->ndim);
+    if ((s = lin__plan_shapes(a, b, msg, p)) != LIN_OK) return s;
+    if ((s = lin__check_shape(grad_out, "grad_out", p->out_ndim, p->out_shape, "the result", msg)) != LIN_OK ||
+        (grad_a && (s = lin__check_shape(grad_a, "grad_a", a->ndim, a->shape, "a", msg)) != LIN_OK) ||
+        (grad_b && (s = lin__check_shape(grad_b, "grad_b", b->ndim, b->shape, "b", msg)) != LIN_OK))
+        return s;
+    return lin__views_apart(o, 2, in, 3, msg);
+}
+
+LIN_API lin_status lin_matmul_backward_explain(const lin_tensor *a, const lin_tensor *b,
+                                               const lin_tensor *grad_out, const lin_tensor *grad_a,
+                                               const lin_tensor *grad_b, char *buf, size_t buf_size)
+{
+    lin__plan p;
+    lin__msg m = lin__msg_start(buf, buf_size);
+    return lin__validate_matmul_backward(a, b, grad_out, grad_a, grad_b, &m, &p);
+}
+
 LIN_API lin_status lin_matmul_backward(const lin_tensor *a, const lin_tensor *b,
                                        const lin_tensor *grad_out, lin_tensor *grad_a,
                                        lin_tensor *grad_b)
 {
-    lin__view in[3], o[2];
     lin__plan p;
     lin__gemm_op opa, opb;
     lin_status s;
@@ -2736,20 +3197,7 @@ LIN_API lin_status lin_matmul_backward(const lin_tensor *a, const lin_tensor *b,
     ptrdiff_t ga_bs[LIN_MAX_DIMS], gb_bs[LIN_MAX_DIMS];
     ptrdiff_t go_rs, go_cs, ga_rs = 0, ga_cs = 0, gb_rs = 0, gb_cs = 0;
     int d, na, nb;
-    if (!a || !b || !grad_out) return LIN_ERR_NULL;
-    if ((s = lin__view_check(&in[0], a, "a", NULL)) != LIN_OK ||
-        (s = lin__view_check(&in[1], b, "b", NULL)) != LIN_OK ||
-        (s = lin__view_check(&in[2], grad_out, "grad_out", NULL)) != LIN_OK ||
-        (s = lin__view_check(&o[0], grad_a, "grad_a", NULL)) != LIN_OK ||
-        (s = lin__view_check(&o[1], grad_b, "grad_b", NULL)) != LIN_OK)
-        return s;
-    if (a->ndim == 0 || b->ndim == 0) return LIN_ERR_RANK;
-    if ((s = lin__plan_shapes(a, b, NULL, &p)) != LIN_OK) return s;
-    if (!lin__same_shape(grad_out, p.out_ndim, p.out_shape) ||
-        (grad_a && !lin__same_shape(grad_a, a->ndim, a->shape)) ||
-        (grad_b && !lin__same_shape(grad_b, b->ndim, b->shape)))
-        return LIN_ERR_SHAPE;
-    if ((s = lin__views_apart(o, 2, in, 3, NULL)) != LIN_OK) return s;
+    if ((s = lin__validate_matmul_backward(a, b, grad_out, grad_a, grad_b, NULL, &p)) != LIN_OK) return s;
     if (p.out_numel == 0 || p.k == 0) return LIN_OK;   /* nothing flows back */
 
     /* each gradient block goes where its operand's block came from: a
@@ -2842,7 +3290,7 @@ LIN_API lin_status lin_mse_loss_f32(const float *input, const float *target, siz
     lin__fspan(&outs[1], loss, 1);
     lin__fspan(&ins[0], input, n);
     lin__fspan(&ins[1], target, n);
-    if (!lin__apart(outs, 2, ins, 2)) return LIN_ERR_ALIAS;
+    if (!lin__apart(outs, 2, ins, 2, NULL)) return LIN_ERR_ALIAS;
     for (i = 0; i < n; ++i) {
         float d = input[i] - target[i];
         sum += d * d;
@@ -2852,27 +3300,70 @@ LIN_API lin_status lin_mse_loss_f32(const float *input, const float *target, siz
     return LIN_OK;
 }
 
+/* The checks of lin_cross_entropy_f32, the targets included (nothing is
+   written for a bad one); *n the logits, *counted the rows not ignored. */
+static lin_status lin__check_cross_entropy(const float *logits, const int32_t *target, size_t batch,
+                                           size_t classes, const float *loss, const float *grad_logits,
+                                           lin__msg *msg, size_t *n, size_t *counted)
+{
+    lin__span outs[2], ins[2];
+    lin__named on[2], in[2];
+    size_t i;
+    lin_status s = LIN_OK;
+    *counted = 0;
+    if (!lin__mul(batch, classes, n) || !lin__fits(*n, sizeof(float)) || !lin__fits(batch, sizeof(int32_t))) {
+        lin__puts(msg, "logits (");
+        lin__putu(msg, batch);
+        lin__puts(msg, ", ");
+        lin__putu(msg, classes);
+        lin__puts(msg, ") have more bytes than size_t can count");
+        return LIN_ERR_OVERFLOW;
+    }
+    if ((*n && !logits) || (batch && !target)) s = LIN_ERR_NULL;
+    lin__fspan(&outs[0], grad_logits, *n);
+    lin__fspan(&outs[1], loss, 1);
+    lin__fspan(&ins[0], logits, *n);
+    lin__span_set(&ins[1], target, batch, sizeof(int32_t));
+    if (s == LIN_OK && !lin__apart(outs, 2, ins, 2, NULL)) s = LIN_ERR_ALIAS;
+    if (s != LIN_OK) {
+        if (!msg) return s;
+        lin__name(&on[0], "grad_logits", grad_logits, grad_logits ? *n : 0, sizeof(float));
+        lin__name(&on[1], "loss", loss, loss ? 1 : 0, sizeof(float));
+        lin__name(&in[0], "logits", logits, *n, sizeof(float));
+        lin__name(&in[1], "target", target, batch, sizeof(int32_t));
+        return lin__say_buffers(msg, s, on, 2, in, 2);
+    }
+    for (i = 0; i < batch; ++i) {
+        if (target[i] == -100) continue;
+        if (target[i] < 0 || (size_t)target[i] >= classes) {
+            lin__puts(msg, "Target ");       /* PyTorch's IndexError */
+            lin__puti(msg, target[i]);
+            lin__puts(msg, " is out of bounds.");
+            return LIN_ERR_INDEX;
+        }
+        ++*counted;
+    }
+    return LIN_OK;
+}
+
+LIN_API lin_status lin_cross_entropy_explain(const float *logits, const int32_t *target,
+                                             size_t batch, size_t classes, const float *loss,
+                                             const float *grad_logits, char *buf, size_t buf_size)
+{
+    size_t n, counted;
+    lin__msg m = lin__msg_start(buf, buf_size);
+    return lin__check_cross_entropy(logits, target, batch, classes, loss, grad_logits, &m, &n, &counted);
+}
+
 LIN_API lin_status lin_cross_entropy_f32(const float *logits, const int32_t *target, size_t batch,
                                          size_t classes, float *loss, float *grad_logits)
 {
-    size_t n, i, c, counted = 0;
+    size_t n, i, c, counted;
     float sum = 0.0f;
-    lin__span outs[2], ins[2];
-    lin_status s;
-    if (!lin__mul(batch, classes, &n) || !lin__fits(n, sizeof(float)) || !lin__fits(batch, sizeof(int32_t)))
-        return LIN_ERR_OVERFLOW;
-    if ((s = lin__check_buffer(logits, n)) != LIN_OK) return s;
-    if (batch && !target) return LIN_ERR_NULL;
-    lin__fspan(&outs[0], grad_logits, n);
-    lin__fspan(&outs[1], loss, 1);
-    lin__fspan(&ins[0], logits, n);
-    lin__span_set(&ins[1], target, batch, sizeof(int32_t));
-    if (!lin__apart(outs, 2, ins, 2)) return LIN_ERR_ALIAS;
-    for (i = 0; i < batch; ++i) {       /* targets first: nothing is written for a bad one */
-        if (target[i] == -100) continue;
-        if (target[i] < 0 || (size_t)target[i] >= classes) return LIN_ERR_SHAPE;
-        ++counted;
-    }
+    lin_status s = lin__check_cross_entropy(logits, target, batch, classes, loss, grad_logits, NULL, &n,
+                                            &counted);
+    if (s != LIN_OK) return s;
+    if (!lin__mul(batch, classes, &n)) return LIN_ERR_OVERFLOW;  /* lets GCC see the loop's bound */
     for (i = 0; i < batch; ++i) {
         const float *l = logits + i * classes;
         float m, e = 0.0f, lse;
@@ -2924,37 +3415,81 @@ LIN_API lin_adam lin_adamw_defaults(void)
     return o;
 }
 
-/* param, grad and the state buffers: each n floats, all apart */
-static lin_status lin__check_optim(float *param, const float *grad, float *const state[], int nstate,
-                                   size_t n)
+/* param, grad and the state buffers (named names[0..nstate)): each n
+   floats, all apart; msg names the one refused. */
+static lin_status lin__check_optim(const float *param, const float *grad, const float *const state[],
+                                   const char *const names[], int nstate, size_t n, lin__msg *msg)
 {
     lin__span outs[4], gs;
-    lin_status s;
+    lin__named on[4], gn;
+    lin_status s = LIN_OK;
     int i;
-    if ((s = lin__check_buffer(param, n)) != LIN_OK) return s;
-    if ((s = lin__check_buffer(grad, n)) != LIN_OK) return s;
+    if (!lin__fits(n, sizeof(float))) {
+        lin__puts(msg, "n (");
+        lin__putu(msg, n);
+        lin__puts(msg, ") floats have more bytes than size_t can count");
+        return LIN_ERR_OVERFLOW;
+    }
+    if (n && (!param || !grad)) s = LIN_ERR_NULL;
     for (i = 0; i < nstate; ++i)
-        if ((s = lin__check_buffer(state[i], n)) != LIN_OK) return s;
+        if (n && !state[i]) s = LIN_ERR_NULL;
     lin__fspan(&outs[0], param, n);     /* param and the state: written */
     for (i = 0; i < nstate; ++i) lin__fspan(&outs[1 + i], state[i], n);
     lin__fspan(&gs, grad, n);
-    return lin__apart(outs, 1 + nstate, &gs, 1) ? LIN_OK : LIN_ERR_ALIAS;
+    if (s == LIN_OK && !lin__apart(outs, 1 + nstate, &gs, 1, NULL)) s = LIN_ERR_ALIAS;
+    if (s == LIN_OK || !msg) return s;
+    lin__name(&on[0], "param", param, n, sizeof(float));
+    for (i = 0; i < nstate; ++i) lin__name(&on[1 + i], names[i], state[i], n, sizeof(float));
+    lin__name(&gn, "grad", grad, n, sizeof(float));
+    return lin__say_buffers(msg, s, on, 1 + nstate, &gn, 1);
+}
+
+/* PyTorch's words for a hyper-parameter its constructor refuses */
+static lin_status lin__say_invalid(lin__msg *msg, const char *what, double v)
+{
+    lin__puts(msg, "Invalid ");
+    lin__puts(msg, what);
+    lin__puts(msg, ": ");
+    lin__putf(msg, v);
+    return LIN_ERR_VALUE;
+}
+
+static lin_status lin__check_sgd(const lin_sgd *opt, const float *param, const float *grad,
+                                 const float *momentum_buf, const uint64_t *step, size_t n, lin__msg *msg)
+{
+    static const char *const names[1] = {"momentum_buf"};
+    const float *state[1];
+    if (!opt || !step) {
+        lin__puts(msg, !opt ? "opt is NULL" : "step is NULL");
+        return LIN_ERR_NULL;
+    }
+    if (!(opt->lr >= 0.0f)) return lin__say_invalid(msg, "learning rate", opt->lr);
+    if (!(opt->momentum >= 0.0f)) return lin__say_invalid(msg, "momentum value", opt->momentum);
+    if (!(opt->weight_decay >= 0.0f)) return lin__say_invalid(msg, "weight_decay value", opt->weight_decay);
+    if (opt->nesterov && (opt->momentum <= 0.0f || opt->dampening != 0.0f)) {
+        lin__puts(msg, "Nesterov momentum requires a momentum and zero dampening");
+        return LIN_ERR_VALUE;
+    }
+    state[0] = momentum_buf;
+    return lin__check_optim(param, grad, state, names, opt->momentum != 0.0f, n, msg);
+}
+
+LIN_API lin_status lin_sgd_step_explain(const lin_sgd *opt, const float *param, const float *grad,
+                                        const float *momentum_buf, const uint64_t *step, size_t n,
+                                        char *buf, size_t buf_size)
+{
+    lin__msg m = lin__msg_start(buf, buf_size);
+    return lin__check_sgd(opt, param, grad, momentum_buf, step, n, &m);
 }
 
 LIN_API lin_status lin_sgd_step(const lin_sgd *opt, float *param, const float *grad,
                                 float *momentum_buf, uint64_t *step, size_t n)
 {
-    float *state[1];
     float neg_lr, keep;
     size_t i;
     lin_status s;
-    if (!opt || !step) return LIN_ERR_NULL;
-    if (!(opt->lr >= 0.0f) || !(opt->momentum >= 0.0f) || !(opt->weight_decay >= 0.0f) ||
-        (opt->nesterov && (opt->momentum <= 0.0f || opt->dampening != 0.0f)))
-        return LIN_ERR_VALUE;
-    state[0] = momentum_buf;
-    if (!lin__fits(n, sizeof(float))) return LIN_ERR_OVERFLOW;   /* also lets GCC see the loop's bound */
-    if ((s = lin__check_optim(param, grad, state, opt->momentum != 0.0f, n)) != LIN_OK) return s;
+    if ((s = lin__check_sgd(opt, param, grad, momentum_buf, step, n, NULL)) != LIN_OK) return s;
+    if (!lin__fits(n, sizeof(float))) return LIN_ERR_OVERFLOW;   /* lets GCC see the loop's bound */
     neg_lr = -opt->lr;
     keep = (float)(1.0 - (double)opt->dampening);   /* Python's 1 - dampening, then float */
     for (i = 0; i < n; ++i) {
@@ -2983,24 +3518,50 @@ static double lin__powi(double base, uint64_t e)
     return r;
 }
 
+static lin_status lin__check_adam(const lin_adam *opt, const float *param, const float *grad,
+                                  const float *exp_avg, const float *exp_avg_sq,
+                                  const float *max_exp_avg_sq, const uint64_t *step, size_t n,
+                                  lin__msg *msg)
+{
+    static const char *const names[3] = {"exp_avg", "exp_avg_sq", "max_exp_avg_sq"};
+    const float *state[3];
+    if (!opt || !step) {
+        lin__puts(msg, !opt ? "opt is NULL" : "step is NULL");
+        return LIN_ERR_NULL;
+    }
+    if (!(opt->lr >= 0.0f)) return lin__say_invalid(msg, "learning rate", opt->lr);
+    if (!(opt->eps >= 0.0f)) return lin__say_invalid(msg, "epsilon value", opt->eps);
+    if (!(opt->beta1 >= 0.0f && opt->beta1 < 1.0f))
+        return lin__say_invalid(msg, "beta parameter at index 0", opt->beta1);
+    if (!(opt->beta2 >= 0.0f && opt->beta2 < 1.0f))
+        return lin__say_invalid(msg, "beta parameter at index 1", opt->beta2);
+    if (!(opt->weight_decay >= 0.0f)) return lin__say_invalid(msg, "weight_decay value", opt->weight_decay);
+    state[0] = exp_avg;
+    state[1] = exp_avg_sq;
+    state[2] = max_exp_avg_sq;
+    return lin__check_optim(param, grad, state, names, opt->amsgrad ? 3 : 2, n, msg);
+}
+
+LIN_API lin_status lin_adam_step_explain(const lin_adam *opt, const float *param, const float *grad,
+                                         const float *exp_avg, const float *exp_avg_sq,
+                                         const float *max_exp_avg_sq, const uint64_t *step,
+                                         size_t n, char *buf, size_t buf_size)
+{
+    lin__msg m = lin__msg_start(buf, buf_size);
+    return lin__check_adam(opt, param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step, n, &m);
+}
+
 LIN_API lin_status lin_adam_step(const lin_adam *opt, float *param, const float *grad,
                                  float *exp_avg, float *exp_avg_sq, float *max_exp_avg_sq,
                                  uint64_t *step, size_t n)
 {
-    float *state[3];
     double step_size, bc2_sqrt;
     float neg_step, bc2s, one_b1, one_b2, shrink;
     size_t i;
     lin_status s;
-    if (!opt || !step) return LIN_ERR_NULL;
-    if (!(opt->lr >= 0.0f) || !(opt->eps >= 0.0f) || !(opt->weight_decay >= 0.0f) ||
-        !(opt->beta1 >= 0.0f && opt->beta1 < 1.0f) || !(opt->beta2 >= 0.0f && opt->beta2 < 1.0f))
-        return LIN_ERR_VALUE;
-    state[0] = exp_avg;
-    state[1] = exp_avg_sq;
-    state[2] = max_exp_avg_sq;
-    if (!lin__fits(n, sizeof(float))) return LIN_ERR_OVERFLOW;   /* also lets GCC see the loop's bound */
-    if ((s = lin__check_optim(param, grad, state, opt->amsgrad ? 3 : 2, n)) != LIN_OK) return s;
+    s = lin__check_adam(opt, param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step, n, NULL);
+    if (s != LIN_OK) return s;
+    if (!lin__fits(n, sizeof(float))) return LIN_ERR_OVERFLOW;   /* lets GCC see the loop's bound */
     /* the scalars as PyTorch computes them: in double, used as float */
     step_size = (double)opt->lr / (1.0 - lin__powi(opt->beta1, *step + 1));
     bc2_sqrt = LIN_SQRT(1.0 - lin__powi(opt->beta2, *step + 1));
@@ -3080,7 +3641,7 @@ LIN_API lin_status lin_lora_init(lin_lora *lora, lin_layer *base, size_t rank, f
     l.merged = 0;
     if ((s = lin__check_lora(&l, &d)) != LIN_OK) return s;
     lin__lora_spans(&l, &d, w);
-    if (!lin__apart(&w[2], 2, w, 2)) return LIN_ERR_ALIAS;  /* A and B apart from W, bias and each other */
+    if (!lin__apart(&w[2], 2, w, 2, NULL)) return LIN_ERR_ALIAS;  /* A and B apart from W, bias and each other */
     *lora = l;
     return LIN_OK;
 }
@@ -3111,10 +3672,10 @@ LIN_API size_t lin_lora_scratch_size(const lin_lora *lora, size_t batch)
 
 /* The checks of a forward or backward call: the adapter, the sizes of x
    (batch, in), y or grad_y (batch, out) and h (batch, rank), the scratch
-   (LIN_ERR_SHAPE if shorter than need_h blocks of h), and the buffers
+   (LIN_ERR_SIZE if shorter than need_h blocks of h), and the buffers
    written (y, the gradients, the scratch) apart from everything else. */
 static lin_status lin__check_lora_call(const lin_lora *lora, size_t batch, const float *x, const float *y,
-                                       float *const grads[3], const float *scratch, size_t scratch_len,
+                                       const float *const grads[3], const float *scratch, size_t scratch_len,
                                        int need_h, lin__lora_dims *d, size_t *nx, size_t *ny, size_t *nh)
 {
     lin__span outs[4], ins[6];
@@ -3122,13 +3683,13 @@ static lin_status lin__check_lora_call(const lin_lora *lora, size_t batch, const
     size_t in, out;
     int n = 0, k;
     if ((s = lin__check_lora(lora, d)) != LIN_OK) return s;
-    if (grads && lora->merged) return LIN_ERR_VALUE;   /* a merged adapter has no gradients */
+    if (grads && lora->merged) return LIN_ERR_STATE;   /* a merged adapter has no gradients */
     in = lora->base->in_features;
     out = lora->base->out_features;
     if (!lin__mul(batch, in, nx) || !lin__fits(*nx, sizeof(float)) || !lin__mul(batch, out, ny) ||
         !lin__fits(*ny, sizeof(float)) || !lin__mul(batch, lora->rank, nh) || *nh > (size_t)-1 / 8)
         return LIN_ERR_OVERFLOW;
-    if (scratch_len < (size_t)need_h * *nh) return LIN_ERR_SHAPE;
+    if (scratch_len < (size_t)need_h * *nh) return LIN_ERR_SIZE;
     if ((s = lin__check_buffer(x, *nx)) != LIN_OK) return s;
     if ((s = lin__check_buffer(y, *ny)) != LIN_OK) return s;
     if ((s = lin__check_buffer(scratch, (size_t)need_h * *nh)) != LIN_OK) return s;
@@ -3144,7 +3705,88 @@ static lin_status lin__check_lora_call(const lin_lora *lora, size_t batch, const
         lin__fspan(&outs[n++], grads[2], d->nb);
     }
     k = grads ? 6 : 5;
-    return lin__apart(outs, n, ins, k) ? LIN_OK : LIN_ERR_ALIAS;
+    return lin__apart(outs, n, ins, k, NULL) ? LIN_OK : LIN_ERR_ALIAS;
+}
+
+/* The words for what lin__check_lora_call refused (status s); d, nx, ny,
+   nh as it left them (zero where it did not get to). */
+static lin_status lin__say_lora_call(lin__msg *m, lin_status s, const lin_lora *lora, const float *x,
+                                     const float *y, const float *const grads[3], const float *scratch,
+                                     size_t scratch_len, int need_h, const lin__lora_dims *d, size_t nx,
+                                     size_t ny, size_t nh)
+{
+    lin__named on[4], in[6];
+    int n = 0;
+    if (s == LIN_OK) return s;
+    if (!lora || !lora->base) {
+        lin__puts(m, !lora ? "lora is NULL" : "lora->base is NULL");
+        return s;
+    }
+    if (s == LIN_ERR_VALUE) {
+        lin__puts(m, "lora->rank is 0: LoRA needs a rank above 0");
+    } else if (s == LIN_ERR_STATE) {
+        lin__puts(m, "the adapter is merged: it has no gradients of its own (unmerge it first)");
+    } else if (s == LIN_ERR_OVERFLOW) {
+        lin__puts(m, "a buffer of the adapter's or the batch's sizes has more bytes than size_t can count");
+    } else if (s == LIN_ERR_SIZE) {
+        lin__puts(m, "scratch_len is ");
+        lin__putu(m, scratch_len);
+        lin__puts(m, " floats but the call needs ");
+        lin__putu(m, (size_t)need_h * nh);
+    } else {
+        lin__name(&in[0], "the base layer's weight", lora->base->weight, d->nw, sizeof(float));
+        lin__name(&in[1], "the base layer's bias", lora->base->bias,
+                  lora->base->bias ? lora->base->out_features : 0, sizeof(float));
+        lin__name(&in[2], "lora->A", lora->A, d->na, sizeof(float));
+        lin__name(&in[3], "lora->B", lora->B, d->nb, sizeof(float));
+        lin__name(&in[4], "x", x, nx, sizeof(float));
+        lin__name(&on[n++], "scratch", scratch, (size_t)need_h * nh, sizeof(float));
+        if (!grads) {
+            lin__name(&on[n++], "y", y, ny, sizeof(float));
+        } else {
+            lin__name(&in[5], "grad_y", y, ny, sizeof(float));
+            lin__name(&on[n++], "grad_x", grads[0], grads[0] ? nx : 0, sizeof(float));
+            lin__name(&on[n++], "grad_A", grads[1], grads[1] ? d->na : 0, sizeof(float));
+            lin__name(&on[n++], "grad_B", grads[2], grads[2] ? d->nb : 0, sizeof(float));
+        }
+        if (s == LIN_ERR_ALIAS && lin__check_layer(lora->base->in_features, lora->base->out_features,
+                                                   lora->base->weight, lora->base->bias, &nx) == s) {
+            lin__puts(m, "the base layer's bias overlaps its weight");
+            return s;
+        }
+        return lin__say_buffers(m, s, on, n, in, grads ? 6 : 5);
+    }
+    return s;
+}
+
+LIN_API lin_status lin_lora_forward_explain(const lin_lora *lora, const float *x, const float *y,
+                                            size_t batch, const float *scratch, size_t scratch_len,
+                                            char *buf, size_t buf_size)
+{
+    lin__lora_dims d = {0, 0, 0};
+    size_t nx = 0, ny = 0, nh = 0;
+    int need = lora && !lora->merged;
+    lin__msg m = lin__msg_start(buf, buf_size);
+    lin_status s = lin__check_lora_call(lora, batch, x, y, NULL, scratch, scratch_len, need, &d, &nx, &ny, &nh);
+    return lin__say_lora_call(&m, s, lora, x, y, NULL, scratch, scratch_len, need, &d, nx, ny, nh);
+}
+
+LIN_API lin_status lin_lora_backward_explain(const lin_lora *lora, const float *x,
+                                             const float *grad_y, const float *grad_x,
+                                             const float *grad_A, const float *grad_B, size_t batch,
+                                             const float *scratch, size_t scratch_len, char *buf,
+                                             size_t buf_size)
+{
+    lin__lora_dims d = {0, 0, 0};
+    size_t nx = 0, ny = 0, nh = 0;
+    const float *grads[3];
+    lin__msg m = lin__msg_start(buf, buf_size);
+    lin_status s;
+    grads[0] = grad_x;
+    grads[1] = grad_A;
+    grads[2] = grad_B;
+    s = lin__check_lora_call(lora, batch, x, grad_y, grads, scratch, scratch_len, 2, &d, &nx, &ny, &nh);
+    return lin__say_lora_call(&m, s, lora, x, grad_y, grads, scratch, scratch_len, 2, &d, nx, ny, nh);
 }
 
 LIN_API lin_status lin_lora_forward_f32(const lin_lora *lora, const float *x, float *y, size_t batch,
@@ -3181,7 +3823,8 @@ LIN_API lin_status lin_lora_backward_f32(const lin_lora *lora, const float *x, c
 {
     lin__lora_dims d;
     lin__gemm_op op;
-    float *grads[3], *h, *gh;
+    const float *grads[3];
+    float *h, *gh;
     size_t nx, ny, nh, in, out, r;
     lin_status s;
     grads[0] = grad_x;
@@ -3247,7 +3890,7 @@ static lin_status lin__lora_fold(lin_lora *lora, int merge)
     size_t in, out;
     lin_status s;
     if ((s = lin__check_lora(lora, &d)) != LIN_OK) return s;
-    if (lora->merged == merge) return LIN_ERR_VALUE;
+    if (lora->merged == merge) return LIN_ERR_STATE;
     in = lora->base->in_features;
     out = lora->base->out_features;
     lin__op_init(&op, LIN__ADD_SCALED, out, in, lora->rank);
@@ -3301,24 +3944,64 @@ LIN_API size_t lin_npy_size(const lin_tensor *t)
     return lin__npy_header_size(t) + n * sizeof(float);
 }
 
+/* The checks of lin_npy_encode (written checked by the caller): *header
+   and *total the bytes of the header and the file. */
+/* buf is not read (non-const for GCC's flow warnings on a buffer not yet
+   written) */
+static lin_status lin__check_npy_encode(const lin_tensor *t, void *buf, size_t buf_size,
+                                        lin__msg *msg, lin__info *info, size_t *header, size_t *total)
+{
+    lin__span bs, ts;
+    lin_status s;
+    if (!t || !buf) {
+        lin__puts(msg, !t ? "t is NULL" : "buf is NULL");
+        return LIN_ERR_NULL;
+    }
+    if ((s = lin__check_tensor(t, "t", msg, info)) != LIN_OK) return s;
+    if (info->numel > ((size_t)-1 - 4096) / sizeof(float)) {
+        lin__puts(msg, "a .npy of t's ");
+        lin__putu(msg, info->numel);
+        lin__puts(msg, " floats has more bytes than size_t can count");
+        return LIN_ERR_OVERFLOW;
+    }
+    *header = lin__npy_header_size(t);
+    *total = *header + info->numel * sizeof(float);
+    if (buf_size < *total) {
+        lin__puts(msg, "buf_size is ");
+        lin__putu(msg, buf_size);
+        lin__puts(msg, " bytes but the .npy needs ");
+        lin__putu(msg, *total);
+        lin__puts(msg, " (lin_npy_size)");
+        return LIN_ERR_SIZE;
+    }
+    lin__span_set(&bs, buf, *total, 1);
+    lin__span_set(&ts, t->data, info->numel ? info->extent + 1 : 0, sizeof(float));
+    if (lin__meet(&bs, &ts)) {
+        lin__puts(msg, "buf overlaps t's data");
+        return LIN_ERR_ALIAS;
+    }
+    return LIN_OK;
+}
+
+LIN_API lin_status lin_npy_encode_explain(const lin_tensor *t, const void *buf, size_t buf_size,
+                                          char *msg, size_t msg_size)
+{
+    lin__info info;
+    size_t header, total;
+    lin__msg m = lin__msg_start(msg, msg_size);
+    return lin__check_npy_encode(t, (void *)(uintptr_t)buf, buf_size, &m, &info, &header, &total);
+}
+
 LIN_API lin_status lin_npy_encode(const lin_tensor *t, void *buf, size_t buf_size, size_t *written)
 {
     lin__info info;
     lin__msg m;
-    lin__span bs, ts;
     unsigned char *out = (unsigned char *)buf;
     size_t header, total, i, idx[LIN_MAX_DIMS];
     int d;
     lin_status s;
     if (!t || !buf || !written) return LIN_ERR_NULL;
-    if ((s = lin__check_tensor(t, "t", NULL, &info)) != LIN_OK) return s;
-    if (info.numel > ((size_t)-1 - 4096) / sizeof(float)) return LIN_ERR_OVERFLOW;
-    header = lin__npy_header_size(t);
-    total = header + info.numel * sizeof(float);
-    if (buf_size < total) return LIN_ERR_SHAPE;
-    lin__span_set(&bs, buf, total, 1);
-    lin__span_set(&ts, t->data, info.numel ? info.extent + 1 : 0, sizeof(float));
-    if (lin__meet(&bs, &ts)) return LIN_ERR_ALIAS;
+    if ((s = lin__check_npy_encode(t, buf, buf_size, NULL, &info, &header, &total)) != LIN_OK) return s;
     memcpy(out, "\x93NUMPY\x01\x00", 8);
     out[8] = (unsigned char)((header - 10) & 0xff);
     out[9] = (unsigned char)((header - 10) >> 8);
@@ -3357,58 +4040,198 @@ static const char *lin__npy_field(const char *dict, size_t len, const char *key)
     return NULL;
 }
 
-LIN_API lin_status lin_npy_decode(const void *buf, size_t size, lin_tensor *out)
+/* What a .npy header says. */
+typedef struct lin__npy_head {
+    size_t header;                      /* bytes before the data */
+    int ndim, fortran;
+    size_t shape[LIN_MAX_DIMS];
+    const char *descr;                  /* the dtype string, without quotes */
+    size_t descr_len;
+    char byteorder, kind;               /* '<' 'f' for '<f4'; kind 0 if not a simple dtype */
+    size_t itemsize;
+} lin__npy_head;
+
+static lin_status lin__npy_bad(lin__msg *msg, const char *why)
 {
-    const unsigned char *in = (const unsigned char *)buf;
+    lin__puts(msg, "not a .npy file this reads: ");
+    lin__puts(msg, why);
+    return LIN_ERR_FORMAT;
+}
+
+/* "(3, 4)", "(3,)", "()": a shape as Python prints a tuple */
+static void lin__puttuple(lin__msg *m, int ndim, const size_t *shape)
+{
+    int d;
+    lin__puts(m, "(");
+    for (d = 0; d < ndim; ++d) {
+        if (d) lin__puts(m, ", ");
+        lin__putu(m, shape[d]);
+    }
+    lin__puts(m, ndim == 1 ? ",)" : ")");
+}
+
+/* "float64", "int64", "uint8", "bool", or the descr quoted ('<U10') */
+static void lin__putdtype(lin__msg *m, const lin__npy_head *h)
+{
+    const char *name = h->kind == 'f' ? "float" : h->kind == 'i' ? "int" : h->kind == 'u' ? "uint"
+                       : h->kind == 'c' ? "complex" : NULL;
+    if (h->kind == 'b' && h->itemsize == 1) {
+        lin__puts(m, "bool");
+    } else if (name && h->itemsize && h->itemsize <= 32) {
+        lin__puts(m, name);
+        lin__putu(m, h->itemsize * 8);
+        if (h->byteorder == '>' && h->itemsize > 1) lin__puts(m, " (big-endian)");
+    } else {
+        char c[2];
+        size_t i;
+        c[1] = '\0';
+        lin__puts(m, "dtype '");
+        for (i = 0; i < h->descr_len && i < 32; ++i) {
+            c[0] = h->descr[i] >= ' ' && h->descr[i] <= '~' ? h->descr[i] : '?';
+            lin__puts(m, c);
+        }
+        lin__puts(m, "'");
+    }
+}
+
+/* Reads the magic, the version, the header length and the header dict:
+   LIN_ERR_FORMAT and why if any is malformed. */
+static lin_status lin__npy_head_parse(const unsigned char *in, size_t size, lin__npy_head *h, lin__msg *msg)
+{
     const char *dict, *descr, *order, *shp, *end;
-    size_t hlen, header, shape[LIN_MAX_DIMS], i, idx[LIN_MAX_DIMS];
-    int ndim = 0, big, d;
-    lin__info info;
-    lin__span bs, os;
-    lin_status s;
-    if (!buf || !out) return LIN_ERR_NULL;
-    if ((s = lin__check_tensor(out, "out", NULL, &info)) != LIN_OK) return s;
-    if (size < 10 || memcmp(in, "\x93NUMPY", 6)) return LIN_ERR_VALUE;
+    size_t hlen, i;
+    memset(h, 0, sizeof *h);
+    if (size < 10 || memcmp(in, "\x93NUMPY", 6))
+        return lin__npy_bad(msg, "it does not start with \\x93NUMPY");
     if (in[6] == 1) {
         hlen = (size_t)in[8] | (size_t)in[9] << 8;
-        header = 10 + hlen;
+        h->header = 10 + hlen;
     } else if ((in[6] == 2 || in[6] == 3) && size >= 12) {
         hlen = (size_t)in[8] | (size_t)in[9] << 8 | (size_t)in[10] << 16 | (size_t)in[11] << 24;
-        header = 12 + hlen;
+        h->header = 12 + hlen;
     } else {
-        return LIN_ERR_VALUE;
+        return lin__npy_bad(msg, "format version not 1.0, 2.0 or 3.0");
     }
-    if (header > size || header < hlen) return LIN_ERR_VALUE;
-    dict = (const char *)in + (header - hlen);
+    if (h->header > size || h->header < hlen) return lin__npy_bad(msg, "the header runs past the end");
+    dict = (const char *)in + (h->header - hlen);
     end = dict + hlen;
     descr = lin__npy_field(dict, hlen, "'descr'");
     order = lin__npy_field(dict, hlen, "'fortran_order'");
     shp = lin__npy_field(dict, hlen, "'shape'");
-    if (!descr || !order || !shp || end - descr < 6 || end - order < 5) return LIN_ERR_VALUE;
-    if (!memcmp(descr, "'<f4'", 5)) big = 0;
-    else if (!memcmp(descr, "'>f4'", 5)) big = 1;
-    else return LIN_ERR_VALUE;
-    if (memcmp(order, "False", 5)) return LIN_ERR_VALUE;
-    if (*shp++ != '(') return LIN_ERR_VALUE;
-    while (shp < end && *shp != ')') {  /* "(2, 3)", "(3,)" or "()" */
+    if (!descr || !order || !shp || descr >= end || shp >= end)
+        return lin__npy_bad(msg, "the header lacks 'descr', 'fortran_order' or 'shape'");
+    if (end - order >= 4 && !memcmp(order, "True", 4))
+        h->fortran = 1;
+    else if (end - order < 5 || memcmp(order, "False", 5))
+        return lin__npy_bad(msg, "'fortran_order' is not True or False");
+    if (*descr == '\'' || *descr == '"') {      /* '<f4': byte order, kind, item size */
+        char q = *descr++;
+        h->descr = descr;
+        while (descr < end && *descr != q) ++descr;
+        if (descr >= end) return lin__npy_bad(msg, "'descr' is not closed");
+        h->descr_len = (size_t)(descr - h->descr);
+        if (h->descr_len >= 2 && (h->descr[0] == '<' || h->descr[0] == '>' || h->descr[0] == '|' || h->descr[0] == '=')) {
+            h->byteorder = h->descr[0];
+            h->kind = h->descr[1];
+            for (i = 2; i < h->descr_len && h->descr[i] >= '0' && h->descr[i] <= '9' && h->itemsize < 1000; ++i)
+                h->itemsize = h->itemsize * 10 + (size_t)(h->descr[i] - '0');
+            if (i != h->descr_len) h->kind = 0;
+        }
+    } else {                                    /* a structured dtype: a list */
+        h->descr = descr;
+        h->descr_len = 1;
+    }
+    if (*shp++ != '(') return lin__npy_bad(msg, "'shape' is not a tuple");
+    while (shp < end && *shp != ')') {          /* "(2, 3)", "(3,)" or "()" */
         size_t v = 0;
         if (*shp == ' ' || *shp == ',') { ++shp; continue; }
-        if (*shp < '0' || *shp > '9' || ndim == LIN_MAX_DIMS) return LIN_ERR_VALUE;
+        if (*shp < '0' || *shp > '9') return lin__npy_bad(msg, "'shape' holds something other than sizes");
+        if (h->ndim == LIN_MAX_DIMS) return lin__npy_bad(msg, "'shape' has more dims than LIN_MAX_DIMS");
         while (shp < end && *shp >= '0' && *shp <= '9') {
-            if (v > ((size_t)-1 - 9) / 10) return LIN_ERR_VALUE;
+            if (v > ((size_t)-1 - 9) / 10) return lin__npy_bad(msg, "a size in 'shape' overflows size_t");
             v = v * 10 + (size_t)(*shp++ - '0');
         }
-        shape[ndim++] = v;
+        h->shape[h->ndim++] = v;
     }
-    if (shp >= end) return LIN_ERR_VALUE;
-    if (!lin__same_shape(out, ndim, shape)) return LIN_ERR_SHAPE;
-    if (size - header < info.numel * sizeof(float)) return LIN_ERR_VALUE;
+    if (shp >= end) return lin__npy_bad(msg, "'shape' is not closed");
+    return LIN_OK;
+}
+
+/* "the file holds (3, 4) float64, expected (3, 4) float32" */
+static void lin__say_npy_holds(lin__msg *msg, const lin__npy_head *h, const lin_tensor *out)
+{
+    lin__puts(msg, "the file holds ");
+    lin__puttuple(msg, h->ndim, h->shape);
+    lin__puts(msg, " ");
+    lin__putdtype(msg, h);
+    lin__puts(msg, ", expected ");
+    lin__puttuple(msg, out->ndim, out->shape);
+    lin__puts(msg, " float32");
+}
+
+/* The checks of lin_npy_decode, in this order: out, the header, the
+   layout, the dtype, the shape, the data's length, the overlap. */
+static lin_status lin__check_npy_decode(const void *buf, size_t size, const lin_tensor *out, lin__msg *msg,
+                                        lin__npy_head *h, lin__info *info)
+{
+    lin__span bs, os;
+    lin_status s;
+    size_t n;
+    if (!buf || !out) {
+        lin__puts(msg, !buf ? "buf is NULL" : "out is NULL");
+        return LIN_ERR_NULL;
+    }
+    if ((s = lin__check_tensor(out, "out", msg, info)) != LIN_OK) return s;
+    if ((s = lin__npy_head_parse((const unsigned char *)buf, size, h, msg)) != LIN_OK) return s;
+    if (h->fortran) return lin__npy_bad(msg, "it holds a Fortran-order array (only C order is read)");
+    if (h->kind != 'f' || h->itemsize != 4 || (h->byteorder != '<' && h->byteorder != '>')) {
+        lin__say_npy_holds(msg, h, out);
+        return LIN_ERR_DTYPE;
+    }
+    if (!lin__same_shape(out, h->ndim, h->shape)) {
+        lin__say_npy_holds(msg, h, out);
+        return LIN_ERR_SHAPE;
+    }
+    n = info->numel * sizeof(float);
+    if (size - h->header < n) {
+        lin__puts(msg, "the file is truncated: its data needs ");
+        lin__putu(msg, n);
+        lin__puts(msg, " bytes and ");
+        lin__putu(msg, size - h->header);
+        lin__puts(msg, " follow the header");
+        return LIN_ERR_FORMAT;
+    }
     lin__span_set(&bs, buf, size, 1);
-    lin__span_set(&os, out->data, info.numel ? info.extent + 1 : 0, sizeof(float));
-    if (lin__meet(&bs, &os)) return LIN_ERR_ALIAS;
-    for (d = 0; d < ndim; ++d) idx[d] = 0;
+    lin__span_set(&os, out->data, info->numel ? info->extent + 1 : 0, sizeof(float));
+    if (lin__meet(&bs, &os)) {
+        lin__puts(msg, "out overlaps buf");
+        return LIN_ERR_ALIAS;
+    }
+    return LIN_OK;
+}
+
+LIN_API lin_status lin_npy_decode_explain(const void *buf, size_t size, const lin_tensor *out,
+                                          char *msg, size_t msg_size)
+{
+    lin__npy_head h;
+    lin__info info;
+    lin__msg m = lin__msg_start(msg, msg_size);
+    return lin__check_npy_decode(buf, size, out, &m, &h, &info);
+}
+
+LIN_API lin_status lin_npy_decode(const void *buf, size_t size, lin_tensor *out)
+{
+    const unsigned char *in = (const unsigned char *)buf;
+    size_t i, idx[LIN_MAX_DIMS];
+    int big, d;
+    lin__npy_head h;
+    lin__info info;
+    lin_status s;
+    if ((s = lin__check_npy_decode(buf, size, out, NULL, &h, &info)) != LIN_OK) return s;
+    big = h.byteorder == '>';
+    for (d = 0; d < out->ndim; ++d) idx[d] = 0;
     for (i = 0; i < info.numel; ++i) {
-        const unsigned char *b = in + header + 4 * i;
+        const unsigned char *b = in + h.header + 4 * i;
         uint32_t u = big ? (uint32_t)b[3] | (uint32_t)b[2] << 8 | (uint32_t)b[1] << 16 | (uint32_t)b[0] << 24
                          : (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
         float f;
@@ -3846,24 +4669,36 @@ static int lin__shift_ok(int32_t multiplier, int32_t shift)
     return multiplier >= 0 && shift >= -31 && shift <= 30;
 }
 
+/* The first quantization parameter out of range: 0 none; 1 input_offset,
+   2 weight_offset, 3 output_offset, 4 act_min, 5 act_max, 6 act_min above
+   act_max, 7 q's multiplier or shift, 8 + j channel j's. */
+static size_t lin__s8_bad(const lin_quant *q, const int32_t *multiplier, const int32_t *shift, size_t out,
+                          int per_channel)
+{
+    size_t j;
+    if (q->input_offset < -127 || q->input_offset > 128) return 1;
+    if (q->weight_offset < -127 || q->weight_offset > 128) return 2;
+    if (q->output_offset < -128 || q->output_offset > 127) return 3;
+    if (q->act_min < -128) return 4;
+    if (q->act_max > 127) return 5;
+    if (q->act_min > q->act_max) return 6;
+    if (!per_channel) return lin__shift_ok(q->multiplier, q->shift) ? 0 : 7;
+    for (j = 0; j < out; ++j)
+        if (!lin__shift_ok(multiplier[j], shift[j])) return 8 + j;
+    return 0;
+}
+
 static lin_status lin__check_s8(const int8_t *x, const int8_t *weight, const int32_t *bias, int8_t *y,
                                 size_t batch, size_t in, size_t out, const lin_quant *q,
                                 const int32_t *multiplier, const int32_t *shift, int per_channel)
 {
     lin__dims d;
     lin__span ys, ins[5];
-    size_t j;
     if (!q) return LIN_ERR_NULL;
     if (!lin__layer_dims(batch, in, out, 1, &d) || !lin__fits(out, sizeof(int32_t))) return LIN_ERR_OVERFLOW;
     if ((d.nx && !x) || (d.nw && !weight) || (d.ny && !y) || (per_channel && out && (!multiplier || !shift)))
         return LIN_ERR_NULL;
-    if (q->input_offset < -127 || q->input_offset > 128 || q->weight_offset < -127 ||
-        q->weight_offset > 128 || q->output_offset < -128 || q->output_offset > 127 ||
-        q->act_min < -128 || q->act_max > 127 || q->act_min > q->act_max ||
-        (!per_channel && !lin__shift_ok(q->multiplier, q->shift)))
-        return LIN_ERR_VALUE;
-    for (j = 0; per_channel && j < out; ++j)
-        if (!lin__shift_ok(multiplier[j], shift[j])) return LIN_ERR_VALUE;
+    if (lin__s8_bad(q, multiplier, shift, out, per_channel)) return LIN_ERR_VALUE;
     if (in > lin__s8_max_in(q->input_offset, q->weight_offset)) return LIN_ERR_OVERFLOW;
     lin__span_set(&ys, y, d.ny, 1);
     lin__span_set(&ins[0], x, d.nx, 1);
@@ -3871,7 +4706,7 @@ static lin_status lin__check_s8(const int8_t *x, const int8_t *weight, const int
     lin__span_set(&ins[2], bias, out, sizeof(int32_t));
     lin__span_set(&ins[3], multiplier, per_channel ? out : 0, sizeof(int32_t));
     lin__span_set(&ins[4], shift, per_channel ? out : 0, sizeof(int32_t));
-    return lin__apart(&ys, 1, ins, 5) ? LIN_OK : LIN_ERR_ALIAS;
+    return lin__apart(&ys, 1, ins, 5, NULL) ? LIN_OK : LIN_ERR_ALIAS;
 }
 
 /* One output: acc + bias, requantized, plus the zero point, clamped. */
@@ -3957,6 +4792,100 @@ LIN_API lin_status lin_linear_s8(const int8_t *x, const int8_t *weight, const in
     if (s != LIN_OK) return s;
     lin__linear_s8(x, weight, bias, y, batch, in_features, out_features, q, NULL, NULL);
     return LIN_OK;
+}
+
+/* The words for what lin__check_s8 refused (status s). */
+static lin_status lin__say_s8(lin__msg *m, lin_status s, const int8_t *x, const int8_t *weight,
+                              const int32_t *bias, const int8_t *y, size_t batch, size_t in, size_t out,
+                              const lin_quant *q, const int32_t *multiplier, const int32_t *shift,
+                              int per_channel)
+{
+    static const char *const field[5] = {"input_offset", "weight_offset", "output_offset", "act_min",
+                                         "act_max"};
+    static const char *const range[5] = {"[-127, 128]", "[-127, 128]", "[-128, 127]", "[-128, 127]",
+                                         "[-128, 127]"};
+    lin__dims d;
+    lin__named o, i[5];
+    size_t bad;
+    if (s == LIN_OK) return s;
+    if (!q) {
+        lin__puts(m, "q is NULL");
+        return s;
+    }
+    if (!lin__layer_dims(batch, in, out, 1, &d) || !lin__fits(out, sizeof(int32_t)))
+        return lin__say_dims(m, batch, in, out);
+    if (s == LIN_ERR_VALUE && (bad = lin__s8_bad(q, multiplier, shift, out, per_channel)) != 0) {
+        int32_t vals[5];
+        vals[0] = q->input_offset;
+        vals[1] = q->weight_offset;
+        vals[2] = q->output_offset;
+        vals[3] = q->act_min;
+        vals[4] = q->act_max;
+        if (bad <= 5) {
+            lin__puts(m, field[bad - 1]);
+            lin__puts(m, " is ");
+            lin__puti(m, vals[bad - 1]);
+            lin__puts(m, ", outside ");
+            lin__puts(m, range[bad - 1]);
+        } else if (bad == 6) {
+            return lin__say_clamp(m, "act_min", q->act_min, "act_max", q->act_max);
+        } else {
+            int32_t mul = bad == 7 ? q->multiplier : multiplier[bad - 8];
+            int32_t sh = bad == 7 ? q->shift : shift[bad - 8];
+            if (bad == 7) {
+                lin__puts(m, "q's");
+            } else {
+                lin__puts(m, "channel ");
+                lin__putu(m, bad - 8);
+                lin__puts(m, "'s");
+            }
+            lin__puts(m, mul < 0 ? " multiplier " : " shift ");
+            lin__puti(m, mul < 0 ? mul : sh);
+            lin__puts(m, mul < 0 ? " is negative" : " is outside [-31, 30]");
+        }
+        return s;
+    }
+    if (s == LIN_ERR_OVERFLOW) {
+        lin__puts(m, "in_features ");
+        lin__putu(m, in);
+        lin__puts(m, " exceeds ");
+        lin__putu(m, lin__s8_max_in(q->input_offset, q->weight_offset));
+        lin__puts(m, ", the most whose sums are exact in int32 with these offsets");
+        return s;
+    }
+    lin__name(&o, "y", y, d.ny, 1);
+    lin__name(&i[0], "x", x, d.nx, 1);
+    lin__name(&i[1], "weight", weight, d.nw, 1);
+    lin__name(&i[2], "bias", bias, bias ? out : 0, sizeof(int32_t));
+    lin__name(&i[3], "multiplier", multiplier, per_channel ? out : 0, sizeof(int32_t));
+    lin__name(&i[4], "shift", shift, per_channel ? out : 0, sizeof(int32_t));
+    return lin__say_buffers(m, s, &o, 1, i, 5);
+}
+
+LIN_API lin_status lin_linear_s8_explain(const int8_t *x, const int8_t *weight,
+                                         const int32_t *bias, const int8_t *y, size_t batch,
+                                         size_t in_features, size_t out_features,
+                                         const lin_quant *q, char *buf, size_t buf_size)
+{
+    lin__msg m = lin__msg_start(buf, buf_size);
+    /* the check only reads y's address (it takes it non-const for GCC's flow warnings) */
+    lin_status s = lin__check_s8(x, weight, bias, (int8_t *)(uintptr_t)y, batch, in_features, out_features,
+                                 q, NULL, NULL, 0);
+    return lin__say_s8(&m, s, x, weight, bias, y, batch, in_features, out_features, q, NULL, NULL, 0);
+}
+
+LIN_API lin_status lin_linear_s8_per_channel_explain(const int8_t *x, const int8_t *weight,
+                                                     const int32_t *bias, const int8_t *y,
+                                                     size_t batch, size_t in_features,
+                                                     size_t out_features, const lin_quant *q,
+                                                     const int32_t *multiplier,
+                                                     const int32_t *shift, char *buf,
+                                                     size_t buf_size)
+{
+    lin__msg m = lin__msg_start(buf, buf_size);
+    lin_status s = lin__check_s8(x, weight, bias, (int8_t *)(uintptr_t)y, batch, in_features, out_features,
+                                 q, multiplier, shift, 1);
+    return lin__say_s8(&m, s, x, weight, bias, y, batch, in_features, out_features, q, multiplier, shift, 1);
 }
 
 LIN_API lin_status lin_linear_s8_per_channel(const int8_t *x, const int8_t *weight,
@@ -4070,7 +4999,7 @@ LIN_API lin_status lin_quant_per_channel(float input_scale, const float *weight_
     lin__span_set(&outs[0], multiplier, n, sizeof(int32_t));
     lin__span_set(&outs[1], shift, n, sizeof(int32_t));
     lin__fspan(&ws, weight_scales, n);
-    if (!lin__apart(outs, 2, &ws, 1)) return LIN_ERR_ALIAS;
+    if (!lin__apart(outs, 2, &ws, 1, NULL)) return LIN_ERR_ALIAS;
     for (i = 0; i < n; ++i) {           /* everything checked before anything is written */
         int32_t m, s;
         if (!lin__scale_ok(weight_scales[i]) ||

@@ -56,10 +56,14 @@ int compile_check(void)
     x[2] = (float)(lin_rng_next_u32(&rng) >> 8);
     bad |= lin_linear_f32(x, w, b, y, 1, 3, 2) != LIN_OK;
     bad |= lin_linear_f32_clamp(x, w, b, y, 1, 3, 2, 0.0f, 6.0f) != LIN_OK;
+    bad |= lin_linear_f32_explain(x, w, b, y, 1, 3, 2, msg, sizeof msg) != LIN_OK;
+    bad |= lin_linear_f32_clamp_explain(x, w, b, y, 1, 3, 2, 0.0f, 6.0f, msg, sizeof msg) != LIN_OK;
+    bad |= lin_layer_init_explain(3, 2, w, b, msg, sizeof msg) != LIN_OK;
     bad |= lin_linear(&view, &wv, &bv, &yv) != LIN_OK;
     bad |= lin_matmul(&xv, &wt, &yv) != LIN_OK;
     bad |= lin_matmul_shape(&xv, &wt, &ndim, shape) != LIN_OK;
     bad |= lin_layer_forward(&layer, &xv, &yv) != LIN_OK;
+    bad |= lin_layer_forward_explain(&layer, &xv, &yv, msg, sizeof msg) != LIN_OK;
     bad |= lin_matmul_explain(&wv, &xv, NULL, msg, sizeof msg) != LIN_OK;
     bad |= lin_linear_explain(&xv, &wv, NULL, &yv, msg, sizeof msg) != LIN_OK;
     wv = lin_layer_weight(&layer);
@@ -71,15 +75,21 @@ int compile_check(void)
 #ifndef LIN_NO_TRAIN
     gw = lin_matrix(g, 2, 3);
     bad |= lin_linear_backward(&xv, &wv, &yv, NULL, &gw, NULL) != LIN_OK;
+    bad |= lin_linear_backward_explain(&xv, &wv, &yv, NULL, &gw, NULL, msg, sizeof msg) != LIN_OK;
     bad |= lin_linear_backward_f32(x, w, y, NULL, g, NULL, 1, 3, 2) != LIN_OK;
+    bad |= lin_linear_backward_f32_explain(x, w, y, NULL, g, NULL, 1, 3, 2, msg, sizeof msg) != LIN_OK;
     bad |= lin_matmul_backward(&xv, &wt, &yv, NULL, NULL) != LIN_OK;
+    bad |= lin_matmul_backward_explain(&xv, &wt, &yv, NULL, NULL, msg, sizeof msg) != LIN_OK;
     bad |= lin_relu_f32(y, y, 2) != LIN_OK;
     bad |= lin_relu_backward_f32(x, x, s, 3) != LIN_OK;
     bad |= lin_mse_loss_f32(y, b, 2, &loss, NULL) != LIN_OK;
     bad |= lin_cross_entropy_f32(y, target, 1, 2, &loss, NULL) != LIN_OK;
+    bad |= lin_cross_entropy_explain(y, target, 1, 2, &loss, NULL, msg, sizeof msg) != LIN_OK;
     bad |= lin_zero_f32(g, 6) != LIN_OK;
     bad |= lin_sgd_step(&sgd, w, g, NULL, &step, 6) != LIN_OK;
+    bad |= lin_sgd_step_explain(&sgd, w, g, NULL, &step, 6, msg, sizeof msg) != LIN_OK;
     bad |= lin_adam_step(&adam, w, g, s, s + 6, NULL, &step, 1) != LIN_OK;
+    bad |= lin_adam_step_explain(&adam, w, g, s, s + 6, NULL, &step, 1, msg, sizeof msg) != LIN_OK;
     bad |= adamw.weight_decay <= 0.0f;
 #endif
 #ifndef LIN_NO_LORA
@@ -87,14 +97,18 @@ int compile_check(void)
     bad |= lin_lora_reset_parameters(&lora, &rng) != LIN_OK;
     bad |= lin_lora_scratch_size(&lora, 1) != 2;
     bad |= lin_lora_forward_f32(&lora, x, y, 1, s, 8) != LIN_OK;
+    bad |= lin_lora_forward_explain(&lora, x, y, 1, s, 8, msg, sizeof msg) != LIN_OK;
     bad |= lin_lora_backward_f32(&lora, x, y, NULL, g, NULL, 1, s, 8) != LIN_OK;
+    bad |= lin_lora_backward_explain(&lora, x, y, NULL, g, NULL, 1, s, 8, msg, sizeof msg) != LIN_OK;
     bad |= lin_lora_merge(&lora) != LIN_OK;
     bad |= lin_lora_unmerge(&lora) != LIN_OK;
 #endif
 #ifndef LIN_NO_NPY
     bad |= lin_npy_size(&xv) > sizeof npy;
     bad |= lin_npy_encode(&xv, npy, sizeof npy, &written) != LIN_OK;
+    bad |= lin_npy_encode_explain(&xv, npy, sizeof npy, msg, sizeof msg) != LIN_OK;
     bad |= lin_npy_decode(npy, written, &xv) != LIN_OK;
+    bad |= lin_npy_decode_explain(npy, written, &xv, msg, sizeof msg) != LIN_OK;
 #endif
 #ifndef LIN_NO_INT8
     bad |= lin_quant_params(1.0f, 0, 1.0f, 0, 1.0f, 0, LIN_ACT_RELU, &q) != LIN_OK;
@@ -103,7 +117,9 @@ int compile_check(void)
     bad |= lin_quantize_s8(x, qx, 3, 1.0f, 0) != LIN_OK;
     bad |= lin_dequantize_s8(qx, x, 3, 1.0f, 0) != LIN_OK;
     bad |= lin_linear_s8(qx, qw, qb, qy, 1, 3, 2, &q) != LIN_OK;
+    bad |= lin_linear_s8_explain(qx, qw, qb, qy, 1, 3, 2, &q, msg, sizeof msg) != LIN_OK;
     bad |= lin_linear_s8_per_channel(qx, qw, qb, qy, 1, 3, 2, &q, mult, sh) != LIN_OK;
+    bad |= lin_linear_s8_per_channel_explain(qx, qw, qb, qy, 1, 3, 2, &q, mult, sh, msg, sizeof msg) != LIN_OK;
 #endif
     (void)g;
     (void)s;

@@ -252,6 +252,17 @@ bad:
     abort();
 }
 
+/* An explain function returns the call's status, "" on LIN_OK and words
+   otherwise. */
+static void expect_explained(const char *what, lin_status s, lin_status e, const char *msg)
+{
+    if (e != s || (s == LIN_OK) != (msg[0] == '\0')) {
+        fprintf(stderr, "%s: %s against the call's %s, \"%s\"\n", what, lin_status_str(e), lin_status_str(s),
+                msg);
+        abort();
+    }
+}
+
 static void expect_untouched(const char *what, lin_status s)
 {
     if (memcmp(arena, before, sizeof arena)) {
@@ -321,6 +332,12 @@ static void fuzz_views(reader *r, int linear)
     memcpy(before, arena, sizeof arena);
     s = linear ? lin_linear(&a.t, &b.t, use_bias ? &bias.t : NULL, &out.t)
                : lin_matmul(&a.t, &b.t, &out.t);
+    {   /* the explanation agrees with the call and says something on error */
+        char msg[256];
+        lin_status e = linear ? lin_linear_explain(&a.t, &b.t, use_bias ? &bias.t : NULL, &out.t, msg, sizeof msg)
+                              : lin_matmul_explain(&a.t, &b.t, &out.t, msg, sizeof msg);
+        expect_explained(linear ? "lin_linear_explain" : "lin_matmul_explain", s, e, msg);
+    }
     if (!expect_ok) {
         if (s == LIN_OK) { fprintf(stderr, "an invalid call returned LIN_OK\n"); abort(); }
         expect_untouched(linear ? "lin_linear" : "lin_matmul", s);
@@ -382,6 +399,11 @@ static void fuzz_f32(reader *r)
     for (i = 0; i < ARENA; ++i) arena[i] = value(r);
     memcpy(before, arena, sizeof arena);
     s = lin_linear_f32(x, w, use_bias ? b : NULL, y, batch, fin, fout);
+    {
+        char msg[256];
+        lin_status e = lin_linear_f32_explain(x, w, use_bias ? b : NULL, y, batch, fin, fout, msg, sizeof msg);
+        expect_explained("lin_linear_f32_explain", s, e, msg);
+    }
     if (over) {
         if (s != LIN_ERR_OVERFLOW) { fprintf(stderr, "overflowing sizes: %s\n", lin_status_str(s)); abort(); }
         expect_untouched("lin_linear_f32", s);
@@ -411,6 +433,52 @@ static void fuzz_f32(reader *r)
     STAT(4);
 }
 
+/* The rest of the input as a .npy file (a valid header now and then, so
+   the parser gets past the magic), decoded into a view of a shape drawn
+   here: the explanation agrees, nothing is written on error, and what
+   decodes encodes back to the same values. */
+static void fuzz_npy(reader *r)
+{
+    static unsigned char file[4096], again[8192];
+    static float copy[64];
+    size_t shape[LIN_MAX_DIMS], n = 0, i, len, written;
+    int nd = (int)take(r, 4), d;
+    lin_tensor out, back;
+    lin_status s, e;
+    char msg[256];
+    for (d = 0; d < nd; ++d) shape[d] = take(r, 5);
+    out = lin_tensor_view(arena, nd, shape);
+    if (take(r, 2)) {                   /* a header numpy would write, then fuzz bytes */
+        lin_tensor hdr = lin_tensor_view(arena, nd, shape);
+        if (lin_npy_encode(&hdr, file, sizeof file, &len) != LIN_OK) len = 0;
+        for (i = take(r, (unsigned)len + 1); i < len && r->n; ++i)
+            if (take(r, 8) == 0) file[i] = (unsigned char)take(r, 256);
+    } else {
+        for (len = 0; len < sizeof file && r->n; ++len) file[len] = (unsigned char)take(r, 256);
+    }
+    len = take(r, 4) ? len : (size_t)take(r, (unsigned)len + 1);    /* truncated now and then */
+    for (i = 0; i < ARENA; ++i) arena[i] = value(r);
+    memcpy(before, arena, sizeof arena);
+    s = lin_npy_decode(file, len, &out);
+    e = lin_npy_decode_explain(file, len, &out, msg, sizeof msg);
+    expect_explained("lin_npy_decode_explain", s, e, msg);
+    if (s != LIN_OK) {
+        expect_untouched("lin_npy_decode", s);
+        return;
+    }
+    n = numel_of(&out);                 /* at most 4^3 */
+    back = lin_tensor_view(arena, nd, shape);
+    if (lin_npy_encode(&back, again, sizeof again, &written) != LIN_OK) {
+        fprintf(stderr, "a decoded array does not encode\n");
+        abort();
+    }
+    back = lin_tensor_view(copy, nd, shape);
+    if (lin_npy_decode(again, written, &back) != LIN_OK || memcmp(copy, arena, n * sizeof(float))) {
+        fprintf(stderr, "a decoded array does not read back the same after encoding\n");
+        abort();
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -423,8 +491,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 #endif
     r.p = data;
     r.n = size;
-    op = take(&r, 3);
-    if (op == 2) fuzz_f32(&r);
+    op = take(&r, 4);
+    if (op == 3) fuzz_npy(&r);
+    else if (op == 2) fuzz_f32(&r);
     else fuzz_views(&r, op == 1);
     return 0;
 }

@@ -245,11 +245,11 @@ static void test_paths_pinned(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_forward_same_bits_sweep),
+        TEST(test_forward_same_bits_sweep),
 #if !defined(LIN_NO_TRAIN)
-        cmocka_unit_test(test_backward_same_bits_sweep),
+        TEST(test_backward_same_bits_sweep),
 #endif
-        cmocka_unit_test(test_paths_pinned),
+        TEST(test_paths_pinned),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -108,10 +108,10 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
 #if !defined(LIN_NO_LORA) && !defined(LIN_NO_TRAIN)
-        cmocka_unit_test(test_export_model_outputs),
+        TEST(test_export_model_outputs),
 #endif
 #if !defined(LIN_NO_INT8)
-        cmocka_unit_test(test_export_int8_layers),
+        TEST(test_export_int8_layers),
 #endif
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

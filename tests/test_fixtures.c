@@ -306,8 +306,8 @@ static void test_fixtures_linear(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_fixtures_matmul),
-        cmocka_unit_test(test_fixtures_linear),
+        TEST(test_fixtures_matmul),
+        TEST(test_fixtures_linear),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

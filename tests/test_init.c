@@ -262,15 +262,15 @@ static void test_layer_errors_untouched(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_rng_pcg32_reference_stream),
-        cmocka_unit_test(test_rng_seed_golden),
-        cmocka_unit_test(test_rng_uniform_range),
-        cmocka_unit_test(test_rng_uniform_distribution),
-        cmocka_unit_test(test_rng_normal_distribution),
-        cmocka_unit_test(test_reset_parameters_distribution),
-        cmocka_unit_test(test_reset_parameters_golden),
-        cmocka_unit_test(test_reset_parameters_in_zero),
-        cmocka_unit_test(test_layer_errors_untouched),
+        TEST(test_rng_pcg32_reference_stream),
+        TEST(test_rng_seed_golden),
+        TEST(test_rng_uniform_range),
+        TEST(test_rng_uniform_distribution),
+        TEST(test_rng_normal_distribution),
+        TEST(test_reset_parameters_distribution),
+        TEST(test_reset_parameters_golden),
+        TEST(test_reset_parameters_in_zero),
+        TEST(test_layer_errors_untouched),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -147,9 +147,9 @@ static void test_kernels_deterministic(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_kernels_sizes_and_layouts),
-        cmocka_unit_test(test_kernels_f32_contiguous),
-        cmocka_unit_test(test_kernels_deterministic),
+        TEST(test_kernels_sizes_and_layouts),
+        TEST(test_kernels_f32_contiguous),
+        TEST(test_kernels_deterministic),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

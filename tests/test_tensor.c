@@ -117,13 +117,13 @@ static void test_transpose(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_status_str_every_value),
-        cmocka_unit_test(test_tensor_view_contiguous),
-        cmocka_unit_test(test_tensor_view_zero_dim),
-        cmocka_unit_test(test_tensor_view_scalar_and_invalid),
-        cmocka_unit_test(test_tensor_view_stride_saturates),
-        cmocka_unit_test(test_vector_matrix),
-        cmocka_unit_test(test_transpose),
+        TEST(test_status_str_every_value),
+        TEST(test_tensor_view_contiguous),
+        TEST(test_tensor_view_zero_dim),
+        TEST(test_tensor_view_scalar_and_invalid),
+        TEST(test_tensor_view_stride_saturates),
+        TEST(test_vector_matrix),
+        TEST(test_transpose),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -240,7 +240,10 @@ static inline void assert_close_to(const lin_tensor *out, const double *ref, con
 }
 
 /* A small deterministic generator for test data (not the library's). */
-static uint32_t test_rand_state = 12345u;
+/* Every test's own random stream: TEST() below restarts it before each
+   test, so a test's data do not depend on which tests ran before it. */
+#define TEST_RAND_SEED 12345u
+static uint32_t test_rand_state = TEST_RAND_SEED;
 static inline uint32_t test_rand(void)
 {
     test_rand_state = test_rand_state * 1664525u + 1013904223u;
@@ -248,5 +251,47 @@ static inline uint32_t test_rand(void)
 }
 static inline float test_randf(void) { return (float)test_rand() / 8388608.0f - 1.0f; }
 static inline size_t test_randn(size_t n) { return n ? test_rand() % n : 0; }
+
+/* Checks that report and go on: a table of cases runs every row, and the
+   test fails after its last one with the count (test_teardown), so one
+   broken case does not hide the others. */
+static int test_failures;
+#define expect_int(got, want) test_expect_int((long long)(got), (long long)(want), #got, __FILE__, __LINE__)
+#define expect_true(c) test_expect_int((c) ? 1 : 0, 1, #c, __FILE__, __LINE__)
+static inline void test_expect_int(long long got, long long want, const char *what, const char *file,
+                                   int line)
+{
+    if (got == want) return;
+    print_error("%s:%d: %s is %lld, expected %lld\n", file, line, what, got, want);
+    ++test_failures;
+}
+/* the message an explain function wrote holds `want` */
+#define expect_msg(msg, want) test_expect_msg((msg), (want), __FILE__, __LINE__)
+static inline void test_expect_msg(const char *msg, const char *want, const char *file, int line)
+{
+    if (strstr(msg, want)) return;
+    print_error("%s:%d: message \"%s\" lacks \"%s\"\n", file, line, msg, want);
+    ++test_failures;
+}
+
+static inline int test_setup(void **state)
+{
+    (void)state;
+    test_rand_state = TEST_RAND_SEED;
+    test_failures = 0;
+    return 0;
+}
+
+static inline int test_teardown(void **state)
+{
+    (void)state;
+    if (!test_failures) return 0;
+    print_error("%d check(s) failed\n", test_failures);
+    test_failures = 0;
+    return -1;
+}
+
+/* A test with its own random stream and its expect_* checks counted. */
+#define TEST(f) cmocka_unit_test_setup_teardown(f, test_setup, test_teardown)
 
 #endif
