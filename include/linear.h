@@ -1354,6 +1354,26 @@ static lin_status lin__views_apart(const lin__view *outs, int nout, const lin__v
     return LIN_OK;
 }
 
+/* The operands of a call on views, each checked on its own into v[]:
+   t[0..nreq) required (NULL is LIN_ERR_NULL, "x is NULL"), the n - nreq
+   after them optional (a bias, the outputs); names[i] names t[i]. The one
+   operand check of every operation on views. */
+static lin_status lin__views_check(lin__view *v, const lin_tensor *const *t, const char *const *names,
+                                   int nreq, int n, lin__msg *msg)
+{
+    lin_status s;
+    int i;
+    for (i = 0; i < nreq; ++i)
+        if (!t[i]) {
+            lin__puts(msg, names[i]);
+            lin__puts(msg, " is NULL");
+            return LIN_ERR_NULL;
+        }
+    for (i = 0; i < n; ++i)
+        if ((s = lin__view_check(&v[i], t[i], names[i], msg)) != LIN_OK) return s;
+    return LIN_OK;
+}
+
 /* ---- planning ---- */
 
 /* One strided product out = bias + A*B per batch index, for lin__gemm. */
@@ -2445,20 +2465,19 @@ static void lin__plan_out(lin__plan *p, const lin_tensor *a, const lin_tensor *b
 static lin_status lin__validate_matmul(const lin_tensor *a, const lin_tensor *b,
                                        const lin_tensor *out, lin__msg *msg, lin__plan *p)
 {
-    lin__view in[2], o;
+    static const char *const names[3] = {"a", "b", "out"};
+    const lin_tensor *t[3];
+    lin__view v[3];
     lin_status s;
-    if (!a || !b) {
-        lin__puts(msg, !a ? "a is NULL" : "b is NULL");
-        return LIN_ERR_NULL;
-    }
-    if ((s = lin__view_check(&in[0], a, "a", msg)) != LIN_OK) return s;
-    if ((s = lin__view_check(&in[1], b, "b", msg)) != LIN_OK) return s;
-    if ((s = lin__view_check(&o, out, "out", msg)) != LIN_OK) return s;
+    t[0] = a;
+    t[1] = b;
+    t[2] = out;
+    if ((s = lin__views_check(v, t, names, 2, 3, msg)) != LIN_OK) return s;
     if (a->ndim == 0 || b->ndim == 0) return lin__rank_error(msg, "matmul", a->ndim, b->ndim);
     if ((s = lin__plan_shapes(a, b, msg, p)) != LIN_OK) return s;
     if (!out) return LIN_OK;
     if ((s = lin__check_out(out, "out", p, msg)) != LIN_OK) return s;
-    return lin__views_apart(&o, 1, in, 2, msg);
+    return lin__views_apart(&v[2], 1, v, 2, msg);
 }
 
 LIN_API lin_status lin_matmul(const lin_tensor *a, const lin_tensor *b, lin_tensor *out)
@@ -2556,19 +2575,22 @@ static lin_status lin__validate_linear(const lin_tensor *x, const lin_tensor *we
                                        const lin_tensor *bias, const lin_tensor *out,
                                        const char *out_name, lin__msg *msg, lin__plan *p)
 {
-    lin__view in[3], o;
+    const char *names[4];
+    const lin_tensor *t[4];
+    lin__view v[4];
     lin_tensor wt;
     lin_status s;
-    if (!x || !weight) {
-        lin__puts(msg, !x ? "x is NULL" : "weight is NULL");
-        return LIN_ERR_NULL;
-    }
     /* lin_layer_bias() of a layer without bias: a valid view without data */
     if (bias && bias->ndim >= 0 && bias->ndim <= LIN_MAX_DIMS && !bias->data) bias = NULL;
-    if ((s = lin__view_check(&in[0], x, "x", msg)) != LIN_OK) return s;
-    if ((s = lin__view_check(&in[1], weight, "weight", msg)) != LIN_OK) return s;
-    if ((s = lin__view_check(&in[2], bias, "bias", msg)) != LIN_OK) return s;
-    if ((s = lin__view_check(&o, out, out_name, msg)) != LIN_OK) return s;
+    names[0] = "x";
+    names[1] = "weight";
+    names[2] = "bias";
+    names[3] = out_name;
+    t[0] = x;
+    t[1] = weight;
+    t[2] = bias;
+    t[3] = out;
+    if ((s = lin__views_check(v, t, names, 2, 4, msg)) != LIN_OK) return s;
     if (weight->ndim > 2) {
         lin__puts(msg, "t() expects a tensor with <= 2 dimensions, but self is ");
         lin__putu(msg, (size_t)weight->ndim);
@@ -2600,7 +2622,7 @@ static lin_status lin__validate_linear(const lin_tensor *x, const lin_tensor *we
     }
     if (!out) return LIN_OK;
     if ((s = lin__check_out(out, out_name, p, msg)) != LIN_OK) return s;
-    return lin__views_apart(&o, 1, in, 3, msg);
+    return lin__views_apart(&v[3], 1, v, 3, msg);
 }
 
 LIN_API lin_status lin_linear(const lin_tensor *x, const lin_tensor *weight,
@@ -2938,42 +2960,25 @@ static void lin__colsum_add(size_t n, const float *g, ptrdiff_t cs, int nd, cons
     }
 }
 
-/* "x is NULL" for the first of n required operands that is NULL */
-static lin_status lin__say_null_operand(lin__msg *msg, const void *const *ops, const char *const *names,
-                                        int n)
-{
-    int i;
-    for (i = 0; i < n && ops[i]; ++i) {}
-    lin__puts(msg, names[i < n ? i : 0]);
-    lin__puts(msg, " is NULL");
-    return LIN_ERR_NULL;
-}
-
 /* The checks of lin_linear_backward; msg as lin_linear_explain's. */
 static lin_status lin__validate_backward(const lin_tensor *x, const lin_tensor *weight,
                                          const lin_tensor *grad_y, const lin_tensor *grad_x,
                                          const lin_tensor *grad_weight, const lin_tensor *grad_bias,
                                          lin__msg *msg, lin__plan *p)
 {
-    static const char *const names[3] = {"x", "weight", "grad_y"};
-    lin__view in[3], o[3];
+    static const char *const names[6] = {"x", "weight", "grad_y", "grad_x", "grad_weight", "grad_bias"};
+    const lin_tensor *t[6];
+    lin__view v[6];
     lin_tensor wt;
     lin_status s;
     size_t out_f;
-    if (!x || !weight || !grad_y) {
-        const void *ops[3];
-        ops[0] = x;
-        ops[1] = weight;
-        ops[2] = grad_y;
-        return lin__say_null_operand(msg, ops, names, 3);
-    }
-    if ((s = lin__view_check(&in[0], x, "x", msg)) != LIN_OK ||
-        (s = lin__view_check(&in[1], weight, "weight", msg)) != LIN_OK ||
-        (s = lin__view_check(&in[2], grad_y, "grad_y", msg)) != LIN_OK ||
-        (s = lin__view_check(&o[0], grad_x, "grad_x", msg)) != LIN_OK ||
-        (s = lin__view_check(&o[1], grad_weight, "grad_weight", msg)) != LIN_OK ||
-        (s = lin__view_check(&o[2], grad_bias, "grad_bias", msg)) != LIN_OK)
-        return s;
+    t[0] = x;
+    t[1] = weight;
+    t[2] = grad_y;
+    t[3] = grad_x;
+    t[4] = grad_weight;
+    t[5] = grad_bias;
+    if ((s = lin__views_check(v, t, names, 3, 6, msg)) != LIN_OK) return s;
     if (weight->ndim != 2 || x->ndim == 0) {
         lin__puts(msg, weight->ndim != 2 ? "weight must be 2-D, but it is " : "x must be at least 1-D, but it is ");
         lin__putu(msg, (size_t)(weight->ndim != 2 ? weight->ndim : x->ndim));
@@ -2989,7 +2994,7 @@ static lin_status lin__validate_backward(const lin_tensor *x, const lin_tensor *
          (s = lin__check_shape(grad_weight, "grad_weight", 2, weight->shape, "weight", msg)) != LIN_OK) ||
         (grad_bias && (s = lin__check_shape(grad_bias, "grad_bias", 1, &out_f, "the bias", msg)) != LIN_OK))
         return s;
-    return lin__views_apart(o, 3, in, 3, msg);
+    return lin__views_apart(v + 3, 3, v, 3, msg);
 }
 
 LIN_API lin_status lin_linear_backward_explain(const lin_tensor *x, const lin_tensor *weight,
@@ -3152,29 +3157,23 @@ static lin_status lin__validate_matmul_backward(const lin_tensor *a, const lin_t
                                                 const lin_tensor *grad_out, const lin_tensor *grad_a,
                                                 const lin_tensor *grad_b, lin__msg *msg, lin__plan *p)
 {
-    static const char *const names[3] = {"a", "b", "grad_out"};
-    lin__view in[3], o[2];
+    static const char *const names[5] = {"a", "b", "grad_out", "grad_a", "grad_b"};
+    const lin_tensor *t[5];
+    lin__view v[5];
     lin_status s;
-    if (!a || !b || !grad_out) {
-        const void *ops[3];
-        ops[0] = a;
-        ops[1] = b;
-        ops[2] = grad_out;
-        return lin__say_null_operand(msg, ops, names, 3);
-    }
-    if ((s = lin__view_check(&in[0], a, "a", msg)) != LIN_OK ||
-        (s = lin__view_check(&in[1], b, "b", msg)) != LIN_OK ||
-        (s = lin__view_check(&in[2], grad_out, "grad_out", msg)) != LIN_OK ||
-        (s = lin__view_check(&o[0], grad_a, "grad_a", msg)) != LIN_OK ||
-        (s = lin__view_check(&o[1], grad_b, "grad_b", msg)) != LIN_OK)
-        return s;
+    t[0] = a;
+    t[1] = b;
+    t[2] = grad_out;
+    t[3] = grad_a;
+    t[4] = grad_b;
+    if ((s = lin__views_check(v, t, names, 3, 5, msg)) != LIN_OK) return s;
     if (a->ndim == 0 || b->ndim == 0) return lin__rank_error(msg, "matmul", a->ndim, b->ndim);
     if ((s = lin__plan_shapes(a, b, msg, p)) != LIN_OK) return s;
     if ((s = lin__check_shape(grad_out, "grad_out", p->out_ndim, p->out_shape, "the result", msg)) != LIN_OK ||
         (grad_a && (s = lin__check_shape(grad_a, "grad_a", a->ndim, a->shape, "a", msg)) != LIN_OK) ||
         (grad_b && (s = lin__check_shape(grad_b, "grad_b", b->ndim, b->shape, "b", msg)) != LIN_OK))
         return s;
-    return lin__views_apart(o, 2, in, 3, msg);
+    return lin__views_apart(v + 3, 2, v, 3, msg);
 }
 
 LIN_API lin_status lin_matmul_backward_explain(const lin_tensor *a, const lin_tensor *b,
