@@ -2484,7 +2484,7 @@ LIN_API lin_status lin_matmul(const lin_tensor *a, const lin_tensor *b, lin_tens
 {
     lin__plan p;
     lin_status s;
-    if (!out) return LIN_ERR_NULL;
+    if (!a || !b || !out) return LIN_ERR_NULL;   /* also checked below: lets GCC see it */
     if ((s = lin__validate_matmul(a, b, out, NULL, &p)) != LIN_OK) return s;
     if (p.out_numel == 0) return LIN_OK;   /* out's strides may be anything then */
     lin__plan_out(&p, a, b, out);
@@ -2631,7 +2631,7 @@ LIN_API lin_status lin_linear(const lin_tensor *x, const lin_tensor *weight,
     lin__plan p;
     lin_tensor wt;
     lin_status s;
-    if (!out) return LIN_ERR_NULL;
+    if (!x || !weight || !out) return LIN_ERR_NULL;   /* also checked below: lets GCC see it */
     if ((s = lin__validate_linear(x, weight, bias, out, "out", NULL, &p)) != LIN_OK) return s;
     if (p.out_numel == 0) return LIN_OK;
     wt = lin_transpose(weight);
@@ -2980,7 +2980,8 @@ static lin_status lin__validate_backward(const lin_tensor *x, const lin_tensor *
     t[5] = grad_bias;
     if ((s = lin__views_check(v, t, names, 3, 6, msg)) != LIN_OK) return s;
     if (weight->ndim != 2 || x->ndim == 0) {
-        lin__puts(msg, weight->ndim != 2 ? "weight must be 2-D, but it is " : "x must be at least 1-D, but it is ");
+        lin__puts(msg, weight->ndim != 2 ? "weight must be 2-D, but it is "
+                                         : "x must be at least 1-D, but it is ");
         lin__putu(msg, (size_t)(weight->ndim != 2 ? weight->ndim : x->ndim));
         lin__puts(msg, "-D");
         return LIN_ERR_RANK;
@@ -3017,6 +3018,7 @@ LIN_API lin_status lin_linear_backward(const lin_tensor *x, const lin_tensor *we
     lin_status s;
     size_t rows, in_f, out_f;
     ptrdiff_t x_rs, gy_rs, gx_rs, gy_cs;
+    if (!x || !weight || !grad_y) return LIN_ERR_NULL;  /* also checked below: lets GCC see it */
     s = lin__validate_backward(x, weight, grad_y, grad_x, grad_weight, grad_bias, NULL, &p);
     if (s != LIN_OK) return s;
     out_f = weight->shape[0];
@@ -3169,7 +3171,8 @@ static lin_status lin__validate_matmul_backward(const lin_tensor *a, const lin_t
     if ((s = lin__views_check(v, t, names, 3, 5, msg)) != LIN_OK) return s;
     if (a->ndim == 0 || b->ndim == 0) return lin__rank_error(msg, "matmul", a->ndim, b->ndim);
     if ((s = lin__plan_shapes(a, b, msg, p)) != LIN_OK) return s;
-    if ((s = lin__check_shape(grad_out, "grad_out", p->out_ndim, p->out_shape, "the result", msg)) != LIN_OK ||
+    if ((s = lin__check_shape(grad_out, "grad_out", p->out_ndim, p->out_shape, "the result", msg)) !=
+            LIN_OK ||
         (grad_a && (s = lin__check_shape(grad_a, "grad_a", a->ndim, a->shape, "a", msg)) != LIN_OK) ||
         (grad_b && (s = lin__check_shape(grad_b, "grad_b", b->ndim, b->shape, "b", msg)) != LIN_OK))
         return s;
@@ -3196,6 +3199,7 @@ LIN_API lin_status lin_matmul_backward(const lin_tensor *a, const lin_tensor *b,
     ptrdiff_t ga_bs[LIN_MAX_DIMS], gb_bs[LIN_MAX_DIMS];
     ptrdiff_t go_rs, go_cs, ga_rs = 0, ga_cs = 0, gb_rs = 0, gb_cs = 0;
     int d, na, nb;
+    if (!a || !b || !grad_out) return LIN_ERR_NULL;     /* also checked below: lets GCC see it */
     if ((s = lin__validate_matmul_backward(a, b, grad_out, grad_a, grad_b, NULL, &p)) != LIN_OK) return s;
     if (p.out_numel == 0 || p.k == 0) return LIN_OK;   /* nothing flows back */
 
@@ -3766,7 +3770,8 @@ LIN_API lin_status lin_lora_forward_explain(const lin_lora *lora, const float *x
     size_t nx = 0, ny = 0, nh = 0;
     int need = lora && !lora->merged;
     lin__msg m = lin__msg_start(buf, buf_size);
-    lin_status s = lin__check_lora_call(lora, batch, x, y, NULL, scratch, scratch_len, need, &d, &nx, &ny, &nh);
+    lin_status s = lin__check_lora_call(lora, batch, x, y, NULL, scratch, scratch_len, need, &d, &nx, &ny,
+                                        &nh);
     return lin__say_lora_call(&m, s, lora, x, y, NULL, scratch, scratch_len, need, &d, nx, ny, nh);
 }
 
@@ -4124,15 +4129,17 @@ static lin_status lin__npy_head_parse(const unsigned char *in, size_t size, lin_
     else if (end - order < 5 || memcmp(order, "False", 5))
         return lin__npy_bad(msg, "'fortran_order' is not True or False");
     if (*descr == '\'' || *descr == '"') {      /* '<f4': byte order, kind, item size */
-        char q = *descr++;
+        char q = *descr++, bo;
         h->descr = descr;
         while (descr < end && *descr != q) ++descr;
         if (descr >= end) return lin__npy_bad(msg, "'descr' is not closed");
         h->descr_len = (size_t)(descr - h->descr);
-        if (h->descr_len >= 2 && (h->descr[0] == '<' || h->descr[0] == '>' || h->descr[0] == '|' || h->descr[0] == '=')) {
-            h->byteorder = h->descr[0];
+        bo = h->descr_len >= 2 ? h->descr[0] : '\0';
+        if (bo == '<' || bo == '>' || bo == '|' || bo == '=') {
+            h->byteorder = bo;
             h->kind = h->descr[1];
-            for (i = 2; i < h->descr_len && h->descr[i] >= '0' && h->descr[i] <= '9' && h->itemsize < 1000; ++i)
+            for (i = 2; i < h->descr_len && h->descr[i] >= '0' && h->descr[i] <= '9' && h->itemsize < 1000;
+                 ++i)
                 h->itemsize = h->itemsize * 10 + (size_t)(h->descr[i] - '0');
             if (i != h->descr_len) h->kind = 0;
         }

@@ -858,6 +858,234 @@ static void test_validation_explain_s8(void **state)
 }
 #endif
 
+#if !defined(LIN_NO_TRAIN)
+/* The rest of the words: every branch of the message code a user can reach. */
+static void test_validation_explain_words(void **state)
+{
+    static const struct { float lr; const char *says; } lrs[] = {
+        {-0.1f, "rate: -0.1"}, {-1e-5f, "rate: -1e-05"}, {-123456.0f, "rate: -123456"},
+        {-1234567.0f, "rate: -1.23457e+06"}, {-INFINITY, "rate: -inf"}, {NAN, "rate: nan"},
+        {-100.0f, "rate: -100"}, {-0.00123f, "rate: -0.00123"}, {-1.5e30f, "rate: -1.5e+30"},
+        {-2.5f, "rate: -2.5"}, {-1e-30f, "rate: -1e-30"}, {-999999.9f, "rate: -1e+06"},
+    };
+    float p[2] = {1, 2}, g[2] = {3, 4}, st[8];
+    uint64_t step = 0;
+    size_t i;
+    (void)state;
+    fill_sentinel(st, 8);
+    for (i = 0; i < sizeof lrs / sizeof lrs[0]; ++i) {
+        lin_sgd sgd = lin_sgd_defaults(lrs[i].lr);
+        EXPLAINS(lin_sgd_step(&sgd, p, g, NULL, &step, 2),
+                 lin_sgd_step_explain(&sgd, p, g, NULL, &step, 2, msg, sizeof msg), LIN_ERR_VALUE, lrs[i].says);
+    }
+    {
+        lin_sgd sgd = lin_sgd_defaults(0.1f);
+        lin_adam adam = lin_adam_defaults();
+        sgd.momentum = -1.0f;
+        EXPLAINS(lin_sgd_step(&sgd, p, g, st, &step, 2), lin_sgd_step_explain(&sgd, p, g, st, &step, 2, msg, sizeof msg),
+                 LIN_ERR_VALUE, "Invalid momentum value: -1");
+        sgd = lin_sgd_defaults(0.1f);
+        sgd.weight_decay = -1.0f;
+        EXPLAINS(lin_sgd_step(&sgd, p, g, st, &step, 2), lin_sgd_step_explain(&sgd, p, g, st, &step, 2, msg, sizeof msg),
+                 LIN_ERR_VALUE, "Invalid weight_decay value: -1");
+        sgd = lin_sgd_defaults(0.1f);
+        EXPLAINS(lin_sgd_step(&sgd, p, g, NULL, &step, (size_t)-1 / 2),
+                 lin_sgd_step_explain(&sgd, p, g, NULL, &step, (size_t)-1 / 2, msg, sizeof msg), LIN_ERR_OVERFLOW,
+                 "floats have more bytes");
+        EXPLAINS(lin_sgd_step(&sgd, NULL, g, NULL, &step, 2),
+                 lin_sgd_step_explain(&sgd, NULL, g, NULL, &step, 2, msg, sizeof msg), LIN_ERR_NULL,
+                 "param is NULL but has 2 elements");
+        EXPLAINS(lin_sgd_step(&sgd, p, NULL, NULL, &step, 2),
+                 lin_sgd_step_explain(&sgd, p, NULL, NULL, &step, 2, msg, sizeof msg), LIN_ERR_NULL,
+                 "grad is NULL but has 2 elements");
+        EXPLAINS(lin_sgd_step(&sgd, p, g, NULL, NULL, 2),
+                 lin_sgd_step_explain(&sgd, p, g, NULL, NULL, 2, msg, sizeof msg), LIN_ERR_NULL, "step is NULL");
+        adam.lr = -1.0f;
+        EXPLAINS(lin_adam_step(&adam, p, g, st, st + 2, NULL, &step, 2),
+                 lin_adam_step_explain(&adam, p, g, st, st + 2, NULL, &step, 2, msg, sizeof msg), LIN_ERR_VALUE,
+                 "Invalid learning rate: -1");
+        adam = lin_adam_defaults();
+        adam.beta2 = 1.5f;
+        EXPLAINS(lin_adam_step(&adam, p, g, st, st + 2, NULL, &step, 2),
+                 lin_adam_step_explain(&adam, p, g, st, st + 2, NULL, &step, 2, msg, sizeof msg), LIN_ERR_VALUE,
+                 "Invalid beta parameter at index 1: 1.5");
+        EXPLAINS(lin_adam_step(NULL, p, g, st, st + 2, NULL, &step, 2),
+                 lin_adam_step_explain(NULL, p, g, st, st + 2, NULL, &step, 2, msg, sizeof msg), LIN_ERR_NULL,
+                 "opt is NULL");
+    }
+    {   /* the layer's backward and the losses */
+        float w[6] = {1, 2, 3, 4, 5, 6}, x[3] = {1, 2, 3}, gy[2] = {1, -1}, gr[8], loss = 0.0f;
+        float s0 = 1.0f;
+        int32_t t[2] = {0, 1};
+        lin_tensor xv = lin_vector(x, 3), wv = lin_matrix(w, 2, 3), gyv = lin_vector(gy, 2);
+        lin_tensor x0 = lin_tensor_view(&s0, 0, NULL), gw = lin_matrix(gr, 3, 2), gb = lin_vector(gr, 3);
+        fill_sentinel(gr, 8);
+        EXPLAINS(lin_linear_backward(&x0, &wv, &gyv, NULL, NULL, NULL),
+                 lin_linear_backward_explain(&x0, &wv, &gyv, NULL, NULL, NULL, msg, sizeof msg), LIN_ERR_RANK,
+                 "x must be at least 1-D, but it is 0-D");
+        EXPLAINS(lin_linear_backward(&xv, &wv, &gyv, NULL, &gw, NULL),
+                 lin_linear_backward_explain(&xv, &wv, &gyv, NULL, &gw, NULL, msg, sizeof msg), LIN_ERR_SHAPE,
+                 "grad_weight has shape [3, 2] but weight has shape [2, 3]");
+        EXPLAINS(lin_linear_backward(&xv, &wv, &gyv, NULL, NULL, &gb),
+                 lin_linear_backward_explain(&xv, &wv, &gyv, NULL, NULL, &gb, msg, sizeof msg), LIN_ERR_SHAPE,
+                 "grad_bias has shape [3] but the bias has shape [2]");
+        EXPLAINS(lin_linear_backward(&xv, &xv, &gyv, NULL, NULL, NULL),
+                 lin_linear_backward_explain(&xv, &xv, &gyv, NULL, NULL, NULL, msg, sizeof msg), LIN_ERR_RANK,
+                 "weight must be 2-D");
+        EXPLAINS(lin_matmul_backward(&x0, &wv, &gyv, NULL, NULL),
+                 lin_matmul_backward_explain(&x0, &wv, &gyv, NULL, NULL, msg, sizeof msg), LIN_ERR_RANK,
+                 "at least 1D");
+        EXPLAINS(lin_cross_entropy_f32(w, t, (size_t)-1 / 2, 3, &loss, NULL),
+                 lin_cross_entropy_explain(w, t, (size_t)-1 / 2, 3, &loss, NULL, msg, sizeof msg),
+                 LIN_ERR_OVERFLOW, "logits (");
+        EXPLAINS(lin_cross_entropy_f32(NULL, t, 2, 3, &loss, NULL),
+                 lin_cross_entropy_explain(NULL, t, 2, 3, &loss, NULL, msg, sizeof msg), LIN_ERR_NULL,
+                 "logits is NULL but has 6 elements");
+        EXPLAINS(lin_cross_entropy_f32(w, t, 2, 3, w + 5, NULL),
+                 lin_cross_entropy_explain(w, t, 2, 3, w + 5, NULL, msg, sizeof msg), LIN_ERR_ALIAS,
+                 "loss overlaps logits");
+        EXPLAINS(lin_cross_entropy_f32(w, t, 2, 3, gr, gr),
+                 lin_cross_entropy_explain(w, t, 2, 3, gr, gr, msg, sizeof msg), LIN_ERR_ALIAS,
+                 "loss overlaps grad_logits");
+        EXPLAINS(lin_linear_f32(x, NULL, NULL, gr, 1, 3, 2),
+                 lin_linear_f32_explain(x, NULL, NULL, gr, 1, 3, 2, msg, sizeof msg), LIN_ERR_NULL,
+                 "weight is NULL but has 6 elements");
+        EXPLAINS(lin_linear_f32(x, w, NULL, x + 1, 1, 3, 2),
+                 lin_linear_f32_explain(x, w, NULL, x + 1, 1, 3, 2, msg, sizeof msg), LIN_ERR_ALIAS,
+                 "y overlaps x");
+        assert_untouched(gr, 8);
+    }
+    assert_untouched(st, 8);
+    expect_true(p[0] == 1.0f && step == 0);
+}
+#endif
+
+#if !defined(LIN_NO_NPY)
+static void test_validation_explain_npy_words(void **state)
+{
+    static const struct { const char *dict; lin_status want; const char *says; } rows[] = {
+        {"{'descr': \"<c8\", 'fortran_order': False, 'shape': (4,), }", LIN_ERR_DTYPE, "(4,) complex64"},
+        {"{'descr': '|b1', 'fortran_order': False, 'shape': (4,), }", LIN_ERR_DTYPE, "(4,) bool"},
+        {"{'descr': '>i8', 'fortran_order': False, 'shape': (4,), }", LIN_ERR_DTYPE, "int64 (big-endian)"},
+        {"{'descr': '|V16', 'fortran_order': False, 'shape': (4,), }", LIN_ERR_DTYPE, "dtype '|V16'"},
+        {"{'descr': '<f64', 'fortran_order': False, 'shape': (4,), }", LIN_ERR_DTYPE, "dtype '<f64'"},
+        {"{'descr': '<f', 'fortran_order': False, 'shape': (4,), }", LIN_ERR_DTYPE, "dtype '<f'"},
+        {"{'descr': 'f4', 'fortran_order': False, 'shape': (4,), }", LIN_ERR_DTYPE, "dtype 'f4'"},
+        {"{'descr': '=f4', 'fortran_order': False, 'shape': (4,), }", LIN_ERR_DTYPE, "float32, expected"},
+        {"{'descr': '<f4, 'fortran_order': False, 'shape': (4,), }", LIN_ERR_DTYPE, "dtype '<f4, '"},
+        {"{'descr': '<f4', 'fortran_order': False, 'shape': (2, 2), }", LIN_ERR_SHAPE, "holds (2, 2) float32"},
+        {"{'descr': '<f4', 'fortran_order': False, 'shape': (), }", LIN_ERR_SHAPE, "holds () float32"},
+        {"{'fortran_order': False, 'shape': (4,), 'descr': '<f4", LIN_ERR_FORMAT, "'descr' is not closed"},
+        {"{'descr': '<f4', 'shape': (4,), }", LIN_ERR_FORMAT, "lacks"},
+        {"{'descr': '<f4', 'fortran_order': False, 'shape':", LIN_ERR_FORMAT, "lacks"},
+        {"{'descr': '<f4', 'fortran_order': Fa", LIN_ERR_FORMAT, "lacks"},
+    };
+    unsigned char buf[256];
+    float back[4];
+    lin_tensor o = lin_vector(back, 4);
+    size_t d;
+    (void)state;
+    fill_sentinel(back, 4);
+    for (d = 0; d < sizeof rows / sizeof rows[0]; ++d) {
+        size_t n = strlen(rows[d].dict);
+        memcpy(buf, "\x93NUMPY\x01\x00", 8);
+        buf[8] = (unsigned char)n;
+        buf[9] = 0;
+        memcpy(buf + 10, rows[d].dict, n);
+        memset(buf + 10 + n, 0, 16);
+        EXPLAINS(lin_npy_decode(buf, 10 + n + 16, &o), lin_npy_decode_explain(buf, 10 + n + 16, &o, msg, sizeof msg),
+                 rows[d].want, rows[d].says);
+    }
+    memcpy(buf, "\x93NUMPY\x05\x00", 8);
+    EXPLAINS(lin_npy_decode(buf, 40, &o), lin_npy_decode_explain(buf, 40, &o, msg, sizeof msg), LIN_ERR_FORMAT,
+             "format version");
+    buf[6] = 1;
+    buf[8] = 200;
+    EXPLAINS(lin_npy_decode(buf, 40, &o), lin_npy_decode_explain(buf, 40, &o, msg, sizeof msg), LIN_ERR_FORMAT,
+             "runs past the end");
+    EXPLAINS(lin_npy_decode(NULL, 40, &o), lin_npy_decode_explain(NULL, 40, &o, msg, sizeof msg), LIN_ERR_NULL,
+             "buf is NULL");
+    EXPLAINS(lin_npy_encode(&o, NULL, 40, &d), lin_npy_encode_explain(&o, NULL, 40, msg, sizeof msg), LIN_ERR_NULL,
+             "buf is NULL");
+    assert_untouched(back, 4);
+}
+#endif
+
+#if !defined(LIN_NO_INT8)
+static void test_validation_explain_s8_words(void **state)
+{
+    static const struct { int field; int32_t v; const char *says; } rows[] = {
+        {1, -128, "weight_offset is -128, outside [-127, 128]"}, {2, 128, "output_offset is 128, outside [-128, 127]"},
+        {3, -129, "act_min is -129, outside [-128, 127]"}, {4, 128, "act_max is 128, outside [-128, 127]"},
+        {5, -32, "q's shift -32 is outside [-31, 30]"}, {0, -128, "input_offset is -128, outside [-127, 128]"},
+    };
+    int8_t x[3] = {1, 2, 3}, w[6] = {1, 2, 3, 4, 5, 6}, y[2] = {0x55, 0x55};
+    int32_t m[2] = {1073741824, -5}, sh[2] = {0, 0};
+    lin_quant q, bad;
+    size_t r;
+    (void)state;
+    memset(&q, 0, sizeof q);
+    q.multiplier = 1073741824;
+    q.act_min = -128;
+    q.act_max = 127;
+    for (r = 0; r < sizeof rows / sizeof rows[0]; ++r) {
+        bad = q;
+        if (rows[r].field == 0) bad.input_offset = rows[r].v;
+        if (rows[r].field == 1) bad.weight_offset = rows[r].v;
+        if (rows[r].field == 2) bad.output_offset = rows[r].v;
+        if (rows[r].field == 3) bad.act_min = rows[r].v;
+        if (rows[r].field == 4) bad.act_max = rows[r].v;
+        if (rows[r].field == 5) bad.shift = rows[r].v;
+        EXPLAINS(lin_linear_s8(x, w, NULL, y, 1, 3, 2, &bad),
+                 lin_linear_s8_explain(x, w, NULL, y, 1, 3, 2, &bad, msg, sizeof msg), LIN_ERR_VALUE, rows[r].says);
+    }
+    EXPLAINS(lin_linear_s8_per_channel(x, w, NULL, y, 1, 3, 2, &q, m, sh),
+             lin_linear_s8_per_channel_explain(x, w, NULL, y, 1, 3, 2, &q, m, sh, msg, sizeof msg), LIN_ERR_VALUE,
+             "channel 1's multiplier -5 is negative");
+    EXPLAINS(lin_linear_s8(x, w, NULL, y, (size_t)-1 / 2, 3, 2, &q),
+             lin_linear_s8_explain(x, w, NULL, y, (size_t)-1 / 2, 3, 2, &q, msg, sizeof msg), LIN_ERR_OVERFLOW,
+             "more bytes than size_t");
+    EXPLAINS(lin_linear_s8(NULL, w, NULL, y, 1, 3, 2, &q),
+             lin_linear_s8_explain(NULL, w, NULL, y, 1, 3, 2, &q, msg, sizeof msg), LIN_ERR_NULL,
+             "x is NULL but has 3 elements");
+    EXPLAINS(lin_linear_s8(x, w, NULL, y, 1, 3, 2, &q), lin_linear_s8_explain(x, w, NULL, y, 1, 3, 2, &q, msg, sizeof msg),
+             LIN_OK, "");
+}
+#endif
+
+#if !defined(LIN_NO_LORA)
+static void test_validation_explain_lora_words(void **state)
+{
+    float w[6] = {1, 2, 3, 4, 5, 6}, b[2] = {0, 1}, A[3] = {0, 0, 0}, B[2] = {0, 0}, x[3] = {1, 1, 1}, y[4];
+    float scratch[4];
+    lin_layer layer;
+    lin_lora lora, bad;
+    (void)state;
+    expect_int(lin_layer_init(&layer, 3, 2, w, b), LIN_OK);
+    expect_int(lin_lora_init(&lora, &layer, 1, 1.0f, A, B), LIN_OK);
+    fill_sentinel(y, 4);
+    EXPLAINS(lin_lora_forward_f32(NULL, x, y, 1, scratch, 4),
+             lin_lora_forward_explain(NULL, x, y, 1, scratch, 4, msg, sizeof msg), LIN_ERR_NULL, "lora is NULL");
+    EXPLAINS(lin_lora_forward_f32(&lora, x, y, (size_t)-1 / 2, scratch, 4),
+             lin_lora_forward_explain(&lora, x, y, (size_t)-1 / 2, scratch, 4, msg, sizeof msg), LIN_ERR_OVERFLOW,
+             "more bytes than size_t");
+    layer.bias = w + 4;                 /* the base layer's bias inside its weight */
+    EXPLAINS(lin_lora_forward_f32(&lora, x, y, 1, scratch, 4),
+             lin_lora_forward_explain(&lora, x, y, 1, scratch, 4, msg, sizeof msg), LIN_ERR_ALIAS,
+             "the base layer's bias overlaps its weight");
+    layer.bias = b;
+    bad = lora;
+    bad.A = NULL;
+    EXPLAINS(lin_lora_forward_f32(&bad, x, y, 1, scratch, 4),
+             lin_lora_forward_explain(&bad, x, y, 1, scratch, 4, msg, sizeof msg), LIN_ERR_NULL,
+             "lora->A is NULL but has 3 elements");
+    EXPLAINS(lin_lora_backward_f32(&lora, x, y, NULL, NULL, b, 1, scratch, 4),
+             lin_lora_backward_explain(&lora, x, y, NULL, NULL, b, 1, scratch, 4, msg, sizeof msg), LIN_ERR_ALIAS,
+             "grad_B overlaps the base layer's bias");
+    assert_untouched(y, 4);
+}
+#endif
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -902,6 +1130,16 @@ int main(void)
 #endif
 #if !defined(LIN_NO_INT8)
         TEST(test_validation_explain_s8),
+        TEST(test_validation_explain_s8_words),
+#endif
+#if !defined(LIN_NO_TRAIN)
+        TEST(test_validation_explain_words),
+#endif
+#if !defined(LIN_NO_NPY)
+        TEST(test_validation_explain_npy_words),
+#endif
+#if !defined(LIN_NO_LORA)
+        TEST(test_validation_explain_lora_words),
 #endif
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
