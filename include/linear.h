@@ -4820,7 +4820,8 @@ static lin_status lin__say_s8(lin__msg *m, lin_status s, const int8_t *x, const 
     }
     if (!lin__layer_dims(batch, in, out, 1, &d) || !lin__fits(out, sizeof(int32_t)))
         return lin__say_dims(m, batch, in, out);
-    if (s == LIN_ERR_VALUE && (bad = lin__s8_bad(q, multiplier, shift, out, per_channel)) != 0) {
+    if (s == LIN_ERR_VALUE && (!per_channel || (multiplier && shift)) &&
+        (bad = lin__s8_bad(q, multiplier, shift, out, per_channel)) != 0) {
         int32_t vals[5];
         vals[0] = q->input_offset;
         vals[1] = q->weight_offset;

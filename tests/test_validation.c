@@ -1042,9 +1042,9 @@ static void test_validation_explain_s8_words(void **state)
     EXPLAINS(lin_linear_s8_per_channel(x, w, NULL, y, 1, 3, 2, &q, m, sh),
              lin_linear_s8_per_channel_explain(x, w, NULL, y, 1, 3, 2, &q, m, sh, msg, sizeof msg), LIN_ERR_VALUE,
              "channel 1's multiplier -5 is negative");
-    EXPLAINS(lin_linear_s8(x, w, NULL, y, (size_t)-1 / 2, 3, 2, &q),
-             lin_linear_s8_explain(x, w, NULL, y, (size_t)-1 / 2, 3, 2, &q, msg, sizeof msg), LIN_ERR_OVERFLOW,
-             "more bytes than size_t");
+    /* the call itself with these sizes is in test_s8 (here GCC -O3 would clone the kernel for them) */
+    expect_int(lin_linear_s8_explain(x, w, NULL, y, (size_t)-1 / 2, 3, 2, &q, msg, sizeof msg), LIN_ERR_OVERFLOW);
+    expect_msg(msg, "more bytes than size_t");
     EXPLAINS(lin_linear_s8(NULL, w, NULL, y, 1, 3, 2, &q),
              lin_linear_s8_explain(NULL, w, NULL, y, 1, 3, 2, &q, msg, sizeof msg), LIN_ERR_NULL,
              "x is NULL but has 3 elements");
