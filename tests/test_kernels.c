@@ -103,7 +103,7 @@ static void test_kernels_f32_contiguous(void **state)
         size_t m = ms[test_randn(COUNT(ms))], n = ns_[test_randn(COUNT(ns_))], k = ks[test_randn(COUNT(ks))];
         layer_case c;
         int with_bias = (int)test_randn(2);
-        if (m * n * k > TEST_SIZE(3000000, 2000) || m * k + n * k + m * n > TEST_SIZE(3000000, 300))
+        if (m * n * k > TEST_SIZE(3000000, 2000) || m * k + n * k + m * n > TEST_SIZE(3000000, 200))
             continue;
         c = make_case(m, n, k, LAYOUT_CONTIGUOUS, LAYOUT_CONTIGUOUS, LAYOUT_CONTIGUOUS, with_bias);
         assert_int_equal(lin_linear_f32(c.x.buf, c.w.buf, with_bias ? c.b.buf : NULL, c.y.buf, m, k, n),
