@@ -7,7 +7,9 @@
 set -u
 what=${1:-test}
 missing=""
-tmp=$(mktemp -d)
+# scratch inside the checkout (build/), never elsewhere on the machine
+tmp=$(cd "$(dirname "$0")/.." && pwd)/build/deps-$$
+mkdir -p "$tmp" || exit 1
 trap 'rm -rf "$tmp"' EXIT
 
 need() { # need <package> <probe command...>

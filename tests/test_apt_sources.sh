@@ -10,20 +10,22 @@
 # Prints "N passed, N failed"; exits 1 if any case failed.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-tmp=$(mktemp -d)
+# scratch inside the checkout (build/), never elsewhere on the machine
+tmp=$here/../build/apt-sources-test
+rm -rf "$tmp" && mkdir -p "$tmp" || exit 1
 trap 'rm -rf "$tmp"' EXIT
 passed=0
 failed=0
 
-# case <name>: the sample is $tmp/<name>/etc/{sources.list,sources.list.d/};
+# case <name>: the sample is $tmp/<name>/conf/{sources.list,sources.list.d/};
 # the expected output is read from standard input.
 new() {
     name=$1
     d=$tmp/$name
-    mkdir -p "$d/etc/sources.list.d" "$d/lists/partial" "$d/cache" "$d/all"
+    mkdir -p "$d/conf/sources.list.d" "$d/lists/partial" "$d/cache" "$d/all"
 }
-list() { cat > "$d/etc/sources.list"; }            # list: the one-line file
-part() { cat > "$d/etc/sources.list.d/$1"; }        # part NAME: one in the parts directory
+list() { cat > "$d/conf/sources.list"; }            # list: the one-line file
+part() { cat > "$d/conf/sources.list.d/$1"; }        # part NAME: one in the parts directory
 # policy <parts>: apt reads that directory as its whole source configuration
 policy() {
     apt-cache -o Dir::Etc::SourceList="$d/none" -o Dir::Etc::SourceParts="$1" \
@@ -31,7 +33,7 @@ policy() {
 }
 check() {
     cat > "$d/expected"
-    sh "$here/apt_sources.sh" "$d/etc/sources.list" "$d/etc/sources.list.d" > "$d/got" 2> "$d/err"
+    sh "$here/apt_sources.sh" "$d/conf/sources.list" "$d/conf/sources.list.d" > "$d/got" 2> "$d/err"
     st=$?
     if [ $st -ne 0 ] || ! cmp -s "$d/expected" "$d/got"; then
         echo "FAIL $name: derived list (exit $st) differs from the expected one:"
@@ -42,8 +44,8 @@ check() {
     fi
     if command -v apt-cache > /dev/null 2>&1; then
         # the machine's own configuration and the derived list, read as one
-        [ -f "$d/etc/sources.list" ] && cp "$d/etc/sources.list" "$d/all/00-sample.list"
-        for f in "$d"/etc/sources.list.d/*; do
+        [ -f "$d/conf/sources.list" ] && cp "$d/conf/sources.list" "$d/all/00-sample.list"
+        for f in "$d"/conf/sources.list.d/*; do
             [ -f "$f" ] && cp "$f" "$d/all/10-${f##*/}"
         done
         if ! policy "$d/all"; then
@@ -65,7 +67,7 @@ check() {
 }
 # refused <name>: no entry, exit status 1 and nothing on standard output
 refused() {
-    sh "$here/apt_sources.sh" "$d/etc/sources.list" "$d/etc/sources.list.d" > "$d/got" 2> "$d/err"
+    sh "$here/apt_sources.sh" "$d/conf/sources.list" "$d/conf/sources.list.d" > "$d/got" 2> "$d/err"
     st=$?
     if [ $st -eq 1 ] && [ ! -s "$d/got" ] && [ -s "$d/err" ]; then
         echo "ok   $name"
@@ -347,7 +349,7 @@ EOF
 refused
 
 new no-files
-rmdir "$d/etc/sources.list.d"
+rmdir "$d/conf/sources.list.d"
 refused
 
 echo "apt_sources.sh: $passed passed, $failed failed"
