@@ -8,7 +8,8 @@
 #                   the last three under qemu-user
 #   make firmware   Cortex-M0/M3/M4/M7/M33/M55 in qemu-system-arm: the two-layer
 #                   example and the suites, and the code-size table
-#   make bench      linear.h against OpenBLAS and a naive loop, in one process:
+#   make bench      linear.h against OpenBLAS, oneDNN, XNNPACK, BLIS and a naive
+#                   loop, in one process, built at -O2 and at -O3 -march=native:
 #                   bench/results.csv, bench/chart.png
 #   make bench-sweep  38 small and odd shapes against the same peers
 #   make bench-backward  the bias gradient alone: views against buffers
@@ -74,7 +75,7 @@ CFLAGS_clang-san-vnni  := $(SAN) -mavx512f -mavx512bw -mavx512vl -mavx512vnni -m
 TEST_BINS := $(foreach v,$(VARIANTS),$(addprefix $(BUILD)/$(v)/,$(TESTS)))
 CPP_BINS  := $(BUILD)/g++/test_cpp $(BUILD)/clang++/test_cpp
 
-.PHONY: bench-backward all run test test-c test-cpp test-std test-config test-link test-modules test-packaging test-apt test-cross \
+.PHONY: bench-backward all run test test-c test-cpp test-std test-config test-link test-modules test-packaging test-apt test-dispatch test-cross \
         deps-run deps-test deps-cross deps-firmware deps-bench bench bench-sweep firmware fuzz coverage \
         valgrind fixtures \
         install uninstall clean
@@ -111,7 +112,7 @@ $(BUILD)/%/test_cpp: tests/test_cpp.cpp $(HEADER) | deps-test
 	@mkdir -p $(@D)
 	$* $(CXXSTD) $(OPT) $(INCLUDES) $< -o $@
 
-test: test-c test-cpp test-std test-config test-link test-modules test-packaging test-apt
+test: test-c test-cpp test-std test-config test-link test-modules test-packaging test-apt test-dispatch
 	@echo; echo "make test: all passed"
 
 # Runs from the repository root: the fixture tests read tests/fixtures/.
@@ -199,6 +200,30 @@ test-link: | deps-test
 	    n=$$(nm $$d/*.o | grep -c ' T lin_linear_f32$$'); \
 	    [ "$$n" = 1 ] || { echo "$$cc: lin_linear_f32 defined $$n times"; exit 1; }; \
 	    echo "$$cc: three units and LIN_IMPLEMENTATION link, one copy of the code"; \
+	done
+
+# Run-time dispatch: a plain -O2 build runs every kernel family this CPU
+# has (the suites' build/<variant>/test_dispatch checks each against the
+# reference); here each family's output bits, as hashes over the shapes of
+# tests/test_dispatch.c, must equal those of a build that compiles that one
+# family in with -m flags and LIN_NO_DISPATCH, under gcc and clang alike.
+DISPATCH_FIXED := sse2:-DLIN_NO_DISPATCH $(if $(HAVE_AVX2),avx2:-mavx2@-mfma@-DLIN_NO_DISPATCH) \
+                  $(if $(HAVE_AVX512),avx512:-mavx512f@-mfma@-DLIN_NO_DISPATCH)
+test-dispatch: | deps-test
+	@mkdir -p $(BUILD)/dispatch
+	@for cc in gcc clang; do \
+	    d=$(BUILD)/dispatch/$$cc; mkdir -p $$d; \
+	    $$cc $(CSTD) $(OPT) $(INCLUDES) tests/test_dispatch.c -o $$d/all $(TESTLIBS) || exit 1; \
+	    ./$$d/all digest > $$d/all.txt || exit 1; \
+	    for f in $(DISPATCH_FIXED); do \
+	        isa=$${f%%:*}; flags=$$(echo $${f#*:} | tr @ ' '); \
+	        $$cc $(CSTD) $(OPT) $$flags $(INCLUDES) tests/test_dispatch.c -o $$d/$$isa $(TESTLIBS) || exit 1; \
+	        ./$$d/$$isa digest > $$d/$$isa.txt || exit 1; \
+	        [ -s $$d/$$isa.txt ] && grep "^$$isa " $$d/all.txt | cmp -s - $$d/$$isa.txt || { \
+	            echo "$$cc: family $$isa differs between run-time dispatch and $$flags:"; \
+	            grep "^$$isa " $$d/all.txt | diff - $$d/$$isa.txt; exit 1; }; \
+	        echo "$$cc: $$isa chosen at run time = $$isa compiled with $$flags ($$(wc -l < $$d/$$isa.txt) shapes, same bits)"; \
+	    done; \
 	done
 
 # The modules that can be left out: every suite that remains, built and
@@ -427,32 +452,51 @@ firmware: $(FW_ELFS)
 	 } > $(BUILD)/fw/sizes.md
 	@cat $(BUILD)/fw/sizes.md
 
-# ---- make bench: against OpenBLAS and a naive loop ----
+# ---- make bench: against OpenBLAS, oneDNN, XNNPACK, BLIS and a naive loop ----
 
-# One process, one run: every contender interleaved and repeated, medians;
-# the machine's FMA peak and read bandwidth measured in the same run. With
-# OpenMP the table repeats with 2 threads (OpenBLAS gets 2 as well).
-# bench_portable.c is the same header with LIN_NO_SIMD, in its own unit.
-BENCH_REPS ?= 9
-BENCH_FLAGS := -std=c99 -O3 -march=native -fopenmp -Wall -Wextra
-$(BUILD)/bench: bench/bench.c bench/bench_portable.c $(HEADER) | deps-bench
-	@mkdir -p $(@D)
-	gcc $(BENCH_FLAGS) $(INCLUDES) bench/bench.c bench/bench_portable.c -o $@ -lopenblas -lm
+# One process per build, one run: every contender interleaved and
+# repeated, medians; the machine's FMA peak and read bandwidth measured in
+# the same run. Two builds of the same bench: plain -O2 (what most
+# Makefiles and CMake's default build use; the kernels are chosen at run
+# time) and -O3 -march=native with OpenMP (the table repeats with 2
+# threads). bench_portable.c is the same header with LIN_NO_SIMD, in its
+# own unit. BLIS comes with its own cblas.h: its directory is searched
+# after the system's, so cblas.h stays OpenBLAS's.
+BENCH_REPS  ?= 9
+BLIS_DIR    := $(firstword $(wildcard /usr/include/x86_64-linux-gnu/blis-openmp /usr/include/*/blis-openmp /usr/include/blis))
+BLIS_LIBDIR := $(firstword $(wildcard /usr/lib/x86_64-linux-gnu/blis-openmp /usr/lib/*/blis-openmp))
+BENCH_LIBS   = -lopenblas $(if $(BLIS_LIBDIR),-L$(BLIS_LIBDIR) -Wl$(comma)-rpath$(comma)$(BLIS_LIBDIR)) -lblis \
+               -ldnnl -lXNNPACK -lm
+comma := ,
+BENCH_FLAGS_O2     := -std=c99 -O2
+BENCH_FLAGS_NATIVE := -std=c99 -O3 -march=native -fopenmp
+define bench_rule
+$(BUILD)/bench-$(1): bench/bench.c bench/bench_portable.c $(HEADER) | deps-bench
+	@mkdir -p $$(@D)
+	gcc $$(BENCH_FLAGS_$(2)) -Wall -Wextra '-DBENCH_FLAGS="gcc $$(BENCH_FLAGS_$(2))"' $(INCLUDES) \
+	    $$(if $$(BLIS_DIR),-idirafter $$(BLIS_DIR)) bench/bench.c bench/bench_portable.c -o $$@ $$(BENCH_LIBS)
+endef
+$(eval $(call bench_rule,O2,O2))
+$(eval $(call bench_rule,native,NATIVE))
 
 deps-bench:
 	@sh tests/deps.sh bench
 
-bench: $(BUILD)/bench
-	OMP_PROC_BIND=true ./$(BUILD)/bench $(BENCH_REPS) bench/results.csv > $(BUILD)/bench.txt
-	@cat $(BUILD)/bench.txt && cp $(BUILD)/bench.txt bench/results.txt
+bench: $(BUILD)/bench-O2 $(BUILD)/bench-native
+	OMP_PROC_BIND=true ./$(BUILD)/bench-O2 $(BENCH_REPS) bench/results-O2.csv > $(BUILD)/bench-O2.txt
+	@cat $(BUILD)/bench-O2.txt
+	OMP_PROC_BIND=true ./$(BUILD)/bench-native $(BENCH_REPS) bench/results.csv > $(BUILD)/bench-native.txt
+	@cat $(BUILD)/bench-native.txt
+	@{ echo "### plain -O2"; cat $(BUILD)/bench-O2.txt; echo; echo "### -O3 -march=native"; \
+	   cat $(BUILD)/bench-native.txt; } > bench/results.txt
 	@awk -F, 'NR > 1 && $$1 == 1 { key = $$2 "x" $$3 "x" $$4; if (!(key in seen)) { seen[key] = 1; order[++n] = key } \
 	          v[key, $$5] = $$7 } \
 	     END { for (i = 1; i <= n; ++i) { k = order[i]; printf "%s", k; \
-	           split("linear.h portable sgemm sgemv naive", c, " "); \
-	           for (j = 1; j <= 5; ++j) printf " %s", ((k, c[j]) in v) ? v[k, c[j]] : "NaN"; print "" } }' \
+	           split("linear.h prepared sgemm sgemv oneDNN XNNPACK BLIS naive", c, " "); \
+	           for (j = 1; j <= 8; ++j) printf " %s", ((k, c[j]) in v) ? v[k, c[j]] : "NaN"; print "" } }' \
 	     bench/results.csv > $(BUILD)/bench.dat
 	gnuplot -e "datafile='$(BUILD)/bench.dat'; outfile='bench/chart.png'" bench/chart.gp
-	@echo "wrote bench/results.txt, bench/results.csv and bench/chart.png"
+	@echo "wrote bench/results.txt, bench/results.csv, bench/results-O2.csv and bench/chart.png"
 
 # The bias gradient alone, views against buffers, in the plain build
 # users make (-O2) and the tuned one.
@@ -464,8 +508,8 @@ bench-backward: bench/backward.c $(HEADER)
 
 # Small and odd shapes against the same peers, the sweep behind the kernel
 # path choice: bench/sweep.txt.
-bench-sweep: $(BUILD)/bench
-	./$(BUILD)/bench sweep $(BENCH_REPS) > $(BUILD)/sweep.txt
+bench-sweep: $(BUILD)/bench-native
+	./$(BUILD)/bench-native sweep $(BENCH_REPS) > $(BUILD)/sweep.txt
 	@cat $(BUILD)/sweep.txt && cp $(BUILD)/sweep.txt bench/sweep.txt
 
 # ---- make fuzz: differential fuzzing with libFuzzer ----

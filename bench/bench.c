@@ -1,14 +1,17 @@
-/* bench.c - lin_linear_f32 against its peers, in one process, one run:
-   a naive loop, OpenBLAS sgemm (x * W^T with CblasTrans) and, for batch 1,
-   OpenBLAS sgemv; the portable path (LIN_NO_SIMD, from bench_portable.c);
-   the machine's own FMA peak and read bandwidth, measured here too.
+/* bench.c - lin_linear_f32 and a prepared layer against their peers, in
+   one process, one run: a naive loop, OpenBLAS (sgemm x * W^T, and sgemv at
+   batch 1), oneDNN (inner product, weights reordered once), XNNPACK (fully
+   connected operator, weights packed once), BLIS (bli_sgemm), and the
+   portable path (LIN_NO_SIMD, from bench_portable.c); the machine's own FMA
+   peak and read bandwidth, measured here too. The header names the CPU,
+   the flags this file was built with and lin_cpu_isa(): `make bench`
+   builds it twice, at plain -O2 and at -O3 -march=native.
 
    Contenders are interleaved and repeated; every figure is a median.
-   Writes bench/results.csv; `make bench` then draws bench/chart.png.
 
    usage: bench [reps] [csv path]   (single thread; with OpenMP, also 2)
           bench sweep [reps]        (small and odd shapes, one thread) */
-#define _POSIX_C_SOURCE 199309L
+#define _POSIX_C_SOURCE 200809L
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +19,9 @@
 #include <time.h>
 
 #include <cblas.h>
+#include <blis.h>
+#include <oneapi/dnnl/dnnl.h>
+#include <xnnpack.h>
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -33,9 +39,14 @@ typedef struct shape { size_t batch, in, out; } shape;
 
 static const shape shapes[] = {
     {1, 3, 2}, {1, 16, 16}, {4, 16, 16}, {1, 64, 64}, {1, 256, 256}, {1, 784, 128},
-    {1, 1024, 1024}, {1, 4096, 4096}, {8, 64, 64}, {32, 256, 256}, {64, 128, 10},
-    {64, 784, 128}, {64, 512, 512}, {128, 1024, 1024}, {256, 2048, 2048}, {512, 4096, 4096},
+    {1, 1024, 1024}, {1, 4096, 4096}, {4, 1024, 1024}, {8, 64, 64}, {8, 256, 256},
+    {8, 1024, 1024}, {16, 512, 512}, {32, 256, 256}, {64, 128, 10}, {64, 784, 128},
+    {64, 512, 512}, {64, 1024, 1024}, {128, 1024, 1024}, {256, 2048, 2048}, {512, 2048, 2048},
 };
+
+#ifndef BENCH_FLAGS
+#define BENCH_FLAGS "?"
+#endif
 
 static double now(void)
 {
@@ -58,8 +69,9 @@ static double median(double *v, int n)
 
 /* ---- the contenders: y (batch, out) = x (batch, in) * W (out, in)^T + b ---- */
 
-enum { C_LIN, C_PORTABLE, C_NAIVE, C_SGEMM, C_SGEMV, C_COUNT };
-static const char *names[C_COUNT] = {"linear.h", "portable", "naive", "sgemm", "sgemv"};
+enum { C_LIN, C_PREP, C_PORTABLE, C_NAIVE, C_SGEMM, C_SGEMV, C_DNNL, C_XNN, C_BLIS, C_COUNT };
+static const char *names[C_COUNT] = {"linear.h", "prepared", "portable", "naive", "sgemm", "sgemv",
+                                     "oneDNN", "XNNPACK", "BLIS"};
 
 /* the loop a user writes by hand */
 static void naive(const float *x, const float *w, const float *b, float *y,
@@ -74,11 +86,95 @@ static void naive(const float *x, const float *w, const float *b, float *y,
         }
 }
 
+/* What the peers that plan once hold for a shape, made before timing:
+   linear.h's prepared layer, oneDNN's primitive with its weights
+   reordered, XNNPACK's operator with its weights packed. */
+typedef struct peers {
+    lin_prepared prep;
+    void *prep_buf;
+    dnnl_engine_t eng;
+    dnnl_stream_t stream;
+    dnnl_primitive_t ip;
+    dnnl_memory_t src, wei, bias, dst;
+    int dnnl_ok;
+    xnn_operator_t xnn;
+    int xnn_ok;
+} peers;
+
+static void peers_make(peers *p, const float *x, const float *w, const float *b, float *y, const shape *s)
+{
+    dnnl_dims_t sd = {(dnnl_dim_t)s->batch, (dnnl_dim_t)s->in}, wd = {(dnnl_dim_t)s->out, (dnnl_dim_t)s->in};
+    dnnl_dims_t bd = {(dnnl_dim_t)s->out}, dd = {(dnnl_dim_t)s->batch, (dnnl_dim_t)s->out};
+    dnnl_memory_desc_t smd, wany, wuser, bmd, dmd;
+    dnnl_inner_product_desc_t ipd;
+    dnnl_primitive_desc_t pd = NULL, rpd = NULL;
+    dnnl_primitive_t reorder = NULL;
+    dnnl_memory_t wsrc = NULL;
+    size_t bytes = lin_prepared_size(s->in, s->out);
+    memset(p, 0, sizeof *p);
+    p->prep_buf = malloc(bytes);
+    if (!p->prep_buf || lin_prepare_f32(&p->prep, w, b, s->in, s->out, p->prep_buf, bytes) != LIN_OK) {
+        fprintf(stderr, "lin_prepare_f32 failed\n");
+        exit(1);
+    }
+    /* oneDNN: inner product for inference, weights in the layout it picks */
+    p->dnnl_ok = dnnl_engine_create(&p->eng, dnnl_cpu, 0) == dnnl_success &&
+                 dnnl_stream_create(&p->stream, p->eng, dnnl_stream_default_flags) == dnnl_success &&
+                 dnnl_memory_desc_init_by_tag(&smd, 2, sd, dnnl_f32, dnnl_nc) == dnnl_success &&
+                 dnnl_memory_desc_init_by_tag(&wany, 2, wd, dnnl_f32, dnnl_format_tag_any) == dnnl_success &&
+                 dnnl_memory_desc_init_by_tag(&wuser, 2, wd, dnnl_f32, dnnl_oi) == dnnl_success &&
+                 dnnl_memory_desc_init_by_tag(&bmd, 1, bd, dnnl_f32, dnnl_x) == dnnl_success &&
+                 dnnl_memory_desc_init_by_tag(&dmd, 2, dd, dnnl_f32, dnnl_nc) == dnnl_success &&
+                 dnnl_inner_product_forward_desc_init(&ipd, dnnl_forward_inference, &smd, &wany, &bmd, &dmd) ==
+                     dnnl_success &&
+                 dnnl_primitive_desc_create(&pd, &ipd, NULL, p->eng, NULL) == dnnl_success &&
+                 dnnl_primitive_create(&p->ip, pd) == dnnl_success &&
+                 dnnl_memory_create(&p->src, &smd, p->eng, (void *)x) == dnnl_success &&
+                 dnnl_memory_create(&p->bias, &bmd, p->eng, (void *)b) == dnnl_success &&
+                 dnnl_memory_create(&p->dst, &dmd, p->eng, y) == dnnl_success &&
+                 dnnl_memory_create(&wsrc, &wuser, p->eng, (void *)w) == dnnl_success &&
+                 dnnl_memory_create(&p->wei, dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0), p->eng,
+                                    DNNL_MEMORY_ALLOCATE) == dnnl_success &&
+                 dnnl_reorder_primitive_desc_create(&rpd, &wuser, p->eng,
+                                                    dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0),
+                                                    p->eng, NULL) == dnnl_success &&
+                 dnnl_primitive_create(&reorder, rpd) == dnnl_success;
+    if (p->dnnl_ok) {
+        dnnl_exec_arg_t args[2] = {{DNNL_ARG_FROM, wsrc}, {DNNL_ARG_TO, p->wei}};
+        p->dnnl_ok = dnnl_primitive_execute(reorder, p->stream, 2, args) == dnnl_success &&
+                     dnnl_stream_wait(p->stream) == dnnl_success;
+    }
+    if (reorder) dnnl_primitive_destroy(reorder);
+    if (rpd) dnnl_primitive_desc_destroy(rpd);
+    if (pd) dnnl_primitive_desc_destroy(pd);
+    if (wsrc) dnnl_memory_destroy(wsrc);
+    /* XNNPACK: fully connected, no clamp, no thread pool (one thread) */
+    p->xnn_ok = xnn_create_fully_connected_nc_f32(s->in, s->out, s->in, s->out, w, b, -INFINITY, INFINITY, 0,
+                                                  &p->xnn) == xnn_status_success &&
+                xnn_setup_fully_connected_nc_f32(p->xnn, s->batch, x, y, NULL) == xnn_status_success;
+}
+
+static void peers_free(peers *p)
+{
+    free(p->prep_buf);
+    if (p->ip) dnnl_primitive_destroy(p->ip);
+    if (p->src) dnnl_memory_destroy(p->src);
+    if (p->wei) dnnl_memory_destroy(p->wei);
+    if (p->bias) dnnl_memory_destroy(p->bias);
+    if (p->dst) dnnl_memory_destroy(p->dst);
+    if (p->stream) dnnl_stream_destroy(p->stream);
+    if (p->eng) dnnl_engine_destroy(p->eng);
+    if (p->xnn) xnn_delete_operator(p->xnn);
+}
+
+static peers *cur_peers;      /* the shape's planned peers, for run() */
+
 static void run(int c, const float *x, const float *w, const float *b, float *y, const shape *s)
 {
     size_t i;
     switch (c) {
     case C_LIN: lin_linear_f32(x, w, b, y, s->batch, s->in, s->out); break;
+    case C_PREP: lin_linear_prepared_f32(&cur_peers->prep, x, y, s->batch); break;
     case C_PORTABLE: portable_linear_f32(x, w, b, y, s->batch, s->in, s->out); break;
     case C_NAIVE: naive(x, w, b, y, s->batch, s->in, s->out); break;
     case C_SGEMM:   /* y = b broadcast, then y += x * W^T */
@@ -91,6 +187,21 @@ static void run(int c, const float *x, const float *w, const float *b, float *y,
         cblas_sgemv(CblasRowMajor, CblasNoTrans, (int)s->out, (int)s->in, 1.0f, w, (int)s->in, x, 1,
                     1.0f, y, 1);
         break;
+    case C_DNNL: {
+        dnnl_exec_arg_t args[4] = {{DNNL_ARG_SRC, cur_peers->src}, {DNNL_ARG_WEIGHTS, cur_peers->wei},
+                                   {DNNL_ARG_BIAS, cur_peers->bias}, {DNNL_ARG_DST, cur_peers->dst}};
+        dnnl_primitive_execute(cur_peers->ip, cur_peers->stream, 4, args);
+        dnnl_stream_wait(cur_peers->stream);
+        break;
+    }
+    case C_XNN: xnn_run_operator(cur_peers->xnn, NULL); break;
+    case C_BLIS: {  /* y = b broadcast, then y += x * W^T */
+        float one = 1.0f;
+        for (i = 0; i < s->batch; ++i) memcpy(y + i * s->out, b, s->out * sizeof(float));
+        bli_sgemm(BLIS_NO_TRANSPOSE, BLIS_TRANSPOSE, (dim_t)s->batch, (dim_t)s->out, (dim_t)s->in, &one,
+                  (float *)x, (inc_t)s->in, 1, (float *)w, (inc_t)s->in, 1, &one, y, (inc_t)s->out, 1);
+        break;
+    }
     }
 }
 
@@ -303,6 +414,7 @@ static float *random_floats(size_t n, unsigned seed)
 static void set_threads(int n)
 {
     openblas_set_num_threads(n);
+    bli_thread_set_num_threads(n);
 #ifdef _OPENMP
     omp_set_num_threads(n);
 #endif
@@ -351,6 +463,23 @@ static int sweep(int reps)
     return 0;
 }
 
+/* the CPU's name, from /proc/cpuinfo */
+static void cpu_name(char *buf, size_t size)
+{
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    char line[256];
+    snprintf(buf, size, "unknown");
+    if (!f) return;
+    while (fgets(line, sizeof line, f))
+        if (!strncmp(line, "model name", 10) && strchr(line, ':')) {
+            char *v = strchr(line, ':') + 2, *nl = strchr(v, '\n');
+            if (nl) *nl = '\0';
+            snprintf(buf, size, "%s", v);
+            break;
+        }
+    fclose(f);
+}
+
 int main(int argc, char **argv)
 {
     int reps = argc > 1 ? atoi(argv[1]) : 9;
@@ -360,12 +489,17 @@ int main(int argc, char **argv)
     FILE *csv;
     size_t si;
     int threads, max_threads = 1;
+    char cpu[200];
 
+    if (xnn_initialize(NULL) != xnn_status_success) { fprintf(stderr, "xnn_initialize failed\n"); return 1; }
+    bli_init();
     if (argc > 1 && !strcmp(argv[1], "sweep")) return sweep(argc > 2 ? atoi(argv[2]) : 9);
 #ifdef _OPENMP
     max_threads = 2;
 #endif
     set_threads(1);
+    cpu_name(cpu, sizeof cpu);
+    printf("cpu: %s; linear.h kernels: %s; built with %s\n", cpu, lin_cpu_isa(), BENCH_FLAGS);
     peak = fma_peak();
     bw = read_bandwidth();
     printf("machine: FMA peak %.1f GFLOP/s, read bandwidth %.1f GB/s (one core, measured now)\n",
@@ -378,22 +512,27 @@ int main(int argc, char **argv)
     for (threads = 1; threads <= max_threads; ++threads) {
         set_threads(threads);
         printf("== %d thread%s\n", threads, threads > 1 ? "s" : "");
-        printf("%-16s %12s %9s %9s %9s %9s %9s %8s %8s %8s %7s %7s\n", "batch x in x out", "linear.h",
-               "GFLOP/s", "portable", "naive", "sgemm", "sgemv", "/sgemm", "/sgemv", "/naive",
-               "%peak", "%bw");
+        printf("%-15s %9s %9s %9s %9s %9s %9s %9s %9s %9s %7s %7s %7s %6s\n", "batch x in x out", "linear.h",
+               "prepared", "portable", "naive", "sgemm", "sgemv", "oneDNN", "XNNPACK", "BLIS", "best/l",
+               "best/p", "naive/l", "%peak");
         for (si = 0; si < nshapes; ++si) {
             const shape *s = &shapes[si];
             double flops = 2.0 * (double)s->batch * (double)s->in * (double)s->out;
             float *x = random_floats(s->batch * s->in, 1), *w = random_floats(s->out * s->in, 2);
             float *b = random_floats(s->out, 3), *y = random_floats(s->batch * s->out, 4);
-            double samples[C_COUNT][64], med[C_COUNT];
+            double samples[C_COUNT][64], med[C_COUNT], best = 0.0;
             long calls[C_COUNT];
             int c, r, have[C_COUNT];
+            peers pe;
+            peers_make(&pe, x, w, b, y, s);
+            cur_peers = &pe;
             for (c = 0; c < C_COUNT; ++c) {
                 have[c] = 1;
                 if (c == C_SGEMV && s->batch != 1) have[c] = 0;
                 if (c == C_NAIVE && flops > 2e9) have[c] = 0;      /* seconds per call */
-                if (c == C_PORTABLE && threads > 1) have[c] = 0;
+                if (c == C_PORTABLE && (threads > 1 || flops > 2e9)) have[c] = 0;
+                if (c == C_DNNL && !pe.dnnl_ok) have[c] = 0;
+                if (c == C_XNN && (!pe.xnn_ok || threads > 1)) have[c] = 0;   /* no thread pool */
                 if (have[c]) calls[c] = calibrate(c, x, w, b, y, s);
             }
             for (r = 0; r < reps && r < 64; ++r)
@@ -404,34 +543,33 @@ int main(int argc, char **argv)
                 if (have[c])
                     fprintf(csv, "%d,%zu,%zu,%zu,%s,%.9g,%.4g\n", threads, s->batch, s->in, s->out,
                             names[c], med[c], flops / med[c] / 1e9);
+                if (have[c] && c >= C_SGEMM && (best == 0.0 || med[c] < best)) best = med[c];
             }
             {
-                char label[32], col[C_COUNT][16], vs_gemv[16], vs_naive[16], of_bw[16];
-                double weight_bytes = (double)s->in * (double)s->out * sizeof(float);
+                char label[32], col[C_COUNT][16], vs_naive[16];
                 snprintf(label, sizeof label, "%zux%zux%zu", s->batch, s->in, s->out);
                 for (c = 0; c < C_COUNT; ++c) {
                     if (!have[c]) snprintf(col[c], sizeof col[c], "-");
                     else if (flops < 1e5) snprintf(col[c], sizeof col[c], "%.1fns", med[c] * 1e9);
                     else snprintf(col[c], sizeof col[c], "%.1f", flops / med[c] / 1e9);
                 }
-                snprintf(vs_gemv, sizeof vs_gemv, have[C_SGEMV] ? "%.2f" : "-", med[C_SGEMV] / med[C_LIN]);
                 snprintf(vs_naive, sizeof vs_naive, have[C_NAIVE] ? "%.2f" : "-", med[C_NAIVE] / med[C_LIN]);
-                snprintf(of_bw, sizeof of_bw, s->batch == 1 ? "%.0f%%" : "-",
-                         100.0 * weight_bytes / med[C_LIN] / 1e9 / bw);
-                printf("%-16s %12s %9.2f %9s %9s %9s %9s %8.2f %8s %8s %6.1f%% %6s\n", label,
-                       col[C_LIN], flops / med[C_LIN] / 1e9, col[C_PORTABLE], col[C_NAIVE],
-                       col[C_SGEMM], col[C_SGEMV], med[C_SGEMM] / med[C_LIN], vs_gemv, vs_naive,
-                       100.0 * flops / med[C_LIN] / 1e9 / (peak * threads), of_bw);
+                printf("%-15s %9s %9s %9s %9s %9s %9s %9s %9s %9s %7.2f %7.2f %7s %5.1f%%\n", label, col[C_LIN],
+                       col[C_PREP], col[C_PORTABLE], col[C_NAIVE], col[C_SGEMM], col[C_SGEMV], col[C_DNNL],
+                       col[C_XNN], col[C_BLIS], best / med[C_LIN], best / med[C_PREP], vs_naive,
+                       100.0 * flops / med[C_LIN] / 1e9 / (peak * threads));
                 fflush(stdout);
             }
+            peers_free(&pe);
             free(x); free(w); free(b); free(y);
         }
         printf("\n");
     }
     bench_s8(reps, peak, csv);
-    printf("columns: GFLOP/s (ns per call below 1e5 flops); /sgemm, /sgemv, /naive = peer time / "
-           "linear.h time; %%peak of the FMA peak times threads; %%bw = weight bytes per second "
-           "over the read bandwidth (batch 1)\n");
+    printf("columns: GFLOP/s (ns per call below 1e5 flops); best = the fastest of OpenBLAS (sgemm, "
+           "sgemv), oneDNN, XNNPACK and BLIS; best/l, best/p = its time over linear.h's (lin_linear_f32, "
+           "prepared): above 1 linear.h is faster; naive/l likewise; %%peak of the FMA peak times "
+           "threads\n");
     fclose(csv);
     return 0;
 }

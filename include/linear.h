@@ -37,6 +37,9 @@
 
    ALSO IN THIS FILE
 
+       prepared   lin_prepare_f32 lays W out once, in caller memory, for
+                  the kernels this CPU runs; lin_linear_prepared_f32 then
+                  runs the layer without packing W, with the same bits
        training   lin_linear_backward, lin_matmul_backward, ReLU, MSE and
                   cross-entropy with their gradients, SGD and Adam/AdamW
                   steps, LoRA (forward, backward, merge), .npy in and out
@@ -59,18 +62,21 @@
                       defines LIN_IMPLEMENTATION
        LIN_MAX_DIMS   largest rank of a lin_tensor, >= 2 default: 8
        LIN_NO_SIMD    use only the portable C kernels   default: off
+       LIN_NO_DISPATCH  keep the kernel family the compiler flags enable
+                      (otherwise, with GCC or clang on x86-64, the best
+                      of SSE2, AVX2 + FMA and AVX-512 is chosen at run
+                      time from the CPU, whatever the flags; lin_cpu_isa()
+                      names it)                         default: off
        LIN_NO_OPENMP  stay single-threaded under -fopenmp
                       (otherwise products of 10^6 multiply-adds and up
                       split their columns over OpenMP threads, same bits)
        LIN_PACK       1: the packed (cache-blocked) GEMM; 0: the direct
                       kernel only, no stack scratch     default: 0 on Cortex-M
        LIN_PACK_KC    the packed GEMM's k per block, >= 1          default: 128
-       LIN_PACK_MC    its rows per block, a positive multiple of the
-                      register tile's rows LIN__MR (8 with AVX-512 or NEON,
-                      6 with AVX2, 4 with SSE2 or portable C)   default: 16 MR
-       LIN_PACK_NC    its outputs per block, a positive multiple of the
-                      tile's columns LIN__NR (32 with AVX-512 or portable
-                      C, 16 with AVX2, 8 with SSE2 or NEON)      default: 8 NR
+       LIN_PACK_MC    its rows per block, for every family: a positive
+                      multiple of 24      default: 16 tile rows (128 AVX-512)
+       LIN_PACK_NC    its outputs per block, for every family: a positive
+                      multiple of 32      default: 8 tile columns (256 AVX-512)
        LIN_NO_TRAIN   leave out training: backward passes, ReLU, losses,
                       optimizers (and LoRA)
        LIN_NO_LORA    leave out LoRA
@@ -166,23 +172,46 @@
 #define LIN_SQRT(x) sqrt(x)     /* double: Adam's bias correction, as Python's math.sqrt */
 #endif
 
-/* The fast paths: SIMD micro-kernels chosen at compile time from the
-   compiler's own macros (LIN_NO_SIMD keeps the portable C ones), and the
-   packed GEMM's blocks, which live on the stack: 4*(MC*KC + KC*NC) bytes
-   per thread, 192 KiB with AVX-512 (LIN_PACK_KC, _MC, _NC). LIN_PACK 0
-   keeps only the direct kernel: the smallest code and no scratch, the
-   default on Cortex-M. */
-#if !defined(LIN_NO_SIMD) && defined(__AVX512F__)
-#define LIN__AVX512 1
+/* The fast paths: families of SIMD kernels, and the packed GEMM's blocks.
+
+   With GCC or clang on x86-64 (C99 or later, or C++), every x86 family
+   the build can reach is compiled, each function with its own target
+   attribute, and the best one the CPU and the OS support runs, chosen
+   once at run time (CPUID and XGETBV): a plain `cc -O2` build runs AVX2 +
+   FMA or AVX-512 kernels where the CPU has them. -m flags that already
+   enable a family leave out the ones below it. LIN_NO_DISPATCH keeps the
+   compile-time choice (the one family the flags enable), as do MSVC, C89
+   and every other target: NEON on aarch64, the portable C kernels
+   elsewhere (and everywhere with LIN_NO_SIMD). lin_cpu_isa() names the
+   family that runs. */
+#if !defined(LIN_NO_SIMD) && !defined(LIN_NO_DISPATCH) && defined(__x86_64__) && \
+    (defined(__GNUC__) || defined(__clang__)) && (!defined(__GNUC__) || __GNUC__ >= 5 || defined(__clang__)) && \
+    (defined(__cplusplus) || (defined(__STDC_VERSION__) && __STDC_VERSION__ >= 199901L))
+#define LIN__DISPATCH 1
+#else
+#define LIN__DISPATCH 0
+#endif
+#if !defined(LIN_NO_SIMD) && (defined(__AVX512F__) || LIN__DISPATCH)
+#define LIN__HAS_AVX512 1
+#endif
+#if !defined(LIN_NO_SIMD) && !defined(__AVX512F__) && ((defined(__AVX2__) && defined(__FMA__)) || LIN__DISPATCH)
+#define LIN__HAS_AVX2 1
+#endif
+#if !defined(LIN_NO_SIMD) && !defined(__AVX512F__) && !(defined(__AVX2__) && defined(__FMA__)) && \
+    (defined(__SSE2__) || defined(_M_X64) || LIN__DISPATCH)
+#define LIN__HAS_SSE2 1
+#endif
+#if !defined(LIN_NO_SIMD) && defined(__ARM_NEON) && defined(__aarch64__)
+#define LIN__HAS_NEON 1
+#endif
+#if !defined(LIN__HAS_AVX512) && !defined(LIN__HAS_AVX2) && !defined(LIN__HAS_SSE2) && !defined(LIN__HAS_NEON)
+#define LIN__HAS_PORTABLE 1
+#endif
+#if defined(LIN__HAS_AVX512) || defined(LIN__HAS_AVX2)
 #include <immintrin.h>
-#elif !defined(LIN_NO_SIMD) && defined(__AVX2__) && defined(__FMA__)
-#define LIN__AVX2 1
-#include <immintrin.h>
-#elif !defined(LIN_NO_SIMD) && (defined(__SSE2__) || defined(_M_X64))
-#define LIN__SSE2 1
+#elif defined(LIN__HAS_SSE2)
 #include <emmintrin.h>
-#elif !defined(LIN_NO_SIMD) && defined(__ARM_NEON) && defined(__aarch64__)
-#define LIN__NEON 1
+#elif defined(LIN__HAS_NEON)
 #include <arm_neon.h>
 #endif
 #if !defined(LIN_NO_SIMD) && defined(__AVX2__)
@@ -193,6 +222,31 @@
 #endif
 #if !defined(LIN_NO_SIMD) && defined(__ARM_FEATURE_MVE) && !defined(__aarch64__)
 #include <arm_mve.h>            /* Helium (Cortex-M55, M85): the int8 layer */
+#endif
+/* The target of each x86 family's functions, and of every helper they
+   inline: empty where the build's flags already enable it. */
+#if LIN__DISPATCH && !(defined(__AVX2__) && defined(__FMA__))
+#define LIN__TARGET_AVX2 __attribute__((target("avx2,fma")))
+#else
+#define LIN__TARGET_AVX2
+#endif
+#if LIN__DISPATCH && !defined(__AVX512F__)
+#define LIN__TARGET_AVX512 __attribute__((target("avx512f,avx2,fma")))
+#else
+#define LIN__TARGET_AVX512
+#endif
+#define LIN__TARGET_BASE        /* the build's own target: SSE2, NEON, portable C */
+/* Every multiply-add written in C is a multiply, then an add, whatever
+   FMA the flags enable: the kernels give the same bits however they were
+   compiled (clang contracts a * b + c into an FMA by default, GCC only in
+   its GNU modes, -std=gnu*, where this cannot be switched off per function). */
+#if defined(__clang__) && (defined(__cplusplus) || (defined(__STDC_VERSION__) && __STDC_VERSION__ >= 199901L))
+#define LIN__NO_CONTRACT _Pragma("clang fp contract(off)")
+#else
+#define LIN__NO_CONTRACT
+#endif
+#if LIN__DISPATCH
+#include <cpuid.h>              /* __get_cpuid, __cpuid_count: GCC's and clang's own */
 #endif
 #if defined(_OPENMP) && !defined(LIN_NO_OPENMP)
 #define LIN__OPENMP 1
@@ -207,69 +261,31 @@
    out of line: inlined into a caller it would bring its aligned frame to
    every tiny call. LIN__INLINE_KERNEL forces the small kernels in, so that
    each copy keeps its sums in registers and its constants (the dot
-   products' four row counts, the batch-1-to-4 path in both of lin__gemm's
+   products' row counts, the batch-1-to-4 path in both of lin__gemm's
    copies when OpenMP outlines one). */
 #if defined(__GNUC__) || defined(__clang__)
 #define LIN__NOINLINE __attribute__((noinline))
 #define LIN__INLINE_KERNEL __inline__ __attribute__((always_inline))
+#define LIN__TEST_HOOK static __attribute__((unused))   /* called by the tests alone */
+#if defined(__clang__)
+#define LIN__OPAQUE static __attribute__((noinline))
+#else
+#define LIN__OPAQUE static __attribute__((noinline, noclone))
+#endif
 #else
 #define LIN__NOINLINE
 #define LIN__INLINE_KERNEL
+#define LIN__TEST_HOOK static
+#define LIN__OPAQUE static
 #endif
 
-#if defined(LIN__AVX512)
-#define LIN__MR 8               /* the register tile of the micro-kernel */
-#define LIN__NR 32
-#elif defined(LIN__AVX2)
-#define LIN__MR 6
-#define LIN__NR 16
-#elif defined(LIN__SSE2)
-#define LIN__MR 4
-#define LIN__NR 8
-#elif defined(LIN__NEON)
-#define LIN__MR 8
-#define LIN__NR 8
-#else
-#define LIN__MR 4
-#define LIN__NR 32
-#endif
-
-/* One vector of LIN__LANES floats, for the kernels written once for every
-   SIMD width (the packed GEMM's micro-kernel, the batch-1-to-4 dot
-   products). SSE2 has no FMA: a multiply, then an add. */
-#if defined(LIN__AVX512)
-#define LIN__LANES 16
-typedef __m512 lin__vec;
-#define LIN__VZERO() _mm512_setzero_ps()
-#define LIN__VLOAD(p) _mm512_loadu_ps(p)
-#define LIN__VSTORE(p, v) _mm512_storeu_ps(p, v)
-#define LIN__VSET1(f) _mm512_set1_ps(f)
-#define LIN__VFMA(acc, x, y) _mm512_fmadd_ps(x, y, acc)
-#elif defined(LIN__AVX2)
-#define LIN__LANES 8
-typedef __m256 lin__vec;
-#define LIN__VZERO() _mm256_setzero_ps()
-#define LIN__VLOAD(p) _mm256_loadu_ps(p)
-#define LIN__VSTORE(p, v) _mm256_storeu_ps(p, v)
-#define LIN__VSET1(f) _mm256_set1_ps(f)
-#define LIN__VFMA(acc, x, y) _mm256_fmadd_ps(x, y, acc)
-#elif defined(LIN__SSE2)
-#define LIN__LANES 4
-typedef __m128 lin__vec;
-#define LIN__VZERO() _mm_setzero_ps()
-#define LIN__VLOAD(p) _mm_loadu_ps(p)
-#define LIN__VSTORE(p, v) _mm_storeu_ps(p, v)
-#define LIN__VSET1(f) _mm_set1_ps(f)
-#define LIN__VFMA(acc, x, y) _mm_add_ps(acc, _mm_mul_ps(x, y))
-#elif defined(LIN__NEON)
-#define LIN__LANES 4
-typedef float32x4_t lin__vec;
-#define LIN__VZERO() vdupq_n_f32(0.0f)
-#define LIN__VLOAD(p) vld1q_f32(p)
-#define LIN__VSTORE(p, v) vst1q_f32(p, v)
-#define LIN__VSET1(f) vdupq_n_f32(f)
-#define LIN__VFMA(acc, x, y) vfmaq_f32(acc, x, y)
-#endif
+/* The register tile (MR rows by NR outputs) of each family's micro-kernel:
+   AVX-512 8 x 32, AVX2 6 x 16, SSE2 4 x 8, NEON 8 x 8, portable C 4 x 32.
+   The packed GEMM's blocks: KC steps of k, MC rows of x, NC outputs, each
+   family's own unless set here; they live on the stack, 4*(MC*KC + KC*NC)
+   bytes per thread for the largest family compiled (192 KiB with
+   AVX-512). LIN_PACK 0 keeps only the direct kernel: the smallest code
+   and no scratch, the default on Cortex-M. */
 #ifndef LIN_PACK
 #if defined(__ARM_ARCH_PROFILE) && __ARM_ARCH_PROFILE == 'M'
 #define LIN_PACK 0
@@ -280,23 +296,17 @@ typedef float32x4_t lin__vec;
 #ifndef LIN_PACK_KC
 #define LIN_PACK_KC 128             /* k per block: a B micro-panel stays in L1 */
 #endif
-#ifndef LIN_PACK_MC
-#define LIN_PACK_MC (LIN__MR * 16)  /* rows of x per block */
-#endif
-#ifndef LIN_PACK_NC
-#define LIN_PACK_NC (LIN__NR * 8)   /* outputs per block */
-#endif
 #if LIN_PACK != 0 && LIN_PACK != 1
 #error "linear.h: LIN_PACK must be 0 (the direct kernel only) or 1 (the packed GEMM)"
 #endif
 #if LIN_PACK_KC < 1
 #error "linear.h: LIN_PACK_KC must be at least 1"
 #endif
-#if LIN_PACK_MC < LIN__MR || LIN_PACK_MC % LIN__MR != 0
-#error "linear.h: LIN_PACK_MC must be a positive multiple of the register tile's rows (8 with AVX-512 or NEON, 6 with AVX2, 4 with SSE2 or portable C)"
+#if defined(LIN_PACK_MC) && (LIN_PACK_MC < 24 || LIN_PACK_MC % 24 != 0)
+#error "linear.h: LIN_PACK_MC must be a positive multiple of 24 (a whole number of register tiles' rows for every family: 8, 6 and 4)"
 #endif
-#if LIN_PACK_NC < LIN__NR || LIN_PACK_NC % LIN__NR != 0
-#error "linear.h: LIN_PACK_NC must be a positive multiple of the register tile's columns (32 with AVX-512 or portable C, 16 with AVX2, 8 with SSE2 or NEON)"
+#if defined(LIN_PACK_NC) && (LIN_PACK_NC < 32 || LIN_PACK_NC % 32 != 0)
+#error "linear.h: LIN_PACK_NC must be a positive multiple of 32 (a whole number of register tiles' columns for every family: 32, 16 and 8)"
 #endif
 
 #ifdef __cplusplus
@@ -421,6 +431,48 @@ LIN_API lin_status lin_matmul_explain(const lin_tensor *a, const lin_tensor *b,
 LIN_API lin_status lin_linear_explain(const lin_tensor *x, const lin_tensor *weight,
                                       const lin_tensor *bias, const lin_tensor *out,
                                       char *buf, size_t buf_size);
+
+/* The float kernel family that runs on this CPU: "avx512", "avx2",
+   "sse2", "neon" or "portable" (also with LIN_PACK 0, where every product
+   takes the portable direct kernel). For bug reports and benchmarks. */
+LIN_API const char *lin_cpu_isa(void);
+
+/* A prepared layer: W and b laid out once, in caller memory, for the
+   kernels this CPU runs (plan once, run many, as oneDNN and XNNPACK do).
+   The caller owns both the struct and the buffer, which must outlive it
+   and must not be written while it is in use. */
+typedef struct lin_prepared {
+    size_t in_features, out_features;
+    const float *weight;        /* (out, in) row-major: the batch-1-to-4 paths */
+    const float *bias;          /* (out), or NULL for bias=False */
+    const float *packed;        /* W^T in the family's panels: the packed GEMM, or NULL */
+    const void *buf;            /* the caller's buffer, which y must not overlap */
+    size_t buf_bytes;
+    int isa;                    /* the kernel family the buffer is laid out for */
+} lin_prepared;
+
+/* Bytes of buffer lin_prepare_f32 needs for an (out_features, in_features)
+   layer on this CPU: a row-major copy of W (read by the batch-1-to-4
+   paths), W^T in the micro-kernel's panels (the packed GEMM), the bias and
+   64 bytes of alignment slack, about 8 bytes a weight. 0 if the count
+   overflows size_t. */
+LIN_API size_t     lin_prepared_size(size_t in_features, size_t out_features);
+/* Lays W (out_features, in_features) and bias (out_features, or NULL) out
+   into buf (any alignment, buf_bytes >= lin_prepared_size) and fills *p.
+   Statuses: LIN_ERR_NULL (p, buf, or weight with elements, is NULL),
+   LIN_ERR_OVERFLOW (the size overflows), LIN_ERR_SIZE (buf_bytes too
+   small), LIN_ERR_ALIAS (buf overlaps weight, bias or *p). */
+LIN_API lin_status lin_prepare_f32(lin_prepared *p, const float *weight, const float *bias,
+                                   size_t in_features, size_t out_features, void *buf,
+                                   size_t buf_bytes);
+/* y (batch, out) = x (batch, in) . W^T + b with a prepared layer: no
+   packing of W, and the same bits as lin_linear_f32 with the same operands
+   on the same CPU. Checks x, y and batch only. Statuses: LIN_ERR_NULL (p,
+   or x or y with elements, is NULL), LIN_ERR_OVERFLOW (batch times a
+   feature count overflows), LIN_ERR_ALIAS (y overlaps x or the prepared
+   buffer). */
+LIN_API lin_status lin_linear_prepared_f32(const lin_prepared *p, const float *x, float *y,
+                                           size_t batch);
 
 /* PCG32 random numbers (O'Neill's permuted congruential generator): the
    same seed gives the same stream on every platform. */
@@ -1612,6 +1664,8 @@ typedef struct lin__gemm_op {
     const float *bias;          /* LIN__SET: bias[j*bias_s] starts column j */
     ptrdiff_t bias_s;
     float alpha;                /* LIN__ADD_SCALED */
+    int isa;                    /* the kernel family: -1 for the one that runs now */
+    const float *bpre;          /* a prepared layer's packed B, or NULL */
 } lin__gemm_op;
 
 static void lin__op_init(lin__gemm_op *op, lin__mode mode, size_t m, size_t n, size_t k)
@@ -1623,6 +1677,8 @@ static void lin__op_init(lin__gemm_op *op, lin__mode mode, size_t m, size_t n, s
     op->bias = NULL;
     op->bias_s = 0;
     op->alpha = 1.0f;
+    op->isa = -1;
+    op->bpre = NULL;
 }
 
 /* m = the strided matrix at p */
@@ -1681,6 +1737,12 @@ static LIN__INLINE_KERNEL void lin__dst_view(lin__dst *c, lin_tensor *t, ptrdiff
 
 #define LIN__MIN(a, b) ((a) < (b) ? (a) : (b))
 
+/* the first 64-byte boundary at or after p */
+static float *lin__align64(float *p)
+{
+    return (float *)(void *)(((uintptr_t)p + 63u) & ~(uintptr_t)63u);
+}
+
 /* ---- kernels: the direct path ---- */
 
 /* Inlined where the packed GEMM is built (a call was a third of a 3 -> 2
@@ -1708,6 +1770,7 @@ static LIN__DIRECT_LINKAGE void lin__gemm_direct(size_t m, size_t n, size_t k, c
                                                  const lin__mat *b, const float *bias, ptrdiff_t bias_s,
                                                  int acc, float *c, ptrdiff_t c_rs, ptrdiff_t c_cs)
 {
+    LIN__NO_CONTRACT
     size_t i, j, p;
     for (i = 0; i < m; ++i) {
         const float *ai = a->p + (ptrdiff_t)i * a->rs;
@@ -1748,113 +1811,114 @@ static LIN__DIRECT_LINKAGE void lin__gemm_direct(size_t m, size_t n, size_t k, c
 #pragma GCC diagnostic pop
 #endif
 
+/* ---- kernels: families ----
+
+   A family is one instruction set's kernels for the paths that set up:
+   the packed GEMM's micro-kernel and packing, the batch-1-to-4 dot
+   products, and (AVX-512) the narrow kernel. The driver code around them
+   (blocking, edge tiles, threads) is shared; lin__family_now() is the one
+   place that says which family runs. */
+
+enum { LIN__ISA_PORTABLE, LIN__ISA_SSE2, LIN__ISA_AVX2, LIN__ISA_AVX512, LIN__ISA_NEON, LIN__ISA_COUNT };
+
 #if LIN_PACK
-/* ---- kernels: micro-kernels of the packed GEMM ----
+typedef void (*lin__ukernel_fn)(size_t kc, const float *ap, const float *bp, float *c, ptrdiff_t c_rs,
+                                const float *init);
+typedef void (*lin__pack_fn)(size_t rows, size_t kc, const lin__mat *src, float *dst);
+typedef void (*lin__gemv_fn)(size_t m, size_t j0, size_t j1, size_t k, const lin__mat *a, const lin__mat *b,
+                             const float *bias, ptrdiff_t bias_s, int acc, float *c, ptrdiff_t c_rs,
+                             ptrdiff_t c_cs);
 
-   Each computes one register tile C (MR, NR) = init + A (MR, kc) * B (kc, NR)
-   from packed panels: A k-major in groups of MR rows, B k-major in groups
-   of NR columns. init is a row of NR values every row starts from (the
-   bias, or zeros) or, when NULL, C itself (a later block of k). Every
-   element is summed in the order p = 0..k-1. c has unit column stride and
-   row stride c_rs. */
+typedef struct lin__family {
+    const char *name;           /* what lin_cpu_isa() says */
+    int isa;
+    size_t mr, nr;              /* the register tile */
+    size_t mc, nc;              /* rows and outputs per block */
+    lin__ukernel_fn ukernel;    /* C (MR, NR) = init + A (MR, kc) . B (kc, NR), packed */
+    lin__pack_fn pack_a;        /* A (rows <= MR, kc) -> k-major groups of MR rows */
+    lin__pack_fn pack_b;        /* B (kc, cols <= NR) -> k-major groups of NR columns */
+    lin__gemv_fn gemv;          /* the batch-1-to-4 path */
+} lin__family;
 
-#if defined(LIN__AVX512) || defined(LIN__AVX2) || defined(LIN__SSE2)
-/* MR x NR, NR two vectors wide: 2*MR accumulators (8 x 32 in 16 zmm with
-   AVX-512, 6 x 16 in 12 ymm with AVX2 + FMA, 4 x 8 in 8 xmm with SSE2),
-   two B vectors and a broadcast of A per step: enough independent FMAs to
-   cover their latency. */
-static void lin__ukernel(size_t kc, const float *ap, const float *bp, float *c, ptrdiff_t c_rs,
-                         const float *init)
+/* The rows of a register tile, unrolled by hand: at -O2 GCC unrolls no
+   loop, and accumulators indexed in a loop live in memory (2-3x slower). */
+#define LIN__ROWS4(X) X(0) X(1) X(2) X(3)
+#define LIN__ROWS6(X) X(0) X(1) X(2) X(3) X(4) X(5)
+#define LIN__ROWS8(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7)
+
+/* Each packed block's default size per family: MC rows of x (a multiple
+   of MR) and NC outputs (a multiple of NR); LIN_PACK_MC / _NC set both for
+   every family. */
+#ifdef LIN_PACK_MC
+#define LIN__MC(mr) ((size_t)LIN_PACK_MC)
+#else
+#define LIN__MC(mr) ((size_t)(mr) * 16)
+#endif
+#ifdef LIN_PACK_NC
+#define LIN__NC(nr) ((size_t)LIN_PACK_NC)
+#else
+#define LIN__NC(nr) ((size_t)(nr) * 8)
+#endif
+/* the largest tile and blocks of the families compiled: the scratch */
+#if defined(LIN__HAS_AVX512) || defined(LIN__HAS_PORTABLE)
+#define LIN__NR_MAX 32
+#elif defined(LIN__HAS_AVX2)
+#define LIN__NR_MAX 16
+#else
+#define LIN__NR_MAX 8
+#endif
+#if defined(LIN__HAS_AVX512) || defined(LIN__HAS_NEON)
+#define LIN__MR_MAX 8
+#elif defined(LIN__HAS_AVX2)
+#define LIN__MR_MAX 6
+#else
+#define LIN__MR_MAX 4
+#endif
+#define LIN__MC_MAX LIN__MC(LIN__MR_MAX)
+#define LIN__NC_MAX LIN__NC(LIN__NR_MAX)
+
+/* ---- kernels: packing (every family) ---- */
+
+/* A (mr, kc) strided -> ap[p*MR + i], rows mr..MR-1 zero */
+static LIN__INLINE_KERNEL void lin__pack_a_any(size_t MR, size_t mr, size_t kc, size_t p, const lin__mat *a,
+                                               float *ap)
 {
-    lin__vec acc[LIN__MR][2];
-    size_t p;
-    int i;
-    for (i = 0; i < LIN__MR; ++i) {
-        const float *src = init ? init : c + i * c_rs;
-        acc[i][0] = LIN__VLOAD(src);
-        acc[i][1] = LIN__VLOAD(src + LIN__LANES);
+    size_t i;
+    for (; p < kc; ++p) {
+        const float *col = a->p + (ptrdiff_t)p * a->cs;
+        for (i = 0; i < mr; ++i) ap[p * MR + i] = col[(ptrdiff_t)i * a->rs];
+        for (; i < MR; ++i) ap[p * MR + i] = 0.0f;
     }
-    for (p = 0; p < kc; ++p, ap += LIN__MR, bp += LIN__NR) {
-        lin__vec b0 = LIN__VLOAD(bp), b1 = LIN__VLOAD(bp + LIN__LANES);
-        for (i = 0; i < LIN__MR; ++i) {
-            lin__vec av = LIN__VSET1(ap[i]);
-            acc[i][0] = LIN__VFMA(acc[i][0], av, b0);
-            acc[i][1] = LIN__VFMA(acc[i][1], av, b1);
+}
+
+/* B (kc, nr) strided -> bp[p*NR + j] for the columns j0..nr-1, and the
+   columns nr..NR-1 zero. For a weight W (out, in), B = W^T has unit row
+   stride: each column is a row of W, read front to back. */
+static LIN__INLINE_KERNEL void lin__pack_b_any(size_t NR, size_t j0, size_t nr, size_t kc, const lin__mat *b,
+                                               float *bp)
+{
+    size_t j, p;
+    if (b->rs == 1) {
+        for (j = j0; j < nr; ++j) {
+            const float *w = b->p + (ptrdiff_t)j * b->cs;
+            for (p = 0; p < kc; ++p) bp[p * NR + j] = w[p];
+        }
+    } else {
+        for (p = 0; p < kc; ++p) {
+            const float *row = b->p + (ptrdiff_t)p * b->rs;
+            for (j = j0; j < nr; ++j) bp[p * NR + j] = row[(ptrdiff_t)j * b->cs];
         }
     }
-    for (i = 0; i < LIN__MR; ++i) {
-        LIN__VSTORE(c + i * c_rs, acc[i][0]);
-        LIN__VSTORE(c + i * c_rs + LIN__LANES, acc[i][1]);
-    }
+    for (j = nr; j < NR; ++j)
+        for (p = 0; p < kc; ++p) bp[p * NR + j] = 0.0f;
 }
-#elif defined(LIN__NEON)
-/* 8 x 8: 16 q-register accumulators, A's column as two vectors, one FMA
-   by lane per row and half. */
-static void lin__ukernel(size_t kc, const float *ap, const float *bp, float *c, ptrdiff_t c_rs,
-                         const float *init)
-{
-    float32x4_t acc[8][2];
-    size_t p;
-    int i;
-    for (i = 0; i < 8; ++i) {
-        const float *src = init ? init : c + i * c_rs;
-        acc[i][0] = vld1q_f32(src);
-        acc[i][1] = vld1q_f32(src + 4);
-    }
-    for (p = 0; p < kc; ++p, ap += 8, bp += 8) {
-        float32x4_t b0 = vld1q_f32(bp), b1 = vld1q_f32(bp + 4);
-        float32x4_t a0 = vld1q_f32(ap), a1 = vld1q_f32(ap + 4);
-        acc[0][0] = vfmaq_laneq_f32(acc[0][0], b0, a0, 0);
-        acc[0][1] = vfmaq_laneq_f32(acc[0][1], b1, a0, 0);
-        acc[1][0] = vfmaq_laneq_f32(acc[1][0], b0, a0, 1);
-        acc[1][1] = vfmaq_laneq_f32(acc[1][1], b1, a0, 1);
-        acc[2][0] = vfmaq_laneq_f32(acc[2][0], b0, a0, 2);
-        acc[2][1] = vfmaq_laneq_f32(acc[2][1], b1, a0, 2);
-        acc[3][0] = vfmaq_laneq_f32(acc[3][0], b0, a0, 3);
-        acc[3][1] = vfmaq_laneq_f32(acc[3][1], b1, a0, 3);
-        acc[4][0] = vfmaq_laneq_f32(acc[4][0], b0, a1, 0);
-        acc[4][1] = vfmaq_laneq_f32(acc[4][1], b1, a1, 0);
-        acc[5][0] = vfmaq_laneq_f32(acc[5][0], b0, a1, 1);
-        acc[5][1] = vfmaq_laneq_f32(acc[5][1], b1, a1, 1);
-        acc[6][0] = vfmaq_laneq_f32(acc[6][0], b0, a1, 2);
-        acc[6][1] = vfmaq_laneq_f32(acc[6][1], b1, a1, 2);
-        acc[7][0] = vfmaq_laneq_f32(acc[7][0], b0, a1, 3);
-        acc[7][1] = vfmaq_laneq_f32(acc[7][1], b1, a1, 3);
-    }
-    for (i = 0; i < 8; ++i) {
-        vst1q_f32(c + i * c_rs, acc[i][0]);
-        vst1q_f32(c + i * c_rs + 4, acc[i][1]);
-    }
-}
-#else
-/* 4 x 32 in portable C: the columns of each row in the inner loop, all
-   independent sums, so a compiler vectorises it without reassociating any
-   sum (no -ffast-math). 32 columns make whole vectors at every width from
-   SSE to AVX-512, which narrower tiles do not (measured with GCC 12). */
-static void lin__ukernel(size_t kc, const float *ap, const float *bp, float *c, ptrdiff_t c_rs,
-                         const float *init)
-{
-    float acc[4][32];
-    size_t p;
-    int i, j;
-    for (i = 0; i < 4; ++i)
-        for (j = 0; j < 32; ++j) acc[i][j] = init ? init[j] : c[i * c_rs + j];
-    for (p = 0; p < kc; ++p, ap += 4, bp += 32)
-        for (i = 0; i < 4; ++i)
-            for (j = 0; j < 32; ++j) acc[i][j] += ap[i] * bp[j];
-    for (i = 0; i < 4; ++i)
-        for (j = 0; j < 32; ++j) c[i * c_rs + j] = acc[i][j];
-}
-#endif
 
-/* ---- kernels: packing ---- */
-
-#if defined(LIN__AVX512) || defined(LIN__AVX2)
-#define LIN__TRANSPOSE8 1
+#if defined(LIN__HAS_AVX2) || defined(LIN__HAS_AVX512)
 /* dst (8, 8) = src (8, 8)^T, rows src_rs and dst_rs apart: packing both
    operands is a transpose (x and W are contiguous along k), eight rows at a
    time in registers rather than one float at a time. */
-static void lin__transpose8x8(const float *src, ptrdiff_t src_rs, float *dst, ptrdiff_t dst_rs)
+static LIN__TARGET_AVX2 LIN__INLINE_KERNEL void lin__transpose8x8(const float *src, ptrdiff_t src_rs, float *dst,
+                                                                  ptrdiff_t dst_rs)
 {
     __m256 r0 = _mm256_loadu_ps(src), r1 = _mm256_loadu_ps(src + src_rs);
     __m256 r2 = _mm256_loadu_ps(src + 2 * src_rs), r3 = _mm256_loadu_ps(src + 3 * src_rs);
@@ -1877,16 +1941,68 @@ static void lin__transpose8x8(const float *src, ptrdiff_t src_rs, float *dst, pt
     _mm256_storeu_ps(dst + 6 * dst_rs, _mm256_permute2f128_ps(u2, u6, 0x31));
     _mm256_storeu_ps(dst + 7 * dst_rs, _mm256_permute2f128_ps(u3, u7, 0x31));
 }
+
+/* lin__pack_b_any for NR-wide panels, rows of W eight by eight k through
+   the transpose */
+static LIN__TARGET_AVX2 LIN__INLINE_KERNEL void lin__pack_b_t8(size_t NR, size_t nr, size_t kc, const lin__mat *b,
+                                                              float *bp)
+{
+    size_t j = 0, p, q, kv = kc - kc % 8;
+    if (b->rs == 1) {
+        for (; j + 8 <= nr; j += 8) {
+            for (p = 0; p < kv; p += 8)
+                lin__transpose8x8(b->p + (ptrdiff_t)j * b->cs + p, b->cs, bp + p * NR + j, (ptrdiff_t)NR);
+            for (; p < kc; ++p)
+                for (q = 0; q < 8; ++q) bp[p * NR + j + q] = b->p[(ptrdiff_t)(j + q) * b->cs + (ptrdiff_t)p];
+        }
+    }
+    lin__pack_b_any(NR, j, nr, kc, b, bp);
+}
 #endif
 
-/* A (mr, kc) strided -> ap[p*MR + i], rows mr..MR-1 zero */
-static void lin__pack_a(size_t mr, size_t kc, const lin__mat *a, float *ap)
+/* ---- kernels: the AVX-512 family ---- */
+
+#ifdef LIN__HAS_AVX512
+#if defined(__GNUC__) && !defined(__clang__)
+/* g++ 12 compiling these under a target attribute takes the undefined
+   first operand of its own intrinsics (_mm512_undefined_ps) for an
+   uninitialized read */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+/* x (8, kc) . B (kc, 32) -> C (8, 32): 16 zmm accumulators, two B vectors
+   and a broadcast of A per step, enough independent FMAs to cover their
+   latency */
+#define LIN__UK512_LOAD(i)                                                  \
+    c##i##a = _mm512_loadu_ps(init ? init : c + i * c_rs);                  \
+    c##i##b = _mm512_loadu_ps(init ? init + 16 : c + i * c_rs + 16);
+#define LIN__UK512_STEP(i)                                                  \
+    { const __m512 av = _mm512_set1_ps(ap[i]);                              \
+      c##i##a = _mm512_fmadd_ps(av, b0, c##i##a);                           \
+      c##i##b = _mm512_fmadd_ps(av, b1, c##i##b); }
+#define LIN__UK512_STORE(i)                                                 \
+    _mm512_storeu_ps(c + i * c_rs, c##i##a);                                \
+    _mm512_storeu_ps(c + i * c_rs + 16, c##i##b);
+static LIN__TARGET_AVX512 void lin__ukernel_avx512(size_t kc, const float *ap, const float *bp, float *c,
+                                                   ptrdiff_t c_rs, const float *init)
+{
+    __m512 c0a, c0b, c1a, c1b, c2a, c2b, c3a, c3b, c4a, c4b, c5a, c5b, c6a, c6b, c7a, c7b;
+    LIN__ROWS8(LIN__UK512_LOAD)
+    for (; kc; --kc, ap += 8, bp += 32) {
+        const __m512 b0 = _mm512_loadu_ps(bp), b1 = _mm512_loadu_ps(bp + 16);
+        LIN__ROWS8(LIN__UK512_STEP)
+    }
+    LIN__ROWS8(LIN__UK512_STORE)
+}
+
+/* A (mr, kc) -> 8-row groups: rows of x eight k at a time through the
+   transpose (a last group of fewer rows through a zero-padded 8 x 8) */
+static LIN__TARGET_AVX512 void lin__pack_a_avx512(size_t mr, size_t kc, const lin__mat *a, float *ap)
 {
     size_t i, p = 0;
-#if defined(LIN__TRANSPOSE8) && LIN__MR == 8
-    if (mr == 8 && a->cs == 1)          /* rows of x: eight k at a time */
+    if (mr == 8 && a->cs == 1)
         for (; p + 8 <= kc; p += 8) lin__transpose8x8(a->p + p, a->rs, ap + p * 8, 8);
-    if (mr < 8 && a->cs == 1 && kc >= 8) {  /* the last rows: through a zero-padded 8x8 */
+    if (mr < 8 && a->cs == 1 && kc >= 8) {
         float tmp[64];
         memset(tmp, 0, sizeof tmp);
         for (; p + 8 <= kc; p += 8) {
@@ -1894,202 +2010,350 @@ static void lin__pack_a(size_t mr, size_t kc, const lin__mat *a, float *ap)
             lin__transpose8x8(tmp, 8, ap + p * 8, 8);
         }
     }
-#endif
-    for (; p < kc; ++p) {
-        const float *col = a->p + (ptrdiff_t)p * a->cs;
-        for (i = 0; i < mr; ++i) ap[p * LIN__MR + i] = col[(ptrdiff_t)i * a->rs];
-        for (; i < LIN__MR; ++i) ap[p * LIN__MR + i] = 0.0f;
-    }
+    lin__pack_a_any(8, mr, kc, p, a, ap);
 }
 
-/* B (kc, nr) strided -> bp[p*NR + j], columns nr..NR-1 zero. For a weight
-   W (out, in), B = W^T has unit row stride: each column is a row of W,
-   read front to back. */
-static void lin__pack_b(size_t nr, size_t kc, const lin__mat *b, float *bp)
+static LIN__TARGET_AVX512 void lin__pack_b_avx512(size_t nr, size_t kc, const lin__mat *b, float *bp)
 {
-    size_t j = 0, p;
-    if (b->rs == 1) {
-#ifdef LIN__TRANSPOSE8
-        size_t kv = kc - kc % 8;        /* rows of W: eight rows by eight k at a time */
-        for (; j + 8 <= nr; j += 8) {
-            for (p = 0; p < kv; p += 8)
-                lin__transpose8x8(b->p + (ptrdiff_t)j * b->cs + p, b->cs, bp + p * LIN__NR + j, LIN__NR);
-            for (; p < kc; ++p) {
-                size_t q;
-                for (q = 0; q < 8; ++q) bp[p * LIN__NR + j + q] = b->p[(ptrdiff_t)(j + q) * b->cs + p];
-            }
-        }
-#endif
-        for (; j < nr; ++j) {
-            const float *w = b->p + (ptrdiff_t)j * b->cs;
-            for (p = 0; p < kc; ++p) bp[p * LIN__NR + j] = w[p];
-        }
-    } else {
-        for (p = 0; p < kc; ++p) {
-            const float *row = b->p + (ptrdiff_t)p * b->rs;
-            for (j = 0; j < nr; ++j) bp[p * LIN__NR + j] = row[(ptrdiff_t)j * b->cs];
-        }
-    }
-    for (j = nr; j < LIN__NR; ++j)
-        for (p = 0; p < kc; ++p) bp[p * LIN__NR + j] = 0.0f;
+    lin__pack_b_t8(32, nr, kc, b, bp);
 }
 
-/* ---- kernels: the packed GEMM ---- */
-
-/* The scratch of one thread: packed blocks of A (MC, KC) and B (KC, NC),
-   64-byte aligned, on the stack (LIN_PACK_MC, _NC, _KC bound it). */
-#define LIN__SCRATCH_FLOATS (LIN_PACK_MC * LIN_PACK_KC + LIN_PACK_KC * LIN_PACK_NC + 16)
-
-static float *lin__align64(float *p)
-{
-    return (float *)(void *)(((uintptr_t)p + 63u) & ~(uintptr_t)63u);
-}
-
-/* C (m, n0..n1) = bias + A (m, k) * B (k, n0..n1), or C += A * B with acc:
-   the columns one thread owns, blocked as BLIS does (NC columns, KC of k, MC rows) around the
-   micro-kernel. Blocks of k run in order, each continuing the sums the
-   previous one left in C, so every element keeps the order p = 0..k-1. */
-static void lin__gemm_packed_cols(size_t m, size_t n0, size_t n1, size_t k, const lin__mat *a,
-                                  const lin__mat *b, const float *bias, ptrdiff_t bias_s, int acc,
-                                  float *c, ptrdiff_t c_rs, ptrdiff_t c_cs)
-{
-    float scratch[LIN__SCRATCH_FLOATS], tile[LIN__MR * LIN__NR], init[LIN__NR];
-    float *apack = lin__align64(scratch), *bpack = apack + LIN_PACK_MC * LIN_PACK_KC;
-    size_t jc, pc, ic, jr, ir, i, j;
-    for (i = 0; i < LIN__MR * LIN__NR; ++i) tile[i] = 0.0f;
-    for (jc = n0; jc < n1; jc += LIN_PACK_NC) {
-        size_t nc = LIN__MIN(LIN_PACK_NC, n1 - jc);
-        for (pc = 0; pc < k; pc += LIN_PACK_KC) {
-            size_t kc = LIN__MIN(LIN_PACK_KC, k - pc);
-            for (jr = 0; jr < nc; jr += LIN__NR) {
-                lin__mat bj;
-                lin__mat_block(&bj, b, pc, jc + jr);
-                lin__pack_b(LIN__MIN(LIN__NR, nc - jr), kc, &bj, bpack + jr * kc);
-            }
-            for (ic = 0; ic < m; ic += LIN_PACK_MC) {
-                size_t mc = LIN__MIN(LIN_PACK_MC, m - ic);
-                for (ir = 0; ir < mc; ir += LIN__MR) {
-                    lin__mat ai;
-                    lin__mat_block(&ai, a, ic + ir, pc);
-                    lin__pack_a(LIN__MIN(LIN__MR, mc - ir), kc, &ai, apack + ir * kc);
-                }
-                for (jr = 0; jr < nc; jr += LIN__NR) {
-                    size_t nr = LIN__MIN(LIN__NR, nc - jr);
-                    const float *row = NULL;
-                    if (pc == 0 && !acc) {      /* the first block of k starts from the bias */
-                        for (j = 0; j < LIN__NR; ++j)
-                            init[j] = bias && j < nr ? bias[(ptrdiff_t)(jc + jr + j) * bias_s] : 0.0f;
-                        row = init;
-                    }
-                    for (ir = 0; ir < mc; ir += LIN__MR) {
-                        size_t mr = LIN__MIN(LIN__MR, mc - ir);
-                        float *cij = c + (ptrdiff_t)(ic + ir) * c_rs + (ptrdiff_t)(jc + jr) * c_cs;
-                        if (mr == LIN__MR && nr == LIN__NR && c_cs == 1) {
-                            lin__ukernel(kc, apack + ir * kc, bpack + jr * kc, cij, c_rs, row);
-                            continue;
-                        }
-                        /* an edge tile, or C with a column stride: through a full tile */
-                        for (i = 0; i < mr && !row; ++i)
-                            for (j = 0; j < nr; ++j)
-                                tile[i * LIN__NR + j] = cij[(ptrdiff_t)i * c_rs + (ptrdiff_t)j * c_cs];
-                        lin__ukernel(kc, apack + ir * kc, bpack + jr * kc, tile, LIN__NR, row);
-                        for (i = 0; i < mr; ++i)
-                            for (j = 0; j < nr; ++j)
-                                cij[(ptrdiff_t)i * c_rs + (ptrdiff_t)j * c_cs] = tile[i * LIN__NR + j];
-                    }
-                }
-            }
-        }
-    }
-}
-
-/* ---- kernels: the matrix-vector path (batch 1 to 4) ----
-
-   For m <= 4 rows of x against a weight whose rows are contiguous, packing
-   would cost as much as the product: W is streamed once instead, four rows
-   at a time, and each dot product of a row of x with a row of W is split
-   over the lanes of a vector and the lanes summed at the end. */
-
-#if defined(LIN__AVX512)
-/* The four sums of v[0..3], each over its 16 lanes: pairs interleaved and
+/* The four sums of v0..v3, each over its 16 lanes: pairs interleaved and
    added, then the 128-bit quarters, so four reductions share the work. */
-static __m128 lin__sum4(const __m512 v[4])
+static LIN__TARGET_AVX512 LIN__INLINE_KERNEL __m128 lin__sum4_avx512(__m512 v0, __m512 v1, __m512 v2, __m512 v3)
 {
-    __m512 s01 = _mm512_add_ps(_mm512_unpacklo_ps(v[0], v[1]), _mm512_unpackhi_ps(v[0], v[1]));
-    __m512 s23 = _mm512_add_ps(_mm512_unpacklo_ps(v[2], v[3]), _mm512_unpackhi_ps(v[2], v[3]));
+    __m512 s01 = _mm512_add_ps(_mm512_unpacklo_ps(v0, v1), _mm512_unpackhi_ps(v0, v1));
+    __m512 s23 = _mm512_add_ps(_mm512_unpacklo_ps(v2, v3), _mm512_unpackhi_ps(v2, v3));
     __m512 s = _mm512_add_ps(_mm512_shuffle_ps(s01, s23, 0x44), _mm512_shuffle_ps(s01, s23, 0xee));
     __m256 h = _mm256_add_ps(_mm512_castps512_ps256(s),
                              _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(s), 1)));
     return _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
 }
 
-/* dots[b][q] = x_b * w_q for b < mb, q < 4: mb*4 zmm accumulators over the
-   whole vectors of k, the tail through one masked load */
-static LIN__INLINE_KERNEL void lin__dot4(size_t mb, size_t k, const float *x, ptrdiff_t x_rs,
-                                          const float *const w[4], float dots[4][4])
+/* dots[b][q] = x_b . w_q for b < mb, q < 4: 4*mb zmm accumulators over the
+   whole vectors of k, the tail through one masked load. mb is a constant
+   in every copy (lin__gemv's switch): the rows past it vanish. */
+#define LIN__D512_ROW(r, LOADX)                                             \
+    { const __m512 xv = LOADX;                                              \
+      a##r##0 = _mm512_fmadd_ps(xv, w0, a##r##0);                           \
+      a##r##1 = _mm512_fmadd_ps(xv, w1, a##r##1);                           \
+      a##r##2 = _mm512_fmadd_ps(xv, w2, a##r##2);                           \
+      a##r##3 = _mm512_fmadd_ps(xv, w3, a##r##3); }
+static LIN__TARGET_AVX512 LIN__INLINE_KERNEL void lin__dot4_avx512(size_t mb, size_t k, const float *x,
+                                                                  ptrdiff_t x_rs, const float *const w[4],
+                                                                  float dots[4][4])
 {
-    __m512 acc[4][4];
-    size_t b, q, p;
-    for (b = 0; b < mb; ++b)
-        for (q = 0; q < 4; ++q) acc[b][q] = _mm512_setzero_ps();
+    const float *x0 = x, *x1 = mb > 1 ? x + x_rs : x, *x2 = mb > 2 ? x + 2 * x_rs : x;
+    const float *x3 = mb > 3 ? x + 3 * x_rs : x;
+    __m512 a00 = _mm512_setzero_ps(), a01 = a00, a02 = a00, a03 = a00, a10 = a00, a11 = a00, a12 = a00;
+    __m512 a13 = a00, a20 = a00, a21 = a00, a22 = a00, a23 = a00, a30 = a00, a31 = a00, a32 = a00, a33 = a00;
+    size_t p;
     for (p = 0; p + 16 <= k; p += 16) {
-        __m512 w0 = _mm512_loadu_ps(w[0] + p), w1 = _mm512_loadu_ps(w[1] + p);
-        __m512 w2 = _mm512_loadu_ps(w[2] + p), w3 = _mm512_loadu_ps(w[3] + p);
-        for (b = 0; b < mb; ++b) {
-            __m512 xv = _mm512_loadu_ps(x + (ptrdiff_t)b * x_rs + p);
-            acc[b][0] = _mm512_fmadd_ps(xv, w0, acc[b][0]);
-            acc[b][1] = _mm512_fmadd_ps(xv, w1, acc[b][1]);
-            acc[b][2] = _mm512_fmadd_ps(xv, w2, acc[b][2]);
-            acc[b][3] = _mm512_fmadd_ps(xv, w3, acc[b][3]);
-        }
+        const __m512 w0 = _mm512_loadu_ps(w[0] + p), w1 = _mm512_loadu_ps(w[1] + p);
+        const __m512 w2 = _mm512_loadu_ps(w[2] + p), w3 = _mm512_loadu_ps(w[3] + p);
+        LIN__D512_ROW(0, _mm512_loadu_ps(x0 + p))
+        if (mb > 1) LIN__D512_ROW(1, _mm512_loadu_ps(x1 + p))
+        if (mb > 2) LIN__D512_ROW(2, _mm512_loadu_ps(x2 + p))
+        if (mb > 3) LIN__D512_ROW(3, _mm512_loadu_ps(x3 + p))
     }
     if (p < k) {
-        __mmask16 mask = (__mmask16)((1u << (k - p)) - 1u);
-        __m512 wv[4];
-        for (q = 0; q < 4; ++q) wv[q] = _mm512_maskz_loadu_ps(mask, w[q] + p);
-        for (b = 0; b < mb; ++b) {
-            __m512 xv = _mm512_maskz_loadu_ps(mask, x + (ptrdiff_t)b * x_rs + p);
-            for (q = 0; q < 4; ++q) acc[b][q] = _mm512_fmadd_ps(xv, wv[q], acc[b][q]);
-        }
+        const __mmask16 mask = (__mmask16)((1u << (k - p)) - 1u);
+        const __m512 w0 = _mm512_maskz_loadu_ps(mask, w[0] + p), w1 = _mm512_maskz_loadu_ps(mask, w[1] + p);
+        const __m512 w2 = _mm512_maskz_loadu_ps(mask, w[2] + p), w3 = _mm512_maskz_loadu_ps(mask, w[3] + p);
+        LIN__D512_ROW(0, _mm512_maskz_loadu_ps(mask, x0 + p))
+        if (mb > 1) LIN__D512_ROW(1, _mm512_maskz_loadu_ps(mask, x1 + p))
+        if (mb > 2) LIN__D512_ROW(2, _mm512_maskz_loadu_ps(mask, x2 + p))
+        if (mb > 3) LIN__D512_ROW(3, _mm512_maskz_loadu_ps(mask, x3 + p))
     }
-    for (b = 0; b < mb; ++b) _mm_storeu_ps(dots[b], lin__sum4(acc[b]));
+    _mm_storeu_ps(dots[0], lin__sum4_avx512(a00, a01, a02, a03));
+    if (mb > 1) _mm_storeu_ps(dots[1], lin__sum4_avx512(a10, a11, a12, a13));
+    if (mb > 2) _mm_storeu_ps(dots[2], lin__sum4_avx512(a20, a21, a22, a23));
+    if (mb > 3) _mm_storeu_ps(dots[3], lin__sum4_avx512(a30, a31, a32, a33));
 }
-#else
-#ifdef LIN__VZERO
-/* dots[b][q] = x_b * w_q for b < mb, q < 4, LANES at a time, the tail of k
-   in scalars added after the lanes */
-static LIN__INLINE_KERNEL void lin__dot4(size_t mb, size_t k, const float *x, ptrdiff_t x_rs,
-                                          const float *const w[4], float dots[4][4])
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
+#endif
+
+/* ---- kernels: the AVX2 + FMA family ---- */
+
+#ifdef LIN__HAS_AVX2
+/* x (6, kc) . B (kc, 16) -> C (6, 16): 12 ymm accumulators, two B vectors
+   and a broadcast: 15 of the 16 registers */
+#define LIN__UK256_LOAD(i)                                                  \
+    c##i##a = _mm256_loadu_ps(init ? init : c + i * c_rs);                  \
+    c##i##b = _mm256_loadu_ps(init ? init + 8 : c + i * c_rs + 8);
+#define LIN__UK256_STEP(i)                                                  \
+    { const __m256 av = _mm256_broadcast_ss(ap + i);                        \
+      c##i##a = _mm256_fmadd_ps(av, b0, c##i##a);                           \
+      c##i##b = _mm256_fmadd_ps(av, b1, c##i##b); }
+#define LIN__UK256_STORE(i)                                                 \
+    _mm256_storeu_ps(c + i * c_rs, c##i##a);                                \
+    _mm256_storeu_ps(c + i * c_rs + 8, c##i##b);
+static LIN__TARGET_AVX2 void lin__ukernel_avx2(size_t kc, const float *ap, const float *bp, float *c,
+                                               ptrdiff_t c_rs, const float *init)
 {
-    lin__vec acc[4][4];
-    float lanes[LIN__LANES];
-    size_t b, q, p, l, kv = k - k % LIN__LANES;
-    for (b = 0; b < mb; ++b)
-        for (q = 0; q < 4; ++q) acc[b][q] = LIN__VZERO();
-    for (p = 0; p < kv; p += LIN__LANES) {
-        lin__vec wv[4];
-        for (q = 0; q < 4; ++q) wv[q] = LIN__VLOAD(w[q] + p);
-        for (b = 0; b < mb; ++b) {
-            lin__vec xv = LIN__VLOAD(x + (ptrdiff_t)b * x_rs + p);
-            for (q = 0; q < 4; ++q) acc[b][q] = LIN__VFMA(acc[b][q], xv, wv[q]);
-        }
+    __m256 c0a, c0b, c1a, c1b, c2a, c2b, c3a, c3b, c4a, c4b, c5a, c5b;
+    LIN__ROWS6(LIN__UK256_LOAD)
+    for (; kc; --kc, ap += 6, bp += 16) {
+        const __m256 b0 = _mm256_loadu_ps(bp), b1 = _mm256_loadu_ps(bp + 8);
+        LIN__ROWS6(LIN__UK256_STEP)
     }
-    for (b = 0; b < mb; ++b)
-        for (q = 0; q < 4; ++q) {
-            float s = 0.0f, t = 0.0f;
-            memcpy(lanes, &acc[b][q], sizeof lanes);
-            for (l = 0; l < LIN__LANES; ++l) s += lanes[l];
-            for (p = kv; p < k; ++p) t += x[(ptrdiff_t)b * x_rs + p] * w[q][p];
-            dots[b][q] = s + t;
-        }
+    LIN__ROWS6(LIN__UK256_STORE)
 }
-#else
-#define LIN__LANES 8
-/* dots[b][q] = x_b * w_q for b < mb, q < 4, over 8 independent partial
+
+static LIN__TARGET_AVX2 void lin__pack_a_avx2(size_t mr, size_t kc, const lin__mat *a, float *ap)
+{
+    lin__pack_a_any(6, mr, kc, 0, a, ap);
+}
+
+static LIN__TARGET_AVX2 void lin__pack_b_avx2(size_t nr, size_t kc, const lin__mat *b, float *bp)
+{
+    lin__pack_b_t8(16, nr, kc, b, bp);
+}
+#endif
+
+/* ---- kernels: the SSE2 family ---- */
+
+#ifdef LIN__HAS_SSE2
+/* x (4, kc) . B (kc, 8) -> C (4, 8): 8 xmm accumulators; no FMA: a
+   multiply, then an add */
+#define LIN__UK128_LOAD(i)                                                  \
+    c##i##a = _mm_loadu_ps(init ? init : c + i * c_rs);                     \
+    c##i##b = _mm_loadu_ps(init ? init + 4 : c + i * c_rs + 4);
+#define LIN__UK128_STEP(i)                                                  \
+    { const __m128 av = _mm_set1_ps(ap[i]);                                 \
+      c##i##a = _mm_add_ps(c##i##a, _mm_mul_ps(av, b0));                    \
+      c##i##b = _mm_add_ps(c##i##b, _mm_mul_ps(av, b1)); }
+#define LIN__UK128_STORE(i)                                                 \
+    _mm_storeu_ps(c + i * c_rs, c##i##a);                                   \
+    _mm_storeu_ps(c + i * c_rs + 4, c##i##b);
+static void lin__ukernel_sse2(size_t kc, const float *ap, const float *bp, float *c, ptrdiff_t c_rs,
+                              const float *init)
+{
+    __m128 c0a, c0b, c1a, c1b, c2a, c2b, c3a, c3b;
+    LIN__ROWS4(LIN__UK128_LOAD)
+    for (; kc; --kc, ap += 4, bp += 8) {
+        const __m128 b0 = _mm_loadu_ps(bp), b1 = _mm_loadu_ps(bp + 4);
+        LIN__ROWS4(LIN__UK128_STEP)
+    }
+    LIN__ROWS4(LIN__UK128_STORE)
+}
+
+static void lin__pack_a_sse2(size_t mr, size_t kc, const lin__mat *a, float *ap)
+{
+    lin__pack_a_any(4, mr, kc, 0, a, ap);
+}
+
+static void lin__pack_b_sse2(size_t nr, size_t kc, const lin__mat *b, float *bp)
+{
+    lin__pack_b_any(8, 0, nr, kc, b, bp);
+}
+#endif
+
+/* ---- kernels: the NEON family ---- */
+
+#ifdef LIN__HAS_NEON
+/* x (8, kc) . B (kc, 8) -> C (8, 8): 16 q-register accumulators, A's
+   column as two vectors, one FMA by lane per row and half */
+#define LIN__UKNEON_LOAD(i)                                                 \
+    c##i##a = vld1q_f32(init ? init : c + i * c_rs);                        \
+    c##i##b = vld1q_f32(init ? init + 4 : c + i * c_rs + 4);
+#define LIN__UKNEON_STEP(i)                                                 \
+    c##i##a = vfmaq_laneq_f32(c##i##a, b0, LIN__NEON_A##i, LIN__NEON_L##i); \
+    c##i##b = vfmaq_laneq_f32(c##i##b, b1, LIN__NEON_A##i, LIN__NEON_L##i);
+/* row i of the tile: lane i % 4 of a0 (rows 0-3) or a1 (rows 4-7) */
+#define LIN__NEON_A0 a0
+#define LIN__NEON_A1 a0
+#define LIN__NEON_A2 a0
+#define LIN__NEON_A3 a0
+#define LIN__NEON_A4 a1
+#define LIN__NEON_A5 a1
+#define LIN__NEON_A6 a1
+#define LIN__NEON_A7 a1
+#define LIN__NEON_L0 0
+#define LIN__NEON_L1 1
+#define LIN__NEON_L2 2
+#define LIN__NEON_L3 3
+#define LIN__NEON_L4 0
+#define LIN__NEON_L5 1
+#define LIN__NEON_L6 2
+#define LIN__NEON_L7 3
+#define LIN__UKNEON_STORE(i)                                                \
+    vst1q_f32(c + i * c_rs, c##i##a);                                       \
+    vst1q_f32(c + i * c_rs + 4, c##i##b);
+static void lin__ukernel_neon(size_t kc, const float *ap, const float *bp, float *c, ptrdiff_t c_rs,
+                              const float *init)
+{
+    float32x4_t c0a, c0b, c1a, c1b, c2a, c2b, c3a, c3b, c4a, c4b, c5a, c5b, c6a, c6b, c7a, c7b;
+    LIN__ROWS8(LIN__UKNEON_LOAD)
+    for (; kc; --kc, ap += 8, bp += 8) {
+        const float32x4_t b0 = vld1q_f32(bp), b1 = vld1q_f32(bp + 4);
+        const float32x4_t a0 = vld1q_f32(ap), a1 = vld1q_f32(ap + 4);
+        LIN__ROWS8(LIN__UKNEON_STEP)
+    }
+    LIN__ROWS8(LIN__UKNEON_STORE)
+}
+
+static void lin__pack_a_neon(size_t mr, size_t kc, const lin__mat *a, float *ap)
+{
+    lin__pack_a_any(8, mr, kc, 0, a, ap);
+}
+
+static void lin__pack_b_neon(size_t nr, size_t kc, const lin__mat *b, float *bp)
+{
+    lin__pack_b_any(8, 0, nr, kc, b, bp);
+}
+#endif
+
+/* ---- kernels: the dot products of SSE2, AVX2 and NEON ----
+
+   dots[b][q] = x_b . w_q for b < mb, q < 4, LANES at a time in vector
+   accumulators, the lanes summed in order, then the tail of k in scalars
+   added. At most two rows of x per call, so that the eight accumulators,
+   four rows of W and a row of x fit 16 registers; lin__gemv takes rows
+   2 and 3 in a second call, W then coming from L1. */
+#define LIN__DV_ROW(r, VLOAD, VFMA)                                         \
+    { const VEC_T xv = VLOAD(x##r + p);                                     \
+      a##r##0 = VFMA(a##r##0, xv, w0); a##r##1 = VFMA(a##r##1, xv, w1);     \
+      a##r##2 = VFMA(a##r##2, xv, w2); a##r##3 = VFMA(a##r##3, xv, w3); }
+#define LIN__DV_SUM(r, q)                                                   \
+    { float s = 0.0f, t = 0.0f;                                             \
+      memcpy(lanes, &a##r##q, sizeof lanes);                                \
+      for (l = 0; l < LANES; ++l) s += lanes[l];                            \
+      for (p = kv; p < k; ++p) t += x##r[p] * w[q][p];                      \
+      dots[r][q] = s + t; }
+#define LIN__DEFINE_DOT2(F, TARGET, VEC, LANES_N, VZERO, VLOAD, VFMA)                             \
+static TARGET LIN__INLINE_KERNEL void lin__dot2_##F(size_t mb, size_t k, const float *x, ptrdiff_t x_rs, \
+                                                     const float *const w[4], float dots[][4])       \
+{                                                                                               \
+    LIN__NO_CONTRACT                                                                            \
+    enum { LANES = LANES_N };                                                                   \
+    typedef VEC VEC_T;                                                                          \
+    const float *x0 = x, *x1 = mb > 1 ? x + x_rs : x;                                           \
+    VEC_T a00 = VZERO(), a01 = a00, a02 = a00, a03 = a00, a10 = a00, a11 = a00, a12 = a00;      \
+    VEC_T a13 = a00;                                                                            \
+    float lanes[LANES_N];                                                                       \
+    size_t p, l, kv = k - k % LANES_N;                                                          \
+    for (p = 0; p < kv; p += LANES_N) {                                                         \
+        const VEC_T w0 = VLOAD(w[0] + p), w1 = VLOAD(w[1] + p);                                 \
+        const VEC_T w2 = VLOAD(w[2] + p), w3 = VLOAD(w[3] + p);                                 \
+        LIN__DV_ROW(0, VLOAD, VFMA)                                                             \
+        if (mb > 1) LIN__DV_ROW(1, VLOAD, VFMA)                                                 \
+    }                                                                                           \
+    LIN__DV_SUM(0, 0) LIN__DV_SUM(0, 1) LIN__DV_SUM(0, 2) LIN__DV_SUM(0, 3)                     \
+    if (mb > 1) { LIN__DV_SUM(1, 0) LIN__DV_SUM(1, 1) LIN__DV_SUM(1, 2) LIN__DV_SUM(1, 3) }     \
+}
+
+/* y (m, j0..j1) = bias + x (m, k) . W (j0..j1, k)^T (or y += x . W^T with
+   acc), x and W rows contiguous (unit stride along k): rows of x against
+   four rows of W at a time. A last group of fewer than four rows of W
+   repeats its first row and drops the extra results. Each family's copy
+   calls its dot product with a constant row count (the switch), so the
+   sums stay in registers. */
+#define LIN__DEFINE_GEMV(F, TARGET, DOT, ROWS)                                                  \
+static TARGET void lin__gemv_##F(size_t m, size_t j0, size_t j1, size_t k, const lin__mat *a,   \
+                                 const lin__mat *b, const float *bias, ptrdiff_t bias_s, int acc, \
+                                 float *c, ptrdiff_t c_rs, ptrdiff_t c_cs)                      \
+{                                                                                               \
+    float dots[4][4];                                                                           \
+    size_t i0, j, i, q;                                                                         \
+    for (i0 = 0; i0 < m; i0 += 4) {                                                             \
+        size_t mb = LIN__MIN(4, m - i0);                                                        \
+        const float *x = a->p + (ptrdiff_t)i0 * a->rs;                                          \
+        float *ci = c + (ptrdiff_t)i0 * c_rs;                                                   \
+        for (j = j0; j < j1; j += 4) {                                                          \
+            size_t r = LIN__MIN(4, j1 - j);                                                     \
+            const float *w[4];                                                                  \
+            for (q = 0; q < 4; ++q) w[q] = b->p + (ptrdiff_t)(j + (q < r ? q : 0)) * b->cs;     \
+            switch (mb) {                                                                       \
+            case 1: DOT(1, k, x, a->rs, w, dots); break;                                        \
+            case 2: DOT(2, k, x, a->rs, w, dots); break;                                        \
+            case 3:                                                                             \
+                if (ROWS == 2) {                                                                \
+                    DOT(2, k, x, a->rs, w, dots);                                               \
+                    DOT(1, k, x + 2 * a->rs, a->rs, w, dots + 2);                               \
+                } else {                                                                        \
+                    DOT(3, k, x, a->rs, w, dots);                                               \
+                }                                                                               \
+                break;                                                                          \
+            default:                                                                            \
+                if (ROWS == 2) {                                                                \
+                    DOT(2, k, x, a->rs, w, dots);                                               \
+                    DOT(2, k, x + 2 * a->rs, a->rs, w, dots + 2);                               \
+                } else {                                                                        \
+                    DOT(4, k, x, a->rs, w, dots);                                               \
+                }                                                                               \
+                break;                                                                          \
+            }                                                                                   \
+            for (i = 0; i < mb; ++i)                                                            \
+                for (q = 0; q < r; ++q) {                                                       \
+                    float *cq = ci + (ptrdiff_t)i * c_rs + (ptrdiff_t)(j + q) * c_cs;           \
+                    *cq = (acc ? *cq : bias ? bias[(ptrdiff_t)(j + q) * bias_s] : 0.0f) + dots[i][q]; \
+                }                                                                               \
+        }                                                                                       \
+    }                                                                                           \
+}
+
+#ifdef LIN__HAS_AVX512
+LIN__DEFINE_GEMV(avx512, LIN__TARGET_AVX512, lin__dot4_avx512, 4)
+#endif
+#ifdef LIN__HAS_AVX2
+#define LIN__FMA256(acc, x, y) _mm256_fmadd_ps(x, y, acc)
+LIN__DEFINE_DOT2(avx2, LIN__TARGET_AVX2, __m256, 8, _mm256_setzero_ps, _mm256_loadu_ps, LIN__FMA256)
+LIN__DEFINE_GEMV(avx2, LIN__TARGET_AVX2, lin__dot2_avx2, 2)
+#endif
+#ifdef LIN__HAS_SSE2
+#define LIN__MULADD128(acc, x, y) _mm_add_ps(acc, _mm_mul_ps(x, y))
+LIN__DEFINE_DOT2(sse2, LIN__TARGET_BASE, __m128, 4, _mm_setzero_ps, _mm_loadu_ps, LIN__MULADD128)
+LIN__DEFINE_GEMV(sse2, LIN__TARGET_BASE, lin__dot2_sse2, 2)
+#endif
+#ifdef LIN__HAS_NEON
+#define LIN__VZERO_NEON() vdupq_n_f32(0.0f)
+#define LIN__FMA_NEON(acc, x, y) vfmaq_f32(acc, x, y)
+LIN__DEFINE_DOT2(neon, LIN__TARGET_BASE, float32x4_t, 4, LIN__VZERO_NEON, vld1q_f32, LIN__FMA_NEON)
+LIN__DEFINE_GEMV(neon, LIN__TARGET_BASE, lin__dot2_neon, 2)
+#endif
+
+/* ---- kernels: the portable family ---- */
+
+#ifdef LIN__HAS_PORTABLE
+/* 4 x 32 in portable C: the columns of each row in the inner loop, all
+   independent sums, so a compiler vectorises it without reassociating any
+   sum (no -ffast-math). 32 columns make whole vectors at every width from
+   SSE to AVX-512, which narrower tiles do not (measured with GCC 12). */
+static void lin__ukernel_portable(size_t kc, const float *ap, const float *bp, float *c, ptrdiff_t c_rs,
+                                  const float *init)
+{
+    LIN__NO_CONTRACT
+    float acc[4][32];
+    size_t p;
+    int i, j;
+    for (i = 0; i < 4; ++i)
+        for (j = 0; j < 32; ++j) acc[i][j] = init ? init[j] : c[i * c_rs + j];
+    for (p = 0; p < kc; ++p, ap += 4, bp += 32)
+        for (i = 0; i < 4; ++i)
+            for (j = 0; j < 32; ++j) acc[i][j] += ap[i] * bp[j];
+    for (i = 0; i < 4; ++i)
+        for (j = 0; j < 32; ++j) c[i * c_rs + j] = acc[i][j];
+}
+
+static void lin__pack_a_portable(size_t mr, size_t kc, const lin__mat *a, float *ap)
+{
+    lin__pack_a_any(4, mr, kc, 0, a, ap);
+}
+
+static void lin__pack_b_portable(size_t nr, size_t kc, const lin__mat *b, float *bp)
+{
+    lin__pack_b_any(32, 0, nr, kc, b, bp);
+}
+
+/* dots[b][q] = x_b . w_q for b < mb, q < 4, over 8 independent partial
    sums per dot: portable C a compiler vectorises as it stands */
-static LIN__INLINE_KERNEL void lin__dot4(size_t mb, size_t k, const float *x, ptrdiff_t x_rs,
-                                          const float *const w[4], float dots[4][4])
+static LIN__INLINE_KERNEL void lin__dot4_portable(size_t mb, size_t k, const float *x, ptrdiff_t x_rs,
+                                                   const float *const w[4], float dots[4][4])
 {
+    LIN__NO_CONTRACT
     float acc[4][4][8];
     size_t b, q, p, l, kv = k - k % 8;
     for (b = 0; b < mb; ++b)
@@ -2107,45 +2371,12 @@ static LIN__INLINE_KERNEL void lin__dot4(size_t mb, size_t k, const float *x, pt
             dots[b][q] = s + t;
         }
 }
-#endif
+LIN__DEFINE_GEMV(portable, LIN__TARGET_BASE, lin__dot4_portable, 4)
 #endif
 
-/* y (m, j0..j1) = bias + x (m, k) * W (j0..j1, k)^T (or y += x * W^T with acc),
-   x and W rows contiguous
-   (unit stride along k): four rows of x against four rows of W at a time.
-   A last group of fewer than four rows of W repeats its first row and drops
-   the extra results. Inlined into its one caller, so each of lin__gemm's
-   copies (serial, and OpenMP's outlined one) gets its constants: with
-   -fopenmp an out-of-line copy made 1x16x16 1.5x slower. */
-static LIN__INLINE_KERNEL void lin__gemv(size_t m, size_t j0, size_t j1, size_t k, const lin__mat *a, const lin__mat *b,
-                      const float *bias, ptrdiff_t bias_s, int acc,
-                      float *c, ptrdiff_t c_rs, ptrdiff_t c_cs)
-{
-    float dots[4][4];
-    size_t i0, j, i, q;
-    for (i0 = 0; i0 < m; i0 += 4) {
-        size_t mb = LIN__MIN(4, m - i0);
-        const float *x = a->p + (ptrdiff_t)i0 * a->rs;
-        float *ci = c + (ptrdiff_t)i0 * c_rs;
-        for (j = j0; j < j1; j += 4) {
-            size_t r = LIN__MIN(4, j1 - j);
-            const float *w[4];
-            for (q = 0; q < 4; ++q) w[q] = b->p + (ptrdiff_t)(j + (q < r ? q : 0)) * b->cs;
-            switch (mb) {               /* a constant mb lets each copy keep its sums in registers */
-            case 1: lin__dot4(1, k, x, a->rs, w, dots); break;
-            case 2: lin__dot4(2, k, x, a->rs, w, dots); break;
-            case 3: lin__dot4(3, k, x, a->rs, w, dots); break;
-            default: lin__dot4(4, k, x, a->rs, w, dots); break;
-            }
-            for (i = 0; i < mb; ++i)
-                for (q = 0; q < r; ++q) {
-                    float *cq = ci + (ptrdiff_t)i * c_rs + (ptrdiff_t)(j + q) * c_cs;
-                    *cq = (acc ? *cq : bias ? bias[(ptrdiff_t)(j + q) * bias_s] : 0.0f) + dots[i][q];
-                }
-        }
-    }
-}
-#if defined(LIN__AVX512)
+/* ---- kernels: the narrow kernel (AVX-512) ---- */
+
+#ifdef LIN__HAS_AVX512
 #define LIN__NARROW_K 256
 /* The longest rows (k) for which lin__gemm_narrow beats the other paths
    at m rows and n outputs, measured on a grid of m, n and k. */
@@ -2156,44 +2387,51 @@ static size_t lin__narrow_kmax(size_t m, size_t n)
     return n >= 16 ? 32 : n >= 8 ? 16 : 0;
 }
 
-/* y[r] += x (rows r < R, k) * bt (k, 16): R independent chains */
-static LIN__INLINE_KERNEL void lin__narrow_rows(size_t R, size_t k, const float *x, ptrdiff_t x_rs,
-                                                 ptrdiff_t x_cs, const float *bt, __m512 *y)
+/* y[r] += x (rows r < R, k) . bt (k, 16), bt's rows bt_rs apart: R
+   independent chains */
+static LIN__TARGET_AVX512 LIN__INLINE_KERNEL void lin__narrow_rows(size_t R, size_t k, const float *x,
+                                                                  ptrdiff_t x_rs, ptrdiff_t x_cs,
+                                                                  const float *bt, size_t bt_rs, __m512 *y)
 {
     size_t p, r;
     for (p = 0; p < k; ++p) {
-        const __m512 w = _mm512_loadu_ps(bt + p * 16);
+        const __m512 w = _mm512_loadu_ps(bt + p * bt_rs);
         const float *xp = x + (ptrdiff_t)p * x_cs;
         for (r = 0; r < R; ++r) y[r] = _mm512_fmadd_ps(_mm512_set1_ps(xp[(ptrdiff_t)r * x_rs]), w, y[r]);
     }
 }
 
-/* y (m, n <= 16) = bias + x (m, k) * B (k, n), or y += x * B with acc, for
-   k <= LIN__NARROW_K: B packed once into zero-padded 16-lane rows (16 KiB
-   of stack at most), each row of y one 16-lane FMA chain over p = 0..k-1,
-   eight rows at a time. Many rows with few outputs: no horizontal sums
-   and no idle half of a 32-wide tile. Out of line: its stack stays out of
-   the packed GEMM's frame. */
-LIN__NOINLINE static void lin__gemm_narrow(size_t m, size_t n, size_t k, const lin__mat *a, const lin__mat *b,
-                             const float *bias, ptrdiff_t bias_s, int acc, float *c, ptrdiff_t c_rs,
-                             ptrdiff_t c_cs)
+/* y (m, n <= 16) = bias + x (m, k) . B (k, n), or y += x . B with acc, for
+   k <= LIN__NARROW_K: B packed into zero-padded 16-lane rows (16 KiB of
+   stack at most; a prepared layer's 32-wide panel as it is), each row of y
+   one 16-lane FMA chain over p = 0..k-1, eight rows at a time. Many rows
+   with few outputs: no horizontal sums and no idle half of a 32-wide
+   tile. Out of line: its stack stays out of the packed GEMM's frame. */
+LIN__NOINLINE static LIN__TARGET_AVX512 void lin__gemm_narrow(size_t m, size_t n, size_t k, const lin__mat *a,
+                                                             const lin__mat *b, const float *bpre,
+                                                             const float *bias, ptrdiff_t bias_s, int acc,
+                                                             float *c, ptrdiff_t c_rs, ptrdiff_t c_cs)
 {
-    float bt[LIN__NARROW_K * 16], row[16];
+    float table[LIN__NARROW_K * 16], row[16];
     const __mmask16 mask = (__mmask16)((1u << n) - 1u);
+    const float *bt = bpre ? bpre : table;
+    const size_t bt_rs = bpre ? 32 : 16;
     __m512 start = _mm512_setzero_ps(), y[8];
     size_t i, j, p, r, rows;
-    for (p = 0; p < k; ++p) _mm512_storeu_ps(bt + p * 16, _mm512_setzero_ps());   /* the padding */
-    j = 0;
-    if (b->rs == 1) {                   /* B = W^T: rows of W, eight by eight k transposed */
-        for (; j + 8 <= n; j += 8) {
-            for (p = 0; p + 8 <= k; p += 8)
-                lin__transpose8x8(b->p + (ptrdiff_t)j * b->cs + p, b->cs, bt + p * 16 + j, 16);
-            for (; p < k; ++p)
-                for (r = 0; r < 8; ++r) bt[p * 16 + j + r] = b->p[(ptrdiff_t)(j + r) * b->cs + (ptrdiff_t)p];
+    if (!bpre) {
+        for (p = 0; p < k; ++p) _mm512_storeu_ps(table + p * 16, _mm512_setzero_ps());   /* the padding */
+        j = 0;
+        if (b->rs == 1) {               /* B = W^T: rows of W, eight by eight k transposed */
+            for (; j + 8 <= n; j += 8) {
+                for (p = 0; p + 8 <= k; p += 8)
+                    lin__transpose8x8(b->p + (ptrdiff_t)j * b->cs + p, b->cs, table + p * 16 + j, 16);
+                for (; p < k; ++p)
+                    for (r = 0; r < 8; ++r) table[p * 16 + j + r] = b->p[(ptrdiff_t)(j + r) * b->cs + (ptrdiff_t)p];
+            }
         }
+        for (; j < n; ++j)
+            for (p = 0; p < k; ++p) table[p * 16 + j] = b->p[(ptrdiff_t)p * b->rs + (ptrdiff_t)j * b->cs];
     }
-    for (; j < n; ++j)
-        for (p = 0; p < k; ++p) bt[p * 16 + j] = b->p[(ptrdiff_t)p * b->rs + (ptrdiff_t)j * b->cs];
     if (bias && !acc) {
         for (j = 0; j < 16; ++j) row[j] = j < n ? bias[(ptrdiff_t)j * bias_s] : 0.0f;
         start = _mm512_loadu_ps(row);
@@ -2213,14 +2451,14 @@ LIN__NOINLINE static void lin__gemm_narrow(size_t m, size_t n, size_t k, const l
             }
         }
         switch (rows) {                 /* a constant count keeps the chains in registers */
-        case 8: lin__narrow_rows(8, k, x, a->rs, a->cs, bt, y); break;
-        case 7: lin__narrow_rows(7, k, x, a->rs, a->cs, bt, y); break;
-        case 6: lin__narrow_rows(6, k, x, a->rs, a->cs, bt, y); break;
-        case 5: lin__narrow_rows(5, k, x, a->rs, a->cs, bt, y); break;
-        case 4: lin__narrow_rows(4, k, x, a->rs, a->cs, bt, y); break;
-        case 3: lin__narrow_rows(3, k, x, a->rs, a->cs, bt, y); break;
-        case 2: lin__narrow_rows(2, k, x, a->rs, a->cs, bt, y); break;
-        default: lin__narrow_rows(1, k, x, a->rs, a->cs, bt, y); break;
+        case 8: lin__narrow_rows(8, k, x, a->rs, a->cs, bt, bt_rs, y); break;
+        case 7: lin__narrow_rows(7, k, x, a->rs, a->cs, bt, bt_rs, y); break;
+        case 6: lin__narrow_rows(6, k, x, a->rs, a->cs, bt, bt_rs, y); break;
+        case 5: lin__narrow_rows(5, k, x, a->rs, a->cs, bt, bt_rs, y); break;
+        case 4: lin__narrow_rows(4, k, x, a->rs, a->cs, bt, bt_rs, y); break;
+        case 3: lin__narrow_rows(3, k, x, a->rs, a->cs, bt, bt_rs, y); break;
+        case 2: lin__narrow_rows(2, k, x, a->rs, a->cs, bt, bt_rs, y); break;
+        default: lin__narrow_rows(1, k, x, a->rs, a->cs, bt, bt_rs, y); break;
         }
         for (r = 0; r < rows; ++r) {
             float *cr = c + (ptrdiff_t)(i + r) * c_rs;
@@ -2234,21 +2472,224 @@ LIN__NOINLINE static void lin__gemm_narrow(size_t m, size_t n, size_t k, const l
     }
 }
 #endif
+
+/* ---- kernels: the table of families ---- */
+
+#define LIN__FAMILY(name, isa, mr, nr, f)                                                       \
+    { name, isa, mr, nr, LIN__MC(mr), LIN__NC(nr), lin__ukernel_##f, lin__pack_a_##f, lin__pack_b_##f, \
+      lin__gemv_##f }
+#ifdef LIN__HAS_AVX512
+static const lin__family lin__family_avx512 = LIN__FAMILY("avx512", LIN__ISA_AVX512, 8, 32, avx512);
+#endif
+#ifdef LIN__HAS_AVX2
+static const lin__family lin__family_avx2 = LIN__FAMILY("avx2", LIN__ISA_AVX2, 6, 16, avx2);
+#endif
+#ifdef LIN__HAS_SSE2
+static const lin__family lin__family_sse2 = LIN__FAMILY("sse2", LIN__ISA_SSE2, 4, 8, sse2);
+#endif
+#ifdef LIN__HAS_NEON
+static const lin__family lin__family_neon = LIN__FAMILY("neon", LIN__ISA_NEON, 8, 8, neon);
+#endif
+#ifdef LIN__HAS_PORTABLE
+static const lin__family lin__family_portable = LIN__FAMILY("portable", LIN__ISA_PORTABLE, 4, 32, portable);
+#endif
+
+/* The family of an instruction set, NULL if this build has none. */
+static const lin__family *lin__family_of(int isa)
+{
+    switch (isa) {
+#ifdef LIN__HAS_AVX512
+    case LIN__ISA_AVX512: return &lin__family_avx512;
+#endif
+#ifdef LIN__HAS_AVX2
+    case LIN__ISA_AVX2: return &lin__family_avx2;
+#endif
+#ifdef LIN__HAS_SSE2
+    case LIN__ISA_SSE2: return &lin__family_sse2;
+#endif
+#ifdef LIN__HAS_NEON
+    case LIN__ISA_NEON: return &lin__family_neon;
+#endif
+#ifdef LIN__HAS_PORTABLE
+    case LIN__ISA_PORTABLE: return &lin__family_portable;
+#endif
+    default: return NULL;
+    }
+}
+#endif /* LIN_PACK */
+
+/* ---- kernels: the packed GEMM ---- */
+
+#if LIN_PACK
+/* The scratch of one thread: packed blocks of A (MC, KC) and B (KC, NC),
+   64-byte aligned, on the stack, sized for the largest family compiled. */
+#define LIN__SCRATCH_FLOATS (LIN__MC_MAX * LIN_PACK_KC + LIN_PACK_KC * LIN__NC_MAX + 16)
+
+
+/* C (m, n0..n1) = bias + A (m, k) . B (k, n0..n1), or C += A . B with acc:
+   the columns one thread owns, blocked as BLIS does (NC columns, KC of k,
+   MC rows) around family f's micro-kernel. Blocks of k run in order, each
+   continuing the sums the previous one left in C, so every element keeps
+   the order p = 0..k-1. With bpre (a prepared layer: B's columns in
+   groups of NR, group q k-major at bpre + q*k*NR, n0 a multiple of NR),
+   B is read as it is and the columns are one block: only x is packed. */
+static void lin__gemm_packed_cols(const lin__family *f, size_t m, size_t n0, size_t n1, size_t k,
+                                  const lin__mat *a, const lin__mat *b, const float *bpre, const float *bias,
+                                  ptrdiff_t bias_s, int acc, float *c, ptrdiff_t c_rs, ptrdiff_t c_cs)
+{
+    float scratch[LIN__SCRATCH_FLOATS], tile[LIN__MR_MAX * LIN__NR_MAX], init[LIN__NR_MAX];
+    const size_t MR = f->mr, NR = f->nr, MC = f->mc, NC = bpre ? n1 - n0 : f->nc;
+    float *apack = lin__align64(scratch), *bpack = apack + MC * LIN_PACK_KC;
+    size_t jc, pc, ic, jr, ir, i, j;
+    for (i = 0; i < MR * NR; ++i) tile[i] = 0.0f;
+    for (jc = n0; jc < n1; jc += NC) {
+        size_t nc = LIN__MIN(NC, n1 - jc);
+        for (pc = 0; pc < k; pc += LIN_PACK_KC) {
+            size_t kc = LIN__MIN(LIN_PACK_KC, k - pc);
+            for (jr = 0; jr < nc && !bpre; jr += NR) {
+                lin__mat bj;
+                lin__mat_block(&bj, b, pc, jc + jr);
+                f->pack_b(LIN__MIN(NR, nc - jr), kc, &bj, bpack + jr * kc);
+            }
+            for (ic = 0; ic < m; ic += MC) {
+                size_t mc = LIN__MIN(MC, m - ic);
+                for (ir = 0; ir < mc; ir += MR) {
+                    lin__mat ai;
+                    lin__mat_block(&ai, a, ic + ir, pc);
+                    f->pack_a(LIN__MIN(MR, mc - ir), kc, &ai, apack + ir * kc);
+                }
+                for (jr = 0; jr < nc; jr += NR) {
+                    size_t nr = LIN__MIN(NR, nc - jr);
+                    const float *bp = bpre ? bpre + (jc + jr) * k + pc * NR : bpack + jr * kc;
+                    const float *row = NULL;
+                    if (pc == 0 && !acc) {      /* the first block of k starts from the bias */
+                        for (j = 0; j < NR; ++j)
+                            init[j] = bias && j < nr ? bias[(ptrdiff_t)(jc + jr + j) * bias_s] : 0.0f;
+                        row = init;
+                    }
+                    for (ir = 0; ir < mc; ir += MR) {
+                        size_t mr = LIN__MIN(MR, mc - ir);
+                        float *cij = c + (ptrdiff_t)(ic + ir) * c_rs + (ptrdiff_t)(jc + jr) * c_cs;
+                        if (mr == MR && nr == NR && c_cs == 1) {
+                            f->ukernel(kc, apack + ir * kc, bp, cij, c_rs, row);
+                            continue;
+                        }
+                        /* an edge tile, or C with a column stride: through a full tile */
+                        for (i = 0; i < mr && !row; ++i)
+                            for (j = 0; j < nr; ++j)
+                                tile[i * NR + j] = cij[(ptrdiff_t)i * c_rs + (ptrdiff_t)j * c_cs];
+                        f->ukernel(kc, apack + ir * kc, bp, tile, (ptrdiff_t)NR, row);
+                        for (i = 0; i < mr; ++i)
+                            for (j = 0; j < nr; ++j)
+                                cij[(ptrdiff_t)i * c_rs + (ptrdiff_t)j * c_cs] = tile[i * NR + j];
+                    }
+                }
+            }
+        }
+    }
+}
 #endif /* LIN_PACK */
 
 /* ---- kernels: dispatch ---- */
 
-/* Which path a product takes, from its shape and strides alone: the same
-   operands take the same path, whatever the entry point (lin_linear_f32,
-   lin_linear, lin_layer_forward, lin_matmul, the backward passes) and the
-   thread count, so they give the same bits. The thresholds come from
-   `make bench-sweep` (bench/sweep.txt: about 40 small and odd shapes
-   against OpenBLAS and the naive loop), measured on an Intel Xeon with
-   AVX-512 (gcc 12, -O3 -march=native). B has k*n elements, a count that
-   fits size_t. */
+/* Which family runs: chosen once, the first time a product needs it, from
+   what the CPU and the OS support (CPUID, and XGETBV for the registers the
+   OS saves), and kept in the one piece of state the library has, read
+   and written atomically (any thread may be first; they all find the same
+   answer). Builds without run-time dispatch have their one family. */
+#if defined(LIN__HAS_AVX512) && defined(__AVX512F__)
+#define LIN__ISA_LOWEST LIN__ISA_AVX512
+#elif defined(LIN__HAS_AVX2) && defined(__AVX2__) && defined(__FMA__)
+#define LIN__ISA_LOWEST LIN__ISA_AVX2
+#elif defined(LIN__HAS_SSE2)
+#define LIN__ISA_LOWEST LIN__ISA_SSE2
+#elif defined(LIN__HAS_AVX2)
+#define LIN__ISA_LOWEST LIN__ISA_AVX2
+#elif defined(LIN__HAS_AVX512)
+#define LIN__ISA_LOWEST LIN__ISA_AVX512
+#elif defined(LIN__HAS_NEON)
+#define LIN__ISA_LOWEST LIN__ISA_NEON
+#else
+#define LIN__ISA_LOWEST LIN__ISA_PORTABLE
+#endif
+
+#if LIN__DISPATCH
+static int lin__isa_state;      /* 0 until detected, then 1 + the family's LIN__ISA_* */
+
+/* The best x86 family this CPU runs and its OS supports. */
+static int lin__isa_detect(void)
+{
+    unsigned int a, b, c, d, xcr0 = 0, xcr0_hi = 0;
+    int fma, avx_os, zmm_os;
+    if (!__get_cpuid(1, &a, &b, &c, &d)) return LIN__ISA_SSE2;
+    fma = (c >> 12) & 1u;
+    if ((c >> 27) & (c >> 28) & 1u)     /* OSXSAVE and AVX: XCR0 says what the OS saves */
+        __asm__ __volatile__("xgetbv" : "=a"(xcr0), "=d"(xcr0_hi) : "c"(0));
+    (void)xcr0_hi;
+    avx_os = (xcr0 & 0x6u) == 0x6u;     /* XMM and YMM state */
+    zmm_os = (xcr0 & 0xe6u) == 0xe6u;   /* and the opmasks and all 32 ZMM registers */
+    if (__get_cpuid_max(0, NULL) < 7) return LIN__ISA_SSE2;
+    __cpuid_count(7, 0, a, b, c, d);
+    if (avx_os && fma && ((b >> 5) & 1u)) {                     /* AVX2 + FMA */
+        if (zmm_os && ((b >> 16) & 1u)) return LIN__ISA_AVX512;  /* AVX-512F */
+        return LIN__ISA_AVX2;
+    }
+    return LIN__ISA_SSE2;
+}
+
+static LIN__INLINE_KERNEL int lin__isa_now(void)
+{
+    int s = __atomic_load_n(&lin__isa_state, __ATOMIC_RELAXED);
+    if (!s) {
+        int best = lin__isa_detect();
+        s = 1 + (best < LIN__ISA_LOWEST ? LIN__ISA_LOWEST : best);
+        __atomic_store_n(&lin__isa_state, s, __ATOMIC_RELAXED);
+    }
+    return s - 1;
+}
+
+/* For the tests: run family isa from now on (-1: the detected one again);
+   0, and no change, if this build or this CPU has no such family. */
+LIN__TEST_HOOK int lin__isa_force(int isa)
+{
+    int best = lin__isa_detect();
+    if (isa < 0) {
+        __atomic_store_n(&lin__isa_state, 0, __ATOMIC_RELAXED);
+        return 1;
+    }
+    if (isa < LIN__ISA_LOWEST || isa > best || isa > LIN__ISA_AVX512) return 0;
+    __atomic_store_n(&lin__isa_state, 1 + isa, __ATOMIC_RELAXED);
+    return 1;
+}
+#else
+static int lin__isa_now(void)
+{
+    return LIN__ISA_LOWEST;
+}
+
+LIN__TEST_HOOK int lin__isa_force(int isa)
+{
+    return isa < 0 || isa == LIN__ISA_LOWEST;
+}
+#endif
+
+LIN_API const char *lin_cpu_isa(void)
+{
+    static const char *const names[LIN__ISA_COUNT] = {"portable", "sse2", "avx2", "avx512", "neon"};
+    return LIN_PACK ? names[lin__isa_now()] : "portable";
+}
+
+/* Which path a product takes, from its shape, its strides and the family
+   alone: the same operands take the same path, whatever the entry point
+   (lin_linear_f32, lin_linear, lin_layer_forward, lin_matmul, the backward
+   passes, a prepared layer) and the thread count, so they give the same
+   bits. The thresholds come from `make bench-sweep` (bench/sweep.txt:
+   about 40 small and odd shapes against OpenBLAS and the naive loop),
+   measured on an Intel Xeon with AVX-512 (gcc 12, -O3 -march=native). B
+   has k*n elements, a count that fits size_t. */
 enum { LIN__DIRECT, LIN__GEMV, LIN__PACKED, LIN__NARROW };
 
-static int lin__path(size_t m, size_t n, size_t k, const lin__mat *a, const lin__mat *b)
+static int lin__path(int isa, size_t m, size_t n, size_t k, const lin__mat *a, const lin__mat *b)
 {
 #if LIN_PACK
     /* both operands contiguous along k: x and the rows of W */
@@ -2260,11 +2701,12 @@ static int lin__path(size_t m, size_t n, size_t k, const lin__mat *a, const lin_
        (1x8x512 650 -> 430 ns, 1x10x10 27 -> 13 ns) */
     if (rows && ((m <= 4 && n * k <= 64) || (m <= 2 && k <= 8) || (m == 1 && k <= 10)))
         return LIN__DIRECT;
-#if defined(LIN__AVX512)
+#if defined(LIN__HAS_AVX512)
     /* many rows, at most 16 outputs, rows short enough that one lane per
        output beats a dot product per output (a sweep of m, n, k) */
-    if (m > 4 && n <= 16 && k <= lin__narrow_kmax(m, n)) return LIN__NARROW;
+    if (isa == LIN__ISA_AVX512 && m > 4 && n <= 16 && k <= lin__narrow_kmax(m, n)) return LIN__NARROW;
 #endif
+    (void)isa;
     /* batch 1-4 streams W once; a few outputs would waste most of a tile,
        unless the rows are short and many: then the dot products' horizontal
        sums cost more than the tile's idle lanes (128x8x8: 723 -> 525 ns,
@@ -2273,43 +2715,43 @@ static int lin__path(size_t m, size_t n, size_t k, const lin__mat *a, const lin_
         return LIN__GEMV;
     return LIN__PACKED;
 #else
-    (void)m; (void)n; (void)k; (void)a; (void)b;
+    (void)isa; (void)m; (void)n; (void)k; (void)a; (void)b;
     return LIN__DIRECT;
 #endif
 }
 
 #if LIN_PACK
-/* The columns [n0, n1) of C through one of the paths that set up. */
-static void lin__gemm_cols(int path, size_t m, size_t n0, size_t n1, size_t k, const lin__mat *a,
-                           const lin__mat *b, const float *bias, ptrdiff_t bias_s, int acc,
-                           float *c, ptrdiff_t c_rs, ptrdiff_t c_cs)
+/* The columns [n0, n1) of C through one of family f's paths that set up. */
+static void lin__gemm_cols(const lin__family *f, int path, size_t m, size_t n0, size_t n1, size_t k,
+                           const lin__mat *a, const lin__mat *b, const float *bpre, const float *bias,
+                           ptrdiff_t bias_s, int acc, float *c, ptrdiff_t c_rs, ptrdiff_t c_cs)
 {
     if (path == LIN__GEMV) {
-        lin__gemv(m, n0, n1, k, a, b, bias, bias_s, acc, c, c_rs, c_cs);
+        f->gemv(m, n0, n1, k, a, b, bias, bias_s, acc, c, c_rs, c_cs);
         return;
     }
-#if defined(LIN__AVX512)
-    if (path == LIN__NARROW) {
+#if defined(LIN__HAS_AVX512)
+    if (path == LIN__NARROW) {          /* n <= 16: one thread, n0 = 0 */
         lin__mat bj;
         lin__mat_block(&bj, b, 0, n0);
-        lin__gemm_narrow(m, n1 - n0, k, a, &bj, bias ? bias + (ptrdiff_t)n0 * bias_s : NULL, bias_s, acc,
-                         c + (ptrdiff_t)n0 * c_cs, c_rs, c_cs);
+        lin__gemm_narrow(m, n1 - n0, k, a, &bj, bpre, bias ? bias + (ptrdiff_t)n0 * bias_s : NULL, bias_s,
+                         acc, c + (ptrdiff_t)n0 * c_cs, c_rs, c_cs);
         return;
     }
 #endif
-    lin__gemm_packed_cols(m, n0, n1, k, a, b, bias, bias_s, acc, c, c_rs, c_cs);
+    lin__gemm_packed_cols(f, m, n0, n1, k, a, b, bpre, bias, bias_s, acc, c, c_rs, c_cs);
 }
 
 /* A product large enough to set up: one thread or, with OpenMP, the
    columns split among threads at tile boundaries. Each element is computed
    by one thread in the same order, so the bits do not depend on the thread
    count. Out of line: its frame holds the packed blocks. */
-LIN__NOINLINE static void lin__gemm_setup(int path, const lin__gemm_op *op, int acc)
+LIN__NOINLINE static void lin__gemm_setup(const lin__family *f, int path, const lin__gemm_op *op, int acc)
 {
 #if LIN__OPENMP
     if (path != LIN__DIRECT && (double)op->m * (double)op->n * (double)op->k >= 1e6 &&
         omp_get_max_threads() > 1 && !omp_in_parallel()) {
-        size_t unit = path == LIN__GEMV ? 4 : LIN__NR;
+        size_t unit = path == LIN__GEMV ? 4 : f->nr;
         #pragma omp parallel
         {
             size_t nt = (size_t)omp_get_num_threads(), t = (size_t)omp_get_thread_num();
@@ -2317,13 +2759,13 @@ LIN__NOINLINE static void lin__gemm_setup(int path, const lin__gemm_op *op, int 
             size_t u0 = units * t / nt, u1 = units * (t + 1) / nt;
             size_t c0 = LIN__MIN(op->n, u0 * unit), c1 = LIN__MIN(op->n, u1 * unit);
             if (c0 < c1)
-                lin__gemm_cols(path, op->m, c0, c1, op->k, &op->a, &op->b, op->bias, op->bias_s, acc,
-                               op->c.p, op->c.rs, op->c.cs);
+                lin__gemm_cols(f, path, op->m, c0, c1, op->k, &op->a, &op->b, op->bpre, op->bias, op->bias_s,
+                               acc, op->c.p, op->c.rs, op->c.cs);
         }
         return;
     }
 #endif
-    lin__gemm_cols(path, op->m, 0, op->n, op->k, &op->a, &op->b, op->bias, op->bias_s, acc,
+    lin__gemm_cols(f, path, op->m, 0, op->n, op->k, &op->a, &op->b, op->bpre, op->bias, op->bias_s, acc,
                    op->c.p, op->c.rs, op->c.cs);
 }
 #endif
@@ -2342,6 +2784,7 @@ static void lin__gemm(const lin__gemm_op *op);
 #endif
 LIN__NOINLINE static void lin__gemm_scaled(const lin__gemm_op *op)
 {
+    LIN__NO_CONTRACT
     float t[LIN__TILE_M * LIN__TILE_N];
     lin__gemm_op blk;
     size_t i0, j0, i, j;
@@ -2369,7 +2812,7 @@ LIN__NOINLINE static void lin__gemm_scaled(const lin__gemm_op *op)
    lin__gemm for everything else. A and B may be NULL when k is 0. */
 static LIN__INLINE_KERNEL void lin__gemm_inline(const lin__gemm_op *op)
 {
-    int acc = op->mode != LIN__SET, path;
+    int acc = op->mode != LIN__SET, path, isa;
     size_t i, j;
     if (op->k == 0 && acc) return;      /* C += nothing */
     if (op->k == 0) {                   /* C = bias: A and B have no elements, maybe no data */
@@ -2383,10 +2826,11 @@ static LIN__INLINE_KERNEL void lin__gemm_inline(const lin__gemm_op *op)
         lin__gemm_scaled(op);
         return;
     }
-    path = lin__path(op->m, op->n, op->k, &op->a, &op->b);
+    isa = op->isa >= 0 ? op->isa : lin__isa_now();
+    path = lin__path(isa, op->m, op->n, op->k, &op->a, &op->b);
 #if LIN_PACK
     if (path != LIN__DIRECT) {
-        lin__gemm_setup(path, op, acc);
+        lin__gemm_setup(lin__family_of(isa), path, op, acc);
         return;
     }
 #endif
@@ -2665,6 +3109,131 @@ LIN_API lin_status lin_linear_f32(const float *x, const float *weight, const flo
     op.bias = bias;
     op.bias_s = 1;
     lin__gemm_inline(&op);
+    return LIN_OK;
+}
+
+/* ---- prepared layers ----
+
+   The buffer, from its first 64-byte boundary: W (out, in) row-major, the
+   bias rounded up to 16 floats, then (LIN_PACK) W^T in groups of NR
+   outputs, each k-major over all of k and zero-padded to NR: the panels
+   lin__gemm_packed_cols reads in place of packing B. */
+
+/* the floats of each part, in order; 0 if a count overflows */
+static int lin__prepared_parts(int isa, size_t in, size_t out, size_t *nw, size_t *nb, size_t *np)
+{
+    size_t groups;
+    *nb = out + 15 - (out + 15) % 16;
+    /* a row of panels is 8 to 32 times in floats: past this bound no
+       buffer could be addressed (and the compiler sees the loops end) */
+    if (*nb < out || (out && in > LIN__MAX_OFFSET / 32) || !lin__mul(out, in, nw)) return 0;
+#if LIN_PACK
+    groups = out / lin__family_of(isa)->nr + (out % lin__family_of(isa)->nr != 0);
+    if (!lin__mul(groups, lin__family_of(isa)->nr, &groups) || !lin__mul(groups, in, np)) return 0;
+#else
+    (void)isa;
+    (void)groups;
+    *np = 0;
+#endif
+    return 1;
+}
+
+static size_t lin__prepared_bytes(int isa, size_t in, size_t out)
+{
+    size_t nw, nb, np, n;
+    if (!lin__prepared_parts(isa, in, out, &nw, &nb, &np)) return 0;
+    n = nw + nb;
+    if (n < nw || n + np < n || !lin__fits(n + np, sizeof(float))) return 0;
+    n = (n + np) * sizeof(float);
+    return n + 64 < n ? 0 : n + 64;
+}
+
+LIN_API size_t lin_prepared_size(size_t in_features, size_t out_features)
+{
+    return lin__prepared_bytes(lin__isa_now(), in_features, out_features);
+}
+
+/* The buffer's parts, from checked sizes. Out of line and never cloned
+   for constant arguments: GCC 12 at -O3 would otherwise follow a caller's
+   overflowing sizes into these loops, which the checks never let run, and
+   warn about them. */
+LIN__OPAQUE void lin__prepare_fill(int isa, const float *weight, const float *bias, size_t in, size_t out,
+                                   float *w, float *b, size_t nb, float *pk)
+{
+    size_t j, n = in * out;
+    for (j = 0; j < n; ++j) w[j] = weight[j];
+    for (j = 0; j < nb; ++j) b[j] = bias && j < out ? bias[j] : 0.0f;
+#if LIN_PACK
+    {
+        const lin__family *f = lin__family_of(isa);
+        lin__mat wt, group;
+        lin__mat_rows_t(&wt, w, in);    /* W^T (in, out) */
+        for (j = 0; j < out && in; j += f->nr) {
+            lin__mat_block(&group, &wt, 0, j);
+            f->pack_b(LIN__MIN(f->nr, out - j), in, &group, pk + j * in);
+        }
+    }
+#else
+    (void)isa;
+    (void)pk;
+#endif
+}
+
+LIN_API lin_status lin_prepare_f32(lin_prepared *p, const float *weight, const float *bias,
+                                   size_t in_features, size_t out_features, void *buf,
+                                   size_t buf_bytes)
+{
+    const int isa = lin__isa_now();
+    const size_t need = lin__prepared_bytes(isa, in_features, out_features);
+    size_t nw, nb, np;
+    lin__span outs[2], ins[2];
+    float *w, *b, *pk;
+    if (!p || !buf) return LIN_ERR_NULL;
+    if (!need || !lin__prepared_parts(isa, in_features, out_features, &nw, &nb, &np)) return LIN_ERR_OVERFLOW;
+    if (nw && !weight) return LIN_ERR_NULL;
+    if (buf_bytes < need) return LIN_ERR_SIZE;
+    lin__span_set(&outs[0], buf, need, 1);
+    lin__span_set(&outs[1], p, 1, sizeof *p);
+    lin__fspan(&ins[0], weight, nw);
+    lin__fspan(&ins[1], bias, out_features);
+    if (!lin__apart(outs, 2, ins, 2, NULL)) return LIN_ERR_ALIAS;
+    w = lin__align64((float *)buf);
+    b = w + nw;
+    pk = b + nb;
+    lin__prepare_fill(isa, weight, bias, in_features, out_features, w, b, nb, pk);
+    p->in_features = in_features;
+    p->out_features = out_features;
+    p->weight = w;
+    p->bias = bias ? b : NULL;
+    p->packed = LIN_PACK && np ? pk : NULL;
+    p->buf = buf;
+    p->buf_bytes = need;
+    p->isa = isa;
+    return LIN_OK;
+}
+
+LIN_API lin_status lin_linear_prepared_f32(const lin_prepared *p, const float *x, float *y, size_t batch)
+{
+    lin__dims d;
+    lin__gemm_op op;
+    lin__span ys, ins[2];
+    if (!p) return LIN_ERR_NULL;
+    if (!lin__layer_dims(batch, p->in_features, p->out_features, sizeof(float), &d)) return LIN_ERR_OVERFLOW;
+    if ((d.nx && !x) || (d.ny && !y)) return LIN_ERR_NULL;
+    lin__fspan(&ys, y, d.ny);
+    lin__fspan(&ins[0], x, d.nx);
+    lin__span_set(&ins[1], p->buf, p->buf_bytes, 1);
+    if (!lin__apart(&ys, 1, ins, 2, NULL)) return LIN_ERR_ALIAS;
+    if (!d.ny) return LIN_OK;
+    lin__op_init(&op, LIN__SET, batch, p->out_features, p->in_features);
+    lin__mat_rows(&op.a, x, p->in_features);
+    lin__mat_rows_t(&op.b, p->weight, p->in_features);
+    lin__dst_rows(&op.c, y, p->out_features);
+    op.bias = p->bias;
+    op.bias_s = 1;
+    op.isa = p->isa;
+    op.bpre = p->packed;
+    lin__gemm(&op);
     return LIN_OK;
 }
 

@@ -17,6 +17,8 @@ int compile_check(void)
     lin_layer layer;
     lin_rng rng;
     lin_tensor xv, wv, wt, bv, yv, view;
+    lin_prepared prep;
+    static float prep_buf[256];
 #ifndef LIN_NO_TRAIN
     float loss = 0;
     int32_t target[1] = {0};
@@ -55,6 +57,11 @@ int compile_check(void)
     x[1] = lin_rng_normal(&rng);
     x[2] = (float)(lin_rng_next_u32(&rng) >> 8);
     bad |= lin_linear_f32(x, w, b, y, 1, 3, 2) != LIN_OK;
+    bad |= lin_cpu_isa()[0] == '\0';
+    memset(&prep, 0, sizeof prep);     /* read below even if preparing failed */
+    bad |= lin_prepared_size(3, 2) > sizeof prep_buf;
+    bad |= lin_prepare_f32(&prep, w, b, 3, 2, prep_buf, sizeof prep_buf) != LIN_OK;
+    bad |= lin_linear_prepared_f32(&prep, x, y, 1) != LIN_OK;
     bad |= lin_linear_f32_clamp(x, w, b, y, 1, 3, 2, 0.0f, 6.0f) != LIN_OK;
     bad |= lin_linear_f32_explain(x, w, b, y, 1, 3, 2, msg, sizeof msg) != LIN_OK;
     bad |= lin_linear_f32_clamp_explain(x, w, b, y, 1, 3, 2, 0.0f, 6.0f, msg, sizeof msg) != LIN_OK;

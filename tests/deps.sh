@@ -63,6 +63,10 @@ test)
     ;;
 bench)
     need libopenblas-dev test -f /usr/include/x86_64-linux-gnu/cblas.h -o -f /usr/include/cblas.h
+    need libdnnl-dev test -f /usr/include/oneapi/dnnl/dnnl.h
+    need libxnnpack-dev test -f /usr/include/xnnpack.h
+    need libpthreadpool-dev test -f /usr/include/pthreadpool.h
+    need libblis-dev test -f /usr/include/x86_64-linux-gnu/blis-openmp/blis.h -o -f /usr/include/blis/blis.h
     need gnuplot-nox command -v gnuplot
     ;;
 cross)

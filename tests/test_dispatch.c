@@ -1,0 +1,350 @@
+/* test_dispatch.c - run-time kernel families and prepared layers.
+
+   Every family this build and this CPU have runs from this one binary
+   (lin__isa_force, the tests' way to choose one): each against the double
+   reference on shapes that cross every path and tile edge, each with the
+   same bits through every entry point, and a prepared layer with the same
+   bits as lin_linear_f32 on that family. Detection is checked against the
+   compiler's own CPU test. Bad calls of the prepared API return their
+   status and leave every output byte as it was.
+
+   `test_dispatch digest` prints one line per family and shape: a hash of
+   the output bits. make test-dispatch compares the lines of this plain -O2
+   build (every family, chosen at run time) with those of the builds that
+   compile one family in with -m flags (LIN_NO_DISPATCH): each family
+   gives the same bits however it was compiled. */
+#include "test_util.h"
+
+#define COUNT(a) (sizeof(a) / sizeof(a[0]))
+
+static const char *const isa_names[LIN__ISA_COUNT] = {"portable", "sse2", "avx2", "avx512", "neon"};
+
+/* batch, in, out: every path (direct, batch 1-4, narrow, packed), the
+   tiles' edges of every family and more than one block of k */
+static const size_t shapes[][3] = {
+    {1, 3, 2},     {1, 16, 16},   {4, 16, 16},   {2, 8, 64},    {3, 37, 100},  {1, 10, 10},
+    {5, 33, 17},   {64, 8, 16},   {64, 512, 16}, {8, 64, 64},   {17, 300, 65}, {7, 100, 50},
+    {130, 257, 129}, {64, 784, 128}, {64, 128, 10}, {13, 129, 33}, {6, 255, 48}, {9, 17, 300},
+    {2, 1000, 5},  {33, 7, 31},   {100, 12, 12}, {16, 24, 12},  {1, 1100, 300}, {4, 64, 1},
+};
+
+static void randomize(float *p, size_t n, lin_rng *rng)
+{
+    size_t i;
+    for (i = 0; i < n; ++i) p[i] = lin_rng_uniform(rng, -1.0f, 1.0f);
+}
+
+typedef struct shape_data {
+    size_t m, k, n;
+    float *x, *w, *b, *y;
+} shape_data;
+
+static shape_data make_shape(size_t s)
+{
+    shape_data d;
+    lin_rng rng;
+    d.m = shapes[s][0];
+    d.k = shapes[s][1];
+    d.n = shapes[s][2];
+    d.x = (float *)malloc((d.m * d.k + 1) * sizeof(float));
+    d.w = (float *)malloc((d.n * d.k + 1) * sizeof(float));
+    d.b = (float *)malloc((d.n + 1) * sizeof(float));
+    d.y = (float *)malloc((d.m * d.n + 1) * sizeof(float));
+    if (!d.x || !d.w || !d.b || !d.y) abort();
+    lin_rng_seed(&rng, 1000 + s);
+    randomize(d.x, d.m * d.k, &rng);
+    randomize(d.w, d.n * d.k, &rng);
+    randomize(d.b, d.n, &rng);
+    return d;
+}
+
+static void free_shape(shape_data *d)
+{
+    free(d->x);
+    free(d->w);
+    free(d->b);
+    free(d->y);
+}
+
+/* FNV-1a over the bits of n floats */
+static uint64_t digest(const float *p, size_t n)
+{
+    uint64_t h = 1469598103934665603u;
+    size_t i;
+    int byte;
+    for (i = 0; i < n; ++i) {
+        uint32_t u = bits_of(p[i]);
+        for (byte = 0; byte < 4; ++byte) {
+            h ^= (u >> (8 * byte)) & 0xffu;
+            h *= 1099511628211u;
+        }
+    }
+    return h;
+}
+
+#if LIN_PACK
+/* The family the compiler's own CPU test (GCC's and clang's
+   __builtin_cpu_supports) says should run. */
+static int expected_isa(void)
+{
+#if LIN__DISPATCH
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+        return LIN__ISA_AVX512;
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return LIN__ISA_AVX2;
+    return LIN__ISA_SSE2;
+#else
+    return LIN__ISA_LOWEST;
+#endif
+}
+#endif
+
+static void test_dispatch_detects(void **state)
+{
+    (void)state;
+    assert_true(lin__isa_force(-1));
+#if LIN_PACK
+    expect_int(lin__isa_now(), expected_isa());
+    expect_true(strcmp(lin_cpu_isa(), isa_names[expected_isa()]) == 0);
+#else
+    expect_true(strcmp(lin_cpu_isa(), "portable") == 0);
+#endif
+    print_message("lin_cpu_isa() = %s\n", lin_cpu_isa());
+}
+
+/* A family this build or CPU lacks cannot be forced, and leaves the
+   choice as it was. */
+static void test_dispatch_force_refused(void **state)
+{
+    int isa, ran = 0;
+    (void)state;
+    assert_true(lin__isa_force(-1));
+    for (isa = 0; isa < LIN__ISA_COUNT; ++isa) {
+        const char *before = lin_cpu_isa();
+        if (lin__isa_force(isa)) {
+            ++ran;
+#if LIN_PACK
+            expect_true(strcmp(lin_cpu_isa(), isa_names[isa]) == 0);
+#endif
+        } else {
+            expect_true(strcmp(lin_cpu_isa(), before) == 0);
+        }
+    }
+    expect_true(!lin__isa_force(LIN__ISA_COUNT));
+    expect_true(ran >= 1);
+    assert_true(lin__isa_force(-1));
+}
+
+/* One shape under the current family: lin_linear_f32 within the float
+   bound of the double reference; lin_linear with x padded and with W
+   transposed (strided operands) within it too; a prepared layer with
+   lin_linear_f32's bits. Returns the number of failures. */
+static int check_family_shape(size_t s, const char *family)
+{
+    shape_data d = make_shape(s);
+    size_t m = d.m, k = d.k, n = d.n, i, bad = 0;
+    size_t sx[2], sw[2], sy[2];
+    test_tensor x, w, bias, y;
+    lin_tensor wt;
+    lin_prepared prep;
+    double *ref = (double *)malloc((m * n + 1) * sizeof(double));
+    double *mag = (double *)malloc((m * n + 1) * sizeof(double));
+    float *yp = (float *)malloc((m * n + 1) * sizeof(float));
+    size_t bytes = lin_prepared_size(k, n);
+    void *buf = malloc(bytes + 3);
+    int fails = 0;
+    if (!ref || !mag || !yp || !buf) abort();
+    memset(&prep, 0, sizeof prep);
+    sx[0] = m; sx[1] = k;
+    sw[0] = n; sw[1] = k;
+    sy[0] = m; sy[1] = n;
+    x = make_tensor(LAYOUT_PADDED, 2, sx, d.x);
+    w = make_tensor(LAYOUT_COLUMN_MAJOR, 2, sw, d.w);
+    bias = make_tensor(LAYOUT_CONTIGUOUS, 1, &n, d.b);
+    y = make_tensor(LAYOUT_PADDED, 2, sy, NULL);
+    wt = lin_transpose(&w.t);
+    ref_matmul(&x.t, &wt, &bias.t, ref, mag);
+
+    if (lin_linear_f32(d.x, d.w, d.b, d.y, m, k, n) != LIN_OK) ++fails;
+    for (i = 0; i < m * n; ++i) bad += !close_enough(d.y[i], ref[i], mag[i], k);
+    if (lin_linear(&x.t, &w.t, &bias.t, &y.t) != LIN_OK) ++fails;
+    for (i = 0; i < m * n; ++i) bad += !close_enough(y.t.data[offset_of(&y.t, i)], ref[i], mag[i], k);
+
+    /* prepared: an odd buffer address, the same bits */
+    if (lin_prepare_f32(&prep, d.w, d.b, k, n, (char *)buf + 3, bytes) != LIN_OK) ++fails;
+    fill_sentinel(yp, m * n);
+    if (lin_linear_prepared_f32(&prep, d.x, yp, m) != LIN_OK) ++fails;
+    if (memcmp(yp, d.y, m * n * sizeof(float)) != 0) {
+        print_message("%s %zux%zux%zu: prepared differs from lin_linear_f32\n", family, m, k, n);
+        ++fails;
+    }
+    /* and without a bias */
+    if (lin_prepare_f32(&prep, d.w, NULL, k, n, (char *)buf + 3, bytes) != LIN_OK) ++fails;
+    if (lin_linear_prepared_f32(&prep, d.x, yp, m) != LIN_OK) ++fails;
+    if (lin_linear_f32(d.x, d.w, NULL, d.y, m, k, n) != LIN_OK) ++fails;
+    if (memcmp(yp, d.y, m * n * sizeof(float)) != 0) {
+        print_message("%s %zux%zux%zu: prepared without bias differs\n", family, m, k, n);
+        ++fails;
+    }
+    if (bad) print_message("%s %zux%zux%zu: %zu elements outside the float bound\n", family, m, k, n, bad);
+    free_tensor(&x);
+    free_tensor(&w);
+    free_tensor(&bias);
+    free_tensor(&y);
+    free(ref);
+    free(mag);
+    free(yp);
+    free(buf);
+    free_shape(&d);
+    return fails + (bad != 0);
+}
+
+static void test_dispatch_every_family(void **state)
+{
+    int isa, families = 0, fails = 0;
+    size_t s;
+    (void)state;
+    for (isa = 0; isa < LIN__ISA_COUNT; ++isa) {
+        if (!lin__isa_force(isa)) continue;
+        ++families;
+        for (s = 0; s < COUNT(shapes); ++s) fails += check_family_shape(s, isa_names[isa]);
+    }
+    assert_true(lin__isa_force(-1));
+    print_message("%d families, %d failures\n", families, fails);
+    assert_true(families >= 1);
+    assert_int_equal(fails, 0);
+}
+
+/* A layer prepared under one family runs that family's kernels even after
+   the choice changes (the buffer is laid out for them): the same bits. */
+static void test_prepared_keeps_its_family(void **state)
+{
+    shape_data d = make_shape(COUNT(shapes) - 2);   /* batch 1: the dot products */
+    size_t m = 64, bytes;
+    float *x = (float *)malloc(m * d.k * sizeof(float)), *y0 = (float *)malloc(m * d.n * sizeof(float));
+    float *y1 = (float *)malloc(m * d.n * sizeof(float));
+    lin_prepared prep;
+    void *buf;
+    lin_rng rng;
+    int isa;
+    (void)state;
+    memset(&prep, 0, sizeof prep);
+    assert_true(x && y0 && y1);
+    lin_rng_seed(&rng, 7);
+    randomize(x, m * d.k, &rng);
+    for (isa = 0; isa < LIN__ISA_COUNT; ++isa) {
+        int other;
+        if (!lin__isa_force(isa)) continue;
+        bytes = lin_prepared_size(d.k, d.n);
+        buf = malloc(bytes);
+        assert_non_null(buf);
+        assert_int_equal(lin_prepare_f32(&prep, d.w, d.b, d.k, d.n, buf, bytes), LIN_OK);
+        assert_int_equal(lin_linear_f32(x, d.w, d.b, y0, m, d.k, d.n), LIN_OK);
+        for (other = 0; other < LIN__ISA_COUNT; ++other) {
+            if (!lin__isa_force(other)) continue;
+            assert_int_equal(lin_linear_prepared_f32(&prep, x, y1, m), LIN_OK);
+            expect_true(memcmp(y0, y1, m * d.n * sizeof(float)) == 0);
+        }
+        assert_true(lin__isa_force(isa));
+        free(buf);
+    }
+    assert_true(lin__isa_force(-1));
+    free(x);
+    free(y0);
+    free(y1);
+    free_shape(&d);
+}
+
+/* Every bad call: its status, and not a byte of any output changed. */
+static void test_prepared_errors(void **state)
+{
+    enum { IN = 5, OUT = 3, B = 2 };
+    float w[OUT * IN], b[OUT], x[B * IN], y[B * OUT], big[4096];
+    size_t bytes = lin_prepared_size(IN, OUT), i;
+    unsigned char *buf = (unsigned char *)malloc(bytes + 64), *copy = (unsigned char *)malloc(bytes + 64);
+    lin_prepared p, before;
+    (void)state;
+    assert_true(buf && copy && bytes > 0);
+    for (i = 0; i < OUT * IN; ++i) w[i] = (float)i;
+    for (i = 0; i < OUT; ++i) b[i] = (float)i;
+    for (i = 0; i < B * IN; ++i) x[i] = 1.0f;
+    memset(buf, 0xa5, bytes + 64);
+    memcpy(copy, buf, bytes + 64);
+    memset(&p, 0x5a, sizeof p);
+    before = p;
+
+    /* sizes */
+    expect_true(lin_prepared_size((size_t)-1, 2) == 0);
+    expect_true(lin_prepared_size((size_t)1 << (sizeof(size_t) * 4), (size_t)1 << (sizeof(size_t) * 4)) == 0);
+    expect_true(lin_prepared_size(0, 0) > 0);
+    /* lin_prepare_f32 */
+    expect_int(lin_prepare_f32(NULL, w, b, IN, OUT, buf, bytes), LIN_ERR_NULL);
+    expect_int(lin_prepare_f32(&p, NULL, b, IN, OUT, buf, bytes), LIN_ERR_NULL);
+    expect_int(lin_prepare_f32(&p, w, b, IN, OUT, NULL, bytes), LIN_ERR_NULL);
+    expect_int(lin_prepare_f32(&p, w, b, IN, OUT, buf, bytes - 1), LIN_ERR_SIZE);
+    expect_int(lin_prepare_f32(&p, w, b, (size_t)-1, 2, buf, bytes), LIN_ERR_OVERFLOW);
+    expect_int(lin_prepare_f32(&p, big, b, IN, OUT, big + 2, sizeof big - 8), LIN_ERR_ALIAS);
+    expect_int(lin_prepare_f32(&p, w, big, IN, OUT, big + 1, sizeof big - 4), LIN_ERR_ALIAS);
+    expect_int(lin_prepare_f32((lin_prepared *)(void *)(buf + 8), w, b, IN, OUT, buf, bytes), LIN_ERR_ALIAS);
+    expect_true(memcmp(&p, &before, sizeof p) == 0);
+    expect_true(memcmp(buf, copy, bytes + 64) == 0);
+
+    /* lin_linear_prepared_f32 */
+    assert_int_equal(lin_prepare_f32(&p, w, b, IN, OUT, buf, bytes), LIN_OK);
+    fill_sentinel(y, B * OUT);
+    expect_int(lin_linear_prepared_f32(NULL, x, y, B), LIN_ERR_NULL);
+    expect_int(lin_linear_prepared_f32(&p, NULL, y, B), LIN_ERR_NULL);
+    expect_int(lin_linear_prepared_f32(&p, x, NULL, B), LIN_ERR_NULL);
+    expect_int(lin_linear_prepared_f32(&p, x, y, (size_t)-1), LIN_ERR_OVERFLOW);
+    expect_int(lin_linear_prepared_f32(&p, x, x + 1, B), LIN_ERR_ALIAS);
+    expect_int(lin_linear_prepared_f32(&p, x, (float *)(void *)buf, 1), LIN_ERR_ALIAS);
+    expect_int(lin_linear_prepared_f32(&p, x, (float *)(void *)(buf + bytes - 4), 1), LIN_ERR_ALIAS);
+    assert_untouched(y, B * OUT);
+    for (i = 0; i < B * IN; ++i) expect_true(x[i] == 1.0f);
+    /* batch 0 writes nothing and needs no buffers */
+    expect_int(lin_linear_prepared_f32(&p, NULL, NULL, 0), LIN_OK);
+    /* the worked example */
+    {
+        float W[6] = {1, 2, 3, 4, 5, 6}, bb[2] = {0, 1}, xx[3] = {1, 2, 3}, yy[2];
+        assert_int_equal(lin_prepare_f32(&p, W, bb, 3, 2, buf, bytes), LIN_OK);
+        assert_int_equal(lin_linear_prepared_f32(&p, xx, yy, 1), LIN_OK);
+        expect_true(yy[0] == 14.0f && yy[1] == 33.0f);
+    }
+    /* in_features 0: y = bias */
+    assert_int_equal(lin_prepare_f32(&p, NULL, b, 0, OUT, buf, bytes), LIN_OK);
+    assert_int_equal(lin_linear_prepared_f32(&p, NULL, y, B), LIN_OK);
+    for (i = 0; i < B * OUT; ++i) expect_true(y[i] == b[i % OUT]);
+    free(buf);
+    free(copy);
+}
+
+/* `digest`: a line per family and shape, "<family> <b>x<in>x<out> <hash>" */
+static int print_digests(void)
+{
+    int isa;
+    size_t s;
+    for (isa = 0; isa < LIN__ISA_COUNT; ++isa) {
+        if (!lin__isa_force(isa)) continue;
+        for (s = 0; s < COUNT(shapes); ++s) {
+            shape_data d = make_shape(s);
+            if (lin_linear_f32(d.x, d.w, d.b, d.y, d.m, d.k, d.n) != LIN_OK) return 1;
+            printf("%s %zux%zux%zu %016llx\n", lin_cpu_isa(), d.m, d.k, d.n,
+                   (unsigned long long)digest(d.y, d.m * d.n));
+            free_shape(&d);
+        }
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    const struct CMUnitTest tests[] = {
+        TEST(test_dispatch_detects),
+        TEST(test_dispatch_force_refused),
+        TEST(test_dispatch_every_family),
+        TEST(test_prepared_keeps_its_family),
+        TEST(test_prepared_errors),
+    };
+    if (argc > 1 && strcmp(argv[1], "digest") == 0) return print_digests();
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
