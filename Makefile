@@ -459,8 +459,9 @@ firmware: $(FW_ELFS)
 # the same run. Two builds of the same bench: plain -O2 (what most
 # Makefiles and CMake's default build use; the kernels are chosen at run
 # time) and -O3 -march=native with OpenMP (the table repeats with 2
-# threads). bench_portable.c is the same header with LIN_NO_SIMD, in its
-# own unit. BLIS comes with its own cblas.h: its directory is searched
+# threads). The -O2 build has no OpenMP of its own: OMP_NUM_THREADS=1
+# keeps oneDNN's to one thread, as the other peers are. bench_portable.c
+# is the same header with LIN_NO_SIMD, in its own unit. BLIS comes with its own cblas.h: its directory is searched
 # after the system's, so cblas.h stays OpenBLAS's.
 BENCH_REPS  ?= 9
 BLIS_DIR    := $(firstword $(wildcard /usr/include/x86_64-linux-gnu/blis-openmp /usr/include/*/blis-openmp /usr/include/blis))
@@ -483,7 +484,7 @@ deps-bench:
 	@sh tests/deps.sh bench
 
 bench: $(BUILD)/bench-O2 $(BUILD)/bench-native
-	OMP_PROC_BIND=true ./$(BUILD)/bench-O2 $(BENCH_REPS) bench/results-O2.csv > $(BUILD)/bench-O2.txt
+	OMP_NUM_THREADS=1 OMP_PROC_BIND=true ./$(BUILD)/bench-O2 $(BENCH_REPS) bench/results-O2.csv > $(BUILD)/bench-O2.txt
 	@cat $(BUILD)/bench-O2.txt
 	OMP_PROC_BIND=true ./$(BUILD)/bench-native $(BENCH_REPS) bench/results.csv > $(BUILD)/bench-native.txt
 	@cat $(BUILD)/bench-native.txt

@@ -25,9 +25,7 @@
 #ifdef _OPENMP
 #include <omp.h>
 #endif
-#if defined(__AVX512F__) || defined(__AVX2__)
 #include <immintrin.h>
-#endif
 
 #include "linear.h"
 
@@ -226,71 +224,84 @@ static long calibrate(int c, const float *x, const float *w, const float *b, flo
 
 /* ---- the machine ---- */
 
-/* Single-core FMA peak, GFLOP/s: independent FMA chains, 2 flops per lane. */
+/* Single-core FMA peak, GFLOP/s: independent FMA chains, 2 flops per lane,
+   with the widest FMA the CPU has, whatever this file's flags (each loop
+   under its own target attribute), so both builds measure the same peak. */
 static volatile float seeds[12] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};
+
+/* twelve chains from distinct starts (a compiler merges identical ones),
+   enough to cover the FMA latency on every pipe; returns flops */
+__attribute__((target("avx512f"))) static double fma_chains512(long n, float *sink)
+{
+    __m512 a0 = _mm512_set1_ps(seeds[0]), a1 = _mm512_set1_ps(seeds[1]), a2 = _mm512_set1_ps(seeds[2]),
+           a3 = _mm512_set1_ps(seeds[3]), a4 = _mm512_set1_ps(seeds[4]), a5 = _mm512_set1_ps(seeds[5]),
+           a6 = _mm512_set1_ps(seeds[6]), a7 = _mm512_set1_ps(seeds[7]), a8 = _mm512_set1_ps(seeds[8]),
+           a9 = _mm512_set1_ps(seeds[9]), a10 = _mm512_set1_ps(seeds[10]), a11 = _mm512_set1_ps(seeds[11]);
+    const __m512 m = _mm512_set1_ps(0.999999f), d = _mm512_set1_ps(1e-7f);
+    long i;
+    for (i = 0; i < n; ++i) {
+        a0 = _mm512_fmadd_ps(a0, m, d); a1 = _mm512_fmadd_ps(a1, m, d);
+        a2 = _mm512_fmadd_ps(a2, m, d); a3 = _mm512_fmadd_ps(a3, m, d);
+        a4 = _mm512_fmadd_ps(a4, m, d); a5 = _mm512_fmadd_ps(a5, m, d);
+        a6 = _mm512_fmadd_ps(a6, m, d); a7 = _mm512_fmadd_ps(a7, m, d);
+        a8 = _mm512_fmadd_ps(a8, m, d); a9 = _mm512_fmadd_ps(a9, m, d);
+        a10 = _mm512_fmadd_ps(a10, m, d); a11 = _mm512_fmadd_ps(a11, m, d);
+    }
+    a0 = _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3)),
+                       _mm512_add_ps(_mm512_add_ps(a4, a5), _mm512_add_ps(a6, a7)));
+    a0 = _mm512_add_ps(a0, _mm512_add_ps(_mm512_add_ps(a8, a9), _mm512_add_ps(a10, a11)));
+    *sink = _mm512_reduce_add_ps(a0);
+    return 2.0 * 16 * 12 * (double)n;
+}
+
+__attribute__((target("avx2,fma"))) static double fma_chains256(long n, float *sink)
+{
+    __m256 a0 = _mm256_set1_ps(seeds[0]), a1 = _mm256_set1_ps(seeds[1]), a2 = _mm256_set1_ps(seeds[2]),
+           a3 = _mm256_set1_ps(seeds[3]), a4 = _mm256_set1_ps(seeds[4]), a5 = _mm256_set1_ps(seeds[5]),
+           a6 = _mm256_set1_ps(seeds[6]), a7 = _mm256_set1_ps(seeds[7]), a8 = _mm256_set1_ps(seeds[8]),
+           a9 = _mm256_set1_ps(seeds[9]);
+    const __m256 m = _mm256_set1_ps(0.999999f), d = _mm256_set1_ps(1e-7f);
+    float lanes[8];
+    long i;
+    for (i = 0; i < n; ++i) {
+        a0 = _mm256_fmadd_ps(a0, m, d); a1 = _mm256_fmadd_ps(a1, m, d);
+        a2 = _mm256_fmadd_ps(a2, m, d); a3 = _mm256_fmadd_ps(a3, m, d);
+        a4 = _mm256_fmadd_ps(a4, m, d); a5 = _mm256_fmadd_ps(a5, m, d);
+        a6 = _mm256_fmadd_ps(a6, m, d); a7 = _mm256_fmadd_ps(a7, m, d);
+        a8 = _mm256_fmadd_ps(a8, m, d); a9 = _mm256_fmadd_ps(a9, m, d);
+    }
+    a0 = _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)),
+                       _mm256_add_ps(_mm256_add_ps(a4, a5), _mm256_add_ps(a6, a7)));
+    a0 = _mm256_add_ps(a0, _mm256_add_ps(a8, a9));
+    _mm256_storeu_ps(lanes, a0);
+    *sink = lanes[0];
+    return 2.0 * 8 * 10 * (double)n;
+}
 
 static double fma_peak(void)
 {
     double best = 0.0;
-    int rep;
+    int rep, wide;
+    __builtin_cpu_init();
+    wide = __builtin_cpu_supports("avx512f") ? 512 : __builtin_cpu_supports("fma") ? 256 : 0;
     for (rep = 0; rep < 5; ++rep) {
         const long n = 20000000;
-        long i;
         double t0 = now(), t, flops;
         float sink;
-#if defined(__AVX512F__)
-        /* twelve chains from distinct starts (a compiler merges identical
-           ones), enough to cover the FMA latency on every pipe */
-        __m512 a0 = _mm512_set1_ps(seeds[0]), a1 = _mm512_set1_ps(seeds[1]),
-               a2 = _mm512_set1_ps(seeds[2]), a3 = _mm512_set1_ps(seeds[3]),
-               a4 = _mm512_set1_ps(seeds[4]), a5 = _mm512_set1_ps(seeds[5]),
-               a6 = _mm512_set1_ps(seeds[6]), a7 = _mm512_set1_ps(seeds[7]),
-               a8 = _mm512_set1_ps(seeds[8]), a9 = _mm512_set1_ps(seeds[9]),
-               a10 = _mm512_set1_ps(seeds[10]), a11 = _mm512_set1_ps(seeds[11]);
-        const __m512 m = _mm512_set1_ps(0.999999f), d = _mm512_set1_ps(1e-7f);
-        for (i = 0; i < n; ++i) {
-            a0 = _mm512_fmadd_ps(a0, m, d); a1 = _mm512_fmadd_ps(a1, m, d);
-            a2 = _mm512_fmadd_ps(a2, m, d); a3 = _mm512_fmadd_ps(a3, m, d);
-            a4 = _mm512_fmadd_ps(a4, m, d); a5 = _mm512_fmadd_ps(a5, m, d);
-            a6 = _mm512_fmadd_ps(a6, m, d); a7 = _mm512_fmadd_ps(a7, m, d);
-            a8 = _mm512_fmadd_ps(a8, m, d); a9 = _mm512_fmadd_ps(a9, m, d);
-            a10 = _mm512_fmadd_ps(a10, m, d); a11 = _mm512_fmadd_ps(a11, m, d);
+        if (wide == 512) {
+            flops = fma_chains512(n, &sink);
+        } else if (wide == 256) {
+            flops = fma_chains256(n, &sink);
+        } else {
+            float a[16];
+            long i;
+            int k;
+            for (k = 0; k < 16; ++k) a[k] = seeds[k % 12];
+            for (i = 0; i < n; ++i)
+                for (k = 0; k < 16; ++k) a[k] = a[k] * 0.999999f + 1e-7f;
+            sink = a[0] + a[15];
+            flops = 2.0 * 16 * (double)n;
         }
-        a0 = _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3)),
-                           _mm512_add_ps(_mm512_add_ps(a4, a5), _mm512_add_ps(a6, a7)));
-        a0 = _mm512_add_ps(a0, _mm512_add_ps(_mm512_add_ps(a8, a9), _mm512_add_ps(a10, a11)));
-        sink = _mm512_reduce_add_ps(a0);
-        flops = 2.0 * 16 * 12 * (double)n;
-#elif defined(__AVX2__) && defined(__FMA__)
-        __m256 a0 = _mm256_set1_ps(seeds[0]), a1 = _mm256_set1_ps(seeds[1]),
-               a2 = _mm256_set1_ps(seeds[2]), a3 = _mm256_set1_ps(seeds[3]),
-               a4 = _mm256_set1_ps(seeds[4]), a5 = _mm256_set1_ps(seeds[5]),
-               a6 = _mm256_set1_ps(seeds[6]), a7 = _mm256_set1_ps(seeds[7]),
-               a8 = _mm256_set1_ps(seeds[8]), a9 = _mm256_set1_ps(seeds[9]);
-        const __m256 m = _mm256_set1_ps(0.999999f), d = _mm256_set1_ps(1e-7f);
-        float lanes[8];
-        for (i = 0; i < n; ++i) {
-            a0 = _mm256_fmadd_ps(a0, m, d); a1 = _mm256_fmadd_ps(a1, m, d);
-            a2 = _mm256_fmadd_ps(a2, m, d); a3 = _mm256_fmadd_ps(a3, m, d);
-            a4 = _mm256_fmadd_ps(a4, m, d); a5 = _mm256_fmadd_ps(a5, m, d);
-            a6 = _mm256_fmadd_ps(a6, m, d); a7 = _mm256_fmadd_ps(a7, m, d);
-            a8 = _mm256_fmadd_ps(a8, m, d); a9 = _mm256_fmadd_ps(a9, m, d);
-        }
-        a0 = _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)),
-                           _mm256_add_ps(_mm256_add_ps(a4, a5), _mm256_add_ps(a6, a7)));
-        a0 = _mm256_add_ps(a0, _mm256_add_ps(a8, a9));
-        _mm256_storeu_ps(lanes, a0);
-        sink = lanes[0];
-        flops = 2.0 * 8 * 10 * (double)n;
-#else
-        float a[16];
-        int k;
-        for (k = 0; k < 16; ++k) a[k] = seeds[k % 12];
-        for (i = 0; i < n; ++i)
-            for (k = 0; k < 16; ++k) a[k] = a[k] * 0.999999f + 1e-7f;
-        sink = a[0] + a[15];
-        flops = 2.0 * 16 * (double)n;
-#endif
         t = now() - t0;
         if (sink == 12345.0f) puts("");
         if (flops / t / 1e9 > best) best = flops / t / 1e9;

@@ -1036,6 +1036,14 @@ static LIN__INLINE_KERNEL void lin__fspan(lin__span *s, const float *p, size_t n
     lin__span_set(s, p, n, sizeof(float));
 }
 
+/* lin__meet of the nonempty span [yl, yl + yn) and the n bytes at p:
+   each start inside the other span, in modular arithmetic */
+static LIN__INLINE_KERNEL int lin__hits(uintptr_t yl, size_t yn, const void *p, size_t n)
+{
+    const uintptr_t pl = (uintptr_t)p;
+    return (n != 0) & ((pl - yl < yn) | (yl - pl < n));
+}
+
 static int lin__meet(const lin__span *a, const lin__span *b)
 {
     return a->n && b->n && a->lo < b->lo + b->n && b->lo < a->lo + a->n;
@@ -1149,14 +1157,17 @@ static LIN__INLINE_KERNEL lin_status lin__check_layer_call(const void *x, const 
                                                            size_t in, size_t out, size_t elem,
                                                            size_t bias_elem, lin__dims *d)
 {
-    lin__span ys, ins[3];
+    const uintptr_t yl = (uintptr_t)y;
+    size_t yn;
     if (!lin__layer_dims(batch, in, out, elem, d) || !lin__fits(out, bias_elem)) return LIN_ERR_OVERFLOW;
     if ((d->nx && !x) || (d->nw && !weight) || (d->ny && !y)) return LIN_ERR_NULL;
-    lin__span_set(&ys, y, d->ny, elem);
-    lin__span_set(&ins[0], x, d->nx, elem);
-    lin__span_set(&ins[1], weight, d->nw, elem);
-    lin__span_set(&ins[2], bias, out, bias_elem);
-    return lin__apart(&ys, 1, ins, 3, NULL) ? LIN_OK : LIN_ERR_ALIAS;
+    /* lin__meet of y's span with each input's, without branches: the
+       tiniest layers' calls are mostly these checks */
+    yn = d->ny * elem;
+    return yn && (lin__hits(yl, yn, x, d->nx * elem) | lin__hits(yl, yn, weight, d->nw * elem) |
+                  lin__hits(yl, yn, bias, bias ? out * bias_elem : 0))
+               ? LIN_ERR_ALIAS
+               : LIN_OK;
 }
 
 /* ---- tensor views ---- */
@@ -1807,6 +1818,37 @@ static LIN__DIRECT_LINKAGE void lin__gemm_direct(size_t m, size_t n, size_t k, c
         }
     }
 }
+
+#if LIN_PACK
+/* y (m, n) = bias + x (m, k) . W (n, k)^T, all contiguous: the direct
+   kernel's sums (from the bias, p = 0..k-1), without its strides and
+   set-up, for lin_linear_f32's tiniest layers (a 3 -> 2 layer's call was
+   mostly the strided loop's bookkeeping). */
+static LIN__INLINE_KERNEL void lin__linear_tiny(const float *x, const float *w, const float *bias, float *y,
+                                                size_t m, size_t k, size_t n)
+{
+    LIN__NO_CONTRACT
+    size_t i, j, p;
+    for (i = 0; i < m; ++i, x += k, y += n) {
+        for (j = 0; j + 2 <= n; j += 2) {       /* two outputs share each load of x */
+            const float *w0 = w + j * k, *w1 = w0 + k;
+            float s0 = bias ? bias[j] : 0.0f, s1 = bias ? bias[j + 1] : 0.0f;
+            for (p = 0; p < k; ++p) {
+                s0 += x[p] * w0[p];
+                s1 += x[p] * w1[p];
+            }
+            y[j] = s0;
+            y[j + 1] = s1;
+        }
+        if (j < n) {
+            const float *wj = w + j * k;
+            float s = bias ? bias[j] : 0.0f;
+            for (p = 0; p < k; ++p) s += x[p] * wj[p];
+            y[j] = s;
+        }
+    }
+}
+#endif
 #if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 5
 #pragma GCC diagnostic pop
 #endif
@@ -2245,6 +2287,20 @@ static TARGET LIN__INLINE_KERNEL void lin__dot2_##F(size_t mb, size_t k, const f
     if (mb > 1) { LIN__DV_SUM(1, 0) LIN__DV_SUM(1, 1) LIN__DV_SUM(1, 2) LIN__DV_SUM(1, 3) }     \
 }
 
+/* Batches of 5 to 16 rows with long enough rows also take the dot
+   products (W streamed, never packed, in chunks that stay in L2) rather
+   than the packed GEMM, whose packing of W costs about as much as a
+   product of that few rows; with short rows the dot products' horizontal
+   sums cost more. Measured on AMD Zen 4 (-O2), AVX-512 / AVX2 family,
+   GFLOP/s packed -> dots: 8x1024x1024 52 -> 77-97 / 26 -> 60,
+   16x1024x1024 73 -> 93 / 42 -> 59, 8x256x256 59 -> 86 / 32 -> 48; but
+   16x256x256 83 -> 70, 8x64x64 59 -> 31. */
+#define LIN__GEMV_MORE(m, k) (((m) <= 8 && (k) >= 256) || ((m) <= 16 && (k) >= 512))
+
+/* Rows of W per chunk of the dot-product path: about 256 KiB of W, which
+   every group of four rows of x then reads from L2 (a multiple of 4). */
+#define LIN__GEMV_CHUNK(k) ((size_t)(k) >= 16384 ? (size_t)4 : ((size_t)65536 / ((size_t)(k) | 1) + 3) / 4 * 4)
+
 /* y (m, j0..j1) = bias + x (m, k) . W (j0..j1, k)^T (or y += x . W^T with
    acc), x and W rows contiguous (unit stride along k): rows of x against
    four rows of W at a time. A last group of fewer than four rows of W
@@ -2257,12 +2313,13 @@ static TARGET void lin__gemv_##F(size_t m, size_t j0, size_t j1, size_t k, const
                                  float *c, ptrdiff_t c_rs, ptrdiff_t c_cs)                      \
 {                                                                                               \
     float dots[4][4];                                                                           \
-    size_t i0, j, i, q;                                                                         \
+    size_t i0, j, i, q, jc, chunk = LIN__GEMV_CHUNK(k);                                         \
+    for (jc = j0; jc < j1; jc += chunk)                                                         \
     for (i0 = 0; i0 < m; i0 += 4) {                                                             \
         size_t mb = LIN__MIN(4, m - i0);                                                        \
         const float *x = a->p + (ptrdiff_t)i0 * a->rs;                                          \
         float *ci = c + (ptrdiff_t)i0 * c_rs;                                                   \
-        for (j = j0; j < j1; j += 4) {                                                          \
+        for (j = jc; j < LIN__MIN(j1, jc + chunk); j += 4) {                                    \
             size_t r = LIN__MIN(4, j1 - j);                                                     \
             const float *w[4];                                                                  \
             for (q = 0; q < 4; ++q) w[q] = b->p + (ptrdiff_t)(j + (q < r ? q : 0)) * b->cs;     \
@@ -2689,13 +2746,16 @@ LIN_API const char *lin_cpu_isa(void)
    has k*n elements, a count that fits size_t. */
 enum { LIN__DIRECT, LIN__GEMV, LIN__PACKED, LIN__NARROW };
 
+/* under 256 multiply-adds (n*k fits size_t: B has that many elements) */
+#define LIN__TINY(m, n, k) ((n) * (k) < 256 && (m) < 256 && (m) * ((n) * (k)) < 256)
+
 static int lin__path(int isa, size_t m, size_t n, size_t k, const lin__mat *a, const lin__mat *b)
 {
 #if LIN_PACK
     /* both operands contiguous along k: x and the rows of W */
     int rows = a->cs == 1 && b->rs == 1;
     /* under 256 multiply-adds: nothing to set up beats any set-up */
-    if (n * k < 256 && m < 256 && m * (n * k) < 256) return LIN__DIRECT;
+    if (LIN__TINY(m, n, k)) return LIN__DIRECT;
     /* rows too short for a vector, or at most 64 weights for 1-4 rows: the
        batch-1-to-4 path's horizontal sums cost more than the products
        (1x8x512 650 -> 430 ns, 1x10x10 27 -> 13 ns) */
@@ -2711,7 +2771,7 @@ static int lin__path(int isa, size_t m, size_t n, size_t k, const lin__mat *a, c
        unless the rows are short and many: then the dot products' horizontal
        sums cost more than the tile's idle lanes (128x8x8: 723 -> 525 ns,
        16x16x16: 185 -> 143 ns; 64x16x8 and 8x8x8 stay faster as dots) */
-    if (rows && (m <= 4 || (n <= 16 && !(m >= 16 && ((n >= 12 && k <= 24) || (n >= 8 && k <= 12))))))
+    if (rows && (m <= 4 || LIN__GEMV_MORE(m, k) || (n <= 16 && !(m >= 16 && ((n >= 12 && k <= 24) || (n >= 8 && k <= 12))))))
         return LIN__GEMV;
     return LIN__PACKED;
 #else
@@ -3102,13 +3162,19 @@ LIN_API lin_status lin_linear_f32(const float *x, const float *weight, const flo
     lin_status s = lin__check_layer_call(x, weight, bias, y, batch, in_features, out_features,
                                          sizeof(float), sizeof(float), &d);
     if (s != LIN_OK || !d.ny) return s;
+#if LIN_PACK
+    if (LIN__TINY(batch, out_features, in_features)) {     /* what lin__path would choose */
+        lin__linear_tiny(x, weight, bias, y, batch, in_features, out_features);
+        return LIN_OK;
+    }
+#endif
     lin__op_init(&op, LIN__SET, batch, out_features, in_features);
     lin__mat_rows(&op.a, x, in_features);               /* x (batch, in) */
     lin__mat_rows_t(&op.b, weight, in_features);        /* W^T (in, out) */
     lin__dst_rows(&op.c, y, out_features);              /* y (batch, out) */
     op.bias = bias;
     op.bias_s = 1;
-    lin__gemm_inline(&op);
+    lin__gemm(&op);
     return LIN_OK;
 }
 
