@@ -318,6 +318,59 @@ static void test_prepared_errors(void **state)
     free(copy);
 }
 
+#ifndef LIN_NO_INT8
+/* int8: every family's kernels (VNNI's four rows, AVX2's vpmaddwd, the
+   portable loop) give the same exact outputs, per-tensor and per-channel,
+   with input offsets that do and do not skip the weight-sum pass. */
+static void test_dispatch_int8_same(void **state)
+{
+    static const size_t sh[][3] = {{1, 3, 2}, {1, 64, 64}, {3, 100, 37}, {2, 1000, 9}, {5, 17, 65}, {1, 130, 8}};
+    lin_quant q = {3, 0, -5, 1518500250, -9, -128, 127};
+    size_t s, i;
+    int fails = 0;
+    (void)state;
+    for (s = 0; s < COUNT(sh); ++s) {
+        size_t m = sh[s][0], k = sh[s][1], n = sh[s][2];
+        int8_t *x = (int8_t *)malloc(m * k), *w = (int8_t *)malloc(n * k);
+        int8_t *yt = (int8_t *)malloc(m * n), *yc = (int8_t *)malloc(m * n), *y = (int8_t *)malloc(m * n);
+        int32_t *b = (int32_t *)malloc(n * sizeof(int32_t)), *mult = (int32_t *)malloc(n * sizeof(int32_t));
+        int32_t *shift = (int32_t *)malloc(n * sizeof(int32_t));
+        int isa, first, offset;
+        assert_true(x && w && yt && yc && y && b && mult && shift);
+        for (i = 0; i < m * k; ++i) x[i] = (int8_t)(test_rand() % 256 - 128);
+        for (i = 0; i < n * k; ++i) w[i] = (int8_t)(test_rand() % 255 - 127);
+        for (i = 0; i < n; ++i) {
+            b[i] = (int32_t)(test_rand() % 20001) - 10000;
+            mult[i] = 1073741824 + (int32_t)(test_rand() % 1000000);
+            shift[i] = -(int32_t)(test_rand() % 10) - 4;
+        }
+        for (offset = 0; offset < 2; ++offset) {
+            q.input_offset = offset ? 128 : 3;
+            first = 1;
+            for (isa = 0; isa < LIN__ISA_COUNT; ++isa) {
+                if (!lin__isa_force(isa)) continue;
+                /* the first family's outputs are the reference of the others */
+                assert_int_equal(lin_linear_s8(x, w, b, first ? yt : y, m, k, n, &q), LIN_OK);
+                if (!first && memcmp(yt, y, m * n) != 0) {
+                    print_message("int8 %zux%zux%zu: %s differs\n", m, k, n, isa_names[isa]);
+                    ++fails;
+                }
+                assert_int_equal(lin_linear_s8_per_channel(x, w, b, first ? yc : y, m, k, n, &q, mult, shift),
+                                 LIN_OK);
+                if (!first && memcmp(yc, y, m * n) != 0) {
+                    print_message("int8 per-channel %zux%zux%zu: %s differs\n", m, k, n, isa_names[isa]);
+                    ++fails;
+                }
+                first = 0;
+            }
+        }
+        free(x); free(w); free(yt); free(yc); free(y); free(b); free(mult); free(shift);
+    }
+    assert_true(lin__isa_force(-1));
+    assert_int_equal(fails, 0);
+}
+#endif
+
 /* `digest`: a line per family and shape, "<family> <b>x<in>x<out> <hash>" */
 static int print_digests(void)
 {
@@ -344,6 +397,9 @@ int main(int argc, char **argv)
         TEST(test_dispatch_every_family),
         TEST(test_prepared_keeps_its_family),
         TEST(test_prepared_errors),
+#ifndef LIN_NO_INT8
+        TEST(test_dispatch_int8_same),
+#endif
     };
     if (argc > 1 && strcmp(argv[1], "digest") == 0) return print_digests();
     return cmocka_run_group_tests(tests, NULL, NULL);
