@@ -11,6 +11,7 @@
 #   make bench      linear.h against OpenBLAS, oneDNN, XNNPACK, BLIS and a naive
 #                   loop, in one process, built at -O2 and at -O3 -march=native:
 #                   bench/results.csv, bench/chart.png
+#   make bench-avx2 the AVX2 family against peers held to AVX2 (AVX-512 machines)
 #   make bench-sweep  38 small and odd shapes against the same peers
 #   make bench-backward  the bias gradient alone: views against buffers
 #   make fuzz       FUZZ_SECONDS=60: the differential libFuzzer target
@@ -75,7 +76,7 @@ CFLAGS_clang-san-vnni  := $(SAN) -mavx512f -mavx512bw -mavx512vl -mavx512vnni -m
 TEST_BINS := $(foreach v,$(VARIANTS),$(addprefix $(BUILD)/$(v)/,$(TESTS)))
 CPP_BINS  := $(BUILD)/g++/test_cpp $(BUILD)/clang++/test_cpp
 
-.PHONY: bench-backward all run test test-c test-cpp test-std test-config test-link test-modules test-packaging test-apt test-dispatch test-cross \
+.PHONY: bench-backward bench-avx2 all run test test-c test-cpp test-std test-config test-link test-modules test-packaging test-apt test-dispatch test-cross \
         deps-run deps-test deps-cross deps-firmware deps-bench bench bench-sweep firmware fuzz coverage \
         valgrind fixtures \
         install uninstall clean
@@ -498,6 +499,15 @@ bench: $(BUILD)/bench-O2 $(BUILD)/bench-native
 	     bench/results.csv > $(BUILD)/bench.dat
 	gnuplot -e "datafile='$(BUILD)/bench.dat'; outfile='bench/chart.png'" bench/chart.gp
 	@echo "wrote bench/results.txt, bench/results.csv, bench/results-O2.csv and bench/chart.png"
+
+# The AVX2 + FMA family on a machine with AVX-512, against peers held to
+# AVX2 as well (OpenBLAS's Haswell kernels, oneDNN's AVX2 ones; XNNPACK
+# and BLIS cannot be held back and keep their AVX-512 kernels): the
+# -O2 build, bench/results-avx2.txt.
+bench-avx2: $(BUILD)/bench-O2
+	BENCH_ISA=avx2 OPENBLAS_CORETYPE=Haswell DNNL_MAX_CPU_ISA=AVX2 OMP_NUM_THREADS=1 OMP_PROC_BIND=true \
+	    ./$(BUILD)/bench-O2 $(BENCH_REPS) $(BUILD)/results-avx2.csv > $(BUILD)/bench-avx2.txt
+	@cat $(BUILD)/bench-avx2.txt && cp $(BUILD)/bench-avx2.txt bench/results-avx2.txt
 
 # The bias gradient alone, views against buffers, in the plain build
 # users make (-O2) and the tuned one.

@@ -508,9 +508,20 @@ int main(int argc, char **argv)
 #ifdef _OPENMP
     max_threads = 2;
 #endif
+    if (getenv("BENCH_ISA")) {   /* e.g. avx2: linear.h's AVX2 family on an AVX-512 machine */
+        static const char *const isa[] = {"portable", "sse2", "avx2", "avx512", "neon"};
+        int i, ok = 0;
+        for (i = 0; i < 5; ++i)
+            if (!strcmp(getenv("BENCH_ISA"), isa[i])) ok = lin__isa_force(i);
+        if (!ok) { fprintf(stderr, "BENCH_ISA=%s: not a family this CPU runs\n", getenv("BENCH_ISA")); return 1; }
+    }
     set_threads(1);
     cpu_name(cpu, sizeof cpu);
-    printf("cpu: %s; linear.h kernels: %s; built with %s\n", cpu, lin_cpu_isa(), BENCH_FLAGS);
+    printf("cpu: %s; linear.h kernels: %s; built with %s%s%s%s%s\n", cpu, lin_cpu_isa(), BENCH_FLAGS,
+           getenv("OPENBLAS_CORETYPE") ? "; OPENBLAS_CORETYPE=" : "",
+           getenv("OPENBLAS_CORETYPE") ? getenv("OPENBLAS_CORETYPE") : "",
+           getenv("DNNL_MAX_CPU_ISA") ? "; DNNL_MAX_CPU_ISA=" : "",
+           getenv("DNNL_MAX_CPU_ISA") ? getenv("DNNL_MAX_CPU_ISA") : "");
     peak = fma_peak();
     bw = read_bandwidth();
     printf("machine: FMA peak %.1f GFLOP/s, read bandwidth %.1f GB/s (one core, measured now)\n",

@@ -3213,7 +3213,9 @@ LIN_API lin_status lin_linear_f32(const float *x, const float *weight, const flo
                                          sizeof(float), sizeof(float), &d);
     if (s != LIN_OK || !d.ny) return s;
 #if LIN_PACK
-    if (LIN__TINY(batch, out_features, in_features)) {     /* what lin__path would choose */
+    /* what lin__path would choose (with in_features 0, x and W may be NULL:
+       lin__gemm writes the bias) */
+    if (in_features && LIN__TINY(batch, out_features, in_features)) {
         lin__linear_tiny(x, weight, bias, y, batch, in_features, out_features);
         return LIN_OK;
     }

@@ -1,5 +1,6 @@
 /* fuzz_linear.c - differential fuzzing of lin_matmul, lin_linear and
-   lin_linear_f32 (libFuzzer; `make fuzz FUZZ_SECONDS=N`).
+   lin_linear_f32, under every kernel family the CPU runs, and the same
+   layer prepared (libFuzzer; `make fuzz FUZZ_SECONDS=N`).
 
    The input bytes become an operation, ranks (invalid ones included),
    shapes (zero-size included), strides (zero, negative, padded, transposed,
@@ -380,6 +381,7 @@ static void fuzz_f32(reader *r)
 {
     size_t batch = take(r, 7), fin = take(r, 9), fout = take(r, 9), i, j, p;
     size_t nx, nw, ny;
+    int isa = (int)take(r, LIN__ISA_COUNT + 1) - 1;    /* -1: the detected family */
     float *x = arena + take(r, ARENA), *w = arena + take(r, ARENA), *b = arena + take(r, ARENA);
     float *y = arena + take(r, ARENA);
     int use_bias = take(r, 3) != 0, over, apart;
@@ -398,6 +400,7 @@ static void fuzz_f32(reader *r)
     }
     for (i = 0; i < ARENA; ++i) arena[i] = value(r);
     memcpy(before, arena, sizeof arena);
+    if (!lin__isa_force(isa)) lin__isa_force(-1);     /* a family this CPU lacks: the detected one */
     s = lin_linear_f32(x, w, use_bias ? b : NULL, y, batch, fin, fout);
     {
         char msg[256];
@@ -430,6 +433,22 @@ static void fuzz_f32(reader *r)
             }
             check_value(y[i * fout + j], v, m, fin, "lin_linear_f32");
         }
+    {   /* the same layer prepared: lin_linear_f32's bits, from the inputs as they were */
+        size_t bytes = lin_prepared_size(fin, fout);
+        void *buf = malloc(bytes ? bytes : 1);
+        float *yp = (float *)malloc((ny ? ny : 1) * sizeof(float));
+        lin_prepared prep;
+        if (!buf || !yp) abort();
+        if (lin_prepare_f32(&prep, before + (w - arena), use_bias ? before + (b - arena) : NULL, fin, fout, buf,
+                            bytes) != LIN_OK ||
+            lin_linear_prepared_f32(&prep, before + (x - arena), yp, batch) != LIN_OK ||
+            (ny && memcmp(yp, y, ny * sizeof(float)) != 0)) {
+            fprintf(stderr, "prepared %zux%zux%zu: not lin_linear_f32's bits\n", batch, fin, fout);
+            abort();
+        }
+        free(buf);
+        free(yp);
+    }
     STAT(4);
 }
 
@@ -491,6 +510,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 #endif
     r.p = data;
     r.n = size;
+    lin__isa_force(-1);                 /* fuzz_f32 may have chosen another family */
     op = take(&r, 4);
     if (op == 3) fuzz_npy(&r);
     else if (op == 2) fuzz_f32(&r);
