@@ -2268,8 +2268,8 @@ static void lin__pack_b_neon(size_t nr, size_t kc, const lin__mat *b, float *bp)
 /* ---- kernels: the dot products of SSE2, AVX2 and NEON ----
 
    dots[b][q] = x_b . w_q for b < mb, q < 4, LANES at a time in vector
-   accumulators, the lanes summed in order, then the tail of k in scalars
-   added. At most two rows of x per call, so that the eight accumulators,
+   accumulators, the lanes of four accumulators summed together in a tree
+   (SUM4), then the tail of k in scalars added. At most two rows of x per call, so that the eight accumulators,
    four rows of W and a row of x fit 16 registers; lin__gemv takes rows
    2 and 3 in a second call, W then coming from L1. */
 #define LIN__DV_ROW(r, VLOAD, VFMA)                                         \
@@ -2277,24 +2277,16 @@ static void lin__pack_b_neon(size_t nr, size_t kc, const lin__mat *b, float *bp)
       LIN__IN_REGISTER(xv);                                                 \
       a##r##0 = VFMA(a##r##0, xv, w0); a##r##1 = VFMA(a##r##1, xv, w1);     \
       a##r##2 = VFMA(a##r##2, xv, w2); a##r##3 = VFMA(a##r##3, xv, w3); }
-#define LIN__DV_SUM(r, q)                                                   \
-    { float s = 0.0f, t = 0.0f;                                             \
-      memcpy(lanes, &a##r##q, sizeof lanes);                                \
-      for (l = 0; l < LANES; ++l) s += lanes[l];                            \
-      for (p = kv; p < k; ++p) t += x##r[p] * w[q][p];                      \
-      dots[r][q] = s + t; }
-#define LIN__DEFINE_DOT2(F, TARGET, VEC, LANES_N, VZERO, VLOAD, VFMA)                             \
+#define LIN__DEFINE_DOT2(F, TARGET, VEC, LANES_N, VZERO, VLOAD, VFMA, SUM4)                       \
 static TARGET LIN__INLINE_KERNEL void lin__dot2_##F(size_t mb, size_t k, const float *x, ptrdiff_t x_rs, \
                                                      const float *const w[4], float dots[][4])       \
 {                                                                                               \
     LIN__NO_CONTRACT                                                                            \
-    enum { LANES = LANES_N };                                                                   \
     typedef VEC VEC_T;                                                                          \
     const float *x0 = x, *x1 = mb > 1 ? x + x_rs : x;                                           \
     VEC_T a00 = VZERO(), a01 = a00, a02 = a00, a03 = a00, a10 = a00, a11 = a00, a12 = a00;      \
     VEC_T a13 = a00;                                                                            \
-    float lanes[LANES_N];                                                                       \
-    size_t p, l, kv = k - k % LANES_N;                                                          \
+    size_t p, q, kv = k - k % LANES_N;                                                          \
     for (p = 0; p < kv; p += LANES_N) {                                                         \
         VEC_T w0 = VLOAD(w[0] + p), w1 = VLOAD(w[1] + p);                                       \
         VEC_T w2 = VLOAD(w[2] + p), w3 = VLOAD(w[3] + p);                                       \
@@ -2302,8 +2294,17 @@ static TARGET LIN__INLINE_KERNEL void lin__dot2_##F(size_t mb, size_t k, const f
         LIN__DV_ROW(0, VLOAD, VFMA)                                                             \
         if (mb > 1) LIN__DV_ROW(1, VLOAD, VFMA)                                                 \
     }                                                                                           \
-    LIN__DV_SUM(0, 0) LIN__DV_SUM(0, 1) LIN__DV_SUM(0, 2) LIN__DV_SUM(0, 3)                     \
-    if (mb > 1) { LIN__DV_SUM(1, 0) LIN__DV_SUM(1, 1) LIN__DV_SUM(1, 2) LIN__DV_SUM(1, 3) }     \
+    SUM4(a00, a01, a02, a03, dots[0]);                                                          \
+    if (mb > 1) SUM4(a10, a11, a12, a13, dots[1]);                                              \
+    for (q = 0; q < 4 && kv < k; ++q) {     /* the tail of k, in scalars, added last */         \
+        float t0 = 0.0f, t1 = 0.0f;                                                             \
+        for (p = kv; p < k; ++p) {                                                              \
+            t0 += x0[p] * w[q][p];                                                              \
+            if (mb > 1) t1 += x1[p] * w[q][p];                                                  \
+        }                                                                                       \
+        dots[0][q] += t0;                                                                       \
+        if (mb > 1) dots[1][q] += t1;                                                           \
+    }                                                                                           \
 }
 
 /* Batches of 5 to 16 rows with long enough rows also take the dot
@@ -2376,18 +2377,39 @@ LIN__DEFINE_GEMV(avx512, LIN__TARGET_AVX512, lin__dot4_avx512, 4)
 #endif
 #ifdef LIN__HAS_AVX2
 #define LIN__FMA256(acc, x, y) _mm256_fmadd_ps(x, y, acc)
-LIN__DEFINE_DOT2(avx2, LIN__TARGET_AVX2, __m256, 8, _mm256_setzero_ps, _mm256_loadu_ps, LIN__FMA256)
+/* out[q] = the sum of v_q's 8 lanes: pairs, then quads, then the halves */
+static LIN__TARGET_AVX2 LIN__INLINE_KERNEL void lin__sum4_avx2(__m256 v0, __m256 v1, __m256 v2, __m256 v3, float *out)
+{
+    const __m256 h = _mm256_hadd_ps(_mm256_hadd_ps(v0, v1), _mm256_hadd_ps(v2, v3));
+    _mm_storeu_ps(out, _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1)));
+}
+LIN__DEFINE_DOT2(avx2, LIN__TARGET_AVX2, __m256, 8, _mm256_setzero_ps, _mm256_loadu_ps, LIN__FMA256,
+                 lin__sum4_avx2)
 LIN__DEFINE_GEMV(avx2, LIN__TARGET_AVX2, lin__dot2_avx2, 2)
 #endif
 #ifdef LIN__HAS_SSE2
 #define LIN__MULADD128(acc, x, y) _mm_add_ps(acc, _mm_mul_ps(x, y))
-LIN__DEFINE_DOT2(sse2, LIN__TARGET_BASE, __m128, 4, _mm_setzero_ps, _mm_loadu_ps, LIN__MULADD128)
+/* out[q] = the sum of v_q's 4 lanes: lanes 0+2 and 1+3, then the two */
+static LIN__INLINE_KERNEL void lin__sum4_sse2(__m128 v0, __m128 v1, __m128 v2, __m128 v3, float *out)
+{
+    const __m128 s01 = _mm_add_ps(_mm_unpacklo_ps(v0, v1), _mm_unpackhi_ps(v0, v1));
+    const __m128 s23 = _mm_add_ps(_mm_unpacklo_ps(v2, v3), _mm_unpackhi_ps(v2, v3));
+    _mm_storeu_ps(out, _mm_add_ps(_mm_movelh_ps(s01, s23), _mm_movehl_ps(s23, s01)));
+}
+LIN__DEFINE_DOT2(sse2, LIN__TARGET_BASE, __m128, 4, _mm_setzero_ps, _mm_loadu_ps, LIN__MULADD128, lin__sum4_sse2)
 LIN__DEFINE_GEMV(sse2, LIN__TARGET_BASE, lin__dot2_sse2, 2)
 #endif
 #ifdef LIN__HAS_NEON
 #define LIN__VZERO_NEON() vdupq_n_f32(0.0f)
 #define LIN__FMA_NEON(acc, x, y) vfmaq_f32(acc, x, y)
-LIN__DEFINE_DOT2(neon, LIN__TARGET_BASE, float32x4_t, 4, LIN__VZERO_NEON, vld1q_f32, LIN__FMA_NEON)
+/* out[q] = the sum of v_q's 4 lanes: pairwise, twice */
+static LIN__INLINE_KERNEL void lin__sum4_neon(float32x4_t v0, float32x4_t v1, float32x4_t v2, float32x4_t v3,
+                                              float *out)
+{
+    vst1q_f32(out, vpaddq_f32(vpaddq_f32(v0, v1), vpaddq_f32(v2, v3)));
+}
+LIN__DEFINE_DOT2(neon, LIN__TARGET_BASE, float32x4_t, 4, LIN__VZERO_NEON, vld1q_f32, LIN__FMA_NEON,
+                 lin__sum4_neon)
 LIN__DEFINE_GEMV(neon, LIN__TARGET_BASE, lin__dot2_neon, 2)
 #endif
 
@@ -2469,12 +2491,29 @@ static LIN__TARGET_AVX512 LIN__INLINE_KERNEL void lin__narrow_rows(size_t R, siz
                                                                   ptrdiff_t x_rs, ptrdiff_t x_cs,
                                                                   const float *bt, size_t bt_rs, __m512 *y)
 {
-    size_t p, r;
-    for (p = 0; p < k; ++p) {
+    __m512 y0 = y[0], y1 = R > 1 ? y[1] : y0, y2 = R > 2 ? y[2] : y0, y3 = R > 3 ? y[3] : y0;
+    __m512 y4 = R > 4 ? y[4] : y0, y5 = R > 5 ? y[5] : y0, y6 = R > 6 ? y[6] : y0, y7 = R > 7 ? y[7] : y0;
+    size_t p;
+    for (p = 0; p < k; ++p) {   /* the chains unrolled by hand: at -O2 an array of them lives in memory */
         const __m512 w = _mm512_loadu_ps(bt + p * bt_rs);
         const float *xp = x + (ptrdiff_t)p * x_cs;
-        for (r = 0; r < R; ++r) y[r] = _mm512_fmadd_ps(_mm512_set1_ps(xp[(ptrdiff_t)r * x_rs]), w, y[r]);
+        y0 = _mm512_fmadd_ps(_mm512_set1_ps(xp[0]), w, y0);
+        if (R > 1) y1 = _mm512_fmadd_ps(_mm512_set1_ps(xp[x_rs]), w, y1);
+        if (R > 2) y2 = _mm512_fmadd_ps(_mm512_set1_ps(xp[2 * x_rs]), w, y2);
+        if (R > 3) y3 = _mm512_fmadd_ps(_mm512_set1_ps(xp[3 * x_rs]), w, y3);
+        if (R > 4) y4 = _mm512_fmadd_ps(_mm512_set1_ps(xp[4 * x_rs]), w, y4);
+        if (R > 5) y5 = _mm512_fmadd_ps(_mm512_set1_ps(xp[5 * x_rs]), w, y5);
+        if (R > 6) y6 = _mm512_fmadd_ps(_mm512_set1_ps(xp[6 * x_rs]), w, y6);
+        if (R > 7) y7 = _mm512_fmadd_ps(_mm512_set1_ps(xp[7 * x_rs]), w, y7);
     }
+    y[0] = y0;
+    if (R > 1) y[1] = y1;
+    if (R > 2) y[2] = y2;
+    if (R > 3) y[3] = y3;
+    if (R > 4) y[4] = y4;
+    if (R > 5) y[5] = y5;
+    if (R > 6) y[6] = y6;
+    if (R > 7) y[7] = y7;
 }
 
 /* y (m, n <= 16) = bias + x (m, k) . B (k, n), or y += x . B with acc, for
