@@ -3265,7 +3265,11 @@ LIN_API lin_status lin_linear_f32(const float *x, const float *weight, const flo
     lin__dst_rows(&op.c, y, out_features);              /* y (batch, out) */
     op.bias = bias;
     op.bias_s = 1;
+#if LIN_PACK
     lin__gemm(&op);
+#else
+    lin__gemm_inline(&op);      /* each call site specialises: the smallest code on Cortex-M */
+#endif
     return LIN_OK;
 }
 

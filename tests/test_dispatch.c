@@ -21,12 +21,16 @@ static const char *const isa_names[LIN__ISA_COUNT] = {"portable", "sse2", "avx2"
 
 /* batch, in, out: every path (direct, batch 1-4, narrow, packed), the
    tiles' edges of every family and more than one block of k */
+#if defined(TEST_SMALL_RAM)              /* the micro:bit's 16 KiB */
+static const size_t shapes[][3] = {{1, 3, 2}, {2, 5, 4}, {3, 10, 7}, {5, 9, 6}, {2, 4, 9}, {4, 7, 3}};
+#else
 static const size_t shapes[][3] = {
     {1, 3, 2},     {1, 16, 16},   {4, 16, 16},   {2, 8, 64},    {3, 37, 100},  {1, 10, 10},
     {5, 33, 17},   {64, 8, 16},   {64, 512, 16}, {8, 64, 64},   {17, 300, 65}, {7, 100, 50},
     {130, 257, 129}, {64, 784, 128}, {64, 128, 10}, {13, 129, 33}, {6, 255, 48}, {9, 17, 300},
     {2, 1000, 5},  {33, 7, 31},   {100, 12, 12}, {16, 24, 12},  {1, 1100, 300}, {4, 64, 1},
 };
+#endif
 
 static void randomize(float *p, size_t n, lin_rng *rng)
 {
@@ -220,7 +224,7 @@ static void test_dispatch_every_family(void **state)
 static void test_prepared_keeps_its_family(void **state)
 {
     shape_data d = make_shape(COUNT(shapes) - 2);   /* batch 1: the dot products */
-    size_t m = 64, bytes;
+    size_t m = TEST_SIZE(64, 6), bytes;
     float *x = (float *)malloc(m * d.k * sizeof(float)), *y0 = (float *)malloc(m * d.n * sizeof(float));
     float *y1 = (float *)malloc(m * d.n * sizeof(float));
     lin_prepared prep;
@@ -259,12 +263,12 @@ static void test_prepared_keeps_its_family(void **state)
 static void test_prepared_errors(void **state)
 {
     enum { IN = 5, OUT = 3, B = 2 };
-    float w[OUT * IN], b[OUT], x[B * IN], y[B * OUT], big[4096];
+    float w[OUT * IN], b[OUT], x[B * IN], y[B * OUT], big[320];   /* >= a 5 -> 3 buffer, any family */
     size_t bytes = lin_prepared_size(IN, OUT), i;
     unsigned char *buf = (unsigned char *)malloc(bytes + 64), *copy = (unsigned char *)malloc(bytes + 64);
     lin_prepared p, before;
     (void)state;
-    assert_true(buf && copy && bytes > 0);
+    assert_true(buf && copy && bytes > 0 && bytes <= sizeof big - 8);
     for (i = 0; i < OUT * IN; ++i) w[i] = (float)i;
     for (i = 0; i < OUT; ++i) b[i] = (float)i;
     for (i = 0; i < B * IN; ++i) x[i] = 1.0f;
@@ -324,7 +328,11 @@ static void test_prepared_errors(void **state)
    with input offsets that do and do not skip the weight-sum pass. */
 static void test_dispatch_int8_same(void **state)
 {
+#if defined(TEST_SMALL_RAM)
+    static const size_t sh[][3] = {{1, 3, 2}, {1, 64, 8}, {3, 33, 9}, {2, 17, 5}};
+#else
     static const size_t sh[][3] = {{1, 3, 2}, {1, 64, 64}, {3, 100, 37}, {2, 1000, 9}, {5, 17, 65}, {1, 130, 8}};
+#endif
     lin_quant q = {3, 0, -5, 1518500250, -9, -128, 127};
     size_t s, i;
     int fails = 0;
@@ -401,6 +409,12 @@ int main(int argc, char **argv)
         TEST(test_dispatch_int8_same),
 #endif
     };
+#ifndef FW_CORE     /* firmware has no command line (its argv is not to be read) */
     if (argc > 1 && strcmp(argv[1], "digest") == 0) return print_digests();
+#else
+    (void)argc;
+    (void)argv;
+    (void)print_digests;
+#endif
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
