@@ -1970,6 +1970,18 @@ static LIN__INLINE_KERNEL void lin__pack_b_any(size_t NR, size_t j0, size_t nr, 
         for (p = 0; p < kc; ++p) bp[p * NR + j] = 0.0f;
 }
 
+/* A family's packing through the loops above: A in groups of MR rows, B
+   in groups of NR columns (SSE2, NEON, portable C). */
+#define LIN__DEFINE_PACKS(F, MR, NR)                                                            \
+static void lin__pack_a_##F(size_t mr, size_t kc, const lin__mat *a, float *ap)                 \
+{                                                                                               \
+    lin__pack_a_any(MR, mr, kc, 0, a, ap);                                                      \
+}                                                                                               \
+static void lin__pack_b_##F(size_t nr, size_t kc, const lin__mat *b, float *bp)                 \
+{                                                                                               \
+    lin__pack_b_any(NR, 0, nr, kc, b, bp);                                                      \
+}
+
 #if defined(LIN__HAS_AVX2) || defined(LIN__HAS_AVX512)
 /* dst (8, 8) = src (8, 8)^T, rows src_rs and dst_rs apart: packing both
    operands is a transpose (x and W are contiguous along k), eight rows at a
@@ -2199,15 +2211,7 @@ static void lin__ukernel_sse2(size_t kc, const float *ap, const float *bp, float
     LIN__ROWS4(LIN__UK128_STORE)
 }
 
-static void lin__pack_a_sse2(size_t mr, size_t kc, const lin__mat *a, float *ap)
-{
-    lin__pack_a_any(4, mr, kc, 0, a, ap);
-}
-
-static void lin__pack_b_sse2(size_t nr, size_t kc, const lin__mat *b, float *bp)
-{
-    lin__pack_b_any(8, 0, nr, kc, b, bp);
-}
+LIN__DEFINE_PACKS(sse2, 4, 8)
 #endif
 
 /* ---- kernels: the NEON family ---- */
@@ -2254,15 +2258,7 @@ static void lin__ukernel_neon(size_t kc, const float *ap, const float *bp, float
     LIN__ROWS8(LIN__UKNEON_STORE)
 }
 
-static void lin__pack_a_neon(size_t mr, size_t kc, const lin__mat *a, float *ap)
-{
-    lin__pack_a_any(8, mr, kc, 0, a, ap);
-}
-
-static void lin__pack_b_neon(size_t nr, size_t kc, const lin__mat *b, float *bp)
-{
-    lin__pack_b_any(8, 0, nr, kc, b, bp);
-}
+LIN__DEFINE_PACKS(neon, 8, 8)
 #endif
 
 /* ---- kernels: the dot products of SSE2, AVX2 and NEON ----
@@ -2436,15 +2432,7 @@ static void lin__ukernel_portable(size_t kc, const float *ap, const float *bp, f
         for (j = 0; j < 32; ++j) c[i * c_rs + j] = acc[i][j];
 }
 
-static void lin__pack_a_portable(size_t mr, size_t kc, const lin__mat *a, float *ap)
-{
-    lin__pack_a_any(4, mr, kc, 0, a, ap);
-}
-
-static void lin__pack_b_portable(size_t nr, size_t kc, const lin__mat *b, float *bp)
-{
-    lin__pack_b_any(32, 0, nr, kc, b, bp);
-}
+LIN__DEFINE_PACKS(portable, 4, 32)
 
 /* dots[b][q] = x_b . w_q for b < mb, q < 4, over 8 independent partial
    sums per dot: portable C a compiler vectorises as it stands */
