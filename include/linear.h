@@ -446,7 +446,7 @@ LIN_API const char *lin_cpu_isa(void);
    and must not be written while it is in use. */
 typedef struct lin_prepared {
     size_t in_features, out_features;
-    const float *weight;        /* (out, in) row-major: the batch-1-to-4 paths */
+    const float *weight;        /* (out, in) row-major: the dot products (batch 1-16) */
     const float *bias;          /* (out), or NULL for bias=False */
     const float *packed;        /* W^T in the family's panels: the packed GEMM, or NULL */
     const void *buf;            /* the caller's buffer, which y must not overlap */
@@ -455,8 +455,8 @@ typedef struct lin_prepared {
 } lin_prepared;
 
 /* Bytes of buffer lin_prepare_f32 needs for an (out_features, in_features)
-   layer on this CPU: a row-major copy of W (read by the batch-1-to-4
-   paths), W^T in the micro-kernel's panels (the packed GEMM), the bias and
+   layer on this CPU: a row-major copy of W (read by the dot products at
+   batch 1-16), W^T in the micro-kernel's panels (the packed GEMM), the bias and
    64 bytes of alignment slack, about 8 bytes a weight. 0 if the count
    overflows size_t. */
 LIN_API size_t     lin_prepared_size(size_t in_features, size_t out_features);
@@ -1859,10 +1859,11 @@ static LIN__INLINE_KERNEL void lin__linear_tiny(const float *x, const float *w, 
 /* ---- kernels: families ----
 
    A family is one instruction set's kernels for the paths that set up:
-   the packed GEMM's micro-kernel and packing, the batch-1-to-4 dot
-   products, and (AVX-512) the narrow kernel. The driver code around them
-   (blocking, edge tiles, threads) is shared; lin__family_now() is the one
-   place that says which family runs. */
+   the packed GEMM's micro-kernel and packing, the dot products (batch 1-4,
+   and 5-16 with long rows), and (AVX-512) the narrow kernel. The driver
+   code around them (blocking, edge tiles, threads) is shared; lin__isa_now()
+   is the one place that says which family runs (lin__family_of gives its
+   table). */
 
 enum { LIN__ISA_PORTABLE, LIN__ISA_SSE2, LIN__ISA_AVX2, LIN__ISA_AVX512, LIN__ISA_NEON, LIN__ISA_COUNT };
 
@@ -1882,7 +1883,7 @@ typedef struct lin__family {
     lin__ukernel_fn ukernel;    /* C (MR, NR) = init + A (MR, kc) . B (kc, NR), packed */
     lin__pack_fn pack_a;        /* A (rows <= MR, kc) -> k-major groups of MR rows */
     lin__pack_fn pack_b;        /* B (kc, cols <= NR) -> k-major groups of NR columns */
-    lin__gemv_fn gemv;          /* the batch-1-to-4 path */
+    lin__gemv_fn gemv;          /* the dot products: batch 1-4, and 5-16 with long rows */
 } lin__family;
 
 /* The rows of a register tile, unrolled by hand: at -O2 GCC unrolls no
