@@ -2140,6 +2140,10 @@ static LIN__TARGET_AVX512 LIN__INLINE_KERNEL __m128 lin__sum4_avx512(__m512 v0, 
       a##r##1 = _mm512_fmadd_ps(xv, w1, a##r##1);                           \
       a##r##2 = _mm512_fmadd_ps(xv, w2, a##r##2);                           \
       a##r##3 = _mm512_fmadd_ps(xv, w3, a##r##3); }
+/* GCOVR_EXCL_BR_START: the kernels below are inlined once per row count,
+   a constant: each copy takes one side of every "if (mb > r)" by design,
+   so gcov's branch counts say nothing there (every family's results are
+   what test_dispatch and test_kernels check). */
 static LIN__TARGET_AVX512 LIN__INLINE_KERNEL void lin__dot4_avx512(size_t mb, size_t k, const float *x,
                                                                   ptrdiff_t x_rs, const float *const w[4],
                                                                   float dots[4][4])
@@ -2172,6 +2176,7 @@ static LIN__TARGET_AVX512 LIN__INLINE_KERNEL void lin__dot4_avx512(size_t mb, si
     if (mb > 2) _mm_storeu_ps(dots[2], lin__sum4_avx512(a20, a21, a22, a23));
     if (mb > 3) _mm_storeu_ps(dots[3], lin__sum4_avx512(a30, a31, a32, a33));
 }
+/* GCOVR_EXCL_BR_STOP */
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic pop
 #endif
@@ -2399,6 +2404,7 @@ static TARGET void lin__gemv_##F(size_t m, size_t j0, size_t j1, size_t k, const
     }                                                                                           \
 }
 
+/* GCOVR_EXCL_BR_START: as above, the instances of LIN__DEFINE_DOT2 and _GEMV */
 #ifdef LIN__HAS_AVX512
 LIN__DEFINE_GEMV(avx512, LIN__TARGET_AVX512, lin__dot4_avx512, 4)
 #endif
@@ -2439,6 +2445,8 @@ LIN__DEFINE_DOT2(neon, LIN__TARGET_BASE, float32x4_t, 4, LIN__VZERO_NEON, vld1q_
                  lin__sum4_neon)
 LIN__DEFINE_GEMV(neon, LIN__TARGET_BASE, lin__dot2_neon, 2)
 #endif
+
+/* GCOVR_EXCL_BR_STOP */
 
 /* ---- kernels: the portable family ---- */
 
@@ -2506,6 +2514,7 @@ static size_t lin__narrow_kmax(size_t m, size_t n)
 
 /* y[r] += x (rows r < R, k) . bt (k, 16), bt's rows bt_rs apart: R
    independent chains */
+/* GCOVR_EXCL_BR_START: inlined once per row count R, as above */
 static LIN__TARGET_AVX512 LIN__INLINE_KERNEL void lin__narrow_rows(size_t R, size_t k, const float *x,
                                                                   ptrdiff_t x_rs, ptrdiff_t x_cs,
                                                                   const float *bt, size_t bt_rs, __m512 *y)
@@ -2534,6 +2543,7 @@ static LIN__TARGET_AVX512 LIN__INLINE_KERNEL void lin__narrow_rows(size_t R, siz
     if (R > 6) y[6] = y6;
     if (R > 7) y[7] = y7;
 }
+/* GCOVR_EXCL_BR_STOP */
 
 /* y (m, n <= 16) = bias + x (m, k) . B (k, n), or y += x . B with acc, for
    k <= LIN__NARROW_K: B packed into zero-padded 16-lane rows (16 KiB of
@@ -2753,6 +2763,8 @@ static void lin__gemm_packed_cols(const lin__family *f, size_t m, size_t n0, siz
 #if LIN__DISPATCH
 static int lin__isa_state;      /* 0 until detected, then 1 + the family's LIN__ISA_* */
 
+/* GCOVR_EXCL_BR_START: which way each CPUID bit goes depends on the CPU
+   the tests run on; every family below the detected one is forced and run */
 /* The best x86 family this CPU runs and its OS supports. */
 static int lin__isa_detect(void)
 {
@@ -2773,6 +2785,7 @@ static int lin__isa_detect(void)
     }
     return LIN__ISA_SSE2;
 }
+/* GCOVR_EXCL_BR_STOP */
 
 static LIN__INLINE_KERNEL int lin__isa_now(void)
 {
@@ -2817,6 +2830,7 @@ LIN__TEST_HOOK int lin__isa_force(int isa)
 #if LIN__DISPATCH
 static int lin__vnni_state;     /* 0 until detected, 1 no, 2 yes */
 
+/* GCOVR_EXCL_BR_START: as lin__isa_detect */
 static int lin__vnni_detect(void)
 {
     unsigned int a, b, c, d, xcr0 = 0, xcr0_hi = 0;
@@ -2827,6 +2841,7 @@ static int lin__vnni_detect(void)
     return (xcr0 & 0xe6u) == 0xe6u && ((b >> 16) & 1u) && ((b >> 30) & 1u) && ((b >> 31) & 1u) &&
            ((c >> 11) & 1u);
 }
+/* GCOVR_EXCL_BR_STOP */
 
 static LIN__INLINE_KERNEL int lin__vnni_now(void)
 {
