@@ -2761,15 +2761,19 @@ static void lin__gemm_packed_cols(const lin__family *f, size_t m, size_t n0, siz
 #endif
 
 #if LIN__DISPATCH
-static int lin__isa_state;      /* 0 until detected, then 1 + the family's LIN__ISA_* */
+/* 0 until detected, then 1 + (the family | LIN__CPU_VNNI where the CPU
+   has AVX-512 VNNI with BW and VL): the one piece of state */
+static int lin__cpu_state;
+#define LIN__CPU_VNNI 16
 
 /* GCOVR_EXCL_BR_START: which way each CPUID bit goes depends on the CPU
    the tests run on; every family below the detected one is forced and run */
-/* The best x86 family this CPU runs and its OS supports. */
-static int lin__isa_detect(void)
+/* The best x86 family this CPU runs and its OS supports, with
+   LIN__CPU_VNNI where it has the int8 four-row kernel's instructions. */
+static int lin__cpu_detect(void)
 {
     unsigned int a, b, c, d, xcr0 = 0, xcr0_hi = 0;
-    int fma, avx_os, zmm_os;
+    int fma, avx_os, zmm_os, vnni;
     if (!__get_cpuid(1, &a, &b, &c, &d)) return LIN__ISA_SSE2;
     fma = (c >> 12) & 1u;
     if ((c >> 27) & (c >> 28) & 1u)     /* OSXSAVE and AVX: XCR0 says what the OS saves */
@@ -2779,36 +2783,52 @@ static int lin__isa_detect(void)
     zmm_os = (xcr0 & 0xe6u) == 0xe6u;   /* and the opmasks and all 32 ZMM registers */
     if (__get_cpuid_max(0, NULL) < 7) return LIN__ISA_SSE2;
     __cpuid_count(7, 0, a, b, c, d);
+    /* AVX-512 BW, VL and VNNI (F is checked below) */
+    vnni = ((b >> 30) & 1u) && ((b >> 31) & 1u) && ((c >> 11) & 1u);
     if (avx_os && fma && ((b >> 5) & 1u)) {                     /* AVX2 + FMA */
-        if (zmm_os && ((b >> 16) & 1u)) return LIN__ISA_AVX512;  /* AVX-512F */
+        if (zmm_os && ((b >> 16) & 1u))                         /* AVX-512F */
+            return LIN__ISA_AVX512 | (vnni ? LIN__CPU_VNNI : 0);
         return LIN__ISA_AVX2;
     }
     return LIN__ISA_SSE2;
 }
 /* GCOVR_EXCL_BR_STOP */
 
-static LIN__INLINE_KERNEL int lin__isa_now(void)
+static LIN__INLINE_KERNEL int lin__cpu_now(void)
 {
-    int s = __atomic_load_n(&lin__isa_state, __ATOMIC_RELAXED);
+    int s = __atomic_load_n(&lin__cpu_state, __ATOMIC_RELAXED);
     if (!s) {
-        int best = lin__isa_detect();
-        s = 1 + (best < LIN__ISA_LOWEST ? LIN__ISA_LOWEST : best);
-        __atomic_store_n(&lin__isa_state, s, __ATOMIC_RELAXED);
+        int found = lin__cpu_detect(), best = found & ~LIN__CPU_VNNI;
+        s = 1 + ((best < LIN__ISA_LOWEST ? LIN__ISA_LOWEST : best) | (found & LIN__CPU_VNNI));
+        __atomic_store_n(&lin__cpu_state, s, __ATOMIC_RELAXED);
     }
     return s - 1;
+}
+
+static LIN__INLINE_KERNEL int lin__isa_now(void)
+{
+    return lin__cpu_now() & ~LIN__CPU_VNNI;
+}
+
+/* The int8 four-row kernel runs where the CPU has AVX-512 VNNI and the
+   AVX-512 family is the one chosen (forcing a lower family turns it off
+   too). */
+static LIN__INLINE_KERNEL int lin__vnni_now(void)
+{
+    return lin__cpu_now() == (LIN__ISA_AVX512 | LIN__CPU_VNNI);
 }
 
 /* For the tests: run family isa from now on (-1: the detected one again);
    0, and no change, if this build or this CPU has no such family. */
 LIN__TEST_HOOK int lin__isa_force(int isa)
 {
-    int best = lin__isa_detect();
+    int found = lin__cpu_detect();
     if (isa < 0) {
-        __atomic_store_n(&lin__isa_state, 0, __ATOMIC_RELAXED);
+        __atomic_store_n(&lin__cpu_state, 0, __ATOMIC_RELAXED);
         return 1;
     }
-    if (isa < LIN__ISA_LOWEST || isa > best || isa > LIN__ISA_AVX512) return 0;
-    __atomic_store_n(&lin__isa_state, 1 + isa, __ATOMIC_RELAXED);
+    if (isa < LIN__ISA_LOWEST || isa > (found & ~LIN__CPU_VNNI) || isa > LIN__ISA_AVX512) return 0;
+    __atomic_store_n(&lin__cpu_state, 1 + (isa | (found & LIN__CPU_VNNI)), __ATOMIC_RELAXED);
     return 1;
 }
 #else
@@ -2821,38 +2841,8 @@ LIN__TEST_HOOK int lin__isa_force(int isa)
 {
     return isa < 0 || isa == LIN__ISA_LOWEST;
 }
-#endif
 
-/* Whether the int8 four-row kernel runs: with run-time dispatch on x86,
-   where the CPU has AVX-512 VNNI (with BW and VL, the OS saving the
-   registers) and the AVX-512 family is the one chosen (forcing a lower
-   family turns it off too); otherwise whenever it was compiled in. */
-#if LIN__DISPATCH
-static int lin__vnni_state;     /* 0 until detected, 1 no, 2 yes */
-
-/* GCOVR_EXCL_BR_START: as lin__isa_detect */
-static int lin__vnni_detect(void)
-{
-    unsigned int a, b, c, d, xcr0 = 0, xcr0_hi = 0;
-    if (!__get_cpuid(1, &a, &b, &c, &d) || !((c >> 27) & 1u) || __get_cpuid_max(0, NULL) < 7) return 0;
-    __asm__ __volatile__("xgetbv" : "=a"(xcr0), "=d"(xcr0_hi) : "c"(0));
-    (void)xcr0_hi;
-    __cpuid_count(7, 0, a, b, c, d);
-    return (xcr0 & 0xe6u) == 0xe6u && ((b >> 16) & 1u) && ((b >> 30) & 1u) && ((b >> 31) & 1u) &&
-           ((c >> 11) & 1u);
-}
-/* GCOVR_EXCL_BR_STOP */
-
-static LIN__INLINE_KERNEL int lin__vnni_now(void)
-{
-    int s = __atomic_load_n(&lin__vnni_state, __ATOMIC_RELAXED);
-    if (!s) {
-        s = 1 + lin__vnni_detect();
-        __atomic_store_n(&lin__vnni_state, s, __ATOMIC_RELAXED);
-    }
-    return s == 2 && lin__isa_now() == LIN__ISA_AVX512;
-}
-#else
+/* the int8 four-row kernel runs wherever it was compiled in */
 #define lin__vnni_now() 1
 #endif
 
