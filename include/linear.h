@@ -1039,17 +1039,17 @@ static LIN__INLINE_KERNEL void lin__fspan(lin__span *s, const float *p, size_t n
     lin__span_set(s, p, n, sizeof(float));
 }
 
-/* lin__meet of the nonempty span [yl, yl + yn) and the n bytes at p:
-   each start inside the other span, in modular arithmetic */
-static LIN__INLINE_KERNEL int lin__hits(uintptr_t yl, size_t yn, const void *p, size_t n)
+/* The nonempty span [yl, yl + yn) and the n bytes at pl share a byte:
+   without branches, for the layer calls' checks, whose tiniest calls are
+   mostly these comparisons */
+static LIN__INLINE_KERNEL int lin__hits(uintptr_t yl, size_t yn, uintptr_t pl, size_t n)
 {
-    const uintptr_t pl = (uintptr_t)p;
-    return (n != 0) & ((pl - yl < yn) | (yl - pl < n));
+    return (n != 0) & (yl < pl + n) & (pl < yl + yn);
 }
 
 static int lin__meet(const lin__span *a, const lin__span *b)
 {
-    return a->n && b->n && a->lo < b->lo + b->n && b->lo < a->lo + a->n;
+    return a->n && lin__hits(a->lo, a->n, b->lo, b->n);
 }
 
 /* Each output apart from every input and from the outputs before it. On a
@@ -1164,11 +1164,11 @@ static LIN__INLINE_KERNEL lin_status lin__check_layer_call(const void *x, const 
     size_t yn;
     if (!lin__layer_dims(batch, in, out, elem, d) || !lin__fits(out, bias_elem)) return LIN_ERR_OVERFLOW;
     if ((d->nx && !x) || (d->nw && !weight) || (d->ny && !y)) return LIN_ERR_NULL;
-    /* lin__meet of y's span with each input's, without branches: the
-       tiniest layers' calls are mostly these checks */
+    /* lin__meet of y's span with each input's */
     yn = d->ny * elem;
-    return yn && (lin__hits(yl, yn, x, d->nx * elem) | lin__hits(yl, yn, weight, d->nw * elem) |
-                  lin__hits(yl, yn, bias, bias ? out * bias_elem : 0))
+    return yn && (lin__hits(yl, yn, (uintptr_t)x, d->nx * elem) |
+                  lin__hits(yl, yn, (uintptr_t)weight, d->nw * elem) |
+                  lin__hits(yl, yn, (uintptr_t)bias, bias ? out * bias_elem : 0))
                ? LIN_ERR_ALIAS
                : LIN_OK;
 }
