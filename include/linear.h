@@ -3307,38 +3307,35 @@ LIN_API lin_status lin_linear_f32(const float *x, const float *weight, const flo
    outputs, each k-major over all of k and zero-padded to NR: the panels
    lin__gemm_packed_cols reads in place of packing B. */
 
-/* the floats of each part, in order; 0 if a count overflows */
-static int lin__prepared_parts(int isa, size_t in, size_t out, size_t *nw, size_t *nb, size_t *np)
+/* The floats of each part, in order, and the bytes of the whole buffer
+   (with 64 of alignment slack); 0 if a count overflows. */
+static size_t lin__prepared_parts(int isa, size_t in, size_t out, size_t *nw, size_t *nb, size_t *np)
 {
-    size_t groups;
+    size_t n;
     *nb = out + 15 - (out + 15) % 16;
     /* a row of panels is 8 to 32 times in floats: past this bound no
        buffer could be addressed (and the compiler sees the loops end) */
     if (*nb < out || (out && in > LIN__MAX_OFFSET / 32) || !lin__mul(out, in, nw)) return 0;
 #if LIN_PACK
-    groups = out / lin__family_of(isa)->nr + (out % lin__family_of(isa)->nr != 0);
-    if (!lin__mul(groups, lin__family_of(isa)->nr, &groups) || !lin__mul(groups, in, np)) return 0;
+    {
+        const size_t nr = lin__family_of(isa)->nr;
+        size_t cols;                    /* out rounded up to whole groups of nr */
+        if (!lin__mul(out / nr + (out % nr != 0), nr, &cols) || !lin__mul(cols, in, np)) return 0;
+    }
 #else
     (void)isa;
-    (void)groups;
     *np = 0;
 #endif
-    return 1;
-}
-
-static size_t lin__prepared_bytes(int isa, size_t in, size_t out)
-{
-    size_t nw, nb, np, n;
-    if (!lin__prepared_parts(isa, in, out, &nw, &nb, &np)) return 0;
-    n = nw + nb;
-    if (n < nw || n + np < n || !lin__fits(n + np, sizeof(float))) return 0;
-    n = (n + np) * sizeof(float);
+    n = *nw + *nb;
+    if (n < *nw || n + *np < n || !lin__fits(n + *np, sizeof(float))) return 0;
+    n = (n + *np) * sizeof(float);
     return n + 64 < n ? 0 : n + 64;
 }
 
 LIN_API size_t lin_prepared_size(size_t in_features, size_t out_features)
 {
-    return lin__prepared_bytes(lin__isa_now(), in_features, out_features);
+    size_t nw, nb, np;
+    return lin__prepared_parts(lin__isa_now(), in_features, out_features, &nw, &nb, &np);
 }
 
 /* The buffer's parts, from checked sizes. Out of line and never cloned
@@ -3372,12 +3369,12 @@ LIN_API lin_status lin_prepare_f32(lin_prepared *p, const float *weight, const f
                                    size_t buf_bytes)
 {
     const int isa = lin__isa_now();
-    const size_t need = lin__prepared_bytes(isa, in_features, out_features);
     size_t nw, nb, np;
+    const size_t need = lin__prepared_parts(isa, in_features, out_features, &nw, &nb, &np);
     lin__span outs[2], ins[2];
     float *w, *b, *pk;
     if (!p || !buf) return LIN_ERR_NULL;
-    if (!need || !lin__prepared_parts(isa, in_features, out_features, &nw, &nb, &np)) return LIN_ERR_OVERFLOW;
+    if (!need) return LIN_ERR_OVERFLOW;
     if (nw && !weight) return LIN_ERR_NULL;
     if (buf_bytes < need) return LIN_ERR_SIZE;
     lin__span_set(&outs[0], buf, need, 1);
