@@ -281,6 +281,9 @@ static void test_prepared_errors(void **state)
     expect_true(lin_prepared_size((size_t)-1, 2) == 0);
     expect_true(lin_prepared_size((size_t)1 << (sizeof(size_t) * 4), (size_t)1 << (sizeof(size_t) * 4)) == 0);
     expect_true(lin_prepared_size(0, 0) > 0);
+    /* out rounded up to whole panels overflows, with and without weights */
+    expect_true(lin_prepared_size(0, (size_t)-1 - 20) == 0);
+    expect_true(lin_prepared_size(1, (size_t)-1 - 20) == 0);
     /* lin_prepare_f32 */
     expect_int(lin_prepare_f32(NULL, w, b, IN, OUT, buf, bytes), LIN_ERR_NULL);
     expect_int(lin_prepare_f32(&p, NULL, b, IN, OUT, buf, bytes), LIN_ERR_NULL);
