@@ -5156,17 +5156,27 @@ static int32_t lin__dot_s8_neon(const int8_t *x, const int8_t *w, size_t n, int3
 }
 #endif
 
-/* One output's sum with the widest kernel this build and CPU run: each
-   gives the same exact integer. */
-static int32_t lin__dot_s8(const int8_t *x, const int8_t *w, size_t n, int32_t xo)
+/* Whether the AVX2 kernel may run: asked once per layer, not per output. */
+#if defined(LIN__DOT_S8_AVX2) && !defined(__AVX2__)
+#define LIN__DOT_S8_WIDE() (lin__isa_now() >= LIN__ISA_AVX2)
+#else
+#define LIN__DOT_S8_WIDE() 1
+#endif
+
+/* One output's sum with the widest kernel this build runs (wide: and the
+   CPU, from LIN__DOT_S8_WIDE): each gives the same exact integer. */
+static int32_t lin__dot_s8(int wide, const int8_t *x, const int8_t *w, size_t n, int32_t xo)
 {
 #if defined(LIN__DOT_S8_AVX2) && defined(__AVX2__)
+    (void)wide;
     return lin__dot_s8_avx2(x, w, n, xo);
 #elif defined(LIN__DOT_S8_AVX2)
-    return lin__isa_now() >= LIN__ISA_AVX2 ? lin__dot_s8_avx2(x, w, n, xo) : lin__dot_s8_portable(x, w, n, xo);
+    return wide ? lin__dot_s8_avx2(x, w, n, xo) : lin__dot_s8_portable(x, w, n, xo);
 #elif defined(LIN__DOT_S8_NEON)
+    (void)wide;
     return lin__dot_s8_neon(x, w, n, xo);
 #else
+    (void)wide;
     return lin__dot_s8_portable(x, w, n, xo);
 #endif
 }
@@ -5520,6 +5530,7 @@ LIN__NOINLINE static void lin__linear_s8(const int8_t *x, const int8_t *weight, 
                                          const int32_t *shift)
 {
     const int32_t xo = q->input_offset, wo = q->weight_offset;
+    const int wide = LIN__DOT_S8_WIDE();
     size_t i, j, j0 = 0;
     if (!out) return;                   /* y may be NULL: no arithmetic on it */
     if (!in) {                          /* x and weight may be NULL: y = requant(bias) */
@@ -5572,7 +5583,8 @@ LIN__NOINLINE static void lin__linear_s8(const int8_t *x, const int8_t *weight, 
         }
 #endif
         for (; j < out; ++j)
-            yi[j] = lin__output_s8(lin__dot_s8(xi, weight + j * in, in, xo) + ws, bias, q, multiplier, shift, j);
+            yi[j] = lin__output_s8(lin__dot_s8(wide, xi, weight + j * in, in, xo) + ws, bias, q, multiplier,
+                                   shift, j);
     }
 }
 
