@@ -2619,45 +2619,34 @@ LIN__NOINLINE static LIN__TARGET_AVX512 void lin__gemm_narrow(size_t m, size_t n
 
 /* ---- kernels: the table of families ---- */
 
-#define LIN__FAMILY_(name, isa, mr, nr, f, kc, mc, nc)                                          \
+#define LIN__FAMILY(name, isa, mr, nr, f, kc, mc, nc)                                          \
     { name, isa, mr, nr, LIN__KC(kc), LIN__MC(mc), LIN__NC(nc), lin__ukernel_##f, lin__pack_a_##f,    \
       lin__pack_b_##f, lin__gemv_##f }
-#define LIN__FAMILY(name, isa, mr, nr, f, blocks) LIN__FAMILY_(name, isa, mr, nr, f, blocks)
 /* The family of an instruction set, NULL if this build has none: the one
-   list of the families and their tiles and blocks. */
+   list of the families, their tiles and their blocks (blocks, a list of
+   three, is expanded before LIN__FAMILY_ sees it). */
+#define LIN__FAMILY_CASE(isa, name, mr, nr, f, blocks)                                          \
+    case isa: {                                                                                 \
+        static const lin__family fam = LIN__FAMILY(name, isa, mr, nr, f, blocks);              \
+        return &fam;                                                                            \
+    }
 static const lin__family *lin__family_of(int isa)
 {
     switch (isa) {
 #ifdef LIN__HAS_AVX512
-    case LIN__ISA_AVX512: {
-        static const lin__family f = LIN__FAMILY("avx512", LIN__ISA_AVX512, 8, 32, avx512, LIN__BLOCKS_AVX512);
-        return &f;
-    }
+    LIN__FAMILY_CASE(LIN__ISA_AVX512, "avx512", 8, 32, avx512, LIN__BLOCKS_AVX512)
 #endif
 #ifdef LIN__HAS_AVX2
-    case LIN__ISA_AVX2: {
-        static const lin__family f = LIN__FAMILY("avx2", LIN__ISA_AVX2, 6, 16, avx2, LIN__BLOCKS_AVX2);
-        return &f;
-    }
+    LIN__FAMILY_CASE(LIN__ISA_AVX2, "avx2", 6, 16, avx2, LIN__BLOCKS_AVX2)
 #endif
 #ifdef LIN__HAS_SSE2
-    case LIN__ISA_SSE2: {
-        static const lin__family f = LIN__FAMILY("sse2", LIN__ISA_SSE2, 4, 8, sse2, LIN__BLOCKS_SSE2);
-        return &f;
-    }
+    LIN__FAMILY_CASE(LIN__ISA_SSE2, "sse2", 4, 8, sse2, LIN__BLOCKS_SSE2)
 #endif
 #ifdef LIN__HAS_NEON
-    case LIN__ISA_NEON: {
-        static const lin__family f = LIN__FAMILY("neon", LIN__ISA_NEON, 8, 8, neon, LIN__BLOCKS_NEON);
-        return &f;
-    }
+    LIN__FAMILY_CASE(LIN__ISA_NEON, "neon", 8, 8, neon, LIN__BLOCKS_NEON)
 #endif
 #ifdef LIN__HAS_PORTABLE
-    case LIN__ISA_PORTABLE: {
-        static const lin__family f =
-            LIN__FAMILY("portable", LIN__ISA_PORTABLE, 4, 32, portable, LIN__BLOCKS_PORTABLE);
-        return &f;
-    }
+    LIN__FAMILY_CASE(LIN__ISA_PORTABLE, "portable", 4, 32, portable, LIN__BLOCKS_PORTABLE)
 #endif
     default: return NULL;
     }
