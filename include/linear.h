@@ -1881,8 +1881,8 @@ typedef struct lin__family {
     size_t mr, nr;              /* the register tile */
     size_t kc, mc, nc;          /* k, rows and outputs per block */
     lin__ukernel_fn ukernel;    /* C (MR, NR) = init + A (MR, kc) . B (kc, NR), packed */
-    lin__pack_fn pack_a;        /* A (rows <= MR, kc) -> k-major groups of MR rows */
-    lin__pack_fn pack_b;        /* B (kc, cols <= NR) -> k-major groups of NR columns */
+    lin__pack_fn pack_a;        /* A (rows, kc) -> panels of MR rows, k-major */
+    lin__pack_fn pack_b;        /* B (kc, cols) -> panels of NR columns, k-major */
     lin__gemv_fn gemv;          /* the dot products: batch 1-4, and 5-16 with long rows */
 } lin__family;
 
@@ -2001,29 +2001,55 @@ static LIN__INLINE_KERNEL void lin__pack_b_any(size_t NR, size_t j0, size_t nr, 
         for (p = 0; p < kc; ++p) bp[p * NR + j] = 0.0f;
 }
 
+/* A block of mc rows of A, or of nc columns of B, -> panels of MR rows
+   (NR columns), panel q at dst + q*MR*kc, through the loops above: the
+   rows from panel q0 on, the columns from column j on (those before them
+   packed already); a last panel's missing rows or columns are zeros */
+static LIN__INLINE_KERNEL void lin__pack_a_panels(size_t MR, size_t q0, size_t mc, size_t kc, const lin__mat *a,
+                                                  float *ap)
+{
+    size_t i;
+    for (i = q0 * MR; i < mc; i += MR) {
+        lin__mat ai;
+        lin__mat_block(&ai, a, i, 0);
+        lin__pack_a_any(MR, LIN__MIN(MR, mc - i), kc, 0, &ai, ap + i * kc);
+    }
+}
+
+static LIN__INLINE_KERNEL void lin__pack_b_panels(size_t NR, size_t j, size_t nc, size_t kc, const lin__mat *b,
+                                                  float *bp)
+{
+    const size_t end = (nc + NR - 1) / NR * NR;
+    while (j < end) {   /* from column j: the rest of its panel (or its zeros), then whole panels */
+        size_t q0 = j / NR * NR;
+        lin__mat bq;
+        lin__mat_block(&bq, b, 0, q0);
+        lin__pack_b_any(NR, j - q0, LIN__MIN(NR, nc - q0), kc, &bq, bp + q0 * kc);
+        j = q0 + NR;
+    }
+}
+
 /* A family's packing through the loops above: A in groups of MR rows, B
    in groups of NR columns (SSE2, NEON, portable C). */
 #define LIN__DEFINE_PACKS(F, MR, NR)                                                            \
-static void lin__pack_a_##F(size_t mr, size_t kc, const lin__mat *a, float *ap)                 \
+static void lin__pack_a_##F(size_t mc, size_t kc, const lin__mat *a, float *ap)                 \
 {                                                                                               \
-    lin__pack_a_any(MR, mr, kc, 0, a, ap);                                                      \
+    lin__pack_a_panels(MR, 0, mc, kc, a, ap);                                                   \
 }                                                                                               \
-static void lin__pack_b_##F(size_t nr, size_t kc, const lin__mat *b, float *bp)                 \
+static void lin__pack_b_##F(size_t nc, size_t kc, const lin__mat *b, float *bp)                 \
 {                                                                                               \
-    lin__pack_b_any(NR, 0, nr, kc, b, bp);                                                      \
+    lin__pack_b_panels(NR, 0, nc, kc, b, bp);                                                   \
 }
 
 #if defined(LIN__HAS_AVX2) || defined(LIN__HAS_AVX512)
-/* dst (8, 8) = src (8, 8)^T, rows src_rs and dst_rs apart: packing both
-   operands is a transpose (x and W are contiguous along k), eight rows at a
-   time in registers rather than one float at a time. */
-static LIN__TARGET_AVX2 LIN__INLINE_KERNEL void lin__transpose8x8(const float *src, ptrdiff_t src_rs, float *dst,
-                                                                  ptrdiff_t dst_rs)
+/* dst (8, 8) = the rows r0..r7 transposed, dst_rs apart: packing either
+   operand is a transpose (x and W are contiguous along k), eight rows at a
+   time in registers rather than one float at a time. The stores go in
+   order, so with dst_rs < 8 each overwrites the previous one's spill. */
+static LIN__TARGET_AVX2 LIN__INLINE_KERNEL void lin__transpose8(__m256 r0, __m256 r1, __m256 r2, __m256 r3,
+                                                                __m256 r4, __m256 r5, __m256 r6, __m256 r7,
+                                                                float *dst, ptrdiff_t dst_rs)
 {
-    __m256 r0 = _mm256_loadu_ps(src), r1 = _mm256_loadu_ps(src + src_rs);
-    __m256 r2 = _mm256_loadu_ps(src + 2 * src_rs), r3 = _mm256_loadu_ps(src + 3 * src_rs);
-    __m256 r4 = _mm256_loadu_ps(src + 4 * src_rs), r5 = _mm256_loadu_ps(src + 5 * src_rs);
-    __m256 r6 = _mm256_loadu_ps(src + 6 * src_rs), r7 = _mm256_loadu_ps(src + 7 * src_rs);
     __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
     __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
     __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5);
@@ -2042,21 +2068,41 @@ static LIN__TARGET_AVX2 LIN__INLINE_KERNEL void lin__transpose8x8(const float *s
     _mm256_storeu_ps(dst + 7 * dst_rs, _mm256_permute2f128_ps(u3, u7, 0x31));
 }
 
-/* lin__pack_b_any for NR-wide panels, rows of W eight by eight k through
-   the transpose */
-static LIN__TARGET_AVX2 LIN__INLINE_KERNEL void lin__pack_b_t8(size_t NR, size_t nr, size_t kc, const lin__mat *b,
+/* dst (8, 8) = src (8, 8)^T, rows src_rs and dst_rs apart */
+static LIN__TARGET_AVX2 LIN__INLINE_KERNEL void lin__transpose8x8(const float *src, ptrdiff_t src_rs, float *dst,
+                                                                  ptrdiff_t dst_rs)
+{
+    lin__transpose8(_mm256_loadu_ps(src), _mm256_loadu_ps(src + src_rs), _mm256_loadu_ps(src + 2 * src_rs),
+                    _mm256_loadu_ps(src + 3 * src_rs), _mm256_loadu_ps(src + 4 * src_rs),
+                    _mm256_loadu_ps(src + 5 * src_rs), _mm256_loadu_ps(src + 6 * src_rs),
+                    _mm256_loadu_ps(src + 7 * src_rs), dst, dst_rs);
+}
+
+/* rows (rows, kc), contiguous along k and rs apart -> panels of R (a
+   multiple of 8) rows, panel q at dst + q*R*kc, element (i, p) of a
+   panel at [p*R + i]: the groups of eight whole rows. Returns the rows
+   packed (the last rows%8 are the caller's). */
+static LIN__TARGET_AVX2 LIN__INLINE_KERNEL size_t lin__pack_rows_t8(size_t R, size_t rows, size_t kc,
+                                                                    const float *src, ptrdiff_t rs, float *dst)
+{
+    size_t j, p, q, kv = kc - kc % 8;
+    for (j = 0; j + 8 <= rows; j += 8) {
+        const float *g = src + (ptrdiff_t)j * rs;
+        float *d = dst + j / R * R * kc + j % R;
+        for (p = 0; p < kv; p += 8) lin__transpose8x8(g + p, rs, d + p * R, (ptrdiff_t)R);
+        for (; p < kc; ++p)
+            for (q = 0; q < 8; ++q) d[p * R + q] = g[(ptrdiff_t)q * rs + (ptrdiff_t)p];
+    }
+    return j;
+}
+
+/* B (kc, nc) -> panels of NR columns: the rows of W through the
+   transposes, the rest (and a B not contiguous along k) one by one */
+static LIN__TARGET_AVX2 LIN__INLINE_KERNEL void lin__pack_b_t8(size_t NR, size_t nc, size_t kc, const lin__mat *b,
                                                               float *bp)
 {
-    size_t j = 0, p, q, kv = kc - kc % 8;
-    if (b->rs == 1) {
-        for (; j + 8 <= nr; j += 8) {
-            for (p = 0; p < kv; p += 8)
-                lin__transpose8x8(b->p + (ptrdiff_t)j * b->cs + p, b->cs, bp + p * NR + j, (ptrdiff_t)NR);
-            for (; p < kc; ++p)
-                for (q = 0; q < 8; ++q) bp[p * NR + j + q] = b->p[(ptrdiff_t)(j + q) * b->cs + (ptrdiff_t)p];
-        }
-    }
-    lin__pack_b_any(NR, j, nr, kc, b, bp);
+    size_t j = b->rs == 1 ? lin__pack_rows_t8(NR, nc, kc, b->p, b->cs, bp) : 0;
+    lin__pack_b_panels(NR, j, nc, kc, b, bp);
 }
 #endif
 
@@ -2095,27 +2141,29 @@ static LIN__TARGET_AVX512 void lin__ukernel_avx512(size_t kc, const float *ap, c
     LIN__ROWS8(LIN__UK512_STORE)
 }
 
-/* A (mr, kc) -> 8-row groups: rows of x eight k at a time through the
-   transpose (a last group of fewer rows through a zero-padded 8 x 8) */
-static LIN__TARGET_AVX512 void lin__pack_a_avx512(size_t mr, size_t kc, const lin__mat *a, float *ap)
+/* A (mc, kc) -> 8-row panels: the rows of x through the transposes, a
+   last panel of fewer rows through a zero-padded 8 x 8 */
+static LIN__TARGET_AVX512 void lin__pack_a_avx512(size_t mc, size_t kc, const lin__mat *a, float *ap)
 {
-    size_t i, p = 0;
-    if (mr == 8 && a->cs == 1)
-        for (; p + 8 <= kc; p += 8) lin__transpose8x8(a->p + p, a->rs, ap + p * 8, 8);
-    if (mr < 8 && a->cs == 1 && kc >= 8) {
-        float tmp[64];
+    size_t i = a->cs == 1 ? lin__pack_rows_t8(8, mc, kc, a->p, a->rs, ap) : 0, mr = mc - i, r, p = 0;
+    if (a->cs == 1 && mr && kc >= 8) {  /* mr < 8 */
+        float tmp[64], *dst = ap + i * kc;
+        lin__mat ai;
         memset(tmp, 0, sizeof tmp);
         for (; p + 8 <= kc; p += 8) {
-            for (i = 0; i < mr; ++i) memcpy(tmp + i * 8, a->p + (ptrdiff_t)i * a->rs + p, 8 * sizeof(float));
-            lin__transpose8x8(tmp, 8, ap + p * 8, 8);
+            for (r = 0; r < mr; ++r) memcpy(tmp + r * 8, a->p + (ptrdiff_t)(i + r) * a->rs + p, 8 * sizeof(float));
+            lin__transpose8x8(tmp, 8, dst + p * 8, 8);
         }
+        lin__mat_block(&ai, a, i, 0);
+        lin__pack_a_any(8, mr, kc, p, &ai, dst);
+        i = mc;
     }
-    lin__pack_a_any(8, mr, kc, p, a, ap);
+    lin__pack_a_panels(8, i / 8, mc, kc, a, ap);
 }
 
-static LIN__TARGET_AVX512 void lin__pack_b_avx512(size_t nr, size_t kc, const lin__mat *b, float *bp)
+static LIN__TARGET_AVX512 void lin__pack_b_avx512(size_t nc, size_t kc, const lin__mat *b, float *bp)
 {
-    lin__pack_b_t8(32, nr, kc, b, bp);
+    lin__pack_b_t8(32, nc, kc, b, bp);
 }
 
 /* The four sums of v0..v3, each over its 16 lanes: pairs interleaved and
@@ -2209,14 +2257,32 @@ static LIN__TARGET_AVX2 void lin__ukernel_avx2(size_t kc, const float *ap, const
     LIN__ROWS6(LIN__UK256_STORE)
 }
 
-static LIN__TARGET_AVX2 void lin__pack_a_avx2(size_t mr, size_t kc, const lin__mat *a, float *ap)
+/* A (mc, kc) -> 6-row panels: six rows of x eight k at a time through the
+   transpose (rows 6 and 7 repeat 4 and 5; each 8-float store's spill is
+   overwritten by the next, the last one's by the k after), the last k of
+   each panel and a last panel of fewer rows one by one */
+static LIN__TARGET_AVX2 void lin__pack_a_avx2(size_t mc, size_t kc, const lin__mat *a, float *ap)
 {
-    lin__pack_a_any(6, mr, kc, 0, a, ap);
+    const ptrdiff_t rs = a->rs;
+    size_t i = 0, p;
+    for (; a->cs == 1 && i + 6 <= mc; i += 6) {
+        const float *g = a->p + (ptrdiff_t)i * rs;
+        float *d = ap + i * kc;
+        lin__mat ai;
+        for (p = 0; p + 8 < kc; p += 8) {
+            const __m256 r4 = _mm256_loadu_ps(g + 4 * rs + p), r5 = _mm256_loadu_ps(g + 5 * rs + p);
+            lin__transpose8(_mm256_loadu_ps(g + p), _mm256_loadu_ps(g + rs + p), _mm256_loadu_ps(g + 2 * rs + p),
+                            _mm256_loadu_ps(g + 3 * rs + p), r4, r5, r4, r5, d + p * 6, 6);
+        }
+        lin__mat_block(&ai, a, i, 0);
+        lin__pack_a_any(6, 6, kc, p, &ai, d);
+    }
+    lin__pack_a_panels(6, i / 6, mc, kc, a, ap);
 }
 
-static LIN__TARGET_AVX2 void lin__pack_b_avx2(size_t nr, size_t kc, const lin__mat *b, float *bp)
+static LIN__TARGET_AVX2 void lin__pack_b_avx2(size_t nc, size_t kc, const lin__mat *b, float *bp)
 {
-    lin__pack_b_t8(16, nr, kc, b, bp);
+    lin__pack_b_t8(16, nc, kc, b, bp);
 }
 #endif
 
@@ -2662,65 +2728,97 @@ static const lin__family *lin__family_of(int isa)
     (LIN__MAXZ(LIN__MAXZ(LIN__BLOCK_FLOATS_512, LIN__BLOCK_FLOATS_256), LIN__BLOCK_FLOATS_128) + 16)
 
 
+/* C (mc, nc) at (ic, jc) = the block of k at pc of A . B, packed (ap:
+   panels of MR rows, bp: of NR columns), continuing the sums in C or, on
+   the first block of k without acc, starting from the bias */
+static void lin__gemm_macro(const lin__family *f, size_t mc, size_t nc, size_t kc, int first, const float *ap,
+                            const float *bp, size_t bp_ps, const float *bias, ptrdiff_t bias_s, float *c,
+                            ptrdiff_t c_rs, ptrdiff_t c_cs)
+{
+    float tile[LIN__MR_MAX * LIN__NR_MAX], init[LIN__NR_MAX];
+    const size_t MR = f->mr, NR = f->nr;
+    size_t jr, ir, i, j;
+    for (i = 0; i < MR * NR; ++i) tile[i] = 0.0f;
+    for (jr = 0; jr < nc; jr += NR, bp += bp_ps) {
+        size_t nr = LIN__MIN(NR, nc - jr);
+        const float *row = NULL;
+        if (first) {
+            for (j = 0; j < NR; ++j) init[j] = bias && j < nr ? bias[(ptrdiff_t)(jr + j) * bias_s] : 0.0f;
+            row = init;
+        }
+        for (ir = 0; ir < mc; ir += MR) {
+            size_t mr = LIN__MIN(MR, mc - ir);
+            float *cij = c + (ptrdiff_t)ir * c_rs + (ptrdiff_t)jr * c_cs;
+            if (mr == MR && nr == NR && c_cs == 1) {
+                f->ukernel(kc, ap + ir * kc, bp, cij, c_rs, row);
+                continue;
+            }
+            /* an edge tile, or C with a column stride: through a full tile */
+            for (i = 0; i < mr && !row; ++i)
+                for (j = 0; j < nr; ++j) tile[i * NR + j] = cij[(ptrdiff_t)i * c_rs + (ptrdiff_t)j * c_cs];
+            f->ukernel(kc, ap + ir * kc, bp, tile, (ptrdiff_t)NR, row);
+            for (i = 0; i < mr; ++i)
+                for (j = 0; j < nr; ++j) cij[(ptrdiff_t)i * c_rs + (ptrdiff_t)j * c_cs] = tile[i * NR + j];
+        }
+    }
+}
+
 /* C (m, n0..n1) = bias + A (m, k) . B (k, n0..n1), or C += A . B with acc:
    the columns one thread owns, blocked as BLIS does (NC columns, KC of k,
    MC rows) around family f's micro-kernel. Blocks of k run in order, each
    continuing the sums the previous one left in C, so every element keeps
-   the order p = 0..k-1. With bpre (a prepared layer: B's columns in
-   groups of NR, group q k-major at bpre + q*k*NR, n0 a multiple of NR),
-   B is read as it is and the columns are one block: only x is packed. */
+   the order p = 0..k-1 whichever way the blocks nest: B's blocks outside
+   A's (each block of B packed once, each of A once per block of B) or,
+   where that packs fewer floats, A's outside B's. With bpre (a prepared
+   layer: B's columns in groups of NR, group q k-major at bpre + q*k*NR, n0
+   a multiple of NR), B is read as it is and the columns are one block:
+   only x is packed, once. */
 static void lin__gemm_packed_cols(const lin__family *f, size_t m, size_t n0, size_t n1, size_t k,
                                   const lin__mat *a, const lin__mat *b, const float *bpre, const float *bias,
                                   ptrdiff_t bias_s, int acc, float *c, ptrdiff_t c_rs, ptrdiff_t c_cs)
 {
-    float scratch[LIN__SCRATCH_FLOATS], tile[LIN__MR_MAX * LIN__NR_MAX], init[LIN__NR_MAX];
-    const size_t MR = f->mr, NR = f->nr, MC = f->mc, NC = bpre ? n1 - n0 : f->nc;
-    const size_t KC = f->kc;
+    float scratch[LIN__SCRATCH_FLOATS];
+    const size_t MC = f->mc, NC = bpre ? n1 - n0 : f->nc, KC = f->kc, n = n1 - n0;
     float *apack = lin__align64(scratch), *bpack = apack + MC * KC;
-    size_t jc, pc, ic, jr, ir, i, j;
-    for (i = 0; i < MR * NR; ++i) tile[i] = 0.0f;
-    for (jc = n0; jc < n1; jc += NC) {
-        size_t nc = LIN__MIN(NC, n1 - jc);
+    size_t jc, pc, ic, mc, nc, kc;
+    lin__mat ai, bj;
+    /* the floats each nesting packs, per block of k: A once per block of
+       B's columns and B once, or A once and B once per block of A's rows */
+    if (bpre || m + n * ((m + MC - 1) / MC) <= m * ((n + NC - 1) / NC) + n) {
         for (pc = 0; pc < k; pc += KC) {
-            size_t kc = LIN__MIN(KC, k - pc);
-            for (jr = 0; jr < nc && !bpre; jr += NR) {
-                lin__mat bj;
-                lin__mat_block(&bj, b, pc, jc + jr);
-                f->pack_b(LIN__MIN(NR, nc - jr), kc, &bj, bpack + jr * kc);
-            }
+            kc = LIN__MIN(KC, k - pc);
             for (ic = 0; ic < m; ic += MC) {
-                size_t mc = LIN__MIN(MC, m - ic);
-                for (ir = 0; ir < mc; ir += MR) {
-                    lin__mat ai;
-                    lin__mat_block(&ai, a, ic + ir, pc);
-                    f->pack_a(LIN__MIN(MR, mc - ir), kc, &ai, apack + ir * kc);
-                }
-                for (jr = 0; jr < nc; jr += NR) {
-                    size_t nr = LIN__MIN(NR, nc - jr);
-                    const float *bp = bpre ? bpre + (jc + jr) * k + pc * NR : bpack + jr * kc;
-                    const float *row = NULL;
-                    if (pc == 0 && !acc) {      /* the first block of k starts from the bias */
-                        for (j = 0; j < NR; ++j)
-                            init[j] = bias && j < nr ? bias[(ptrdiff_t)(jc + jr + j) * bias_s] : 0.0f;
-                        row = init;
+                mc = LIN__MIN(MC, m - ic);
+                lin__mat_block(&ai, a, ic, pc);
+                f->pack_a(mc, kc, &ai, apack);
+                for (jc = n0; jc < n1; jc += NC) {
+                    nc = LIN__MIN(NC, n1 - jc);
+                    if (!bpre) {
+                        lin__mat_block(&bj, b, pc, jc);
+                        f->pack_b(nc, kc, &bj, bpack);
                     }
-                    for (ir = 0; ir < mc; ir += MR) {
-                        size_t mr = LIN__MIN(MR, mc - ir);
-                        float *cij = c + (ptrdiff_t)(ic + ir) * c_rs + (ptrdiff_t)(jc + jr) * c_cs;
-                        if (mr == MR && nr == NR && c_cs == 1) {
-                            f->ukernel(kc, apack + ir * kc, bp, cij, c_rs, row);
-                            continue;
-                        }
-                        /* an edge tile, or C with a column stride: through a full tile */
-                        for (i = 0; i < mr && !row; ++i)
-                            for (j = 0; j < nr; ++j)
-                                tile[i * NR + j] = cij[(ptrdiff_t)i * c_rs + (ptrdiff_t)j * c_cs];
-                        f->ukernel(kc, apack + ir * kc, bp, tile, (ptrdiff_t)NR, row);
-                        for (i = 0; i < mr; ++i)
-                            for (j = 0; j < nr; ++j)
-                                cij[(ptrdiff_t)i * c_rs + (ptrdiff_t)j * c_cs] = tile[i * NR + j];
-                    }
+                    lin__gemm_macro(f, mc, nc, kc, pc == 0 && !acc, apack,
+                                    bpre ? bpre + jc * k + pc * f->nr : bpack, (bpre ? k : kc) * f->nr,
+                                    bias ? bias + (ptrdiff_t)jc * bias_s : NULL, bias_s,
+                                    c + (ptrdiff_t)ic * c_rs + (ptrdiff_t)jc * c_cs, c_rs, c_cs);
                 }
+            }
+        }
+        return;
+    }
+    for (jc = n0; jc < n1; jc += NC) {
+        nc = LIN__MIN(NC, n1 - jc);
+        for (pc = 0; pc < k; pc += KC) {
+            kc = LIN__MIN(KC, k - pc);
+            lin__mat_block(&bj, b, pc, jc);
+            f->pack_b(nc, kc, &bj, bpack);
+            for (ic = 0; ic < m; ic += MC) {
+                mc = LIN__MIN(MC, m - ic);
+                lin__mat_block(&ai, a, ic, pc);
+                f->pack_a(mc, kc, &ai, apack);
+                lin__gemm_macro(f, mc, nc, kc, pc == 0 && !acc, apack, bpack, kc * f->nr,
+                                bias ? bias + (ptrdiff_t)jc * bias_s : NULL, bias_s,
+                                c + (ptrdiff_t)ic * c_rs + (ptrdiff_t)jc * c_cs, c_rs, c_cs);
             }
         }
     }
@@ -3341,12 +3439,9 @@ LIN__OPAQUE void lin__prepare_fill(int isa, const float *weight, const float *bi
 #if LIN_PACK
     {
         const lin__family *f = lin__family_of(isa);
-        lin__mat wt, group;
+        lin__mat wt;
         lin__mat_rows_t(&wt, w, in);    /* W^T (in, out) */
-        for (j = 0; j < out && in; j += f->nr) {
-            lin__mat_block(&group, &wt, 0, j);
-            f->pack_b(LIN__MIN(f->nr, out - j), in, &group, pk + j * in);
-        }
+        if (in) f->pack_b(out, in, &wt, pk);
     }
 #else
     (void)isa;

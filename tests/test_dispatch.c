@@ -182,6 +182,25 @@ static int check_family_shape(size_t s, const char *family)
         print_message("%s %zux%zux%zu: prepared differs from lin_linear_f32\n", family, m, k, n);
         ++fails;
     }
+    /* every byte of the prepared data (W, the bias and its padding, the
+       panels and their padding) comes from the operands, whatever the
+       buffer held before: here zeros, in the next preparation 0xff bytes */
+    {
+        size_t data = bytes - 64, off = (size_t)((const char *)prep.weight - ((char *)buf + 3));
+        unsigned char *copy = (unsigned char *)malloc(data);
+        lin_prepared again;
+        if (!copy || off > 64) abort();
+        memset(buf, 0, bytes + 3);
+        if (lin_prepare_f32(&prep, d.w, d.b, k, n, (char *)buf + 3, bytes) != LIN_OK) ++fails;
+        memcpy(copy, prep.weight, data);
+        memset(buf, 0xff, bytes + 3);
+        if (lin_prepare_f32(&again, d.w, d.b, k, n, (char *)buf + 3, bytes) != LIN_OK) ++fails;
+        if (again.weight != prep.weight || memcmp(copy, again.weight, data) != 0) {
+            print_message("%s %zux%zux%zu: prepared bytes depend on the buffer's old contents\n", family, m, k, n);
+            ++fails;
+        }
+        free(copy);
+    }
     /* and without a bias */
     if (lin_prepare_f32(&prep, d.w, NULL, k, n, (char *)buf + 3, bytes) != LIN_OK) ++fails;
     if (lin_linear_prepared_f32(&prep, d.x, yp, m) != LIN_OK) ++fails;
