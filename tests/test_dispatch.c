@@ -347,7 +347,8 @@ static void test_prepared_errors(void **state)
 #ifndef LIN_NO_INT8
 /* int8: every family's kernels (VNNI's four rows, AVX2's vpmaddwd, the
    portable loop) give the same exact outputs, per-tensor and per-channel,
-   with input offsets that do and do not skip the weight-sum pass. */
+   with input offsets that do and do not skip the weight-sum pass, and
+   with a weight offset. */
 static void test_dispatch_int8_same(void **state)
 {
 #if defined(TEST_SMALL_RAM)
@@ -374,8 +375,9 @@ static void test_dispatch_int8_same(void **state)
             mult[i] = 1073741824 + (int32_t)(test_rand() % 1000000);
             shift[i] = -(int32_t)(test_rand() % 10) - 4;
         }
-        for (offset = 0; offset < 2; ++offset) {
-            q.input_offset = offset ? 128 : 3;
+        for (offset = 0; offset < 3; ++offset) {
+            q.input_offset = offset == 1 ? 128 : offset == 2 ? -20 : 3;
+            q.weight_offset = offset == 2 ? 5 : 0;
             first = 1;
             for (isa = 0; isa < LIN__ISA_COUNT; ++isa) {
                 if (!lin__isa_force(isa)) continue;
