@@ -2440,7 +2440,10 @@ static TARGET void lin__gemv_##F(size_t m, size_t j0, size_t j1, size_t k, const
         for (j = jc; j < LIN__MIN(j1, jc + chunk); j += 4) {                                    \
             size_t r = LIN__MIN(4, j1 - j);                                                     \
             const float *w[4];                                                                  \
-            for (q = 0; q < 4; ++q) w[q] = b->p + (ptrdiff_t)(j + (q < r ? q : 0)) * b->cs;     \
+            w[0] = b->p + (ptrdiff_t)j * b->cs;                                                 \
+            w[1] = r > 1 ? w[0] + b->cs : w[0];                                                 \
+            w[2] = r > 2 ? w[1] + b->cs : w[0];                                                 \
+            w[3] = r > 3 ? w[2] + b->cs : w[0];                                                 \
             switch (mb) {                                                                       \
             case 1: DOT(1, k, x, a->rs, w, dots); break;                                        \
             case 2: DOT(2, k, x, a->rs, w, dots); break;                                        \
@@ -2460,6 +2463,15 @@ static TARGET void lin__gemv_##F(size_t m, size_t j0, size_t j1, size_t k, const
                     DOT(4, k, x, a->rs, w, dots);                                               \
                 }                                                                               \
                 break;                                                                          \
+            }                                                                                   \
+            if (r == 4 && c_cs == 1) {      /* four outputs in a row: the bias read once */     \
+                float add[4];                                                                   \
+                for (q = 0; q < 4; ++q) add[q] = bias ? bias[(ptrdiff_t)(j + q) * bias_s] : 0.0f; \
+                for (i = 0; i < mb; ++i) {                                                      \
+                    float *cq = ci + (ptrdiff_t)i * c_rs + (ptrdiff_t)j;                        \
+                    for (q = 0; q < 4; ++q) cq[q] = (acc ? cq[q] : add[q]) + dots[i][q];        \
+                }                                                                               \
+                continue;                                                                       \
             }                                                                                   \
             for (i = 0; i < mb; ++i)                                                            \
                 for (q = 0; q < r; ++q) {                                                       \
