@@ -5230,38 +5230,51 @@ static LIN__TARGET_AVX2 int32_t lin__dot_s8_avx2(const int8_t *x, const int8_t *
     return sum;
 }
 
-/* s[r] and s[4 + r] = the sums of x0 and of x1 against the four rows
-   w + r*n, as lin__dot_s8_avx2 takes them: each row of x widened once for
-   four rows of W, each row of W once for two rows of x, the eight sums
-   in registers */
-#define LIN__DOT4X2_S8_ROW(r)                                                                        \
-    wv = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(const void *)(w + (r) * n + p)));    \
-    a0##r = _mm256_add_epi32(a0##r, _mm256_madd_epi16(u, wv));                                      \
-    a1##r = _mm256_add_epi32(a1##r, _mm256_madd_epi16(v, wv));
 static LIN__TARGET_AVX2 LIN__INLINE_KERNEL __m128i lin__hsum4_avx2(__m256i a0, __m256i a1, __m256i a2, __m256i a3)
 {
     const __m256i h = _mm256_hadd_epi32(_mm256_hadd_epi32(a0, a1), _mm256_hadd_epi32(a2, a3));
     return _mm_add_epi32(_mm256_castsi256_si128(h), _mm256_extracti128_si256(h, 1));
 }
-static LIN__TARGET_AVX2 void lin__dot4x2_s8_avx2(const int8_t *x0, const int8_t *x1, const int8_t *w, size_t n,
-                                                 int32_t xo, int32_t *s)
+
+/* s[r] (and s[4 + r] with two) = the sums of x0 (and of x1) against the
+   four rows w + r*n, as lin__dot_s8_avx2 takes them: each row of x
+   widened once for four rows of W, each row of W once for the rows of x,
+   the sums in registers. Inlined with two constant into the two kernels
+   below (two rows of x; one, for batch 1 and a last odd row). */
+#define LIN__DOT4_S8_ROW(r)                                                                          \
+    wv = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(const void *)(w + (r) * n + p)));    \
+    a0##r = _mm256_add_epi32(a0##r, _mm256_madd_epi16(u, wv));                                      \
+    if (two) a1##r = _mm256_add_epi32(a1##r, _mm256_madd_epi16(v, wv));
+static LIN__TARGET_AVX2 LIN__INLINE_KERNEL void lin__dot4_s8_avx2(int two, const int8_t *x0, const int8_t *x1,
+                                                                  const int8_t *w, size_t n, int32_t xo, int32_t *s)
 {
     const __m256i vxo = _mm256_set1_epi16((short)xo);
     __m256i a00 = _mm256_setzero_si256(), a01 = a00, a02 = a00, a03 = a00;
-    __m256i a10 = a00, a11 = a00, a12 = a00, a13 = a00, wv;
+    __m256i a10 = a00, a11 = a00, a12 = a00, a13 = a00, u, v = a00, wv;
     size_t p = 0, r;
     for (; p + 16 <= n; p += 16) {
-        const __m256i u = _mm256_add_epi16(_mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(const void *)(x0 + p))), vxo);
-        const __m256i v = _mm256_add_epi16(_mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(const void *)(x1 + p))), vxo);
-        LIN__DOT4X2_S8_ROW(0) LIN__DOT4X2_S8_ROW(1) LIN__DOT4X2_S8_ROW(2) LIN__DOT4X2_S8_ROW(3)
+        u = _mm256_add_epi16(_mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(const void *)(x0 + p))), vxo);
+        if (two) v = _mm256_add_epi16(_mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(const void *)(x1 + p))), vxo);
+        LIN__DOT4_S8_ROW(0) LIN__DOT4_S8_ROW(1) LIN__DOT4_S8_ROW(2) LIN__DOT4_S8_ROW(3)
     }
     _mm_storeu_si128((__m128i *)(void *)s, lin__hsum4_avx2(a00, a01, a02, a03));
-    _mm_storeu_si128((__m128i *)(void *)(s + 4), lin__hsum4_avx2(a10, a11, a12, a13));
+    if (two) _mm_storeu_si128((__m128i *)(void *)(s + 4), lin__hsum4_avx2(a10, a11, a12, a13));
     for (; p < n; ++p)
         for (r = 0; r < 4; ++r) {
             s[r] += ((int32_t)x0[p] + xo) * w[r * n + p];
-            s[4 + r] += ((int32_t)x1[p] + xo) * w[r * n + p];
+            if (two) s[4 + r] += ((int32_t)x1[p] + xo) * w[r * n + p];
         }
+}
+
+static LIN__TARGET_AVX2 void lin__dot4x2_s8_avx2(const int8_t *x0, const int8_t *x1, const int8_t *w, size_t n,
+                                                 int32_t xo, int32_t *s)
+{
+    lin__dot4_s8_avx2(1, x0, x1, w, n, xo, s);
+}
+
+static LIN__TARGET_AVX2 void lin__dot4x1_s8_avx2(const int8_t *x0, const int8_t *w, size_t n, int32_t xo, int32_t *s)
+{
+    lin__dot4_s8_avx2(0, x0, NULL, w, n, xo, s);
 }
 #endif
 
@@ -5707,12 +5720,15 @@ LIN__NOINLINE static void lin__linear_s8(const int8_t *x, const int8_t *weight, 
         j0 = out - out % 4;
         for (j = 0; j < j0; j += 4)
             for (i = 0; i < batch; i += 2) {
-                const int8_t *x0 = x + i * in, *x1 = i + 1 < batch ? x0 + in : x0;
+                const int8_t *x0 = x + i * in, *x1 = x0 + in;
                 const int64_t ws0 = wo ? (int64_t)wo * lin__sum_s8(x0, in, xo) : 0;
                 const int64_t ws1 = wo && i + 1 < batch ? (int64_t)wo * lin__sum_s8(x1, in, xo) : 0;
                 int32_t s[8];
                 size_t r;
-                lin__dot4x2_s8_avx2(x0, x1, weight + j * in, in, xo, s);
+                if (i + 1 < batch)
+                    lin__dot4x2_s8_avx2(x0, x1, weight + j * in, in, xo, s);
+                else
+                    lin__dot4x1_s8_avx2(x0, weight + j * in, in, xo, s);
                 for (r = 0; r < 4; ++r)
                     y[i * out + j + r] = lin__output_s8(s[r] + ws0, bias, q, multiplier, shift, j + r);
                 for (r = 0; r < 4 && i + 1 < batch; ++r)
