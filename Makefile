@@ -164,6 +164,9 @@ test-std: | deps-test
 	    done; \
 	    echo "compile_check with $$d: ok (C89, C99, C11, C++11)"; \
 	done
+	@clang -std=c99 -Wall -Wextra -Wpedantic -Werror -O1 -fsanitize=address,undefined $(INCLUDES) \
+	    -c tests/test_s8.c -o /dev/null && \
+	    echo "clang -O1 -fsanitize=address,undefined, frame pointer omitted (the int8 kernels): ok"
 	@gcc -std=c99 -Wall -Wextra -Wpedantic -Werror -O2 -fopenmp -DLIN_NO_OPENMP $(INCLUDES) -c tests/compile_check.c -o $(BUILD)/noomp.o && \
 	    ! nm $(BUILD)/noomp.o | grep -q GOMP && echo "-fopenmp -DLIN_NO_OPENMP: ok, no OpenMP call"
 	@bad=$$(LC_ALL=C grep -lP '[^\x00-\x7F]' $(HEADER) tests/*.c tests/*.h tests/*.cpp tests/*.py tests/*.sh \

@@ -342,6 +342,7 @@ static void test_prepared_errors(void **state)
     free(copy);
 }
 
+#ifndef LIN_NO_TRAIN
 /* Accumulating products (autograd adds into .grad) under every family:
    lin_matmul_backward's grad_a += grad_out . b^T takes the dot products
    for 1-4 rows (whole groups of four outputs, a last group of fewer, a
@@ -406,6 +407,7 @@ static void test_dispatch_accumulate(void **state)
     assert_true(lin__isa_force(-1));
     assert_int_equal(fails, 0);
 }
+#endif
 
 #ifndef LIN_NO_INT8
 /* int8: every family's kernels (VNNI's four rows, AVX2's vpmaddwd, the
@@ -492,7 +494,9 @@ int main(int argc, char **argv)
         TEST(test_dispatch_every_family),
         TEST(test_prepared_keeps_its_family),
         TEST(test_prepared_errors),
+#ifndef LIN_NO_TRAIN
         TEST(test_dispatch_accumulate),
+#endif
 #ifndef LIN_NO_INT8
         TEST(test_dispatch_int8_same),
 #endif

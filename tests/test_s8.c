@@ -322,6 +322,27 @@ static void test_s8_accumulation_bound_zero_offsets(void **state)
 }
 #endif
 
+/* The check on in_features (32-bit arithmetic, no division) against the
+   bound in 64-bit arithmetic, for every pair of offsets, at and around the
+   bound and at the sizes where its shortcuts change: in*max|x + xo|*
+   max|w + wo| must stay within INT32_MAX. */
+static void test_s8_accumulation_bound_every_offset(void **state)
+{
+    int32_t xo, wo;
+    size_t bad = 0, i;
+    (void)state;
+    for (xo = -127; xo <= 128; ++xo)
+        for (wo = -127; wo <= 128; ++wo) {
+            const int64_t mx = xo > 0 ? 127 + xo : 128 - xo, mw = wo > 0 ? 127 + wo : 128 - wo;
+            const int64_t most = (int64_t)INT32_MAX / (mx * mw);
+            const size_t probes[] = {0, 1, (size_t)most - 1, (size_t)most, (size_t)most + 1, 131071u, (size_t)-1};
+            bad += lin__s8_max_in(xo, wo) != (size_t)most;
+            for (i = 0; i < sizeof probes / sizeof probes[0]; ++i)
+                bad += lin__s8_too_long(probes[i], xo, wo) != ((uint64_t)probes[i] > (uint64_t)most);
+        }
+    assert_int_equal(bad, 0);
+}
+
 static void test_s8_zero_sizes(void **state)
 {
     lin_quant q = {0, 0, 5, 1 << 30, 0, -128, 127};
@@ -454,6 +475,7 @@ int main(void)
         TEST(test_s8_accumulation_bound),
         TEST(test_s8_accumulation_bound_zero_offsets),
 #endif
+        TEST(test_s8_accumulation_bound_every_offset),
         TEST(test_s8_zero_sizes),
         TEST(test_s8_firmware_network),
         TEST(test_s8_errors_untouched),
