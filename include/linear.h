@@ -5422,8 +5422,8 @@ static LIN__TARGET_VNNI void lin__wsum4_s8(const int8_t *w, size_t n, int32_t *s
 
 /* s[r] = sum_p (x[p] + xo)*w[r*n + p] for the four rows of a block, given
    their sum w from lin__wsum4_s8 */
-static LIN__TARGET_VNNI LIN__NO_UBSAN void lin__dot4_s8(const int8_t *x, const int8_t *w, size_t n, int32_t xo, const int32_t *wsum,
-                         int32_t *s)
+static LIN__TARGET_VNNI LIN__NO_UBSAN void lin__dot4_s8(const int8_t *x, const int8_t *w, size_t n, int32_t xo,
+                                                        const int32_t *wsum, int32_t *s)
 {
     const __m512i flip = _mm512_set1_epi8((char)0x80);
     const int8_t *w1 = w + n, *w2 = w1 + n, *w3 = w2 + n;
