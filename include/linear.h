@@ -5221,44 +5221,25 @@ static LIN__INLINE_KERNEL int32_t lin__dot_s8_portable(const int8_t *x, const in
 
 #if !defined(LIN_NO_SIMD) && (defined(__AVX2__) || LIN__DISPATCH)
 #define LIN__DOT_S8_AVX2 1
-/* 16 at a time: widened to int16, the offset added to x, pairs multiplied
-   and added into int32 (vpmaddwd) */
-static LIN__TARGET_AVX2 int32_t lin__dot_s8_avx2(const int8_t *x, const int8_t *w, size_t n, int32_t xo)
-{
-    __m256i acc = _mm256_setzero_si256(), vxo = _mm256_set1_epi16((short)xo);
-    __m128i s;
-    int32_t sum;
-    size_t p = 0;
-    for (; p + 16 <= n; p += 16) {
-        __m256i xv = _mm256_add_epi16(_mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(const void *)(x + p))), vxo);
-        __m256i wv = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(const void *)(w + p)));
-        acc = _mm256_add_epi32(acc, _mm256_madd_epi16(xv, wv));
-    }
-    s = _mm_add_epi32(_mm256_castsi256_si128(acc), _mm256_extracti128_si256(acc, 1));
-    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4e));
-    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xb1));
-    sum = _mm_cvtsi128_si32(s);
-    for (; p < n; ++p) sum += ((int32_t)x[p] + xo) * w[p];
-    return sum;
-}
-
 static LIN__TARGET_AVX2 LIN__INLINE_KERNEL __m128i lin__hsum4_avx2(__m256i a0, __m256i a1, __m256i a2, __m256i a3)
 {
     const __m256i h = _mm256_hadd_epi32(_mm256_hadd_epi32(a0, a1), _mm256_hadd_epi32(a2, a3));
     return _mm_add_epi32(_mm256_castsi256_si128(h), _mm256_extracti128_si256(h, 1));
 }
 
-/* s[r] (and s[4 + r] with two) = the sums of x0 (and of x1) against the
-   four rows w + r*n, as lin__dot_s8_avx2 takes them: each row of x
-   widened once for four rows of W, each row of W once for the rows of x,
-   the sums in registers. Inlined with two constant into the two kernels
+/* AVX2: s[r] (and s[4 + r] with two) = the sums of x0 (and of x1)
+   against the four rows w[r], 16 at a time: widened to int16, the offset
+   added to x, pairs multiplied and added into int32 (vpmaddwd). Each row
+   of x widened once for four rows of W, each row of W once for the rows of
+   x, the sums in registers. Inlined with two constant into the two kernels
    below (two rows of x; one, for batch 1 and a last odd row). */
 #define LIN__DOT4_S8_ROW(r)                                                                          \
-    wv = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(const void *)(w + (r) * n + p)));    \
+    wv = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(const void *)(w[r] + p)));          \
     a0##r = _mm256_add_epi32(a0##r, _mm256_madd_epi16(u, wv));                                      \
     if (two) a1##r = _mm256_add_epi32(a1##r, _mm256_madd_epi16(v, wv));
 static LIN__TARGET_AVX2 LIN__INLINE_KERNEL void lin__dot4_s8_avx2(int two, const int8_t *x0, const int8_t *x1,
-                                                                  const int8_t *w, size_t n, int32_t xo, int32_t *s)
+                                                                  const int8_t *const w[4], size_t n, int32_t xo,
+                                                                  int32_t *s)
 {
     const __m256i vxo = _mm256_set1_epi16((short)xo);
     __m256i a00 = _mm256_setzero_si256(), a01 = a00, a02 = a00, a03 = a00;
@@ -5273,20 +5254,70 @@ static LIN__TARGET_AVX2 LIN__INLINE_KERNEL void lin__dot4_s8_avx2(int two, const
     if (two) _mm_storeu_si128((__m128i *)(void *)(s + 4), lin__hsum4_avx2(a10, a11, a12, a13));
     for (; p < n; ++p)
         for (r = 0; r < 4; ++r) {
-            s[r] += ((int32_t)x0[p] + xo) * w[r * n + p];
-            if (two) s[4 + r] += ((int32_t)x1[p] + xo) * w[r * n + p];
+            s[r] += ((int32_t)x0[p] + xo) * w[r][p];
+            if (two) s[4 + r] += ((int32_t)x1[p] + xo) * w[r][p];
         }
 }
 
-static LIN__TARGET_AVX2 void lin__dot4x2_s8_avx2(const int8_t *x0, const int8_t *x1, const int8_t *w, size_t n,
-                                                 int32_t xo, int32_t *s)
+static LIN__TARGET_AVX2 void lin__dot4x2_s8_avx2(const int8_t *x0, const int8_t *x1, const int8_t *const w[4],
+                                                 size_t n, int32_t xo, int32_t *s)
 {
     lin__dot4_s8_avx2(1, x0, x1, w, n, xo, s);
 }
 
-static LIN__TARGET_AVX2 void lin__dot4x1_s8_avx2(const int8_t *x0, const int8_t *w, size_t n, int32_t xo, int32_t *s)
+static LIN__TARGET_AVX2 void lin__dot4x1_s8_avx2(const int8_t *x0, const int8_t *const w[4], size_t n, int32_t xo,
+                                                 int32_t *s)
 {
     lin__dot4_s8_avx2(0, x0, NULL, w, n, xo, s);
+}
+#endif
+
+#if !defined(LIN_NO_SIMD) && !defined(__AVX2__) && (defined(__SSE2__) || defined(_M_X64))
+#define LIN__DOT_S8_SSE2 1
+/* SSE2 (x86-64's baseline), where AVX2 may not run: the same four rows of
+   W against one or two rows of x, 16 bytes at a time, split into their
+   even and odd bytes, each sign-extended to int16 in place (a shift left
+   and an arithmetic shift right, or that shift alone); even bytes of x
+   meet even bytes of W in pmaddwd, odd meet odd. Every product is summed
+   once whichever lane holds it: the same exact sums. */
+static LIN__INLINE_KERNEL __m128i lin__hsum4_sse2(__m128i a0, __m128i a1, __m128i a2, __m128i a3)
+{
+    const __m128i s01 = _mm_add_epi32(_mm_unpacklo_epi32(a0, a1), _mm_unpackhi_epi32(a0, a1));
+    const __m128i s23 = _mm_add_epi32(_mm_unpacklo_epi32(a2, a3), _mm_unpackhi_epi32(a2, a3));
+    return _mm_add_epi32(_mm_unpacklo_epi64(s01, s23), _mm_unpackhi_epi64(s01, s23));
+}
+
+#define LIN__DOT4_S8_SSE2_ROW(r)                                                            \
+    wv = _mm_loadu_si128((const __m128i *)(const void *)(w[r] + p));                        \
+    we = _mm_srai_epi16(_mm_slli_epi16(wv, 8), 8);                                          \
+    wv = _mm_srai_epi16(wv, 8);                                                             \
+    a0##r = _mm_add_epi32(a0##r, _mm_add_epi32(_mm_madd_epi16(ue, we), _mm_madd_epi16(uo, wv))); \
+    if (two) a1##r = _mm_add_epi32(a1##r, _mm_add_epi32(_mm_madd_epi16(ve, we), _mm_madd_epi16(vo, wv)));
+static LIN__INLINE_KERNEL void lin__dot4_s8_sse2(int two, const int8_t *x0, const int8_t *x1,
+                                                 const int8_t *const w[4], size_t n, int32_t xo, int32_t *s)
+{
+    const __m128i vxo = _mm_set1_epi16((short)xo);
+    __m128i a00 = _mm_setzero_si128(), a01 = a00, a02 = a00, a03 = a00;
+    __m128i a10 = a00, a11 = a00, a12 = a00, a13 = a00, ue, uo, ve = a00, vo = a00, wv, we;
+    size_t p = 0, r;
+    for (; p + 16 <= n; p += 16) {
+        wv = _mm_loadu_si128((const __m128i *)(const void *)(x0 + p));
+        ue = _mm_add_epi16(_mm_srai_epi16(_mm_slli_epi16(wv, 8), 8), vxo);
+        uo = _mm_add_epi16(_mm_srai_epi16(wv, 8), vxo);
+        if (two) {
+            wv = _mm_loadu_si128((const __m128i *)(const void *)(x1 + p));
+            ve = _mm_add_epi16(_mm_srai_epi16(_mm_slli_epi16(wv, 8), 8), vxo);
+            vo = _mm_add_epi16(_mm_srai_epi16(wv, 8), vxo);
+        }
+        LIN__DOT4_S8_SSE2_ROW(0) LIN__DOT4_S8_SSE2_ROW(1) LIN__DOT4_S8_SSE2_ROW(2) LIN__DOT4_S8_SSE2_ROW(3)
+    }
+    _mm_storeu_si128((__m128i *)(void *)s, lin__hsum4_sse2(a00, a01, a02, a03));
+    if (two) _mm_storeu_si128((__m128i *)(void *)(s + 4), lin__hsum4_sse2(a10, a11, a12, a13));
+    for (; p < n; ++p)
+        for (r = 0; r < 4; ++r) {
+            s[r] += ((int32_t)x0[p] + xo) * w[r][p];
+            if (two) s[4 + r] += ((int32_t)x1[p] + xo) * w[r][p];
+        }
 }
 #endif
 
@@ -5319,20 +5350,12 @@ static int32_t lin__dot_s8_neon(const int8_t *x, const int8_t *w, size_t n, int3
 #define LIN__DOT_S8_WIDE() 1
 #endif
 
-/* One output's sum with the widest kernel this build runs (wide: and the
-   CPU, from LIN__DOT_S8_WIDE): each gives the same exact integer. */
-static int32_t lin__dot_s8(int wide, const int8_t *x, const int8_t *w, size_t n, int32_t xo)
+/* One output's sum (x86 runs the four-row kernels instead) */
+static int32_t lin__dot_s8(const int8_t *x, const int8_t *w, size_t n, int32_t xo)
 {
-#if defined(LIN__DOT_S8_AVX2) && defined(__AVX2__)
-    (void)wide;
-    return lin__dot_s8_avx2(x, w, n, xo);
-#elif defined(LIN__DOT_S8_AVX2)
-    return wide ? lin__dot_s8_avx2(x, w, n, xo) : lin__dot_s8_portable(x, w, n, xo);
-#elif defined(LIN__DOT_S8_NEON)
-    (void)wide;
+#if defined(LIN__DOT_S8_NEON)
     return lin__dot_s8_neon(x, w, n, xo);
 #else
-    (void)wide;
     return lin__dot_s8_portable(x, w, n, xo);
 #endif
 }
@@ -5698,6 +5721,37 @@ static int8_t lin__output_s8(int64_t acc, const int32_t *bias, const lin_quant *
     return (int8_t)v;
 }
 
+#if defined(LIN__DOT_S8_AVX2) || defined(LIN__DOT_S8_SSE2)
+#define LIN__DOT4_S8_X86 1
+#ifdef LIN__DOT_S8_SSE2
+#define LIN__DOT4_S8_X86_RUNS(wide) 1       /* SSE2 where AVX2 may not run */
+#else
+#define LIN__DOT4_S8_X86_RUNS(wide) (wide)
+#endif
+/* s[0..3] = the sums of x0 against four rows of W (w, rows n apart), and
+   s[4..7] those of x1 unless it is NULL: AVX2 where wide, else SSE2 */
+static void lin__dot4_s8_x86(int wide, const int8_t *x0, const int8_t *x1, const int8_t *const w[4], size_t n,
+                             int32_t xo, int32_t *s)
+{
+#ifdef LIN__DOT_S8_AVX2
+    if (wide) {
+        if (x1)
+            lin__dot4x2_s8_avx2(x0, x1, w, n, xo, s);
+        else
+            lin__dot4x1_s8_avx2(x0, w, n, xo, s);
+        return;
+    }
+#endif
+#ifdef LIN__DOT_S8_SSE2
+    if (x1)
+        lin__dot4_s8_sse2(1, x0, x1, w, n, xo, s);
+    else
+        lin__dot4_s8_sse2(0, x0, NULL, w, n, xo, s);
+#endif
+    (void)wide;
+}
+#endif
+
 /* y (batch, out) int8 = clamp(requant(x (batch, in) * W (out, in)^T + b) + zero point) */
 LIN__NOINLINE static void lin__linear_s8(const int8_t *x, const int8_t *weight, const int32_t *bias,
                                          int8_t *y, size_t batch, size_t in, size_t out,
@@ -5705,7 +5759,6 @@ LIN__NOINLINE static void lin__linear_s8(const int8_t *x, const int8_t *weight, 
                                          const int32_t *shift)
 {
     const int32_t xo = q->input_offset, wo = q->weight_offset;
-    const int wide = LIN__DOT_S8_WIDE();
     size_t i, j, j0 = 0;
     if (!out) return;                   /* y may be NULL: no arithmetic on it */
     if (!in) {                          /* x and weight may be NULL: y = requant(bias) */
@@ -5744,28 +5797,31 @@ LIN__NOINLINE static void lin__linear_s8(const int8_t *x, const int8_t *weight, 
     }
     if (j0 == out) return;
 #endif
-#ifdef LIN__DOT_S8_AVX2
-    /* AVX2 (where the four-row kernel above did not run): four rows of W
-       against two rows of x at a time, the block of W in L1 */
-    if (wide && !j0) {
-        j0 = out - out % 4;
-        for (j = 0; j < j0; j += 4)
+#ifdef LIN__DOT4_S8_X86
+    /* x86, the rows of W the four-row kernel above did not take (AVX2,
+       else SSE2): four rows of W against two rows of x at a time, the
+       block of W in L1; a last group of fewer rows of W repeats its first
+       row and drops the extra sums */
+    if (LIN__DOT4_S8_X86_RUNS(LIN__DOT_S8_WIDE())) {
+        const int wide = LIN__DOT_S8_WIDE();
+        for (j = j0; j < out; j += 4) {
+            const size_t rows = LIN__MIN(4, out - j);
+            const int8_t *w[4];
+            size_t r;
+            for (r = 0; r < 4; ++r) w[r] = weight + (j + (r < rows ? r : 0)) * in;
             for (i = 0; i < batch; i += 2) {
-                const int8_t *x0 = x + i * in, *x1 = x0 + in;
+                const int8_t *x0 = x + i * in, *x1 = i + 1 < batch ? x0 + in : NULL;
                 const int64_t ws0 = wo ? (int64_t)wo * lin__sum_s8(x0, in, xo) : 0;
-                const int64_t ws1 = wo && i + 1 < batch ? (int64_t)wo * lin__sum_s8(x1, in, xo) : 0;
+                const int64_t ws1 = wo && x1 ? (int64_t)wo * lin__sum_s8(x1, in, xo) : 0;
                 int32_t s[8];
-                size_t r;
-                if (i + 1 < batch)
-                    lin__dot4x2_s8_avx2(x0, x1, weight + j * in, in, xo, s);
-                else
-                    lin__dot4x1_s8_avx2(x0, weight + j * in, in, xo, s);
-                for (r = 0; r < 4; ++r)
+                lin__dot4_s8_x86(wide, x0, x1, w, in, xo, s);
+                for (r = 0; r < rows; ++r)
                     y[i * out + j + r] = lin__output_s8(s[r] + ws0, bias, q, multiplier, shift, j + r);
-                for (r = 0; r < 4 && i + 1 < batch; ++r)
+                for (r = 0; r < rows && x1; ++r)
                     y[(i + 1) * out + j + r] = lin__output_s8(s[4 + r] + ws1, bias, q, multiplier, shift, j + r);
             }
-        if (j0 == out) return;
+        }
+        return;
     }
 #endif
     for (i = 0; i < batch; ++i) {
@@ -5782,7 +5838,7 @@ LIN__NOINLINE static void lin__linear_s8(const int8_t *x, const int8_t *weight, 
         }
 #endif
         for (; j < out; ++j)
-            yi[j] = lin__output_s8(lin__dot_s8(wide, xi, weight + j * in, in, xo) + ws, bias, q, multiplier,
+            yi[j] = lin__output_s8(lin__dot_s8(xi, weight + j * in, in, xo) + ws, bias, q, multiplier,
                                    shift, j);
     }
 }

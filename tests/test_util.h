@@ -291,6 +291,60 @@ static inline int test_teardown(void **state)
     return -1;
 }
 
+#ifndef LIN_NO_INT8
+/* ---- int8: a reference from TFLite's definitions, in exact integers
+   (in the rounding LIN_SINGLE_ROUNDING selects) ---- */
+
+#ifndef LIN_SINGLE_ROUNDING
+/* n / 2^e rounded to nearest, ties away from zero: on the magnitude */
+static inline int64_t ref_round_shift_away(int64_t n, int e)
+{
+    uint64_t mag = n < 0 ? (uint64_t)0 - (uint64_t)n : (uint64_t)n;
+    uint64_t r = e ? (mag + ((uint64_t)1 << (e - 1))) >> e : mag;
+    return n < 0 ? -(int64_t)r : (int64_t)r;
+}
+#else
+/* floor((n + 2^(e-1)) / 2^e): ties toward +infinity */
+static inline int64_t ref_round_shift_up(int64_t n, int e)
+{
+    int64_t t = n + ((int64_t)1 << (e - 1));
+    int64_t q = t / ((int64_t)1 << e);
+    return q * ((int64_t)1 << e) > t ? q - 1 : q;   /* C truncates; floor it */
+}
+#endif
+
+static inline int64_t ref_requant(int64_t acc, int32_t m, int32_t shift)
+{
+#ifdef LIN_SINGLE_ROUNDING
+    return ref_round_shift_up(acc * m, 31 - shift);
+#else
+    int left = shift > 0 ? shift : 0, right = shift > 0 ? 0 : -shift;
+    int64_t scaled = acc * ((int64_t)1 << left), high;
+    if (scaled > INT32_MAX) scaled = INT32_MAX;
+    if (scaled < INT32_MIN) scaled = INT32_MIN;
+    high = (scaled == INT32_MIN && m == INT32_MIN) ? INT32_MAX : ref_round_shift_away(scaled * m, 31);
+    return ref_round_shift_away(high, right);
+#endif
+}
+
+static inline void ref_linear_s8(const int8_t *x, const int8_t *w, const int32_t *b, int8_t *y, size_t batch,
+                                 size_t in, size_t out, const lin_quant *q, const int32_t *pm, const int32_t *ps)
+{
+    size_t i, j, p;
+    for (i = 0; i < batch; ++i)
+        for (j = 0; j < out; ++j) {
+            int64_t acc = 0, v;
+            for (p = 0; p < in; ++p)
+                acc += ((int64_t)x[i * in + p] + q->input_offset) * ((int64_t)w[j * in + p] + q->weight_offset);
+            if (b) acc += b[j];
+            if (acc > INT32_MAX) acc = INT32_MAX;
+            if (acc < INT32_MIN) acc = INT32_MIN;
+            v = ref_requant(acc, pm ? pm[j] : q->multiplier, ps ? ps[j] : q->shift) + q->output_offset;
+            y[i * out + j] = (int8_t)(v < q->act_min ? q->act_min : v > q->act_max ? q->act_max : v);
+        }
+}
+#endif
+
 /* A test with its own random stream and its expect_* checks counted. */
 #define TEST(f) cmocka_unit_test_setup_teardown(f, test_setup, test_teardown)
 
