@@ -1,7 +1,8 @@
-/* bench.c - lin_linear_f32 and a prepared layer against their peers, in
-   one process, one run: a naive loop, OpenBLAS (sgemm x * W^T, and sgemv at
-   batch 1), oneDNN (inner product, weights reordered once), XNNPACK (fully
-   connected operator, weights packed once), BLIS (bli_sgemm), and the
+/* bench.c - lin_linear_f32 (also with caller scratch) and a prepared layer
+   against their peers, in one process, one run: a naive loop, OpenBLAS
+   (sgemm x * W^T, and sgemv at batch 1), oneDNN (inner product, weights
+   reordered once), XNNPACK (fully connected operator, weights packed
+   once), BLIS (bli_sgemm), and the
    portable path (LIN_NO_SIMD, from bench_portable.c); the machine's own FMA
    peak and read bandwidth, measured here too. The header names the CPU,
    the flags this file was built with and lin_cpu_isa(): `make bench`
@@ -67,8 +68,8 @@ static double median(double *v, int n)
 
 /* ---- the contenders: y (batch, out) = x (batch, in) * W (out, in)^T + b ---- */
 
-enum { C_LIN, C_PREP, C_PORTABLE, C_NAIVE, C_SGEMM, C_SGEMV, C_DNNL, C_XNN, C_BLIS, C_COUNT };
-static const char *names[C_COUNT] = {"linear.h", "prepared", "portable", "naive", "sgemm", "sgemv",
+enum { C_LIN, C_PREP, C_SCRATCH, C_PORTABLE, C_NAIVE, C_SGEMM, C_SGEMV, C_DNNL, C_XNN, C_BLIS, C_COUNT };
+static const char *names[C_COUNT] = {"linear.h", "prepared", "scratch", "portable", "naive", "sgemm", "sgemv",
                                      "oneDNN", "XNNPACK", "BLIS"};
 
 /* the loop a user writes by hand */
@@ -90,6 +91,8 @@ static void naive(const float *x, const float *w, const float *b, float *y,
 typedef struct peers {
     lin_prepared prep;
     void *prep_buf;
+    void *scratch;              /* lin_linear_f32_scratch's, NULL where it needs none */
+    size_t scratch_bytes;
     dnnl_engine_t eng;
     dnnl_stream_t stream;
     dnnl_primitive_t ip;
@@ -115,6 +118,9 @@ static void peers_make(peers *p, const float *x, const float *w, const float *b,
         fprintf(stderr, "lin_prepare_f32 failed\n");
         exit(1);
     }
+    p->scratch_bytes = lin_linear_scratch_size(s->batch, s->in, s->out);
+    p->scratch = p->scratch_bytes ? malloc(p->scratch_bytes) : NULL;
+    if (p->scratch_bytes && !p->scratch) exit(1);
     /* oneDNN: inner product for inference, weights in the layout it picks */
     p->dnnl_ok = dnnl_engine_create(&p->eng, dnnl_cpu, 0) == dnnl_success &&
                  dnnl_stream_create(&p->stream, p->eng, dnnl_stream_default_flags) == dnnl_success &&
@@ -155,6 +161,7 @@ static void peers_make(peers *p, const float *x, const float *w, const float *b,
 static void peers_free(peers *p)
 {
     free(p->prep_buf);
+    free(p->scratch);
     if (p->ip) dnnl_primitive_destroy(p->ip);
     if (p->src) dnnl_memory_destroy(p->src);
     if (p->wei) dnnl_memory_destroy(p->wei);
@@ -173,6 +180,9 @@ static void run(int c, const float *x, const float *w, const float *b, float *y,
     switch (c) {
     case C_LIN: lin_linear_f32(x, w, b, y, s->batch, s->in, s->out); break;
     case C_PREP: lin_linear_prepared_f32(&cur_peers->prep, x, y, s->batch); break;
+    case C_SCRATCH:
+        lin_linear_f32_scratch(x, w, b, y, s->batch, s->in, s->out, cur_peers->scratch, cur_peers->scratch_bytes);
+        break;
     case C_PORTABLE: portable_linear_f32(x, w, b, y, s->batch, s->in, s->out); break;
     case C_NAIVE: naive(x, w, b, y, s->batch, s->in, s->out); break;
     case C_SGEMM:   /* y = b broadcast, then y += x * W^T */
@@ -534,9 +544,9 @@ int main(int argc, char **argv)
     for (threads = 1; threads <= max_threads; ++threads) {
         set_threads(threads);
         printf("== %d thread%s\n", threads, threads > 1 ? "s" : "");
-        printf("%-15s %9s %9s %9s %9s %9s %9s %9s %9s %9s %7s %7s %7s %6s\n", "batch x in x out", "linear.h",
-               "prepared", "portable", "naive", "sgemm", "sgemv", "oneDNN", "XNNPACK", "BLIS", "best/l",
-               "best/p", "naive/l", "%peak");
+        printf("%-15s %9s %9s %9s %9s %9s %9s %9s %9s %9s %9s %7s %7s %7s %7s %6s\n", "batch x in x out",
+               "linear.h", "prepared", "scratch", "portable", "naive", "sgemm", "sgemv", "oneDNN", "XNNPACK",
+               "BLIS", "best/l", "best/p", "best/s", "naive/l", "%peak");
         for (si = 0; si < nshapes; ++si) {
             const shape *s = &shapes[si];
             double flops = 2.0 * (double)s->batch * (double)s->in * (double)s->out;
@@ -551,6 +561,7 @@ int main(int argc, char **argv)
             for (c = 0; c < C_COUNT; ++c) {
                 have[c] = 1;
                 if (c == C_SGEMV && s->batch != 1) have[c] = 0;
+                if (c == C_SCRATCH && !pe.scratch_bytes) have[c] = 0;     /* lin_linear_f32 itself */
                 if (c == C_NAIVE && flops > 2e9) have[c] = 0;      /* seconds per call */
                 if (c == C_PORTABLE && (threads > 1 || flops > 2e9)) have[c] = 0;
                 if (c == C_DNNL && !pe.dnnl_ok) have[c] = 0;
@@ -568,7 +579,7 @@ int main(int argc, char **argv)
                 if (have[c] && c >= C_SGEMM && (best == 0.0 || med[c] < best)) best = med[c];
             }
             {
-                char label[32], col[C_COUNT][16], vs_naive[16];
+                char label[32], col[C_COUNT][16], vs_naive[16], vs_scratch[16];
                 snprintf(label, sizeof label, "%zux%zux%zu", s->batch, s->in, s->out);
                 for (c = 0; c < C_COUNT; ++c) {
                     if (!have[c]) snprintf(col[c], sizeof col[c], "-");
@@ -576,9 +587,11 @@ int main(int argc, char **argv)
                     else snprintf(col[c], sizeof col[c], "%.1f", flops / med[c] / 1e9);
                 }
                 snprintf(vs_naive, sizeof vs_naive, have[C_NAIVE] ? "%.2f" : "-", med[C_NAIVE] / med[C_LIN]);
-                printf("%-15s %9s %9s %9s %9s %9s %9s %9s %9s %9s %7.2f %7.2f %7s %5.1f%%\n", label, col[C_LIN],
-                       col[C_PREP], col[C_PORTABLE], col[C_NAIVE], col[C_SGEMM], col[C_SGEMV], col[C_DNNL],
-                       col[C_XNN], col[C_BLIS], best / med[C_LIN], best / med[C_PREP], vs_naive,
+                snprintf(vs_scratch, sizeof vs_scratch, have[C_SCRATCH] ? "%.2f" : "-", best / med[C_SCRATCH]);
+                printf("%-15s %9s %9s %9s %9s %9s %9s %9s %9s %9s %9s %7.2f %7.2f %7s %7s %5.1f%%\n", label,
+                       col[C_LIN], col[C_PREP], col[C_SCRATCH], col[C_PORTABLE], col[C_NAIVE], col[C_SGEMM],
+                       col[C_SGEMV], col[C_DNNL], col[C_XNN], col[C_BLIS], best / med[C_LIN], best / med[C_PREP],
+                       vs_scratch, vs_naive,
                        100.0 * flops / med[C_LIN] / 1e9 / (peak * threads));
                 fflush(stdout);
             }
@@ -589,8 +602,9 @@ int main(int argc, char **argv)
     }
     bench_s8(reps, peak, csv);
     printf("columns: GFLOP/s (ns per call below 1e5 flops); best = the fastest of OpenBLAS (sgemm, "
-           "sgemv), oneDNN, XNNPACK and BLIS; best/l, best/p = its time over linear.h's (lin_linear_f32, "
-           "prepared): above 1 linear.h is faster; naive/l likewise; %%peak of the FMA peak times "
+           "sgemv), oneDNN, XNNPACK and BLIS; best/l, best/p, best/s = its time over linear.h's "
+           "(lin_linear_f32, prepared, lin_linear_f32_scratch where the call packs, '-' where it needs "
+           "no scratch): above 1 linear.h is faster; naive/l likewise; %%peak of the FMA peak times "
            "threads\n");
     fclose(csv);
     return 0;

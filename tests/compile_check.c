@@ -62,6 +62,8 @@ int compile_check(void)
     bad |= lin_prepared_size(3, 2) > sizeof prep_buf;
     bad |= lin_prepare_f32(&prep, w, b, 3, 2, prep_buf, sizeof prep_buf) != LIN_OK;
     bad |= lin_linear_prepared_f32(&prep, x, y, 1) != LIN_OK;
+    bad |= lin_linear_scratch_size(1, 3, 2) != 0;
+    bad |= lin_linear_f32_scratch(x, w, b, y, 1, 3, 2, NULL, 0) != LIN_OK;
     bad |= lin_linear_f32_clamp(x, w, b, y, 1, 3, 2, 0.0f, 6.0f) != LIN_OK;
     bad |= lin_linear_f32_explain(x, w, b, y, 1, 3, 2, msg, sizeof msg) != LIN_OK;
     bad |= lin_linear_f32_clamp_explain(x, w, b, y, 1, 3, 2, 0.0f, 6.0f, msg, sizeof msg) != LIN_OK;

@@ -1,6 +1,7 @@
 /* fuzz_linear.c - differential fuzzing of lin_matmul, lin_linear and
    lin_linear_f32, under every kernel family the CPU runs, and the same
-   layer prepared (libFuzzer; `make fuzz FUZZ_SECONDS=N`).
+   layer prepared and with caller scratch (libFuzzer; `make fuzz
+   FUZZ_SECONDS=N`).
 
    The input bytes become an operation, ranks (invalid ones included),
    shapes (zero-size included), strides (zero, negative, padded, transposed,
@@ -447,6 +448,29 @@ static void fuzz_f32(reader *r)
             abort();
         }
         free(buf);
+        free(yp);
+    }
+    {   /* with the caller's scratch: the same bits; a scratch over x refused, y untouched */
+        size_t bytes = lin_linear_scratch_size(batch, fin, fout);
+        unsigned char *ws = (unsigned char *)malloc(bytes + 1);
+        float *yp = (float *)malloc((ny ? ny : 1) * sizeof(float));
+        float *xs = before + (x - arena);
+        if (!ws || !yp) abort();
+        if (lin_linear_f32_scratch(xs, before + (w - arena), use_bias ? before + (b - arena) : NULL, yp, batch, fin,
+                                   fout, ws + 1, bytes) != LIN_OK ||
+            (ny && memcmp(yp, y, ny * sizeof(float)) != 0)) {
+            fprintf(stderr, "scratch %zux%zux%zu: not lin_linear_f32's bits\n", batch, fin, fout);
+            abort();
+        }
+        if (bytes && nx) {
+            if (lin_linear_f32_scratch(xs, before + (w - arena), NULL, yp, batch, fin, fout, xs, bytes) !=
+                    LIN_ERR_ALIAS ||
+                memcmp(yp, y, ny * sizeof(float)) != 0) {
+                fprintf(stderr, "scratch over x %zux%zux%zu: not refused, or y written\n", batch, fin, fout);
+                abort();
+            }
+        }
+        free(ws);
         free(yp);
     }
     STAT(4);

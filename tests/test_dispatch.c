@@ -174,6 +174,21 @@ static int check_family_shape(size_t s, const char *family)
     if (lin_linear(&x.t, &w.t, &bias.t, &y.t) != LIN_OK) ++fails;
     for (i = 0; i < m * n; ++i) bad += !close_enough(y.t.data[offset_of(&y.t, i)], ref[i], mag[i], k);
 
+    /* the caller's scratch, at an odd address: the same bits */
+    {
+        size_t sb = lin_linear_scratch_size(m, k, n);
+        unsigned char *ws = (unsigned char *)malloc(sb + 3);
+        if (!ws) abort();
+        memset(ws, 0xa5, sb + 3);
+        fill_sentinel(yp, m * n);
+        if (lin_linear_f32_scratch(d.x, d.w, d.b, yp, m, k, n, sb ? ws + 3 : NULL, sb) != LIN_OK) ++fails;
+        if (memcmp(yp, d.y, m * n * sizeof(float)) != 0) {
+            print_message("%s %zux%zux%zu: with scratch differs from lin_linear_f32\n", family, m, k, n);
+            ++fails;
+        }
+        free(ws);
+    }
+
     /* prepared: an odd buffer address, the same bits */
     if (lin_prepare_f32(&prep, d.w, d.b, k, n, (char *)buf + 3, bytes) != LIN_OK) ++fails;
     fill_sentinel(yp, m * n);
@@ -234,6 +249,111 @@ static void test_dispatch_every_family(void **state)
     print_message("%d families, %d failures\n", families, fails);
     assert_true(families >= 1);
     assert_int_equal(fails, 0);
+}
+
+/* The caller's scratch with blocks of every size it has: more rows than
+   one block of x (144), more outputs than one of W (1024), k past a block
+   of k, edge tiles in both; the same bits as lin_linear_f32 under every
+   family, whatever the scratch held. Sizes: none where nothing is packed. */
+static void test_scratch_blocks(void **state)
+{
+    const size_t m = TEST_SIZE(150, 13), k = TEST_SIZE(300, 40), n = TEST_SIZE(1030, 37);
+    float *x = (float *)malloc(m * k * sizeof(float)), *w = (float *)malloc(n * k * sizeof(float));
+    float *b = (float *)malloc(n * sizeof(float)), *y0 = (float *)malloc(m * n * sizeof(float));
+    float *y1 = (float *)malloc(m * n * sizeof(float));
+    lin_rng rng;
+    int isa, fails = 0;
+    (void)state;
+    assert_true(x && w && b && y0 && y1);
+    lin_rng_seed(&rng, 11);
+    randomize(x, m * k, &rng);
+    randomize(w, n * k, &rng);
+    randomize(b, n, &rng);
+    for (isa = 0; isa < LIN__ISA_COUNT; ++isa) {
+        size_t sb;
+        unsigned char *ws;
+        if (!lin__isa_force(isa)) continue;
+        sb = lin_linear_scratch_size(m, k, n);
+        expect_true(LIN_PACK ? sb > 0 : sb == 0);
+        expect_true(lin_linear_scratch_size(1, k, n) == 0);      /* batch 1: W streamed */
+        expect_true(lin_linear_scratch_size(2, 3, 2) == 0);      /* tiny */
+        expect_true(lin_linear_scratch_size(m, 0, n) == 0);
+        expect_true(lin_linear_scratch_size((size_t)-1, 2, 2) == 0);
+        ws = (unsigned char *)malloc(sb + 1);
+        assert_true(ws != NULL);
+        assert_int_equal(lin_linear_f32(x, w, b, y0, m, k, n), LIN_OK);
+        memset(ws, 0xff, sb + 1);
+        assert_int_equal(lin_linear_f32_scratch(x, w, b, y1, m, k, n, ws + 1, sb), LIN_OK);
+        if (memcmp(y0, y1, m * n * sizeof(float)) != 0) {
+            print_message("%s %zux%zux%zu: with scratch differs\n", isa_names[isa], m, k, n);
+            ++fails;
+        }
+        /* accumulated through a second call into the same scratch, no bias */
+        assert_int_equal(lin_linear_f32(x, w, NULL, y0, m, k, n), LIN_OK);
+        assert_int_equal(lin_linear_f32_scratch(x, w, NULL, y1, m, k, n, ws, sb), LIN_OK);
+        if (memcmp(y0, y1, m * n * sizeof(float)) != 0) {
+            print_message("%s %zux%zux%zu: with scratch, no bias, differs\n", isa_names[isa], m, k, n);
+            ++fails;
+        }
+        free(ws);
+    }
+    assert_true(lin__isa_force(-1));
+    assert_int_equal(fails, 0);
+    free(x); free(w); free(b); free(y0); free(y1);
+}
+
+/* Every bad call with scratch: its status, and not a byte of y or of the
+   scratch changed. */
+static void test_scratch_errors(void **state)
+{
+    const size_t m = TEST_SIZE(40, 20), k = 64, n = 64;
+    float *x = (float *)malloc(m * k * sizeof(float)), *w = (float *)malloc(n * k * sizeof(float));
+    float *b = (float *)malloc(n * sizeof(float)), *y = (float *)malloc(m * n * sizeof(float));
+    size_t sb = lin_linear_scratch_size(m, k, n), i;
+    unsigned char *ws = (unsigned char *)malloc(sb + 8), *copy = (unsigned char *)malloc(sb + 8);
+    float *big;
+    (void)state;
+    assert_true(x && w && b && y && ws && copy);
+    for (i = 0; i < m * k; ++i) x[i] = 1.0f;
+    for (i = 0; i < n * k; ++i) w[i] = 0.5f;
+    for (i = 0; i < n; ++i) b[i] = 2.0f;
+    memset(ws, 0xa5, sb + 8);
+    memcpy(copy, ws, sb + 8);
+    fill_sentinel(y, m * n);
+    /* the checks of lin_linear_f32 come first */
+    expect_int(lin_linear_f32_scratch(NULL, w, b, y, m, k, n, ws, sb), LIN_ERR_NULL);
+    expect_int(lin_linear_f32_scratch(x, w, b, y, (size_t)-1, k, n, ws, sb), LIN_ERR_OVERFLOW);
+    expect_int(lin_linear_f32_scratch(x, w, b, x, m, k, n, ws, sb), LIN_ERR_ALIAS);
+    if (sb) {
+        expect_int(lin_linear_f32_scratch(x, w, b, y, m, k, n, NULL, sb), LIN_ERR_NULL);
+        expect_int(lin_linear_f32_scratch(x, w, b, y, m, k, n, ws, sb - 1), LIN_ERR_SIZE);
+        expect_int(lin_linear_f32_scratch(x, w, b, y, m, k, n, ws, 0), LIN_ERR_SIZE);
+        /* the scratch overlapping each operand, and y */
+        big = (float *)malloc(sb + (m * k + n * k + n + m * n) * sizeof(float));
+        assert_non_null(big);
+        memcpy(big, x, m * k * sizeof(float));
+        expect_int(lin_linear_f32_scratch(big, w, b, y, m, k, n, big + m * k - 1, sb), LIN_ERR_ALIAS);
+        memcpy(big, w, n * k * sizeof(float));
+        expect_int(lin_linear_f32_scratch(x, big, b, y, m, k, n, big + 1, sb), LIN_ERR_ALIAS);
+        memcpy(big, b, n * sizeof(float));
+        expect_int(lin_linear_f32_scratch(x, w, big, y, m, k, n, big + n - 1, sb), LIN_ERR_ALIAS);
+        fill_sentinel(big, m * n);
+        expect_int(lin_linear_f32_scratch(x, w, b, big, m, k, n, big + m * n - 1, sb), LIN_ERR_ALIAS);
+        assert_untouched(big, m * n - 1);
+        free(big);
+    }
+    assert_untouched(y, m * n);
+    expect_true(memcmp(ws, copy, sb + 8) == 0);
+    /* nothing to pack: no scratch needed, NULL accepted */
+    expect_true(lin_linear_scratch_size(1, k, n) == 0);
+    assert_int_equal(lin_linear_f32_scratch(x, w, b, y, 1, k, n, NULL, 0), LIN_OK);
+    for (i = 0; i < n; ++i) expect_true(y[i] == 34.0f);
+    /* batch 0 writes nothing */
+    expect_int(lin_linear_f32_scratch(NULL, w, b, NULL, 0, k, n, NULL, 0), LIN_OK);
+    /* and a good call */
+    assert_int_equal(lin_linear_f32_scratch(x, w, b, y, m, k, n, ws, sb), LIN_OK);
+    for (i = 0; i < m * n; ++i) expect_true(y[i] == 34.0f);
+    free(x); free(w); free(b); free(y); free(ws); free(copy);
 }
 
 /* A layer prepared under one family runs that family's kernels even after
@@ -494,6 +614,8 @@ int main(int argc, char **argv)
         TEST(test_dispatch_every_family),
         TEST(test_prepared_keeps_its_family),
         TEST(test_prepared_errors),
+        TEST(test_scratch_blocks),
+        TEST(test_scratch_errors),
 #ifndef LIN_NO_TRAIN
         TEST(test_dispatch_accumulate),
 #endif
