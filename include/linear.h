@@ -5361,6 +5361,20 @@ static LIN__INLINE_KERNEL int32_t lin__dot_s8_portable(const int8_t *x, const in
     return sum;
 }
 
+/* The x86 four-row kernels' tail of k, p..n-1, added to s0[r] (and
+   s1[r] with two) one product at a time */
+static LIN__INLINE_KERNEL void lin__dot4_s8_tail(int two, const int8_t *x0, const int8_t *x1,
+                                                 const int8_t *const w[4], size_t p, size_t n, int32_t xo,
+                                                 int32_t *s0, int32_t *s1)
+{
+    size_t r;
+    for (; p < n; ++p)
+        for (r = 0; r < 4; ++r) {
+            s0[r] += ((int32_t)x0[p] + xo) * w[r][p];
+            if (two) s1[r] += ((int32_t)x1[p] + xo) * w[r][p];
+        }
+}
+
 #if !defined(LIN_NO_SIMD) && (defined(__AVX2__) || LIN__DISPATCH)
 #define LIN__DOT_S8_AVX2 1
 static LIN__TARGET_AVX2 LIN__INLINE_KERNEL __m128i lin__hsum4_avx2(__m256i a0, __m256i a1, __m256i a2, __m256i a3)
@@ -5369,7 +5383,7 @@ static LIN__TARGET_AVX2 LIN__INLINE_KERNEL __m128i lin__hsum4_avx2(__m256i a0, _
     return _mm_add_epi32(_mm256_castsi256_si128(h), _mm256_extracti128_si256(h, 1));
 }
 
-/* AVX2: s[r] (and s[4 + r] with two) = the sums of x0 (and of x1)
+/* AVX2: s0[r] (and s1[r] with two) = the sums of x0 (and of x1)
    against the four rows w[r], 16 at a time: widened to int16, the offset
    added to x, pairs multiplied and added into int32 (vpmaddwd). Each row
    of x widened once for four rows of W, each row of W once for the rows of
@@ -5381,36 +5395,32 @@ static LIN__TARGET_AVX2 LIN__INLINE_KERNEL __m128i lin__hsum4_avx2(__m256i a0, _
     if (two) a1##r = _mm256_add_epi32(a1##r, _mm256_madd_epi16(v, wv));
 static LIN__TARGET_AVX2 LIN__INLINE_KERNEL void lin__dot4_s8_avx2(int two, const int8_t *x0, const int8_t *x1,
                                                                   const int8_t *const w[4], size_t n, int32_t xo,
-                                                                  int32_t *s)
+                                                                  int32_t *s0, int32_t *s1)
 {
     const __m256i vxo = _mm256_set1_epi16((short)xo);
     __m256i a00 = _mm256_setzero_si256(), a01 = a00, a02 = a00, a03 = a00;
     __m256i a10 = a00, a11 = a00, a12 = a00, a13 = a00, u, v = a00, wv;
-    size_t p = 0, r;
+    size_t p = 0;
     for (; p + 16 <= n; p += 16) {
         u = _mm256_add_epi16(_mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(const void *)(x0 + p))), vxo);
         if (two) v = _mm256_add_epi16(_mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(const void *)(x1 + p))), vxo);
         LIN__DOT4_S8_ROW(0) LIN__DOT4_S8_ROW(1) LIN__DOT4_S8_ROW(2) LIN__DOT4_S8_ROW(3)
     }
-    _mm_storeu_si128((__m128i *)(void *)s, lin__hsum4_avx2(a00, a01, a02, a03));
-    if (two) _mm_storeu_si128((__m128i *)(void *)(s + 4), lin__hsum4_avx2(a10, a11, a12, a13));
-    for (; p < n; ++p)
-        for (r = 0; r < 4; ++r) {
-            s[r] += ((int32_t)x0[p] + xo) * w[r][p];
-            if (two) s[4 + r] += ((int32_t)x1[p] + xo) * w[r][p];
-        }
+    _mm_storeu_si128((__m128i *)(void *)s0, lin__hsum4_avx2(a00, a01, a02, a03));
+    if (two) _mm_storeu_si128((__m128i *)(void *)s1, lin__hsum4_avx2(a10, a11, a12, a13));
+    lin__dot4_s8_tail(two, x0, x1, w, p, n, xo, s0, s1);
 }
 
 static LIN__TARGET_AVX2 void lin__dot4x2_s8_avx2(const int8_t *x0, const int8_t *x1, const int8_t *const w[4],
-                                                 size_t n, int32_t xo, int32_t *s)
+                                                 size_t n, int32_t xo, int32_t *s0, int32_t *s1)
 {
-    lin__dot4_s8_avx2(1, x0, x1, w, n, xo, s);
+    lin__dot4_s8_avx2(1, x0, x1, w, n, xo, s0, s1);
 }
 
 static LIN__TARGET_AVX2 void lin__dot4x1_s8_avx2(const int8_t *x0, const int8_t *const w[4], size_t n, int32_t xo,
-                                                 int32_t *s)
+                                                 int32_t *s0)
 {
-    lin__dot4_s8_avx2(0, x0, NULL, w, n, xo, s);
+    lin__dot4_s8_avx2(0, x0, NULL, w, n, xo, s0, NULL);
 }
 #endif
 
@@ -5436,12 +5446,13 @@ static LIN__INLINE_KERNEL __m128i lin__hsum4_sse2(__m128i a0, __m128i a1, __m128
     a0##r = _mm_add_epi32(a0##r, _mm_add_epi32(_mm_madd_epi16(ue, we), _mm_madd_epi16(uo, wv))); \
     if (two) a1##r = _mm_add_epi32(a1##r, _mm_add_epi32(_mm_madd_epi16(ve, we), _mm_madd_epi16(vo, wv)));
 static LIN__INLINE_KERNEL void lin__dot4_s8_sse2(int two, const int8_t *x0, const int8_t *x1,
-                                                 const int8_t *const w[4], size_t n, int32_t xo, int32_t *s)
+                                                 const int8_t *const w[4], size_t n, int32_t xo, int32_t *s0,
+                                                 int32_t *s1)
 {
     const __m128i vxo = _mm_set1_epi16((short)xo);
     __m128i a00 = _mm_setzero_si128(), a01 = a00, a02 = a00, a03 = a00;
     __m128i a10 = a00, a11 = a00, a12 = a00, a13 = a00, ue, uo, ve = a00, vo = a00, wv, we;
-    size_t p = 0, r;
+    size_t p = 0;
     for (; p + 16 <= n; p += 16) {
         wv = _mm_loadu_si128((const __m128i *)(const void *)(x0 + p));
         ue = _mm_add_epi16(_mm_srai_epi16(_mm_slli_epi16(wv, 8), 8), vxo);
@@ -5453,13 +5464,9 @@ static LIN__INLINE_KERNEL void lin__dot4_s8_sse2(int two, const int8_t *x0, cons
         }
         LIN__DOT4_S8_SSE2_ROW(0) LIN__DOT4_S8_SSE2_ROW(1) LIN__DOT4_S8_SSE2_ROW(2) LIN__DOT4_S8_SSE2_ROW(3)
     }
-    _mm_storeu_si128((__m128i *)(void *)s, lin__hsum4_sse2(a00, a01, a02, a03));
-    if (two) _mm_storeu_si128((__m128i *)(void *)(s + 4), lin__hsum4_sse2(a10, a11, a12, a13));
-    for (; p < n; ++p)
-        for (r = 0; r < 4; ++r) {
-            s[r] += ((int32_t)x0[p] + xo) * w[r][p];
-            if (two) s[4 + r] += ((int32_t)x1[p] + xo) * w[r][p];
-        }
+    _mm_storeu_si128((__m128i *)(void *)s0, lin__hsum4_sse2(a00, a01, a02, a03));
+    if (two) _mm_storeu_si128((__m128i *)(void *)s1, lin__hsum4_sse2(a10, a11, a12, a13));
+    lin__dot4_s8_tail(two, x0, x1, w, p, n, xo, s0, s1);
 }
 #endif
 
@@ -5616,54 +5623,6 @@ static LIN__TARGET_VNNI LIN__NO_UBSAN void lin__dot4_s8(const int8_t *x, const i
                                                    _mm_loadu_si128((const __m128i *)(const void *)wsum))));
 }
 
-#if defined(__AVX512VL__) || LIN__DISPATCH
-#define LIN__OUTPUT4_S8 1
-/* lin__output_s8 for four outputs j..j+3 of one row at once, in 64-bit
-   lanes: the same steps, the same bits, no branch. _mm256_mul_epi32 takes
-   the low 32 bits of each lane as signed, and every factor is in int32
-   range by then (the multiplier is validated >= 0, so INT32_MIN*INT32_MIN,
-   the one product the scalar path saturates, cannot occur). */
-static LIN__TARGET_VNNI void lin__output4_s8(const int32_t *s, int64_t ws, const int32_t *bias, const lin_quant *q,
-                            const int32_t *multiplier, const int32_t *shift, size_t j, int8_t *y)
-{
-    const __m256i lo = _mm256_set1_epi64x(INT32_MIN), hi = _mm256_set1_epi64x(INT32_MAX);
-    const __m256i one = _mm256_set1_epi64x(1);
-    __m256i v = _mm256_add_epi64(_mm256_cvtepi32_epi64(_mm_loadu_si128((const __m128i *)(const void *)s)),
-                                 _mm256_set1_epi64x(ws));
-    __m256i m, sh;
-    int32_t bytes;
-    if (bias)
-        v = _mm256_add_epi64(v, _mm256_cvtepi32_epi64(_mm_loadu_si128((const __m128i *)(const void *)(bias + j))));
-    v = _mm256_min_epi64(_mm256_max_epi64(v, lo), hi);
-    m = multiplier ? _mm256_cvtepi32_epi64(_mm_loadu_si128((const __m128i *)(const void *)(multiplier + j)))
-                   : _mm256_set1_epi64x(q->multiplier);
-    sh = shift ? _mm256_cvtepi32_epi64(_mm_loadu_si128((const __m128i *)(const void *)(shift + j)))
-               : _mm256_set1_epi64x(q->shift);
-#ifdef LIN_SINGLE_ROUNDING
-    {   /* (acc*m + 2^(total-1)) >> total, total = 31 - shift, saturated */
-        const __m256i total = _mm256_sub_epi64(_mm256_set1_epi64x(31), sh);
-        v = _mm256_add_epi64(_mm256_mul_epi32(v, m), _mm256_sllv_epi64(one, _mm256_sub_epi64(total, one)));
-        v = _mm256_min_epi64(_mm256_max_epi64(_mm256_srav_epi64(v, total), lo), hi);
-    }
-#else
-    {   /* saturating left shift, doubling high multiply, rounding right shift */
-        const __m256i zero = _mm256_setzero_si256();
-        const __m256i left = _mm256_max_epi64(sh, zero), right = _mm256_max_epi64(_mm256_sub_epi64(zero, sh), zero);
-        const __m256i half = _mm256_srli_epi64(_mm256_sllv_epi64(one, right), 1);
-        v = _mm256_min_epi64(_mm256_max_epi64(_mm256_sllv_epi64(v, left), lo), hi);
-        v = _mm256_srai_epi64(_mm256_add_epi64(_mm256_mul_epi32(v, m), _mm256_set1_epi64x((int64_t)1 << 30)), 31);
-        /* minus one for a negative value when right > 0 (half is then >= 1) */
-        v = _mm256_sub_epi64(_mm256_add_epi64(v, half),
-                             _mm256_and_si256(_mm256_srli_epi64(v, 63), _mm256_min_epi64(half, one)));
-        v = _mm256_srav_epi64(v, right);
-    }
-#endif
-    v = _mm256_add_epi64(v, _mm256_set1_epi64x(q->output_offset));
-    v = _mm256_min_epi64(_mm256_max_epi64(v, _mm256_set1_epi64x(q->act_min)), _mm256_set1_epi64x(q->act_max));
-    bytes = _mm_cvtsi128_si32(_mm256_cvtepi64_epi8(v));
-    memcpy(y, &bytes, 4);
-}
-#endif
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic pop
 #endif
@@ -5870,27 +5829,134 @@ static int8_t lin__output_s8(int64_t acc, const int32_t *bias, const lin_quant *
 #else
 #define LIN__DOT4_S8_X86_RUNS(wide) (wide)
 #endif
-/* s[0..3] = the sums of x0 against four rows of W (w, rows n apart), and
-   s[4..7] those of x1 unless it is NULL: AVX2 where wide, else SSE2 */
+/* s0[0..3] = the sums of x0 against the four rows w[r] of W, and s1[0..3]
+   those of x1 unless it is NULL: AVX2 where wide, else SSE2 */
 static void lin__dot4_s8_x86(int wide, const int8_t *x0, const int8_t *x1, const int8_t *const w[4], size_t n,
-                             int32_t xo, int32_t *s)
+                             int32_t xo, int32_t *s0, int32_t *s1)
 {
 #ifdef LIN__DOT_S8_AVX2
     if (wide) {
         if (x1)
-            lin__dot4x2_s8_avx2(x0, x1, w, n, xo, s);
+            lin__dot4x2_s8_avx2(x0, x1, w, n, xo, s0, s1);
         else
-            lin__dot4x1_s8_avx2(x0, w, n, xo, s);
+            lin__dot4x1_s8_avx2(x0, w, n, xo, s0);
         return;
     }
 #endif
 #ifdef LIN__DOT_S8_SSE2
     if (x1)
-        lin__dot4_s8_sse2(1, x0, x1, w, n, xo, s);
+        lin__dot4_s8_sse2(1, x0, x1, w, n, xo, s0, s1);
     else
-        lin__dot4_s8_sse2(0, x0, NULL, w, n, xo, s);
+        lin__dot4_s8_sse2(0, x0, NULL, w, n, xo, s0, NULL);
 #endif
     (void)wide;
+}
+
+#ifdef LIN__DOT_S8_AVX2
+/* lin__output_s8 for eight outputs, in int32 lanes, the same bits: the
+   exact sums s (the weight offset 0) plus the bias, saturated (where both
+   have a sign their wrapped sum lacks); then, twice rounded, the
+   saturating left shift (where shifting back loses bits), the doubling
+   high multiply as bits 31..62 of two 64-bit products per pair of lanes
+   (the multiplier is validated >= 0: the product fits, INT32_MIN squared
+   cannot occur), and gemmlowp's rounding right shift as it writes it,
+   remainder against threshold, which nothing overflows; or, once rounded,
+   the product and its nudge shifted in 64-bit lanes (an arithmetic shift
+   made of a logical one between two sign flips) and saturated. Then the
+   clamp and the zero point. The first cnt (1 to 8) of them: bias, m and
+   sh point at their own (per channel) or are NULL, read masked (lanes
+   past cnt 0); s has 8 readable. */
+static LIN__TARGET_AVX2 void lin__output8_s8_avx2(const int32_t *s, const int32_t *bias, const lin_quant *q,
+                                                  const int32_t *m, const int32_t *sh, int8_t *y, size_t cnt)
+{
+    const __m256i imax = _mm256_set1_epi32(INT32_MAX);
+    const __m256i in = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)cnt), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    const __m256i mv = m ? _mm256_maskload_epi32((const int *)(const void *)m, in) : _mm256_set1_epi32(q->multiplier);
+    const __m256i shv = sh ? _mm256_maskload_epi32((const int *)(const void *)sh, in) : _mm256_set1_epi32(q->shift);
+    __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)s), t, lo, hi;
+    if (bias) {
+        const __m256i b = _mm256_maskload_epi32((const int *)(const void *)bias, in);
+        t = _mm256_add_epi32(v, b);
+        v = _mm256_castps_si256(_mm256_blendv_ps(
+            _mm256_castsi256_ps(t), _mm256_castsi256_ps(_mm256_xor_si256(_mm256_srai_epi32(v, 31), imax)),
+            _mm256_castsi256_ps(_mm256_and_si256(_mm256_xor_si256(v, t), _mm256_xor_si256(b, t)))));
+    }
+#ifdef LIN_SINGLE_ROUNDING
+    {
+        const __m256i one = _mm256_set1_epi64x(1), low = _mm256_set1_epi64x(0xffffffff);
+        const __m256i total = _mm256_sub_epi32(_mm256_set1_epi32(31), shv);
+        const __m256i te = _mm256_and_si256(total, low), to = _mm256_srli_epi64(total, 32);
+        const __m256i zero = _mm256_setzero_si256(), max64 = _mm256_set1_epi64x(INT32_MAX);
+        const __m256i min64 = _mm256_set1_epi64x(INT32_MIN);
+        __m256i sg;
+        lo = _mm256_add_epi64(_mm256_mul_epi32(v, mv), _mm256_sllv_epi64(one, _mm256_sub_epi64(te, one)));
+        hi = _mm256_add_epi64(_mm256_mul_epi32(_mm256_srli_epi64(v, 32), _mm256_srli_epi64(mv, 32)),
+                              _mm256_sllv_epi64(one, _mm256_sub_epi64(to, one)));
+        sg = _mm256_cmpgt_epi64(zero, lo);
+        lo = _mm256_xor_si256(_mm256_srlv_epi64(_mm256_xor_si256(lo, sg), te), sg);
+        sg = _mm256_cmpgt_epi64(zero, hi);
+        hi = _mm256_xor_si256(_mm256_srlv_epi64(_mm256_xor_si256(hi, sg), to), sg);
+        lo = _mm256_blendv_epi8(lo, max64, _mm256_cmpgt_epi64(lo, max64));
+        lo = _mm256_blendv_epi8(lo, min64, _mm256_cmpgt_epi64(min64, lo));
+        hi = _mm256_blendv_epi8(hi, max64, _mm256_cmpgt_epi64(hi, max64));
+        hi = _mm256_blendv_epi8(hi, min64, _mm256_cmpgt_epi64(min64, hi));
+        v = _mm256_blend_epi32(lo, _mm256_slli_epi64(hi, 32), 0xaa);
+    }
+#else
+    {
+        const __m256i zero = _mm256_setzero_si256(), one = _mm256_set1_epi32(1);
+        const __m256i nudge = _mm256_set1_epi64x((int64_t)1 << 30);
+        const __m256i left = _mm256_max_epi32(shv, zero), right = _mm256_max_epi32(_mm256_sub_epi32(zero, shv), zero);
+        __m256i mask, rem, thr;
+        t = _mm256_sllv_epi32(v, left);
+        v = _mm256_blendv_epi8(_mm256_xor_si256(_mm256_srai_epi32(v, 31), imax), t,
+                               _mm256_cmpeq_epi32(_mm256_srav_epi32(t, left), v));
+        lo = _mm256_add_epi64(_mm256_mul_epi32(v, mv), nudge);
+        hi = _mm256_add_epi64(_mm256_mul_epi32(_mm256_srli_epi64(v, 32), _mm256_srli_epi64(mv, 32)), nudge);
+        v = _mm256_blend_epi32(_mm256_srli_epi64(lo, 31), _mm256_slli_epi64(hi, 1), 0xaa);
+        mask = _mm256_sub_epi32(_mm256_sllv_epi32(one, right), one);
+        rem = _mm256_and_si256(v, mask);
+        thr = _mm256_sub_epi32(_mm256_srli_epi32(mask, 1), _mm256_srai_epi32(v, 31));
+        v = _mm256_sub_epi32(_mm256_srav_epi32(v, right), _mm256_cmpgt_epi32(rem, thr));
+    }
+#endif
+    /* clamped to the bounds less the zero point, then the zero point added:
+       in int32 lanes a value near INT32_MIN or INT32_MAX would wrap */
+    v = _mm256_min_epi32(_mm256_max_epi32(v, _mm256_set1_epi32(q->act_min - q->output_offset)),
+                         _mm256_set1_epi32(q->act_max - q->output_offset));
+    v = _mm256_add_epi32(v, _mm256_set1_epi32(q->output_offset));
+    v = _mm256_packs_epi16(_mm256_packs_epi32(v, v), v);    /* bytes 0-3 of each half: lanes 0-3, 4-7 */
+    if (cnt == 8) {
+        _mm_storel_epi64((__m128i *)(void *)y,
+                         _mm_unpacklo_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1)));
+    } else {
+        int8_t b8[8];
+        size_t r;
+        _mm_storel_epi64((__m128i *)(void *)b8,
+                         _mm_unpacklo_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1)));
+        for (r = 0; r < cnt; ++r) y[r] = b8[r];
+    }
+}
+#endif
+
+/* y[r] = the output of the sum s[r] + ws for output j + r, r < n (s has
+   n rounded up to 8 readable): eight at a time where AVX2 runs (wide) and
+   ws is 0 (no weight offset); else one at a time */
+static void lin__output_row_s8(int wide, const int32_t *s, size_t n, int64_t ws, const int32_t *bias,
+                               const lin_quant *q, const int32_t *multiplier, const int32_t *shift, size_t j,
+                               int8_t *y)
+{
+    size_t r = 0;
+#ifdef LIN__DOT_S8_AVX2
+    if (wide && !ws) {
+        for (; r < n; r += 8)
+            lin__output8_s8_avx2(s + r, bias ? bias + j + r : NULL, q, multiplier ? multiplier + j + r : NULL,
+                                 shift ? shift + j + r : NULL, y + r, LIN__MIN(8, n - r));
+        return;
+    }
+#endif
+    (void)wide;
+    for (; r < n; ++r) y[r] = lin__output_s8(s[r] + ws, bias, q, multiplier, shift, j + r);
 }
 #endif
 
@@ -5910,16 +5976,13 @@ LIN__NOINLINE static void lin__linear_s8(const int8_t *x, const int8_t *weight, 
     }
     /* sum (x + xo)(w + wo) = sum (x + xo)*w + wo*sum (x + xo), exact in int64;
        wo is 0 for the symmetric weights TFLite uses */
-#ifdef LIN__DOT4_S8
-    /* four rows of W at a time, each block against every row of x: the
-       block stays in L1 and its sum w is taken once (where the CPU runs
-       the four-row kernel: always on Arm, with AVX-512 VNNI on x86) */
-    j0 = lin__vnni_now() ? out - out % 4 : 0;
+#if defined(LIN__DOT4_S8) && !defined(LIN__DOT4_S8_X86)
+    /* Arm: four rows of W at a time, each block against every row of x:
+       the block stays in L1 and its sum w is taken once */
+    j0 = out - out % 4;
     for (j = 0; j < j0; j += 4) {
         int32_t wsum[4];
-#ifndef LIN__OUTPUT4_S8
         int r;
-#endif
         if (xo != LIN__DOT4_XO_FREE)   /* else its factor is 0: skip the pass */
             lin__wsum4_s8(weight + j * in, in, wsum);
         else
@@ -5929,38 +5992,60 @@ LIN__NOINLINE static void lin__linear_s8(const int8_t *x, const int8_t *weight, 
             const int64_t ws = wo ? (int64_t)wo * lin__sum_s8(xi, in, xo) : 0;
             int32_t s[4];
             lin__dot4_s8(xi, weight + j * in, in, xo, wsum, s);
-#ifdef LIN__OUTPUT4_S8
-            lin__output4_s8(s, ws, bias, q, multiplier, shift, j, y + i * out + j);
-#else
             for (r = 0; r < 4; ++r)
                 y[i * out + j + (size_t)r] = lin__output_s8(s[r] + ws, bias, q, multiplier, shift, j + (size_t)r);
-#endif
         }
     }
     if (j0 == out) return;
 #endif
 #ifdef LIN__DOT4_S8_X86
-    /* x86, the rows of W the four-row kernel above did not take (AVX2,
-       else SSE2): four rows of W against two rows of x at a time, the
-       block of W in L1; a last group of fewer rows of W repeats its first
-       row and drops the extra sums */
+    /* x86: a block of 16 rows of W (8 past 1024 columns: the block stays
+       in L1 or near) against two rows of x at a time, four rows of W per
+       kernel call (AVX-512 VNNI, else AVX2, else SSE2; the VNNI kernel
+       with each block's sums w taken once), then the block's outputs of
+       each row of x requantized together. A last group of fewer than four
+       rows of W repeats its first row and drops the extra sums. */
     if (LIN__DOT4_S8_X86_RUNS(LIN__DOT_S8_WIDE())) {
         const int wide = LIN__DOT_S8_WIDE();
-        for (j = j0; j < out; j += 4) {
-            const size_t rows = LIN__MIN(4, out - j);
-            const int8_t *w[4];
-            size_t r;
-            for (r = 0; r < 4; ++r) w[r] = weight + (j + (r < rows ? r : 0)) * in;
+        const size_t rows = in <= 1024 ? 16 : 8;
+#ifdef LIN__DOT4_S8_VNNI
+        /* rows under 64 bytes fill a part of VNNI's vectors: there AVX2's
+           kernel is faster, unless its sums w serve four or more rows of x
+           (AVX-512 family on Zen 4, -O2: 1x16x16 140 -> 88 ns, 1x32x64
+           390 -> 214 ns; 8x32x64 1370 with VNNI, 1475 without) */
+        const int vnni = lin__vnni_now() && (in >= 64 || batch >= 4);
+#endif
+        for (j = 0; j < out; j += rows) {
+            const size_t nr = LIN__MIN(rows, out - j);
+            int32_t s0[16], s1[16];
+            size_t g, r;
+#ifdef LIN__DOT4_S8_VNNI
+            int32_t wsum[16];
+            for (g = 0; vnni && g + 4 <= nr; g += 4) {
+                if (xo != LIN__DOT4_XO_FREE)   /* else its factor is 0: skip the pass */
+                    lin__wsum4_s8(weight + (j + g) * in, in, wsum + g);
+                else
+                    for (r = 0; r < 4; ++r) wsum[g + r] = 0;
+            }
+#endif
             for (i = 0; i < batch; i += 2) {
                 const int8_t *x0 = x + i * in, *x1 = i + 1 < batch ? x0 + in : NULL;
                 const int64_t ws0 = wo ? (int64_t)wo * lin__sum_s8(x0, in, xo) : 0;
                 const int64_t ws1 = wo && x1 ? (int64_t)wo * lin__sum_s8(x1, in, xo) : 0;
-                int32_t s[8];
-                lin__dot4_s8_x86(wide, x0, x1, w, in, xo, s);
-                for (r = 0; r < rows; ++r)
-                    y[i * out + j + r] = lin__output_s8(s[r] + ws0, bias, q, multiplier, shift, j + r);
-                for (r = 0; r < rows && x1; ++r)
-                    y[(i + 1) * out + j + r] = lin__output_s8(s[4 + r] + ws1, bias, q, multiplier, shift, j + r);
+                for (g = 0; g < nr; g += 4) {
+                    const int8_t *w[4];
+#ifdef LIN__DOT4_S8_VNNI
+                    if (vnni && g + 4 <= nr) {
+                        lin__dot4_s8(x0, weight + (j + g) * in, in, xo, wsum + g, s0 + g);
+                        if (x1) lin__dot4_s8(x1, weight + (j + g) * in, in, xo, wsum + g, s1 + g);
+                        continue;
+                    }
+#endif
+                    for (r = 0; r < 4; ++r) w[r] = weight + (j + g + (g + r < nr ? r : 0)) * in;
+                    lin__dot4_s8_x86(wide, x0, x1, w, in, xo, s0 + g, s1 + g);
+                }
+                lin__output_row_s8(wide, s0, nr, ws0, bias, q, multiplier, shift, j, y + i * out + j);
+                if (x1) lin__output_row_s8(wide, s1, nr, ws1, bias, q, multiplier, shift, j, y + (i + 1) * out + j);
             }
         }
         return;

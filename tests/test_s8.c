@@ -203,6 +203,59 @@ static void test_s8_random_against_reference(void **state)
     }
 }
 
+/* The requantization at the edges of int32, under every kernel family the
+   CPU has (x86's AVX2 one works in int32 lanes, where a sum near a bound
+   plus the bias, a left shift or the zero point would wrap): biases at and
+   near INT32_MIN and INT32_MAX, multipliers 0 to INT32_MAX, every shift
+   from -31 to 30, zero points and clamps across their ranges, per tensor
+   and per channel, 29 outputs (vectors of eight and a last part of
+   five), against the reference. */
+static void test_s8_requant_extremes(void **state)
+{
+    static const int32_t edge[] = {INT32_MIN, INT32_MIN + 1, -(1 << 30), -65536, -1, 0, 1, 65535, 1 << 30,
+                                   INT32_MAX - 1, INT32_MAX};
+    enum { B = 3, K = 2, N = 29 };
+    int8_t x[B * K], w[N * K], y[B * N], want[B * N];
+    int32_t b[N], mult[N], shift[N];
+    int t, isa, fails = 0;
+    size_t i;
+    (void)state;
+    for (t = 0; t < TEST_SIZE(400, 60); ++t) {
+        lin_quant q;
+        const int per_channel = t % 2;
+        for (i = 0; i < B * K; ++i) x[i] = rand_s8();
+        for (i = 0; i < N * K; ++i) w[i] = rand_s8();
+        for (i = 0; i < N; ++i) {
+            b[i] = test_randn(2) ? edge[test_randn(sizeof edge / sizeof edge[0])] : (int32_t)test_rand();
+            mult[i] = test_randn(3) ? (int32_t)(test_rand() & 0x7fffffffu)
+                                    : INT32_MAX - (int32_t)test_randn(3) * (INT32_MAX / 2);
+            shift[i] = (int32_t)test_randn(62) - 31;
+        }
+        q.input_offset = (int32_t)test_randn(256) - 127;
+        q.weight_offset = 0;
+        q.output_offset = (int32_t)test_randn(256) - 128;
+        q.multiplier = mult[t % N];
+        q.shift = shift[t % N];
+        q.act_min = (int32_t)test_randn(100) - 128;
+        q.act_max = 127 - (int32_t)test_randn(100);
+        if (q.act_min > q.act_max) q.act_min = q.act_max;
+        ref_linear_s8(x, w, b, want, B, K, N, &q, per_channel ? mult : NULL, per_channel ? shift : NULL);
+        for (isa = 0; isa < LIN__ISA_COUNT; ++isa) {
+            if (!lin__isa_force(isa)) continue;
+            memset(y, 0x55, sizeof y);
+            assert_int_equal(per_channel ? lin_linear_s8_per_channel(x, w, b, y, B, K, N, &q, mult, shift)
+                                         : lin_linear_s8(x, w, b, y, B, K, N, &q),
+                             LIN_OK);
+            if (memcmp(y, want, sizeof y)) {
+                if (fails < 5) print_message("case %d, family %d: differs from the reference\n", t, isa);
+                ++fails;
+            }
+        }
+    }
+    assert_true(lin__isa_force(-1));
+    assert_int_equal(fails, 0);
+}
+
 /* the largest in_features the offsets allow, and one more (64 KiB of
    data: not on the 16 KiB micro:bit) */
 #ifndef TEST_SMALL_RAM
@@ -420,6 +473,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         TEST(test_s8_reference_vectors),
         TEST(test_s8_random_against_reference),
+        TEST(test_s8_requant_extremes),
 #ifndef TEST_SMALL_RAM
         TEST(test_s8_accumulation_bound),
         TEST(test_s8_accumulation_bound_zero_offsets),
