@@ -222,7 +222,10 @@
 #include <arm_acle.h>           /* the Cortex-M DSP instructions of the int8 layer */
 #endif
 #if !defined(LIN_NO_SIMD) && defined(__ARM_FEATURE_MVE) && !defined(__aarch64__)
-#include <arm_mve.h>            /* Helium (Cortex-M55, M85): the int8 layer */
+#include <arm_mve.h>            /* Helium (Cortex-M55, M85): the int8 layer, and float with MVE-F */
+#if __ARM_FEATURE_MVE & 2
+#define LIN__HAS_MVE_F32 1
+#endif
 #endif
 /* The target of each x86 family's functions, and of every helper they
    inline: empty where the build's flags already enable it. */
@@ -467,8 +470,9 @@ LIN_API lin_status lin_linear_explain(const lin_tensor *x, const lin_tensor *wei
                                       char *buf, size_t buf_size);
 
 /* The float kernel family that runs on this CPU: "avx512", "avx2",
-   "sse2", "neon" or "portable" (also with LIN_PACK 0, where every product
-   takes the portable direct kernel). For bug reports and benchmarks. */
+   "sse2", "neon", "helium" (Cortex-M55/M85 with MVE float) or "portable"
+   (also with LIN_PACK 0, where every product takes the portable direct
+   kernel). For bug reports and benchmarks. */
 LIN_API const char *lin_cpu_isa(void);
 
 /* A prepared layer: W and b laid out once, in caller memory, for the
@@ -1809,12 +1813,77 @@ static float *lin__align64(float *p)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Warray-bounds"
 #endif
+#ifdef LIN__HAS_MVE_F32
+/* Helium (MVE with float): s[q] = x . w_q for the four rows w_q = w + q*ws
+   of W, k long: x loaded once for the four, four lanes each, the last
+   step tail-predicated (lanes past k load as 0 and add 0*0), the lanes
+   summed at the end (MVE has no float add across a vector: the four
+   accumulators are transposed through memory instead). */
+LIN__NOINLINE static void lin__dot4_f32_mve(const float *x, const float *w, ptrdiff_t ws, size_t k, float *s)
+{
+    const float *w1 = w + ws, *w2 = w1 + ws, *w3 = w2 + ws;
+    float32x4_t a0 = vdupq_n_f32(0.0f), a1 = a0, a2 = a0, a3 = a0, xv;
+    size_t p;
+    for (p = k / 4; p; --p, x += 4, w += 4, w1 += 4, w2 += 4, w3 += 4) {  /* post-incremented loads */
+        xv = vld1q_f32(x);
+        a0 = vfmaq_f32(a0, xv, vld1q_f32(w));
+        a1 = vfmaq_f32(a1, xv, vld1q_f32(w1));
+        a2 = vfmaq_f32(a2, xv, vld1q_f32(w2));
+        a3 = vfmaq_f32(a3, xv, vld1q_f32(w3));
+    }
+    if (k % 4) {
+        const mve_pred16_t pr = vctp32q((uint32_t)(k % 4));
+        xv = vldrwq_z_f32(x, pr);
+        a0 = vfmaq_f32(a0, xv, vldrwq_z_f32(w, pr));
+        a1 = vfmaq_f32(a1, xv, vldrwq_z_f32(w1, pr));
+        a2 = vfmaq_f32(a2, xv, vldrwq_z_f32(w2, pr));
+        a3 = vfmaq_f32(a3, xv, vldrwq_z_f32(w3, pr));
+    }
+    {   /* lane q of l.val[r] = lane r of accumulator q */
+        float t[16];
+        float32x4x4_t l;
+        vst1q_f32(t, a0);
+        vst1q_f32(t + 4, a1);
+        vst1q_f32(t + 8, a2);
+        vst1q_f32(t + 12, a3);
+        l = vld4q_f32(t);
+        vst1q_f32(s, vaddq_f32(vaddq_f32(l.val[0], l.val[1]), vaddq_f32(l.val[2], l.val[3])));
+    }
+}
+#define LIN__DOT4_F32_ARM lin__dot4_f32_mve
+#elif !defined(LIN_NO_SIMD) && defined(__GNUC__) && defined(__ARM_FEATURE_FMA) && defined(__ARM_FP) && \
+    (__ARM_FP & 4) && !defined(__aarch64__) && !defined(__ARM_NEON)
+/* Cortex-M4F/M7/M33 (a single-precision FPU with vfma): the same four
+   rows, one load of x for four fused multiply-adds, every load
+   post-incrementing its pointer */
+LIN__NOINLINE static void lin__dot4_f32_fma(const float *x, const float *w, ptrdiff_t ws, size_t k, float *s)
+{
+    const float *w1 = w + ws, *w2 = w1 + ws, *w3 = w2 + ws;
+    float a0 = 0.0f, a1 = 0.0f, a2 = 0.0f, a3 = 0.0f;
+    size_t p;
+    for (p = k; p; --p) {
+        const float xv = *x++;
+        a0 = __builtin_fmaf(xv, *w++, a0);
+        a1 = __builtin_fmaf(xv, *w1++, a1);
+        a2 = __builtin_fmaf(xv, *w2++, a2);
+        a3 = __builtin_fmaf(xv, *w3++, a3);
+    }
+    s[0] = a0;
+    s[1] = a1;
+    s[2] = a2;
+    s[3] = a3;
+}
+#define LIN__DOT4_F32_ARM lin__dot4_f32_fma
+#endif
+
 /* C (m, n) = bias (n) + A (m, k) . B (k, n), or C += A . B with acc, straight
    from the strided operands, each sum in the order p = 0..k-1: no set-up,
    no scratch. With both operands contiguous along k (x and the rows of W,
    as every layer has them) two outputs share each load of A's row; the
    sums are the same. For tiny products, and for builds without packing
-   (LIN_PACK 0, the default on Cortex-M). */
+   (LIN_PACK 0, the default on Cortex-M). On Cortex-M cores with float
+   vectors (Helium) or a fused multiply-add, four outputs at a time take
+   LIN__DOT4_F32_ARM instead (each with its own order of the sums). */
 static LIN__DIRECT_LINKAGE void lin__gemm_direct(size_t m, size_t n, size_t k, const lin__mat *a,
                                                  const lin__mat *b, const float *bias, ptrdiff_t bias_s,
                                                  int acc, float *c, ptrdiff_t c_rs, ptrdiff_t c_cs)
@@ -1826,6 +1895,18 @@ static LIN__DIRECT_LINKAGE void lin__gemm_direct(size_t m, size_t n, size_t k, c
         float *ci = c + (ptrdiff_t)i * c_rs;
         j = 0;
         if (a->cs == 1 && b->rs == 1) {
+#ifdef LIN__DOT4_F32_ARM
+            /* four rows of W at a time; each of the last n % 4 alone (as four
+               copies of itself: the one kernel, the least code) */
+            while (j < n) {
+                float *cj = ci + (ptrdiff_t)j * c_cs, dots[4];
+                const size_t step = n - j >= 4 ? 4 : 1;
+                size_t q;
+                LIN__DOT4_F32_ARM(ai, b->p + (ptrdiff_t)j * b->cs, step == 4 ? b->cs : 0, k, dots);
+                for (q = 0; q < step; ++q, ++j, cj += c_cs)
+                    *cj = (acc ? *cj : bias ? bias[(ptrdiff_t)j * bias_s] : 0.0f) + dots[q];
+            }
+#else
             for (; j + 2 <= n; j += 2) {
                 const float *b0 = b->p + (ptrdiff_t)j * b->cs, *b1 = b0 + b->cs;
                 float *c0 = ci + (ptrdiff_t)j * c_cs, *c1 = c0 + c_cs;
@@ -1838,6 +1919,7 @@ static LIN__DIRECT_LINKAGE void lin__gemm_direct(size_t m, size_t n, size_t k, c
                 *c0 = s0;
                 *c1 = s1;
             }
+#endif
         }
         for (; j < n; ++j) {
             const float *ap = ai, *bp = b->p + (ptrdiff_t)j * b->cs;
@@ -3019,8 +3101,12 @@ LIN__TEST_HOOK int lin__isa_force(int isa)
 
 LIN_API const char *lin_cpu_isa(void)
 {
+#ifdef LIN__HAS_MVE_F32
+    return "helium";
+#else
     static const char *const names[LIN__ISA_COUNT] = {"portable", "sse2", "avx2", "avx512", "neon"};
     return LIN_PACK ? names[lin__isa_now()] : "portable";
+#endif
 }
 
 /* Which path a product takes, from its shape, its strides and the family

@@ -110,6 +110,8 @@ static void test_dispatch_detects(void **state)
 #if LIN_PACK
     expect_int(lin__isa_now(), expected_isa());
     expect_true(strcmp(lin_cpu_isa(), isa_names[expected_isa()]) == 0);
+#elif defined(LIN__HAS_MVE_F32)
+    expect_true(strcmp(lin_cpu_isa(), "helium") == 0);
 #else
     expect_true(strcmp(lin_cpu_isa(), "portable") == 0);
 #endif
