@@ -5778,34 +5778,49 @@ static void lin__dot4_s8(const int8_t *x, const int8_t *w, size_t n, int32_t xo,
 static void lin__wsum4_s8(const int8_t *w, size_t n, int32_t *sum)
 {
     int r;
-    for (r = 0; r < 4; ++r, w += n) {
+    for (r = 0; r < 4; ++r) {
         int32_t t = 0;
         size_t p;
-        for (p = 0; p < n; p += 16) {
-            const mve_pred16_t pr = vctp8q((uint32_t)(n - p));
-            t = vaddvaq_p_s8(t, vldrbq_z_s8(w + p, pr), pr);
+        for (p = n / 16; p; --p, w += 16) t = vaddvaq_s8(t, vld1q_s8(w));
+        if (n % 16) {
+            const mve_pred16_t pr = vctp8q((uint32_t)(n % 16));
+            t = vaddvaq_p_s8(t, vldrbq_z_s8(w, pr), pr);
+            w += n % 16;
         }
         sum[r] = t;
     }
 }
 
+/* the sums in registers, whole vectors in the loop, the last part of a row
+   tail-predicated once */
 static void lin__dot4_s8(const int8_t *x, const int8_t *w, size_t n, int32_t xo, const int32_t *wsum,
                          int32_t *s)
 {
     const int8_t *w1 = w + n, *w2 = w1 + n, *w3 = w2 + n;
-    int32_t t[4] = {0, 0, 0, 0};
+    int32_t t0 = 0, t1 = 0, t2 = 0, t3 = 0;
     size_t p;
     int r;
-    for (p = 0; p < n; p += 16) {
-        const mve_pred16_t pr = vctp8q((uint32_t)(n - p));
-        const int8x16_t xv = vldrbq_z_s8(x + p, pr);
-        t[0] = vmladavaq_s8(t[0], xv, vldrbq_z_s8(w + p, pr));
-        t[1] = vmladavaq_s8(t[1], xv, vldrbq_z_s8(w1 + p, pr));
-        t[2] = vmladavaq_s8(t[2], xv, vldrbq_z_s8(w2 + p, pr));
-        t[3] = vmladavaq_s8(t[3], xv, vldrbq_z_s8(w3 + p, pr));
+    for (p = n / 16; p; --p, x += 16, w += 16, w1 += 16, w2 += 16, w3 += 16) {
+        const int8x16_t xv = vld1q_s8(x);
+        t0 = vmladavaq_s8(t0, xv, vld1q_s8(w));
+        t1 = vmladavaq_s8(t1, xv, vld1q_s8(w1));
+        t2 = vmladavaq_s8(t2, xv, vld1q_s8(w2));
+        t3 = vmladavaq_s8(t3, xv, vld1q_s8(w3));
     }
+    if (n % 16) {
+        const mve_pred16_t pr = vctp8q((uint32_t)(n % 16));
+        const int8x16_t xv = vldrbq_z_s8(x, pr);
+        t0 = vmladavaq_s8(t0, xv, vldrbq_z_s8(w, pr));
+        t1 = vmladavaq_s8(t1, xv, vldrbq_z_s8(w1, pr));
+        t2 = vmladavaq_s8(t2, xv, vldrbq_z_s8(w2, pr));
+        t3 = vmladavaq_s8(t3, xv, vldrbq_z_s8(w3, pr));
+    }
+    s[0] = t0;
+    s[1] = t1;
+    s[2] = t2;
+    s[3] = t3;
     for (r = 0; r < 4; ++r) {
-        const uint32_t u = (uint32_t)t[r] + (uint32_t)xo * (uint32_t)wsum[r];
+        const uint32_t u = (uint32_t)s[r] + (uint32_t)xo * (uint32_t)wsum[r];
         s[r] = u <= (uint32_t)INT32_MAX ? (int32_t)u : -(int32_t)(~u) - 1;
     }
 }
