@@ -5629,6 +5629,28 @@ LIN__NOINLINE static void lin__dot2_s8(const int8_t *x, const int8_t *w0, const 
 }
 #endif
 
+#if !defined(LIN__DOT2_S8) && !defined(LIN__DOT_S8_NEON)
+#define LIN__DOT2_S8 1
+/* Elsewhere (Cortex-M0/M3, portable builds): the same two rows against
+   one x in plain C, each x loaded once for both, out of line so that its
+   pointers, index and sums have the registers to themselves (inlined into
+   the layer, the M0 spilled them: 17 instructions per multiply-add, now
+   7; the M3 7.1 -> 5.1) */
+LIN__NOINLINE static void lin__dot2_s8(const int8_t *x, const int8_t *w0, const int8_t *w1, size_t n,
+                                      int32_t xo, int32_t *s0, int32_t *s1)
+{
+    int32_t a0 = 0, a1 = 0;
+    size_t p;
+    for (p = 0; p < n; ++p) {
+        const int32_t v = (int32_t)x[p] + xo;
+        a0 += v * w0[p];
+        a1 += v * w1[p];
+    }
+    *s0 = a0;
+    *s1 = a1;
+}
+#endif
+
 #if !defined(LIN_NO_SIMD) && ((defined(__AVX512VNNI__) && defined(__AVX512BW__)) || LIN__DISPATCH)
 #define LIN__DOT4_S8 1
 #define LIN__DOT4_S8_VNNI 1
