@@ -3182,6 +3182,14 @@ static void lin__gemm_cols(const lin__family *f, int path, size_t m, size_t n0, 
     lin__gemm_packed_cols(f, m, n0, n1, k, a, b, bpre, bias, bias_s, acc, c, c_rs, c_cs);
 }
 
+#if LIN__OPENMP
+/* Whether OpenMP splits an (m, n, k) product that sets up among threads:
+   a million multiply-adds or more, threads to spare, not already inside a
+   parallel region (the size query of caller scratch asks the same) */
+#define LIN__OMP_SPLITS(m, n, k)                                                             \
+    ((double)(m) * (double)(n) * (double)(k) >= 1e6 && omp_get_max_threads() > 1 && !omp_in_parallel())
+#endif
+
 /* A product large enough to set up: one thread or, with OpenMP, the
    columns split among threads at tile boundaries. Each element is computed
    by one thread in the same order, so the bits do not depend on the thread
@@ -3189,8 +3197,7 @@ static void lin__gemm_cols(const lin__family *f, int path, size_t m, size_t n0, 
 LIN__NOINLINE static void lin__gemm_setup(const lin__family *f, int path, const lin__gemm_op *op, int acc)
 {
 #if LIN__OPENMP
-    if (path != LIN__DIRECT && (double)op->m * (double)op->n * (double)op->k >= 1e6 &&
-        omp_get_max_threads() > 1 && !omp_in_parallel()) {
+    if (path != LIN__DIRECT && LIN__OMP_SPLITS(op->m, op->n, op->k)) {
         size_t unit = path == LIN__GEMV ? 4 : f->nr, mc, nc, per = 0;
         int threads = omp_get_max_threads();
         /* the caller's scratch holds one share per thread: no more threads than shares */
@@ -3588,8 +3595,7 @@ static size_t lin__scratch_floats(int isa, size_t batch, size_t in, size_t out, 
     *per = lin__ws_blocks(lin__family_of(isa), batch, out, in, &mc, &nc);
     n = 1;
 #if LIN__OPENMP
-    if ((double)batch * (double)out * (double)in >= 1e6 && omp_get_max_threads() > 1 && !omp_in_parallel())
-        n = (size_t)omp_get_max_threads();
+    if (LIN__OMP_SPLITS(batch, out, in)) n = (size_t)omp_get_max_threads();
 #endif
     return lin__mul(*per, n, &n) && lin__fits(n, sizeof(float)) ? n : 0;
 #else
