@@ -6139,10 +6139,11 @@ LIN__NOINLINE static void lin__linear_s8(const int8_t *x, const int8_t *weight, 
         const size_t rows = in <= 1024 ? 16 : 8;
 #ifdef LIN__DOT4_S8_VNNI
         /* rows under 64 bytes fill a part of VNNI's vectors: there AVX2's
-           kernel is faster, unless its sums w serve four or more rows of x
-           (AVX-512 family on Zen 4, -O2: 1x16x16 140 -> 88 ns, 1x32x64
-           390 -> 214 ns; 8x32x64 1370 with VNNI, 1475 without) */
-        const int vnni = lin__vnni_now() && (in >= 64 || batch >= 4);
+           kernel is faster, unless the rows fill half of them and its sums
+           w serve eight or more rows of x (AVX-512 family on Zen 4, -O2:
+           1x16x16 140 -> 88 ns, 1x32x64 390 -> 214 ns, 4x16x16 201 -> 154
+           ns; 8x32x64 1370 with VNNI, 1475 without) */
+        const int vnni = lin__vnni_now() && (in >= 64 || (in >= 32 && batch >= 8));
 #endif
         for (j = 0; j < out; j += rows) {
             const size_t nr = LIN__MIN(rows, out - j);
