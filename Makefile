@@ -444,13 +444,14 @@ firmware: $(FW_ELFS)
 	   echo; \
 	   echo "Instructions executed, counted by QEMU (-icount, examples/firmware/fw_count.h); the micro:bit runs the 64 -> 16 -> 10 network, the others 784 -> 128 -> 10:"; \
 	   echo; \
-	   echo "| board | core | f32 layer 1 | f32 whole forward | int8 layer 1 | int8 layer 2 |"; \
-	   echo "|---|---|---|---|---|---|"; \
+	   echo "| board | core | f32 layer 1 | f32 whole forward | int8 layer 1 | int8 layer 2 | int8 layer 1 prepared |"; \
+	   echo "|---|---|---|---|---|---|---|"; \
 	   $(foreach b,$(FW_BOARDS),\
-	   printf '| %s | %s | %s | %s | %s | %s |\n' $(b) \
+	   printf '| %s | %s | %s | %s | %s | %s | %s |\n' $(b) \
 	       "$$(echo '$(FW_CPU_$(b))' | sed 's/-mcpu=//; s/ .*//')" \
 	       $$(sed -n 's/.*instructions: layer 1 \([0-9]*\), whole forward \([0-9]*\).*/\1 \2/p' $(BUILD)/fw/$(b)/mlp.log) \
-	       $$(sed -n 's/.*instructions: layer 1 \([0-9]*\), layer 2 \([0-9]*\).*/\1 \2/p' $(BUILD)/fw/$(b)/mlp_s8.log);) \
+	       $$(sed -n 's/.*instructions: layer 1 \([0-9]*\), layer 2 \([0-9]*\).*/\1 \2/p' $(BUILD)/fw/$(b)/mlp_s8.log) \
+	       $$(sed -n 's/.*prepared: layer 1 \([0-9]*\).*/\1/p' $(BUILD)/fw/$(b)/mlp_s8.log);) \
 	   echo; \
 	   echo "Three call sites of lin_linear_f32 (tests/link) on the Cortex-M4 at -Os, .text of the linked program: static inline in each unit $$(arm-none-eabi-size -A $(BUILD)/fw/link-static.elf | awk '$$1==".text"{print $$2}') B, one copy (LIN_IMPLEMENTATION) $$(arm-none-eabi-size -A $(BUILD)/fw/link-impl.elf | awk '$$1==".text"{print $$2}') B."; \
 	 } > $(BUILD)/fw/sizes.md

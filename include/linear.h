@@ -833,6 +833,44 @@ LIN_API lin_status lin_linear_s8_per_channel_explain(const int8_t *x, const int8
                                                      const int32_t *shift, char *buf,
                                                      size_t buf_size);
 
+/* A prepared int8 layer (CMSIS-NN's context buffer, TFLite Micro's
+   prepare step): what depends only on the weights and the quantization,
+   each row's sum of W, computed once into caller memory. W and the bias
+   are not copied (on a microcontroller they stay in flash): they, q's
+   copy aside, must stay valid and unchanged while the layer is used. */
+typedef struct lin_prepared_s8 {
+    size_t in_features, out_features;
+    const int8_t *weight;       /* (out, in) row-major, the caller's */
+    const int32_t *bias;        /* (out) or NULL, the caller's */
+    const int32_t *wsum;        /* sum_k weight[j][k] for each output j, in buf */
+    lin_quant q;
+    const void *buf;            /* the caller's buffer, which y must not overlap */
+    size_t buf_bytes;
+} lin_prepared_s8;
+
+/* Bytes of buffer lin_prepare_s8 needs: 4 per output and 3 of alignment
+   slack. 0 if a count overflows size_t. */
+LIN_API size_t     lin_prepared_s8_size(size_t in_features, size_t out_features);
+/* Fills *p for lin_linear_s8's layer (weight, bias, q), the row sums in
+   buf (any alignment, buf_bytes >= lin_prepared_s8_size). Statuses:
+   LIN_ERR_NULL (p, q, buf, or weight with elements, is NULL),
+   LIN_ERR_OVERFLOW (a size overflows, or in_features passes the bound of
+   exact sums for q's offsets), LIN_ERR_VALUE (q out of range, as
+   lin_linear_s8), LIN_ERR_SIZE (buf_bytes too small), LIN_ERR_ALIAS (buf
+   overlaps weight, bias, q or *p); *p and buf are untouched on error. */
+LIN_API lin_status lin_prepare_s8(lin_prepared_s8 *p, const int8_t *weight, const int32_t *bias,
+                                  size_t in_features, size_t out_features, const lin_quant *q,
+                                  void *buf, size_t buf_bytes);
+/* lin_linear_s8 with the prepared layer's operands: the same bits on
+   every CPU, without the pass over W for its row sums where the kernel
+   needs them (AVX-512 VNNI, Arm's dot product, Helium). Checks x, y and
+   batch only. Statuses: LIN_ERR_NULL (p, or x or y with elements, is
+   NULL), LIN_ERR_OVERFLOW (batch times a feature count overflows),
+   LIN_ERR_ALIAS (y overlaps x, the weight, the bias or the buffer); y is
+   untouched on error. */
+LIN_API lin_status lin_linear_prepared_s8(const lin_prepared_s8 *p, const int8_t *x, int8_t *y,
+                                          size_t batch);
+
 /* TFLite's QuantizeMultiplier: real ~ multiplier * 2^(shift - 31), the
    multiplier in [2^30, 2^31) (or 0 for 0 and for reals below 2^-32).
    A negative, NaN or infinite real, or one of 2^31 and above, is
@@ -5613,8 +5651,11 @@ LIN__NOINLINE static void lin__dot2_s8(const int8_t *x, const int8_t *w0, const 
 {
     const uint32_t pxo = ((uint32_t)(uint16_t)xo << 16) | (uint16_t)xo;
     int32_t a0 = 0, a1 = 0;
-    size_t p;
-    for (p = n / 4; p; --p, x += 4, w0 += 4, w1 += 4) {
+    size_t p = n / 4;
+    /* a do-while: at -Os GCC may leave a for loop's test at the top, with a
+       jump back to it on every step (whether it does changed with the
+       program around the call: 20 or 23 instructions a step) */
+    if (p) do {
         uint32_t xw, ww, x02, x13;
         memcpy(&xw, x, 4);
         x02 = __sxtab16(pxo, xw);               /* x bytes 0 and 2, plus the offset */
@@ -5625,7 +5666,10 @@ LIN__NOINLINE static void lin__dot2_s8(const int8_t *x, const int8_t *w0, const 
         memcpy(&ww, w1, 4);
         a1 = __smlad(x02, __sxtb16(ww), a1);
         a1 = __smlad(x13, __sxtb16(ww >> 8), a1);
-    }
+        x += 4;
+        w0 += 4;
+        w1 += 4;
+    } while (--p);
     for (p = n % 4; p; --p) {
         a0 += ((int32_t)*x + xo) * *w0++;
         a1 += ((int32_t)*x++ + xo) * *w1++;
@@ -6090,13 +6134,15 @@ static void lin__output_row_s8(int wide, const int32_t *s, size_t n, int64_t ws,
 #endif
 
 /* y (batch, out) int8 = clamp(requant(x (batch, in) * W (out, in)^T + b) + zero point) */
+/* wsum_pre: each row's sum of W from a prepared layer, or NULL */
 LIN__NOINLINE static void lin__linear_s8(const int8_t *x, const int8_t *weight, const int32_t *bias,
                                          int8_t *y, size_t batch, size_t in, size_t out,
                                          const lin_quant *q, const int32_t *multiplier,
-                                         const int32_t *shift)
+                                         const int32_t *shift, const int32_t *wsum_pre)
 {
     const int32_t xo = q->input_offset, wo = q->weight_offset;
     size_t i, j, j0 = 0;
+    (void)wsum_pre;                     /* read where the kernels need the sums of W */
     if (!out) return;                   /* y may be NULL: no arithmetic on it */
     if (!in) {                          /* x and weight may be NULL: y = requant(bias) */
         for (i = 0; i < batch; ++i)
@@ -6111,8 +6157,9 @@ LIN__NOINLINE static void lin__linear_s8(const int8_t *x, const int8_t *weight, 
     j0 = out - out % 4;
     for (j = 0; j < j0; j += 4) {
         int32_t wsum[4];
+        const int32_t *wsj = wsum_pre ? wsum_pre + j : wsum;
         int r;
-        if (xo != LIN__DOT4_XO_FREE)   /* else its factor is 0: skip the pass */
+        if (!wsum_pre && xo != LIN__DOT4_XO_FREE)   /* else a prepared layer's, or a factor 0 */
             lin__wsum4_s8(weight + j * in, in, wsum);
         else
             wsum[0] = wsum[1] = wsum[2] = wsum[3] = 0;
@@ -6120,7 +6167,7 @@ LIN__NOINLINE static void lin__linear_s8(const int8_t *x, const int8_t *weight, 
             const int8_t *xi = x + i * in;
             const int64_t ws = wo ? (int64_t)wo * lin__sum_s8(xi, in, xo) : 0;
             int32_t s[4];
-            lin__dot4_s8(xi, weight + j * in, in, xo, wsum, s);
+            lin__dot4_s8(xi, weight + j * in, in, xo, wsj, s);
             for (r = 0; r < 4; ++r)
                 y[i * out + j + (size_t)r] = lin__output_s8(s[r] + ws, bias, q, multiplier, shift, j + (size_t)r);
         }
@@ -6151,7 +6198,8 @@ LIN__NOINLINE static void lin__linear_s8(const int8_t *x, const int8_t *weight, 
             size_t g, r;
 #ifdef LIN__DOT4_S8_VNNI
             int32_t wsum[16];
-            for (g = 0; vnni && g + 4 <= nr; g += 4) {
+            const int32_t *wsj = wsum_pre ? wsum_pre + j : wsum;   /* the prepared layer's, or these */
+            for (g = 0; vnni && !wsum_pre && g + 4 <= nr; g += 4) {
                 if (xo != LIN__DOT4_XO_FREE)   /* else its factor is 0: skip the pass */
                     lin__wsum4_s8(weight + (j + g) * in, in, wsum + g);
                 else
@@ -6166,8 +6214,8 @@ LIN__NOINLINE static void lin__linear_s8(const int8_t *x, const int8_t *weight, 
                     const int8_t *w[4];
 #ifdef LIN__DOT4_S8_VNNI
                     if (vnni && g + 4 <= nr) {
-                        lin__dot4_s8(x0, weight + (j + g) * in, in, xo, wsum + g, s0 + g);
-                        if (x1) lin__dot4_s8(x1, weight + (j + g) * in, in, xo, wsum + g, s1 + g);
+                        lin__dot4_s8(x0, weight + (j + g) * in, in, xo, wsj + g, s0 + g);
+                        if (x1) lin__dot4_s8(x1, weight + (j + g) * in, in, xo, wsj + g, s1 + g);
                         continue;
                     }
 #endif
@@ -6200,13 +6248,76 @@ LIN__NOINLINE static void lin__linear_s8(const int8_t *x, const int8_t *weight, 
     }
 }
 
+LIN_API size_t lin_prepared_s8_size(size_t in_features, size_t out_features)
+{
+    size_t n;
+    if (!lin__mul(in_features, out_features, &n) || !lin__fits(out_features, sizeof(int32_t)) ||
+        out_features * sizeof(int32_t) > (size_t)-1 - 3)
+        return 0;
+    return out_features * sizeof(int32_t) + 3;
+}
+
+LIN_API lin_status lin_prepare_s8(lin_prepared_s8 *p, const int8_t *weight, const int32_t *bias,
+                                  size_t in_features, size_t out_features, const lin_quant *q,
+                                  void *buf, size_t buf_bytes)
+{
+    const size_t need = lin_prepared_s8_size(in_features, out_features);
+    lin__span bs, ins[4];
+    int32_t *ws;
+    size_t j, k;
+    if (!p || !q || !buf) return LIN_ERR_NULL;
+    if (!need) return LIN_ERR_OVERFLOW;
+    if (in_features && out_features && !weight) return LIN_ERR_NULL;
+    if (lin__s8_bad(q, NULL, NULL, out_features, 0)) return LIN_ERR_VALUE;
+    if (lin__s8_too_long(in_features, q->input_offset, q->weight_offset)) return LIN_ERR_OVERFLOW;
+    if (buf_bytes < need) return LIN_ERR_SIZE;
+    lin__span_set(&bs, buf, need, 1);
+    lin__span_set(&ins[0], weight, in_features * out_features, 1);
+    lin__span_set(&ins[1], bias, out_features, sizeof(int32_t));
+    lin__span_set(&ins[2], q, 1, sizeof *q);
+    lin__span_set(&ins[3], p, 1, sizeof *p);
+    if (!lin__apart(&bs, 1, ins, 4, NULL)) return LIN_ERR_ALIAS;
+    ws = (int32_t *)(void *)(((uintptr_t)buf + 3u) & ~(uintptr_t)3u);
+    for (j = 0; j < out_features; ++j) {    /* |sum| <= 128 * in_features: exact */
+        int32_t t = 0;
+        for (k = 0; k < in_features; ++k) t += weight[j * in_features + k];
+        ws[j] = t;
+    }
+    p->in_features = in_features;
+    p->out_features = out_features;
+    p->weight = weight;
+    p->bias = bias;
+    p->wsum = ws;
+    p->q = *q;
+    p->buf = buf;
+    p->buf_bytes = buf_bytes;
+    return LIN_OK;
+}
+
+LIN_API lin_status lin_linear_prepared_s8(const lin_prepared_s8 *p, const int8_t *x, int8_t *y, size_t batch)
+{
+    lin__dims d;
+    lin__span ys, ins[4];
+    if (!p) return LIN_ERR_NULL;
+    if (!lin__layer_dims(batch, p->in_features, p->out_features, 1, &d)) return LIN_ERR_OVERFLOW;
+    if ((d.nx && !x) || (d.ny && !y)) return LIN_ERR_NULL;
+    lin__span_set(&ys, y, d.ny, 1);
+    lin__span_set(&ins[0], x, d.nx, 1);
+    lin__span_set(&ins[1], p->weight, d.nw, 1);
+    lin__span_set(&ins[2], p->bias, p->out_features, sizeof(int32_t));
+    lin__span_set(&ins[3], p->buf, p->buf_bytes, 1);
+    if (!lin__apart(&ys, 1, ins, 4, NULL)) return LIN_ERR_ALIAS;
+    lin__linear_s8(x, p->weight, p->bias, y, batch, p->in_features, p->out_features, &p->q, NULL, NULL, p->wsum);
+    return LIN_OK;
+}
+
 LIN_API lin_status lin_linear_s8(const int8_t *x, const int8_t *weight, const int32_t *bias, int8_t *y,
                                  size_t batch, size_t in_features, size_t out_features,
                                  const lin_quant *q)
 {
     lin_status s = lin__check_s8(x, weight, bias, y, batch, in_features, out_features, q, NULL, NULL, 0);
     if (s != LIN_OK) return s;
-    lin__linear_s8(x, weight, bias, y, batch, in_features, out_features, q, NULL, NULL);
+    lin__linear_s8(x, weight, bias, y, batch, in_features, out_features, q, NULL, NULL, NULL);
     return LIN_OK;
 }
 
@@ -6314,7 +6425,7 @@ LIN_API lin_status lin_linear_s8_per_channel(const int8_t *x, const int8_t *weig
     lin_status s = lin__check_s8(x, weight, bias, y, batch, in_features, out_features, q, multiplier,
                                  shift, 1);
     if (s != LIN_OK) return s;
-    lin__linear_s8(x, weight, bias, y, batch, in_features, out_features, q, multiplier, shift);
+    lin__linear_s8(x, weight, bias, y, batch, in_features, out_features, q, multiplier, shift, NULL);
     return LIN_OK;
 }
 

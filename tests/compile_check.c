@@ -40,9 +40,14 @@ int compile_check(void)
     int32_t qb[2] = {0}, mult[2] = {0}, sh[2] = {0};
     float scales[2] = {1, 1};
     lin_quant q;
+    lin_prepared_s8 qprep;
+    unsigned char qbuf[16];
 #endif
 
     memset(&layer, 0, sizeof layer);
+#ifndef LIN_NO_INT8
+    memset(&qprep, 0, sizeof qprep);    /* read below even if lin_prepare_s8 failed */
+#endif
     xv = lin_vector(x, 3);
     wv = lin_matrix(w, 2, 3);
     wt = lin_transpose(&wv);
@@ -129,6 +134,9 @@ int compile_check(void)
     bad |= lin_linear_s8_explain(qx, qw, qb, qy, 1, 3, 2, &q, msg, sizeof msg) != LIN_OK;
     bad |= lin_linear_s8_per_channel(qx, qw, qb, qy, 1, 3, 2, &q, mult, sh) != LIN_OK;
     bad |= lin_linear_s8_per_channel_explain(qx, qw, qb, qy, 1, 3, 2, &q, mult, sh, msg, sizeof msg) != LIN_OK;
+    bad |= lin_prepared_s8_size(3, 2) > sizeof qbuf;
+    bad |= lin_prepare_s8(&qprep, qw, qb, 3, 2, &q, qbuf, sizeof qbuf) != LIN_OK;
+    bad |= lin_linear_prepared_s8(&qprep, qx, qy, 1) != LIN_OK;
 #endif
     (void)g;
     (void)s;

@@ -46,13 +46,13 @@ static float value(reader *r)
 static float arena[ARENA], before[ARENA];
 
 #ifdef FUZZ_STATS                       /* how often each outcome is reached */
-static unsigned long stats[8];
-static const char *stat_names[8] = {"views ok", "views error", "views overlap", "views refused",
-                                    "f32 ok", "f32 overflow", "f32 overlap", "skipped"};
+static unsigned long stats[10];
+static const char *stat_names[10] = {"views ok", "views error", "views overlap", "views refused",
+                                     "f32 ok", "f32 overflow", "f32 overlap", "skipped", "s8 ok", "s8 refused"};
 static void print_stats(void)
 {
     int i;
-    for (i = 0; i < 8; ++i) fprintf(stderr, "%-14s %lu\n", stat_names[i], stats[i]);
+    for (i = 0; i < 10; ++i) fprintf(stderr, "%-14s %lu\n", stat_names[i], stats[i]);
 }
 #define STAT(i) (++stats[i])
 #else
@@ -480,6 +480,104 @@ static void fuzz_f32(reader *r)
    the parser gets past the magic), decoded into a view of a shape drawn
    here: the explanation agrees, nothing is written on error, and what
    decodes encodes back to the same values. */
+/* The int8 layer, plain and prepared, under every kernel family the CPU
+   runs: quantization parameters in and out of range, x, W and y at
+   offsets into one byte arena (so that y may overlap them), sizes that
+   overflow. Refusals against this file's own rules, with y untouched;
+   results against exact int64 sums requantized one at a time
+   (lin__output_s8, the scalar steps test_s8 checks against TFLite's
+   vectors); the prepared layer against the plain call's bits. */
+#define ARENA8 4096
+static int8_t arena8[ARENA8], before8[ARENA8];
+
+static void fuzz_s8(reader *r)
+{
+    size_t batch = take(r, 6), fin = take(r, 90), fout = take(r, 40), nx, nw, ny, i, j, p;
+    int isa = (int)take(r, LIN__ISA_COUNT + 1) - 1;
+    int8_t *x = arena8 + take(r, ARENA8), *w = arena8 + take(r, ARENA8), *y = arena8 + take(r, ARENA8);
+    int32_t bias[40];
+    int use_bias = take(r, 3) != 0, over, bad, apart;
+    lin_quant q;
+    lin_status s, want;
+    q.input_offset = (int32_t)take(r, 262) - 131;
+    q.weight_offset = take(r, 4) ? 0 : (int32_t)take(r, 262) - 131;
+    q.output_offset = (int32_t)take(r, 262) - 131;
+    q.multiplier = take(r, 16) ? (int32_t)(take(r, 65536) << 15 | take(r, 32768)) : -(int32_t)take(r, 3) - 1;
+    q.shift = (int32_t)take(r, 66) - 33;
+    q.act_min = (int32_t)take(r, 262) - 131;
+    q.act_max = take(r, 4) ? 127 : (int32_t)take(r, 262) - 131;
+    if (take(r, 30) == 0) batch = SIZE_MAX / (1 + take(r, 4));
+    for (j = 0; j < 40; ++j) bias[j] = take(r, 4) ? (int32_t)take(r, 65536) - 32768 : (int32_t)(take(r, 65536) << 16);
+    over = (fin && batch > SIZE_MAX / fin) || (fout && batch > SIZE_MAX / fout);   /* bytes, one per element */
+    nx = over ? 0 : batch * fin;
+    nw = fout * fin;
+    ny = over ? 0 : batch * fout;
+    if (!over && (nx > ARENA8 || ny > ARENA8 || nw > ARENA8 || (size_t)(x - arena8) + nx > ARENA8 ||
+                  (size_t)(w - arena8) + nw > ARENA8 || (size_t)(y - arena8) + ny > ARENA8)) {
+        STAT(7);
+        return;
+    }
+    bad = q.input_offset < -127 || q.input_offset > 128 || q.weight_offset < -127 || q.weight_offset > 128 ||
+          q.output_offset < -128 || q.output_offset > 127 || q.act_min < -128 || q.act_max > 127 ||
+          q.act_min > q.act_max || q.multiplier < 0 || q.shift < -31 || q.shift > 30;
+    apart = ny == 0 || ((y + ny <= x || x + nx <= y || nx == 0) && (y + ny <= w || w + nw <= y || nw == 0));
+    want = over ? LIN_ERR_OVERFLOW : bad ? LIN_ERR_VALUE : !apart ? LIN_ERR_ALIAS : LIN_OK;
+    for (i = 0; i < ARENA8; ++i) arena8[i] = (int8_t)take(r, 256);
+    memcpy(before8, arena8, sizeof arena8);
+    if (!lin__isa_force(isa)) lin__isa_force(-1);
+    s = lin_linear_s8(x, w, use_bias ? bias : NULL, y, batch, fin, fout, &q);
+    if (s != want) {
+        fprintf(stderr, "lin_linear_s8 %zux%zux%zu: %s, expected %s\n", batch, fin, fout, lin_status_str(s),
+                lin_status_str(want));
+        abort();
+    }
+    if (s != LIN_OK) {
+        if (memcmp(arena8, before8, sizeof arena8)) {
+            fprintf(stderr, "lin_linear_s8 returned %s and wrote its output\n", lin_status_str(s));
+            abort();
+        }
+        STAT(9);
+        return;
+    }
+    for (i = 0; i < batch && ny; ++i)     /* batch may be huge with no outputs */
+        for (j = 0; j < fout; ++j) {
+            int64_t sum = 0;
+            for (p = 0; p < fin; ++p)
+                sum += ((int64_t)before8[x - arena8 + (ptrdiff_t)(i * fin + p)] + q.input_offset) *
+                       ((int64_t)before8[w - arena8 + (ptrdiff_t)(j * fin + p)] + q.weight_offset);
+            if (y[i * fout + j] != lin__output_s8(sum, use_bias ? bias : NULL, &q, NULL, NULL, j)) {
+                fprintf(stderr, "lin_linear_s8 %zux%zux%zu: output %zu,%zu differs from the exact sum's\n", batch,
+                        fin, fout, i, j);
+                abort();
+            }
+        }
+    {   /* prepared: the same bits from the inputs as they were; y over its buffer refused */
+        size_t bytes = lin_prepared_s8_size(fin, fout);
+        unsigned char *buf = (unsigned char *)malloc(bytes + 1);
+        int8_t *yp = (int8_t *)malloc(ny + 1);
+        lin_prepared_s8 prep;
+        if (!buf || !yp) abort();
+        if (lin_prepare_s8(&prep, before8 + (w - arena8), use_bias ? bias : NULL, fin, fout, &q, buf + 1, bytes) !=
+                LIN_OK ||
+            lin_linear_prepared_s8(&prep, before8 + (x - arena8), yp, batch) != LIN_OK ||
+            (ny && memcmp(yp, y, ny) != 0)) {
+            fprintf(stderr, "prepared s8 %zux%zux%zu: not lin_linear_s8's bits\n", batch, fin, fout);
+            abort();
+        }
+        if (ny && bytes > 1) {
+            memcpy(yp, y, ny);
+            if (lin_linear_prepared_s8(&prep, before8 + (x - arena8), (int8_t *)(void *)(buf + 1), batch) !=
+                    LIN_ERR_ALIAS) {
+                fprintf(stderr, "prepared s8: y over the buffer not refused\n");
+                abort();
+            }
+        }
+        free(buf);
+        free(yp);
+    }
+    STAT(8);
+}
+
 static void fuzz_npy(reader *r)
 {
     static unsigned char file[4096], again[8192];
@@ -535,8 +633,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     r.p = data;
     r.n = size;
     lin__isa_force(-1);                 /* fuzz_f32 may have chosen another family */
-    op = take(&r, 4);
-    if (op == 3) fuzz_npy(&r);
+    op = take(&r, 5);
+    if (op == 4) fuzz_s8(&r);
+    else if (op == 3) fuzz_npy(&r);
     else if (op == 2) fuzz_f32(&r);
     else fuzz_views(&r, op == 1);
     return 0;

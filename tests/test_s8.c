@@ -399,6 +399,120 @@ static void test_s8_errors_untouched(void **state)
     for (i = 0; i < 8; ++i) assert_true(x[i] == (int8_t)(i + 1));
 }
 
+/* ---- the prepared layer ---- */
+
+/* lin_linear_prepared_s8 gives lin_linear_s8's bits under every kernel
+   family: shapes across the kernels' groups (rows of W in fours and
+   sixteens, rows of x in twos, rows of 16 and 64 bytes and their tails),
+   input offsets that skip the sums of W (128 on x86's VNNI, 0 on Arm) and
+   that need them, a weight offset, with and without bias; the buffer at an
+   odd address. */
+static void test_s8_prepared_same(void **state)
+{
+#if defined(TEST_SMALL_RAM)
+    static const size_t sh[][3] = {{1, 3, 2}, {2, 64, 8}, {3, 33, 9}, {0, 5, 4}, {2, 0, 3}};
+#else
+    static const size_t sh[][3] = {{1, 3, 2},   {1, 64, 64}, {3, 100, 37}, {2, 1000, 9}, {9, 40, 21},
+                                   {5, 17, 65}, {8, 16, 16}, {0, 5, 4},    {2, 0, 3},    {4, 129, 33}};
+#endif
+    static const int32_t xos[] = {3, 128, 0, -127};
+    size_t s, i;
+    int isa, t, fails = 0;
+    (void)state;
+    for (s = 0; s < sizeof sh / sizeof sh[0]; ++s) {
+        const size_t m = sh[s][0], k = sh[s][1], n = sh[s][2];
+        const size_t bytes = lin_prepared_s8_size(k, n);
+        int8_t *x = (int8_t *)malloc(m * k + 1), *w = (int8_t *)malloc(n * k + 1);
+        int8_t *y = (int8_t *)malloc(m * n + 1), *yp = (int8_t *)malloc(m * n + 1);
+        int32_t *b = (int32_t *)malloc(n * sizeof(int32_t) + 4);
+        unsigned char *buf = (unsigned char *)malloc(bytes + 1);
+        assert_true(x && w && y && yp && b && buf && bytes >= 4 * n);
+        for (i = 0; i < m * k; ++i) x[i] = rand_s8();
+        for (i = 0; i < n * k; ++i) w[i] = rand_s8();
+        for (i = 0; i < n; ++i) b[i] = (int32_t)test_randn(200001) - 100000;
+        for (t = 0; t < 8; ++t) {
+            lin_quant q = {3, 0, -5, 1518500250, -9, -128, 127};
+            lin_prepared_s8 p;
+            const int32_t *bias = t % 2 ? b : NULL;
+            q.input_offset = xos[t / 2];
+            q.weight_offset = t == 7 ? 5 : 0;
+            assert_int_equal(lin_prepare_s8(&p, w, bias, k, n, &q, buf + 1, bytes), LIN_OK);
+            for (isa = 0; isa < LIN__ISA_COUNT; ++isa) {
+                if (!lin__isa_force(isa)) continue;
+                memset(y, 0x55, m * n + 1);
+                memset(yp, 0x55, m * n + 1);
+                assert_int_equal(lin_linear_s8(x, w, bias, y, m, k, n, &q), LIN_OK);
+                assert_int_equal(lin_linear_prepared_s8(&p, x, yp, m), LIN_OK);
+                if (memcmp(y, yp, m * n + 1) != 0) {
+                    if (fails < 5)
+                        print_message("prepared %zux%zux%zu, input offset %ld, family %d: not lin_linear_s8's bits\n",
+                                      m, k, n, (long)q.input_offset, isa);
+                    ++fails;
+                }
+            }
+            assert_true(lin__isa_force(-1));
+        }
+        free(x); free(w); free(y); free(yp); free(b); free(buf);
+    }
+    assert_int_equal(fails, 0);
+}
+
+/* Each refusal of lin_prepare_s8 and lin_linear_prepared_s8, with *p, the
+   buffer and y untouched */
+static void test_s8_prepared_errors(void **state)
+{
+    lin_quant ok = {3, 0, 0, 1 << 30, -1, -128, 127}, bad = ok;
+    int8_t x[8] = {1, 2, 3, 4, 5, 6, 7, 8}, w[8] = {1, -1, 2, -2, 3, -3, 4, -4}, y[8], yc[8];
+    int32_t b[2] = {100, -100};
+    unsigned char buf[64], bc[64];
+    lin_prepared_s8 p, pc, good;
+    const size_t need = lin_prepared_s8_size(4, 2);
+    size_t i;
+    (void)state;
+    assert_true(need >= 8 && need <= 11);
+    assert_int_equal(lin_prepared_s8_size((size_t)-1, 2), 0);
+    assert_int_equal(lin_prepared_s8_size(1, (size_t)-1 / 2), 0);
+    memset(&p, 0x33, sizeof p);
+    memset(buf, 0x44, sizeof buf);
+    memcpy(buf + 4, &ok, sizeof ok);    /* a valid q inside the buffer, for the overlap below */
+    memcpy(&pc, &p, sizeof p);
+    memcpy(bc, buf, sizeof buf);
+    bad.shift = 31;
+    assert_int_equal(lin_prepare_s8(NULL, w, b, 4, 2, &ok, buf, need), LIN_ERR_NULL);
+    assert_int_equal(lin_prepare_s8(&p, w, b, 4, 2, NULL, buf, need), LIN_ERR_NULL);
+    assert_int_equal(lin_prepare_s8(&p, w, b, 4, 2, &ok, NULL, need), LIN_ERR_NULL);
+    assert_int_equal(lin_prepare_s8(&p, NULL, b, 4, 2, &ok, buf, need), LIN_ERR_NULL);
+    assert_int_equal(lin_prepare_s8(&p, w, b, (size_t)-1, 2, &ok, buf, need), LIN_ERR_OVERFLOW);
+    assert_int_equal(lin_prepare_s8(&p, w, b, 200000, 0, &ok, buf, need), LIN_ERR_OVERFLOW);   /* past the bound */
+    assert_int_equal(lin_prepare_s8(&p, w, b, 4, 2, &bad, buf, need), LIN_ERR_VALUE);
+    assert_int_equal(lin_prepare_s8(&p, w, b, 4, 2, &ok, buf, need - 1), LIN_ERR_SIZE);
+    assert_int_equal(lin_prepare_s8(&p, w, b, 4, 2, &ok, (void *)w, need), LIN_ERR_ALIAS);
+    assert_int_equal(lin_prepare_s8(&p, w, b, 4, 2, &ok, (void *)b, need), LIN_ERR_ALIAS);
+    assert_int_equal(lin_prepare_s8(&p, w, b, 4, 2, &ok, (void *)&p, need), LIN_ERR_ALIAS);
+    assert_int_equal(lin_prepare_s8(&p, w, b, 4, 2, (const lin_quant *)(const void *)(buf + 4), buf, need),
+                     LIN_ERR_ALIAS);
+    assert_memory_equal(&p, &pc, sizeof p);
+    assert_memory_equal(buf, bc, sizeof buf);
+    /* a prepared layer: the forward's refusals, y untouched */
+    assert_int_equal(lin_prepare_s8(&good, w, b, 4, 2, &ok, buf + 3, need), LIN_OK);
+    assert_int_equal(good.wsum[0], 0);
+    assert_int_equal(lin_linear_s8(x, w, b, yc, 2, 4, 2, &ok), LIN_OK);
+    memset(y, 0x55, sizeof y);
+    assert_int_equal(lin_linear_prepared_s8(NULL, x, y, 2), LIN_ERR_NULL);
+    assert_int_equal(lin_linear_prepared_s8(&good, NULL, y, 2), LIN_ERR_NULL);
+    assert_int_equal(lin_linear_prepared_s8(&good, x, NULL, 2), LIN_ERR_NULL);
+    assert_int_equal(lin_linear_prepared_s8(&good, x, y, (size_t)-1 / 3), LIN_ERR_OVERFLOW);
+    assert_int_equal(lin_linear_prepared_s8(&good, x, x + 1, 1), LIN_ERR_ALIAS);
+    assert_int_equal(lin_linear_prepared_s8(&good, x, w + 2, 1), LIN_ERR_ALIAS);
+    assert_int_equal(lin_linear_prepared_s8(&good, x, (int8_t *)(void *)b, 1), LIN_ERR_ALIAS);
+    assert_int_equal(lin_linear_prepared_s8(&good, x, (int8_t *)(buf + 8), 1), LIN_ERR_ALIAS);
+    for (i = 0; i < sizeof y; ++i) assert_true(y[i] == 0x55);
+    /* and with nothing in the way: lin_linear_s8's outputs */
+    assert_int_equal(lin_linear_prepared_s8(&good, x, y, 2), LIN_OK);
+    assert_memory_equal(y, yc, 4);
+    assert_int_equal(lin_linear_prepared_s8(&good, NULL, NULL, 0), LIN_OK);   /* batch 0: nothing read */
+}
+
 /* ---- quantization helpers ---- */
 
 static void test_s8_quantize_multiplier(void **state)
@@ -474,6 +588,8 @@ int main(void)
         TEST(test_s8_reference_vectors),
         TEST(test_s8_random_against_reference),
         TEST(test_s8_requant_extremes),
+        TEST(test_s8_prepared_same),
+        TEST(test_s8_prepared_errors),
 #ifndef TEST_SMALL_RAM
         TEST(test_s8_accumulation_bound),
         TEST(test_s8_accumulation_bound_zero_offsets),

@@ -44,6 +44,31 @@ int main(void)
     sh_puts(", layer 2 ");
     sh_put_uint(n2);
     sh_puts("\n");
+    {   /* layer 1 prepared once (its sums of W in RAM, W itself in flash): the same integers */
+        static unsigned char buf[4 * S8_HID + 3];
+        static int8_t h[S8_HID];
+        lin_prepared_s8 p;
+        int i, same = 1;
+        if (lin_prepared_s8_size(S8_IN, S8_HID) > sizeof buf ||
+            lin_prepare_s8(&p, s8_w1, s8_b1, S8_IN, S8_HID, &s8_q1, buf, sizeof buf) != LIN_OK) {
+            sh_puts("FAILED: lin_prepare_s8 refused its arguments\n");
+            return 1;
+        }
+        t = fw_count_now();
+        if (lin_linear_prepared_s8(&p, s8_x, h, 1) != LIN_OK) {
+            sh_puts("FAILED: the prepared layer 1 refused its arguments\n");
+            return 1;
+        }
+        n1 = fw_count_instructions(fw_count_since(t), cal);
+        for (i = 0; i < S8_HID; ++i) same &= h[i] == s8_h[i];
+        if (!same) {
+            sh_puts("FAILED: the prepared layer 1 gave other integers\n");
+            return 1;
+        }
+        sh_puts("  prepared: layer 1 ");
+        sh_put_uint(n1);
+        sh_puts(", the same integers\n");
+    }
     sum = mlp_s8_checksum();
     if (mlp_s8_forward() != LIN_OK || mlp_s8_checksum() != sum) {
         sh_puts("FAILED: a second forward gave other integers\n");
