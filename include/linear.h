@@ -5690,12 +5690,12 @@ LIN__NOINLINE static void lin__dot2_s8(const int8_t *x, const int8_t *w0, const 
                                       int32_t xo, int32_t *s0, int32_t *s1)
 {
     int32_t a0 = 0, a1 = 0;
-    size_t p;
-    for (p = 0; p < n; ++p) {
+    size_t p = 0;
+    if (n) do {                         /* a do-while, as the DSP kernel's */
         const int32_t v = (int32_t)x[p] + xo;
         a0 += v * w0[p];
         a1 += v * w1[p];
-    }
+    } while (++p < n);
     *s0 = a0;
     *s1 = a1;
 }
