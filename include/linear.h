@@ -6264,7 +6264,7 @@ LIN_API lin_status lin_prepare_s8(lin_prepared_s8 *p, const int8_t *weight, cons
     const size_t need = lin_prepared_s8_size(in_features, out_features);
     lin__span bs, ins[4];
     int32_t *ws;
-    size_t j, k;
+    size_t j;
     if (!p || !q || !buf) return LIN_ERR_NULL;
     if (!need) return LIN_ERR_OVERFLOW;
     if (in_features && out_features && !weight) return LIN_ERR_NULL;
@@ -6278,11 +6278,8 @@ LIN_API lin_status lin_prepare_s8(lin_prepared_s8 *p, const int8_t *weight, cons
     lin__span_set(&ins[3], p, 1, sizeof *p);
     if (!lin__apart(&bs, 1, ins, 4, NULL)) return LIN_ERR_ALIAS;
     ws = (int32_t *)(void *)(((uintptr_t)buf + 3u) & ~(uintptr_t)3u);
-    for (j = 0; j < out_features; ++j) {    /* |sum| <= 128 * in_features: exact */
-        int32_t t = 0;
-        for (k = 0; k < in_features; ++k) t += weight[j * in_features + k];
-        ws[j] = t;
-    }
+    for (j = 0; j < out_features; ++j)      /* |sum| <= 128 * in_features: exact */
+        ws[j] = lin__sum_s8(weight + j * in_features, in_features, 0);
     p->in_features = in_features;
     p->out_features = out_features;
     p->weight = weight;
