@@ -1120,6 +1120,13 @@ static LIN__INLINE_KERNEL int lin__hits(uintptr_t yl, size_t yn, uintptr_t pl, s
     return (n != 0) & (yl < pl + n) & (pl < yl + yn);
 }
 
+/* lin__hits where both spans have bytes (n, yn > 0), in three operations:
+   [pl, pl + n) meets [yl, yl + yn) when pl + n - yl lies in (0, yn + n) */
+static LIN__INLINE_KERNEL int lin__hits_some(uintptr_t yl, size_t yn, uintptr_t pl, size_t n)
+{
+    return pl + n - yl - 1 < yn + n - 1;
+}
+
 static int lin__meet(const lin__span *a, const lin__span *b)
 {
     return a->n && lin__hits(a->lo, a->n, b->lo, b->n);
@@ -3584,27 +3591,23 @@ LIN_API lin_status lin_linear_explain(const lin_tensor *x, const lin_tensor *wei
     return lin__validate_linear(x, weight, bias, out, "out", &m, &p);
 }
 
-LIN_API lin_status lin_linear_f32(const float *x, const float *weight, const float *bias,
-                                  float *y, size_t batch, size_t in_features,
-                                  size_t out_features)
+/* lin_linear_f32 past its tiniest layers: the checks, then the product
+   (out of line where the GEMM is linked: the tiny path's frame stays
+   small) */
+#if LIN_PACK
+LIN__NOINLINE
+#endif
+static lin_status lin__linear_f32(const float *x, const float *weight, const float *bias, float *y,
+                                  size_t batch, size_t in, size_t out)
 {
     lin__dims d;
     lin__gemm_op op;
-    lin_status s = lin__check_layer_call(x, weight, bias, y, batch, in_features, out_features,
-                                         sizeof(float), sizeof(float), &d);
+    lin_status s = lin__check_layer_call(x, weight, bias, y, batch, in, out, sizeof(float), sizeof(float), &d);
     if (s != LIN_OK || !d.ny) return s;
-#if LIN_PACK
-    /* what lin__path would choose (with in_features 0, x and W may be NULL:
-       lin__gemm writes the bias) */
-    if (in_features && LIN__TINY(batch, out_features, in_features)) {
-        lin__linear_tiny(x, weight, bias, y, batch, in_features, out_features);
-        return LIN_OK;
-    }
-#endif
-    lin__op_init(&op, LIN__SET, batch, out_features, in_features);
-    lin__mat_rows(&op.a, x, in_features);               /* x (batch, in) */
-    lin__mat_rows_t(&op.b, weight, in_features);        /* W^T (in, out) */
-    lin__dst_rows(&op.c, y, out_features);              /* y (batch, out) */
+    lin__op_init(&op, LIN__SET, batch, out, in);
+    lin__mat_rows(&op.a, x, in);               /* x (batch, in) */
+    lin__mat_rows_t(&op.b, weight, in);        /* W^T (in, out) */
+    lin__dst_rows(&op.c, y, out);              /* y (batch, out) */
     op.bias = bias;
     op.bias_s = 1;
 #if LIN_PACK
@@ -3613,6 +3616,30 @@ LIN_API lin_status lin_linear_f32(const float *x, const float *weight, const flo
     lin__gemm_inline(&op);      /* each call site specialises: the smallest code on Cortex-M */
 #endif
     return LIN_OK;
+}
+
+LIN_API lin_status lin_linear_f32(const float *x, const float *weight, const float *bias,
+                                  float *y, size_t batch, size_t in_features,
+                                  size_t out_features)
+{
+#if LIN_PACK
+    /* Layers of fewer than 256 products (what lin__path would choose for
+       them) first, on counts that cannot overflow: lin__check_layer_call's
+       statuses in its order, in a few instructions (a 3 -> 2 layer's call
+       was mostly its checks). */
+    if ((batch | in_features | out_features) < 256 && batch * in_features * out_features - 1 < 255) {
+        const uintptr_t yl = (uintptr_t)y;
+        const size_t yn = batch * out_features * sizeof(float);
+        if (!x || !weight || !y) return LIN_ERR_NULL;
+        if (lin__hits_some(yl, yn, (uintptr_t)x, batch * in_features * sizeof(float)) |
+            lin__hits_some(yl, yn, (uintptr_t)weight, out_features * in_features * sizeof(float)) |
+            (bias && lin__hits_some(yl, yn, (uintptr_t)bias, out_features * sizeof(float))))
+            return LIN_ERR_ALIAS;
+        lin__linear_tiny(x, weight, bias, y, batch, in_features, out_features);
+        return LIN_OK;
+    }
+#endif
+    return lin__linear_f32(x, weight, bias, y, batch, in_features, out_features);
 }
 
 /* The floats of caller scratch a (batch, in) x (out, in)^T product of
