@@ -3626,8 +3626,9 @@ LIN_API lin_status lin_linear_f32(const float *x, const float *weight, const flo
     /* Layers of fewer than 256 products (what lin__path would choose for
        them) first, on counts that cannot overflow: lin__check_layer_call's
        statuses in its order, in a few instructions (a 3 -> 2 layer's call
-       was mostly its checks). */
-    if ((batch | in_features | out_features) < 256 && batch * in_features * out_features - 1 < 255) {
+       was mostly its checks). Each product below stays under 2^16. */
+    if ((batch | in_features | out_features) < 256 && in_features * out_features - 1 < 255 &&
+        batch * (in_features * out_features) - 1 < 255) {
         const uintptr_t yl = (uintptr_t)y;
         const size_t yn = batch * out_features * sizeof(float);
         if (!x || !weight || !y) return LIN_ERR_NULL;
