@@ -3164,16 +3164,18 @@ LIN_API const char *lin_cpu_isa(void)
    has k*n elements, a count that fits size_t. */
 enum { LIN__DIRECT, LIN__GEMV, LIN__PACKED, LIN__NARROW };
 
-/* under 256 multiply-adds (n*k fits size_t: B has that many elements) */
-#define LIN__TINY(m, n, k) ((n) * (k) < 256 && (m) < 256 && (m) * ((n) * (k)) < 256)
+/* 1 to 255 multiply-adds, on counts that cannot overflow (each product
+   stays under 2^16, so also with a 16-bit size_t) */
+#define LIN__TINY(m, n, k) \
+    (((m) | (n) | (k)) < 256 && (n) * (k) - 1 < 255 && (m) * ((n) * (k)) - 1 < 255)
 
 static int lin__path(int isa, size_t m, size_t n, size_t k, const lin__mat *a, const lin__mat *b)
 {
 #if LIN_PACK
     /* both operands contiguous along k: x and the rows of W */
     int rows = a->cs == 1 && b->rs == 1;
-    /* under 256 multiply-adds: nothing to set up beats any set-up */
-    if (LIN__TINY(m, n, k)) return LIN__DIRECT;
+    /* under 256 multiply-adds (or none): nothing to set up beats any set-up */
+    if (LIN__TINY(m, n, k) || !m || !n || !k) return LIN__DIRECT;
     /* rows too short for a vector, or at most 64 weights for 1-4 rows: the
        batch-1-to-4 path's horizontal sums cost more than the products
        (1x8x512 650 -> 430 ns, 1x10x10 27 -> 13 ns) */
@@ -3624,11 +3626,11 @@ LIN_API lin_status lin_linear_f32(const float *x, const float *weight, const flo
 {
 #if LIN_PACK
     /* Layers of fewer than 256 products (what lin__path would choose for
-       them) first, on counts that cannot overflow: lin__check_layer_call's
-       statuses in its order, in a few instructions (a 3 -> 2 layer's call
-       was mostly its checks). Each product below stays under 2^16. */
-    if ((batch | in_features | out_features) < 256 && in_features * out_features - 1 < 255 &&
-        batch * (in_features * out_features) - 1 < 255) {
+       them) first: their counts cannot overflow and none is 0, so
+       lin__check_layer_call's statuses, in its order, take a few
+       instructions (a 3 -> 2 layer's call was mostly its checks; the
+       general check costs 1.1 ns more, 16% of such a call) */
+    if (LIN__TINY(batch, out_features, in_features)) {
         const uintptr_t yl = (uintptr_t)y;
         const size_t yn = batch * out_features * sizeof(float);
         if (!x || !weight || !y) return LIN_ERR_NULL;

@@ -437,6 +437,42 @@ static void test_linear_alias(void **state)
     assert_true(buf[3] == 14.0f && buf[4] == 33.0f);
 }
 
+/* y right before or right after x, W or bias (sharing no byte) is fine and
+   gives the bits of separate buffers; one float further it overlaps:
+   LIN_ERR_ALIAS and nothing written. Tiny layers (checked on their own
+   path) and larger ones. */
+static void test_linear_f32_touching(void **state)
+{
+    static const size_t shapes[][3] = {{1, 3, 2}, {1, 1, 1}, {2, 5, 7}, {15, 1, 17}, {3, 12, 20}};
+    static float arena[960], before[960], want[255];
+    size_t t, i;
+    int z, side;
+    (void)state;
+    for (t = 0; t < sizeof shapes / sizeof shapes[0]; ++t) {
+        const size_t m = shapes[t][0], k = shapes[t][1], n = shapes[t][2];
+        const size_t count[3] = {m * k, n * k, n};
+        for (i = 0; i < 960; ++i) arena[i] = test_randf();
+        /* separate buffers: x at 0, W at 64, bias at 320, y at 360 (at most 255
+           floats of y; the input y touches at 600, y within [345, 900)) */
+        expect_int(lin_linear_f32(arena, arena + 64, arena + 320, arena + 360, m, k, n), LIN_OK);
+        memcpy(want, arena + 360, m * n * sizeof(float));
+        for (z = 0; z < 3; ++z)
+            for (side = 0; side < 2; ++side) {
+                float *in[3], *y;
+                in[0] = arena; in[1] = arena + 64; in[2] = arena + 320;
+                in[z] = arena + 600;                            /* the input y touches */
+                memcpy(in[z], z == 0 ? arena : z == 1 ? arena + 64 : arena + 320, count[z] * sizeof(float));
+                y = side ? in[z] + count[z] : in[z] - m * n;
+                expect_int(lin_linear_f32(in[0], in[1], in[2], y, m, k, n), LIN_OK);
+                expect_true(memcmp(y, want, m * n * sizeof(float)) == 0);
+                y += side ? -1 : 1;                             /* one float over it */
+                memcpy(before, arena, sizeof arena);
+                expect_int(lin_linear_f32(in[0], in[1], in[2], y, m, k, n), LIN_ERR_ALIAS);
+                expect_true(memcmp(before, arena, sizeof arena) == 0);
+            }
+    }
+}
+
 /* ---- explanations ---- */
 
 static void test_linear_explain(void **state)
@@ -514,6 +550,7 @@ int main(void)
         TEST(test_linear_shape),
         TEST(test_linear_overflow),
         TEST(test_linear_alias),
+        TEST(test_linear_f32_touching),
         TEST(test_linear_explain),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
