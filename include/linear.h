@@ -2127,6 +2127,24 @@ typedef struct lin__family {
 #define LIN__IN_REGISTER(v) ((void)0)
 #endif
 
+/* Whether the rows of W (B's columns) lie equally far past every 64-byte
+   line (their stride a multiple of 16 floats), are float-aligned and are
+   long enough (128 or more) for the x86 dot products to start their steps
+   early, so that W's loads do not cross lines (the extra step pays from
+   there); then the floats by which a row at w0 lies past a line of
+   `line` bytes. */
+static LIN__INLINE_KERNEL int lin__rows_on_lines(size_t k, const lin__mat *b)
+{
+    return k >= 128 && (size_t)b->cs % 16 == 0 && !((uintptr_t)b->p & 3);
+}
+
+#if defined(LIN__HAS_AVX512) || defined(LIN__HAS_AVX2)
+static LIN__INLINE_KERNEL size_t lin__line_shift(const float *w0, uintptr_t line)
+{
+    return (size_t)((uintptr_t)w0 & (line - 1)) / sizeof(float);
+}
+#endif
+
 /* ---- kernels: packing (every family) ---- */
 
 /* A (mr, kc) strided -> ap[p*MR + i], rows mr..MR-1 zero */
@@ -2340,9 +2358,21 @@ static LIN__TARGET_AVX512 LIN__INLINE_KERNEL __m128 lin__sum4_avx512(__m512 v0, 
     return _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
 }
 
-/* dots[b][q] = x_b . w_q for b < mb, q < 4: 4*mb zmm accumulators over the
-   whole vectors of k, the tail through one masked load. mb is a constant
-   in every copy (lin__gemv's switch): the rows past it vanish. */
+/* dots[b][q] = x_b . w_q for b < mb, q < 4: 4*mb zmm accumulators, lane
+   l summing the products of k = l (mod 16) in order. mb is a constant in
+   every copy (lin__gemv's switch): the rows past it vanish.
+
+   W's loads start on a 64-byte line when its four rows sit equally far
+   past one (s floats; a caller's malloc gives 16 bytes): the first step
+   loads from s floats before the rows with lanes 0 .. s - 1 masked off (a
+   masked load reads nothing there; the address is made as an integer,
+   as it lies outside the arrays), the others load whole lines, and the accumulators are rotated back by s lanes at
+   the end, so each lane holds the same sum in the same order as with
+   s = 0 - the same bits, whatever the address. A zmm load that crosses a
+   line costs two: on AMD Zen 4, 1x256x256 with W 16 bytes past a line
+   ran at 40 GFLOP/s, 52 on a line; shifted, 47 (2x256x256 79 -> 84). With
+   3-4 rows of x as many loads are x's, and with rows under 128 the extra
+   step costs more than it saves (1x64x64 37 -> 32): those stay as they are. */
 #define LIN__D512_ROW(r, LOADX)                                             \
     { __m512 xv = LOADX;                                                    \
       LIN__IN_REGISTER(xv);                                                 \
@@ -2350,36 +2380,59 @@ static LIN__TARGET_AVX512 LIN__INLINE_KERNEL __m128 lin__sum4_avx512(__m512 v0, 
       a##r##1 = _mm512_fmadd_ps(xv, w1, a##r##1);                           \
       a##r##2 = _mm512_fmadd_ps(xv, w2, a##r##2);                           \
       a##r##3 = _mm512_fmadd_ps(xv, w3, a##r##3); }
+/* one step of 16 from k = o, each row through LOAD */
+#define LIN__D512_STEP(LOAD, o)                                             \
+    { __m512 w0 = LOAD(w[0] + (o)), w1 = LOAD(w[1] + (o));                  \
+      __m512 w2 = LOAD(w[2] + (o)), w3 = LOAD(w[3] + (o));                  \
+      LIN__IN_REGISTER(w0); LIN__IN_REGISTER(w1);                           \
+      LIN__IN_REGISTER(w2); LIN__IN_REGISTER(w3);                           \
+      LIN__D512_ROW(0, LOAD(x0 + (o)))                                      \
+      if (mb > 1) LIN__D512_ROW(1, LOAD(x1 + (o)))                          \
+      if (mb > 2) LIN__D512_ROW(2, LOAD(x2 + (o)))                          \
+      if (mb > 3) LIN__D512_ROW(3, LOAD(x3 + (o))) }
+#define LIN__D512_FULL(p) _mm512_loadu_ps(p)
+#define LIN__D512_MASKED(p) _mm512_maskz_loadu_ps(m, p)
+#define LIN__D512_BEFORE(p) _mm512_maskz_loadu_ps(m, (const float *)((uintptr_t)(p) - s * sizeof(float)))
 /* GCOVR_EXCL_BR_START: the kernels below are inlined once per row count,
    a constant: each copy takes one side of every "if (mb > r)" by design,
    so gcov's branch counts say nothing there (every family's results are
    what test_dispatch and test_kernels check). */
 static LIN__TARGET_AVX512 LIN__INLINE_KERNEL void lin__dot4_avx512(size_t mb, size_t k, const float *x,
                                                                   ptrdiff_t x_rs, const float *const w[4],
-                                                                  float dots[4][4])
+                                                                  int lines, float dots[4][4])
 {
+    const size_t s = mb <= 2 && lines ? lin__line_shift(w[0], 64) : 0;
     const float *x0 = x, *x1 = mb > 1 ? x + x_rs : x, *x2 = mb > 2 ? x + 2 * x_rs : x;
     const float *x3 = mb > 3 ? x + 3 * x_rs : x;
     __m512 a00 = _mm512_setzero_ps(), a01 = a00, a02 = a00, a03 = a00, a10 = a00, a11 = a00, a12 = a00;
     __m512 a13 = a00, a20 = a00, a21 = a00, a22 = a00, a23 = a00, a30 = a00, a31 = a00, a32 = a00, a33 = a00;
-    size_t p;
-    for (p = 0; p + 16 <= k; p += 16) {
-        __m512 w0 = _mm512_loadu_ps(w[0] + p), w1 = _mm512_loadu_ps(w[1] + p);
-        __m512 w2 = _mm512_loadu_ps(w[2] + p), w3 = _mm512_loadu_ps(w[3] + p);
-        LIN__IN_REGISTER(w0); LIN__IN_REGISTER(w1); LIN__IN_REGISTER(w2); LIN__IN_REGISTER(w3);
-        LIN__D512_ROW(0, _mm512_loadu_ps(x0 + p))
-        if (mb > 1) LIN__D512_ROW(1, _mm512_loadu_ps(x1 + p))
-        if (mb > 2) LIN__D512_ROW(2, _mm512_loadu_ps(x2 + p))
-        if (mb > 3) LIN__D512_ROW(3, _mm512_loadu_ps(x3 + p))
+    __mmask16 m;
+    size_t p = 0;
+    if (s) {                            /* k = 0 .. 15 - s in lanes s .. 15 (k >= 128) */
+        m = (__mmask16)(0xffffu << s);
+        LIN__D512_STEP(LIN__D512_BEFORE, 0)
+        p = 16 - s;
     }
+    for (; p + 16 <= k; p += 16) LIN__D512_STEP(LIN__D512_FULL, p)
     if (p < k) {
-        const __mmask16 mask = (__mmask16)((1u << (k - p)) - 1u);
-        const __m512 w0 = _mm512_maskz_loadu_ps(mask, w[0] + p), w1 = _mm512_maskz_loadu_ps(mask, w[1] + p);
-        const __m512 w2 = _mm512_maskz_loadu_ps(mask, w[2] + p), w3 = _mm512_maskz_loadu_ps(mask, w[3] + p);
-        LIN__D512_ROW(0, _mm512_maskz_loadu_ps(mask, x0 + p))
-        if (mb > 1) LIN__D512_ROW(1, _mm512_maskz_loadu_ps(mask, x1 + p))
-        if (mb > 2) LIN__D512_ROW(2, _mm512_maskz_loadu_ps(mask, x2 + p))
-        if (mb > 3) LIN__D512_ROW(3, _mm512_maskz_loadu_ps(mask, x3 + p))
+        m = (__mmask16)((1u << (k - p)) - 1u);
+        LIN__D512_STEP(LIN__D512_MASKED, p)
+    }
+    if (s) {                            /* lane l back from lane l + s */
+        const __m512i back = _mm512_and_si512(
+            _mm512_add_epi32(_mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0),
+                             _mm512_set1_epi32((int)s)),
+            _mm512_set1_epi32(15));
+#define LIN__D512_BACK(r)                                                   \
+        a##r##0 = _mm512_permutexvar_ps(back, a##r##0);                     \
+        a##r##1 = _mm512_permutexvar_ps(back, a##r##1);                     \
+        a##r##2 = _mm512_permutexvar_ps(back, a##r##2);                     \
+        a##r##3 = _mm512_permutexvar_ps(back, a##r##3);
+        LIN__D512_BACK(0)
+        if (mb > 1) { LIN__D512_BACK(1) }
+        if (mb > 2) { LIN__D512_BACK(2) }
+        if (mb > 3) { LIN__D512_BACK(3) }
+#undef LIN__D512_BACK
     }
     _mm_storeu_ps(dots[0], lin__sum4_avx512(a00, a01, a02, a03));
     if (mb > 1) _mm_storeu_ps(dots[1], lin__sum4_avx512(a10, a11, a12, a13));
@@ -2529,30 +2582,59 @@ LIN__DEFINE_PACKS(neon, 8, 8)
 
    dots[b][q] = x_b . w_q for b < mb, q < 4, LANES at a time in vector
    accumulators, the lanes of four accumulators summed together in a tree
-   (SUM4), then the tail of k in scalars added. At most two rows of x per call, so that the eight accumulators,
-   four rows of W and a row of x fit 16 registers; lin__gemv takes rows
-   2 and 3 in a second call, W then coming from L1. */
-#define LIN__DV_ROW(r, VLOAD, VFMA)                                         \
-    { VEC_T xv = VLOAD(x##r + p);                                           \
+   (SUM4), then the tail of k in scalars added. At most two rows of x per
+   call, so that the eight accumulators, four rows of W and a row of x fit
+   16 registers; lin__gemv takes rows 2 and 3 in a second call, W then
+   coming from L1.
+
+   LINE names how a family moves W's loads onto whole lines, as the
+   AVX-512 dot products do (see there): LINE##_SHIFT gives s, the lanes
+   by which the steps start early (0: never, for SSE2 and NEON, whose
+   loads of 16 bytes from a float array aligned as malloc's cross no
+   line), LINE##_LOAD(LD, p) a step's load of the lanes in mk at p - s,
+   LINE##_MASK(lo, hi) the mask of lanes lo .. hi - 1, LINE##_BACK(v) the
+   rotation back by s lanes. The vector part's lanes keep their sums and
+   order, so the bits stay. */
+#define LIN__LD(LD, p) LD(p)
+#define LIN__DV_ROW(r, LDM, LD, VFMA, o)                                    \
+    { VEC_T xv = LDM(LD, x##r + (o));                                       \
       LIN__IN_REGISTER(xv);                                                 \
       a##r##0 = VFMA(a##r##0, xv, w0); a##r##1 = VFMA(a##r##1, xv, w1);     \
       a##r##2 = VFMA(a##r##2, xv, w2); a##r##3 = VFMA(a##r##3, xv, w3); }
-#define LIN__DEFINE_DOT2(F, TARGET, VEC, LANES_N, VZERO, VLOAD, VFMA, SUM4)                       \
+#define LIN__DV_STEP(LDM, LD, VFMA, o)                                      \
+    { VEC_T w0 = LDM(LD, w[0] + (o)), w1 = LDM(LD, w[1] + (o));             \
+      VEC_T w2 = LDM(LD, w[2] + (o)), w3 = LDM(LD, w[3] + (o));             \
+      LIN__IN_REGISTER(w0); LIN__IN_REGISTER(w1);                           \
+      LIN__IN_REGISTER(w2); LIN__IN_REGISTER(w3);                           \
+      LIN__DV_ROW(0, LDM, LD, VFMA, o)                                      \
+      if (mb > 1) LIN__DV_ROW(1, LDM, LD, VFMA, o) }
+#define LIN__DEFINE_DOT2(F, TARGET, VEC, LANES_N, VZERO, VLOAD, VFMA, SUM4, LINE)               \
 static TARGET LIN__INLINE_KERNEL void lin__dot2_##F(size_t mb, size_t k, const float *x, ptrdiff_t x_rs, \
-                                                     const float *const w[4], float dots[][4])       \
+                                                     const float *const w[4], int lines,        \
+                                                     float dots[][4])                           \
 {                                                                                               \
     LIN__NO_CONTRACT                                                                            \
     typedef VEC VEC_T;                                                                          \
     const float *x0 = x, *x1 = mb > 1 ? x + x_rs : x;                                           \
     VEC_T a00 = VZERO(), a01 = a00, a02 = a00, a03 = a00, a10 = a00, a11 = a00, a12 = a00;      \
     VEC_T a13 = a00;                                                                            \
-    size_t p, q, kv = k - k % LANES_N;                                                          \
-    for (p = 0; p < kv; p += LANES_N) {                                                         \
-        VEC_T w0 = VLOAD(w[0] + p), w1 = VLOAD(w[1] + p);                                       \
-        VEC_T w2 = VLOAD(w[2] + p), w3 = VLOAD(w[3] + p);                                       \
-        LIN__IN_REGISTER(w0); LIN__IN_REGISTER(w1); LIN__IN_REGISTER(w2); LIN__IN_REGISTER(w3); \
-        LIN__DV_ROW(0, VLOAD, VFMA)                                                             \
-        if (mb > 1) LIN__DV_ROW(1, VLOAD, VFMA)                                                 \
+    const size_t kv = k - k % LANES_N, s = LINE##_SHIFT(lines, w);                              \
+    size_t p = 0, q;                                                                            \
+    if (s) {                            /* k = 0 .. LANES_N - s - 1 in lanes s .. */            \
+        const LINE##_MASK_T mk = LINE##_MASK(s, LANES_N);                                       \
+        LIN__DV_STEP(LINE##_LOAD, VLOAD, VFMA, 0)                                               \
+        p = LANES_N - s;                                                                        \
+    }                                                                                           \
+    for (; p < kv - s; p += LANES_N) LIN__DV_STEP(LIN__LD, VLOAD, VFMA, p)                     \
+    if (s) {                            /* kv - s .. kv - 1 in lanes 0 .. s - 1 */              \
+        const LINE##_MASK_T mk = LINE##_MASK(0, s);                                             \
+        LIN__DV_STEP(LINE##_LOAD, VLOAD, VFMA, p + s)                                           \
+        a00 = LINE##_BACK(a00); a01 = LINE##_BACK(a01);                                         \
+        a02 = LINE##_BACK(a02); a03 = LINE##_BACK(a03);                                         \
+        if (mb > 1) {                                                                           \
+            a10 = LINE##_BACK(a10); a11 = LINE##_BACK(a11);                                     \
+            a12 = LINE##_BACK(a12); a13 = LINE##_BACK(a13);                                     \
+        }                                                                                       \
     }                                                                                           \
     SUM4(a00, a01, a02, a03, dots[0]);                                                          \
     if (mb > 1) SUM4(a10, a11, a12, a13, dots[1]);                                              \
@@ -2566,6 +2648,13 @@ static TARGET LIN__INLINE_KERNEL void lin__dot2_##F(size_t mb, size_t k, const f
         if (mb > 1) dots[1][q] += t1;                                                           \
     }                                                                                           \
 }
+
+/* SSE2 and NEON: no shift */
+#define LIN__LINE_NONE_SHIFT(lines, w) ((void)(lines), (void)(w), (size_t)0)
+#define LIN__LINE_NONE_MASK_T int
+#define LIN__LINE_NONE_MASK(lo, hi) ((int)((lo) + (hi)))
+#define LIN__LINE_NONE_LOAD(LD, p) ((void)mk, LD(p))
+#define LIN__LINE_NONE_BACK(v) (v)
 
 /* Batches of 5 to 16 rows with long enough rows also take the dot
    products (W streamed, never packed, in chunks that stay in L2) rather
@@ -2587,17 +2676,41 @@ static TARGET LIN__INLINE_KERNEL void lin__dot2_##F(size_t mb, size_t k, const f
    repeats its first row and drops the extra results. Each family's copy
    calls its dot product with a constant row count (the switch), so the
    sums stay in registers. */
-#define LIN__DEFINE_GEMV(F, TARGET, DOT, ROWS)                                                  \
+/* lin__gemv's dot products for mb rows of x (ROWS per call at most),
+   the rows of W shifted onto lines or not (LINES, a constant) */
+#define LIN__GEMV_DOTS(DOT, ROWS, LINES)                                                        \
+    { switch (mb) {                                                                             \
+    case 1: DOT(1, k, x, a->rs, w, LINES, dots); break;                                         \
+    case 2: DOT(2, k, x, a->rs, w, LINES, dots); break;                                         \
+    case 3:                                                                                     \
+        if (ROWS == 2) {                                                                        \
+            DOT(2, k, x, a->rs, w, LINES, dots);                                                \
+            DOT(1, k, x + 2 * a->rs, a->rs, w, LINES, dots + 2);                                \
+        } else {                                                                                \
+            DOT(3, k, x, a->rs, w, LINES, dots);                                                \
+        }                                                                                       \
+        break;                                                                                  \
+    default:                                                                                    \
+        if (ROWS == 2) {                                                                        \
+            DOT(2, k, x, a->rs, w, LINES, dots);                                                \
+            DOT(2, k, x + 2 * a->rs, a->rs, w, LINES, dots + 2);                                \
+        } else {                                                                                \
+            DOT(4, k, x, a->rs, w, LINES, dots);                                                \
+        }                                                                                       \
+        break;                                                                                  \
+    } }
+#define LIN__DEFINE_GEMV(F, TARGET, DOT, ROWS, SHIFTS)                                          \
 static TARGET void lin__gemv_##F(size_t m, size_t j0, size_t j1, size_t k, const lin__mat *a,   \
                                  const lin__mat *b, const float *bias, ptrdiff_t bias_s, int acc, \
                                  float *c, ptrdiff_t c_rs, ptrdiff_t c_cs)                      \
 {                                                                                               \
     float dots[4][4];                                                                           \
     size_t i0, j, i, q, jc, chunk = LIN__GEMV_CHUNK(k);                                         \
-    /* four outputs in a row and a bias of unit stride or none: added as vectors, the bias    \
-       copied whole (read back as a vector right after four scalar stores, it stalled on a    \
-       failed store forwarding: 40% of a 1x16x16 layer's time) */                            \
+    /* four outputs in a row and a bias of unit stride or none: added as vectors, the bias      \
+       copied whole (read back as a vector right after four scalar stores, it stalled on a      \
+       failed store forwarding: 40% of a 1x16x16 layer's time) */                               \
     const int row4 = c_cs == 1 && (!bias || bias_s == 1);                                       \
+    const int lines = SHIFTS && lin__rows_on_lines(k, b);                                       \
     for (jc = j0; jc < j1; jc += chunk)                                                         \
     for (i0 = 0; i0 < m; i0 += 4) {                                                             \
         size_t mb = LIN__MIN(4, m - i0);                                                        \
@@ -2610,26 +2723,10 @@ static TARGET void lin__gemv_##F(size_t m, size_t j0, size_t j1, size_t k, const
             w[1] = r > 1 ? w[0] + b->cs : w[0];                                                 \
             w[2] = r > 2 ? w[1] + b->cs : w[0];                                                 \
             w[3] = r > 3 ? w[2] + b->cs : w[0];                                                 \
-            switch (mb) {                                                                       \
-            case 1: DOT(1, k, x, a->rs, w, dots); break;                                        \
-            case 2: DOT(2, k, x, a->rs, w, dots); break;                                        \
-            case 3:                                                                             \
-                if (ROWS == 2) {                                                                \
-                    DOT(2, k, x, a->rs, w, dots);                                               \
-                    DOT(1, k, x + 2 * a->rs, a->rs, w, dots + 2);                               \
-                } else {                                                                        \
-                    DOT(3, k, x, a->rs, w, dots);                                               \
-                }                                                                               \
-                break;                                                                          \
-            default:                                                                            \
-                if (ROWS == 2) {                                                                \
-                    DOT(2, k, x, a->rs, w, dots);                                               \
-                    DOT(2, k, x + 2 * a->rs, a->rs, w, dots + 2);                               \
-                } else {                                                                        \
-                    DOT(4, k, x, a->rs, w, dots);                                               \
-                }                                                                               \
-                break;                                                                          \
-            }                                                                                   \
+            if (lines)                  /* a constant in each copy of the dots */               \
+                LIN__GEMV_DOTS(DOT, ROWS, 1)                                                    \
+            else                                                                                \
+                LIN__GEMV_DOTS(DOT, ROWS, 0)                                                    \
             if (r == 4 && row4) {                                                               \
                 float add[4];                                                                   \
                 if (bias)                                                                       \
@@ -2653,7 +2750,7 @@ static TARGET void lin__gemv_##F(size_t m, size_t j0, size_t j1, size_t k, const
 
 /* GCOVR_EXCL_BR_START: as above, the instances of LIN__DEFINE_DOT2 and _GEMV */
 #ifdef LIN__HAS_AVX512
-LIN__DEFINE_GEMV(avx512, LIN__TARGET_AVX512, lin__dot4_avx512, 4)
+LIN__DEFINE_GEMV(avx512, LIN__TARGET_AVX512, lin__dot4_avx512, 4, 1)
 #endif
 #ifdef LIN__HAS_AVX2
 #define LIN__FMA256(acc, x, y) _mm256_fmadd_ps(x, y, acc)
@@ -2663,9 +2760,26 @@ static LIN__TARGET_AVX2 LIN__INLINE_KERNEL void lin__sum4_avx2(__m256 v0, __m256
     const __m256 h = _mm256_hadd_ps(_mm256_hadd_ps(v0, v1), _mm256_hadd_ps(v2, v3));
     _mm_storeu_ps(out, _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1)));
 }
+/* AVX2's lines: 32 bytes (a ymm load from there crosses no 64-byte line),
+   rows of 128 and more (on AMD Zen 4, 1x256x256 with W 16 bytes past a
+   line: 44.6 -> ... GFLOP/s, 54.9 on a line) */
+#define LIN__LINE_AVX2_SHIFT(lines, w) ((lines) ? lin__line_shift(w[0], 32) : 0)
+#define LIN__LINE_AVX2_MASK_T __m256i
+#define LIN__LINE_AVX2_MASK(lo, hi)                                                        \
+    _mm256_andnot_si256(_mm256_cmpgt_epi32(_mm256_set1_epi32((int)(lo)), lin__iota8_avx2()), \
+                        _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(hi)), lin__iota8_avx2()))
+#define LIN__LINE_AVX2_LOAD(LD, p) _mm256_maskload_ps((const float *)((uintptr_t)(p) - s * sizeof(float)), mk)
+#define LIN__LINE_AVX2_BACK(v)                                                              \
+    _mm256_permutevar8x32_ps(v, _mm256_and_si256(_mm256_add_epi32(lin__iota8_avx2(),        \
+                                                                  _mm256_set1_epi32((int)s)), \
+                                                 _mm256_set1_epi32(7)))
+static LIN__TARGET_AVX2 LIN__INLINE_KERNEL __m256i lin__iota8_avx2(void)
+{
+    return _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+}
 LIN__DEFINE_DOT2(avx2, LIN__TARGET_AVX2, __m256, 8, _mm256_setzero_ps, _mm256_loadu_ps, LIN__FMA256,
-                 lin__sum4_avx2)
-LIN__DEFINE_GEMV(avx2, LIN__TARGET_AVX2, lin__dot2_avx2, 2)
+                 lin__sum4_avx2, LIN__LINE_AVX2)
+LIN__DEFINE_GEMV(avx2, LIN__TARGET_AVX2, lin__dot2_avx2, 2, 1)
 #endif
 #ifdef LIN__HAS_SSE2
 #define LIN__MULADD128(acc, x, y) _mm_add_ps(acc, _mm_mul_ps(x, y))
@@ -2676,8 +2790,9 @@ static LIN__INLINE_KERNEL void lin__sum4_sse2(__m128 v0, __m128 v1, __m128 v2, _
     const __m128 s23 = _mm_add_ps(_mm_unpacklo_ps(v2, v3), _mm_unpackhi_ps(v2, v3));
     _mm_storeu_ps(out, _mm_add_ps(_mm_movelh_ps(s01, s23), _mm_movehl_ps(s23, s01)));
 }
-LIN__DEFINE_DOT2(sse2, LIN__TARGET_BASE, __m128, 4, _mm_setzero_ps, _mm_loadu_ps, LIN__MULADD128, lin__sum4_sse2)
-LIN__DEFINE_GEMV(sse2, LIN__TARGET_BASE, lin__dot2_sse2, 2)
+LIN__DEFINE_DOT2(sse2, LIN__TARGET_BASE, __m128, 4, _mm_setzero_ps, _mm_loadu_ps, LIN__MULADD128, lin__sum4_sse2,
+                 LIN__LINE_NONE)
+LIN__DEFINE_GEMV(sse2, LIN__TARGET_BASE, lin__dot2_sse2, 2, 0)
 #endif
 #ifdef LIN__HAS_NEON
 #define LIN__VZERO_NEON() vdupq_n_f32(0.0f)
@@ -2689,8 +2804,8 @@ static LIN__INLINE_KERNEL void lin__sum4_neon(float32x4_t v0, float32x4_t v1, fl
     vst1q_f32(out, vpaddq_f32(vpaddq_f32(v0, v1), vpaddq_f32(v2, v3)));
 }
 LIN__DEFINE_DOT2(neon, LIN__TARGET_BASE, float32x4_t, 4, LIN__VZERO_NEON, vld1q_f32, LIN__FMA_NEON,
-                 lin__sum4_neon)
-LIN__DEFINE_GEMV(neon, LIN__TARGET_BASE, lin__dot2_neon, 2)
+                 lin__sum4_neon, LIN__LINE_NONE)
+LIN__DEFINE_GEMV(neon, LIN__TARGET_BASE, lin__dot2_neon, 2, 0)
 #endif
 
 /* GCOVR_EXCL_BR_STOP */
@@ -2723,11 +2838,12 @@ LIN__DEFINE_PACKS(portable, 4, 32)
 /* dots[b][q] = x_b . w_q for b < mb, q < 4, over 8 independent partial
    sums per dot: portable C a compiler vectorises as it stands */
 static LIN__INLINE_KERNEL void lin__dot4_portable(size_t mb, size_t k, const float *x, ptrdiff_t x_rs,
-                                                   const float *const w[4], float dots[4][4])
+                                                   const float *const w[4], int lines, float dots[4][4])
 {
     LIN__NO_CONTRACT
     float acc[4][4][8];
     size_t b, q, p, l, kv = k - k % 8;
+    (void)lines;                        /* loads of any alignment: no shift */
     for (b = 0; b < mb; ++b)
         for (q = 0; q < 4; ++q)
             for (l = 0; l < 8; ++l) acc[b][q][l] = 0.0f;
@@ -2743,7 +2859,7 @@ static LIN__INLINE_KERNEL void lin__dot4_portable(size_t mb, size_t k, const flo
             dots[b][q] = s + t;
         }
 }
-LIN__DEFINE_GEMV(portable, LIN__TARGET_BASE, lin__dot4_portable, 4)
+LIN__DEFINE_GEMV(portable, LIN__TARGET_BASE, lin__dot4_portable, 4, 0)
 #endif
 
 /* ---- kernels: the narrow kernel (AVX-512) ---- */

@@ -358,6 +358,79 @@ static void test_scratch_errors(void **state)
     free(x); free(w); free(b); free(y); free(ws); free(copy);
 }
 
+/* The bits do not depend on where the operands sit: W and x at every
+   offset from a 64-byte line (the AVX-512 dot products shift their steps
+   to W's lines, then rotate the sums back), batch 1 and 2, rows a
+   multiple of 16 and not, a last group of fewer than four rows of W, and
+   the prepared layer's own copy of W; under every family. */
+static void test_dispatch_alignment_same_bits(void **state)
+{
+#if defined(TEST_SMALL_RAM)
+    static const size_t al_shapes[][3] = {{1, 128, 3}, {2, 144, 2}, {1, 130, 2}};
+#else
+    static const size_t al_shapes[][3] = {{1, 256, 9}, {2, 144, 7}, {1, 128, 4}, {2, 160, 33},
+                                          {1, 512, 5}, {1, 130, 6}, {2, 1024, 3}, {1, 64, 8}};
+#endif
+    int isa, fails = 0;
+    size_t t, ow, ox;
+    (void)state;
+    for (t = 0; t < COUNT(al_shapes); ++t) {
+        const size_t m = al_shapes[t][0], k = al_shapes[t][1], n = al_shapes[t][2];
+        unsigned char *wraw = (unsigned char *)malloc((n * k + 16) * sizeof(float) + 64);
+        unsigned char *xraw = (unsigned char *)malloc((m * k + 16) * sizeof(float) + 64);
+        float *b = (float *)malloc(n * sizeof(float)), *y0 = (float *)malloc(m * n * sizeof(float));
+        float *y = (float *)malloc(m * n * sizeof(float));
+        float *wl, *xl;
+        size_t bytes = lin_prepared_size(k, n);
+        void *buf = malloc(bytes);
+        lin_prepared prep;
+        lin_rng rng;
+        assert_true(wraw && xraw && b && y0 && y && buf);
+        memset(&prep, 0, sizeof prep);
+        /* the first float of a 64-byte line in each */
+        wl = (float *)(void *)(wraw + (64 - (uintptr_t)wraw % 64) % 64);
+        xl = (float *)(void *)(xraw + (64 - (uintptr_t)xraw % 64) % 64);
+        lin_rng_seed(&rng, 300 + t);
+        randomize(wl, n * k, &rng);
+        randomize(xl, m * k, &rng);
+        randomize(b, n, &rng);
+        for (isa = 0; isa < LIN__ISA_COUNT; ++isa) {
+            if (!lin__isa_force(isa)) continue;
+            assert_int_equal(lin_linear_f32(xl, wl, b, y0, m, k, n), LIN_OK);
+            for (ow = 1; ow < 16; ++ow) {            /* W moved up ow floats, x 0, ow and 16 - ow */
+                memmove(wl + ow, wl + ow - 1, n * k * sizeof(float));
+                for (ox = 0; ox < 3; ++ox) {
+                    const size_t o = ox == 0 ? 0 : ox == 1 ? ow : 16 - ow;
+                    memmove(xl + o, xl, m * k * sizeof(float));
+                    fill_sentinel(y, m * n);
+                    assert_int_equal(lin_linear_f32(xl + o, wl + ow, b, y, m, k, n), LIN_OK);
+                    if (memcmp(y, y0, m * n * sizeof(float)) != 0) {
+                        print_message("%s %zux%zux%zu: W at +%zu, x at +%zu floats: other bits\n", isa_names[isa],
+                                      m, k, n, ow, o);
+                        ++fails;
+                    }
+                    memmove(xl, xl + o, m * k * sizeof(float));
+                }
+            }
+            memmove(wl, wl + 15, n * k * sizeof(float));
+            assert_int_equal(lin_prepare_f32(&prep, wl, b, k, n, buf, bytes), LIN_OK);
+            assert_int_equal(lin_linear_prepared_f32(&prep, xl, y, m), LIN_OK);
+            if (memcmp(y, y0, m * n * sizeof(float)) != 0) {
+                print_message("%s %zux%zux%zu: prepared: other bits\n", isa_names[isa], m, k, n);
+                ++fails;
+            }
+        }
+        free(wraw);
+        free(xraw);
+        free(b);
+        free(y0);
+        free(y);
+        free(buf);
+    }
+    assert_true(lin__isa_force(-1));
+    assert_int_equal(fails, 0);
+}
+
 /* A layer prepared under one family runs that family's kernels even after
    the choice changes (the buffer is laid out for them): the same bits. */
 static void test_prepared_keeps_its_family(void **state)
@@ -614,6 +687,7 @@ int main(int argc, char **argv)
         TEST(test_dispatch_detects),
         TEST(test_dispatch_force_refused),
         TEST(test_dispatch_every_family),
+        TEST(test_dispatch_alignment_same_bits),
         TEST(test_prepared_keeps_its_family),
         TEST(test_prepared_errors),
         TEST(test_scratch_blocks),
