@@ -2663,8 +2663,14 @@ static TARGET LIN__INLINE_KERNEL void lin__dot2_##F(size_t mb, size_t k, const f
    sums cost more. Measured on AMD Zen 4 (-O2), AVX-512 / AVX2 family,
    GFLOP/s packed -> dots: 8x1024x1024 52 -> 77-97 / 26 -> 60,
    16x1024x1024 73 -> 93 / 42 -> 59, 8x256x256 59 -> 86 / 32 -> 48; but
-   16x256x256 83 -> 70, 8x64x64 59 -> 31. */
-#define LIN__GEMV_MORE(m, k) (((m) <= 8 && (k) >= 256) || ((m) <= 16 && (k) >= 512))
+   8x64x64 59 -> 31. AVX-512's dot products, four rows of x against four
+   of W in 16 zmm sums, stay ahead up to 64 rows of 256 or more (Zen 4,
+   -O2, x and W 16 bytes past a line, packed -> dots: 16x256x256 82 ->
+   103, 17x384x384 62 -> 99, 32x1024x1024 84 -> 92, 64x512x512 101 ->
+   107; 128x1024x1024 even, 128x256x1024 105 -> 97, 32x128x128 even);
+   AVX2's, two rows of x per pass, do not (32x1024x1024 43 -> 35). */
+#define LIN__GEMV_MORE(isa, m, k) \
+    (((m) <= 8 && (k) >= 256) || ((m) <= 16 && (k) >= 512) || ((isa) == LIN__ISA_AVX512 && (m) <= 64 && (k) >= 256))
 
 /* Rows of W per chunk of the dot-product path: about 256 KiB of W, which
    every group of four rows of x then reads from L2 (a multiple of 4). */
@@ -3302,12 +3308,11 @@ static int lin__path(int isa, size_t m, size_t n, size_t k, const lin__mat *a, c
        output beats a dot product per output (a sweep of m, n, k) */
     if (isa == LIN__ISA_AVX512 && m > 4 && n <= 16 && k <= lin__narrow_kmax(m, n)) return LIN__NARROW;
 #endif
-    (void)isa;
     /* batch 1-4 streams W once; a few outputs would waste most of a tile,
        unless the rows are short and many: then the dot products' horizontal
        sums cost more than the tile's idle lanes (128x8x8: 723 -> 525 ns,
        16x16x16: 185 -> 143 ns; 64x16x8 and 8x8x8 stay faster as dots) */
-    if (rows && (m <= 4 || LIN__GEMV_MORE(m, k) || (n <= 16 && !(m >= 16 && ((n >= 12 && k <= 24) || (n >= 8 && k <= 12))))))
+    if (rows && (m <= 4 || LIN__GEMV_MORE(isa, m, k) || (n <= 16 && !(m >= 16 && ((n >= 12 && k <= 24) || (n >= 8 && k <= 12))))))
         return LIN__GEMV;
     return LIN__PACKED;
 #else
