@@ -2366,13 +2366,16 @@ static LIN__TARGET_AVX512 LIN__INLINE_KERNEL __m128 lin__sum4_avx512(__m512 v0, 
    past one (s floats; a caller's malloc gives 16 bytes): the first step
    loads from s floats before the rows with lanes 0 .. s - 1 masked off (a
    masked load reads nothing there; the address is made as an integer,
-   as it lies outside the arrays), the others load whole lines, and the accumulators are rotated back by s lanes at
-   the end, so each lane holds the same sum in the same order as with
-   s = 0 - the same bits, whatever the address. A zmm load that crosses a
-   line costs two: on AMD Zen 4, 1x256x256 with W 16 bytes past a line
-   ran at 40 GFLOP/s, 52 on a line; shifted, 47 (2x256x256 79 -> 84). With
-   3-4 rows of x as many loads are x's, and with rows under 128 the extra
-   step costs more than it saves (1x64x64 37 -> 32): those stay as they are. */
+   as it lies outside the arrays), the others load whole lines, and the
+   accumulators are rotated back by s lanes at the end. Each lane then
+   holds the same sum in the same order as with s = 0 (a masked lane adds
+   +0 to a sum that started at +0, which is never -0): the same bits,
+   whatever the address. A zmm load that crosses a line costs two: on AMD
+   Zen 4, 1x256x256 with W 16 bytes past a line ran at 40 GFLOP/s, 52 on
+   a line; shifted, 47-50 (2x512x512 71 -> 85). With 3-4 rows of x the
+   extra step and rotations cost about what they save (-5% to +7% by
+   shape: 32x256x256 and 64x512x512 slower, 32x1024x1024 faster), and
+   with rows under 128 more (1x64x64 37 -> 32): those stay as they are. */
 #define LIN__D512_ROW(r, LOADX)                                             \
     { __m512 xv = LOADX;                                                    \
       LIN__IN_REGISTER(xv);                                                 \
@@ -2652,7 +2655,7 @@ static TARGET LIN__INLINE_KERNEL void lin__dot2_##F(size_t mb, size_t k, const f
 /* SSE2 and NEON: no shift */
 #define LIN__LINE_NONE_SHIFT(lines, w) ((void)(lines), (void)(w), (size_t)0)
 #define LIN__LINE_NONE_MASK_T int
-#define LIN__LINE_NONE_MASK(lo, hi) ((int)((lo) + (hi)))
+#define LIN__LINE_NONE_MASK(lo, hi) ((void)(lo), (void)(hi), 0)
 #define LIN__LINE_NONE_LOAD(LD, p) ((void)mk, LD(p))
 #define LIN__LINE_NONE_BACK(v) (v)
 
@@ -2767,8 +2770,9 @@ static LIN__TARGET_AVX2 LIN__INLINE_KERNEL void lin__sum4_avx2(__m256 v0, __m256
     _mm_storeu_ps(out, _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1)));
 }
 /* AVX2's lines: 32 bytes (a ymm load from there crosses no 64-byte line),
-   rows of 128 and more (on AMD Zen 4, 1x256x256 with W 16 bytes past a
-   line: 44.6 -> ... GFLOP/s, 54.9 on a line) */
+   rows of 128 and more (AMD Zen 4, -O2, W and x 16 bytes past a line:
+   1x256x256 44.7 -> 48.6-50.8 GFLOP/s, 54.9 on a line; 4x1024x1024 61 ->
+   72; rows on a line: within 2%) */
 #define LIN__LINE_AVX2_SHIFT(lines, w) ((lines) ? lin__line_shift(w[0], 32) : 0)
 #define LIN__LINE_AVX2_MASK_T __m256i
 #define LIN__LINE_AVX2_MASK(lo, hi)                                                        \
