@@ -2670,10 +2670,14 @@ static TARGET LIN__INLINE_KERNEL void lin__dot2_##F(size_t mb, size_t k, const f
    of W in 16 zmm sums, stay ahead up to 64 rows of 256 or more (Zen 4,
    -O2, x and W 16 bytes past a line, packed -> dots: 16x256x256 82 ->
    103, 17x384x384 62 -> 99, 32x1024x1024 84 -> 92, 64x512x512 101 ->
-   107; 128x1024x1024 even, 128x256x1024 105 -> 97, 32x128x128 even);
-   AVX2's, two rows of x per pass, do not (32x1024x1024 43 -> 35). */
-#define LIN__GEMV_MORE(isa, m, k) \
-    (((m) <= 8 && (k) >= 256) || ((m) <= 16 && (k) >= 512) || ((isa) == LIN__ISA_AVX512 && (m) <= 64 && (k) >= 256))
+   107, 64x256x256 99 -> 106; 128x1024x1024 even, 128x256x1024 105 -> 97,
+   32x128x128 even). Past 32 rows they take rows of 512 or more only:
+   there the gain is small, and on a CPU with two 512-bit FMA pipes (not
+   measured here) the horizontal sums weigh twice as much. AVX2's, two
+   rows of x per pass, do not (32x1024x1024 43 -> 35). */
+#define LIN__GEMV_MORE(isa, m, k)                                         \
+    (((m) <= 8 && (k) >= 256) || ((m) <= 16 && (k) >= 512) ||            \
+     ((isa) == LIN__ISA_AVX512 && (((m) <= 32 && (k) >= 256) || ((m) <= 64 && (k) >= 512))))
 
 /* Rows of W per chunk of the dot-product path: about 256 KiB of W, which
    every group of four rows of x then reads from L2 (a multiple of 4). */
