@@ -443,25 +443,31 @@ static void test_linear_alias(void **state)
    path) and larger ones. */
 static void test_linear_f32_touching(void **state)
 {
+#if defined(TEST_SMALL_RAM)          /* the micro:bit's 16 KiB */
+    static const size_t shapes[][3] = {{1, 3, 2}, {1, 1, 1}, {2, 5, 7}, {4, 8, 10}};
+    enum { AT_W = 40, AT_B = 128, AT_Y = 144, AT_Z = 240, ARENA = 384, YMAX = 40 };
+#else
     static const size_t shapes[][3] = {{1, 3, 2}, {1, 1, 1}, {2, 5, 7}, {15, 1, 17}, {3, 12, 20}};
-    static float arena[960], before[960], want[255];
+    enum { AT_W = 64, AT_B = 320, AT_Y = 360, AT_Z = 600, ARENA = 960, YMAX = 255 };
+#endif
+    /* x at 0, W at AT_W, bias at AT_B, y at AT_Y apart; the input y
+       touches moved to AT_Z, y just before or after it, inside ARENA */
+    static float arena[ARENA], before[ARENA], want[YMAX];
     size_t t, i;
     int z, side;
     (void)state;
     for (t = 0; t < sizeof shapes / sizeof shapes[0]; ++t) {
         const size_t m = shapes[t][0], k = shapes[t][1], n = shapes[t][2];
         const size_t count[3] = {m * k, n * k, n};
-        for (i = 0; i < 960; ++i) arena[i] = test_randf();
-        /* separate buffers: x at 0, W at 64, bias at 320, y at 360 (at most 255
-           floats of y; the input y touches at 600, y within [345, 900)) */
-        expect_int(lin_linear_f32(arena, arena + 64, arena + 320, arena + 360, m, k, n), LIN_OK);
-        memcpy(want, arena + 360, m * n * sizeof(float));
+        for (i = 0; i < ARENA; ++i) arena[i] = test_randf();
+        expect_int(lin_linear_f32(arena, arena + AT_W, arena + AT_B, arena + AT_Y, m, k, n), LIN_OK);
+        memcpy(want, arena + AT_Y, m * n * sizeof(float));
         for (z = 0; z < 3; ++z)
             for (side = 0; side < 2; ++side) {
                 float *in[3], *y;
-                in[0] = arena; in[1] = arena + 64; in[2] = arena + 320;
-                in[z] = arena + 600;                            /* the input y touches */
-                memcpy(in[z], z == 0 ? arena : z == 1 ? arena + 64 : arena + 320, count[z] * sizeof(float));
+                in[0] = arena; in[1] = arena + AT_W; in[2] = arena + AT_B;
+                in[z] = arena + AT_Z;
+                memcpy(in[z], z == 0 ? arena : z == 1 ? arena + AT_W : arena + AT_B, count[z] * sizeof(float));
                 y = side ? in[z] + count[z] : in[z] - m * n;
                 expect_int(lin_linear_f32(in[0], in[1], in[2], y, m, k, n), LIN_OK);
                 expect_true(memcmp(y, want, m * n * sizeof(float)) == 0);
