@@ -359,17 +359,19 @@ static void test_scratch_errors(void **state)
 }
 
 /* The bits do not depend on where the operands sit: W and x at every
-   offset from a 64-byte line (the AVX-512 dot products shift their steps
-   to W's lines, then rotate the sums back), batch 1 and 2, rows a
-   multiple of 16 and not, a last group of fewer than four rows of W, and
-   the prepared layer's own copy of W; under every family. */
+   offset from a 64-byte line (the dot products shift their steps to W's
+   lines, then rotate the sums back), batch 1 to 7 (AVX-512 shifts for
+   3-4 rows of x from rows of 1024), rows a multiple of 16 and not, a
+   last group of fewer than four rows of W, and the prepared layer's own
+   copy of W; under every family. */
 static void test_dispatch_alignment_same_bits(void **state)
 {
 #if defined(TEST_SMALL_RAM)
     static const size_t al_shapes[][3] = {{1, 128, 3}, {2, 144, 2}, {1, 130, 2}};
 #else
-    static const size_t al_shapes[][3] = {{1, 256, 9}, {2, 144, 7}, {1, 128, 4}, {2, 160, 33},
-                                          {1, 512, 5}, {1, 130, 6}, {2, 1024, 3}, {1, 64, 8}};
+    static const size_t al_shapes[][3] = {{1, 256, 9}, {2, 144, 7}, {1, 128, 4}, {2, 160, 33}, {1, 512, 5},
+                                          {1, 130, 6}, {2, 1024, 3}, {1, 64, 8}, {4, 1024, 5}, {3, 1024, 6},
+                                          {7, 1040, 4}, {4, 512, 6}};
 #endif
     int isa, fails = 0;
     size_t t, ow, ox;
