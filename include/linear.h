@@ -317,6 +317,13 @@
 #if LIN_PACK != 0 && LIN_PACK != 1
 #error "linear.h: LIN_PACK must be 0 (the direct kernel only) or 1 (the packed GEMM)"
 #endif
+/* LIN_PACK 0 built for size (-Os): where fewer bytes and more
+   instructions are a choice, the fewer bytes */
+#if !LIN_PACK && defined(__OPTIMIZE_SIZE__)
+#define LIN__LEAST_CODE 1
+#else
+#define LIN__LEAST_CODE 0
+#endif
 #if defined(LIN_PACK_KC) && LIN_PACK_KC < 1
 #error "linear.h: LIN_PACK_KC must be at least 1"
 #endif
@@ -1068,7 +1075,7 @@ typedef struct lin__dims { size_t nx, nw, ny; } lin__dims;
 static int lin__layer_dims(size_t batch, size_t in, size_t out, size_t elem, lin__dims *d)
 {
     const size_t small = (size_t)1 << (sizeof(size_t) * 4 - 2);
-    if ((batch | in | out) < small) {   /* no product of two overflows, nor times 8 */
+    if (!LIN__LEAST_CODE && (batch | in | out) < small) {   /* no product of two overflows, nor times 8 */
         d->nx = batch * in;
         d->nw = out * in;
         d->ny = batch * out;
@@ -1114,11 +1121,20 @@ static LIN__INLINE_KERNEL void lin__fspan(lin__span *s, const float *p, size_t n
 
 /* The nonempty span [yl, yl + yn) and the n bytes at pl share a byte:
    without branches, for the layer calls' checks, whose tiniest calls are
-   mostly these comparisons */
+   mostly these comparisons; built for the least code, one copy out of
+   line with branches (lin_linear_f32's checks on the M4 at -Os: 100 bytes
+   -> 50) */
+#if !LIN__LEAST_CODE
 static LIN__INLINE_KERNEL int lin__hits(uintptr_t yl, size_t yn, uintptr_t pl, size_t n)
 {
     return (n != 0) & (yl < pl + n) & (pl < yl + yn);
 }
+#else
+LIN__NOINLINE static int lin__hits(uintptr_t yl, size_t yn, uintptr_t pl, size_t n)
+{
+    return n && yl < pl + n && pl < yl + yn;
+}
+#endif
 
 /* lin__hits where both spans have bytes (n, yn > 0), in three operations:
    [pl, pl + n) meets [yl, yl + yn) when pl + n - yl lies in (0, yn + n) */
@@ -1895,30 +1911,65 @@ LIN__NOINLINE static void lin__dot4_f32_mve(const float *x, const float *w, ptrd
         vst1q_f32(s, vaddq_f32(vaddq_f32(l.val[0], l.val[1]), vaddq_f32(l.val[2], l.val[3])));
     }
 }
-#define LIN__DOT4_F32_ARM lin__dot4_f32_mve
+#define LIN__DOT_ROWS 4
+#define LIN__DOT_F32_ARM lin__dot4_f32_mve
 #elif !defined(LIN_NO_SIMD) && defined(__GNUC__) && defined(__ARM_FEATURE_FMA) && defined(__ARM_FP) && \
     (__ARM_FP & 4) && !defined(__aarch64__) && !defined(__ARM_NEON)
-/* Cortex-M4F/M7/M33 (a single-precision FPU with vfma): the same four
-   rows, one load of x for four fused multiply-adds, every load
-   post-incrementing its pointer */
-LIN__NOINLINE static void lin__dot4_f32_fma(const float *x, const float *w, ptrdiff_t ws, size_t k, float *s)
+/* Cortex-M4F/M7/M33 (a single-precision FPU with vfma): s[q] = x . w_q for
+   LIN__DOT_ROWS rows w_q = w + q*ws of W (ws = 0: the one row w, in s[0];
+   k = 0: s untouched), one load of x for their fused multiply-adds, every
+   load post-incrementing its pointer (unrolled further, GCC -O2 gives up
+   the post-increments: 278k -> 316k instructions at 784 -> 128). Four
+   rows, and one alone where ws = 0 (the last n % 4 outputs); built for
+   size (-Os), two rows, ws = 0 as two copies of the row: 784 -> 128 on the
+   M4 in 354k instructions instead of 278k (CMSIS-DSP: 378k), 36 bytes
+   instead of 130. Any of these gives each output the same sum: the bits do
+   not change. */
+#if LIN__LEAST_CODE
+#define LIN__DOT_ROWS 2
+#else
+#define LIN__DOT_ROWS 4
+#endif
+#define LIN__FMA_STEP(a, w) a = __builtin_fmaf(xv, *w++, a)
+LIN__NOINLINE static void lin__dot_f32_fma(const float *x, const float *w, ptrdiff_t ws, size_t k, float *s)
 {
-    const float *w1 = w + ws, *w2 = w1 + ws, *w3 = w2 + ws;
-    float a0 = 0.0f, a1 = 0.0f, a2 = 0.0f, a3 = 0.0f;
-    size_t p;
-    for (p = k; p; --p) {
-        const float xv = *x++;
-        a0 = __builtin_fmaf(xv, *w++, a0);
-        a1 = __builtin_fmaf(xv, *w1++, a1);
-        a2 = __builtin_fmaf(xv, *w2++, a2);
-        a3 = __builtin_fmaf(xv, *w3++, a3);
+    const float *w1 = w + ws;
+    float a0 = 0.0f, a1 = 0.0f, xv;
+#if LIN__DOT_ROWS == 4
+    const float *w2 = w1 + ws, *w3 = w2 + ws;
+    float a2 = 0.0f, a3 = 0.0f;
+#endif
+    size_t p = k;
+    if (!p) return;     /* s untouched: the caller adds nothing to its bias */
+#if LIN__DOT_ROWS == 4
+    if (!ws) {
+        do {
+            xv = *x++;
+            LIN__FMA_STEP(a0, w);
+        } while (--p);
+        s[0] = a0;
+        return;
     }
-    s[0] = a0;
-    s[1] = a1;
+    do {
+        xv = *x++;
+        LIN__FMA_STEP(a0, w);
+        LIN__FMA_STEP(a1, w1);
+        LIN__FMA_STEP(a2, w2);
+        LIN__FMA_STEP(a3, w3);
+    } while (--p);
     s[2] = a2;
     s[3] = a3;
+#else
+    do {    /* not a for loop: GCC at -Os keeps its test at the top in some programs (+1 a step) */
+        xv = *x++;
+        LIN__FMA_STEP(a0, w);
+        LIN__FMA_STEP(a1, w1);
+    } while (--p);
+#endif
+    s[0] = a0;
+    s[1] = a1;
 }
-#define LIN__DOT4_F32_ARM lin__dot4_f32_fma
+#define LIN__DOT_F32_ARM lin__dot_f32_fma
 #endif
 
 /* C (m, n) = bias (n) + A (m, k) . B (k, n), or C += A . B with acc, straight
@@ -1927,8 +1978,9 @@ LIN__NOINLINE static void lin__dot4_f32_fma(const float *x, const float *w, ptrd
    as every layer has them) two outputs share each load of A's row; the
    sums are the same. For tiny products, and for builds without packing
    (LIN_PACK 0, the default on Cortex-M). On Cortex-M cores with float
-   vectors (Helium) or a fused multiply-add, four outputs at a time take
-   LIN__DOT4_F32_ARM instead (each with its own order of the sums). */
+   vectors (Helium) or a fused multiply-add, LIN__DOT_ROWS outputs at a
+   time take LIN__DOT_F32_ARM instead (each with its own order of the
+   sums). */
 static LIN__DIRECT_LINKAGE void lin__gemm_direct(size_t m, size_t n, size_t k, const lin__mat *a,
                                                  const lin__mat *b, const float *bias, ptrdiff_t bias_s,
                                                  int acc, float *c, ptrdiff_t c_rs, ptrdiff_t c_cs)
@@ -1940,14 +1992,14 @@ static LIN__DIRECT_LINKAGE void lin__gemm_direct(size_t m, size_t n, size_t k, c
         float *ci = c + (ptrdiff_t)i * c_rs;
         j = 0;
         if (a->cs == 1 && b->rs == 1) {
-#ifdef LIN__DOT4_F32_ARM
-            /* four rows of W at a time; each of the last n % 4 alone (as four
-               copies of itself: the one kernel, the least code) */
+#ifdef LIN__DOT_F32_ARM
+            /* LIN__DOT_ROWS rows of W at a time; each of the last ones alone
+               (as copies of itself: the one kernel, the least code) */
             while (j < n) {
-                float *cj = ci + (ptrdiff_t)j * c_cs, dots[4];
-                const size_t step = n - j >= 4 ? 4 : 1;
+                float *cj = ci + (ptrdiff_t)j * c_cs, dots[LIN__DOT_ROWS];
+                const size_t step = n - j >= LIN__DOT_ROWS ? LIN__DOT_ROWS : 1;
                 size_t q;
-                LIN__DOT4_F32_ARM(ai, b->p + (ptrdiff_t)j * b->cs, step == 4 ? b->cs : 0, k, dots);
+                LIN__DOT_F32_ARM(ai, b->p + (ptrdiff_t)j * b->cs, step > 1 ? b->cs : 0, k, dots);
                 for (q = 0; q < step; ++q, ++j, cj += c_cs)
                     *cj = (acc ? *cj : bias ? bias[(ptrdiff_t)j * bias_s] : 0.0f) + dots[q];
             }
@@ -1984,16 +2036,32 @@ static LIN__DIRECT_LINKAGE void lin__gemm_direct(size_t m, size_t n, size_t k, c
     }
 }
 
-#if LIN_PACK
-/* y (m, n) = bias + x (m, k) . W (n, k)^T, all contiguous: the direct
-   kernel's sums (from the bias, p = 0..k-1), without its strides and
-   set-up, for lin_linear_f32's tiniest layers (a 3 -> 2 layer's call was
-   mostly the strided loop's bookkeeping). */
-static LIN__INLINE_KERNEL void lin__linear_tiny(const float *x, const float *w, const float *bias, float *y,
+/* y (m, n) = bias + x (m, k) . W (n, k)^T, all contiguous: lin__gemm_direct's
+   sums (the same bits), without its strides and set-up. lin_linear_f32's
+   tiniest layers where the GEMM is built (a 3 -> 2 layer's call was mostly
+   the strided loop's bookkeeping); every layer of lin_linear_f32 on
+   LIN_PACK 0 builds (Cortex-M). */
+static LIN__INLINE_KERNEL void lin__linear_rows(const float *x, const float *w, const float *bias, float *y,
                                                 size_t m, size_t k, size_t n)
 {
     LIN__NO_CONTRACT
-    size_t i, j, p;
+    size_t i, j;
+#ifdef LIN__DOT_F32_ARM
+    for (i = 0; i < m; ++i, x += k) {
+        for (j = 0; j < n;) {
+            float dots[LIN__DOT_ROWS];
+            const size_t step = n - j >= LIN__DOT_ROWS ? LIN__DOT_ROWS : 1;
+            size_t q;
+            LIN__DOT_F32_ARM(x, w + j * k, step > 1 ? (ptrdiff_t)k : 0, k, dots);
+            for (q = 0; q < step; ++q, ++j) {
+                float s = bias ? bias[j] : 0.0f;
+                if (k) s += dots[q];    /* in = 0: the bias as it is (-0 stays -0) */
+                *y++ = s;
+            }
+        }
+    }
+#else
+    size_t p;
     for (i = 0; i < m; ++i, x += k, y += n) {
         for (j = 0; j + 2 <= n; j += 2) {       /* two outputs share each load of x */
             const float *w0 = w + j * k, *w1 = w0 + k;
@@ -2012,8 +2080,8 @@ static LIN__INLINE_KERNEL void lin__linear_tiny(const float *x, const float *w, 
             y[j] = s;
         }
     }
-}
 #endif
+}
 #if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 5
 #pragma GCC diagnostic pop
 #endif
@@ -3734,19 +3802,21 @@ static lin_status lin__linear_f32(const float *x, const float *weight, const flo
                                   size_t batch, size_t in, size_t out)
 {
     lin__dims d;
-    lin__gemm_op op;
     lin_status s = lin__check_layer_call(x, weight, bias, y, batch, in, out, sizeof(float), sizeof(float), &d);
     if (s != LIN_OK || !d.ny) return s;
-    lin__op_init(&op, LIN__SET, batch, out, in);
-    lin__mat_rows(&op.a, x, in);               /* x (batch, in) */
-    lin__mat_rows_t(&op.b, weight, in);        /* W^T (in, out) */
-    lin__dst_rows(&op.c, y, out);              /* y (batch, out) */
-    op.bias = bias;
-    op.bias_s = 1;
 #if LIN_PACK
-    lin__gemm(&op);
+    {
+        lin__gemm_op op;
+        lin__op_init(&op, LIN__SET, batch, out, in);
+        lin__mat_rows(&op.a, x, in);               /* x (batch, in) */
+        lin__mat_rows_t(&op.b, weight, in);        /* W^T (in, out) */
+        lin__dst_rows(&op.c, y, out);              /* y (batch, out) */
+        op.bias = bias;
+        op.bias_s = 1;
+        lin__gemm(&op);
+    }
 #else
-    lin__gemm_inline(&op);      /* each call site specialises: the smallest code on Cortex-M */
+    lin__linear_rows(x, weight, bias, y, batch, in, out);  /* the least code (Cortex-M) */
 #endif
     return LIN_OK;
 }
@@ -3769,7 +3839,7 @@ LIN_API lin_status lin_linear_f32(const float *x, const float *weight, const flo
             lin__hits_some(yl, yn, (uintptr_t)weight, out_features * in_features * sizeof(float)) |
             (bias && lin__hits_some(yl, yn, (uintptr_t)bias, out_features * sizeof(float))))
             return LIN_ERR_ALIAS;
-        lin__linear_tiny(x, weight, bias, y, batch, in_features, out_features);
+        lin__linear_rows(x, weight, bias, y, batch, in_features, out_features);
         return LIN_OK;
     }
 #endif

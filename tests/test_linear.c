@@ -156,7 +156,7 @@ static void test_linear_in_zero(void **state)
     assert_true(y[0] == 0.0f && y[1] == 0.0f && y[2] == 0.0f && y[3] == 0.0f && !signbit(y[0]));
     fill_sentinel(y, 4);
     assert_int_equal(lin_linear_f32(NULL, NULL, b, y, 2, 0, 2), LIN_OK);
-    assert_true(y[1] == 7.0f && y[3] == 7.0f);
+    assert_true(y[1] == 7.0f && y[3] == 7.0f && y[0] == 0.0f && signbit(y[0]) && signbit(y[2]));
     fill_sentinel(y, 4);
     assert_int_equal(lin_linear_f32(NULL, NULL, NULL, y, 2, 0, 2), LIN_OK);
     assert_true(y[0] == 0.0f && y[3] == 0.0f);
