@@ -7,7 +7,8 @@
 #   make test-cross the suites on i386, armhf, aarch64 and s390x (big-endian),
 #                   the last three under qemu-user
 #   make firmware   Cortex-M0/M3/M4/M7/M33/M55 in qemu-system-arm: the two-layer
-#                   example and the suites, and the code-size table
+#                   examples and the suites; each layer's flash, instructions
+#                   per call and stack at -Os and -O2 (build/fw/sizes.md)
 #   make bench      linear.h against OpenBLAS, oneDNN, XNNPACK, BLIS and a naive
 #                   loop, in one process, built at -O2 and at -O3 -march=native:
 #                   bench/results.csv, bench/chart.png
@@ -51,9 +52,10 @@ TESTLIBS := -lcmocka -lm
 # AVX-512 and AVX-512 VNNI (the int8 kernel) run where this CPU has them,
 # and say so where it does not; NEON runs in make test-cross (aarch64).
 # gcc-san-nopack is the Cortex-M configuration (LIN_PACK 0: the direct
-# kernels only) under the sanitizers; gcc-native is what a user's release
-# build looks like (-O3 -march=native, where GCC's flow warnings go deepest). The OpenMP build checks that one and
-# two threads give the same bits.
+# kernels only, built for size as firmware is) under the sanitizers;
+# gcc-native is what a user's release build looks like (-O3 -march=native,
+# where GCC's flow warnings go deepest). The OpenMP build checks that one
+# and two threads give the same bits.
 HAVE_AVX2   := $(shell grep -qw avx2 /proc/cpuinfo 2>/dev/null && grep -qw fma /proc/cpuinfo && echo 1)
 HAVE_AVX512 := $(shell grep -qw avx512f /proc/cpuinfo 2>/dev/null && echo 1)
 HAVE_VNNI   := $(shell grep -qw avx512_vnni /proc/cpuinfo 2>/dev/null && grep -qw avx512bw /proc/cpuinfo && grep -qw avx512vl /proc/cpuinfo && echo 1)
@@ -65,7 +67,7 @@ CFLAGS_clang-plain     := $(OPT)
 CFLAGS_gcc-san         := $(SAN)
 CFLAGS_clang-san       := $(SAN)
 CFLAGS_gcc-nosimd      := $(OPT) -DLIN_NO_SIMD
-CFLAGS_gcc-san-nopack  := $(SAN) -DLIN_PACK=0
+CFLAGS_gcc-san-nopack  := $(SAN) -Os -DLIN_PACK=0
 CFLAGS_gcc-openmp      := $(OPT) -fopenmp
 CFLAGS_gcc-native      := -O3 -g -march=native
 CFLAGS_gcc-avx2        := $(OPT) -mavx2 -mfma
@@ -382,11 +384,24 @@ $(BUILD)/fw/$(1)/%.elf: tests/%.c $(TEST_SRC) $(HEADER) $(FW_DIR)/startup.c $(BU
 $(BUILD)/fw/$(1)/mlp_s8.elf: $(FW_DIR)/main_s8.c $(FW_DIR)/mlp_s8.h $(FW_DIR)/startup.c $(FW_DIR)/semihost.h $(FW_DIR)/fw_count.h $(HEADER) | deps-firmware
 	@mkdir -p $$(@D)
 	$(FW_CC) $(call FW_CFLAGS,$(1)) -nostdlib -Wl,--gc-sections $(FW_DIR)/startup.c $(FW_DIR)/main_s8.c -lgcc -o $$@
-# the core forwards alone, float and int8, for the size table
-$(BUILD)/fw/$(1)/size.o $(BUILD)/fw/$(1)/size_s8.o: $(BUILD)/fw/$(1)/%.o: $(FW_DIR)/%.c $(HEADER) | deps-firmware
+# each layer's instructions per call and stack, at -Os and at -O2
+$(BUILD)/fw/$(1)/shapes-Os.elf $(BUILD)/fw/$(1)/shapes-O2.elf: $(BUILD)/fw/$(1)/shapes-%.elf: $(FW_DIR)/shapes.c $(FW_DIR)/startup.c $(FW_DIR)/semihost.h $(FW_DIR)/fw_count.h $(HEADER) | deps-firmware
+	@mkdir -p $$(@D)
+	$(FW_CC) $(call FW_CFLAGS,$(1)) -$$* -nostdlib -Wl,--gc-sections $(FW_DIR)/startup.c $(FW_DIR)/shapes.c -lgcc -o $$@
+# each layer alone (float, int8, int8 prepared) at -Os and at -O2, for the
+# size table: the object, and linked with what it pulls in from libgcc
+$(BUILD)/fw/$(1)/%-Os.o: $(FW_DIR)/%.c $(HEADER) | deps-firmware
 	@mkdir -p $$(@D)
 	$(FW_CC) -std=c99 -Wall -Wextra -Werror -mthumb $(FW_CPU_$(1)) -Os $(INCLUDES) -c $$< -o $$@
+$(BUILD)/fw/$(1)/%-O2.o: $(FW_DIR)/%.c $(HEADER) | deps-firmware
+	@mkdir -p $$(@D)
+	$(FW_CC) -std=c99 -Wall -Wextra -Werror -mthumb $(FW_CPU_$(1)) -O2 $(INCLUDES) -c $$< -o $$@
+$(BUILD)/fw/$(1)/%.lib.elf: $(BUILD)/fw/$(1)/%.o
+	$(FW_CC) -mthumb $(FW_CPU_$(1)) -nostdlib -Wl,--gc-sections \
+	    $$(addprefix -Wl$$(comma)-u$$(comma),$$(shell arm-none-eabi-nm $$< | awk '$$$$2=="T"{print $$$$3}')) \
+	    -Wl,-e,$$(shell arm-none-eabi-nm $$< | awk '$$$$2=="T"{print $$$$3; exit}') $$< -lgcc -o $$@
 endef
+comma := ,
 $(foreach b,$(FW_BOARDS),$(eval $(call fw_rule,$(b))))
 
 # Three call sites of lin_linear_f32 on the Cortex-M4 (tests/link), linked
@@ -404,8 +419,10 @@ $(BUILD)/fw/link-impl.elf: $(FW_LINK) tests/link/link_impl.c tests/link/link.h $
 # micro:bit, whose 16 KiB of RAM cannot hold its cases (it runs on the
 # other five boards, the soft-float Cortex-M3 among them).
 FW_TESTS = $(if $(filter microbit,$(1)),$(filter-out test_train,$(TESTS)),$(TESTS))
+FW_SIZES := size size_s8 size_s8p
 FW_ELFS := $(foreach b,$(FW_BOARDS),$(BUILD)/fw/$(b)/mlp.elf $(BUILD)/fw/$(b)/mlp_s8.elf \
-             $(BUILD)/fw/$(b)/size.o $(BUILD)/fw/$(b)/size_s8.o \
+             $(foreach o,Os O2,$(BUILD)/fw/$(b)/shapes-$(o).elf \
+                 $(foreach z,$(FW_SIZES),$(BUILD)/fw/$(b)/$(z)-$(o).o $(BUILD)/fw/$(b)/$(z)-$(o).lib.elf)) \
              $(addprefix $(BUILD)/fw/$(b)/,$(addsuffix .elf,$(call FW_TESTS,$(b))))) \
            $(BUILD)/fw/link-static.elf $(BUILD)/fw/link-impl.elf
 
@@ -425,36 +442,17 @@ firmware: $(FW_ELFS)
 	        printf '%-11s %-14s %s %s\n' $(b) $$t "$$(grep -h PASSED $(BUILD)/fw/$(b)/$$t.log)" \
 	            "$$(grep -h 'cases run' $(BUILD)/fw/$(b)/$$t.log | tr '\n' ' ')"; \
 	    done;)
+	@$(foreach b,$(FW_BOARDS),for o in Os O2; do \
+	    $(call FW_QEMU_COUNT,$(b)) $(BUILD)/fw/$(b)/shapes-$$o.elf > $(BUILD)/fw/$(b)/shapes-$$o.log 2>&1 \
+	        || { cat $(BUILD)/fw/$(b)/shapes-$$o.log; echo "$(b) -$$o: shapes FAILED"; exit 1; }; \
+	    printf '%-11s %-14s %s\n' $(b) "shapes -$$o" "$$(tail -n 1 $(BUILD)/fw/$(b)/shapes-$$o.log)"; \
+	done;)
 	@for v in static impl; do \
 	    $(call FW_QEMU,mps2-an386) $(BUILD)/fw/link-$$v.elf > $(BUILD)/fw/link-$$v.log 2>&1 \
 	        || { cat $(BUILD)/fw/link-$$v.log; echo "three call sites ($$v): FAILED"; exit 1; }; \
 	    echo "mps2-an386  three call sites, $$v: ok"; \
 	done
-	@{ echo "| board | core | lin_linear_f32 .text (-Os) | two-layer example .text | forward stack | undefined symbols of the core forward | lin_linear_s8 .text (-Os) | int8 example .text |"; \
-	   echo "|---|---|---|---|---|---|---|---|"; \
-	   $(foreach b,$(FW_BOARDS),\
-	   printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' $(b) \
-	       "$$(echo '$(FW_CPU_$(b))' | sed 's/-mcpu=//; s/ .*//')" \
-	       "$$(arm-none-eabi-size -A $(BUILD)/fw/$(b)/size.o | awk '$$1==".text"{print $$2}')" \
-	       "$$(arm-none-eabi-size -A $(BUILD)/fw/$(b)/mlp.elf | awk '$$1==".text"{print $$2}')" \
-	       "$$(sed -n 's/.*forward stack: \([0-9]*\) bytes.*/\1/p' $(BUILD)/fw/$(b)/mlp.log)" \
-	       "$$(u=$$(arm-none-eabi-nm -u $(BUILD)/fw/$(b)/size.o | awk '{print $$2}' | tr '\n' ' '); echo $${u:-none})" \
-	       "$$(arm-none-eabi-size -A $(BUILD)/fw/$(b)/size_s8.o | awk '$$1==".text"{print $$2}')" \
-	       "$$(arm-none-eabi-size -A $(BUILD)/fw/$(b)/mlp_s8.elf | awk '$$1==".text"{print $$2}')";) \
-	   echo; \
-	   echo "Instructions executed, counted by QEMU (-icount, examples/firmware/fw_count.h); the micro:bit runs the 64 -> 16 -> 10 network, the others 784 -> 128 -> 10:"; \
-	   echo; \
-	   echo "| board | core | f32 layer 1 | f32 whole forward | int8 layer 1 | int8 layer 2 | int8 layer 1 prepared |"; \
-	   echo "|---|---|---|---|---|---|---|"; \
-	   $(foreach b,$(FW_BOARDS),\
-	   printf '| %s | %s | %s | %s | %s | %s | %s |\n' $(b) \
-	       "$$(echo '$(FW_CPU_$(b))' | sed 's/-mcpu=//; s/ .*//')" \
-	       $$(sed -n 's/.*instructions: layer 1 \([0-9]*\), whole forward \([0-9]*\).*/\1 \2/p' $(BUILD)/fw/$(b)/mlp.log) \
-	       $$(sed -n 's/.*instructions: layer 1 \([0-9]*\), layer 2 \([0-9]*\).*/\1 \2/p' $(BUILD)/fw/$(b)/mlp_s8.log) \
-	       $$(sed -n 's/.*prepared: layer 1 \([0-9]*\).*/\1/p' $(BUILD)/fw/$(b)/mlp_s8.log);) \
-	   echo; \
-	   echo "Three call sites of lin_linear_f32 (tests/link) on the Cortex-M4 at -Os, .text of the linked program: static inline in each unit $$(arm-none-eabi-size -A $(BUILD)/fw/link-static.elf | awk '$$1==".text"{print $$2}') B, one copy (LIN_IMPLEMENTATION) $$(arm-none-eabi-size -A $(BUILD)/fw/link-impl.elf | awk '$$1==".text"{print $$2}') B."; \
-	 } > $(BUILD)/fw/sizes.md
+	@sh $(FW_DIR)/report.sh $(BUILD)/fw $(foreach b,$(FW_BOARDS),$(b):$(word 1,$(subst -mcpu=,,$(FW_CPU_$(b))))) > $(BUILD)/fw/sizes.md
 	@cat $(BUILD)/fw/sizes.md
 
 # ---- make bench: against OpenBLAS, oneDNN, XNNPACK, BLIS and a naive loop ----
