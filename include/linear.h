@@ -5619,19 +5619,20 @@ LIN_API lin_status lin_npy_decode(const void *buf, size_t size, lin_tensor *out)
 #ifndef LIN_NO_INT8
 /* ---- int8: requantization ---- */
 
-/* x >> e as an arithmetic shift, for negative x too (C leaves that to the
-   implementation): floor(x / 2^e). */
-static int64_t lin__asr(int64_t x, int e)
-{
-    return x >= 0 ? x >> e : ~(~x >> e);
-}
-
 static int32_t lin__sat32(int64_t v)
 {
     return v > INT32_MAX ? INT32_MAX : v < INT32_MIN ? INT32_MIN : (int32_t)v;
 }
 
+
 #ifndef LIN_SINGLE_ROUNDING
+/* the int32 whose two's complement bits are u (a plain cast is
+   implementation-defined from 2^31 on; this compiles to nothing) */
+static int32_t lin__i32(uint32_t u)
+{
+    return u <= (uint32_t)INT32_MAX ? (int32_t)u : (int32_t)(u - 2147483648u) + INT32_MIN;
+}
+
 /* gemmlowp's SaturatingRoundingDoublingHighMul, as TFLite uses it: a*b
    over 2^31, with the nudge +2^30 for a positive product and 1 - 2^30 for
    a negative one before a division that truncates toward zero. For a
@@ -5641,19 +5642,43 @@ static int32_t lin__sat32(int64_t v)
    that does not fit, saturates to INT32_MAX. */
 static int32_t lin__doubling_high_mul(int32_t a, int32_t b)
 {
+    uint64_t p;
     if (a == INT32_MIN && b == INT32_MIN) return INT32_MAX;
-    return (int32_t)lin__asr((int64_t)a * (int64_t)b + ((int64_t)1 << 30), 31);
+    /* the sum's bits 31..62 are the floor's (it fits int32): a logical
+       shift of its two's complement bits, no 64-bit arithmetic shift */
+    p = (uint64_t)((int64_t)a * (int64_t)b) + ((uint64_t)1 << 30);
+    return lin__i32((uint32_t)(p >> 31));
+}
+
+/* x >> e as an arithmetic shift in 32 bits (0 <= e <= 31) */
+static int32_t lin__asr32(int32_t x, int e)
+{
+    return x >= 0 ? x >> e : ~(~x >> e);
 }
 
 /* gemmlowp's RoundingDivideByPOT: x / 2^e rounded to nearest, ties away
-   from zero (0 <= e <= 31). gemmlowp adds one to x >> e when the remainder
-   passes half (half is one more for a negative x); the same is
-   floor((x + half - [x < 0]) / 2^e) with half = 2^(e-1), and x for e = 0. */
+   from zero (0 <= e <= 31): x >> e, plus one when the remainder passes
+   half (half is one more for a negative x). All in 32 bits. */
 static int32_t lin__divide_by_pot(int32_t x, int e)
 {
-    const int64_t half = ((int64_t)1 << e) >> 1;
-    const int64_t neg = (int64_t)(x < 0) & (int64_t)(e > 0);
-    return (int32_t)lin__asr((int64_t)x + half - neg, e);
+    const uint32_t mask = ((uint32_t)1 << e) - 1u;
+    const uint32_t rem = (uint32_t)x & mask, threshold = (mask >> 1) + (uint32_t)(x < 0);
+    return lin__asr32(x, e) + (rem > threshold);
+}
+
+/* acc * 2^left (0 <= left <= 30), saturated to int32 */
+static int32_t lin__shl_sat32(int32_t acc, int left)
+{
+    if (acc > (INT32_MAX >> left)) return INT32_MAX;
+    if (acc < lin__asr32(INT32_MIN, left)) return INT32_MIN;
+    return acc * ((int32_t)1 << left);
+}
+#else
+/* x >> e as an arithmetic shift, for negative x too (C leaves that to the
+   implementation): floor(x / 2^e). */
+static int64_t lin__asr(int64_t x, int e)
+{
+    return x >= 0 ? x >> e : ~(~x >> e);
 }
 #endif
 
@@ -5671,8 +5696,7 @@ static int32_t lin__requantize(int32_t acc, int32_t multiplier, int32_t shift)
        TFLite's int32 product would overflow), the doubling high multiply,
        then the rounding right shift for a multiplier below 1 */
     const int left = shift > 0 ? (int)shift : 0, right = shift > 0 ? 0 : (int)-shift;
-    const int32_t scaled = lin__sat32((int64_t)acc * ((int64_t)1 << left));
-    return lin__divide_by_pot(lin__doubling_high_mul(scaled, multiplier), right);
+    return lin__divide_by_pot(lin__doubling_high_mul(lin__shl_sat32(acc, left), multiplier), right);
 #endif
 }
 
@@ -5877,6 +5901,26 @@ static int32_t lin__dot_s8(const int8_t *x, const int8_t *w, size_t n, int32_t x
    added in the same instruction (sxtab16), once for both rows; each row's
    word is sign-extended likewise (sxtb16), and smlad multiplies both pairs
    and adds them to the row's sum. */
+#if defined(__GNUC__) || defined(__clang__)
+/* bytes 1 and 3 of v sign-extended to halfwords (+ a's halfwords): the
+   rotation is part of the instruction, which GCC 12 does not see through
+   __sxtb16(v >> 8) (one instruction more, three times a step) */
+static LIN__INLINE_KERNEL uint32_t lin__sxtb16_ror8(uint32_t v)
+{
+    uint32_t r;
+    __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(v));
+    return r;
+}
+static LIN__INLINE_KERNEL uint32_t lin__sxtab16_ror8(uint32_t a, uint32_t v)
+{
+    uint32_t r;
+    __asm__("sxtab16 %0, %1, %2, ror #8" : "=r"(r) : "r"(a), "r"(v));
+    return r;
+}
+#else
+#define lin__sxtb16_ror8(v) __sxtb16((v) >> 8)
+#define lin__sxtab16_ror8(a, v) __sxtab16((a), (v) >> 8)
+#endif
 LIN__NOINLINE static void lin__dot2_s8(const int8_t *x, const int8_t *w0, const int8_t *w1, size_t n,
                                       int32_t xo, int32_t *s0, int32_t *s1)
 {
@@ -5890,13 +5934,13 @@ LIN__NOINLINE static void lin__dot2_s8(const int8_t *x, const int8_t *w0, const 
         uint32_t xw, ww, x02, x13;
         memcpy(&xw, x, 4);
         x02 = __sxtab16(pxo, xw);               /* x bytes 0 and 2, plus the offset */
-        x13 = __sxtab16(pxo, xw >> 8);          /* x bytes 1 and 3, plus the offset */
+        x13 = lin__sxtab16_ror8(pxo, xw);       /* x bytes 1 and 3, plus the offset */
         memcpy(&ww, w0, 4);
         a0 = __smlad(x02, __sxtb16(ww), a0);
-        a0 = __smlad(x13, __sxtb16(ww >> 8), a0);
+        a0 = __smlad(x13, lin__sxtb16_ror8(ww), a0);
         memcpy(&ww, w1, 4);
         a1 = __smlad(x02, __sxtb16(ww), a1);
-        a1 = __smlad(x13, __sxtb16(ww >> 8), a1);
+        a1 = __smlad(x13, lin__sxtb16_ror8(ww), a1);
         x += 4;
         w0 += 4;
         w1 += 4;
@@ -6217,13 +6261,14 @@ static lin_status lin__check_s8(const int8_t *x, const int8_t *weight, const int
 static int8_t lin__output_s8(int64_t acc, const int32_t *bias, const lin_quant *q,
                              const int32_t *multiplier, const int32_t *shift, size_t j)
 {
-    int64_t v;
+    int32_t v;
     if (bias) acc += bias[j];   /* after the products, as TFLite adds it */
-    v = (int64_t)lin__requantize(lin__sat32(acc), multiplier ? multiplier[j] : q->multiplier,
-                                 shift ? shift[j] : q->shift) + q->output_offset;
-    v = v < q->act_min ? q->act_min : v;      /* two selects, no branch */
-    v = v > q->act_max ? q->act_max : v;
-    return (int8_t)v;
+    v = lin__requantize(lin__sat32(acc), multiplier ? multiplier[j] : q->multiplier, shift ? shift[j] : q->shift);
+    /* v + output_offset clamped to [act_min, act_max], as v clamped to
+       [act_min - output_offset, act_max - output_offset]: no sum passes int32 */
+    v = v < q->act_min - q->output_offset ? q->act_min - q->output_offset : v;
+    v = v > q->act_max - q->output_offset ? q->act_max - q->output_offset : v;
+    return (int8_t)(v + q->output_offset);
 }
 
 #if defined(LIN__DOT_S8_AVX2) || defined(LIN__DOT_S8_SSE2)
