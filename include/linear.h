@@ -5640,14 +5640,34 @@ static int32_t lin__i32(uint32_t u)
    floor serves both signs, without a branch on the sign (which random
    data mispredicts half the time). INT32_MIN*INT32_MIN, the one product
    that does not fit, saturates to INT32_MAX. */
+#if !defined(LIN__MUL_PARTS) && defined(__ARM_ARCH_ISA_THUMB) && __ARM_ARCH_ISA_THUMB == 1 && \
+    !defined(__ARM_ARCH_ISA_ARM)
+#define LIN__MUL_PARTS 1    /* Thumb-1 only (Cortex-M0/M0+/M23): no 32x32 -> 64 multiply */
+#endif
 static int32_t lin__doubling_high_mul(int32_t a, int32_t b)
 {
+#if LIN__MUL_PARTS
+    /* the product's two's complement bits from four 16x16 products (no
+       call to libgcc's 64-bit multiply), then a sign correction: for a < 0
+       the unsigned product holds b's bits 2^32 times too many, and alike */
+    const uint32_t ua = (uint32_t)a, ub = (uint32_t)b;
+    const uint32_t ll = (ua & 0xffffu) * (ub & 0xffffu), lh = (ua & 0xffffu) * (ub >> 16);
+    const uint32_t hl = (ua >> 16) * (ub & 0xffffu), hh = (ua >> 16) * (ub >> 16);
+    const uint32_t mid = (ll >> 16) + (lh & 0xffffu) + (hl & 0xffffu);
+    uint32_t lo = (mid << 16) | (ll & 0xffffu);
+    uint32_t hi = hh + (lh >> 16) + (hl >> 16) + (mid >> 16) - (a < 0 ? ub : 0u) - (b < 0 ? ua : 0u);
+    if (a == INT32_MIN && b == INT32_MIN) return INT32_MAX;
+    lo += (uint32_t)1 << 30;
+    hi += lo < ((uint32_t)1 << 30);     /* the carry */
+    return lin__i32((hi << 1) | (lo >> 31));
+#else
     uint64_t p;
     if (a == INT32_MIN && b == INT32_MIN) return INT32_MAX;
     /* the sum's bits 31..62 are the floor's (it fits int32): a logical
        shift of its two's complement bits, no 64-bit arithmetic shift */
     p = (uint64_t)((int64_t)a * (int64_t)b) + ((uint64_t)1 << 30);
     return lin__i32((uint32_t)(p >> 31));
+#endif
 }
 
 /* x >> e as an arithmetic shift in 32 bits (0 <= e <= 31) */
@@ -6425,8 +6445,9 @@ LIN__NOINLINE static void lin__linear_s8(const int8_t *x, const int8_t *weight, 
             for (j = 0; j < out; ++j) y[i * out + j] = lin__output_s8(0, bias, q, multiplier, shift, j);
         return;
     }
-    /* sum (x + xo)(w + wo) = sum (x + xo)*w + wo*sum (x + xo), exact in int64;
-       wo is 0 for the symmetric weights TFLite uses */
+    /* sum (x + xo)(w + wo) = sum (x + xo)*w + wo*sum (x + xo), each term and
+       the sum within int32 under lin__s8_too_long's bound; wo is 0 for the
+       symmetric weights TFLite uses */
 #if defined(LIN__DOT4_S8) && !defined(LIN__DOT4_S8_X86)
     /* Arm: four rows of W at a time, each block against every row of x:
        the block stays in L1 and its sum w is taken once */
@@ -6441,7 +6462,7 @@ LIN__NOINLINE static void lin__linear_s8(const int8_t *x, const int8_t *weight, 
             wsum[0] = wsum[1] = wsum[2] = wsum[3] = 0;
         for (i = 0; i < batch; ++i) {
             const int8_t *xi = x + i * in;
-            const int64_t ws = wo ? (int64_t)wo * lin__sum_s8(xi, in, xo) : 0;
+            const int32_t ws = wo ? wo * lin__sum_s8(xi, in, xo) : 0;     /* fits: see below */
             int32_t s[4];
             lin__dot4_s8(xi, weight + j * in, in, xo, wsj, s);
             for (r = 0; r < 4; ++r)
@@ -6507,7 +6528,10 @@ LIN__NOINLINE static void lin__linear_s8(const int8_t *x, const int8_t *weight, 
 #endif
     for (i = 0; i < batch; ++i) {
         const int8_t *xi = x + i * in;
-        const int64_t ws = wo ? (int64_t)wo * lin__sum_s8(xi, in, xo) : 0;
+        /* |wo * sum (x + xo)| <= reach(wo) * reach(xo) * in < 2^31, as is the
+           whole sum (lin__s8_too_long): int32, no 64-bit multiply on a
+           32-bit MCU */
+        const int32_t ws = wo ? wo * lin__sum_s8(xi, in, xo) : 0;
         int8_t *yi = y + i * out;
         j = j0;
 #ifdef LIN__DOT2_S8
