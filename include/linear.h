@@ -5974,6 +5974,41 @@ LIN__NOINLINE static void lin__dot2_s8(const int8_t *x, const int8_t *w0, const 
 }
 #endif
 
+#if !defined(LIN__DOT2_S8) && !defined(LIN_NO_SIMD) && defined(__GNUC__) && !defined(__clang__) && \
+    defined(__ARM_ARCH_ISA_THUMB) && __ARM_ARCH_ISA_THUMB == 1 && !defined(__ARM_ARCH_ISA_ARM)
+#define LIN__DOT2_S8 1
+/* Thumb-1 (Cortex-M0/M0+/M23): the plain C kernel below in ten
+   instructions per two multiply-adds. GCC 12 keeps the offset and a row
+   pointer on the stack there (14); here the index runs from -n up to 0,
+   so the add that steps it ends the loop, the offset sits in a high
+   register (ip) and everything else in the eight low ones. (clang keeps
+   r7 for its frame and takes the C.) */
+LIN__NOINLINE static void lin__dot2_s8(const int8_t *x, const int8_t *w0, const int8_t *w1, size_t n,
+                                      int32_t xo, int32_t *s0, int32_t *s1)
+{
+    int32_t a0 = 0, a1 = 0, v, t;
+    uint32_t i = 0u - (uint32_t)n;
+    if (n)
+        __asm__(".syntax unified\n"
+                "1:\n\t"
+                "ldrsb %[v], [%[x], %[i]]\n\t"
+                "add %[v], %[xo]\n\t"
+                "ldrsb %[t], [%[w0], %[i]]\n\t"
+                "muls %[t], %[v]\n\t"
+                "adds %[a0], %[a0], %[t]\n\t"
+                "ldrsb %[t], [%[w1], %[i]]\n\t"
+                "muls %[t], %[v]\n\t"
+                "adds %[a1], %[a1], %[t]\n\t"
+                "adds %[i], #1\n\t"
+                "bne 1b"
+                : [a0] "+l"(a0), [a1] "+l"(a1), [i] "+l"(i), [v] "=&l"(v), [t] "=&l"(t)
+                : [x] "l"(x + n), [w0] "l"(w0 + n), [w1] "l"(w1 + n), [xo] "h"(xo)
+                : "cc", "memory");
+    *s0 = a0;
+    *s1 = a1;
+}
+#endif
+
 #if !defined(LIN__DOT2_S8) && !defined(LIN__DOT_S8_NEON)
 #define LIN__DOT2_S8 1
 /* Elsewhere (Cortex-M0/M3, portable builds): the same two rows against
