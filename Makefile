@@ -404,6 +404,27 @@ endef
 comma := ,
 $(foreach b,$(FW_BOARDS),$(eval $(call fw_rule,$(b))))
 
+# The suites that reach the kernels a build at -O2 takes on a core with a
+# float unit (four rows of W, two steps of k a pass; -Os takes two rows),
+# on the M4 at -O2 as well
+FW_O2_TESTS := test_linear test_dispatch test_matmul test_fixtures test_s8 test_s8_single
+$(BUILD)/fw/mps2-an386/O2/%.elf: tests/%.c $(TEST_SRC) $(HEADER) $(FW_DIR)/startup.c $(BUILD)/fw/mps2-an386/cmocka.o
+	@mkdir -p $(@D)
+	$(FW_CC) $(call FW_CFLAGS,mps2-an386) -O2 -Wno-array-bounds -Wno-stringop-overflow \
+	    -Wno-aggressive-loop-optimizations -DFW_NEWLIB \
+	    -I$(CMOCKA_SRC)/include --specs=rdimon.specs \
+	    -nostartfiles $(FW_DIR)/startup.c $(BUILD)/fw/mps2-an386/cmocka.o $< -lm -o $@
+
+# The micro:bit's 16 KiB of RAM holds two of the four shapes: its Cortex-M0
+# code also runs on the mps2-an385 board, whose Cortex-M3 executes the same
+# Thumb-1 instructions, for all four
+FW_M0_BIG = -std=c99 -Wall -Wextra -Wpedantic -Werror -g -mthumb $(FW_CPU_microbit) -DFW_CORE='"microbit"' \
+            -fno-tree-loop-distribute-patterns -ffunction-sections -fdata-sections \
+            $(INCLUDES) -I$(FW_DIR) -L$(FW_DIR)/link -T $(FW_DIR)/link/mps2.ld
+$(BUILD)/fw/microbit/shapes-big-Os.elf $(BUILD)/fw/microbit/shapes-big-O2.elf: $(BUILD)/fw/microbit/shapes-big-%.elf: $(FW_DIR)/shapes.c $(FW_DIR)/startup.c $(FW_DIR)/semihost.h $(FW_DIR)/fw_count.h $(HEADER) | deps-firmware
+	@mkdir -p $(@D)
+	$(FW_CC) $(FW_M0_BIG) -$* -nostdlib -Wl,--gc-sections $(FW_DIR)/startup.c $(FW_DIR)/shapes.c -lgcc -o $@
+
 # Three call sites of lin_linear_f32 on the Cortex-M4 (tests/link), linked
 # with the code static inline in each unit and with one copy
 # (LIN_IMPLEMENTATION): the flash of both, for the size table.
@@ -424,6 +445,8 @@ FW_ELFS := $(foreach b,$(FW_BOARDS),$(BUILD)/fw/$(b)/mlp.elf $(BUILD)/fw/$(b)/ml
              $(foreach o,Os O2,$(BUILD)/fw/$(b)/shapes-$(o).elf \
                  $(foreach z,$(FW_SIZES),$(BUILD)/fw/$(b)/$(z)-$(o).o $(BUILD)/fw/$(b)/$(z)-$(o).lib.elf)) \
              $(addprefix $(BUILD)/fw/$(b)/,$(addsuffix .elf,$(call FW_TESTS,$(b))))) \
+           $(BUILD)/fw/microbit/shapes-big-Os.elf $(BUILD)/fw/microbit/shapes-big-O2.elf \
+           $(addprefix $(BUILD)/fw/mps2-an386/O2/,$(addsuffix .elf,$(FW_O2_TESTS))) \
            $(BUILD)/fw/link-static.elf $(BUILD)/fw/link-impl.elf
 
 # Runs everything (main's return value is QEMU's exit status), then writes
@@ -447,6 +470,16 @@ firmware: $(FW_ELFS)
 	        || { cat $(BUILD)/fw/$(b)/shapes-$$o.log; echo "$(b) -$$o: shapes FAILED"; exit 1; }; \
 	    printf '%-11s %-14s %s\n' $(b) "shapes -$$o" "$$(tail -n 1 $(BUILD)/fw/$(b)/shapes-$$o.log)"; \
 	done;)
+	@for t in $(FW_O2_TESTS); do \
+	    $(call FW_QEMU,mps2-an386) $(BUILD)/fw/mps2-an386/O2/$$t.elf > $(BUILD)/fw/mps2-an386/O2/$$t.log 2>&1 \
+	        || { cat $(BUILD)/fw/mps2-an386/O2/$$t.log; echo "mps2-an386 -O2 $$t FAILED"; exit 1; }; \
+	    printf '%-11s %-14s %s\n' mps2-an386 "-O2 $$t" "$$(grep -h PASSED $(BUILD)/fw/mps2-an386/O2/$$t.log)"; \
+	done
+	@for o in Os O2; do \
+	    $(call FW_QEMU_COUNT,mps2-an385) $(BUILD)/fw/microbit/shapes-big-$$o.elf > $(BUILD)/fw/microbit/shapes-big-$$o.log 2>&1 \
+	        || { cat $(BUILD)/fw/microbit/shapes-big-$$o.log; echo "M0 code on mps2-an385 -$$o: shapes FAILED"; exit 1; }; \
+	    printf '%-11s %-14s %s\n' microbit "shapes -$$o, M0 code on mps2-an385" "$$(tail -n 1 $(BUILD)/fw/microbit/shapes-big-$$o.log)"; \
+	done
 	@for v in static impl; do \
 	    $(call FW_QEMU,mps2-an386) $(BUILD)/fw/link-$$v.elf > $(BUILD)/fw/link-$$v.log 2>&1 \
 	        || { cat $(BUILD)/fw/link-$$v.log; echo "three call sites ($$v): FAILED"; exit 1; }; \
