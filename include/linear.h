@@ -5977,6 +5977,43 @@ LIN__NOINLINE static void lin__dot2_s8(const int8_t *x, const int8_t *w0, const 
     const uint32_t pxo = ((uint32_t)(uint16_t)xo << 16) | (uint16_t)xo;
     int32_t a0 = 0, a1 = 0;
     size_t p = n / 4;
+#if !LIN__LEAST_CODE && (defined(__GNUC__) || defined(__clang__))
+    /* eight columns a pass, every load post-incrementing its pointer: 28
+       instructions per 16 multiply-adds (GCC's own unrolled loop took 36) */
+    for (; p >= 2; p -= 2) {
+        uint32_t xw, w0w, w1w, x02, x13, t;
+        __asm__("ldr %[xw], [%[x]], #4\n\t"
+                "ldr %[w0w], [%[w0]], #4\n\t"
+                "ldr %[w1w], [%[w1]], #4\n\t"
+                "sxtab16 %[x02], %[pxo], %[xw]\n\t"
+                "sxtab16 %[x13], %[pxo], %[xw], ror #8\n\t"
+                "sxtb16 %[t], %[w0w]\n\t"
+                "smlad %[a0], %[x02], %[t], %[a0]\n\t"
+                "sxtb16 %[t], %[w0w], ror #8\n\t"
+                "smlad %[a0], %[x13], %[t], %[a0]\n\t"
+                "sxtb16 %[t], %[w1w]\n\t"
+                "smlad %[a1], %[x02], %[t], %[a1]\n\t"
+                "sxtb16 %[t], %[w1w], ror #8\n\t"
+                "smlad %[a1], %[x13], %[t], %[a1]\n\t"
+                "ldr %[xw], [%[x]], #4\n\t"
+                "ldr %[w0w], [%[w0]], #4\n\t"
+                "ldr %[w1w], [%[w1]], #4\n\t"
+                "sxtab16 %[x02], %[pxo], %[xw]\n\t"
+                "sxtab16 %[x13], %[pxo], %[xw], ror #8\n\t"
+                "sxtb16 %[t], %[w0w]\n\t"
+                "smlad %[a0], %[x02], %[t], %[a0]\n\t"
+                "sxtb16 %[t], %[w0w], ror #8\n\t"
+                "smlad %[a0], %[x13], %[t], %[a0]\n\t"
+                "sxtb16 %[t], %[w1w]\n\t"
+                "smlad %[a1], %[x02], %[t], %[a1]\n\t"
+                "sxtb16 %[t], %[w1w], ror #8\n\t"
+                "smlad %[a1], %[x13], %[t], %[a1]"
+                : [x] "+r"(x), [w0] "+r"(w0), [w1] "+r"(w1), [a0] "+r"(a0), [a1] "+r"(a1), [xw] "=&r"(xw),
+                  [w0w] "=&r"(w0w), [w1w] "=&r"(w1w), [x02] "=&r"(x02), [x13] "=&r"(x13), [t] "=&r"(t)
+                : [pxo] "r"(pxo)
+                : "memory");
+    }
+#endif
     /* a do-while: at -Os GCC may leave a for loop's test at the top, with a
        jump back to it on every step (whether it does changed with the
        program around the call: 20 or 23 instructions a step) */
