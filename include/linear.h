@@ -6379,18 +6379,38 @@ static lin_status lin__check_s8(const int8_t *x, const int8_t *weight, const int
     return lin__apart(&ys, 1, ins, 5, NULL) ? LIN_OK : LIN_ERR_ALIAS;
 }
 
-/* One output: acc + bias, requantized, plus the zero point, clamped. */
-static int8_t lin__output_s8(int64_t acc, const int32_t *bias, const lin_quant *q,
+/* A layer's per-tensor requantization, read once from its lin_quant: an
+   output's figures are then not loaded again after every store of y
+   (int8, which may alias anything). lo and hi: the clamp less the zero
+   point. */
+typedef struct lin__rq { int32_t mult, shift, off, lo, hi; } lin__rq;
+
+static void lin__rq_set(lin__rq *r, const lin_quant *q)
+{
+    r->mult = q->multiplier;
+    r->shift = q->shift;
+    r->off = q->output_offset;
+    r->lo = q->act_min - q->output_offset;
+    r->hi = q->act_max - q->output_offset;
+}
+
+/* One output: acc + bias, requantized, plus the zero point, clamped (the
+   requantized value clamped to [lo, hi] before the zero point is added:
+   no sum passes int32). */
+#if !LIN_PACK && !LIN__LEAST_CODE
+#define LIN__OUTPUT_LINKAGE LIN__INLINE_KERNEL
+#else
+#define LIN__OUTPUT_LINKAGE
+#endif
+static LIN__OUTPUT_LINKAGE int8_t lin__output_s8(int64_t acc, const int32_t *bias, const lin__rq *rq,
                              const int32_t *multiplier, const int32_t *shift, size_t j)
 {
     int32_t v;
     if (bias) acc += bias[j];   /* after the products, as TFLite adds it */
-    v = lin__requantize(lin__sat32(acc), multiplier ? multiplier[j] : q->multiplier, shift ? shift[j] : q->shift);
-    /* v + output_offset clamped to [act_min, act_max], as v clamped to
-       [act_min - output_offset, act_max - output_offset]: no sum passes int32 */
-    v = v < q->act_min - q->output_offset ? q->act_min - q->output_offset : v;
-    v = v > q->act_max - q->output_offset ? q->act_max - q->output_offset : v;
-    return (int8_t)(v + q->output_offset);
+    v = lin__requantize(lin__sat32(acc), multiplier ? multiplier[j] : rq->mult, shift ? shift[j] : rq->shift);
+    v = v < rq->lo ? rq->lo : v;
+    v = v > rq->hi ? rq->hi : v;
+    return (int8_t)(v + rq->off);
 }
 
 #if defined(LIN__DOT_S8_AVX2) || defined(LIN__DOT_S8_SSE2)
@@ -6514,8 +6534,8 @@ static LIN__TARGET_AVX2 void lin__output8_s8_avx2(const int32_t *s, const int32_
    n rounded up to 8 readable): eight at a time where AVX2 runs (wide) and
    ws is 0 (no weight offset); else one at a time */
 static void lin__output_row_s8(int wide, const int32_t *s, size_t n, int64_t ws, const int32_t *bias,
-                               const lin_quant *q, const int32_t *multiplier, const int32_t *shift, size_t j,
-                               int8_t *y)
+                               const lin_quant *q, const lin__rq *rq, const int32_t *multiplier,
+                               const int32_t *shift, size_t j, int8_t *y)
 {
     size_t r = 0;
 #ifdef LIN__DOT_S8_AVX2
@@ -6527,7 +6547,8 @@ static void lin__output_row_s8(int wide, const int32_t *s, size_t n, int64_t ws,
     }
 #endif
     (void)wide;
-    for (; r < n; ++r) y[r] = lin__output_s8(s[r] + ws, bias, q, multiplier, shift, j + r);
+    (void)q;
+    for (; r < n; ++r) y[r] = lin__output_s8(s[r] + ws, bias, rq, multiplier, shift, j + r);
 }
 #endif
 
@@ -6540,11 +6561,13 @@ LIN__NOINLINE static void lin__linear_s8(const int8_t *x, const int8_t *weight, 
 {
     const int32_t xo = q->input_offset, wo = q->weight_offset;
     size_t i, j, j0 = 0;
+    lin__rq rq;
+    lin__rq_set(&rq, q);
     (void)wsum_pre;                     /* read where the kernels need the sums of W */
     if (!out) return;                   /* y may be NULL: no arithmetic on it */
     if (!in) {                          /* x and weight may be NULL: y = requant(bias) */
         for (i = 0; i < batch; ++i)
-            for (j = 0; j < out; ++j) y[i * out + j] = lin__output_s8(0, bias, q, multiplier, shift, j);
+            for (j = 0; j < out; ++j) y[i * out + j] = lin__output_s8(0, bias, &rq, multiplier, shift, j);
         return;
     }
     /* sum (x + xo)(w + wo) = sum (x + xo)*w + wo*sum (x + xo), each term and
@@ -6568,7 +6591,7 @@ LIN__NOINLINE static void lin__linear_s8(const int8_t *x, const int8_t *weight, 
             int32_t s[4];
             lin__dot4_s8(xi, weight + j * in, in, xo, wsj, s);
             for (r = 0; r < 4; ++r)
-                y[i * out + j + (size_t)r] = lin__output_s8(s[r] + ws, bias, q, multiplier, shift, j + (size_t)r);
+                y[i * out + j + (size_t)r] = lin__output_s8(s[r] + ws, bias, &rq, multiplier, shift, j + (size_t)r);
         }
     }
     if (j0 == out) return;
@@ -6621,8 +6644,8 @@ LIN__NOINLINE static void lin__linear_s8(const int8_t *x, const int8_t *weight, 
                     for (r = 0; r < 4; ++r) w[r] = weight + (j + g + (g + r < nr ? r : 0)) * in;
                     lin__dot4_s8_x86(wide, x0, x1, w, in, xo, s0 + g, s1 + g);
                 }
-                lin__output_row_s8(wide, s0, nr, ws0, bias, q, multiplier, shift, j, y + i * out + j);
-                if (x1) lin__output_row_s8(wide, s1, nr, ws1, bias, q, multiplier, shift, j, y + (i + 1) * out + j);
+                lin__output_row_s8(wide, s0, nr, ws0, bias, q, &rq, multiplier, shift, j, y + i * out + j);
+                if (x1) lin__output_row_s8(wide, s1, nr, ws1, bias, q, &rq, multiplier, shift, j, y + (i + 1) * out + j);
             }
         }
         return;
@@ -6640,12 +6663,12 @@ LIN__NOINLINE static void lin__linear_s8(const int8_t *x, const int8_t *weight, 
         for (; j + 2 <= out; j += 2) {
             int32_t a0, a1;
             lin__dot2_s8(xi, weight + j * in, weight + (j + 1) * in, in, xo, &a0, &a1);
-            yi[j] = lin__output_s8(a0 + ws, bias, q, multiplier, shift, j);
-            yi[j + 1] = lin__output_s8(a1 + ws, bias, q, multiplier, shift, j + 1);
+            yi[j] = lin__output_s8(a0 + ws, bias, &rq, multiplier, shift, j);
+            yi[j + 1] = lin__output_s8(a1 + ws, bias, &rq, multiplier, shift, j + 1);
         }
 #endif
         for (; j < out; ++j)
-            yi[j] = lin__output_s8(lin__dot_s8(xi, weight + j * in, in, xo) + ws, bias, q, multiplier,
+            yi[j] = lin__output_s8(lin__dot_s8(xi, weight + j * in, in, xo) + ws, bias, &rq, multiplier,
                                    shift, j);
     }
 }
