@@ -6410,7 +6410,7 @@ static void lin__rq_set(lin__rq *r, const lin_quant *q)
 /* One output: acc + bias, requantized, plus the zero point, clamped (the
    requantized value clamped to [lo, hi] before the zero point is added:
    no sum passes int32). */
-#if !LIN_PACK && !LIN__LEAST_CODE
+#if !LIN_PACK && !LIN__LEAST_CODE && !LIN__MUL_PARTS
 #define LIN__OUTPUT_LINKAGE LIN__INLINE_KERNEL
 #else
 #define LIN__OUTPUT_LINKAGE
