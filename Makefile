@@ -5,7 +5,8 @@
 #                   the language-standard matrix, the CMake and pkg-config packaging,
 #                   the private apt configuration of make firmware
 #   make test-cross the suites on i386, armhf, aarch64 and s390x (big-endian),
-#                   the last three under qemu-user
+#                   the last three under qemu-user (i386 too where the kernel
+#                   cannot run 32-bit x86 programs)
 #   make firmware   Cortex-M0/M3/M4/M7/M33/M55 in qemu-system-arm: the two-layer
 #                   examples and the suites; each layer's flash, instructions
 #                   per call and stack at -Os and -O2 (build/fw/sizes.md)
@@ -300,7 +301,9 @@ CROSS_CC_armhf       := arm-linux-gnueabihf-gcc
 CROSS_CC_aarch64     := aarch64-linux-gnu-gcc
 CROSS_CC_aarch64-dot := aarch64-linux-gnu-gcc -march=armv8.2-a+dotprod
 CROSS_CC_s390x       := s390x-linux-gnu-gcc
-CROSS_RUN_i386        :=
+# i386 natively where the kernel runs 32-bit x86 programs (its loader
+# answers), else under qemu-i386: some VM kernels are built without that
+CROSS_RUN_i386        = $$(/lib/ld-linux.so.2 --version >/dev/null 2>&1 || echo qemu-i386)
 CROSS_RUN_armhf       := qemu-arm
 CROSS_RUN_aarch64     := qemu-aarch64
 CROSS_RUN_aarch64-dot := qemu-aarch64 -cpu max
