@@ -5667,7 +5667,6 @@ static int32_t lin__sat32(int64_t v)
     return v > INT32_MAX ? INT32_MAX : v < INT32_MIN ? INT32_MIN : (int32_t)v;
 }
 
-
 #ifndef LIN_SINGLE_ROUNDING
 /* the int32 whose two's complement bits are u (a plain cast is
    implementation-defined from 2^31 on; this compiles to nothing) */
@@ -5984,6 +5983,22 @@ static LIN__INLINE_KERNEL uint32_t lin__sxtab16_ror8(uint32_t a, uint32_t v)
 #define lin__sxtb16_ror8(v) __sxtb16((v) >> 8)
 #define lin__sxtab16_ror8(a, v) __sxtab16((a), (v) >> 8)
 #endif
+/* one word (four columns) of x against both rows, in the kernel's
+   assembly below: x's halfwords with the offset, each row's, two smlad */
+#define LIN__DSP_WORD \
+    "ldr %[xw], [%[x]], #4\n\t"                  \
+    "ldr %[w0w], [%[w0]], #4\n\t"                \
+    "ldr %[w1w], [%[w1]], #4\n\t"                \
+    "sxtab16 %[x02], %[pxo], %[xw]\n\t"          \
+    "sxtab16 %[x13], %[pxo], %[xw], ror #8\n\t"  \
+    "sxtb16 %[t], %[w0w]\n\t"                    \
+    "smlad %[a0], %[x02], %[t], %[a0]\n\t"       \
+    "sxtb16 %[t], %[w0w], ror #8\n\t"            \
+    "smlad %[a0], %[x13], %[t], %[a0]\n\t"       \
+    "sxtb16 %[t], %[w1w]\n\t"                    \
+    "smlad %[a1], %[x02], %[t], %[a1]\n\t"       \
+    "sxtb16 %[t], %[w1w], ror #8\n\t"            \
+    "smlad %[a1], %[x13], %[t], %[a1]"
 LIN__NOINLINE static void lin__dot2_s8(const int8_t *x, const int8_t *w0, const int8_t *w1, size_t n,
                                       int32_t xo, int32_t *s0, int32_t *s1)
 {
@@ -5991,36 +6006,12 @@ LIN__NOINLINE static void lin__dot2_s8(const int8_t *x, const int8_t *w0, const 
     int32_t a0 = 0, a1 = 0;
     size_t p = n / 4;
 #if !LIN__LEAST_CODE && (defined(__GNUC__) || defined(__clang__))
-    /* eight columns a pass, every load post-incrementing its pointer: 28
-       instructions per 16 multiply-adds (GCC's own unrolled loop took 36) */
+    /* eight columns a pass (LIN__DSP_WORD twice), every load
+       post-incrementing its pointer: 28 instructions per 16 multiply-adds
+       (GCC's own unrolled loop took 36) */
     for (; p >= 2; p -= 2) {
         uint32_t xw, w0w, w1w, x02, x13, t;
-        __asm__("ldr %[xw], [%[x]], #4\n\t"
-                "ldr %[w0w], [%[w0]], #4\n\t"
-                "ldr %[w1w], [%[w1]], #4\n\t"
-                "sxtab16 %[x02], %[pxo], %[xw]\n\t"
-                "sxtab16 %[x13], %[pxo], %[xw], ror #8\n\t"
-                "sxtb16 %[t], %[w0w]\n\t"
-                "smlad %[a0], %[x02], %[t], %[a0]\n\t"
-                "sxtb16 %[t], %[w0w], ror #8\n\t"
-                "smlad %[a0], %[x13], %[t], %[a0]\n\t"
-                "sxtb16 %[t], %[w1w]\n\t"
-                "smlad %[a1], %[x02], %[t], %[a1]\n\t"
-                "sxtb16 %[t], %[w1w], ror #8\n\t"
-                "smlad %[a1], %[x13], %[t], %[a1]\n\t"
-                "ldr %[xw], [%[x]], #4\n\t"
-                "ldr %[w0w], [%[w0]], #4\n\t"
-                "ldr %[w1w], [%[w1]], #4\n\t"
-                "sxtab16 %[x02], %[pxo], %[xw]\n\t"
-                "sxtab16 %[x13], %[pxo], %[xw], ror #8\n\t"
-                "sxtb16 %[t], %[w0w]\n\t"
-                "smlad %[a0], %[x02], %[t], %[a0]\n\t"
-                "sxtb16 %[t], %[w0w], ror #8\n\t"
-                "smlad %[a0], %[x13], %[t], %[a0]\n\t"
-                "sxtb16 %[t], %[w1w]\n\t"
-                "smlad %[a1], %[x02], %[t], %[a1]\n\t"
-                "sxtb16 %[t], %[w1w], ror #8\n\t"
-                "smlad %[a1], %[x13], %[t], %[a1]"
+        __asm__(LIN__DSP_WORD "\n\t" LIN__DSP_WORD
                 : [x] "+r"(x), [w0] "+r"(w0), [w1] "+r"(w1), [a0] "+r"(a0), [a1] "+r"(a1), [xw] "=&r"(xw),
                   [w0w] "=&r"(w0w), [w1w] "=&r"(w1w), [x02] "=&r"(x02), [x13] "=&r"(x13), [t] "=&r"(t)
                 : [pxo] "r"(pxo)

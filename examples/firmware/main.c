@@ -94,20 +94,13 @@ static int matches_reference(const float *in, const float *w, const float *b, co
     return 1;
 }
 
-/* The stack the forward pass used: paint below the current stack pointer,
-   run, and find the deepest word that changed. */
+/* The stack the forward pass used (fw_count.h paints below this
+   function's stack pointer). */
 __attribute__((noinline)) static uint32_t stack_used(void)
 {
-    enum { PAINT = 1024 };              /* words: more than any forward needs */
-    volatile uint32_t *sp, *p;
-    uintptr_t spv;
-    __asm__ volatile("mov %0, sp" : "=r"(spv));
-    sp = (volatile uint32_t *)spv;
-    for (p = sp - PAINT; p < sp - 16; ++p) *p = 0xdeadbeefu;
-    if (mlp_forward(x, y) != LIN_OK) return 0;
-    for (p = sp - PAINT; p < sp - 16 && *p == 0xdeadbeefu; ++p) {
-    }
-    return (uint32_t)((uintptr_t)sp - (uintptr_t)p);
+    uint32_t used;
+    FW_STACK_USED(used, 1024, mlp_forward(x, y));   /* words: more than any forward needs */
+    return used;
 }
 
 int main(void)

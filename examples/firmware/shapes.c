@@ -41,20 +41,13 @@ static lin_status run(int what, unsigned s)
     return lin_linear_prepared_s8(&prep, x8, y8, 1);
 }
 
-/* The stack a call used: paint below the current stack pointer, call, and
-   find the deepest word that changed (as main.c does). */
+/* The stack a call used (fw_count.h paints below this function's stack
+   pointer, as main.c does). */
 __attribute__((noinline)) static uint32_t stack_of(int what, unsigned s)
 {
-    enum { PAINT = 512 };               /* words: more than any layer needs */
-    volatile uint32_t *sp, *p;
-    uintptr_t spv;
-    __asm__ volatile("mov %0, sp" : "=r"(spv));
-    sp = (volatile uint32_t *)spv;
-    for (p = sp - PAINT; p < sp - 16; ++p) *p = 0xdeadbeefu;
-    if (run(what, s) != LIN_OK) return 0;
-    for (p = sp - PAINT; p < sp - 16 && *p == 0xdeadbeefu; ++p) {
-    }
-    return (uint32_t)((uintptr_t)sp - (uintptr_t)p);
+    uint32_t used;
+    FW_STACK_USED(used, 512, run(what, s));     /* words: more than any layer needs */
+    return used;
 }
 
 /* one line: "<name> <in>x<out> <instructions> <stack>" */
