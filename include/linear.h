@@ -6006,16 +6006,20 @@ LIN__NOINLINE static void lin__dot2_s8(const int8_t *x, const int8_t *w0, const 
     int32_t a0 = 0, a1 = 0;
     size_t p = n / 4;
 #if !LIN__LEAST_CODE && (defined(__GNUC__) || defined(__clang__))
-    /* eight columns a pass (LIN__DSP_WORD twice), every load
-       post-incrementing its pointer: 28 instructions per 16 multiply-adds
-       (GCC's own unrolled loop took 36) */
-    for (; p >= 2; p -= 2) {
-        uint32_t xw, w0w, w1w, x02, x13, t;
-        __asm__(LIN__DSP_WORD "\n\t" LIN__DSP_WORD
-                : [x] "+r"(x), [w0] "+r"(w0), [w1] "+r"(w1), [a0] "+r"(a0), [a1] "+r"(a1), [xw] "=&r"(xw),
-                  [w0w] "=&r"(w0w), [w1w] "=&r"(w1w), [x02] "=&r"(x02), [x13] "=&r"(x13), [t] "=&r"(t)
+    /* eight columns a pass (LIN__DSP_WORD twice) and the loop in the
+       assembly, every load post-incrementing its pointer: 28 instructions
+       per 16 multiply-adds (GCC's own unrolled loop took 36) */
+    if (p >= 2) {
+        uint32_t xw, w0w, w1w, x02, x13, t, c = (uint32_t)(p / 2);
+        __asm__("1:\n\t" LIN__DSP_WORD "\n\t" LIN__DSP_WORD "\n\t"
+                "subs %[c], %[c], #1\n\t"
+                "bne 1b"
+                : [x] "+r"(x), [w0] "+r"(w0), [w1] "+r"(w1), [a0] "+r"(a0), [a1] "+r"(a1), [c] "+r"(c),
+                  [xw] "=&r"(xw), [w0w] "=&r"(w0w), [w1w] "=&r"(w1w), [x02] "=&r"(x02), [x13] "=&r"(x13),
+                  [t] "=&r"(t)
                 : [pxo] "r"(pxo)
-                : "memory");
+                : "cc", "memory");
+        p %= 2;
     }
 #endif
     /* a do-while: at -Os GCC may leave a for loop's test at the top, with a
