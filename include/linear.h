@@ -5662,11 +5662,6 @@ LIN_API lin_status lin_npy_decode(const void *buf, size_t size, lin_tensor *out)
 #ifndef LIN_NO_INT8
 /* ---- int8: requantization ---- */
 
-static int32_t lin__sat32(int64_t v)
-{
-    return v > INT32_MAX ? INT32_MAX : v < INT32_MIN ? INT32_MIN : (int32_t)v;
-}
-
 #ifndef LIN_SINGLE_ROUNDING
 /* the int32 whose two's complement bits are u (a plain cast is
    implementation-defined from 2^31 on; this compiles to nothing) */
@@ -5741,6 +5736,11 @@ static int32_t lin__shl_sat32(int32_t acc, int left)
 static int64_t lin__asr(int64_t x, int e)
 {
     return x >= 0 ? x >> e : ~(~x >> e);
+}
+
+static int32_t lin__sat32(int64_t v)
+{
+    return v > INT32_MAX ? INT32_MAX : v < INT32_MIN ? INT32_MIN : (int32_t)v;
 }
 #endif
 
@@ -6402,20 +6402,24 @@ static void lin__rq_set(lin__rq *r, const lin_quant *q)
     r->hi = q->act_max - q->output_offset;
 }
 
-/* One output: acc + bias, requantized, plus the zero point, clamped (the
-   requantized value clamped to [lo, hi] before the zero point is added:
-   no sum passes int32). */
+/* One output: acc (the exact sum of the products, which fits int32 under
+   lin__s8_too_long's bound) + bias, requantized, plus the zero point,
+   clamped (the requantized value clamped to [lo, hi] before the zero point
+   is added: no sum passes int32). */
 #if !LIN_PACK && !LIN__LEAST_CODE && !LIN__MUL_PARTS
 #define LIN__OUTPUT_LINKAGE LIN__INLINE_KERNEL
 #else
 #define LIN__OUTPUT_LINKAGE
 #endif
-static LIN__OUTPUT_LINKAGE int8_t lin__output_s8(int64_t acc, const int32_t *bias, const lin__rq *rq,
-                             const int32_t *multiplier, const int32_t *shift, size_t j)
+static LIN__OUTPUT_LINKAGE int8_t lin__output_s8(int32_t acc, const int32_t *bias, const lin__rq *rq,
+                                                 const int32_t *multiplier, const int32_t *shift, size_t j)
 {
-    int32_t v;
-    if (bias) acc += bias[j];   /* after the products, as TFLite adds it */
-    v = lin__requantize(lin__sat32(acc), multiplier ? multiplier[j] : rq->mult, shift ? shift[j] : rq->shift);
+    int32_t v = acc;
+    if (bias) {     /* after the products, as TFLite adds it; saturating, in 32 bits */
+        const int32_t b = bias[j];
+        v = b > 0 ? (v > INT32_MAX - b ? INT32_MAX : v + b) : (v < INT32_MIN - b ? INT32_MIN : v + b);
+    }
+    v = lin__requantize(v, multiplier ? multiplier[j] : rq->mult, shift ? shift[j] : rq->shift);
     v = v < rq->lo ? rq->lo : v;
     v = v > rq->hi ? rq->hi : v;
     return (int8_t)(v + rq->off);
@@ -6556,7 +6560,7 @@ static void lin__output_row_s8(int wide, const int32_t *s, size_t n, int64_t ws,
 #endif
     (void)wide;
     (void)q;
-    for (; r < n; ++r) y[r] = lin__output_s8(s[r] + ws, bias, rq, multiplier, shift, j + r);
+    for (; r < n; ++r) y[r] = lin__output_s8((int32_t)(s[r] + ws), bias, rq, multiplier, shift, j + r);
 }
 #endif
 
