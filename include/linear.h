@@ -6417,7 +6417,11 @@ static LIN__OUTPUT_LINKAGE int8_t lin__output_s8(int32_t acc, const int32_t *bia
     int32_t v = acc;
     if (bias) {     /* after the products, as TFLite adds it; saturating, in 32 bits */
         const int32_t b = bias[j];
+#if (defined(__GNUC__) && __GNUC__ >= 5) || defined(__clang__)
+        if (__builtin_add_overflow(v, b, &v)) v = b > 0 ? INT32_MAX : INT32_MIN;   /* adds, bvs */
+#else
         v = b > 0 ? (v > INT32_MAX - b ? INT32_MAX : v + b) : (v < INT32_MIN - b ? INT32_MIN : v + b);
+#endif
     }
     v = lin__requantize(v, multiplier ? multiplier[j] : rq->mult, shift ? shift[j] : rq->shift);
     v = v < rq->lo ? rq->lo : v;
