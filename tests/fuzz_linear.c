@@ -542,10 +542,16 @@ static void fuzz_s8(reader *r)
     for (i = 0; i < batch && ny; ++i)     /* batch may be huge with no outputs */
         for (j = 0; j < fout; ++j) {
             int64_t sum = 0;
+            lin__rq rq;
+            lin__rq_set(&rq, &q);
             for (p = 0; p < fin; ++p)
                 sum += ((int64_t)before8[x - arena8 + (ptrdiff_t)(i * fin + p)] + q.input_offset) *
                        ((int64_t)before8[w - arena8 + (ptrdiff_t)(j * fin + p)] + q.weight_offset);
-            if (y[i * fout + j] != lin__output_s8(sum, use_bias ? bias : NULL, &q, NULL, NULL, j)) {
+            if (sum > INT32_MAX || sum < INT32_MIN) {   /* the accumulation bound lets no accepted call pass int32 */
+                fprintf(stderr, "lin_linear_s8 %zux%zux%zu: an accepted call's sum passes int32\n", batch, fin, fout);
+                abort();
+            }
+            if (y[i * fout + j] != lin__output_s8((int32_t)sum, use_bias ? bias : NULL, &rq, NULL, NULL, j)) {
                 fprintf(stderr, "lin_linear_s8 %zux%zux%zu: output %zu,%zu differs from the exact sum's\n", batch,
                         fin, fout, i, j);
                 abort();
