@@ -1875,38 +1875,57 @@ static float *lin__align64(float *p)
 #pragma GCC diagnostic ignored "-Warray-bounds"
 #endif
 #ifdef LIN__HAS_MVE_F32
-/* Helium (MVE with float): s[q] = x . w_q for the four rows w_q = w + q*ws
-   of W, k long: x loaded once for the four, four lanes each, the last
-   step tail-predicated (lanes past k load as 0 and add 0*0), the lanes
-   summed at the end (MVE has no float add across a vector: the four
-   accumulators are transposed through memory instead). ws = 0: the one
-   row w alone, its lanes summed in the same order, in s[0] (128 -> 10 at
-   -O2: 1,719 -> 1,313 instructions). Two steps a pass lost the
-   post-incremented loads and the loop instruction (784 -> 128: 66k ->
-   101k): not done. */
-LIN__NOINLINE static void lin__dot4_f32_mve(const float *x, const float *w, ptrdiff_t ws, size_t k, float *s)
+/* Helium (MVE with float): s[q] = x . w_q for rows (4, 2 or 1) rows
+   w_q = w + q*ws of W, k long: x loaded once for them all, four lanes
+   each, two vector steps a pass in the assembly (post-incremented loads
+   and the low-overhead loop, which GCC's own two-step loop lost: 66k ->
+   101k), the last one or two vectors tail-predicated in C (lanes past k
+   load as 0 and add 0*0), the lanes summed at the end (MVE has no float
+   add across a vector: four accumulators are transposed through memory).
+   Each sum's order is (l0 + l1) + (l2 + l3) over its lanes whatever the
+   number of rows: the bits do not depend on it. At -O2, 784 -> 128 went
+   66.0k -> 61.8k instructions and 128 -> 10 1,313 -> 1,094 (the last two
+   rows together, and the biases added four at a time); CMSIS-DSP 65.3k
+   and 1,123. The price is flash: 860 -> 1,104 bytes at -O2, 792 -> 1,020
+   at -Os (CMSIS-DSP 1,012 and 906). */
+#define LIN__MVE_X "vldrw.u32 %q[xv], [%[x]], #16\n\t"
+#define LIN__MVE_ROW(a, w) "vldrw.u32 %q[t], [%[" w "]], #16\n\tvfma.f32 %q[" a "], %q[xv], %q[t]\n\t"
+#define LIN__MVE_SUM(a) ((vgetq_lane_f32(a, 0) + vgetq_lane_f32(a, 1)) + (vgetq_lane_f32(a, 2) + vgetq_lane_f32(a, 3)))
+LIN__NOINLINE static void lin__dot4_f32_mve(const float *x, const float *w, ptrdiff_t ws, size_t k, size_t rows,
+                                            float *s)
 {
-    const float *w1 = w + ws, *w2 = w1 + ws, *w3 = w2 + ws;
-    float32x4_t a0 = vdupq_n_f32(0.0f), a1 = a0, a2 = a0, a3 = a0, xv;
+    const float *w1 = rows > 1 ? w + ws : w, *w2 = w1 + ws, *w3 = w2 + ws;
+    float32x4_t a0 = vdupq_n_f32(0.0f), a1 = a0, a2 = a0, a3 = a0, xv, t;
+    const size_t c = k / 8;
     size_t p;
-    if (!ws) {  /* one row (the last n % 4 outputs): a quarter of the work, the same sums */
-        for (p = k / 4; p; --p, x += 4, w += 4) a0 = vfmaq_f32(a0, vld1q_f32(x), vld1q_f32(w));
-        if (k % 4) {
-            const mve_pred16_t pr = vctp32q((uint32_t)(k % 4));
-            a0 = vfmaq_f32(a0, vldrwq_z_f32(x, pr), vldrwq_z_f32(w, pr));
+    if (rows < 4) {     /* one or two rows (one: the row twice, the second sum dropped) */
+        if (c)
+            __asm__("dls lr, %[c]\n1:\n\t" LIN__MVE_X LIN__MVE_ROW("a0", "w0") LIN__MVE_ROW("a1", "w1")
+                    LIN__MVE_X LIN__MVE_ROW("a0", "w0") LIN__MVE_ROW("a1", "w1") "le lr, 1b"
+                    : [x] "+r"(x), [w0] "+r"(w), [w1] "+r"(w1), [a0] "+w"(a0), [a1] "+w"(a1), [xv] "=&w"(xv),
+                      [t] "=&w"(t)
+                    : [c] "r"(c)
+                    : "lr", "memory");
+        for (p = k % 8; p; p -= p < 4 ? p : 4, x += 4, w += 4, w1 += 4) {   /* the last one or two vectors */
+            const mve_pred16_t pr = vctp32q((uint32_t)p);
+            xv = vldrwq_z_f32(x, pr);
+            a0 = vfmaq_f32(a0, xv, vldrwq_z_f32(w, pr));
+            a1 = vfmaq_f32(a1, xv, vldrwq_z_f32(w1, pr));
         }
-        s[0] = (vgetq_lane_f32(a0, 0) + vgetq_lane_f32(a0, 1)) + (vgetq_lane_f32(a0, 2) + vgetq_lane_f32(a0, 3));
+        s[0] = LIN__MVE_SUM(a0);
+        s[1] = LIN__MVE_SUM(a1);
         return;
     }
-    for (p = k / 4; p; --p, x += 4, w += 4, w1 += 4, w2 += 4, w3 += 4) {  /* post-incremented loads */
-        xv = vld1q_f32(x);
-        a0 = vfmaq_f32(a0, xv, vld1q_f32(w));
-        a1 = vfmaq_f32(a1, xv, vld1q_f32(w1));
-        a2 = vfmaq_f32(a2, xv, vld1q_f32(w2));
-        a3 = vfmaq_f32(a3, xv, vld1q_f32(w3));
-    }
-    if (k % 4) {
-        const mve_pred16_t pr = vctp32q((uint32_t)(k % 4));
+    if (c)
+        __asm__("dls lr, %[c]\n1:\n\t" LIN__MVE_X LIN__MVE_ROW("a0", "w0") LIN__MVE_ROW("a1", "w1")
+                LIN__MVE_ROW("a2", "w2") LIN__MVE_ROW("a3", "w3") LIN__MVE_X LIN__MVE_ROW("a0", "w0")
+                LIN__MVE_ROW("a1", "w1") LIN__MVE_ROW("a2", "w2") LIN__MVE_ROW("a3", "w3") "le lr, 1b"
+                : [x] "+r"(x), [w0] "+r"(w), [w1] "+r"(w1), [w2] "+r"(w2), [w3] "+r"(w3), [a0] "+w"(a0),
+                  [a1] "+w"(a1), [a2] "+w"(a2), [a3] "+w"(a3), [xv] "=&w"(xv), [t] "=&w"(t)
+                : [c] "r"(c)
+                : "lr", "memory");
+    for (p = k % 8; p; p -= p < 4 ? p : 4, x += 4, w += 4, w1 += 4, w2 += 4, w3 += 4) {
+        const mve_pred16_t pr = vctp32q((uint32_t)p);
         xv = vldrwq_z_f32(x, pr);
         a0 = vfmaq_f32(a0, xv, vldrwq_z_f32(w, pr));
         a1 = vfmaq_f32(a1, xv, vldrwq_z_f32(w1, pr));
@@ -1914,18 +1933,19 @@ LIN__NOINLINE static void lin__dot4_f32_mve(const float *x, const float *w, ptrd
         a3 = vfmaq_f32(a3, xv, vldrwq_z_f32(w3, pr));
     }
     {   /* lane q of l.val[r] = lane r of accumulator q */
-        float t[16];
+        float tr[16];
         float32x4x4_t l;
-        vst1q_f32(t, a0);
-        vst1q_f32(t + 4, a1);
-        vst1q_f32(t + 8, a2);
-        vst1q_f32(t + 12, a3);
-        l = vld4q_f32(t);
+        vst1q_f32(tr, a0);
+        vst1q_f32(tr + 4, a1);
+        vst1q_f32(tr + 8, a2);
+        vst1q_f32(tr + 12, a3);
+        l = vld4q_f32(tr);
         vst1q_f32(s, vaddq_f32(vaddq_f32(l.val[0], l.val[1]), vaddq_f32(l.val[2], l.val[3])));
     }
 }
 #define LIN__DOT_ROWS 4
-#define LIN__DOT_F32_ARM lin__dot4_f32_mve
+#define LIN__DOT_STEP(left) ((left) >= 4 ? 4 : (left) >= 2 ? 2 : 1)
+#define LIN__DOT_F32_ARM(x, w, ws, k, rows, s) lin__dot4_f32_mve(x, w, ws, k, rows, s)
 #elif !defined(LIN_NO_SIMD) && defined(__GNUC__) && defined(__ARM_FEATURE_FMA) && defined(__ARM_FP) && \
     (__ARM_FP & 4) && !defined(__aarch64__) && !defined(__ARM_NEON)
 /* Cortex-M4F/M7/M33 (a single-precision FPU with vfma): s[q] = x . w_q for
@@ -2012,7 +2032,8 @@ LIN__NOINLINE static void lin__dot_f32_fma(const float *x, const float *w, ptrdi
     s[0] = a0;
     s[1] = a1;
 }
-#define LIN__DOT_F32_ARM lin__dot_f32_fma
+#define LIN__DOT_STEP(left) ((left) >= LIN__DOT_ROWS ? LIN__DOT_ROWS : 1)
+#define LIN__DOT_F32_ARM(x, w, ws, k, rows, s) lin__dot_f32_fma(x, w, (rows) > 1 ? (ws) : 0, k, s)
 #endif
 
 /* C (m, n) = bias (n) + A (m, k) . B (k, n), or C += A . B with acc, straight
@@ -2040,9 +2061,9 @@ static LIN__DIRECT_LINKAGE void lin__gemm_direct(size_t m, size_t n, size_t k, c
                (as copies of itself: the one kernel, the least code) */
             while (j < n) {
                 float *cj = ci + (ptrdiff_t)j * c_cs, dots[LIN__DOT_ROWS];
-                const size_t step = n - j >= LIN__DOT_ROWS ? LIN__DOT_ROWS : 1;
+                const size_t step = LIN__DOT_STEP(n - j);
                 size_t q;
-                LIN__DOT_F32_ARM(ai, b->p + (ptrdiff_t)j * b->cs, step > 1 ? b->cs : 0, k, dots);
+                LIN__DOT_F32_ARM(ai, b->p + (ptrdiff_t)j * b->cs, b->cs, k, step, dots);
                 for (q = 0; q < step; ++q, ++j, cj += c_cs)
                     *cj = (acc ? *cj : bias ? bias[(ptrdiff_t)j * bias_s] : 0.0f) + dots[q];
             }
@@ -2093,9 +2114,18 @@ static LIN__INLINE_KERNEL void lin__linear_rows(const float *x, const float *w, 
     for (i = 0; i < m; ++i, x += k) {
         for (j = 0; j < n;) {
             float dots[LIN__DOT_ROWS];
-            const size_t step = n - j >= LIN__DOT_ROWS ? LIN__DOT_ROWS : 1;
+            const size_t step = LIN__DOT_STEP(n - j);
             size_t q;
-            LIN__DOT_F32_ARM(x, w + j * k, step > 1 ? (ptrdiff_t)k : 0, k, dots);
+            LIN__DOT_F32_ARM(x, w + j * k, (ptrdiff_t)k, k, step, dots);
+#ifdef LIN__HAS_MVE_F32
+            if (step == 4 && k) {   /* the four sums and their biases in one vector: the same adds */
+                const float32x4_t d = vld1q_f32(dots);
+                vst1q_f32(y, vaddq_f32(bias ? vld1q_f32(bias + j) : vdupq_n_f32(0.0f), d));
+                y += 4;
+                j += 4;
+                continue;
+            }
+#endif
             for (q = 0; q < step; ++q, ++j) {
                 float s = bias ? bias[j] : 0.0f;
                 if (k) s += dots[q];    /* in = 0: the bias as it is (-0 stays -0) */
@@ -6047,6 +6077,78 @@ LIN__NOINLINE static void lin__dot2_s8(const int8_t *x, const int8_t *w0, const 
     *s0 = a0;
     *s1 = a1;
 }
+
+#if !LIN__LEAST_CODE && !defined(__ARM_FEATURE_MVE) && (defined(__GNUC__) || defined(__clang__))
+#define LIN__DOT4_S8_DSP 1
+/* One word of x against four rows, in the assembly below: x's halfwords
+   with the offset (x13 over xw), then each row's word (rows 1-3 at the
+   strides s, 2s and s3 = 3s past row 0, row 0 last with its pointer
+   stepped) sign-extended and multiplied into its sum */
+#define LIN__DSP_ROW(a, addr) \
+    "ldr %[ww], " addr "\n\t"                    \
+    "sxtb16 %[t], %[ww]\n\t"                     \
+    "smlad %[" a "], %[x02], %[t], %[" a "]\n\t" \
+    "sxtb16 %[t], %[ww], ror #8\n\t"             \
+    "smlad %[" a "], %[xw], %[t], %[" a "]\n\t"
+#define LIN__DSP_WORD4                                \
+    "ldr %[xw], [%[x]], #4\n\t"                     \
+    "sxtab16 %[x02], %[pxo], %[xw]\n\t"             \
+    "sxtab16 %[xw], %[pxo], %[xw], ror #8\n\t"      \
+    LIN__DSP_ROW("a1", "[%[w], %[s]]")                \
+    LIN__DSP_ROW("a2", "[%[w], %[s], lsl #1]")        \
+    LIN__DSP_ROW("a3", "[%[w], %[s3]]")               \
+    LIN__DSP_ROW("a0", "[%[w]], #4")
+/* s[0..3] (int32) = sum_p (x[p] + xo) * w[r*n + p], r = 0..3: four rows of W
+   (n apart) against one x, 23 instructions per 16 multiply-adds (the
+   two-row kernel takes 26): x's word is loaded and widened once for four
+   rows. Eight columns a pass, the loop in the assembly; the last words
+   and bytes in C. */
+LIN__NOINLINE static void lin__dot4_s8_dsp(const int8_t *x, const int8_t *w, size_t n, int32_t xo, int32_t *s)
+{
+    const uint32_t pxo = ((uint32_t)(uint16_t)xo << 16) | (uint16_t)xo;
+    int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+    size_t p = n / 4, k;
+    if (p >= 2) {
+        uint32_t xw, ww, x02, t, c = (uint32_t)(p / 2);
+        const size_t s3 = 3 * n;
+        __asm__("1:\n\t" LIN__DSP_WORD4 LIN__DSP_WORD4
+                "subs %[c], %[c], #1\n\t"
+                "bne 1b"
+                : [x] "+r"(x), [w] "+r"(w), [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3),
+                  [c] "+r"(c), [xw] "=&r"(xw), [ww] "=&r"(ww), [x02] "=&r"(x02), [t] "=&r"(t)
+                : [pxo] "r"(pxo), [s] "r"(n), [s3] "r"(s3)
+                : "cc", "memory");
+        p %= 2;
+    }
+    if (p) {
+        uint32_t xw, ww, x02, x13;
+        memcpy(&xw, x, 4);
+        x02 = __sxtab16(pxo, xw);
+        x13 = lin__sxtab16_ror8(pxo, xw);
+        memcpy(&ww, w, 4);
+        a0 = __smlad(x13, lin__sxtb16_ror8(ww), __smlad(x02, __sxtb16(ww), a0));
+        memcpy(&ww, w + n, 4);
+        a1 = __smlad(x13, lin__sxtb16_ror8(ww), __smlad(x02, __sxtb16(ww), a1));
+        memcpy(&ww, w + 2 * n, 4);
+        a2 = __smlad(x13, lin__sxtb16_ror8(ww), __smlad(x02, __sxtb16(ww), a2));
+        memcpy(&ww, w + 3 * n, 4);
+        a3 = __smlad(x13, lin__sxtb16_ror8(ww), __smlad(x02, __sxtb16(ww), a3));
+        x += 4;
+        w += 4;
+    }
+    for (k = 0; k < n % 4; ++k) {
+        const int32_t v = (int32_t)x[k] + xo;
+        a0 += v * w[k];
+        a1 += v * w[n + k];
+        a2 += v * w[2 * n + k];
+        a3 += v * w[3 * n + k];
+    }
+    s[0] = a0;
+    s[1] = a1;
+    s[2] = a2;
+    s[3] = a3;
+}
+#endif
 #endif
 
 #if !defined(LIN__DOT2_S8) && !defined(LIN_NO_SIMD) && defined(__GNUC__) && !defined(__clang__) && \
@@ -6429,6 +6531,45 @@ static LIN__OUTPUT_LINKAGE int8_t lin__output_s8(int32_t acc, const int32_t *bia
     return (int8_t)(v + rq->off);
 }
 
+#if defined(LIN__DOT4_S8) && defined(__ARM_FEATURE_MVE) && !defined(__aarch64__)
+#define LIN__OUTPUT4_S8 1
+/* lin__output_s8 for four outputs in the lanes of one Helium vector, the
+   same bits: the sums s plus ws, the bias added with saturation (vqadd),
+   then, twice rounded, the saturating left shift (vqshl), the doubling
+   high multiply, which rounds half up as TFLite's does (vqrdmulh: the
+   multiplier is >= 0, so it saturates nowhere), and the rounding right
+   shift, whose ties vrshl takes up: a negative value is first made one
+   less (saturating), which turns them away from zero as gemmlowp's
+   remainder test does. Once rounded, for shifts below 0 only: vqdmulh
+   floors acc * m / 2^31 exactly and vrshl rounds that by 2^-shift, which
+   is the one rounding of acc * m / 2^(31 - shift); 0 (nothing written)
+   when a shift is 0 or more there. Then the clamp, the zero point and a
+   narrowing store. m, sh: this group's per channel figures or NULL. */
+static LIN__INLINE_KERNEL int lin__output4_s8(const int32_t *s, int32_t ws, const int32_t *bias,
+                                              const lin__rq *rq, const int32_t *m, const int32_t *sh, int8_t *y)
+{
+    const int32x4_t mv = m ? vldrwq_s32(m) : vdupq_n_s32(rq->mult);
+    const int32x4_t shv = sh ? vldrwq_s32(sh) : vdupq_n_s32(rq->shift);
+    int32x4_t v = vaddq_n_s32(vldrwq_s32(s), ws);
+#ifdef LIN_SINGLE_ROUNDING
+    if (vmaxvq_s32(INT32_MIN, shv) >= 0) return 0;
+#endif
+    if (bias) v = vqaddq_s32(v, vldrwq_s32(bias));
+#ifdef LIN_SINGLE_ROUNDING
+    v = vrshlq_s32(vqdmulhq_s32(v, mv), shv);
+#else
+    {
+        const int32x4_t zero = vdupq_n_s32(0), right = vminq_s32(shv, zero);
+        v = vqrdmulhq_s32(vqshlq_s32(v, vmaxq_s32(shv, zero)), mv);
+        v = vrshlq_s32(vqaddq_s32(v, vshrq_n_s32(vandq_s32(v, right), 31)), right);
+    }
+#endif
+    v = vminq_s32(vmaxq_s32(v, vdupq_n_s32(rq->lo)), vdupq_n_s32(rq->hi));
+    vstrbq_s32(y, vaddq_n_s32(v, rq->off));
+    return 1;
+}
+#endif
+
 #if defined(LIN__DOT_S8_AVX2) || defined(LIN__DOT_S8_SSE2)
 #define LIN__DOT4_S8_X86 1
 #ifdef LIN__DOT_S8_SSE2
@@ -6606,6 +6747,11 @@ LIN__NOINLINE static void lin__linear_s8(const int8_t *x, const int8_t *weight, 
             const int32_t ws = wo ? wo * lin__sum_s8(xi, in, xo) : 0;     /* fits: see below */
             int32_t s[4];
             lin__dot4_s8(xi, weight + j * in, in, xo, wsj, s);
+#ifdef LIN__OUTPUT4_S8
+            if (lin__output4_s8(s, ws, bias ? bias + j : NULL, &rq, multiplier ? multiplier + j : NULL,
+                                shift ? shift + j : NULL, y + i * out + j))
+                continue;
+#endif
             for (r = 0; r < 4; ++r)
                 y[i * out + j + (size_t)r] = lin__output_s8(s[r] + ws, bias, &rq, multiplier, shift, j + (size_t)r);
         }
@@ -6675,17 +6821,26 @@ LIN__NOINLINE static void lin__linear_s8(const int8_t *x, const int8_t *weight, 
         const int32_t ws = wo ? wo * lin__sum_s8(xi, in, xo) : 0;
         int8_t *yi = y + i * out;
         j = j0;
-#ifdef LIN__DOT2_S8
-        for (; j + 2 <= out; j += 2) {
-            int32_t a0, a1;
-            lin__dot2_s8(xi, weight + j * in, weight + (j + 1) * in, in, xo, &a0, &a1);
-            yi[j] = lin__output_s8(a0 + ws, bias, &rq, multiplier, shift, j);
-            yi[j + 1] = lin__output_s8(a1 + ws, bias, &rq, multiplier, shift, j + 1);
-        }
+        /* four rows of W a pass where the kernel exists, else two, then one;
+           one output step for all (inlined once) */
+        while (j < out) {
+            int32_t a[4];
+            size_t r, rows = 1;
+#ifdef LIN__DOT4_S8_DSP
+            if (out - j >= 4) {
+                rows = 4;
+                lin__dot4_s8_dsp(xi, weight + j * in, in, xo, a);
+            } else
 #endif
-        for (; j < out; ++j)
-            yi[j] = lin__output_s8(lin__dot_s8(xi, weight + j * in, in, xo) + ws, bias, &rq, multiplier,
-                                   shift, j);
+#ifdef LIN__DOT2_S8
+            if (out - j >= 2) {
+                rows = 2;
+                lin__dot2_s8(xi, weight + j * in, weight + (j + 1) * in, in, xo, &a[0], &a[1]);
+            } else
+#endif
+                a[0] = lin__dot_s8(xi, weight + j * in, in, xo);
+            for (r = 0; r < rows; ++r, ++j) yi[j] = lin__output_s8(a[r] + ws, bias, &rq, multiplier, shift, j);
+        }
     }
 }
 
