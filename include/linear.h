@@ -226,6 +226,12 @@
 #if __ARM_FEATURE_MVE & 2
 #define LIN__HAS_MVE_F32 1
 #endif
+/* its kernels' loops in GCC's inline assembly; other compilers take them in C */
+#if defined(__GNUC__) && !defined(__clang__)
+#define LIN__MVE_ASM 1
+#else
+#define LIN__MVE_ASM 0
+#endif
 #endif
 /* The target of each x86 family's functions, and of every helper they
    inline: empty where the build's flags already enable it. */
@@ -1886,19 +1892,37 @@ static float *lin__align64(float *p)
    number of rows: the bits do not depend on it. At -O2, 784 -> 128 went
    66.0k -> 61.8k instructions and 128 -> 10 1,313 -> 1,094 (the last two
    rows together, and the biases added four at a time); CMSIS-DSP 65.3k
-   and 1,123. The price is flash: 860 -> 1,104 bytes at -O2, 792 -> 1,020
-   at -Os (CMSIS-DSP 1,012 and 906). */
+   and 1,123. The price is flash at -O2: 860 -> 1,104 bytes (CMSIS-DSP
+   1,012). Built for size (-Os) there is no two-row mode: one to three
+   rows run as four, the missing ones copies of the last (800 bytes;
+   CMSIS-DSP 906). */
 #define LIN__MVE_X "vldrw.u32 %q[xv], [%[x]], #16\n\t"
 #define LIN__MVE_ROW(a, w) "vldrw.u32 %q[t], [%[" w "]], #16\n\tvfma.f32 %q[" a "], %q[xv], %q[t]\n\t"
 #define LIN__MVE_SUM(a) ((vgetq_lane_f32(a, 0) + vgetq_lane_f32(a, 1)) + (vgetq_lane_f32(a, 2) + vgetq_lane_f32(a, 3)))
 LIN__NOINLINE static void lin__dot4_f32_mve(const float *x, const float *w, ptrdiff_t ws, size_t k, size_t rows,
                                             float *s)
 {
+#if LIN__LEAST_CODE
+    /* built for size: four rows always, the missing ones copies of the
+       last that exists (their sums dropped by the caller) */
+    const float *w1 = rows > 1 ? w + ws : w, *w2 = rows > 2 ? w1 + ws : w1, *w3 = rows > 3 ? w2 + ws : w2;
+#else
     const float *w1 = rows > 1 ? w + ws : w, *w2 = w1 + ws, *w3 = w2 + ws;
-    float32x4_t a0 = vdupq_n_f32(0.0f), a1 = a0, a2 = a0, a3 = a0, xv, t;
+#endif
+    float32x4_t a0 = vdupq_n_f32(0.0f), a1 = a0, a2 = a0, a3 = a0, xv;
+#if LIN__MVE_ASM
+    float32x4_t t;
+#endif
     const size_t c = k / 8;
     size_t p;
-    if (rows < 4) {     /* one or two rows (one: the row twice, the second sum dropped) */
+    if (!LIN__LEAST_CODE && rows < 4) {     /* one or two rows (one: the row twice, the second sum dropped) */
+#if !LIN__MVE_ASM
+        for (p = 2 * c; p; --p, x += 4, w += 4, w1 += 4) {
+            xv = vld1q_f32(x);
+            a0 = vfmaq_f32(a0, xv, vld1q_f32(w));
+            a1 = vfmaq_f32(a1, xv, vld1q_f32(w1));
+        }
+#else
         if (c)
             __asm__("dls lr, %[c]\n1:\n\t" LIN__MVE_X LIN__MVE_ROW("a0", "w0") LIN__MVE_ROW("a1", "w1")
                     LIN__MVE_X LIN__MVE_ROW("a0", "w0") LIN__MVE_ROW("a1", "w1") "le lr, 1b"
@@ -1906,6 +1930,7 @@ LIN__NOINLINE static void lin__dot4_f32_mve(const float *x, const float *w, ptrd
                       [t] "=&w"(t)
                     : [c] "r"(c)
                     : "lr", "memory");
+#endif
         for (p = k % 8; p; p -= p < 4 ? p : 4, x += 4, w += 4, w1 += 4) {   /* the last one or two vectors */
             const mve_pred16_t pr = vctp32q((uint32_t)p);
             xv = vldrwq_z_f32(x, pr);
@@ -1916,6 +1941,15 @@ LIN__NOINLINE static void lin__dot4_f32_mve(const float *x, const float *w, ptrd
         s[1] = LIN__MVE_SUM(a1);
         return;
     }
+#if !LIN__MVE_ASM
+    for (p = 2 * c; p; --p, x += 4, w += 4, w1 += 4, w2 += 4, w3 += 4) {
+        xv = vld1q_f32(x);
+        a0 = vfmaq_f32(a0, xv, vld1q_f32(w));
+        a1 = vfmaq_f32(a1, xv, vld1q_f32(w1));
+        a2 = vfmaq_f32(a2, xv, vld1q_f32(w2));
+        a3 = vfmaq_f32(a3, xv, vld1q_f32(w3));
+    }
+#else
     if (c)
         __asm__("dls lr, %[c]\n1:\n\t" LIN__MVE_X LIN__MVE_ROW("a0", "w0") LIN__MVE_ROW("a1", "w1")
                 LIN__MVE_ROW("a2", "w2") LIN__MVE_ROW("a3", "w3") LIN__MVE_X LIN__MVE_ROW("a0", "w0")
@@ -1924,6 +1958,7 @@ LIN__NOINLINE static void lin__dot4_f32_mve(const float *x, const float *w, ptrd
                   [a1] "+w"(a1), [a2] "+w"(a2), [a3] "+w"(a3), [xv] "=&w"(xv), [t] "=&w"(t)
                 : [c] "r"(c)
                 : "lr", "memory");
+#endif
     for (p = k % 8; p; p -= p < 4 ? p : 4, x += 4, w += 4, w1 += 4, w2 += 4, w3 += 4) {
         const mve_pred16_t pr = vctp32q((uint32_t)p);
         xv = vldrwq_z_f32(x, pr);
@@ -6296,6 +6331,7 @@ static LIN__TARGET_VNNI LIN__NO_UBSAN void lin__dot4_s8(const int8_t *x, const i
 #if !defined(LIN_NO_SIMD) && defined(__ARM_FEATURE_DOTPROD) && defined(__aarch64__)
 #define LIN__DOT4_S8 1
 #define LIN__DOT4_XO_FREE 0
+#define LIN__WSUM_S8(w, n, rows, sum) lin__wsum4_s8(w, n, sum)   /* rows: always 4 here */
 /* aarch64 with the dot product extension: sdot multiplies 16 signed bytes
    by 16 signed bytes and adds each group of four products to an int32
    lane. sum (x + xo)*w = sum x*w + xo*sum w, both parts within the in_features
@@ -6354,10 +6390,12 @@ static void lin__dot4_s8(const int8_t *x, const int8_t *w, size_t n, int32_t xo,
    bytes by 16 and adds all the products to a scalar; the tail predicate
    (vctp8q) loads only the bytes that exist and zeroes the rest.
    sum (x + xo)*w = sum x*w + xo*sum w, summed modulo 2^32: the exact sum. */
-static void lin__wsum4_s8(const int8_t *w, size_t n, int32_t *sum)
+#define LIN__WSUM_S8(w, n, rows, sum) lin__wsum_s8(w, n, rows, sum)
+/* sum[r] = the sum of row r of W (n long), r < rows */
+static void lin__wsum_s8(const int8_t *w, size_t n, size_t rows, int32_t *sum)
 {
-    int r;
-    for (r = 0; r < 4; ++r) {
+    size_t r;
+    for (r = 0; r < rows; ++r) {
         int32_t t = 0;
         size_t p;
         for (p = n / 16; p; --p, w += 16) t = vaddvaq_s8(t, vld1q_s8(w));
@@ -6371,21 +6409,36 @@ static void lin__wsum4_s8(const int8_t *w, size_t n, int32_t *sum)
 }
 
 /* the sums in registers, whole vectors in the loop, the last part of a row
-   tail-predicated once */
-static void lin__dot4_s8(const int8_t *x, const int8_t *w, size_t n, int32_t xo, const int32_t *wsum,
-                         int32_t *s)
+   tail-predicated once. rows (1 to 4): the rows of W that exist; the
+   others repeat the first, and their sums are dropped */
+#define LIN__MVE_S8_ROW(t, w) "vldrb.u8 %q[wv], [%[" w "]], #16\n\tvmladava.s8 %[" t "], %q[xv], %q[wv]\n\t"
+static void lin__dot4_s8_part(const int8_t *x, const int8_t *w, size_t n, size_t rows, int32_t xo,
+                              const int32_t *wsum, int32_t *s)
 {
-    const int8_t *w1 = w + n, *w2 = w1 + n, *w3 = w2 + n;
+    const int8_t *w1 = rows > 1 ? w + n : w, *w2 = rows > 2 ? w1 + n : w, *w3 = rows > 3 ? w2 + n : w;
     int32_t t0 = 0, t1 = 0, t2 = 0, t3 = 0;
+    const size_t c = n / 16;
+#if LIN__MVE_ASM
+    if (c) {    /* whole vectors: the loop in the assembly (GCC at -Os kept the pointers on the stack) */
+        int8x16_t xv, wv;
+        __asm__("dls lr, %[c]\n1:\n\t"
+                "vldrb.u8 %q[xv], [%[x]], #16\n\t" LIN__MVE_S8_ROW("t0", "w0") LIN__MVE_S8_ROW("t1", "w1")
+                LIN__MVE_S8_ROW("t2", "w2") LIN__MVE_S8_ROW("t3", "w3") "le lr, 1b"
+                : [x] "+r"(x), [w0] "+r"(w), [w1] "+r"(w1), [w2] "+r"(w2), [w3] "+r"(w3), [t0] "+Te"(t0),
+                  [t1] "+Te"(t1), [t2] "+Te"(t2), [t3] "+Te"(t3), [xv] "=&w"(xv), [wv] "=&w"(wv)
+                : [c] "r"(c)
+                : "lr", "memory");
+    }
+#else
     size_t p;
-    int r;
-    for (p = n / 16; p; --p, x += 16, w += 16, w1 += 16, w2 += 16, w3 += 16) {
+    for (p = c; p; --p, x += 16, w += 16, w1 += 16, w2 += 16, w3 += 16) {
         const int8x16_t xv = vld1q_s8(x);
         t0 = vmladavaq_s8(t0, xv, vld1q_s8(w));
         t1 = vmladavaq_s8(t1, xv, vld1q_s8(w1));
         t2 = vmladavaq_s8(t2, xv, vld1q_s8(w2));
         t3 = vmladavaq_s8(t3, xv, vld1q_s8(w3));
     }
+#endif
     if (n % 16) {
         const mve_pred16_t pr = vctp8q((uint32_t)(n % 16));
         const int8x16_t xv = vldrbq_z_s8(x, pr);
@@ -6398,10 +6451,8 @@ static void lin__dot4_s8(const int8_t *x, const int8_t *w, size_t n, int32_t xo,
     s[1] = t1;
     s[2] = t2;
     s[3] = t3;
-    for (r = 0; r < 4; ++r) {
-        const uint32_t u = (uint32_t)s[r] + (uint32_t)xo * (uint32_t)wsum[r];
-        s[r] = u <= (uint32_t)INT32_MAX ? (int32_t)u : -(int32_t)(~u) - 1;
-    }
+    /* + xo * wsum in int32 lanes, which wrap modulo 2^32 */
+    vst1q_s32(s, vmlaq_n_s32(vld1q_s32(s), vld1q_s32(wsum), xo));
 }
 #endif
 
@@ -6544,17 +6595,21 @@ static LIN__OUTPUT_LINKAGE int8_t lin__output_s8(int32_t acc, const int32_t *bia
    floors acc * m / 2^31 exactly and vrshl rounds that by 2^-shift, which
    is the one rounding of acc * m / 2^(31 - shift); 0 (nothing written)
    when a shift is 0 or more there. Then the clamp, the zero point and a
-   narrowing store. m, sh: this group's per channel figures or NULL. */
+   narrowing store. m, sh: this group's per channel figures or NULL; rows:
+   how many of the four outputs exist (1 to 4: the loads and the store of
+   the others are predicated off). */
 static LIN__INLINE_KERNEL int lin__output4_s8(const int32_t *s, int32_t ws, const int32_t *bias,
-                                              const lin__rq *rq, const int32_t *m, const int32_t *sh, int8_t *y)
+                                              const lin__rq *rq, const int32_t *m, const int32_t *sh, int8_t *y,
+                                              size_t rows)
 {
-    const int32x4_t mv = m ? vldrwq_s32(m) : vdupq_n_s32(rq->mult);
-    const int32x4_t shv = sh ? vldrwq_s32(sh) : vdupq_n_s32(rq->shift);
+    const mve_pred16_t pr = vctp32q((uint32_t)rows);     /* the outputs that exist */
+    const int32x4_t mv = !m ? vdupq_n_s32(rq->mult) : rows == 4 ? vldrwq_s32(m) : vldrwq_z_s32(m, pr);
+    const int32x4_t shv = !sh ? vdupq_n_s32(rq->shift) : rows == 4 ? vldrwq_s32(sh) : vldrwq_z_s32(sh, pr);
     int32x4_t v = vaddq_n_s32(vldrwq_s32(s), ws);
 #ifdef LIN_SINGLE_ROUNDING
     if (vmaxvq_s32(INT32_MIN, shv) >= 0) return 0;
 #endif
-    if (bias) v = vqaddq_s32(v, vldrwq_s32(bias));
+    if (bias) v = vqaddq_s32(v, rows == 4 ? vldrwq_s32(bias) : vldrwq_z_s32(bias, pr));
 #ifdef LIN_SINGLE_ROUNDING
     v = vrshlq_s32(vqdmulhq_s32(v, mv), shv);
 #else
@@ -6565,7 +6620,10 @@ static LIN__INLINE_KERNEL int lin__output4_s8(const int32_t *s, int32_t ws, cons
     }
 #endif
     v = vminq_s32(vmaxq_s32(v, vdupq_n_s32(rq->lo)), vdupq_n_s32(rq->hi));
-    vstrbq_s32(y, vaddq_n_s32(v, rq->off));
+    if (rows == 4)
+        vstrbq_s32(y, vaddq_n_s32(v, rq->off));
+    else
+        vstrbq_p_s32(y, vaddq_n_s32(v, rq->off), pr);
     return 1;
 }
 #endif
@@ -6732,28 +6790,48 @@ LIN__NOINLINE static void lin__linear_s8(const int8_t *x, const int8_t *weight, 
        symmetric weights TFLite uses */
 #if defined(LIN__DOT4_S8) && !defined(LIN__DOT4_S8_X86)
     /* Arm: four rows of W at a time, each block against every row of x:
-       the block stays in L1 and its sum w is taken once */
+       the block stays in L1 and its sum w is taken once. Helium: the last
+       out % 4 rows too, as one more block whose missing rows repeat its
+       first (lin__dot4_s8_part), their outputs left alone
+       (lin__output4_s8); elsewhere they take the loop further down. */
+#ifdef LIN__OUTPUT4_S8
+    j0 = out;
+#else
     j0 = out - out % 4;
+#endif
     for (j = 0; j < j0; j += 4) {
         int32_t wsum[4];
-        const int32_t *wsj = wsum_pre ? wsum_pre + j : wsum;
-        int r;
-        if (!wsum_pre && xo != LIN__DOT4_XO_FREE)   /* else a prepared layer's, or a factor 0 */
-            lin__wsum4_s8(weight + j * in, in, wsum);
-        else
-            wsum[0] = wsum[1] = wsum[2] = wsum[3] = 0;
+        const int32_t *wsj = wsum;
+#ifdef LIN__OUTPUT4_S8
+        const size_t rows = LIN__MIN(4, out - j);
+#else
+        const size_t rows = 4;
+#endif
+        size_t r;
+        wsum[0] = wsum[1] = wsum[2] = wsum[3] = 0;
+        if (wsum_pre && rows == 4)
+            wsj = wsum_pre + j;             /* a prepared layer's */
+        else if (wsum_pre) {                /* the last one to three (not a loop: GCC made it memcpy) */
+            wsum[0] = wsum_pre[j];
+            wsum[1] = rows > 1 ? wsum_pre[j + 1] : 0;
+            wsum[2] = rows > 2 ? wsum_pre[j + 2] : 0;
+        }
+        else if (xo != LIN__DOT4_XO_FREE)   /* else their factor is 0 */
+            LIN__WSUM_S8(weight + j * in, in, rows, wsum);
         for (i = 0; i < batch; ++i) {
             const int8_t *xi = x + i * in;
             const int32_t ws = wo ? wo * lin__sum_s8(xi, in, xo) : 0;     /* fits: see below */
             int32_t s[4];
-            lin__dot4_s8(xi, weight + j * in, in, xo, wsj, s);
 #ifdef LIN__OUTPUT4_S8
+            lin__dot4_s8_part(xi, weight + j * in, in, rows, xo, wsj, s);
             if (lin__output4_s8(s, ws, bias ? bias + j : NULL, &rq, multiplier ? multiplier + j : NULL,
-                                shift ? shift + j : NULL, y + i * out + j))
+                                shift ? shift + j : NULL, y + i * out + j, rows))
                 continue;
+#else
+            lin__dot4_s8(xi, weight + j * in, in, xo, wsj, s);
 #endif
-            for (r = 0; r < 4; ++r)
-                y[i * out + j + (size_t)r] = lin__output_s8(s[r] + ws, bias, &rq, multiplier, shift, j + (size_t)r);
+            for (r = 0; r < rows; ++r)
+                y[i * out + j + r] = lin__output_s8(s[r] + ws, bias, &rq, multiplier, shift, j + r);
         }
     }
     if (j0 == out) return;
@@ -6890,16 +6968,18 @@ LIN_API lin_status lin_prepare_s8(lin_prepared_s8 *p, const int8_t *weight, cons
 LIN_API lin_status lin_linear_prepared_s8(const lin_prepared_s8 *p, const int8_t *x, int8_t *y, size_t batch)
 {
     lin__dims d;
-    lin__span ys, ins[4];
+    uintptr_t yl;
     if (!p) return LIN_ERR_NULL;
     if (!lin__layer_dims(batch, p->in_features, p->out_features, 1, &d)) return LIN_ERR_OVERFLOW;
     if ((d.nx && !x) || (d.ny && !y)) return LIN_ERR_NULL;
-    lin__span_set(&ys, y, d.ny, 1);
-    lin__span_set(&ins[0], x, d.nx, 1);
-    lin__span_set(&ins[1], p->weight, d.nw, 1);
-    lin__span_set(&ins[2], p->bias, p->out_features, sizeof(int32_t));
-    lin__span_set(&ins[3], p->buf, p->buf_bytes, 1);
-    if (!lin__apart(&ys, 1, ins, 4, NULL)) return LIN_ERR_ALIAS;
+    /* y apart from x and from the layer's W, b and buffer (their sizes
+       were checked when it was prepared): the comparisons inline, where
+       lin__apart's loop over spans cost about 50 instructions a call */
+    yl = (uintptr_t)y;
+    if (d.ny && (lin__hits(yl, d.ny, (uintptr_t)x, d.nx) | lin__hits(yl, d.ny, (uintptr_t)p->weight, d.nw) |
+                 lin__hits(yl, d.ny, (uintptr_t)p->bias, p->bias ? p->out_features * sizeof(int32_t) : 0) |
+                 lin__hits(yl, d.ny, (uintptr_t)p->buf, p->buf_bytes)))
+        return LIN_ERR_ALIAS;
     lin__linear_s8(x, p->weight, p->bias, y, batch, p->in_features, p->out_features, &p->q, NULL, NULL, p->wsum);
     return LIN_OK;
 }
