@@ -2,7 +2,8 @@
    for the shapes CMSIS-NN and CMSIS-DSP are compared on: lin_linear_f32,
    lin_linear_s8 and lin_linear_prepared_s8 at 784 -> 128, 128 -> 10,
    64 -> 16 and 256 -> 256 (the micro:bit's 16 KiB of RAM holds the two
-   small ones), and the stack each entry point used. `make firmware` builds
+   small ones; its Cortex-M0 build also runs all four on the mps2-an385
+   board), and the stack each entry point used. `make firmware` builds
    it for every core at -Os and at -O2, runs it in QEMU with -icount and
    puts the lines it prints in build/fw/sizes.md. Operands come from
    lin_rng (weights in RAM: the counts do not depend on where they are,
