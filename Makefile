@@ -464,8 +464,10 @@ FW_ELFS := $(foreach b,$(FW_BOARDS),$(BUILD)/fw/$(b)/mlp.elf $(BUILD)/fw/$(b)/ml
            $(addprefix $(BUILD)/fw/mps3-an547/Os/,$(addsuffix .elf,$(FW_OS55_TESTS))) \
            $(BUILD)/fw/link-static.elf $(BUILD)/fw/link-impl.elf
 
-# Runs everything (main's return value is QEMU's exit status), then writes
-# the size table to build/fw/sizes.md.
+# Runs everything (main's return value is QEMU's exit status), checks that
+# each layer also builds at -O0 and with a frame pointer (r7 taken: the
+# assembly kernels' register counts), then writes the size table to
+# build/fw/sizes.md.
 firmware: $(FW_ELFS)
 	@$(foreach b,$(FW_BOARDS),\
 	    $(call FW_QEMU_COUNT,$(b)) $(BUILD)/fw/$(b)/mlp.elf > $(BUILD)/fw/$(b)/mlp.log 2>&1 \
@@ -505,6 +507,12 @@ firmware: $(FW_ELFS)
 	        || { cat $(BUILD)/fw/link-$$v.log; echo "three call sites ($$v): FAILED"; exit 1; }; \
 	    echo "mps2-an386  three call sites, $$v: ok"; \
 	done
+	@$(foreach b,$(FW_BOARDS),for o in -O0 '-O2 -fno-omit-frame-pointer'; do \
+	    for z in $(FW_SIZES); do \
+	        $(FW_CC) -std=c99 -Wall -Wextra -Wpedantic -Werror -mthumb $(FW_CPU_$(b)) $$o $(INCLUDES) \
+	            -c $(FW_DIR)/$$z.c -o $(BUILD)/fw/$(b)/cc-check.o || { echo "$(b) $$o: $$z does not build"; exit 1; }; \
+	    done; \
+	done; echo "$(b)  the layers build at -O0 and with a frame pointer";)
 	@sh $(FW_DIR)/report.sh $(BUILD)/fw $(foreach b,$(FW_BOARDS),$(b):$(word 1,$(subst -mcpu=,,$(FW_CPU_$(b))))) > $(BUILD)/fw/sizes.md
 	@cat $(BUILD)/fw/sizes.md
 

@@ -6113,8 +6113,9 @@ LIN__NOINLINE static void lin__dot2_s8(const int8_t *x, const int8_t *w0, const 
     *s1 = a1;
 }
 
-#if !LIN__LEAST_CODE && !defined(__ARM_FEATURE_MVE) && (defined(__GNUC__) || defined(__clang__))
-#define LIN__DOT4_S8_DSP 1
+#if !LIN__LEAST_CODE && defined(__OPTIMIZE__) && !defined(__ARM_FEATURE_MVE) && \
+    (defined(__GNUC__) || defined(__clang__))
+#define LIN__DOT4_S8_DSP 1      /* (at -O0 GCC has no registers for its assembly) */
 /* One word of x against four rows, in the assembly below: x's halfwords
    with the offset (x13 over xw), then each row's word (rows 1-3 at the
    strides s, 2s and s3 = 3s past row 0, row 0 last with its pointer
@@ -6136,22 +6137,26 @@ LIN__NOINLINE static void lin__dot2_s8(const int8_t *x, const int8_t *w0, const 
 /* s[0..3] (int32) = sum_p (x[p] + xo) * w[r*n + p], r = 0..3: four rows of W
    (n apart) against one x, 23 instructions per 16 multiply-adds (the
    two-row kernel takes 26): x's word is loaded and widened once for four
-   rows. Eight columns a pass, the loop in the assembly; the last words
-   and bytes in C. */
+   rows. Eight columns a pass, the loop in the assembly (ended by x
+   reaching its end, read from memory); the last words and bytes in C. */
 LIN__NOINLINE static void lin__dot4_s8_dsp(const int8_t *x, const int8_t *w, size_t n, int32_t xo, int32_t *s)
 {
     const uint32_t pxo = ((uint32_t)(uint16_t)xo << 16) | (uint16_t)xo;
     int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
     size_t p = n / 4, k;
     if (p >= 2) {
-        uint32_t xw, ww, x02, t, c = (uint32_t)(p / 2);
+        uint32_t xw, ww, x02, t;
         const size_t s3 = 3 * n;
+        /* the end in memory: with r7 kept for a frame (-fno-omit-frame-pointer)
+           the other 13 operands take every register there is */
+        const int8_t *const xe = x + 8 * (p / 2);
         __asm__("1:\n\t" LIN__DSP_WORD4 LIN__DSP_WORD4
-                "subs %[c], %[c], #1\n\t"
+                "ldr %[t], %[xe]\n\t"
+                "cmp %[x], %[t]\n\t"
                 "bne 1b"
                 : [x] "+r"(x), [w] "+r"(w), [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3),
-                  [c] "+r"(c), [xw] "=&r"(xw), [ww] "=&r"(ww), [x02] "=&r"(x02), [t] "=&r"(t)
-                : [pxo] "r"(pxo), [s] "r"(n), [s3] "r"(s3)
+                  [xw] "=&r"(xw), [ww] "=&r"(ww), [x02] "=&r"(x02), [t] "=&r"(t)
+                : [pxo] "r"(pxo), [s] "r"(n), [s3] "r"(s3), [xe] "m"(xe)
                 : "cc", "memory");
         p %= 2;
     }
@@ -6193,8 +6198,17 @@ LIN__NOINLINE static void lin__dot4_s8_dsp(const int8_t *x, const int8_t *w, siz
    instructions per two multiply-adds. GCC 12 keeps the offset and a row
    pointer on the stack there (14); here the index runs from -n up to 0,
    so the add that steps it ends the loop, the offset sits in a high
-   register (ip) and everything else in the eight low ones. (clang keeps
-   r7 for its frame and takes the C.) */
+   register (ip) and everything else in the eight low ones. Where r7 may be
+   a frame pointer (-O0, -fno-omit-frame-pointer) the two sums go to high
+   registers instead (Thumb-1's add reaches them); GCC gives -Os no high
+   register but ip, so -Os with -fno-omit-frame-pointer cannot build this
+   kernel: define LIN_NO_SIMD there. (clang keeps r7 for its frame and
+   takes the C.) */
+#ifdef __OPTIMIZE_SIZE__
+#define LIN__T1_SUM(a) "+l"(a)
+#else
+#define LIN__T1_SUM(a) "+h"(a)
+#endif
 LIN__NOINLINE static void lin__dot2_s8(const int8_t *x, const int8_t *w0, const int8_t *w1, size_t n,
                                       int32_t xo, int32_t *s0, int32_t *s1)
 {
@@ -6207,13 +6221,13 @@ LIN__NOINLINE static void lin__dot2_s8(const int8_t *x, const int8_t *w0, const 
                 "add %[v], %[xo]\n\t"
                 "ldrsb %[t], [%[w0], %[i]]\n\t"
                 "muls %[t], %[v]\n\t"
-                "adds %[a0], %[a0], %[t]\n\t"
+                "add %[a0], %[t]\n\t"
                 "ldrsb %[t], [%[w1], %[i]]\n\t"
                 "muls %[t], %[v]\n\t"
-                "adds %[a1], %[a1], %[t]\n\t"
+                "add %[a1], %[t]\n\t"
                 "adds %[i], #1\n\t"
                 "bne 1b"
-                : [a0] "+l"(a0), [a1] "+l"(a1), [i] "+l"(i), [v] "=&l"(v), [t] "=&l"(t)
+                : [a0] LIN__T1_SUM(a0), [a1] LIN__T1_SUM(a1), [i] "+l"(i), [v] "=&l"(v), [t] "=&l"(t)
                 : [x] "l"(x + n), [w0] "l"(w0 + n), [w1] "l"(w1 + n), [xo] "h"(xo)
                 : "cc", "memory");
     *s0 = a0;
