@@ -6113,9 +6113,9 @@ LIN__NOINLINE static void lin__dot2_s8(const int8_t *x, const int8_t *w0, const 
     *s1 = a1;
 }
 
-#if !LIN__LEAST_CODE && defined(__OPTIMIZE__) && !defined(__ARM_FEATURE_MVE) && \
-    (defined(__GNUC__) || defined(__clang__))
-#define LIN__DOT4_S8_DSP 1      /* (at -O0 GCC has no registers for its assembly) */
+#if !LIN__LEAST_CODE && defined(__OPTIMIZE__) && !defined(__ARM_FEATURE_MVE) && defined(__GNUC__) && \
+    !defined(__clang__)
+#define LIN__DOT4_S8_DSP 1      /* (GCC at -O0, and clang, find no registers for its assembly) */
 /* One word of x against four rows, in the assembly below: x's halfwords
    with the offset (x13 over xw), then each row's word (rows 1-3 at the
    strides s, 2s and s3 = 3s past row 0, row 0 last with its pointer
