@@ -466,8 +466,9 @@ FW_ELFS := $(foreach b,$(FW_BOARDS),$(BUILD)/fw/$(b)/mlp.elf $(BUILD)/fw/$(b)/ml
 
 # Runs everything (main's return value is QEMU's exit status), checks that
 # each layer also builds at -O0 and with a frame pointer (r7 taken: the
-# assembly kernels' register counts), then writes the size table to
-# build/fw/sizes.md.
+# assembly kernels' register counts), with GCC and with clang (which takes
+# the kernels' C where GCC takes their assembly), then writes the size table
+# to build/fw/sizes.md.
 firmware: $(FW_ELFS)
 	@$(foreach b,$(FW_BOARDS),\
 	    $(call FW_QEMU_COUNT,$(b)) $(BUILD)/fw/$(b)/mlp.elf > $(BUILD)/fw/$(b)/mlp.log 2>&1 \
@@ -513,6 +514,14 @@ firmware: $(FW_ELFS)
 	            -c $(FW_DIR)/$$z.c -o $(BUILD)/fw/$(b)/cc-check.o || { echo "$(b) $$o: $$z does not build"; exit 1; }; \
 	    done; \
 	done; echo "$(b)  the layers build at -O0 and with a frame pointer";)
+	@inc=$$(dirname $$($(FW_CC) -print-file-name=libc.a))/../include; \
+	$(foreach b,$(FW_BOARDS),for o in -O0 -Os -O2 '-O2 -fno-omit-frame-pointer'; do \
+	    for z in $(FW_SIZES); do \
+	        clang --target=arm-none-eabi -mthumb $(FW_CPU_$(b)) $$o -std=c99 -Wall -Wextra -Wpedantic -Werror \
+	            -isystem $$inc $(INCLUDES) -c $(FW_DIR)/$$z.c -o $(BUILD)/fw/$(b)/cc-check.o \
+	            || { echo "$(b) clang $$o: $$z does not build"; exit 1; }; \
+	    done; \
+	done; echo "$(b)  the layers build with clang too (-O0, -Os, -O2, frame pointer)";)
 	@sh $(FW_DIR)/report.sh $(BUILD)/fw $(foreach b,$(FW_BOARDS),$(b):$(word 1,$(subst -mcpu=,,$(FW_CPU_$(b))))) > $(BUILD)/fw/sizes.md
 	@cat $(BUILD)/fw/sizes.md
 

@@ -108,6 +108,7 @@ firmware)
     need libnewlib-arm-none-eabi test -f /usr/lib/arm-none-eabi/newlib/rdimon.specs
     need qemu-system-arm command -v qemu-system-arm
     need dpkg-dev command -v dpkg-source
+    need clang command -v clang         # the layers also built with clang for every core
     ;;
 cmocka-src)
     # cmocka's Debian source (for the Cortex-M builds of the suites):
