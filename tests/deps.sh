@@ -69,7 +69,8 @@ test)
     need libclang-rt-14-dev links clang -fsanitize=address,undefined
     ;;
 bench)
-    need libopenblas-dev test -f /usr/include/x86_64-linux-gnu/cblas.h -o -f /usr/include/cblas.h
+    # the library, not cblas.h alone: libblas-dev ships a cblas.h too
+    need libopenblas-dev links gcc -lopenblas
     need libdnnl-dev test -f /usr/include/oneapi/dnnl/dnnl.h
     need libxnnpack-dev test -f /usr/include/xnnpack.h
     need libpthreadpool-dev test -f /usr/include/pthreadpool.h
