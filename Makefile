@@ -408,26 +408,22 @@ endef
 comma := ,
 $(foreach b,$(FW_BOARDS),$(eval $(call fw_rule,$(b))))
 
-# The suites that reach the kernels a build at -O2 takes on a core with a
-# float unit (four rows of W, two steps of k a pass; -Os takes two rows),
-# on the M4 at -O2 as well
-FW_O2_TESTS := test_linear test_dispatch test_matmul test_fixtures test_s8 test_s8_single
-$(BUILD)/fw/mps2-an386/O2/%.elf: tests/%.c $(TEST_SRC) $(HEADER) $(FW_DIR)/startup.c $(BUILD)/fw/mps2-an386/cmocka.o
-	@mkdir -p $(@D)
-	$(FW_CC) $(call FW_CFLAGS,mps2-an386) -O2 -Wno-array-bounds -Wno-stringop-overflow \
+# The suites that reach the kernels another level builds, run there too:
+# the M4 at -O2 (with a float unit, four rows of W and two steps of k a
+# pass; -Os takes two rows) and the M55 at -Os (its Helium float kernel
+# built for size: four rows of W always, missing ones repeated; -O2 has a
+# two-row mode). board:level pairs; build/fw/<board>/<level>/.
+FW_LEVEL_TESTS := test_linear test_dispatch test_matmul test_fixtures test_s8 test_s8_single
+FW_LEVELS := mps2-an386:O2 mps3-an547:Os
+define fw_level_rule
+$(BUILD)/fw/$(1)/$(2)/%.elf: tests/%.c $(TEST_SRC) $(HEADER) $(FW_DIR)/startup.c $(BUILD)/fw/$(1)/cmocka.o
+	@mkdir -p $$(@D)
+	$(FW_CC) $(call FW_CFLAGS,$(1)) -$(2) -Wno-array-bounds -Wno-stringop-overflow \
 	    -Wno-aggressive-loop-optimizations -DFW_NEWLIB \
 	    -I$(CMOCKA_SRC)/include --specs=rdimon.specs \
-	    -nostartfiles $(FW_DIR)/startup.c $(BUILD)/fw/mps2-an386/cmocka.o $< -lm -o $@
-
-# and on the M55 at -Os, whose Helium float kernel is built for size there
-# (four rows of W always, missing ones repeated; -O2 has a two-row mode)
-FW_OS55_TESTS := $(FW_O2_TESTS)
-$(BUILD)/fw/mps3-an547/Os/%.elf: tests/%.c $(TEST_SRC) $(HEADER) $(FW_DIR)/startup.c $(BUILD)/fw/mps3-an547/cmocka.o
-	@mkdir -p $(@D)
-	$(FW_CC) $(call FW_CFLAGS,mps3-an547) -Os -Wno-array-bounds -Wno-stringop-overflow \
-	    -Wno-aggressive-loop-optimizations -DFW_NEWLIB \
-	    -I$(CMOCKA_SRC)/include --specs=rdimon.specs \
-	    -nostartfiles $(FW_DIR)/startup.c $(BUILD)/fw/mps3-an547/cmocka.o $< -lm -o $@
+	    -nostartfiles $(FW_DIR)/startup.c $(BUILD)/fw/$(1)/cmocka.o $$< -lm -o $$@
+endef
+$(foreach l,$(FW_LEVELS),$(eval $(call fw_level_rule,$(word 1,$(subst :, ,$(l))),$(word 2,$(subst :, ,$(l))))))
 
 # The micro:bit's 16 KiB of RAM holds two of the four shapes: its Cortex-M0
 # code also runs on the mps2-an385 board, whose Cortex-M3 executes the same
@@ -460,8 +456,7 @@ FW_ELFS := $(foreach b,$(FW_BOARDS),$(BUILD)/fw/$(b)/mlp.elf $(BUILD)/fw/$(b)/ml
                  $(foreach z,$(FW_SIZES),$(BUILD)/fw/$(b)/$(z)-$(o).o $(BUILD)/fw/$(b)/$(z)-$(o).lib.elf)) \
              $(addprefix $(BUILD)/fw/$(b)/,$(addsuffix .elf,$(call FW_TESTS,$(b))))) \
            $(BUILD)/fw/microbit/shapes-big-Os.elf $(BUILD)/fw/microbit/shapes-big-O2.elf \
-           $(addprefix $(BUILD)/fw/mps2-an386/O2/,$(addsuffix .elf,$(FW_O2_TESTS))) \
-           $(addprefix $(BUILD)/fw/mps3-an547/Os/,$(addsuffix .elf,$(FW_OS55_TESTS))) \
+           $(foreach l,$(FW_LEVELS),$(addprefix $(BUILD)/fw/$(subst :,/,$(l))/,$(addsuffix .elf,$(FW_LEVEL_TESTS)))) \
            $(BUILD)/fw/link-static.elf $(BUILD)/fw/link-impl.elf
 
 # Runs everything (main's return value is QEMU's exit status), checks that
@@ -488,15 +483,12 @@ firmware: $(FW_ELFS)
 	        || { cat $(BUILD)/fw/$(b)/shapes-$$o.log; echo "$(b) -$$o: shapes FAILED"; exit 1; }; \
 	    printf '%-11s %-14s %s\n' $(b) "shapes -$$o" "$$(tail -n 1 $(BUILD)/fw/$(b)/shapes-$$o.log)"; \
 	done;)
-	@for t in $(FW_O2_TESTS); do \
-	    $(call FW_QEMU,mps2-an386) $(BUILD)/fw/mps2-an386/O2/$$t.elf > $(BUILD)/fw/mps2-an386/O2/$$t.log 2>&1 \
-	        || { cat $(BUILD)/fw/mps2-an386/O2/$$t.log; echo "mps2-an386 -O2 $$t FAILED"; exit 1; }; \
-	    printf '%-11s %-14s %s\n' mps2-an386 "-O2 $$t" "$$(grep -h PASSED $(BUILD)/fw/mps2-an386/O2/$$t.log)"; \
-	done
-	@for t in $(FW_OS55_TESTS); do \
-	    $(call FW_QEMU,mps3-an547) $(BUILD)/fw/mps3-an547/Os/$$t.elf > $(BUILD)/fw/mps3-an547/Os/$$t.log 2>&1 \
-	        || { cat $(BUILD)/fw/mps3-an547/Os/$$t.log; echo "mps3-an547 -Os $$t FAILED"; exit 1; }; \
-	    printf '%-11s %-14s %s\n' mps3-an547 "-Os $$t" "$$(grep -h PASSED $(BUILD)/fw/mps3-an547/Os/$$t.log)"; \
+	@for l in $(FW_LEVELS); do b=$${l%%:*}; o=$${l#*:}; \
+	    for t in $(FW_LEVEL_TESTS); do \
+	        $(call FW_QEMU,$$b) $(BUILD)/fw/$$b/$$o/$$t.elf > $(BUILD)/fw/$$b/$$o/$$t.log 2>&1 \
+	            || { cat $(BUILD)/fw/$$b/$$o/$$t.log; echo "$$b -$$o $$t FAILED"; exit 1; }; \
+	        printf '%-11s %-14s %s\n' $$b "-$$o $$t" "$$(grep -h PASSED $(BUILD)/fw/$$b/$$o/$$t.log)"; \
+	    done; \
 	done
 	@for o in Os O2; do \
 	    $(call FW_QEMU_COUNT,mps2-an385) $(BUILD)/fw/microbit/shapes-big-$$o.elf > $(BUILD)/fw/microbit/shapes-big-$$o.log 2>&1 \
