@@ -2208,6 +2208,8 @@ enum { LIN__ISA_PORTABLE, LIN__ISA_SSE2, LIN__ISA_AVX2, LIN__ISA_AVX512, LIN__IS
 #if LIN_PACK
 typedef void (*lin__ukernel_fn)(size_t kc, const float *ap, const float *bp, float *c, ptrdiff_t c_rs,
                                 const float *init);
+typedef void (*lin__ukernel_rows_fn)(size_t kc, const float *a, ptrdiff_t lda, const float *bp, float *c,
+                                     ptrdiff_t c_rs, const float *init);
 typedef void (*lin__pack_fn)(size_t rows, size_t kc, const lin__mat *src, float *dst);
 typedef void (*lin__gemv_fn)(size_t m, size_t j0, size_t j1, size_t k, const lin__mat *a, const lin__mat *b,
                              const float *bias, ptrdiff_t bias_s, int acc, float *c, ptrdiff_t c_rs,
@@ -2219,6 +2221,7 @@ typedef struct lin__family {
     size_t mr, nr;              /* the register tile */
     size_t kc, mc, nc;          /* k, rows and outputs per block */
     lin__ukernel_fn ukernel;    /* C (MR, NR) = init + A (MR, kc) . B (kc, NR), packed */
+    lin__ukernel_rows_fn ukernel_rows;  /* the same with A's rows read in place, lda apart; or NULL */
     lin__pack_fn pack_a;        /* A (rows, kc) -> panels of MR rows, k-major */
     lin__pack_fn pack_b;        /* B (kc, cols) -> panels of NR columns, k-major */
     lin__gemv_fn gemv;          /* the dot products: batch 1-4, and 5-16 with long rows */
@@ -2497,6 +2500,32 @@ static LIN__TARGET_AVX512 void lin__ukernel_avx512(size_t kc, const float *ap, c
     LIN__ROWS8(LIN__UK512_STORE)
 }
 
+/* The same with A's eight rows read in place, lda floats apart (x itself,
+   contiguous along k): no packing of x, the same sums in the same order.
+   Packing x took 11% of a 512x2048x2048 layer on AMD Zen 5, as it is
+   packed again for every block of 128 outputs (-O2, GFLOP/s, packed -> in
+   place: 512x2048x2048 155-164 -> 169-190, 256x2048x2048 154 -> 159-180,
+   128x1024x1024 159-162 -> 168-186; 64x512x512 and 32x256x256 even; the
+   AVX2 family even, 91-101, at 95% of its peak). */
+#define LIN__UK512R_STEP(i)                                                 \
+    { const __m512 av = _mm512_set1_ps(a##i[p]);                            \
+      c##i##a = _mm512_fmadd_ps(av, b0, c##i##a);                           \
+      c##i##b = _mm512_fmadd_ps(av, b1, c##i##b); }
+static LIN__TARGET_AVX512 void lin__ukernel_rows_avx512(size_t kc, const float *a, ptrdiff_t lda, const float *bp,
+                                                        float *c, ptrdiff_t c_rs, const float *init)
+{
+    const float *a0 = a, *a1 = a0 + lda, *a2 = a1 + lda, *a3 = a2 + lda, *a4 = a3 + lda, *a5 = a4 + lda;
+    const float *a6 = a5 + lda, *a7 = a6 + lda;
+    __m512 c0a, c0b, c1a, c1b, c2a, c2b, c3a, c3b, c4a, c4b, c5a, c5b, c6a, c6b, c7a, c7b;
+    size_t p;
+    LIN__ROWS8(LIN__UK512_LOAD)
+    for (p = 0; p < kc; ++p, bp += 32) {
+        const __m512 b0 = _mm512_loadu_ps(bp), b1 = _mm512_loadu_ps(bp + 16);
+        LIN__ROWS8(LIN__UK512R_STEP)
+    }
+    LIN__ROWS8(LIN__UK512_STORE)
+}
+
 /* A (mc, kc) -> 8-row panels: the rows of x through the transposes, a
    last panel of fewer rows through a zero-padded 8 x 8 */
 static LIN__TARGET_AVX512 void lin__pack_a_avx512(size_t mc, size_t kc, const lin__mat *a, float *ap)
@@ -2649,6 +2678,25 @@ static LIN__TARGET_AVX2 void lin__ukernel_avx2(size_t kc, const float *ap, const
     for (; kc; --kc, ap += 6, bp += 16) {
         const __m256 b0 = _mm256_loadu_ps(bp), b1 = _mm256_loadu_ps(bp + 8);
         LIN__ROWS6(LIN__UK256_STEP)
+    }
+    LIN__ROWS6(LIN__UK256_STORE)
+}
+
+/* The same with A's six rows read in place, lda floats apart */
+#define LIN__UK256R_STEP(i)                                                 \
+    { const __m256 av = _mm256_broadcast_ss(a##i + p);                      \
+      c##i##a = _mm256_fmadd_ps(av, b0, c##i##a);                           \
+      c##i##b = _mm256_fmadd_ps(av, b1, c##i##b); }
+static LIN__TARGET_AVX2 void lin__ukernel_rows_avx2(size_t kc, const float *a, ptrdiff_t lda, const float *bp,
+                                                    float *c, ptrdiff_t c_rs, const float *init)
+{
+    const float *a0 = a, *a1 = a0 + lda, *a2 = a1 + lda, *a3 = a2 + lda, *a4 = a3 + lda, *a5 = a4 + lda;
+    __m256 c0a, c0b, c1a, c1b, c2a, c2b, c3a, c3b, c4a, c4b, c5a, c5b;
+    size_t p;
+    LIN__ROWS6(LIN__UK256_LOAD)
+    for (p = 0; p < kc; ++p, bp += 16) {
+        const __m256 b0 = _mm256_loadu_ps(bp), b1 = _mm256_loadu_ps(bp + 8);
+        LIN__ROWS6(LIN__UK256R_STEP)
     }
     LIN__ROWS6(LIN__UK256_STORE)
 }
@@ -3182,8 +3230,14 @@ LIN__NOINLINE static LIN__TARGET_AVX512 void lin__gemm_narrow(size_t m, size_t n
 /* ---- kernels: the table of families ---- */
 
 #define LIN__FAMILY(name, isa, mr, nr, f, kc, mc, nc)                                          \
-    { name, isa, mr, nr, LIN__KC(kc), LIN__MC(mc), LIN__NC(nc), lin__ukernel_##f, lin__pack_a_##f,    \
-      lin__pack_b_##f, lin__gemv_##f }
+    { name, isa, mr, nr, LIN__KC(kc), LIN__MC(mc), LIN__NC(nc), lin__ukernel_##f,                  \
+      LIN__UKERNEL_ROWS_##f, lin__pack_a_##f, lin__pack_b_##f, lin__gemv_##f }
+/* the families whose micro-kernel also reads A in place */
+#define LIN__UKERNEL_ROWS_avx512 lin__ukernel_rows_avx512
+#define LIN__UKERNEL_ROWS_avx2 lin__ukernel_rows_avx2
+#define LIN__UKERNEL_ROWS_sse2 NULL
+#define LIN__UKERNEL_ROWS_neon NULL
+#define LIN__UKERNEL_ROWS_portable NULL
 /* The family of an instruction set, NULL if this build has none: the one
    list of the families, their tiles and their blocks (blocks, a list of
    three, is expanded before LIN__FAMILY_ sees it). */
@@ -3225,11 +3279,12 @@ static const lin__family *lin__family_of(int isa)
 
 
 /* C (mc, nc) at (ic, jc) = the block of k at pc of A . B, packed (ap:
-   panels of MR rows, bp: of NR columns), continuing the sums in C or, on
+   panels of MR rows, bp: of NR columns; with lda, ap is A's block itself,
+   rows lda apart, mc a multiple of MR), continuing the sums in C or, on
    the first block of k without acc, starting from the bias */
 static void lin__gemm_macro(const lin__family *f, size_t mc, size_t nc, size_t kc, int first, const float *ap,
-                            const float *bp, size_t bp_ps, const float *bias, ptrdiff_t bias_s, float *c,
-                            ptrdiff_t c_rs, ptrdiff_t c_cs)
+                            ptrdiff_t lda, const float *bp, size_t bp_ps, const float *bias, ptrdiff_t bias_s,
+                            float *c, ptrdiff_t c_rs, ptrdiff_t c_cs)
 {
     float tile[LIN__MR_MAX * LIN__NR_MAX], init[LIN__NR_MAX];
     const size_t MR = f->mr, NR = f->nr;
@@ -3246,13 +3301,19 @@ static void lin__gemm_macro(const lin__family *f, size_t mc, size_t nc, size_t k
             size_t mr = LIN__MIN(MR, mc - ir);
             float *cij = c + (ptrdiff_t)ir * c_rs + (ptrdiff_t)jr * c_cs;
             if (mr == MR && nr == NR && c_cs == 1) {
-                f->ukernel(kc, ap + ir * kc, bp, cij, c_rs, row);
+                if (lda)
+                    f->ukernel_rows(kc, ap + (ptrdiff_t)ir * lda, lda, bp, cij, c_rs, row);
+                else
+                    f->ukernel(kc, ap + ir * kc, bp, cij, c_rs, row);
                 continue;
             }
             /* an edge tile, or C with a column stride: through a full tile */
             for (i = 0; i < mr && !row; ++i)
                 for (j = 0; j < nr; ++j) tile[i * NR + j] = cij[(ptrdiff_t)i * c_rs + (ptrdiff_t)j * c_cs];
-            f->ukernel(kc, ap + ir * kc, bp, tile, (ptrdiff_t)NR, row);
+            if (lda)    /* mr == MR: a block read in place has whole panels */
+                f->ukernel_rows(kc, ap + (ptrdiff_t)ir * lda, lda, bp, tile, (ptrdiff_t)NR, row);
+            else
+                f->ukernel(kc, ap + ir * kc, bp, tile, (ptrdiff_t)NR, row);
             for (i = 0; i < mr; ++i)
                 for (j = 0; j < nr; ++j) cij[(ptrdiff_t)i * c_rs + (ptrdiff_t)j * c_cs] = tile[i * NR + j];
         }
@@ -3277,24 +3338,30 @@ static void lin__gemm_packed_blocks(const lin__family *f, size_t MC, size_t NC, 
 {
     const size_t KC = f->kc, n = n1 - n0;
     float *bpack = apack + MC * LIN__MIN(KC, k);
+    /* x's rows contiguous along k and a micro-kernel that reads them:
+       blocks of whole panels are read in place, only a last part panel
+       packed (then B's blocks go outside, each packed once) */
+    const int inplace = f->ukernel_rows != NULL && a->cs == 1;
     size_t jc, pc, ic, mc, nc, kc;
+    ptrdiff_t lda;
     lin__mat ai, bj;
     /* the floats each nesting packs, per block of k: A once per block of
        B's columns and B once, or A once and B once per block of A's rows */
-    if (bpre || m + n * ((m + MC - 1) / MC) <= m * ((n + NC - 1) / NC) + n) {
+    if (bpre || (!inplace && m + n * ((m + MC - 1) / MC) <= m * ((n + NC - 1) / NC) + n)) {
         for (pc = 0; pc < k; pc += KC) {
             kc = LIN__MIN(KC, k - pc);
             for (ic = 0; ic < m; ic += MC) {
                 mc = LIN__MIN(MC, m - ic);
                 lin__mat_block(&ai, a, ic, pc);
-                f->pack_a(mc, kc, &ai, apack);
+                lda = inplace && mc % f->mr == 0 ? ai.rs : 0;
+                if (!lda) f->pack_a(mc, kc, &ai, apack);
                 for (jc = n0; jc < n1; jc += NC) {
                     nc = LIN__MIN(NC, n1 - jc);
                     if (!bpre) {
                         lin__mat_block(&bj, b, pc, jc);
                         f->pack_b(nc, kc, &bj, bpack);
                     }
-                    lin__gemm_macro(f, mc, nc, kc, pc == 0 && !acc, apack,
+                    lin__gemm_macro(f, mc, nc, kc, pc == 0 && !acc, lda ? ai.p : apack, lda,
                                     bpre ? bpre + jc * k + pc * f->nr : bpack, (bpre ? k : kc) * f->nr,
                                     bias ? bias + (ptrdiff_t)jc * bias_s : NULL, bias_s,
                                     c + (ptrdiff_t)ic * c_rs + (ptrdiff_t)jc * c_cs, c_rs, c_cs);
@@ -3312,8 +3379,9 @@ static void lin__gemm_packed_blocks(const lin__family *f, size_t MC, size_t NC, 
             for (ic = 0; ic < m; ic += MC) {
                 mc = LIN__MIN(MC, m - ic);
                 lin__mat_block(&ai, a, ic, pc);
-                f->pack_a(mc, kc, &ai, apack);
-                lin__gemm_macro(f, mc, nc, kc, pc == 0 && !acc, apack, bpack, kc * f->nr,
+                lda = inplace && mc % f->mr == 0 ? ai.rs : 0;
+                if (!lda) f->pack_a(mc, kc, &ai, apack);
+                lin__gemm_macro(f, mc, nc, kc, pc == 0 && !acc, lda ? ai.p : apack, lda, bpack, kc * f->nr,
                                 bias ? bias + (ptrdiff_t)jc * bias_s : NULL, bias_s,
                                 c + (ptrdiff_t)ic * c_rs + (ptrdiff_t)jc * c_cs, c_rs, c_cs);
             }
