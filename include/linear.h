@@ -2577,12 +2577,16 @@ static LIN__TARGET_AVX512 LIN__INLINE_KERNEL __m128 lin__sum4_avx512(__m512 v0, 
    +0 to a sum that started at +0, which is never -0): the same bits,
    whatever the address. A zmm load that crosses a line costs two: on AMD
    Zen 4, 1x256x256 with W 16 bytes past a line ran at 40 GFLOP/s, 52 on
-   a line; shifted, 47-50 (2x512x512 71 -> 85). With 3-4 rows of x the
-   extra step and rotations cost about what they save below rows of 1024
-   (32x512x512, 64x512x512 5% slower), and pay from there (rows 4 KiB
-   apart: 8x1024x1024 96 -> 101, 32x1024x1024 98 -> 102, 64x1024x1024 98
-   -> 103; on a line, even); with rows under 128 the extra step costs
-   more (1x64x64 37 -> 32): those stay as they are. */
+   a line; shifted, 47-50 (2x512x512 71 -> 85). With 3-4 rows of x on
+   Zen 4 the extra step and rotations cost about what they save below
+   rows of 1024 (32x512x512, 64x512x512 5% slower) and pay from there
+   (8x1024x1024 96 -> 101, 32x1024x1024 98 -> 102); on AMD Zen 5, whose
+   512-bit FMA pipes are full width, the split loads weigh twice as much
+   and the shift pays from rows of 256 (-O2, x and W 16 bytes past a
+   line: 4x256x256 133 -> 163, 8x256x256 138 -> 163, 3x384x384 112 ->
+   149, 4x512x512 132 -> 167, 16x512x512 134 -> 172, 12x256x1024 124 ->
+   151; on a line, even), so it does from there. With rows under 128
+   the extra step costs more (1x64x64 37 -> 32): those stay as they are. */
 #define LIN__D512_ROW(r, LOADX)                                             \
     { __m512 xv = LOADX;                                                    \
       LIN__IN_REGISTER(xv);                                                 \
@@ -2611,7 +2615,7 @@ static LIN__TARGET_AVX512 LIN__INLINE_KERNEL void lin__dot4_avx512(size_t mb, si
                                                                   ptrdiff_t x_rs, const float *const w[4],
                                                                   int lines, float dots[4][4])
 {
-    const size_t s = (mb <= 2 || k >= 1024) && lines ? lin__line_shift(w[0], 64) : 0;
+    const size_t s = (mb <= 2 || k >= 256) && lines ? lin__line_shift(w[0], 64) : 0;
     const float *x0 = x, *x1 = mb > 1 ? x + x_rs : x, *x2 = mb > 2 ? x + 2 * x_rs : x;
     const float *x3 = mb > 3 ? x + 3 * x_rs : x;
     __m512 a00 = _mm512_setzero_ps(), a01 = a00, a02 = a00, a03 = a00, a10 = a00, a11 = a00, a12 = a00;
