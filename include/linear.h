@@ -3343,15 +3343,17 @@ static void lin__gemm_packed_blocks(const lin__family *f, size_t MC, size_t NC, 
     const size_t KC = f->kc, n = n1 - n0;
     float *bpack = apack + MC * LIN__MIN(KC, k);
     /* x's rows contiguous along k and a micro-kernel that reads them:
-       blocks of whole panels are read in place, only a last part panel
-       packed (then B's blocks go outside, each packed once) */
+       blocks of whole panels are read in place, a block with a part
+       panel packed; where every block is read in place, B's blocks go
+       outside, each packed once */
     const int inplace = f->ukernel_rows != NULL && a->cs == 1;
+    const int packs_a = !inplace || m % MC % f->mr != 0;
     size_t jc, pc, ic, mc, nc, kc;
     ptrdiff_t lda;
     lin__mat ai, bj;
     /* the floats each nesting packs, per block of k: A once per block of
        B's columns and B once, or A once and B once per block of A's rows */
-    if (bpre || (!inplace && m + n * ((m + MC - 1) / MC) <= m * ((n + NC - 1) / NC) + n)) {
+    if (bpre || (packs_a && m + n * ((m + MC - 1) / MC) <= m * ((n + NC - 1) / NC) + n)) {
         for (pc = 0; pc < k; pc += KC) {
             kc = LIN__MIN(KC, k - pc);
             for (ic = 0; ic < m; ic += MC) {
