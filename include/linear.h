@@ -6729,13 +6729,21 @@ static LIN__OUTPUT_LINKAGE int8_t lin__output_s8(int32_t acc, const int32_t *bia
    narrowing store. m, sh: this group's per channel figures or NULL; rows:
    how many of the four outputs exist (1 to 4: the loads and the store of
    the others are predicated off). */
+#ifdef LIN_SINGLE_ROUNDING
+/* the shifts of the lanes past rows: -1, which the vector step takes (a
+   loaded 0 sent every per channel tail group to the scalar step) */
+#define LIN__SHIFT_PAST(v, pr) vpselq_s32(v, vdupq_n_s32(-1), pr)
+#else
+#define LIN__SHIFT_PAST(v, pr) (v)
+#endif
 static LIN__INLINE_KERNEL int lin__output4_s8(const int32_t *s, int32_t ws, const int32_t *bias,
                                               const lin__rq *rq, const int32_t *m, const int32_t *sh, int8_t *y,
                                               size_t rows)
 {
     const mve_pred16_t pr = vctp32q((uint32_t)rows);     /* the outputs that exist */
     const int32x4_t mv = !m ? vdupq_n_s32(rq->mult) : rows == 4 ? vldrwq_s32(m) : vldrwq_z_s32(m, pr);
-    const int32x4_t shv = !sh ? vdupq_n_s32(rq->shift) : rows == 4 ? vldrwq_s32(sh) : vldrwq_z_s32(sh, pr);
+    const int32x4_t shv = !sh ? vdupq_n_s32(rq->shift) : rows == 4 ? vldrwq_s32(sh)
+                          : LIN__SHIFT_PAST(vldrwq_z_s32(sh, pr), pr);
     int32x4_t v = vaddq_n_s32(vldrwq_s32(s), ws);
 #ifdef LIN_SINGLE_ROUNDING
     if (vmaxvq_s32(INT32_MIN, shv) >= 0) return 0;
