@@ -272,6 +272,16 @@
 #ifndef LIN__NO_UBSAN
 #define LIN__NO_UBSAN
 #endif
+/* A vector kept in a register from here on: the dot products load each
+   row of W once per step for every row of x, and some tunings (GCC's
+   znver3) otherwise fold the load into each FMA, loading it again for
+   every row of x (4x1024x1024: 79 -> 66 GFLOP/s); the VNNI int8 kernel
+   (built with LIN_PACK 0 too) likewise. */
+#if (defined(__GNUC__) || defined(__clang__)) && (defined(__x86_64__) || defined(__i386__))
+#define LIN__IN_REGISTER(v) __asm__("" : "+x"(v))
+#else
+#define LIN__IN_REGISTER(v) ((void)0)
+#endif
 #if LIN__DISPATCH
 #include <cpuid.h>              /* __get_cpuid, __cpuid_count: GCC's and clang's own */
 #endif
@@ -2296,15 +2306,6 @@ typedef struct lin__family {
 #define LIN__MR_MAX 4
 #endif
 
-/* A vector kept in a register from here on: the dot products load each
-   row of W once per step for every row of x, and some tunings (GCC's
-   znver3) otherwise fold the load into each FMA, loading it again for
-   every row of x (4x1024x1024: 79 -> 66 GFLOP/s). */
-#if (defined(__GNUC__) || defined(__clang__)) && (defined(__x86_64__) || defined(__i386__))
-#define LIN__IN_REGISTER(v) __asm__("" : "+x"(v))
-#else
-#define LIN__IN_REGISTER(v) ((void)0)
-#endif
 
 /* Whether the rows of W (B's columns) lie equally far past every 64-byte
    line (their stride a multiple of 16 floats), are float-aligned and are
