@@ -2910,13 +2910,20 @@ static TARGET LIN__INLINE_KERNEL void lin__dot2_##F(size_t mb, size_t k, const f
    64x784x128 142 -> 168, 64x1024x1024 135 -> 162, 24x384x384 131 ->
    147; 32x1024x1024 and 48x1024x256 even, 56x512x512 184 -> 174), and
    one that leaves a tile part empty still runs faster as dots (17x384x384
-   103 -> 159, 20x1024x300 97 -> 170): past 16 rows AVX-512 takes the
-   dots only for a batch that is not a multiple of 8, a choice made from
-   the shape alone, so every CPU of the family gives the same bits.
+   103 -> 159, 20x1024x300 97 -> 170). Once the dots shifted onto W's
+   lines from rows of 256 (lin__dot4_avx512), they won back the batches
+   up to 32 (packed in place -> dots: 32x1024x1024 144 -> 161,
+   24x384x384 144-146 -> 160-166, 32x256x256 147-161 -> 151-175) but not
+   past them (64x1024x1024 168-170 -> 150-151, 64x512x512 158-174 ->
+   142-167, 56x512x512 154-168 -> 141-164; 40x1024x1024, 48x1024x256
+   even). So AVX-512 takes the dots up to 32 rows of 256 or more, and up
+   to 64 rows of 512 or more for a batch that is not a multiple of 8: a
+   choice made from the shape alone, so every CPU of the family gives
+   the same bits.
    AVX2's dots, two rows of x per pass, do not (32x1024x1024 43 -> 35). */
 #define LIN__GEMV_MORE(isa, m, k)                                         \
     (((m) <= 8 && (k) >= 256) || ((m) <= 16 && (k) >= 512) ||            \
-     ((isa) == LIN__ISA_AVX512 && ((m) & 7) && (((m) <= 32 && (k) >= 256) || ((m) <= 64 && (k) >= 512))))
+     ((isa) == LIN__ISA_AVX512 && (((m) <= 32 && (k) >= 256) || (((m) & 7) && (m) <= 64 && (k) >= 512))))
 
 /* Rows of W per chunk of the dot-product path: about 256 KiB of W, which
    every group of four rows of x then reads from L2 (a multiple of 4). */
