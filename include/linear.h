@@ -2479,27 +2479,33 @@ static LIN__TARGET_AVX2 LIN__INLINE_KERNEL void lin__pack_b_t8(size_t NR, size_t
 #endif
 /* x (8, kc) . B (kc, 32) -> C (8, 32): 16 zmm accumulators, two B vectors
    and a broadcast of A per step, enough independent FMAs to cover their
-   latency */
+   latency. A's element (i, p) is ap[8p + i] in a packed panel; the
+   twin below reads x's rows in place (a##i[p]). LOOP is the loop over
+   k, STEP one row's step in it. */
 #define LIN__UK512_LOAD(i)                                                  \
     c##i##a = _mm512_loadu_ps(init ? init : c + i * c_rs);                  \
     c##i##b = _mm512_loadu_ps(init ? init + 16 : c + i * c_rs + 16);
-#define LIN__UK512_STEP(i)                                                  \
-    { const __m512 av = _mm512_set1_ps(ap[i]);                              \
+#define LIN__UK512_FMA(i, a_ip)                                             \
+    { const __m512 av = _mm512_set1_ps(a_ip);                               \
       c##i##a = _mm512_fmadd_ps(av, b0, c##i##a);                           \
       c##i##b = _mm512_fmadd_ps(av, b1, c##i##b); }
+#define LIN__UK512_STEP(i) LIN__UK512_FMA(i, ap[i])
+#define LIN__UK512R_STEP(i) LIN__UK512_FMA(i, a##i[p])
 #define LIN__UK512_STORE(i)                                                 \
     _mm512_storeu_ps(c + i * c_rs, c##i##a);                                \
     _mm512_storeu_ps(c + i * c_rs + 16, c##i##b);
+#define LIN__UK512_KERNEL(LOOP, STEP)                                       \
+    { __m512 c0a, c0b, c1a, c1b, c2a, c2b, c3a, c3b, c4a, c4b, c5a, c5b, c6a, c6b, c7a, c7b; \
+      LIN__ROWS8(LIN__UK512_LOAD)                                           \
+      LOOP {                                                                \
+          const __m512 b0 = _mm512_loadu_ps(bp), b1 = _mm512_loadu_ps(bp + 16); \
+          LIN__ROWS8(STEP)                                                  \
+      }                                                                     \
+      LIN__ROWS8(LIN__UK512_STORE) }
 static LIN__TARGET_AVX512 void lin__ukernel_avx512(size_t kc, const float *ap, const float *bp, float *c,
                                                    ptrdiff_t c_rs, const float *init)
 {
-    __m512 c0a, c0b, c1a, c1b, c2a, c2b, c3a, c3b, c4a, c4b, c5a, c5b, c6a, c6b, c7a, c7b;
-    LIN__ROWS8(LIN__UK512_LOAD)
-    for (; kc; --kc, ap += 8, bp += 32) {
-        const __m512 b0 = _mm512_loadu_ps(bp), b1 = _mm512_loadu_ps(bp + 16);
-        LIN__ROWS8(LIN__UK512_STEP)
-    }
-    LIN__ROWS8(LIN__UK512_STORE)
+    LIN__UK512_KERNEL(for (; kc; --kc, ap += 8, bp += 32), LIN__UK512_STEP)
 }
 
 /* The same with A's eight rows read in place, lda floats apart (x itself,
@@ -2509,23 +2515,13 @@ static LIN__TARGET_AVX512 void lin__ukernel_avx512(size_t kc, const float *ap, c
    place: 512x2048x2048 155-164 -> 169-190, 256x2048x2048 154 -> 159-180,
    128x1024x1024 159-162 -> 168-186; 64x512x512 and 32x256x256 even; the
    AVX2 family even, 91-101, at 95% of its peak). */
-#define LIN__UK512R_STEP(i)                                                 \
-    { const __m512 av = _mm512_set1_ps(a##i[p]);                            \
-      c##i##a = _mm512_fmadd_ps(av, b0, c##i##a);                           \
-      c##i##b = _mm512_fmadd_ps(av, b1, c##i##b); }
 static LIN__TARGET_AVX512 void lin__ukernel_rows_avx512(size_t kc, const float *a, ptrdiff_t lda, const float *bp,
                                                         float *c, ptrdiff_t c_rs, const float *init)
 {
     const float *a0 = a, *a1 = a0 + lda, *a2 = a1 + lda, *a3 = a2 + lda, *a4 = a3 + lda, *a5 = a4 + lda;
     const float *a6 = a5 + lda, *a7 = a6 + lda;
-    __m512 c0a, c0b, c1a, c1b, c2a, c2b, c3a, c3b, c4a, c4b, c5a, c5b, c6a, c6b, c7a, c7b;
     size_t p;
-    LIN__ROWS8(LIN__UK512_LOAD)
-    for (p = 0; p < kc; ++p, bp += 32) {
-        const __m512 b0 = _mm512_loadu_ps(bp), b1 = _mm512_loadu_ps(bp + 16);
-        LIN__ROWS8(LIN__UK512R_STEP)
-    }
-    LIN__ROWS8(LIN__UK512_STORE)
+    LIN__UK512_KERNEL(for (p = 0; p < kc; ++p, bp += 32), LIN__UK512R_STEP)
 }
 
 /* A (mc, kc) -> 8-row panels: the rows of x through the transposes, a
@@ -2665,46 +2661,41 @@ static LIN__TARGET_AVX512 LIN__INLINE_KERNEL void lin__dot4_avx512(size_t mb, si
 
 #ifdef LIN__HAS_AVX2
 /* x (6, kc) . B (kc, 16) -> C (6, 16): 12 ymm accumulators, two B vectors
-   and a broadcast: 15 of the 16 registers */
+   and a broadcast: 15 of the 16 registers. As the AVX-512 pair: packed
+   panels (ap[6p + i]) and x's rows in place (a##i[p]). */
 #define LIN__UK256_LOAD(i)                                                  \
     c##i##a = _mm256_loadu_ps(init ? init : c + i * c_rs);                  \
     c##i##b = _mm256_loadu_ps(init ? init + 8 : c + i * c_rs + 8);
-#define LIN__UK256_STEP(i)                                                  \
-    { const __m256 av = _mm256_broadcast_ss(ap + i);                        \
+#define LIN__UK256_FMA(i, a_ip)                                             \
+    { const __m256 av = _mm256_broadcast_ss(&(a_ip));                       \
       c##i##a = _mm256_fmadd_ps(av, b0, c##i##a);                           \
       c##i##b = _mm256_fmadd_ps(av, b1, c##i##b); }
+#define LIN__UK256_STEP(i) LIN__UK256_FMA(i, ap[i])
+#define LIN__UK256R_STEP(i) LIN__UK256_FMA(i, a##i[p])
 #define LIN__UK256_STORE(i)                                                 \
     _mm256_storeu_ps(c + i * c_rs, c##i##a);                                \
     _mm256_storeu_ps(c + i * c_rs + 8, c##i##b);
+#define LIN__UK256_KERNEL(LOOP, STEP)                                       \
+    { __m256 c0a, c0b, c1a, c1b, c2a, c2b, c3a, c3b, c4a, c4b, c5a, c5b;    \
+      LIN__ROWS6(LIN__UK256_LOAD)                                           \
+      LOOP {                                                                \
+          const __m256 b0 = _mm256_loadu_ps(bp), b1 = _mm256_loadu_ps(bp + 8); \
+          LIN__ROWS6(STEP)                                                  \
+      }                                                                     \
+      LIN__ROWS6(LIN__UK256_STORE) }
 static LIN__TARGET_AVX2 void lin__ukernel_avx2(size_t kc, const float *ap, const float *bp, float *c,
                                                ptrdiff_t c_rs, const float *init)
 {
-    __m256 c0a, c0b, c1a, c1b, c2a, c2b, c3a, c3b, c4a, c4b, c5a, c5b;
-    LIN__ROWS6(LIN__UK256_LOAD)
-    for (; kc; --kc, ap += 6, bp += 16) {
-        const __m256 b0 = _mm256_loadu_ps(bp), b1 = _mm256_loadu_ps(bp + 8);
-        LIN__ROWS6(LIN__UK256_STEP)
-    }
-    LIN__ROWS6(LIN__UK256_STORE)
+    LIN__UK256_KERNEL(for (; kc; --kc, ap += 6, bp += 16), LIN__UK256_STEP)
 }
 
 /* The same with A's six rows read in place, lda floats apart */
-#define LIN__UK256R_STEP(i)                                                 \
-    { const __m256 av = _mm256_broadcast_ss(a##i + p);                      \
-      c##i##a = _mm256_fmadd_ps(av, b0, c##i##a);                           \
-      c##i##b = _mm256_fmadd_ps(av, b1, c##i##b); }
 static LIN__TARGET_AVX2 void lin__ukernel_rows_avx2(size_t kc, const float *a, ptrdiff_t lda, const float *bp,
                                                     float *c, ptrdiff_t c_rs, const float *init)
 {
     const float *a0 = a, *a1 = a0 + lda, *a2 = a1 + lda, *a3 = a2 + lda, *a4 = a3 + lda, *a5 = a4 + lda;
-    __m256 c0a, c0b, c1a, c1b, c2a, c2b, c3a, c3b, c4a, c4b, c5a, c5b;
     size_t p;
-    LIN__ROWS6(LIN__UK256_LOAD)
-    for (p = 0; p < kc; ++p, bp += 16) {
-        const __m256 b0 = _mm256_loadu_ps(bp), b1 = _mm256_loadu_ps(bp + 8);
-        LIN__ROWS6(LIN__UK256R_STEP)
-    }
-    LIN__ROWS6(LIN__UK256_STORE)
+    LIN__UK256_KERNEL(for (p = 0; p < kc; ++p, bp += 16), LIN__UK256R_STEP)
 }
 
 /* A (mc, kc) -> 6-row panels: six rows of x eight k at a time through the
@@ -3313,24 +3304,32 @@ static void lin__gemm_macro(const lin__family *f, size_t mc, size_t nc, size_t k
         for (ir = 0; ir < mc; ir += MR) {
             size_t mr = LIN__MIN(MR, mc - ir);
             float *cij = c + (ptrdiff_t)ir * c_rs + (ptrdiff_t)jr * c_cs;
-            if (mr == MR && nr == NR && c_cs == 1) {
-                if (lda)
-                    f->ukernel_rows(kc, ap + (ptrdiff_t)ir * lda, lda, bp, cij, c_rs, row);
-                else
-                    f->ukernel(kc, ap + ir * kc, bp, cij, c_rs, row);
-                continue;
-            }
             /* an edge tile, or C with a column stride: through a full tile */
-            for (i = 0; i < mr && !row; ++i)
+            const int whole = mr == MR && nr == NR && c_cs == 1;
+            float *dst = whole ? cij : tile;
+            const ptrdiff_t dst_rs = whole ? c_rs : (ptrdiff_t)NR;
+            for (i = 0; i < mr && !whole && !row; ++i)
                 for (j = 0; j < nr; ++j) tile[i * NR + j] = cij[(ptrdiff_t)i * c_rs + (ptrdiff_t)j * c_cs];
             if (lda)    /* mr == MR: a block read in place has whole panels */
-                f->ukernel_rows(kc, ap + (ptrdiff_t)ir * lda, lda, bp, tile, (ptrdiff_t)NR, row);
+                f->ukernel_rows(kc, ap + (ptrdiff_t)ir * lda, lda, bp, dst, dst_rs, row);
             else
-                f->ukernel(kc, ap + ir * kc, bp, tile, (ptrdiff_t)NR, row);
-            for (i = 0; i < mr; ++i)
+                f->ukernel(kc, ap + ir * kc, bp, dst, dst_rs, row);
+            for (i = 0; i < mr && !whole; ++i)
                 for (j = 0; j < nr; ++j) cij[(ptrdiff_t)i * c_rs + (ptrdiff_t)j * c_cs] = tile[i * NR + j];
         }
     }
+}
+
+/* A's block (mc, kc) for lin__gemm_macro: read in place (*lda its row
+   stride) where family f reads x's rows (inplace) and the block is whole
+   panels, else packed at apack (*lda 0) */
+static const float *lin__block_a(const lin__family *f, int inplace, size_t mc, size_t kc, const lin__mat *ai,
+                                 float *apack, ptrdiff_t *lda)
+{
+    *lda = inplace && mc % f->mr == 0 ? ai->rs : 0;
+    if (*lda) return ai->p;
+    f->pack_a(mc, kc, ai, apack);
+    return apack;
 }
 
 /* C (m, n0..n1) = bias + A (m, k) . B (k, n0..n1), or C += A . B with acc:
@@ -3359,6 +3358,7 @@ static void lin__gemm_packed_blocks(const lin__family *f, size_t MC, size_t NC, 
     const int packs_a = !inplace || m % MC % f->mr != 0;
     size_t jc, pc, ic, mc, nc, kc;
     ptrdiff_t lda;
+    const float *ablock;
     lin__mat ai, bj;
     /* the floats each nesting packs, per block of k: A once per block of
        B's columns and B once, or A once and B once per block of A's rows */
@@ -3368,15 +3368,14 @@ static void lin__gemm_packed_blocks(const lin__family *f, size_t MC, size_t NC, 
             for (ic = 0; ic < m; ic += MC) {
                 mc = LIN__MIN(MC, m - ic);
                 lin__mat_block(&ai, a, ic, pc);
-                lda = inplace && mc % f->mr == 0 ? ai.rs : 0;
-                if (!lda) f->pack_a(mc, kc, &ai, apack);
+                ablock = lin__block_a(f, inplace, mc, kc, &ai, apack, &lda);
                 for (jc = n0; jc < n1; jc += NC) {
                     nc = LIN__MIN(NC, n1 - jc);
                     if (!bpre) {
                         lin__mat_block(&bj, b, pc, jc);
                         f->pack_b(nc, kc, &bj, bpack);
                     }
-                    lin__gemm_macro(f, mc, nc, kc, pc == 0 && !acc, lda ? ai.p : apack, lda,
+                    lin__gemm_macro(f, mc, nc, kc, pc == 0 && !acc, ablock, lda,
                                     bpre ? bpre + jc * k + pc * f->nr : bpack, (bpre ? k : kc) * f->nr,
                                     bias ? bias + (ptrdiff_t)jc * bias_s : NULL, bias_s,
                                     c + (ptrdiff_t)ic * c_rs + (ptrdiff_t)jc * c_cs, c_rs, c_cs);
@@ -3394,9 +3393,8 @@ static void lin__gemm_packed_blocks(const lin__family *f, size_t MC, size_t NC, 
             for (ic = 0; ic < m; ic += MC) {
                 mc = LIN__MIN(MC, m - ic);
                 lin__mat_block(&ai, a, ic, pc);
-                lda = inplace && mc % f->mr == 0 ? ai.rs : 0;
-                if (!lda) f->pack_a(mc, kc, &ai, apack);
-                lin__gemm_macro(f, mc, nc, kc, pc == 0 && !acc, lda ? ai.p : apack, lda, bpack, kc * f->nr,
+                ablock = lin__block_a(f, inplace, mc, kc, &ai, apack, &lda);
+                lin__gemm_macro(f, mc, nc, kc, pc == 0 && !acc, ablock, lda, bpack, kc * f->nr,
                                 bias ? bias + (ptrdiff_t)jc * bias_s : NULL, bias_s,
                                 c + (ptrdiff_t)ic * c_rs + (ptrdiff_t)jc * c_cs, c_rs, c_cs);
             }
