@@ -2234,7 +2234,9 @@ typedef struct lin__family {
     size_t kc, mc, nc;          /* k, rows and outputs per block */
     lin__ukernel_fn ukernel;    /* C (MR, NR) = init + A (MR, kc) . B (kc, NR), packed */
     lin__ukernel_rows_fn ukernel_rows;  /* the same with A's rows read in place, lda apart; or NULL */
-    lin__ukernel_fn ukernel_half;       /* C's first MR/2 rows alone from packed A (edge panels); or NULL */
+    lin__ukernel_fn ukernel_half_m;     /* C's first MR/2 rows alone from packed A (edge panels); or NULL */
+    lin__ukernel_fn ukernel_half_n;     /* C's first NR/2 columns alone (edge tiles); or NULL */
+    lin__ukernel_rows_fn ukernel_rows_half_n;   /* the same with A's rows read in place; or NULL */
     lin__pack_fn pack_a;        /* A (rows, kc) -> panels of MR rows, k-major */
     lin__pack_fn pack_b;        /* B (kc, cols) -> panels of NR columns, k-major */
     lin__gemv_fn gemv;          /* the dot products: batch 1-4, and 5-16 with long rows */
@@ -2514,7 +2516,7 @@ static LIN__TARGET_AVX512 void lin__ukernel_avx512(size_t kc, const float *ap, c
 
 /* The first four rows of the same panels alone: a last panel of 1-4 rows
    costs half a tile, not a whole one */
-static LIN__TARGET_AVX512 void lin__ukernel_half_avx512(size_t kc, const float *ap, const float *bp, float *c,
+static LIN__TARGET_AVX512 void lin__ukernel_half_m_avx512(size_t kc, const float *ap, const float *bp, float *c,
                                                         ptrdiff_t c_rs, const float *init)
 {
     LIN__UK512_KERNEL(LIN__ROWS4, for (; kc; --kc, ap += 8, bp += 32), LIN__UK512_STEP)
@@ -2534,6 +2536,38 @@ static LIN__TARGET_AVX512 void lin__ukernel_rows_avx512(size_t kc, const float *
     const float *a6 = a5 + lda, *a7 = a6 + lda;
     size_t p;
     LIN__UK512_KERNEL(LIN__ROWS8, for (p = 0; p < kc; ++p, bp += 32), LIN__UK512R_STEP)
+}
+
+/* The first 16 columns of the tile alone, A packed or in place: a last
+   tile of 1-16 outputs costs half a tile (eight accumulators still cover
+   the FMAs' latency) */
+#define LIN__UK512N_DECL(i) __m512 c##i##a;
+#define LIN__UK512N_LOAD(i) c##i##a = _mm512_loadu_ps(init ? init : c + i * c_rs);
+#define LIN__UK512N_FMA(i, a_ip) c##i##a = _mm512_fmadd_ps(_mm512_set1_ps(a_ip), b0, c##i##a);
+#define LIN__UK512N_STEP(i) LIN__UK512N_FMA(i, ap[i])
+#define LIN__UK512NR_STEP(i) LIN__UK512N_FMA(i, a##i[p])
+#define LIN__UK512N_STORE(i) _mm512_storeu_ps(c + i * c_rs, c##i##a);
+#define LIN__UK512N_KERNEL(LOOP, STEP)                                      \
+    { LIN__ROWS8(LIN__UK512N_DECL)                                          \
+      LIN__ROWS8(LIN__UK512N_LOAD)                                          \
+      LOOP {                                                                \
+          const __m512 b0 = _mm512_loadu_ps(bp);                            \
+          LIN__ROWS8(STEP)                                                  \
+      }                                                                     \
+      LIN__ROWS8(LIN__UK512N_STORE) }
+static LIN__TARGET_AVX512 void lin__ukernel_half_n_avx512(size_t kc, const float *ap, const float *bp, float *c,
+                                                          ptrdiff_t c_rs, const float *init)
+{
+    LIN__UK512N_KERNEL(for (; kc; --kc, ap += 8, bp += 32), LIN__UK512N_STEP)
+}
+static LIN__TARGET_AVX512 void lin__ukernel_rows_half_n_avx512(size_t kc, const float *a, ptrdiff_t lda,
+                                                               const float *bp, float *c, ptrdiff_t c_rs,
+                                                               const float *init)
+{
+    const float *a0 = a, *a1 = a0 + lda, *a2 = a1 + lda, *a3 = a2 + lda, *a4 = a3 + lda, *a5 = a4 + lda;
+    const float *a6 = a5 + lda, *a7 = a6 + lda;
+    size_t p;
+    LIN__UK512N_KERNEL(for (p = 0; p < kc; ++p, bp += 32), LIN__UK512NR_STEP)
 }
 
 /* A (mc, kc) -> 8-row panels: the rows of x through the transposes, a
@@ -2705,7 +2739,7 @@ static LIN__TARGET_AVX2 void lin__ukernel_avx2(size_t kc, const float *ap, const
 /* The first three rows of the same panels alone: a last panel of 1-3
    rows costs half a tile (AMD Zen 5, AVX2, -O2: 32 rows ran at 81
    GFLOP/s where 30 ran at 96, a 256 -> 256 layer) */
-static LIN__TARGET_AVX2 void lin__ukernel_half_avx2(size_t kc, const float *ap, const float *bp, float *c,
+static LIN__TARGET_AVX2 void lin__ukernel_half_m_avx2(size_t kc, const float *ap, const float *bp, float *c,
                                                     ptrdiff_t c_rs, const float *init)
 {
     LIN__UK256_KERNEL(LIN__ROWS3, for (; kc; --kc, ap += 6, bp += 16), LIN__UK256_STEP)
@@ -2718,6 +2752,35 @@ static LIN__TARGET_AVX2 void lin__ukernel_rows_avx2(size_t kc, const float *a, p
     const float *a0 = a, *a1 = a0 + lda, *a2 = a1 + lda, *a3 = a2 + lda, *a4 = a3 + lda, *a5 = a4 + lda;
     size_t p;
     LIN__UK256_KERNEL(LIN__ROWS6, for (p = 0; p < kc; ++p, bp += 16), LIN__UK256R_STEP)
+}
+
+/* The first 8 columns of the tile alone, A packed or in place */
+#define LIN__UK256N_DECL(i) __m256 c##i##a;
+#define LIN__UK256N_LOAD(i) c##i##a = _mm256_loadu_ps(init ? init : c + i * c_rs);
+#define LIN__UK256N_FMA(i, a_ip) c##i##a = _mm256_fmadd_ps(_mm256_broadcast_ss(&(a_ip)), b0, c##i##a);
+#define LIN__UK256N_STEP(i) LIN__UK256N_FMA(i, ap[i])
+#define LIN__UK256NR_STEP(i) LIN__UK256N_FMA(i, a##i[p])
+#define LIN__UK256N_STORE(i) _mm256_storeu_ps(c + i * c_rs, c##i##a);
+#define LIN__UK256N_KERNEL(LOOP, STEP)                                      \
+    { LIN__ROWS6(LIN__UK256N_DECL)                                          \
+      LIN__ROWS6(LIN__UK256N_LOAD)                                          \
+      LOOP {                                                                \
+          const __m256 b0 = _mm256_loadu_ps(bp);                            \
+          LIN__ROWS6(STEP)                                                  \
+      }                                                                     \
+      LIN__ROWS6(LIN__UK256N_STORE) }
+static LIN__TARGET_AVX2 void lin__ukernel_half_n_avx2(size_t kc, const float *ap, const float *bp, float *c,
+                                                      ptrdiff_t c_rs, const float *init)
+{
+    LIN__UK256N_KERNEL(for (; kc; --kc, ap += 6, bp += 16), LIN__UK256N_STEP)
+}
+static LIN__TARGET_AVX2 void lin__ukernel_rows_half_n_avx2(size_t kc, const float *a, ptrdiff_t lda,
+                                                           const float *bp, float *c, ptrdiff_t c_rs,
+                                                           const float *init)
+{
+    const float *a0 = a, *a1 = a0 + lda, *a2 = a1 + lda, *a3 = a2 + lda, *a4 = a3 + lda, *a5 = a4 + lda;
+    size_t p;
+    LIN__UK256N_KERNEL(for (p = 0; p < kc; ++p, bp += 16), LIN__UK256NR_STEP)
 }
 
 /* A (mc, kc) -> 6-row panels: six rows of x eight k at a time through the
@@ -3257,19 +3320,30 @@ LIN__NOINLINE static LIN__TARGET_AVX512 void lin__gemm_narrow(size_t m, size_t n
 
 #define LIN__FAMILY(name, isa, mr, nr, f, kc, mc, nc)                                          \
     { name, isa, mr, nr, LIN__KC(kc), LIN__MC(mc), LIN__NC(nc), lin__ukernel_##f,                  \
-      LIN__UKERNEL_ROWS_##f, LIN__UKERNEL_HALF_##f, lin__pack_a_##f, lin__pack_b_##f, lin__gemv_##f }
+      LIN__UKERNEL_ROWS_##f, LIN__UKERNEL_HALF_M_##f, LIN__UKERNEL_HALF_N_##f, LIN__UKERNEL_ROWS_HALF_N_##f,     \
+      lin__pack_a_##f, lin__pack_b_##f, lin__gemv_##f }
 /* the families whose micro-kernel also reads A in place, and those with
-   a half-tile kernel for edge panels */
+   half-tile kernels for edge tiles (half the rows, half the columns) */
 #define LIN__UKERNEL_ROWS_avx512 lin__ukernel_rows_avx512
 #define LIN__UKERNEL_ROWS_avx2 lin__ukernel_rows_avx2
 #define LIN__UKERNEL_ROWS_sse2 NULL
 #define LIN__UKERNEL_ROWS_neon NULL
 #define LIN__UKERNEL_ROWS_portable NULL
-#define LIN__UKERNEL_HALF_avx512 lin__ukernel_half_avx512
-#define LIN__UKERNEL_HALF_avx2 lin__ukernel_half_avx2
-#define LIN__UKERNEL_HALF_sse2 NULL
-#define LIN__UKERNEL_HALF_neon NULL
-#define LIN__UKERNEL_HALF_portable NULL
+#define LIN__UKERNEL_HALF_M_avx512 lin__ukernel_half_m_avx512
+#define LIN__UKERNEL_HALF_M_avx2 lin__ukernel_half_m_avx2
+#define LIN__UKERNEL_HALF_M_sse2 NULL
+#define LIN__UKERNEL_HALF_M_neon NULL
+#define LIN__UKERNEL_HALF_M_portable NULL
+#define LIN__UKERNEL_HALF_N_avx512 lin__ukernel_half_n_avx512
+#define LIN__UKERNEL_HALF_N_avx2 lin__ukernel_half_n_avx2
+#define LIN__UKERNEL_HALF_N_sse2 NULL
+#define LIN__UKERNEL_HALF_N_neon NULL
+#define LIN__UKERNEL_HALF_N_portable NULL
+#define LIN__UKERNEL_ROWS_HALF_N_avx512 lin__ukernel_rows_half_n_avx512
+#define LIN__UKERNEL_ROWS_HALF_N_avx2 lin__ukernel_rows_half_n_avx2
+#define LIN__UKERNEL_ROWS_HALF_N_sse2 NULL
+#define LIN__UKERNEL_ROWS_HALF_N_neon NULL
+#define LIN__UKERNEL_ROWS_HALF_N_portable NULL
 /* The family of an instruction set, NULL if this build has none: the one
    list of the families, their tiles and their blocks (blocks, a list of
    three, is expanded before LIN__FAMILY_ sees it). */
@@ -3338,12 +3412,15 @@ static void lin__gemm_macro(const lin__family *f, size_t mc, size_t nc, size_t k
             const ptrdiff_t dst_rs = whole ? c_rs : (ptrdiff_t)NR;
             for (i = 0; i < mr && !whole && !row; ++i)
                 for (j = 0; j < nr; ++j) tile[i * NR + j] = cij[(ptrdiff_t)i * c_rs + (ptrdiff_t)j * c_cs];
+            /* an edge tile of at most half the rows or half the columns:
+               a kernel of half the tile (the families that have one) */
             if (lda)    /* mr == MR: a block read in place has whole panels */
-                f->ukernel_rows(kc, ap + (ptrdiff_t)ir * lda, lda, bp, dst, dst_rs, row);
-            else if (mr <= MR / 2 && f->ukernel_half)
-                f->ukernel_half(kc, ap + ir * kc, bp, dst, dst_rs, row);
+                (nr <= NR / 2 && f->ukernel_rows_half_n ? f->ukernel_rows_half_n : f->ukernel_rows)(
+                    kc, ap + (ptrdiff_t)ir * lda, lda, bp, dst, dst_rs, row);
             else
-                f->ukernel(kc, ap + ir * kc, bp, dst, dst_rs, row);
+                (mr <= MR / 2 && f->ukernel_half_m   ? f->ukernel_half_m
+                 : nr <= NR / 2 && f->ukernel_half_n ? f->ukernel_half_n
+                                                     : f->ukernel)(kc, ap + ir * kc, bp, dst, dst_rs, row);
             for (i = 0; i < mr && !whole; ++i)
                 for (j = 0; j < nr; ++j) cij[(ptrdiff_t)i * c_rs + (ptrdiff_t)j * c_cs] = tile[i * NR + j];
         }
