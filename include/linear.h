@@ -2315,13 +2315,13 @@ typedef struct lin__family {
 
 /* Whether the rows of W (B's columns) lie equally far past every 64-byte
    line (their stride a multiple of 16 floats), are float-aligned and are
-   long enough (128 or more) for the x86 dot products to start their steps
-   early, so that W's loads do not cross lines (the extra step pays from
-   there); then the floats by which a row at w0 lies past a line of
-   `line` bytes. */
-static LIN__INLINE_KERNEL int lin__rows_on_lines(size_t k, const lin__mat *b)
+   long enough (from floats or more: where the family's extra step pays)
+   for the x86 dot products to start their steps early, so that W's loads
+   do not cross lines; then the floats by which a row at w0 lies past a
+   line of `line` bytes. */
+static LIN__INLINE_KERNEL int lin__rows_on_lines(size_t k, size_t from, const lin__mat *b)
 {
-    return k >= 128 && (size_t)b->cs % 16 == 0 && !((uintptr_t)b->p & 3);
+    return k >= from && (size_t)b->cs % 16 == 0 && !((uintptr_t)b->p & 3);
 }
 
 #if defined(LIN__HAS_AVX512) || defined(LIN__HAS_AVX2)
@@ -2629,8 +2629,10 @@ static LIN__TARGET_AVX512 LIN__INLINE_KERNEL __m128 lin__sum4_avx512(__m512 v0, 
    and the shift pays from rows of 256 (-O2, x and W 16 bytes past a
    line: 4x256x256 133 -> 163, 8x256x256 138 -> 163, 3x384x384 112 ->
    149, 4x512x512 132 -> 167, 16x512x512 134 -> 172, 12x256x1024 124 ->
-   151; on a line, even), so it does from there. With rows under 128
-   the extra step costs more (1x64x64 37 -> 32): those stay as they are. */
+   151; on a line, even), so it does from there. One or two rows of x
+   shift from rows of 96 (Zen 4, 128: 1x64x64 37 -> 32 there; Zen 5, -O2:
+   1x96x512 42 -> 53, 2x112x112 72 -> 94, 1x112x112 44 -> 47); rows of
+   64-80 gain as often as they lose and stay as they are. */
 #define LIN__D512_ROW(r, LOADX)                                             \
     { __m512 xv = LOADX;                                                    \
       LIN__IN_REGISTER(xv);                                                 \
@@ -2666,7 +2668,7 @@ static LIN__TARGET_AVX512 LIN__INLINE_KERNEL void lin__dot4_avx512(size_t mb, si
     __m512 a13 = a00, a20 = a00, a21 = a00, a22 = a00, a23 = a00, a30 = a00, a31 = a00, a32 = a00, a33 = a00;
     __mmask16 m;
     size_t p = 0;
-    if (s) {                            /* k = 0 .. 15 - s in lanes s .. 15 (k >= 128) */
+    if (s) {                            /* k = 0 .. 15 - s in lanes s .. 15 (k >= 96) */
         m = (__mmask16)(0xffffu << s);
         LIN__D512_STEP(LIN__D512_BEFORE, 0)
         p = 16 - s;
@@ -3010,7 +3012,8 @@ static TARGET LIN__INLINE_KERNEL void lin__dot2_##F(size_t mb, size_t k, const f
    four rows of W at a time. A last group of fewer than four rows of W
    repeats its first row and drops the extra results. Each family's copy
    calls its dot product with a constant row count (the switch), so the
-   sums stay in registers. */
+   sums stay in registers; SHIFTS is the shortest row its dot product
+   shifts onto W's lines (0: none). */
 /* lin__gemv's dot products for mb rows of x (ROWS per call at most),
    the rows of W shifted onto lines or not (LINES, a constant) */
 #define LIN__GEMV_DOTS(DOT, ROWS, LINES)                                                        \
@@ -3045,7 +3048,7 @@ static TARGET void lin__gemv_##F(size_t m, size_t j0, size_t j1, size_t k, const
        copied whole (read back as a vector right after four scalar stores, it stalled on a      \
        failed store forwarding: 40% of a 1x16x16 layer's time) */                               \
     const int row4 = c_cs == 1 && (!bias || bias_s == 1);                                       \
-    const int lines = SHIFTS && lin__rows_on_lines(k, b);                                       \
+    const int lines = SHIFTS && lin__rows_on_lines(k, SHIFTS, b);                               \
     for (jc = j0; jc < j1; jc += chunk)                                                         \
     for (i0 = 0; i0 < m; i0 += 4) {                                                             \
         size_t mb = LIN__MIN(4, m - i0);                                                        \
@@ -3085,7 +3088,7 @@ static TARGET void lin__gemv_##F(size_t m, size_t j0, size_t j1, size_t k, const
 
 /* GCOVR_EXCL_BR_START: as above, the instances of LIN__DEFINE_DOT2 and _GEMV */
 #ifdef LIN__HAS_AVX512
-LIN__DEFINE_GEMV(avx512, LIN__TARGET_AVX512, lin__dot4_avx512, 4, 1)
+LIN__DEFINE_GEMV(avx512, LIN__TARGET_AVX512, lin__dot4_avx512, 4, 96)
 #endif
 #ifdef LIN__HAS_AVX2
 #define LIN__FMA256(acc, x, y) _mm256_fmadd_ps(x, y, acc)
@@ -3115,7 +3118,7 @@ static LIN__TARGET_AVX2 LIN__INLINE_KERNEL __m256i lin__iota8_avx2(void)
 }
 LIN__DEFINE_DOT2(avx2, LIN__TARGET_AVX2, __m256, 8, _mm256_setzero_ps, _mm256_loadu_ps, LIN__FMA256,
                  lin__sum4_avx2, LIN__LINE_AVX2)
-LIN__DEFINE_GEMV(avx2, LIN__TARGET_AVX2, lin__dot2_avx2, 2, 1)
+LIN__DEFINE_GEMV(avx2, LIN__TARGET_AVX2, lin__dot2_avx2, 2, 128)
 #endif
 #ifdef LIN__HAS_SSE2
 #define LIN__MULADD128(acc, x, y) _mm_add_ps(acc, _mm_mul_ps(x, y))
