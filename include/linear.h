@@ -2248,6 +2248,12 @@ typedef struct lin__family {
 #define LIN__ROWS4(X) X(0) X(1) X(2) X(3)
 #define LIN__ROWS6(X) X(0) X(1) X(2) X(3) X(4) X(5)
 #define LIN__ROWS8(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7)
+/* A micro-kernel's body, every family's alike: per row of the tile
+   (ROWS) its accumulators declared (DECL) and loaded (LOAD); per step of
+   k (LOOP) a row of B loaded (BLOAD, a declaration) and each row's FMAs
+   (STEP); then the stores (STORE) */
+#define LIN__UK_BODY(ROWS, DECL, LOAD, LOOP, BLOAD, STEP, STORE)            \
+    { ROWS(DECL) ROWS(LOAD) LOOP { BLOAD; ROWS(STEP) } ROWS(STORE) }
 
 /* Each family's blocks: KC steps of k (a B micro-panel of KC x NR stays
    in L1), MC rows of x (a multiple of MR; the A block stays in L2) and NC
@@ -2500,14 +2506,9 @@ static LIN__TARGET_AVX2 LIN__INLINE_KERNEL void lin__pack_b_t8(size_t NR, size_t
     _mm512_storeu_ps(c + i * c_rs, c##i##a);                                \
     _mm512_storeu_ps(c + i * c_rs + 16, c##i##b);
 #define LIN__UK512_DECL(i) __m512 c##i##a, c##i##b;
+#define LIN__UK512_BLOAD const __m512 b0 = _mm512_loadu_ps(bp), b1 = _mm512_loadu_ps(bp + 16)
 #define LIN__UK512_KERNEL(ROWS, LOOP, STEP)                                 \
-    { ROWS(LIN__UK512_DECL)                                                 \
-      ROWS(LIN__UK512_LOAD)                                                 \
-      LOOP {                                                                \
-          const __m512 b0 = _mm512_loadu_ps(bp), b1 = _mm512_loadu_ps(bp + 16); \
-          ROWS(STEP)                                                        \
-      }                                                                     \
-      ROWS(LIN__UK512_STORE) }
+    LIN__UK_BODY(ROWS, LIN__UK512_DECL, LIN__UK512_LOAD, LOOP, LIN__UK512_BLOAD, STEP, LIN__UK512_STORE)
 static LIN__TARGET_AVX512 void lin__ukernel_avx512(size_t kc, const float *ap, const float *bp, float *c,
                                                    ptrdiff_t c_rs, const float *init)
 {
@@ -2547,14 +2548,9 @@ static LIN__TARGET_AVX512 void lin__ukernel_rows_avx512(size_t kc, const float *
 #define LIN__UK512N_STEP(i) LIN__UK512N_FMA(i, ap[i])
 #define LIN__UK512NR_STEP(i) LIN__UK512N_FMA(i, a##i[p])
 #define LIN__UK512N_STORE(i) _mm512_storeu_ps(c + i * c_rs, c##i##a);
+#define LIN__UK512N_BLOAD const __m512 b0 = _mm512_loadu_ps(bp)
 #define LIN__UK512N_KERNEL(LOOP, STEP)                                      \
-    { LIN__ROWS8(LIN__UK512N_DECL)                                          \
-      LIN__ROWS8(LIN__UK512N_LOAD)                                          \
-      LOOP {                                                                \
-          const __m512 b0 = _mm512_loadu_ps(bp);                            \
-          LIN__ROWS8(STEP)                                                  \
-      }                                                                     \
-      LIN__ROWS8(LIN__UK512N_STORE) }
+    LIN__UK_BODY(LIN__ROWS8, LIN__UK512N_DECL, LIN__UK512N_LOAD, LOOP, LIN__UK512N_BLOAD, STEP, LIN__UK512N_STORE)
 static LIN__TARGET_AVX512 void lin__ukernel_half_n_avx512(size_t kc, const float *ap, const float *bp, float *c,
                                                           ptrdiff_t c_rs, const float *init)
 {
@@ -2724,14 +2720,9 @@ static LIN__TARGET_AVX512 LIN__INLINE_KERNEL void lin__dot4_avx512(size_t mb, si
     _mm256_storeu_ps(c + i * c_rs, c##i##a);                                \
     _mm256_storeu_ps(c + i * c_rs + 8, c##i##b);
 #define LIN__UK256_DECL(i) __m256 c##i##a, c##i##b;
+#define LIN__UK256_BLOAD const __m256 b0 = _mm256_loadu_ps(bp), b1 = _mm256_loadu_ps(bp + 8)
 #define LIN__UK256_KERNEL(ROWS, LOOP, STEP)                                 \
-    { ROWS(LIN__UK256_DECL)                                                 \
-      ROWS(LIN__UK256_LOAD)                                                 \
-      LOOP {                                                                \
-          const __m256 b0 = _mm256_loadu_ps(bp), b1 = _mm256_loadu_ps(bp + 8); \
-          ROWS(STEP)                                                        \
-      }                                                                     \
-      ROWS(LIN__UK256_STORE) }
+    LIN__UK_BODY(ROWS, LIN__UK256_DECL, LIN__UK256_LOAD, LOOP, LIN__UK256_BLOAD, STEP, LIN__UK256_STORE)
 static LIN__TARGET_AVX2 void lin__ukernel_avx2(size_t kc, const float *ap, const float *bp, float *c,
                                                ptrdiff_t c_rs, const float *init)
 {
@@ -2763,14 +2754,9 @@ static LIN__TARGET_AVX2 void lin__ukernel_rows_avx2(size_t kc, const float *a, p
 #define LIN__UK256N_STEP(i) LIN__UK256N_FMA(i, ap[i])
 #define LIN__UK256NR_STEP(i) LIN__UK256N_FMA(i, a##i[p])
 #define LIN__UK256N_STORE(i) _mm256_storeu_ps(c + i * c_rs, c##i##a);
+#define LIN__UK256N_BLOAD const __m256 b0 = _mm256_loadu_ps(bp)
 #define LIN__UK256N_KERNEL(LOOP, STEP)                                      \
-    { LIN__ROWS6(LIN__UK256N_DECL)                                          \
-      LIN__ROWS6(LIN__UK256N_LOAD)                                          \
-      LOOP {                                                                \
-          const __m256 b0 = _mm256_loadu_ps(bp);                            \
-          LIN__ROWS6(STEP)                                                  \
-      }                                                                     \
-      LIN__ROWS6(LIN__UK256N_STORE) }
+    LIN__UK_BODY(LIN__ROWS6, LIN__UK256N_DECL, LIN__UK256N_LOAD, LOOP, LIN__UK256N_BLOAD, STEP, LIN__UK256N_STORE)
 static LIN__TARGET_AVX2 void lin__ukernel_half_n_avx2(size_t kc, const float *ap, const float *bp, float *c,
                                                       ptrdiff_t c_rs, const float *init)
 {
