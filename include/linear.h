@@ -7204,7 +7204,7 @@ LIN_API lin_status lin_prepare_s8(lin_prepared_s8 *p, const int8_t *weight, cons
     if (!lin__apart(&bs, 1, ins, 4, NULL)) return LIN_ERR_ALIAS;
     ws = (int32_t *)(void *)(((uintptr_t)buf + 3u) & ~(uintptr_t)3u);
     for (j = 0; j < out_features; ++j)      /* |sum| <= 128 * in_features: exact */
-        ws[j] = lin__sum_s8(weight + j * in_features, in_features, 0);
+        ws[j] = in_features ? lin__sum_s8(weight + j * in_features, in_features, 0) : 0;   /* W may be NULL */
     p->in_features = in_features;
     p->out_features = out_features;
     p->weight = weight;
@@ -7221,16 +7221,42 @@ LIN_API lin_status lin_linear_prepared_s8(const lin_prepared_s8 *p, const int8_t
     lin__dims d;
     uintptr_t yl;
     if (!p) return LIN_ERR_NULL;
+#if LIN__LEAST_CODE
     if (!lin__layer_dims(batch, p->in_features, p->out_features, 1, &d)) return LIN_ERR_OVERFLOW;
+#else
+    /* the byte counts of x and y (W's was checked when it was prepared):
+       the products inline where no factor reaches half of size_t's bits */
+    d.nw = p->in_features * p->out_features;
+    if ((batch | p->in_features | p->out_features) < (size_t)1 << (sizeof(size_t) * 4)) {
+        d.nx = batch * p->in_features;
+        d.ny = batch * p->out_features;
+    } else if (!lin__mul(batch, p->in_features, &d.nx) || !lin__mul(batch, p->out_features, &d.ny)) {
+        return LIN_ERR_OVERFLOW;
+    }
+#endif
     if ((d.nx && !x) || (d.ny && !y)) return LIN_ERR_NULL;
     /* y apart from x and from the layer's W, b and buffer (their sizes
        were checked when it was prepared): the comparisons inline, where
-       lin__apart's loop over spans cost about 50 instructions a call */
+       lin__apart's loop over spans cost about 50 instructions a call; but
+       for size, each a call that also takes empty spans */
     yl = (uintptr_t)y;
+#if LIN__LEAST_CODE
     if (d.ny && (lin__hits(yl, d.ny, (uintptr_t)x, d.nx) | lin__hits(yl, d.ny, (uintptr_t)p->weight, d.nw) |
                  lin__hits(yl, d.ny, (uintptr_t)p->bias, p->bias ? p->out_features * sizeof(int32_t) : 0) |
                  lin__hits(yl, d.ny, (uintptr_t)p->buf, p->buf_bytes)))
         return LIN_ERR_ALIAS;
+#else
+    /* one compare each, on spans that have bytes (x and W have them
+       together, when y has some; the buffer always): with the products
+       inline, a 4 -> 2 layer's call on a Cortex-M4 at -O2 takes 32 fewer
+       instructions (QEMU trace, 339 -> 307) */
+    if (d.ny) {
+        const int xw = d.nx && (lin__hits_some(yl, d.ny, (uintptr_t)x, d.nx) |
+                                lin__hits_some(yl, d.ny, (uintptr_t)p->weight, d.nw));
+        const int b = p->bias && lin__hits_some(yl, d.ny, (uintptr_t)p->bias, p->out_features * sizeof(int32_t));
+        if (xw | b | lin__hits_some(yl, d.ny, (uintptr_t)p->buf, p->buf_bytes)) return LIN_ERR_ALIAS;
+    }
+#endif
     lin__linear_s8(x, p->weight, p->bias, y, batch, p->in_features, p->out_features, &p->q, NULL, NULL, p->wsum);
     return LIN_OK;
 }

@@ -583,6 +583,22 @@ static void test_s8_prepared_errors(void **state)
     assert_int_equal(lin_linear_prepared_s8(&good, x, y, 2), LIN_OK);
     assert_memory_equal(y, yc, 4);
     assert_int_equal(lin_linear_prepared_s8(&good, NULL, NULL, 0), LIN_OK);   /* batch 0: nothing read */
+    /* a layer of more outputs than inputs: the count of y overflows first */
+    assert_int_equal(lin_prepare_s8(&good, w, b, 1, 2, &ok, buf + 3, need), LIN_OK);
+    assert_int_equal(lin_linear_prepared_s8(&good, x, y, (size_t)-1 / 2 + 1), LIN_ERR_OVERFLOW);
+    /* no inputs: x has no bytes, so it meets nothing, even inside y; y is
+       the requantized bias, as lin_linear_s8 gives it */
+    assert_int_equal(lin_prepare_s8(&good, NULL, b, 0, 2, &ok, buf + 3, need), LIN_OK);
+    assert_int_equal(lin_linear_s8(NULL, NULL, b, yc, 1, 0, 2, &ok), LIN_OK);
+    memset(y, 0x55, sizeof y);
+    assert_int_equal(lin_linear_prepared_s8(&good, y + 1, y, 1), LIN_OK);
+    assert_memory_equal(y, yc, 2);
+    /* no bias: only x, W and the buffer are in y's way */
+    assert_int_equal(lin_prepare_s8(&good, w, NULL, 4, 2, &ok, buf + 3, need), LIN_OK);
+    assert_int_equal(lin_linear_s8(x, w, NULL, yc, 1, 4, 2, &ok), LIN_OK);
+    assert_int_equal(lin_linear_prepared_s8(&good, x, (int8_t *)(void *)b, 1), LIN_OK);
+    assert_memory_equal(b, yc, 2);
+    assert_int_equal(lin_linear_prepared_s8(&good, x, w + 6, 1), LIN_ERR_ALIAS);
 }
 
 /* ---- quantization helpers ---- */
