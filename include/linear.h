@@ -2321,10 +2321,10 @@ typedef struct lin__family {
 
 /* Whether the rows of W (B's columns) lie equally far past every 64-byte
    line (their stride a multiple of 16 floats), are float-aligned and are
-   long enough (from floats or more: where the family's extra step pays)
-   for the x86 dot products to start their steps early, so that W's loads
-   do not cross lines; then the floats by which a row at w0 lies past a
-   line of `line` bytes. */
+   long enough (`from` floats or more: where the family's extra step
+   pays) for the x86 dot products to start their steps early, so that W's
+   loads do not cross lines; then the floats by which a row at w0 lies
+   past a line of `line` bytes. */
 static LIN__INLINE_KERNEL int lin__rows_on_lines(size_t k, size_t from, const lin__mat *b)
 {
     return k >= from && (size_t)b->cs % 16 == 0 && !((uintptr_t)b->p & 3);
@@ -2518,7 +2518,7 @@ static LIN__TARGET_AVX512 void lin__ukernel_avx512(size_t kc, const float *ap, c
 /* The first four rows of the same panels alone: a last panel of 1-4 rows
    costs half a tile, not a whole one */
 static LIN__TARGET_AVX512 void lin__ukernel_half_m_avx512(size_t kc, const float *ap, const float *bp, float *c,
-                                                        ptrdiff_t c_rs, const float *init)
+                                                          ptrdiff_t c_rs, const float *init)
 {
     LIN__UK512_KERNEL(LIN__ROWS4, for (; kc; --kc, ap += 8, bp += 32), LIN__UK512_STEP)
 }
@@ -2733,7 +2733,7 @@ static LIN__TARGET_AVX2 void lin__ukernel_avx2(size_t kc, const float *ap, const
    rows costs half a tile (AMD Zen 5, AVX2, -O2: 32 rows ran at 81
    GFLOP/s where 30 ran at 96, a 256 -> 256 layer) */
 static LIN__TARGET_AVX2 void lin__ukernel_half_m_avx2(size_t kc, const float *ap, const float *bp, float *c,
-                                                    ptrdiff_t c_rs, const float *init)
+                                                      ptrdiff_t c_rs, const float *init)
 {
     LIN__UK256_KERNEL(LIN__ROWS3, for (; kc; --kc, ap += 6, bp += 16), LIN__UK256_STEP)
 }
@@ -6552,14 +6552,13 @@ static LIN__TARGET_VNNI LIN__INLINE_KERNEL void lin__dot4_s8_vnni(int two, const
 }
 
 static LIN__TARGET_VNNI void lin__dot4_s8(const int8_t *x, const int8_t *w, size_t n, int32_t xo,
-                                                        const int32_t *wsum, int32_t *s)
+                                          const int32_t *wsum, int32_t *s)
 {
     lin__dot4_s8_vnni(0, x, NULL, w, n, xo, wsum, s, NULL);
 }
 
-static LIN__TARGET_VNNI void lin__dot4x2_s8(const int8_t *x0, const int8_t *x1, const int8_t *w,
-                                                          size_t n, int32_t xo, const int32_t *wsum, int32_t *s0,
-                                                          int32_t *s1)
+static LIN__TARGET_VNNI void lin__dot4x2_s8(const int8_t *x0, const int8_t *x1, const int8_t *w, size_t n,
+                                            int32_t xo, const int32_t *wsum, int32_t *s0, int32_t *s1)
 {
     lin__dot4_s8_vnni(1, x0, x1, w, n, xo, wsum, s0, s1);
 }
@@ -7237,8 +7236,8 @@ LIN_API lin_status lin_linear_prepared_s8(const lin_prepared_s8 *p, const int8_t
     if ((d.nx && !x) || (d.ny && !y)) return LIN_ERR_NULL;
     /* y apart from x and from the layer's W, b and buffer (their sizes
        were checked when it was prepared): the comparisons inline, where
-       lin__apart's loop over spans cost about 50 instructions a call; but
-       for size, each a call that also takes empty spans */
+       lin__apart's loop over spans cost about 50 instructions a call;
+       built for size, each a call that also takes empty spans */
     yl = (uintptr_t)y;
 #if LIN__LEAST_CODE
     if (d.ny && (lin__hits(yl, d.ny, (uintptr_t)x, d.nx) | lin__hits(yl, d.ny, (uintptr_t)p->weight, d.nw) |
