@@ -71,13 +71,20 @@
                       (otherwise products of 10^6 multiply-adds and up
                       split their columns over OpenMP threads, same bits)
        LIN_PACK       1: the packed (cache-blocked) GEMM; 0: the direct
-                      kernel only, no stack scratch     default: 0 on Cortex-M
+                      kernels only, no stack scratch   default: 1 in
+                      hosted builds for an OS (Linux, the BSDs, macOS,
+                      Windows), 0 on bare metal and freestanding
+       LIN_STACK_BUDGET  the bytes of stack one call of the packed GEMM
+                      may take, its blocks and the frames around them;
+                      >= 12288                          default: 32768
+                      (fits a 64 KiB thread stack; larger blocks come
+                      with lin_linear_f32_scratch or a prepared layer)
        LIN_PACK_KC    the packed GEMM's k per block, for every family,
-                      >= 1          default: 256 AVX2 / AVX-512, else 128
+                      >= 1, whatever the budget  default: from the budget
        LIN_PACK_MC    its rows per block, for every family: a positive
-                      multiple of 24       default: 64 AVX-512, 48 AVX2, ...
+                      multiple of 24, whatever the budget   default: ...
        LIN_PACK_NC    its outputs per block, for every family: a positive
-                      multiple of 32       default: 128 AVX-512 / AVX2, ...
+                      multiple of 32, whatever the budget   default: ...
        LIN_NO_TRAIN   leave out training: backward passes, ReLU, losses,
                       optimizers (and LoRA)
        LIN_NO_LORA    leave out LoRA
@@ -102,7 +109,26 @@
 
 #include <stddef.h>
 #include <stdint.h>
+/* Freestanding (LIN_FREESTANDING, a compiler told -ffreestanding, or a
+   toolchain without a C library's <string.h>): only the compiler's own
+   headers; the header's few string operations
+   are its own, and x86's intrinsic headers, which need <stdlib.h>, stay
+   out (the portable kernels, as with LIN_NO_SIMD). */
+#if defined(LIN_FREESTANDING) || (defined(__STDC_HOSTED__) && __STDC_HOSTED__ == 0)
+#define LIN__FREESTANDING 1
+#elif defined(__has_include)
+#if !__has_include(<string.h>)         /* a bare toolchain, no C library */
+#define LIN__FREESTANDING 1
+#endif
+#endif
+#ifdef LIN__FREESTANDING
+#if (defined(__x86_64__) || defined(__i386__) || defined(_M_X64) || defined(_M_IX86)) && !defined(LIN_NO_SIMD)
+#define LIN_NO_SIMD
+#endif
+#else
+#define LIN__FREESTANDING 0
 #include <string.h>
+#endif
 
 #define LIN_VERSION_MAJOR 0
 #define LIN_VERSION_MINOR 1
@@ -143,9 +169,18 @@
 #define LIN_NO_LORA
 #endif
 
-#if !defined(LIN_SQRTF) || !defined(LIN_LOGF) || !defined(LIN_EXPF) || !defined(LIN_SQRT)
+/* The math functions: the user's four macros, else <math.h>'s; a
+   freestanding build without the four leaves out what needs them
+   (lin_rng_normal, the parameter resets, cross-entropy, Adam). */
+#if defined(LIN_SQRTF) && defined(LIN_LOGF) && defined(LIN_EXPF) && defined(LIN_SQRT)
+#define LIN__MATH 1
+#elif LIN__FREESTANDING
+#define LIN__MATH 0
+#else
+#define LIN__MATH 1
 #include <math.h>
 #endif
+#if LIN__MATH
 /* C89's <math.h> has only the double functions; a correctly rounded double
    square root rounded to float is the correctly rounded float one. */
 #if defined(__cplusplus) || (defined(__STDC_VERSION__) && __STDC_VERSION__ >= 199901L)
@@ -172,6 +207,7 @@
 #ifndef LIN_SQRT
 #define LIN_SQRT(x) sqrt(x)     /* double: Adam's bias correction, as Python's math.sqrt */
 #endif
+#endif /* LIN__MATH */
 
 /* The fast paths: families of SIMD kernels, and the packed GEMM's blocks.
 
@@ -321,12 +357,15 @@
 /* The register tile (MR rows by NR outputs) of each family's micro-kernel:
    AVX-512 8 x 32, AVX2 6 x 16, SSE2 4 x 8, NEON 8 x 8, portable C 4 x 32.
    The packed GEMM's blocks: KC steps of k, MC rows of x, NC outputs, each
-   family's own unless set here; they live on the stack, 4*(MC*KC + KC*NC)
-   bytes per thread for the largest family compiled (192 KiB with
-   AVX-512: 256 x (64 + 128)). LIN_PACK 0 keeps only the direct kernel: the smallest code
-   and no scratch, the default on Cortex-M. */
+   family's own as far as LIN_STACK_BUDGET holds them, unless set here;
+   they live on the stack, 4*(MC*KC + KC*NC) bytes per thread for the
+   largest family compiled (25 KiB at the default budget). LIN_PACK 0
+   keeps only the direct kernels: the smallest code and no scratch, the
+   default where there is no OS to give threads their stacks (Cortex-M,
+   RISC-V and AVR boards, any freestanding build). */
 #ifndef LIN_PACK
-#if defined(__ARM_ARCH_PROFILE) && __ARM_ARCH_PROFILE == 'M'
+#if LIN__FREESTANDING || (defined(__ARM_ARCH_PROFILE) && __ARM_ARCH_PROFILE == 'M') ||                                      \
+    !(defined(__unix__) || defined(__unix) || defined(__APPLE__) || defined(_WIN32))
 #define LIN_PACK 0
 #else
 #define LIN_PACK 1
@@ -334,6 +373,12 @@
 #endif
 #if LIN_PACK != 0 && LIN_PACK != 1
 #error "linear.h: LIN_PACK must be 0 (the direct kernel only) or 1 (the packed GEMM)"
+#endif
+#ifndef LIN_STACK_BUDGET
+#define LIN_STACK_BUDGET 32768
+#endif
+#if LIN_STACK_BUDGET < 12288
+#error "linear.h: LIN_STACK_BUDGET must be at least 12288 bytes (the packed GEMM's smallest blocks and its frames)"
 #endif
 /* LIN_PACK 0 built for size (-Os): where fewer bytes and more
    instructions are a choice, the fewer bytes */
@@ -547,7 +592,9 @@ LIN_API uint32_t lin_rng_next_u32(lin_rng *rng);
 LIN_API float    lin_rng_uniform(lin_rng *rng, float lo, float hi);
 /* N(0, 1) like torch.randn (Marsaglia's polar method; uses LIN_SQRTF and
    LIN_LOGF, so the last bit may differ between C libraries). */
+#if LIN__MATH
 LIN_API float    lin_rng_normal(lin_rng *rng);
+#endif
 
 /* nn.Linear: a layer over caller-owned parameter buffers (nn.Parameter). */
 typedef struct lin_layer {
@@ -570,7 +617,9 @@ LIN_API lin_status lin_layer_init_explain(size_t in_features, size_t out_feature
    Draws the weight row by row, then the bias. Same seed, same weights on
    every platform. Returns LIN_ERR_NULL, LIN_ERR_OVERFLOW or LIN_ERR_ALIAS
    for a layer lin_layer_init would refuse. */
+#if LIN__MATH
 LIN_API lin_status lin_layer_reset_parameters(lin_layer *layer, lin_rng *rng);
+#endif
 /* y = layer(x): lin_linear with the layer's weight and bias; its statuses,
    and LIN_ERR_NULL for layer NULL. */
 LIN_API lin_status lin_layer_forward(const lin_layer *layer, const lin_tensor *x, lin_tensor *y);
@@ -667,8 +716,10 @@ LIN_API lin_status lin_mse_loss_f32(const float *input, const float *target, siz
    LIN_ERR_INDEX: a target outside [0, classes) other than -100, which
    lin_cross_entropy_explain words as PyTorch does ("Target 5 is out of
    bounds."). Uses LIN_EXPF, LIN_LOGF. */
+#if LIN__MATH
 LIN_API lin_status lin_cross_entropy_f32(const float *logits, const int32_t *target, size_t batch,
                                          size_t classes, float *loss, float *grad_logits);
+#endif
 LIN_API lin_status lin_cross_entropy_explain(const float *logits, const int32_t *target,
                                              size_t batch, size_t classes, const float *loss,
                                              const float *grad_logits, char *buf, size_t buf_size);
@@ -715,9 +766,11 @@ LIN_API lin_adam lin_adamw_defaults(void);     /* AdamW(): the same and weight_d
    caller's state; *step counts the steps (0 before the first). Invalid
    hyper-parameters (lr, eps, weight_decay < 0, a beta outside [0, 1)) are
    LIN_ERR_VALUE; the other statuses as lin_sgd_step. */
+#if LIN__MATH
 LIN_API lin_status lin_adam_step(const lin_adam *opt, float *param, const float *grad,
                                  float *exp_avg, float *exp_avg_sq, float *max_exp_avg_sq,
                                  uint64_t *step, size_t n);
+#endif
 LIN_API lin_status lin_adam_step_explain(const lin_adam *opt, const float *param, const float *grad,
                                          const float *exp_avg, const float *exp_avg_sq,
                                          const float *max_exp_avg_sq, const uint64_t *step,
@@ -745,7 +798,9 @@ LIN_API lin_status lin_lora_init(lin_lora *lora, lin_layer *base, size_t rank, f
                                  float *A, float *B);
 /* loralib's reset_parameters: A ~ kaiming_uniform_(a=sqrt(5)), i.e.
    U(-1/sqrt(in), 1/sqrt(in)); B = 0, so the adapted layer starts as the base. */
+#if LIN__MATH
 LIN_API lin_status lin_lora_reset_parameters(lin_lora *lora, lin_rng *rng);
+#endif
 /* Floats of scratch the forward (batch*rank) and the backward
    (2*batch*rank) need for a batch; SIZE_MAX if that overflows. */
 LIN_API size_t lin_lora_scratch_size(const lin_lora *lora, size_t batch);
@@ -933,6 +988,58 @@ LIN_API lin_status lin_quant_per_channel(float input_scale, const float *weight_
 /* ---- implementation ---- */
 
 #if LIN__DEFINE
+
+/* Firmware (LIN_PACK 0) and freestanding builds call no C library
+   function: GCC would turn the loops that fill or copy into calls to
+   memset and memcpy, so there it keeps them loops. */
+#if defined(__GNUC__) && !defined(__clang__) && (LIN__FREESTANDING || !LIN_PACK)
+#pragma GCC push_options
+#pragma GCC optimize("no-tree-loop-distribute-patterns")
+#define LIN__POP_OPTIONS 1
+#endif
+
+/* ---- string operations: the C library's, or the header's own ---- */
+
+#if LIN__FREESTANDING
+#if defined(__GNUC__) || defined(__clang__)
+#define LIN__MAYBE_UNUSED __attribute__((unused))
+#else
+#define LIN__MAYBE_UNUSED
+#endif
+LIN__MAYBE_UNUSED static void lin__memcpy(void *dst, const void *src, size_t n)
+{
+    unsigned char *d = (unsigned char *)dst;
+    const unsigned char *s = (const unsigned char *)src;
+    while (n--) *d++ = *s++;
+}
+LIN__MAYBE_UNUSED static void lin__memset(void *dst, int c, size_t n)
+{
+    unsigned char *d = (unsigned char *)dst;
+    while (n--) *d++ = (unsigned char)c;
+}
+LIN__MAYBE_UNUSED static int lin__memcmp(const void *a, const void *b, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)a, *q = (const unsigned char *)b;
+    for (; n; --n, ++p, ++q)
+        if (*p != *q) return *p < *q ? -1 : 1;
+    return 0;
+}
+LIN__MAYBE_UNUSED static size_t lin__strlen(const char *s)
+{
+    size_t n = 0;
+    while (s[n]) ++n;
+    return n;
+}
+#define LIN__MEMCPY lin__memcpy
+#define LIN__MEMSET lin__memset
+#define LIN__MEMCMP lin__memcmp
+#define LIN__STRLEN lin__strlen
+#else
+#define LIN__MEMCPY memcpy
+#define LIN__MEMSET memset
+#define LIN__MEMCMP memcmp
+#define LIN__STRLEN strlen
+#endif
 
 /* ---- status strings ---- */
 
@@ -1292,7 +1399,7 @@ static LIN__INLINE_KERNEL lin_status lin__check_layer_call(const void *x, const 
 static lin_tensor lin__invalid_view(void)
 {
     lin_tensor t;
-    memset(&t, 0, sizeof t);
+    LIN__MEMSET(&t, 0, sizeof t);
     t.ndim = -1;
     return t;
 }
@@ -1303,7 +1410,7 @@ LIN_API lin_tensor lin_tensor_view(float *data, int ndim, const size_t *shape)
     size_t run = 1;
     int d;
     if (ndim < 0 || ndim > LIN_MAX_DIMS || (ndim > 0 && !shape)) return lin__invalid_view();
-    memset(&t, 0, sizeof t);
+    LIN__MEMSET(&t, 0, sizeof t);
     t.data = data;
     t.ndim = ndim;
     for (d = ndim - 1; d >= 0; --d) {
@@ -1625,7 +1732,7 @@ static lin_status lin__plan_shapes(const lin_tensor *a, const lin_tensor *b,
     size_t ka = a->shape[da - 1], kb = b->shape[db >= 2 ? db - 2 : 0];
     size_t m = da >= 2 ? a->shape[da - 2] : 1, n = db >= 2 ? b->shape[db - 1] : 1;
 
-    memset(p, 0, sizeof *p);
+    LIN__MEMSET(p, 0, sizeof *p);
     if (ka != kb) {
         if (da == 1 && db == 1) {
             lin__puts(msg, "inconsistent tensor size, expected tensor [");
@@ -1692,7 +1799,7 @@ static lin_status lin__plan_shapes(const lin_tensor *a, const lin_tensor *b,
     p->b_rs = b->stride[db >= 2 ? db - 2 : 0];
     p->b_cs = db >= 2 ? b->stride[db - 1] : 0;
     p->out_ndim = nbatch;
-    memcpy(p->out_shape, p->batch, (size_t)nbatch * sizeof(size_t));
+    LIN__MEMCPY(p->out_shape, p->batch, (size_t)nbatch * sizeof(size_t));
     if (da >= 2) p->out_shape[p->out_ndim++] = m;
     if (db >= 2) p->out_shape[p->out_ndim++] = n;
     p->out_numel = lin__prod(p->out_ndim, p->out_shape);
@@ -2220,8 +2327,8 @@ enum { LIN__ISA_PORTABLE, LIN__ISA_SSE2, LIN__ISA_AVX2, LIN__ISA_AVX512, LIN__IS
 #if LIN_PACK
 typedef void (*lin__ukernel_fn)(size_t kc, const float *ap, const float *bp, float *c, ptrdiff_t c_rs,
                                 const float *init);
-typedef void (*lin__ukernel_rows_fn)(size_t kc, const float *a, ptrdiff_t lda, const float *bp, float *c,
-                                     ptrdiff_t c_rs, const float *init);
+typedef void (*lin__ukernel_rows_fn)(size_t kc, const float *a, ptrdiff_t lda, size_t rows, const float *bp,
+                                     float *c, ptrdiff_t c_rs, const float *init);
 typedef void (*lin__pack_fn)(size_t rows, size_t kc, const lin__mat *src, float *dst);
 typedef void (*lin__gemv_fn)(size_t m, size_t j0, size_t j1, size_t k, const lin__mat *a, const lin__mat *b,
                              const float *bias, ptrdiff_t bias_s, int acc, float *c, ptrdiff_t c_rs,
@@ -2231,10 +2338,12 @@ typedef struct lin__family {
     const char *name;           /* what lin_cpu_isa() says */
     int isa;
     size_t mr, nr;              /* the register tile */
-    size_t kc, mc, nc;          /* k, rows and outputs per block */
+    size_t kc, mc, mc_rows, nc; /* k, rows (packed; read in place) and outputs per block */
     lin__ukernel_fn ukernel;    /* C (MR, NR) = init + A (MR, kc) . B (kc, NR), packed */
-    lin__ukernel_rows_fn ukernel_rows;  /* the same with A's rows read in place, lda apart; or NULL */
+    lin__ukernel_rows_fn ukernel_rows;  /* the same with A's rows read in place, lda apart (a last panel
+                                           of fewer rows repeats its last); or NULL */
     lin__ukernel_fn ukernel_half_m;     /* C's first MR/2 rows alone from packed A (edge panels); or NULL */
+    lin__ukernel_rows_fn ukernel_rows_half_m;   /* the same with A's rows read in place; or NULL */
     lin__ukernel_fn ukernel_half_n;     /* C's first NR/2 columns alone (edge tiles); or NULL */
     lin__ukernel_rows_fn ukernel_rows_half_n;   /* the same with A's rows read in place; or NULL */
     lin__pack_fn pack_a;        /* A (rows, kc) -> panels of MR rows, k-major */
@@ -2248,6 +2357,14 @@ typedef struct lin__family {
 #define LIN__ROWS4(X) X(0) X(1) X(2) X(3)
 #define LIN__ROWS6(X) X(0) X(1) X(2) X(3) X(4) X(5)
 #define LIN__ROWS8(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7)
+/* The row pointers of a tile reading x in place (a, lda floats apart):
+   a last panel of rows < MR rows repeats its last row, whose extra sums
+   land in the edge tile and are dropped */
+#define LIN__ROW_PTR(i) const float *a##i = a + (ptrdiff_t)((i) < rows ? (i) : rows - 1) * lda;
+#define LIN__ROW_PTRS3 LIN__ROWS3(LIN__ROW_PTR)
+#define LIN__ROW_PTRS4 LIN__ROWS4(LIN__ROW_PTR)
+#define LIN__ROW_PTRS6 LIN__ROWS6(LIN__ROW_PTR)
+#define LIN__ROW_PTRS8 LIN__ROWS8(LIN__ROW_PTR)
 /* A micro-kernel's body, every family's alike: per row of the tile
    (ROWS) its accumulators declared (DECL) and loaded (LOAD); per step of
    k (LOOP) a row of B loaded (BLOAD, a declaration) and each row's FMAs
@@ -2256,51 +2373,71 @@ typedef struct lin__family {
     { ROWS(DECL) ROWS(LOAD) LOOP { BLOAD; ROWS(STEP) } ROWS(STORE) }
 
 /* Each family's blocks: KC steps of k (a B micro-panel of KC x NR stays
-   in L1), MC rows of x (a multiple of MR; the A block stays in L2) and NC
-   outputs (a multiple of NR); LIN_PACK_KC, _MC and _NC set them for every
-   family. KC 256 with AVX2 and AVX-512 halves the reloads of C against 128
-   (256x1024x1024 at -O2, Zen 4: AVX2 78 -> 87, AVX-512 96 -> 102 GFLOP/s). */
+   in L1), MC rows of x and NC outputs, from the stack budget: what one
+   call may hold on the stack (LIN_STACK_BUDGET) less LIN__STACK_RESERVE
+   for the frames around the blocks holds a packed block of B (KC x NC)
+   and one of A (MC x KC). KC comes first (up to the family's own, 256
+   with AVX2 and AVX-512: C is reloaded once per KC steps), then NC, then
+   MC, each at least one tile (NR, MR). The families that read x's rows in
+   place (AVX2, AVX-512: x contiguous along k, as in every forward) pack
+   no A and take the family's own MC rows per block, which cost no stack.
+   At the default 32 KiB: AVX-512 KC 160, NC 32; AVX2 KC 256, NC 16.
+   Larger blocks (B packed once per 1024 outputs) come with the caller's
+   scratch (lin_linear_f32_scratch) or a prepared layer, which packs B
+   once. LIN_PACK_KC, _MC and _NC set the blocks for every family,
+   whatever the budget. */
+#define LIN__STACK_RESERVE 6144
+#define LIN__BUDGET_FLOATS ((size_t)(LIN_STACK_BUDGET - LIN__STACK_RESERVE) / 4u)
+#define LIN__MINZ(a, b) ((a) < (b) ? (a) : (b))
+#define LIN__MAXZ(a, b) ((a) > (b) ? (a) : (b))
 #ifdef LIN_PACK_KC
-#define LIN__KC(kc) ((size_t)LIN_PACK_KC)
+#define LIN__KC(mr, nr, kc) ((size_t)LIN_PACK_KC)
 #else
-#define LIN__KC(kc) ((size_t)(kc))
-#endif
-#ifdef LIN_PACK_MC
-#define LIN__MC(mc) ((size_t)LIN_PACK_MC)
-#else
-#define LIN__MC(mc) ((size_t)(mc))
+#define LIN__KC(mr, nr, kc) LIN__MINZ((size_t)(kc), LIN__BUDGET_FLOATS / ((mr) + (nr)) / 16u * 16u)
 #endif
 #ifdef LIN_PACK_NC
-#define LIN__NC(nc) ((size_t)LIN_PACK_NC)
+#define LIN__NC(mr, nr, kc, nc) ((size_t)LIN_PACK_NC)
 #else
-#define LIN__NC(nc) ((size_t)(nc))
+#define LIN__NC(mr, nr, kc, nc)                                                                  \
+    ((nr) * LIN__MAXZ((size_t)1, LIN__MINZ((size_t)(nc) / (nr), (LIN__BUDGET_FLOATS - (mr) * LIN__KC(mr, nr, kc)) / \
+                                                                 (LIN__KC(mr, nr, kc) * (nr)))))
 #endif
-/* kc, mc, nc of each family */
+#ifdef LIN_PACK_MC
+#define LIN__MC(mr, nr, kc, mc, nc) ((size_t)LIN_PACK_MC)
+#define LIN__MC_ROWS(mc) ((size_t)LIN_PACK_MC)
+#else
+#define LIN__MC(mr, nr, kc, mc, nc)                                                              \
+    ((mr) * LIN__MAXZ((size_t)1, LIN__MINZ((size_t)(mc) / (mr),                                   \
+                                           (LIN__BUDGET_FLOATS - LIN__KC(mr, nr, kc) * LIN__NC(mr, nr, kc, nc)) / \
+                                               (LIN__KC(mr, nr, kc) * (mr)))))
+#define LIN__MC_ROWS(mc) ((size_t)(mc))
+#endif
+/* the family's own kc, mc, nc */
 #define LIN__BLOCKS_AVX512 256, 64, 128
 #define LIN__BLOCKS_AVX2 256, 48, 128
 #define LIN__BLOCKS_SSE2 128, 64, 64
 #define LIN__BLOCKS_NEON 128, 128, 64
 #define LIN__BLOCKS_PORTABLE 128, 64, 256
 /* the floats of a family's two packed blocks, A (MC, KC) and B (KC, NC) */
-#define LIN__BLOCK_FLOATS_(kc, mc, nc) (LIN__MC(mc) * LIN__KC(kc) + LIN__KC(kc) * LIN__NC(nc))
-#define LIN__BLOCK_FLOATS(blocks) LIN__BLOCK_FLOATS_(blocks)
-#define LIN__MAXZ(a, b) ((a) > (b) ? (a) : (b))
+#define LIN__BLOCK_FLOATS_(mr, nr, kc, mc, nc) \
+    (LIN__KC(mr, nr, kc) * (LIN__MC(mr, nr, kc, mc, nc) + LIN__NC(mr, nr, kc, nc)))
+#define LIN__BLOCK_FLOATS(mr, nr, blocks) LIN__BLOCK_FLOATS_(mr, nr, blocks)
 #if defined(LIN__HAS_AVX512)
-#define LIN__BLOCK_FLOATS_512 LIN__BLOCK_FLOATS(LIN__BLOCKS_AVX512)
+#define LIN__BLOCK_FLOATS_512 LIN__BLOCK_FLOATS(8u, 32u, LIN__BLOCKS_AVX512)
 #else
 #define LIN__BLOCK_FLOATS_512 0
 #endif
 #if defined(LIN__HAS_AVX2)
-#define LIN__BLOCK_FLOATS_256 LIN__BLOCK_FLOATS(LIN__BLOCKS_AVX2)
+#define LIN__BLOCK_FLOATS_256 LIN__BLOCK_FLOATS(6u, 16u, LIN__BLOCKS_AVX2)
 #else
 #define LIN__BLOCK_FLOATS_256 0
 #endif
 #if defined(LIN__HAS_SSE2)
-#define LIN__BLOCK_FLOATS_128 LIN__BLOCK_FLOATS(LIN__BLOCKS_SSE2)
+#define LIN__BLOCK_FLOATS_128 LIN__BLOCK_FLOATS(4u, 8u, LIN__BLOCKS_SSE2)
 #elif defined(LIN__HAS_NEON)
-#define LIN__BLOCK_FLOATS_128 LIN__BLOCK_FLOATS(LIN__BLOCKS_NEON)
+#define LIN__BLOCK_FLOATS_128 LIN__BLOCK_FLOATS(8u, 8u, LIN__BLOCKS_NEON)
 #else
-#define LIN__BLOCK_FLOATS_128 LIN__BLOCK_FLOATS(LIN__BLOCKS_PORTABLE)
+#define LIN__BLOCK_FLOATS_128 LIN__BLOCK_FLOATS(4u, 32u, LIN__BLOCKS_PORTABLE)
 #endif
 /* the largest tile and blocks of the families compiled: the scratch */
 #if defined(LIN__HAS_AVX512) || defined(LIN__HAS_PORTABLE)
@@ -2530,13 +2667,20 @@ static LIN__TARGET_AVX512 void lin__ukernel_half_m_avx512(size_t kc, const float
    place: 512x2048x2048 155-164 -> 169-190, 256x2048x2048 154 -> 159-180,
    128x1024x1024 159-162 -> 168-186; 64x512x512 and 32x256x256 even; the
    AVX2 family even, 91-101, at 95% of its peak). */
-static LIN__TARGET_AVX512 void lin__ukernel_rows_avx512(size_t kc, const float *a, ptrdiff_t lda, const float *bp,
-                                                        float *c, ptrdiff_t c_rs, const float *init)
+static LIN__TARGET_AVX512 void lin__ukernel_rows_avx512(size_t kc, const float *a, ptrdiff_t lda, size_t rows,
+                                                        const float *bp, float *c, ptrdiff_t c_rs, const float *init)
 {
-    const float *a0 = a, *a1 = a0 + lda, *a2 = a1 + lda, *a3 = a2 + lda, *a4 = a3 + lda, *a5 = a4 + lda;
-    const float *a6 = a5 + lda, *a7 = a6 + lda;
+    LIN__ROW_PTRS8
     size_t p;
     LIN__UK512_KERNEL(LIN__ROWS8, for (p = 0; p < kc; ++p, bp += 32), LIN__UK512R_STEP)
+}
+static LIN__TARGET_AVX512 void lin__ukernel_rows_half_m_avx512(size_t kc, const float *a, ptrdiff_t lda,
+                                                               size_t rows, const float *bp, float *c,
+                                                               ptrdiff_t c_rs, const float *init)
+{
+    LIN__ROW_PTRS4
+    size_t p;
+    LIN__UK512_KERNEL(LIN__ROWS4, for (p = 0; p < kc; ++p, bp += 32), LIN__UK512R_STEP)
 }
 
 /* The first 16 columns of the tile alone, A packed or in place: a last
@@ -2557,11 +2701,10 @@ static LIN__TARGET_AVX512 void lin__ukernel_half_n_avx512(size_t kc, const float
     LIN__UK512N_KERNEL(for (; kc; --kc, ap += 8, bp += 32), LIN__UK512N_STEP)
 }
 static LIN__TARGET_AVX512 void lin__ukernel_rows_half_n_avx512(size_t kc, const float *a, ptrdiff_t lda,
-                                                               const float *bp, float *c, ptrdiff_t c_rs,
-                                                               const float *init)
+                                                               size_t rows, const float *bp, float *c,
+                                                               ptrdiff_t c_rs, const float *init)
 {
-    const float *a0 = a, *a1 = a0 + lda, *a2 = a1 + lda, *a3 = a2 + lda, *a4 = a3 + lda, *a5 = a4 + lda;
-    const float *a6 = a5 + lda, *a7 = a6 + lda;
+    LIN__ROW_PTRS8
     size_t p;
     LIN__UK512N_KERNEL(for (p = 0; p < kc; ++p, bp += 32), LIN__UK512NR_STEP)
 }
@@ -2574,9 +2717,9 @@ static LIN__TARGET_AVX512 void lin__pack_a_avx512(size_t mc, size_t kc, const li
     if (a->cs == 1 && mr && kc >= 8) {  /* mr < 8 */
         float tmp[64], *dst = ap + i * kc;
         lin__mat ai;
-        memset(tmp, 0, sizeof tmp);
+        LIN__MEMSET(tmp, 0, sizeof tmp);
         for (; p + 8 <= kc; p += 8) {
-            for (r = 0; r < mr; ++r) memcpy(tmp + r * 8, a->p + (ptrdiff_t)(i + r) * a->rs + p, 8 * sizeof(float));
+            for (r = 0; r < mr; ++r) LIN__MEMCPY(tmp + r * 8, a->p + (ptrdiff_t)(i + r) * a->rs + p, 8 * sizeof(float));
             lin__transpose8x8(tmp, 8, dst + p * 8, 8);
         }
         lin__mat_block(&ai, a, i, 0);
@@ -2739,12 +2882,20 @@ static LIN__TARGET_AVX2 void lin__ukernel_half_m_avx2(size_t kc, const float *ap
 }
 
 /* The same with A's six rows read in place, lda floats apart */
-static LIN__TARGET_AVX2 void lin__ukernel_rows_avx2(size_t kc, const float *a, ptrdiff_t lda, const float *bp,
-                                                    float *c, ptrdiff_t c_rs, const float *init)
+static LIN__TARGET_AVX2 void lin__ukernel_rows_avx2(size_t kc, const float *a, ptrdiff_t lda, size_t rows,
+                                                    const float *bp, float *c, ptrdiff_t c_rs, const float *init)
 {
-    const float *a0 = a, *a1 = a0 + lda, *a2 = a1 + lda, *a3 = a2 + lda, *a4 = a3 + lda, *a5 = a4 + lda;
+    LIN__ROW_PTRS6
     size_t p;
     LIN__UK256_KERNEL(LIN__ROWS6, for (p = 0; p < kc; ++p, bp += 16), LIN__UK256R_STEP)
+}
+static LIN__TARGET_AVX2 void lin__ukernel_rows_half_m_avx2(size_t kc, const float *a, ptrdiff_t lda, size_t rows,
+                                                           const float *bp, float *c, ptrdiff_t c_rs,
+                                                           const float *init)
+{
+    LIN__ROW_PTRS3
+    size_t p;
+    LIN__UK256_KERNEL(LIN__ROWS3, for (p = 0; p < kc; ++p, bp += 16), LIN__UK256R_STEP)
 }
 
 /* The first 8 columns of the tile alone, A packed or in place */
@@ -2763,10 +2914,10 @@ static LIN__TARGET_AVX2 void lin__ukernel_half_n_avx2(size_t kc, const float *ap
     LIN__UK256N_KERNEL(for (; kc; --kc, ap += 6, bp += 16), LIN__UK256N_STEP)
 }
 static LIN__TARGET_AVX2 void lin__ukernel_rows_half_n_avx2(size_t kc, const float *a, ptrdiff_t lda,
-                                                           const float *bp, float *c, ptrdiff_t c_rs,
-                                                           const float *init)
+                                                           size_t rows, const float *bp, float *c,
+                                                           ptrdiff_t c_rs, const float *init)
 {
-    const float *a0 = a, *a1 = a0 + lda, *a2 = a1 + lda, *a3 = a2 + lda, *a4 = a3 + lda, *a5 = a4 + lda;
+    LIN__ROW_PTRS6
     size_t p;
     LIN__UK256N_KERNEL(for (p = 0; p < kc; ++p, bp += 16), LIN__UK256NR_STEP)
 }
@@ -3308,8 +3459,10 @@ LIN__NOINLINE static LIN__TARGET_AVX512 void lin__gemm_narrow(size_t m, size_t n
 /* ---- kernels: the table of families ---- */
 
 #define LIN__FAMILY(name, isa, mr, nr, f, kc, mc, nc)                                          \
-    { name, isa, mr, nr, LIN__KC(kc), LIN__MC(mc), LIN__NC(nc), lin__ukernel_##f,                  \
-      LIN__UKERNEL_ROWS_##f, LIN__UKERNEL_HALF_M_##f, LIN__UKERNEL_HALF_N_##f, LIN__UKERNEL_ROWS_HALF_N_##f,     \
+    { name, isa, mr, nr, LIN__KC(mr, nr, kc), LIN__MC(mr, nr, kc, mc, nc), LIN__MC_ROWS(mc),            \
+      LIN__NC(mr, nr, kc, nc), lin__ukernel_##f,                                                \
+      LIN__UKERNEL_ROWS_##f, LIN__UKERNEL_HALF_M_##f, LIN__UKERNEL_ROWS_HALF_M_##f, LIN__UKERNEL_HALF_N_##f,     \
+      LIN__UKERNEL_ROWS_HALF_N_##f,                                                              \
       lin__pack_a_##f, lin__pack_b_##f, lin__gemv_##f }
 /* the families whose micro-kernel also reads A in place, and those with
    half-tile kernels for edge tiles (half the rows, half the columns) */
@@ -3323,6 +3476,11 @@ LIN__NOINLINE static LIN__TARGET_AVX512 void lin__gemm_narrow(size_t m, size_t n
 #define LIN__UKERNEL_HALF_M_sse2 NULL
 #define LIN__UKERNEL_HALF_M_neon NULL
 #define LIN__UKERNEL_HALF_M_portable NULL
+#define LIN__UKERNEL_ROWS_HALF_M_avx512 lin__ukernel_rows_half_m_avx512
+#define LIN__UKERNEL_ROWS_HALF_M_avx2 lin__ukernel_rows_half_m_avx2
+#define LIN__UKERNEL_ROWS_HALF_M_sse2 NULL
+#define LIN__UKERNEL_ROWS_HALF_M_neon NULL
+#define LIN__UKERNEL_ROWS_HALF_M_portable NULL
 #define LIN__UKERNEL_HALF_N_avx512 lin__ukernel_half_n_avx512
 #define LIN__UKERNEL_HALF_N_avx2 lin__ukernel_half_n_avx2
 #define LIN__UKERNEL_HALF_N_sse2 NULL
@@ -3403,9 +3561,11 @@ static void lin__gemm_macro(const lin__family *f, size_t mc, size_t nc, size_t k
                 for (j = 0; j < nr; ++j) tile[i * NR + j] = cij[(ptrdiff_t)i * c_rs + (ptrdiff_t)j * c_cs];
             /* an edge tile of at most half the rows or half the columns:
                a kernel of half the tile (the families that have one) */
-            if (lda)    /* mr == MR: a block read in place has whole panels */
-                (nr <= NR / 2 && f->ukernel_rows_half_n ? f->ukernel_rows_half_n : f->ukernel_rows)(
-                    kc, ap + (ptrdiff_t)ir * lda, lda, bp, dst, dst_rs, row);
+            if (lda)
+                (mr <= MR / 2 && f->ukernel_rows_half_m   ? f->ukernel_rows_half_m
+                 : nr <= NR / 2 && f->ukernel_rows_half_n ? f->ukernel_rows_half_n
+                                                          : f->ukernel_rows)(kc, ap + (ptrdiff_t)ir * lda, lda, mr,
+                                                                             bp, dst, dst_rs, row);
             else
                 (mr <= MR / 2 && f->ukernel_half_m   ? f->ukernel_half_m
                  : nr <= NR / 2 && f->ukernel_half_n ? f->ukernel_half_n
@@ -3417,12 +3577,12 @@ static void lin__gemm_macro(const lin__family *f, size_t mc, size_t nc, size_t k
 }
 
 /* A's block (mc, kc) for lin__gemm_macro: read in place (*lda its row
-   stride) where family f reads x's rows (inplace) and the block is whole
-   panels, else packed at apack (*lda 0) */
+   stride) where family f reads x's rows (inplace), else packed at apack
+   (*lda 0) */
 static const float *lin__block_a(const lin__family *f, int inplace, size_t mc, size_t kc, const lin__mat *ai,
                                  float *apack, ptrdiff_t *lda)
 {
-    *lda = inplace && mc % f->mr == 0 ? ai->rs : 0;
+    *lda = inplace ? ai->rs : 0;
     if (*lda) return ai->p;
     f->pack_a(mc, kc, ai, apack);
     return apack;
@@ -3446,16 +3606,16 @@ static void lin__gemm_packed_blocks(const lin__family *f, size_t MC, size_t NC, 
 {
     const size_t KC = f->kc, n = n1 - n0;
     float *bpack = apack + MC * LIN__MIN(KC, k);
-    /* x's rows contiguous along k and a micro-kernel that reads them:
-       blocks of whole panels are read in place, a block with a part
-       panel packed; where every block is read in place, B's blocks go
-       outside, each packed once */
+    /* x's rows contiguous along k and a micro-kernel that reads them: A
+       is read in place, in blocks of the family's own rows (they take no
+       stack), and B's blocks go outside, each packed once */
     const int inplace = f->ukernel_rows != NULL && a->cs == 1;
-    const int packs_a = !inplace || m % MC % f->mr != 0;
+    const int packs_a = !inplace;
     size_t jc, pc, ic, mc, nc, kc;
     ptrdiff_t lda;
     const float *ablock;
     lin__mat ai, bj;
+    if (inplace && MC < f->mc_rows) MC = f->mc_rows;
     /* the floats each nesting packs, per block of k: A once per block of
        B's columns and B once, or A once and B once per block of A's rows */
     if (bpre || (packs_a && m + n * ((m + MC - 1) / MC) <= m * ((n + NC - 1) / NC) + n)) {
@@ -3768,7 +3928,7 @@ static void lin__gemm(const lin__gemm_op *op);
    a tile of C on the stack, a block at a time. */
 #if LIN_PACK
 #define LIN__TILE_M 16
-#define LIN__TILE_N 64
+#define LIN__TILE_N 32
 #else
 #define LIN__TILE_M 4
 #define LIN__TILE_N 16
@@ -3935,7 +4095,7 @@ LIN_API lin_status lin_matmul_shape(const lin_tensor *a, const lin_tensor *b,
     if (!out_ndim || !out_shape) return LIN_ERR_NULL;
     if ((s = lin__validate_matmul(a, b, NULL, NULL, &p)) != LIN_OK) return s;
     *out_ndim = p.out_ndim;
-    memcpy(out_shape, p.out_shape, (size_t)p.out_ndim * sizeof(size_t));
+    LIN__MEMCPY(out_shape, p.out_shape, (size_t)p.out_ndim * sizeof(size_t));
     return LIN_OK;
 }
 
@@ -3987,7 +4147,7 @@ static lin_status lin__bias_error(const lin_tensor *x, const lin_tensor *bias, c
         lin__putshape(msg, bias->ndim, bias->shape);
     } else if (p->n == 1) {             /* out (*, 1) cannot grow to (*, nb) in place */
         size_t grown[LIN_MAX_DIMS];
-        memcpy(grown, p->out_shape, sizeof grown);
+        LIN__MEMCPY(grown, p->out_shape, sizeof grown);
         grown[p->out_ndim - 1] = nb;
         lin__puts(msg, "output with shape ");
         lin__putshape(msg, p->out_ndim, p->out_shape);
@@ -4410,9 +4570,9 @@ static float lin__float_below(float f)
 {
     uint32_t u;
     if (f == 0.0f) return -1.40129846e-45f;
-    memcpy(&u, &f, sizeof u);
+    LIN__MEMCPY(&u, &f, sizeof u);
     u = f > 0.0f ? u - 1u : u + 1u;
-    memcpy(&f, &u, sizeof f);
+    LIN__MEMCPY(&f, &u, sizeof f);
     return f;
 }
 
@@ -4431,6 +4591,7 @@ LIN_API float lin_rng_uniform(lin_rng *rng, float lo, float hi)
     return r;
 }
 
+#if LIN__MATH
 LIN_API float lin_rng_normal(lin_rng *rng)
 {
     for (;;) {
@@ -4444,6 +4605,7 @@ LIN_API float lin_rng_normal(lin_rng *rng)
         }
     }
 }
+#endif
 
 /* ---- layer ---- */
 
@@ -4495,6 +4657,7 @@ LIN_API lin_status lin_layer_init_explain(size_t in_features, size_t out_feature
     return lin__say_buffers(&m, s, &b, 1, &w, 1);
 }
 
+#if LIN__MATH
 LIN_API lin_status lin_layer_reset_parameters(lin_layer *layer, lin_rng *rng)
 {
     size_t nw, i;
@@ -4511,6 +4674,7 @@ LIN_API lin_status lin_layer_reset_parameters(lin_layer *layer, lin_rng *rng)
         for (i = 0; i < layer->out_features; ++i) layer->bias[i] = lin_rng_uniform(rng, -bound, bound);
     return LIN_OK;
 }
+#endif
 
 LIN_API lin_tensor lin_layer_weight(const lin_layer *layer)
 {
@@ -5016,6 +5180,7 @@ LIN_API lin_status lin_cross_entropy_explain(const float *logits, const int32_t 
     return lin__check_cross_entropy(logits, target, batch, classes, loss, grad_logits, &m, &n, &counted);
 }
 
+#if LIN__MATH
 LIN_API lin_status lin_cross_entropy_f32(const float *logits, const int32_t *target, size_t batch,
                                          size_t classes, float *loss, float *grad_logits)
 {
@@ -5046,13 +5211,14 @@ LIN_API lin_status lin_cross_entropy_f32(const float *logits, const int32_t *tar
     if (loss) *loss = sum / (float)counted;
     return LIN_OK;
 }
+#endif
 
 /* ---- training: optimizers ---- */
 
 LIN_API lin_sgd lin_sgd_defaults(float lr)
 {
     lin_sgd o;
-    memset(&o, 0, sizeof o);
+    LIN__MEMSET(&o, 0, sizeof o);
     o.lr = lr;
     return o;
 }
@@ -5060,7 +5226,7 @@ LIN_API lin_sgd lin_sgd_defaults(float lr)
 LIN_API lin_adam lin_adam_defaults(void)
 {
     lin_adam o;
-    memset(&o, 0, sizeof o);
+    LIN__MEMSET(&o, 0, sizeof o);
     o.lr = 1e-3f;
     o.beta1 = 0.9f;
     o.beta2 = 0.999f;
@@ -5167,6 +5333,7 @@ LIN_API lin_status lin_sgd_step(const lin_sgd *opt, float *param, const float *g
     return LIN_OK;
 }
 
+#if LIN__MATH
 /* base^e in double, by squaring: Python's beta ** step without libm's pow */
 static double lin__powi(double base, uint64_t e)
 {
@@ -5178,6 +5345,7 @@ static double lin__powi(double base, uint64_t e)
     }
     return r;
 }
+#endif
 
 static lin_status lin__check_adam(const lin_adam *opt, const float *param, const float *grad,
                                   const float *exp_avg, const float *exp_avg_sq,
@@ -5212,6 +5380,7 @@ LIN_API lin_status lin_adam_step_explain(const lin_adam *opt, const float *param
     return lin__check_adam(opt, param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step, n, &m);
 }
 
+#if LIN__MATH
 LIN_API lin_status lin_adam_step(const lin_adam *opt, float *param, const float *grad,
                                  float *exp_avg, float *exp_avg_sq, float *max_exp_avg_sq,
                                  uint64_t *step, size_t n)
@@ -5249,6 +5418,7 @@ LIN_API lin_status lin_adam_step(const lin_adam *opt, float *param, const float 
     ++*step;
     return LIN_OK;
 }
+#endif
 
 #endif /* LIN_NO_TRAIN */
 
@@ -5307,6 +5477,7 @@ LIN_API lin_status lin_lora_init(lin_lora *lora, lin_layer *base, size_t rank, f
     return LIN_OK;
 }
 
+#if LIN__MATH
 LIN_API lin_status lin_lora_reset_parameters(lin_lora *lora, lin_rng *rng)
 {
     lin_layer a;
@@ -5323,6 +5494,7 @@ LIN_API lin_status lin_lora_reset_parameters(lin_lora *lora, lin_rng *rng)
     for (i = 0; i < d.nb; ++i) lora->B[i] = 0.0f;
     return LIN_OK;
 }
+#endif
 
 LIN_API size_t lin_lora_scratch_size(const lin_lora *lora, size_t batch)
 {
@@ -5664,7 +5836,7 @@ LIN_API lin_status lin_npy_encode(const lin_tensor *t, void *buf, size_t buf_siz
     lin_status s;
     if (!t || !buf || !written) return LIN_ERR_NULL;
     if ((s = lin__check_npy_encode(t, buf, buf_size, NULL, &info, &header, &total)) != LIN_OK) return s;
-    memcpy(out, "\x93NUMPY\x01\x00", 8);
+    LIN__MEMCPY(out, "\x93NUMPY\x01\x00", 8);
     out[8] = (unsigned char)((header - 10) & 0xff);
     out[9] = (unsigned char)((header - 10) >> 8);
     m.buf = (char *)out + 10;
@@ -5679,7 +5851,7 @@ LIN_API lin_status lin_npy_encode(const lin_tensor *t, void *buf, size_t buf_siz
         float f = t->data[lin__offset(idx, t->stride, t->ndim)];
         uint32_t u;
         unsigned char *o = out + header + 4 * i;
-        memcpy(&u, &f, sizeof u);
+        LIN__MEMCPY(&u, &f, sizeof u);
         o[0] = (unsigned char)(u & 0xff);
         o[1] = (unsigned char)((u >> 8) & 0xff);
         o[2] = (unsigned char)((u >> 16) & 0xff);
@@ -5692,9 +5864,9 @@ LIN_API lin_status lin_npy_encode(const lin_tensor *t, void *buf, size_t buf_siz
 /* Finds key in the header dict and returns what follows ": " (or NULL). */
 static const char *lin__npy_field(const char *dict, size_t len, const char *key)
 {
-    size_t k = strlen(key), i;
+    size_t k = LIN__STRLEN(key), i;
     for (i = 0; i + k + 2 < len; ++i)
-        if (!memcmp(dict + i, key, k) && dict[i + k] == ':') {
+        if (!LIN__MEMCMP(dict + i, key, k) && dict[i + k] == ':') {
             i += k + 1;
             while (i < len && dict[i] == ' ') ++i;
             return dict + i;
@@ -5762,8 +5934,8 @@ static lin_status lin__npy_head_parse(const unsigned char *in, size_t size, lin_
 {
     const char *dict, *descr, *order, *shp, *end;
     size_t hlen, i;
-    memset(h, 0, sizeof *h);
-    if (size < 10 || memcmp(in, "\x93NUMPY", 6))
+    LIN__MEMSET(h, 0, sizeof *h);
+    if (size < 10 || LIN__MEMCMP(in, "\x93NUMPY", 6))
         return lin__npy_bad(msg, "it does not start with \\x93NUMPY");
     if (in[6] == 1) {
         hlen = (size_t)in[8] | (size_t)in[9] << 8;
@@ -5782,9 +5954,9 @@ static lin_status lin__npy_head_parse(const unsigned char *in, size_t size, lin_
     shp = lin__npy_field(dict, hlen, "'shape'");
     if (!descr || !order || !shp || descr >= end || shp >= end)
         return lin__npy_bad(msg, "the header lacks 'descr', 'fortran_order' or 'shape'");
-    if (end - order >= 4 && !memcmp(order, "True", 4))
+    if (end - order >= 4 && !LIN__MEMCMP(order, "True", 4))
         h->fortran = 1;
-    else if (end - order < 5 || memcmp(order, "False", 5))
+    else if (end - order < 5 || LIN__MEMCMP(order, "False", 5))
         return lin__npy_bad(msg, "'fortran_order' is not True or False");
     if (*descr == '\'' || *descr == '"') {      /* '<f4': byte order, kind, item size */
         char q = *descr++, bo;
@@ -5899,7 +6071,7 @@ LIN_API lin_status lin_npy_decode(const void *buf, size_t size, lin_tensor *out)
         uint32_t u = big ? (uint32_t)b[3] | (uint32_t)b[2] << 8 | (uint32_t)b[1] << 16 | (uint32_t)b[0] << 24
                          : (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
         float f;
-        memcpy(&f, &u, sizeof f);
+        LIN__MEMCPY(&f, &u, sizeof f);
         out->data[lin__offset(idx, out->stride, out->ndim)] = f;
         lin__step(idx, out->shape, out->ndim);
     }
@@ -6276,13 +6448,13 @@ LIN__NOINLINE static void lin__dot2_s8(const int8_t *x, const int8_t *w0, const 
        program around the call: 20 or 23 instructions a step) */
     if (p) do {
         uint32_t xw, ww, x02, x13;
-        memcpy(&xw, x, 4);
+        LIN__MEMCPY(&xw, x, 4);
         x02 = __sxtab16(pxo, xw);               /* x bytes 0 and 2, plus the offset */
         x13 = lin__sxtab16_ror8(pxo, xw);       /* x bytes 1 and 3, plus the offset */
-        memcpy(&ww, w0, 4);
+        LIN__MEMCPY(&ww, w0, 4);
         a0 = __smlad(x02, __sxtb16(ww), a0);
         a0 = __smlad(x13, lin__sxtb16_ror8(ww), a0);
-        memcpy(&ww, w1, 4);
+        LIN__MEMCPY(&ww, w1, 4);
         a1 = __smlad(x02, __sxtb16(ww), a1);
         a1 = __smlad(x13, lin__sxtb16_ror8(ww), a1);
         x += 4;
@@ -6346,16 +6518,16 @@ LIN__NOINLINE static void lin__dot4_s8_dsp(const int8_t *x, const int8_t *w, siz
     }
     if (p) {
         uint32_t xw, ww, x02, x13;
-        memcpy(&xw, x, 4);
+        LIN__MEMCPY(&xw, x, 4);
         x02 = __sxtab16(pxo, xw);
         x13 = lin__sxtab16_ror8(pxo, xw);
-        memcpy(&ww, w, 4);
+        LIN__MEMCPY(&ww, w, 4);
         a0 = __smlad(x13, lin__sxtb16_ror8(ww), __smlad(x02, __sxtb16(ww), a0));
-        memcpy(&ww, w + n, 4);
+        LIN__MEMCPY(&ww, w + n, 4);
         a1 = __smlad(x13, lin__sxtb16_ror8(ww), __smlad(x02, __sxtb16(ww), a1));
-        memcpy(&ww, w + 2 * n, 4);
+        LIN__MEMCPY(&ww, w + 2 * n, 4);
         a2 = __smlad(x13, lin__sxtb16_ror8(ww), __smlad(x02, __sxtb16(ww), a2));
-        memcpy(&ww, w + 3 * n, 4);
+        LIN__MEMCPY(&ww, w + 3 * n, 4);
         a3 = __smlad(x13, lin__sxtb16_ror8(ww), __smlad(x02, __sxtb16(ww), a3));
         x += 4;
         w += 4;
@@ -7492,6 +7664,9 @@ LIN_API lin_status lin_quant_per_channel(float input_scale, const float *weight_
 
 #endif /* LIN_NO_INT8 */
 
+#ifdef LIN__POP_OPTIONS
+#pragma GCC pop_options
+#endif
 #endif /* LIN__DEFINE */
 
 #ifdef __cplusplus
