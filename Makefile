@@ -449,7 +449,7 @@ $(BUILD)/fw/link-impl.elf: $(FW_LINK) tests/link/link_impl.c tests/link/link.h $
 # The suites each board runs: all of them, but for the training suite on the
 # micro:bit, whose 16 KiB of RAM cannot hold its cases (it runs on the
 # other five boards, the soft-float Cortex-M3 among them).
-FW_TESTS = $(if $(filter microbit,$(1)),$(filter-out test_train,$(TESTS)),$(TESTS))
+FW_TESTS = $(filter-out test_stack $(if $(filter microbit,$(1)),test_train),$(TESTS))
 FW_SIZES := size size_s8 size_s8p
 FW_ELFS := $(foreach b,$(FW_BOARDS),$(BUILD)/fw/$(b)/mlp.elf $(BUILD)/fw/$(b)/mlp_s8.elf \
              $(foreach o,Os O2,$(BUILD)/fw/$(b)/shapes-$(o).elf \

@@ -2338,7 +2338,9 @@ typedef struct lin__family {
     const char *name;           /* what lin_cpu_isa() says */
     int isa;
     size_t mr, nr;              /* the register tile */
-    size_t kc, mc, mc_rows, nc; /* k, rows (packed; read in place) and outputs per block */
+    size_t kc, kc_own;          /* k per block: within the stack budget; where nothing is packed
+                                   on the stack (a prepared layer read in place, caller scratch) */
+    size_t mc, mc_rows, nc;     /* rows (packed; read in place) and outputs per block */
     lin__ukernel_fn ukernel;    /* C (MR, NR) = init + A (MR, kc) . B (kc, NR), packed */
     lin__ukernel_rows_fn ukernel_rows;  /* the same with A's rows read in place, lda apart (a last panel
                                            of fewer rows repeats its last); or NULL */
@@ -2381,18 +2383,20 @@ typedef struct lin__family {
    MC, each at least one tile (NR, MR). The families that read x's rows in
    place (AVX2, AVX-512: x contiguous along k, as in every forward) pack
    no A and take the family's own MC rows per block, which cost no stack.
-   At the default 32 KiB: AVX-512 KC 160, NC 32; AVX2 KC 256, NC 16.
+   At the default 32 KiB: AVX-512 KC 144, NC 32; AVX2 KC 256, NC 16.
    Larger blocks (B packed once per 1024 outputs) come with the caller's
    scratch (lin_linear_f32_scratch) or a prepared layer, which packs B
    once. LIN_PACK_KC, _MC and _NC set the blocks for every family,
    whatever the budget. */
-#define LIN__STACK_RESERVE 6144
+#define LIN__STACK_RESERVE 8192
 #define LIN__BUDGET_FLOATS ((size_t)(LIN_STACK_BUDGET - LIN__STACK_RESERVE) / 4u)
 #define LIN__MINZ(a, b) ((a) < (b) ? (a) : (b))
 #define LIN__MAXZ(a, b) ((a) > (b) ? (a) : (b))
 #ifdef LIN_PACK_KC
 #define LIN__KC(mr, nr, kc) ((size_t)LIN_PACK_KC)
+#define LIN__KC_OWN(kc) ((size_t)LIN_PACK_KC)
 #else
+#define LIN__KC_OWN(kc) ((size_t)(kc))
 #define LIN__KC(mr, nr, kc) LIN__MINZ((size_t)(kc), LIN__BUDGET_FLOATS / ((mr) + (nr)) / 16u * 16u)
 #endif
 #ifdef LIN_PACK_NC
@@ -3459,7 +3463,7 @@ LIN__NOINLINE static LIN__TARGET_AVX512 void lin__gemm_narrow(size_t m, size_t n
 /* ---- kernels: the table of families ---- */
 
 #define LIN__FAMILY(name, isa, mr, nr, f, kc, mc, nc)                                          \
-    { name, isa, mr, nr, LIN__KC(mr, nr, kc), LIN__MC(mr, nr, kc, mc, nc), LIN__MC_ROWS(mc),            \
+    { name, isa, mr, nr, LIN__KC(mr, nr, kc), LIN__KC_OWN(kc), LIN__MC(mr, nr, kc, mc, nc), LIN__MC_ROWS(mc), \
       LIN__NC(mr, nr, kc, nc), lin__ukernel_##f,                                                \
       LIN__UKERNEL_ROWS_##f, LIN__UKERNEL_HALF_M_##f, LIN__UKERNEL_ROWS_HALF_M_##f, LIN__UKERNEL_HALF_N_##f,     \
       LIN__UKERNEL_ROWS_HALF_N_##f,                                                              \
@@ -3599,12 +3603,12 @@ static const float *lin__block_a(const lin__family *f, int inplace, size_t mc, s
    layer: B's columns in groups of NR, group q k-major at bpre + q*k*NR, n0
    a multiple of NR), B is read as it is and the columns are one block:
    only x is packed, once. */
-static void lin__gemm_packed_blocks(const lin__family *f, size_t MC, size_t NC, float *apack, size_t m,
+static void lin__gemm_packed_blocks(const lin__family *f, size_t KC, size_t MC, size_t NC, float *apack, size_t m,
                                     size_t n0, size_t n1, size_t k, const lin__mat *a, const lin__mat *b,
                                     const float *bpre, const float *bias, ptrdiff_t bias_s, int acc, float *c,
                                     ptrdiff_t c_rs, ptrdiff_t c_cs)
 {
-    const size_t KC = f->kc, n = n1 - n0;
+    const size_t n = n1 - n0;
     float *bpack = apack + MC * LIN__MIN(KC, k);
     /* x's rows contiguous along k and a micro-kernel that reads them: A
        is read in place, in blocks of the family's own rows (they take no
@@ -3666,8 +3670,10 @@ LIN__NOINLINE static void lin__gemm_packed_cols(const lin__family *f, size_t m, 
                                                 ptrdiff_t c_rs, ptrdiff_t c_cs)
 {
     float scratch[LIN__SCRATCH_FLOATS];
-    lin__gemm_packed_blocks(f, f->mc, bpre ? n1 - n0 : f->nc, lin__align64(scratch), m, n0, n1, k, a, b, bpre,
-                            bias, bias_s, acc, c, c_rs, c_cs);
+    /* a prepared B and x read in place: nothing on the stack, the family's own KC */
+    const size_t kc = bpre && f->ukernel_rows && a->cs == 1 ? f->kc_own : f->kc;
+    lin__gemm_packed_blocks(f, kc, f->mc, bpre ? n1 - n0 : f->nc, lin__align64(scratch), m, n0, n1, k, a, b,
+                            bpre, bias, bias_s, acc, c, c_rs, c_cs);
 }
 
 /* The blocks with the caller's scratch (lin_linear_f32_scratch): up to
@@ -3683,7 +3689,7 @@ static size_t lin__ws_blocks(const lin__family *f, size_t m, size_t n, size_t k,
 {
     *mc = LIN__MIN(LIN__WS_MC, (m + f->mr - 1) / f->mr * f->mr);
     *nc = LIN__MIN(LIN__WS_NC, (n + f->nr - 1) / f->nr * f->nr);
-    return (*mc + *nc) * LIN__MIN(f->kc, k) + 16;
+    return (*mc + *nc) * LIN__MIN(f->kc_own, k) + 16;
 }
 #endif /* LIN_PACK */
 
@@ -3873,8 +3879,8 @@ static void lin__gemm_cols(const lin__family *f, int path, size_t m, size_t n0, 
     if (ws && !bpre) {                  /* the caller's scratch: larger blocks, none on the stack */
         size_t mc, nc;
         lin__ws_blocks(f, m, n1 - n0, k, &mc, &nc);
-        lin__gemm_packed_blocks(f, mc, nc, lin__align64(ws), m, n0, n1, k, a, b, bpre, bias, bias_s, acc, c,
-                                c_rs, c_cs);
+        lin__gemm_packed_blocks(f, f->kc_own, mc, nc, lin__align64(ws), m, n0, n1, k, a, b, bpre, bias, bias_s,
+                                acc, c, c_rs, c_cs);
         return;
     }
     lin__gemm_packed_cols(f, m, n0, n1, k, a, b, bpre, bias, bias_s, acc, c, c_rs, c_cs);

@@ -1,0 +1,237 @@
+/* test_stack.c - the stack each entry point takes: every call runs on a
+   thread of its own whose 64 KiB stack (the suite's own memory, painted
+   first) is then searched for the deepest byte the call changed. What a
+   call used, less what an empty thread uses, must stay within
+   LIN_STACK_BUDGET (32 KiB by default): the packed GEMM's blocks and the
+   frames around them. Under the sanitizers, whose frames are larger, the
+   stacks are 1 MiB and the figures are printed, not held to the budget.
+   The suite prints one line per entry point: the README's stack table.
+   Hosts with POSIX threads; firmware measures its stacks in
+   examples/firmware (shapes.c). */
+#define _POSIX_C_SOURCE 200809L
+#include <pthread.h>
+
+#include "test_util.h"
+
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define STACK_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define STACK_SANITIZED 1
+#endif
+#endif
+#ifndef STACK_SANITIZED
+#define STACK_SANITIZED 0
+#endif
+
+#define STACK_BYTES (STACK_SANITIZED ? (size_t)1 << 20 : (size_t)64 << 10)
+#define PAINT 0xa5u
+
+/* the operands, in the heap: big enough for every path (the packed GEMM
+   past its blocks, the dot products, the narrow kernel, int8) */
+enum { B = 96, IN = 640, OUT = 520 };
+static float *x, *w, *bias, *y, *gy, *gx, *gw, *gb, *buf;
+static int8_t *x8, *w8, *y8;
+static int32_t *b8;
+static void *pbuf;
+static size_t pbytes;
+static lin_prepared prep;
+static lin_prepared_s8 prep8;
+static lin_quant q;
+
+typedef lin_status (*call_fn)(void);
+
+static lin_status c_empty(void) { return LIN_OK; }
+static lin_status c_f32(void) { return lin_linear_f32(x, w, bias, y, B, IN, OUT); }
+static lin_status c_f32_b1(void) { return lin_linear_f32(x, w, bias, y, 1, IN, OUT); }
+static lin_status c_f32_b4(void) { return lin_linear_f32(x, w, bias, y, 4, IN, OUT); }
+static lin_status c_f32_narrow(void) { return lin_linear_f32(x, w, bias, y, B, 200, 10); }
+static lin_status c_f32_odd(void) { return lin_linear_f32(x, w, bias, y, 37, 333, 77); }
+static lin_status c_prepare(void) { return lin_prepare_f32(&prep, w, bias, IN, OUT, pbuf, pbytes); }
+static lin_status c_prepared(void) { return lin_linear_prepared_f32(&prep, x, y, B); }
+static lin_status c_matmul(void)
+{
+    lin_tensor a = lin_matrix(x, B, IN), bt = lin_matrix(w, IN, OUT), out = lin_matrix(y, B, OUT);
+    return lin_matmul(&a, &bt, &out);
+}
+static lin_status c_linear(void)
+{
+    lin_tensor xt = lin_matrix(x, B, IN), wt = lin_matrix(w, OUT, IN), bt = lin_vector(bias, OUT),
+               out = lin_matrix(y, B, OUT);
+    return lin_linear(&xt, &wt, &bt, &out);
+}
+#ifndef LIN_NO_TRAIN
+static lin_status c_backward(void) { return lin_linear_backward_f32(x, w, gy, gx, gw, gb, B, IN, OUT); }
+static lin_status c_matmul_backward(void)
+{
+    lin_tensor a = lin_matrix(x, B, IN), bt = lin_matrix(w, IN, OUT), g = lin_matrix(gy, B, OUT),
+               ga = lin_matrix(gx, B, IN), gbt = lin_matrix(gw, IN, OUT);
+    return lin_matmul_backward(&a, &bt, &g, &ga, &gbt);
+}
+#endif
+#ifndef LIN_NO_LORA
+static lin_status c_lora(void)
+{
+    lin_layer base;
+    lin_lora lora;
+    lin_status s = lin_layer_init(&base, IN, OUT, w, bias);
+    if (s == LIN_OK) s = lin_lora_init(&lora, &base, 8, 16.0f, gx, gw);
+    if (s == LIN_OK) s = lin_lora_forward_f32(&lora, x, y, B, buf, lin_lora_scratch_size(&lora, B));
+    if (s == LIN_OK) s = lin_lora_merge(&lora);     /* W += (B @ A) * scaling, a tile at a time */
+    if (s == LIN_OK) s = lin_lora_unmerge(&lora);
+    return s;
+}
+#endif
+#ifndef LIN_NO_INT8
+static lin_status c_s8(void) { return lin_linear_s8(x8, w8, b8, y8, B, IN, OUT, &q); }
+static lin_status c_s8_b1(void) { return lin_linear_s8(x8, w8, b8, y8, 1, IN, OUT, &q); }
+static lin_status c_prepare_s8(void) { return lin_prepare_s8(&prep8, w8, b8, IN, OUT, &q, pbuf, pbytes); }
+static lin_status c_prepared_s8(void) { return lin_linear_prepared_s8(&prep8, x8, y8, B); }
+#endif
+
+typedef struct {
+    call_fn fn;
+    lin_status status;
+} job;
+
+static void *run_job(void *arg)
+{
+    job *j = (job *)arg;
+    j->status = j->fn();
+    return NULL;
+}
+
+/* the bytes of a fresh, painted stack of STACK_BYTES that fn's thread
+   changed (the thread's own start included) */
+static size_t stack_used(call_fn fn)
+{
+    pthread_attr_t attr;
+    pthread_t t;
+    job j;
+    size_t i;
+    unsigned char *mem = (unsigned char *)malloc(STACK_BYTES);
+    assert_non_null(mem);
+    memset(mem, PAINT, STACK_BYTES);
+    j.fn = fn;
+    j.status = LIN_ERR_VALUE;
+    assert_int_equal(pthread_attr_init(&attr), 0);
+    assert_int_equal(pthread_attr_setstack(&attr, mem, STACK_BYTES), 0);
+    assert_int_equal(pthread_create(&t, &attr, run_job, &j), 0);
+    assert_int_equal(pthread_join(t, NULL), 0);
+    pthread_attr_destroy(&attr);
+    assert_int_equal(j.status, LIN_OK);
+    for (i = 0; i < STACK_BYTES && mem[i] == PAINT; ++i) {
+    }
+    free(mem);
+    assert_true(i > 0);     /* the deepest call stayed inside the stack */
+    return STACK_BYTES - i;
+}
+
+static float *floats(size_t n, unsigned seed)
+{
+    float *p = (float *)malloc(n * sizeof *p);
+    size_t i;
+    assert_non_null(p);
+    for (i = 0; i < n; ++i) p[i] = (float)((i * 2654435761u + seed) % 1000u) / 1000.0f - 0.5f;
+    return p;
+}
+
+static int setup(void **state)
+{
+    size_t i, n8;
+    (void)state;
+    x = floats((size_t)B * IN, 1);
+    w = floats((size_t)OUT * IN, 2);
+    bias = floats(OUT, 3);
+    y = floats((size_t)B * OUT, 4);
+    gy = floats((size_t)B * OUT, 5);
+    gx = floats((size_t)B * IN, 6);
+    gw = floats((size_t)OUT * IN, 7);
+    gb = floats(OUT, 8);
+    buf = floats((size_t)2 * B * OUT + (size_t)2 * B * 8, 9);
+    pbytes = lin_prepared_size(IN, OUT);
+    n8 = lin_prepared_s8_size(IN, OUT);
+    if (n8 > pbytes) pbytes = n8;
+    pbuf = malloc(pbytes);
+    x8 = (int8_t *)malloc((size_t)B * IN);
+    w8 = (int8_t *)malloc((size_t)OUT * IN);
+    y8 = (int8_t *)malloc((size_t)B * OUT);
+    b8 = (int32_t *)malloc(OUT * sizeof *b8);
+    if (!pbuf || !x8 || !w8 || !y8 || !b8) return -1;
+    for (i = 0; i < (size_t)B * IN; ++i) x8[i] = (int8_t)(i * 7 % 255 - 127);
+    for (i = 0; i < (size_t)OUT * IN; ++i) w8[i] = (int8_t)(i * 13 % 255 - 127);
+    for (i = 0; i < OUT; ++i) b8[i] = (int32_t)(i * 31 % 2001) - 1000;
+    q.input_offset = 3;
+    q.weight_offset = 0;
+    q.output_offset = -5;
+    q.multiplier = 1518500250;   /* 0.7071 in Q31 */
+    q.shift = -10;
+    q.act_min = -128;
+    q.act_max = 127;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    free(x); free(w); free(bias); free(y); free(gy); free(gx); free(gw); free(gb); free(buf);
+    free(pbuf); free(x8); free(w8); free(y8); free(b8);
+    return 0;
+}
+
+/* Each entry point on a 64 KiB thread stack: it completes (a call past
+   the stack would have crashed the suite), and outside the sanitizers
+   takes at most LIN_STACK_BUDGET beyond an empty thread. */
+static void test_stack_per_entry_point(void **state)
+{
+    static const struct {
+        const char *name;
+        call_fn fn;
+    } calls[] = {
+        {"lin_linear_f32 96x640x520 (packed GEMM)", c_f32},
+        {"lin_linear_f32 37x333x77 (edge tiles)", c_f32_odd},
+        {"lin_linear_f32 1x640x520 (dot products)", c_f32_b1},
+        {"lin_linear_f32 4x640x520 (dot products)", c_f32_b4},
+        {"lin_linear_f32 96x200x10 (narrow outputs)", c_f32_narrow},
+        {"lin_prepare_f32 640x520", c_prepare},
+        {"lin_linear_prepared_f32 96x640x520", c_prepared},
+        {"lin_matmul 96x640 @ 640x520", c_matmul},
+        {"lin_linear (tensors) 96x640x520", c_linear},
+#ifndef LIN_NO_TRAIN
+        {"lin_linear_backward_f32 96x640x520", c_backward},
+        {"lin_matmul_backward 96x640 @ 640x520", c_matmul_backward},
+#endif
+#ifndef LIN_NO_LORA
+        {"lin_lora_forward_f32, _merge, _unmerge (rank 8)", c_lora},
+#endif
+#ifndef LIN_NO_INT8
+        {"lin_linear_s8 96x640x520", c_s8},
+        {"lin_linear_s8 1x640x520", c_s8_b1},
+        {"lin_prepare_s8 640x520", c_prepare_s8},
+        {"lin_linear_prepared_s8 96x640x520", c_prepared_s8},
+#endif
+    };
+    size_t i, base = stack_used(c_empty), most = 0;
+    (void)state;
+    print_message("stack of an empty thread: %zu bytes; each call beyond it (budget %d, %s, kernels %s):\n",
+                  base, (int)LIN_STACK_BUDGET, STACK_SANITIZED ? "sanitizers: not held to it" : "held to it",
+                  lin_cpu_isa());
+    for (i = 0; i < sizeof calls / sizeof calls[0]; ++i) {
+        size_t used = stack_used(calls[i].fn), beyond = used > base ? used - base : 0;
+        print_message("  %-44s %6zu bytes\n", calls[i].name, beyond);
+        if (beyond > most) most = beyond;
+        if (!STACK_SANITIZED && beyond > (size_t)LIN_STACK_BUDGET)
+            fail_msg("%s took %zu bytes of stack, over the budget of %d", calls[i].name, beyond,
+                     (int)LIN_STACK_BUDGET);
+    }
+    print_message("  the most: %zu bytes\n", most);
+    assert_true(most > 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_stack_per_entry_point),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
