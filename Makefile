@@ -80,7 +80,8 @@ TEST_BINS := $(foreach v,$(VARIANTS),$(addprefix $(BUILD)/$(v)/,$(TESTS)))
 CPP_BINS  := $(BUILD)/g++/test_cpp $(BUILD)/clang++/test_cpp
 
 .PHONY: bench-backward bench-avx2 all run test test-c test-cpp test-std test-config test-link test-modules test-packaging test-apt test-dispatch test-cross \
-        deps-run deps-test deps-cross deps-firmware deps-bench bench bench-sweep firmware fuzz coverage \
+        deps-run deps-test deps-cross deps-firmware deps-riscv deps-bench bench bench-sweep firmware firmware-riscv \
+        fuzz coverage \
         valgrind fixtures \
         install uninstall clean
 
@@ -167,6 +168,17 @@ test-std: | deps-test
 	    done; \
 	    echo "compile_check with $$d: ok (C89, C99, C11, C++11)"; \
 	done
+	@for cc in gcc clang g++; do \
+	    x=; [ $$cc = g++ ] && x="-x c++"; inc=$$($$cc -print-file-name=include); \
+	    for d in "" "-DLIN_SQRTF(x)=(x) -DLIN_LOGF(x)=(x) -DLIN_EXPF(x)=(x) -DLIN_SQRT(x)=(x)"; do \
+	        $$cc $$x -Wall -Wextra -Wpedantic -Werror -O2 -ffreestanding -nostdinc -isystem $$inc $$d $(INCLUDES) \
+	            -c tests/freestanding_check.c -o /dev/null || exit 1; \
+	    done; \
+	    echo "$$cc -ffreestanding -nostdinc, the compiler's own headers only (with and without the math macros): ok"; \
+	done
+	@gcc -std=c99 -Wall -Wextra -Wpedantic -Werror -O2 -DLIN_FREESTANDING $(INCLUDES) -c tests/freestanding_check.c \
+	    -o $(BUILD)/freestanding.o && ! nm $(BUILD)/freestanding.o | grep -qwE 'memcpy|memset|memcmp|strlen|sqrtf|logf|expf|sqrt' && \
+	    echo "-DLIN_FREESTANDING: ok, no C library symbol"
 	@clang -std=c99 -Wall -Wextra -Wpedantic -Werror -O1 -fsanitize=address,undefined $(INCLUDES) \
 	    -c tests/test_s8.c -o /dev/null && \
 	    echo "clang -O1 -fsanitize=address,undefined, frame pointer omitted (the int8 kernels): ok"
@@ -516,6 +528,91 @@ firmware: $(FW_ELFS)
 	done; echo "$(b)  the layers build with clang too (-O0, -Os, -O2, frame pointer)";)
 	@sh $(FW_DIR)/report.sh $(BUILD)/fw $(foreach b,$(FW_BOARDS),$(b):$(word 1,$(subst -mcpu=,,$(FW_CPU_$(b))))) > $(BUILD)/fw/sizes.md
 	@cat $(BUILD)/fw/sizes.md
+
+# ---- make firmware-riscv: RISC-V under qemu-system-riscv32 ----
+
+# rv32imac (soft float: the ESP32-C3, GD32V) and rv32imafc (hard float) on
+# QEMU's virt board, picolibc with semihosting: the worked example, every
+# suite (test_stack aside: it needs threads) at -O2 and the int8 suites at
+# -Os too; the stack each entry point takes (stack.c, painted) and each
+# layer's flash alone, linked with -nostdlib against libgcc only (no C
+# library function), at -Os and -O2: build/rv/sizes.md.
+RV_ARCHS         := rv32imac rv32imafc
+RV_ABI_rv32imac  := ilp32
+RV_ABI_rv32imafc := ilp32f
+RV_CC            := riscv64-unknown-elf-gcc
+RV_CPU            = -march=$(1) -mabi=$(RV_ABI_$(1))
+RV_LIBC          := --specs=picolibc.specs --oslib=semihost
+RV_MEM           := -Wl,--defsym=__flash=0x80000000 -Wl,--defsym=__flash_size=0x1000000 \
+                    -Wl,--defsym=__ram=0x81000000 -Wl,--defsym=__ram_size=0x4000000
+RV_QEMU          := timeout 900 qemu-system-riscv32 -M virt -nographic -bios none \
+                    -semihosting-config enable=on,target=native -kernel
+RV_TESTS         := $(filter-out test_stack,$(TESTS))
+RV_S8            := test_s8 test_s8_single
+RV_WARN          := -Wall -Wextra -Wpedantic -Werror -Wno-array-bounds -Wno-stringop-overflow \
+                    -Wno-aggressive-loop-optimizations
+deps-riscv:
+	@sh tests/deps.sh riscv
+define rv_suite_rule
+$(BUILD)/rv/$(1)/$(2)/%.elf: tests/%.c $(TEST_SRC) $(HEADER) $(BUILD)/rv/$(1)/exit.o $(BUILD)/rv/$(1)/cmocka.o
+	@mkdir -p $$(@D)
+	$(RV_CC) $(call RV_CPU,$(1)) $(RV_LIBC) $(RV_WARN) -std=c99 -$(2) -Dmain=app_main $(INCLUDES) \
+	    -I$(CMOCKA_SRC)/include -c $$< -o $$@.o
+	$(RV_CC) $(call RV_CPU,$(1)) $(RV_LIBC) $(RV_MEM) $$@.o $(BUILD)/rv/$(1)/exit.o $(BUILD)/rv/$(1)/cmocka.o -lm -o $$@
+endef
+define rv_rule
+$(BUILD)/rv/$(1)/cmocka.o: $(CMOCKA_SRC)/src/cmocka.c | deps-riscv
+	@mkdir -p $$(@D)
+	$(RV_CC) $(call RV_CPU,$(1)) $(RV_LIBC) -std=gnu99 -O2 -DHAVE_SIGNAL_H -DHAVE_STRINGS_H -DHAVE_INTTYPES_H \
+	    -I$(CMOCKA_SRC)/include -c $$< -o $$@
+$(BUILD)/rv/$(1)/exit.o: $(FW_DIR)/exit_main.c | deps-riscv
+	@mkdir -p $$(@D)
+	$(RV_CC) $(call RV_CPU,$(1)) $(RV_LIBC) -std=c99 -O2 -Wall -Wextra -Werror -c $$< -o $$@
+$(BUILD)/rv/$(1)/%.elf: examples/%.c $(HEADER) $(BUILD)/rv/$(1)/exit.o
+	$(RV_CC) $(call RV_CPU,$(1)) $(RV_LIBC) $(CSTD) -O2 -Dmain=app_main $(INCLUDES) -c $$< -o $$@.o
+	$(RV_CC) $(call RV_CPU,$(1)) $(RV_LIBC) $(RV_MEM) $$@.o $(BUILD)/rv/$(1)/exit.o -lm -o $$@
+$(BUILD)/rv/$(1)/stack-%.elf: $(FW_DIR)/stack.c $(HEADER) $(BUILD)/rv/$(1)/exit.o
+	$(RV_CC) $(call RV_CPU,$(1)) $(RV_LIBC) $(CSTD) -$$* -Dmain=app_main $(INCLUDES) -c $$< -o $$@.o
+	$(RV_CC) $(call RV_CPU,$(1)) $(RV_LIBC) $(RV_MEM) $$@.o $(BUILD)/rv/$(1)/exit.o -o $$@
+# each layer alone, for the size table: the object, and linked with
+# -nostdlib and libgcc alone (a C library call would not link)
+$(BUILD)/rv/$(1)/%-Os.o: $(FW_DIR)/%.c $(HEADER) | deps-riscv
+	@mkdir -p $$(@D)
+	$(RV_CC) $(call RV_CPU,$(1)) $(CSTD) -ffreestanding -ffunction-sections -Os $(INCLUDES) -c $$< -o $$@
+$(BUILD)/rv/$(1)/%-O2.o: $(FW_DIR)/%.c $(HEADER) | deps-riscv
+	@mkdir -p $$(@D)
+	$(RV_CC) $(call RV_CPU,$(1)) $(CSTD) -ffreestanding -ffunction-sections -O2 $(INCLUDES) -c $$< -o $$@
+$(BUILD)/rv/$(1)/%.lib.elf: $(BUILD)/rv/$(1)/%.o
+	$(RV_CC) $(call RV_CPU,$(1)) -nostdlib -Wl,--gc-sections \
+	    $$(addprefix -Wl$$(comma)-u$$(comma),$$(shell riscv64-unknown-elf-nm $$< | awk '$$$$2=="T"{print $$$$3}')) \
+	    -Wl,-e,$$(shell riscv64-unknown-elf-nm $$< | awk '$$$$2=="T"{print $$$$3; exit}') $$< -lgcc -o $$@
+endef
+$(foreach a,$(RV_ARCHS),$(eval $(call rv_rule,$(a))))
+$(foreach a,$(RV_ARCHS),$(foreach o,O2 Os,$(eval $(call rv_suite_rule,$(a),$(o)))))
+RV_ELFS := $(foreach a,$(RV_ARCHS),$(BUILD)/rv/$(a)/worked_example.elf \
+             $(addprefix $(BUILD)/rv/$(a)/O2/,$(addsuffix .elf,$(RV_TESTS))) \
+             $(addprefix $(BUILD)/rv/$(a)/Os/,$(addsuffix .elf,$(RV_S8))) \
+             $(foreach o,Os O2,$(BUILD)/rv/$(a)/stack-$(o).elf \
+                 $(foreach z,$(FW_SIZES),$(BUILD)/rv/$(a)/$(z)-$(o).o $(BUILD)/rv/$(a)/$(z)-$(o).lib.elf)))
+# Runs from the repository root: the fixture suites read tests/fixtures/
+# through semihosting.
+firmware-riscv: $(RV_ELFS)
+	@for a in $(RV_ARCHS); do \
+	    d=$(BUILD)/rv/$$a; \
+	    $(RV_QEMU) $$d/worked_example.elf < /dev/null > $$d/worked_example.log 2>&1 && \
+	        grep -q '^y = \[14, 33\]$$' $$d/worked_example.log || { cat $$d/worked_example.log; echo "$$a: worked example FAILED"; exit 1; }; \
+	    echo "$$a: worked example: $$(grep '^y = ' $$d/worked_example.log)"; \
+	    for t in $(addprefix O2/,$(RV_TESTS)) $(addprefix Os/,$(RV_S8)); do \
+	        $(RV_QEMU) $$d/$$t.elf < /dev/null > $$d/$$t.log 2>&1 || { cat $$d/$$t.log; echo "$$a $$t FAILED"; exit 1; }; \
+	        grep -q PASSED $$d/$$t.log || { cat $$d/$$t.log; echo "$$a $$t: no PASSED line"; exit 1; }; \
+	        printf '%-10s %-22s %s\n' $$a $$t "$$(grep -h PASSED $$d/$$t.log)"; \
+	    done; \
+	    for o in Os O2; do \
+	        $(RV_QEMU) $$d/stack-$$o.elf < /dev/null > $$d/stack-$$o.log 2>&1 || { cat $$d/stack-$$o.log; echo "$$a: stack.c at -$$o FAILED"; exit 1; }; \
+	    done; \
+	done
+	@sh $(FW_DIR)/report_rv.sh $(BUILD)/rv $(RV_ARCHS) > $(BUILD)/rv/sizes.md
+	@cat $(BUILD)/rv/sizes.md
 
 # ---- make bench: against OpenBLAS, oneDNN, XNNPACK, BLIS and a naive loop ----
 

@@ -7387,7 +7387,15 @@ LIN_API lin_status lin_prepare_s8(lin_prepared_s8 *p, const int8_t *weight, cons
     p->weight = weight;
     p->bias = bias;
     p->wsum = ws;
-    p->q = *q;
+    /* field by field: a struct assignment is a memcpy call at -Os on
+       RISC-V, and the prepared int8 path calls no C library function */
+    p->q.input_offset = q->input_offset;
+    p->q.weight_offset = q->weight_offset;
+    p->q.output_offset = q->output_offset;
+    p->q.multiplier = q->multiplier;
+    p->q.shift = q->shift;
+    p->q.act_min = q->act_min;
+    p->q.act_max = q->act_max;
     p->buf = buf;
     p->buf_bytes = buf_bytes;
     return LIN_OK;

@@ -1,6 +1,6 @@
 #!/bin/sh
 # deps.sh - make sure the packages a make target needs are here.
-#   tests/deps.sh run | test | cross | firmware | coverage | bench
+#   tests/deps.sh run | test | cross | firmware | riscv | coverage | bench
 # Probes each need; installs what is missing with apt-get when root (after
 # apt-get update, as a fresh machine needs), otherwise prints the exact
 # command to run and fails.
@@ -110,6 +110,12 @@ firmware)
     need qemu-system-arm command -v qemu-system-arm
     need dpkg-dev command -v dpkg-source
     need clang command -v clang         # the layers also built with clang for every core
+    ;;
+riscv)
+    need gcc-riscv64-unknown-elf command -v riscv64-unknown-elf-gcc
+    need picolibc-riscv64-unknown-elf test -f /usr/lib/picolibc/riscv64-unknown-elf/picolibc.specs
+    need qemu-system-misc command -v qemu-system-riscv32
+    need dpkg-dev command -v dpkg-source
     ;;
 cmocka-src)
     # cmocka's Debian source (for the Cortex-M builds of the suites):

@@ -1,0 +1,39 @@
+/* freestanding_check.c - linear.h with nothing but the compiler's own
+   headers: `make test-std` compiles it with -ffreestanding -nostdinc (and
+   with LIN_FREESTANDING), with and without the four math macros, and
+   `make test-mcu` links its forward, int8 and prepared calls for
+   bare-metal cores with -nostdlib: the only undefined symbols left must
+   be the compiler's own helpers (libgcc's), no C library function. */
+#define LIN_IMPLEMENTATION
+#include "linear.h"
+
+/* what firmware calls: the float layer, the int8 layer and the prepared
+   int8 layer (a 3 -> 2 layer, the article's worked example) */
+static const float W[6] = {1, 2, 3, 4, 5, 6}, X[3] = {1, 2, 3}, BIAS[2] = {0, 1};
+static float Y[2];
+static int8_t W8[6] = {1, 2, 3, 4, 5, 6}, X8[3] = {1, 2, 3}, Y8[2];
+static int32_t B8[2] = {0, 1};
+static unsigned char PBUF[64];
+static lin_prepared_s8 PREP;
+static lin_quant Q;
+
+int freestanding_check(void);
+int freestanding_check(void)
+{
+    lin_status s;
+    Q.multiplier = 1073741824;  /* 0.5 */
+    Q.act_min = -128;
+    Q.act_max = 127;
+    s = lin_linear_f32(X, W, BIAS, Y, 1, 3, 2);
+    if (s == LIN_OK) s = lin_linear_s8(X8, W8, B8, Y8, 1, 3, 2, &Q);
+    if (s == LIN_OK) s = lin_prepare_s8(&PREP, W8, B8, 3, 2, &Q, PBUF, sizeof PBUF);
+    if (s == LIN_OK) s = lin_linear_prepared_s8(&PREP, X8, Y8, 1);
+    return s == LIN_OK && Y[0] == 14.0f && Y[1] == 33.0f ? 0 : 1;
+}
+
+/* the entry of a -nostdlib link */
+void lin_check_start(void);
+void lin_check_start(void)
+{
+    (void)freestanding_check();
+}
