@@ -80,7 +80,7 @@ TEST_BINS := $(foreach v,$(VARIANTS),$(addprefix $(BUILD)/$(v)/,$(TESTS)))
 CPP_BINS  := $(BUILD)/g++/test_cpp $(BUILD)/clang++/test_cpp
 
 .PHONY: bench-backward bench-avx2 all run test test-c test-cpp test-std test-config test-link test-modules test-packaging test-apt test-dispatch test-cross \
-        deps-run deps-test deps-cross deps-firmware deps-riscv deps-bench bench bench-sweep firmware firmware-riscv \
+        deps-run deps-test deps-cross deps-firmware deps-riscv deps-avr deps-bench bench bench-sweep firmware firmware-riscv firmware-avr \
         fuzz coverage \
         valgrind fixtures \
         install uninstall clean
@@ -613,6 +613,47 @@ firmware-riscv: $(RV_ELFS)
 	done
 	@sh $(FW_DIR)/report_rv.sh $(BUILD)/rv $(RV_ARCHS) > $(BUILD)/rv/sizes.md
 	@cat $(BUILD)/rv/sizes.md
+
+# ---- make firmware-avr: AVR under simavr, and the ESP8266's sizes ----
+
+# The ATmega2560 (8 KiB of RAM, 16-bit size_t and int, 32-bit double) under
+# simavr at -Os and -O2: examples/firmware/avr_main.c (the worked example,
+# the int8 network bit-exact with the host's checksum, a float layer
+# against a plain loop, the overflow checks of a 16-bit size_t, the stack
+# of each call); then each layer's flash alone for the AVR and for the
+# Xtensa lx106 (ESP8266; no emulator runs it: sizes only), compiled
+# -ffreestanding: build/avr/sizes.md.
+AVR_CC    := avr-gcc -mmcu=atmega2560
+AVR_FLAGS := $(CSTD) -ffunction-sections -fdata-sections -Wl,--gc-sections $(INCLUDES) -I$(FW_DIR)
+XT_CC     := xtensa-lx106-elf-gcc -mlongcalls
+AVR_ELFS  := $(foreach o,Os O2,$(BUILD)/avr/avr-$(o).elf $(foreach z,$(FW_SIZES),$(BUILD)/avr/$(z)-$(o).o \
+               $(BUILD)/avr/xtensa-$(z)-$(o).o))
+deps-avr:
+	@sh tests/deps.sh avr
+$(BUILD)/avr/avr-%.elf: $(FW_DIR)/avr_main.c $(FW_DIR)/mlp_s8.h $(HEADER) | deps-avr
+	@mkdir -p $(@D)
+	$(AVR_CC) -$* $(AVR_FLAGS) $< -o $@
+$(BUILD)/avr/xtensa-%-Os.o: $(FW_DIR)/%.c $(HEADER) | deps-avr
+	@mkdir -p $(@D)
+	$(XT_CC) $(CSTD) -ffreestanding -ffunction-sections -Os $(INCLUDES) -c $< -o $@
+$(BUILD)/avr/xtensa-%-O2.o: $(FW_DIR)/%.c $(HEADER) | deps-avr
+	@mkdir -p $(@D)
+	$(XT_CC) $(CSTD) -ffreestanding -ffunction-sections -O2 $(INCLUDES) -c $< -o $@
+$(BUILD)/avr/%-Os.o: $(FW_DIR)/%.c $(HEADER) | deps-avr
+	@mkdir -p $(@D)
+	$(AVR_CC) $(CSTD) -ffreestanding -ffunction-sections -Os $(INCLUDES) -c $< -o $@
+$(BUILD)/avr/%-O2.o: $(FW_DIR)/%.c $(HEADER) | deps-avr
+	@mkdir -p $(@D)
+	$(AVR_CC) $(CSTD) -ffreestanding -ffunction-sections -O2 $(INCLUDES) -c $< -o $@
+firmware-avr: $(AVR_ELFS)
+	@for o in Os O2; do \
+	    timeout 300 simavr -m atmega2560 -f 16000000 $(BUILD)/avr/avr-$$o.elf 2>&1 < /dev/null \
+	        | sed 's/\x1b\[[0-9;]*m//g; s/\.$$//' | grep -v '^Loaded' > $(BUILD)/avr/avr-$$o.log; \
+	    sed "s/^/-$$o: /" $(BUILD)/avr/avr-$$o.log; \
+	    grep -qx 'avr: all passed' $(BUILD)/avr/avr-$$o.log || { echo "AVR at -$$o FAILED"; exit 1; }; \
+	done
+	@sh $(FW_DIR)/report_avr.sh $(BUILD)/avr > $(BUILD)/avr/sizes.md
+	@cat $(BUILD)/avr/sizes.md
 
 # ---- make bench: against OpenBLAS, oneDNN, XNNPACK, BLIS and a naive loop ----
 

@@ -1119,7 +1119,7 @@ static void lin__putf(lin__msg *m, double v)
     int e = 0, i, n, point;
     if (v != v) { lin__puts(m, "nan"); return; }
     if (v < 0 || (v == 0 && 1.0 / v < 0)) { lin__puts(m, "-"); v = -v; }
-    if (v > 1.7976931348623157e308) { lin__puts(m, "inf"); return; }
+    if (v - v != 0) { lin__puts(m, "inf"); return; }     /* inf - inf is NaN; any finite v gives 0 */
     if (v == 0) { lin__puts(m, "0"); return; }
     while (v >= 999999.5) { v /= 10; ++e; }      /* v in [99999.95, 999999.5): 6 digits */
     while (v < 99999.95) { v *= 10; --e; }
@@ -5947,7 +5947,10 @@ static lin_status lin__npy_head_parse(const unsigned char *in, size_t size, lin_
         hlen = (size_t)in[8] | (size_t)in[9] << 8;
         h->header = 10 + hlen;
     } else if ((in[6] == 2 || in[6] == 3) && size >= 12) {
-        hlen = (size_t)in[8] | (size_t)in[9] << 8 | (size_t)in[10] << 16 | (size_t)in[11] << 24;
+        const uint32_t h32 = (uint32_t)in[8] | (uint32_t)in[9] << 8 | (uint32_t)in[10] << 16 |
+                             (uint32_t)in[11] << 24;
+        hlen = (size_t)h32;
+        if ((uint32_t)hlen != h32) return lin__npy_bad(msg, "the header runs past the end");   /* 16-bit size_t */
         h->header = 12 + hlen;
     } else {
         return lin__npy_bad(msg, "format version not 1.0, 2.0 or 3.0");
@@ -6908,7 +6911,7 @@ static int lin__s8_too_long(size_t in, int32_t xo, int32_t wo)
 {
     const uint32_t r = lin__s8_reach(xo) * lin__s8_reach(wo);
     uint32_t n;
-    if (in >= 131072u) return 1;         /* 2^17, compared in the wider of the two types */
+    if (in >> 8 >> 9) return 1;          /* in >= 2^17, each shift within a 16-bit size_t */
     n = (uint32_t)in;
     return n * (r >> 2) + n * (r & 3u) / 4u >= (uint32_t)1 << 29;
 }

@@ -1,6 +1,6 @@
 #!/bin/sh
 # deps.sh - make sure the packages a make target needs are here.
-#   tests/deps.sh run | test | cross | firmware | riscv | coverage | bench
+#   tests/deps.sh run | test | cross | firmware | riscv | avr | coverage | bench
 # Probes each need; installs what is missing with apt-get when root (after
 # apt-get update, as a fresh machine needs), otherwise prints the exact
 # command to run and fails.
@@ -116,6 +116,12 @@ riscv)
     need picolibc-riscv64-unknown-elf test -f /usr/lib/picolibc/riscv64-unknown-elf/picolibc.specs
     need qemu-system-misc command -v qemu-system-riscv32
     need dpkg-dev command -v dpkg-source
+    ;;
+avr)
+    need gcc-avr command -v avr-gcc
+    need avr-libc test -f /usr/lib/avr/include/avr/io.h
+    need simavr command -v simavr
+    need gcc-xtensa-lx106 command -v xtensa-lx106-elf-gcc  # the ESP8266's size table (no emulator)
     ;;
 cmocka-src)
     # cmocka's Debian source (for the Cortex-M builds of the suites):
