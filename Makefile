@@ -10,6 +10,10 @@
 #   make firmware   Cortex-M0/M3/M4/M7/M33/M55 in qemu-system-arm: the two-layer
 #                   examples and the suites; each layer's flash, instructions
 #                   per call and stack at -Os and -O2 (build/fw/sizes.md)
+#   make firmware-riscv  rv32imac and rv32imafc in qemu-system-riscv32: the worked
+#                   example and the suites; each layer's flash and stack (build/rv/sizes.md)
+#   make firmware-avr  an ATmega2560 in simavr (16-bit size_t); AVR and ESP8266
+#                   code sizes (build/avr/sizes.md)
 #   make bench      linear.h against OpenBLAS, oneDNN, XNNPACK, BLIS and a naive
 #                   loop, in one process, built at -O2 and at -O3 -march=native:
 #                   bench/results.csv, bench/chart.png
