@@ -197,7 +197,7 @@ test-std: | deps-test
 # say why.
 BAD_CONFIGS := LIN_MAX_DIMS=1:LIN_MAX_DIMS LIN_PACK=2:LIN_PACK LIN_PACK_KC=0:LIN_PACK_KC \
                LIN_PACK_MC=5:LIN_PACK_MC LIN_PACK_MC=0:LIN_PACK_MC LIN_PACK_NC=20:LIN_PACK_NC \
-               LIN_API=:LIN_API LIN_API=extern:LIN_API
+               LIN_STACK_BUDGET=4096:LIN_STACK_BUDGET LIN_API=:LIN_API LIN_API=extern:LIN_API
 test-config: | deps-test
 	@mkdir -p $(BUILD)
 	@for c in $(BAD_CONFIGS); do \

@@ -2361,8 +2361,10 @@ typedef struct lin__family {
 #define LIN__ROWS8(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7)
 /* The row pointers of a tile reading x in place (a, lda floats apart):
    a last panel of rows < MR rows repeats its last row, whose extra sums
-   land in the edge tile and are dropped */
-#define LIN__ROW_PTR(i) const float *a##i = a + (ptrdiff_t)((i) < rows ? (i) : rows - 1) * lda;
+   land in the edge tile and are dropped (row min(i, rows - 1), without
+   a branch) */
+#define LIN__ROW_PTR(i)                                                                          \
+    const float *a##i = a + (ptrdiff_t)((size_t)(i) - ((size_t)(i) >= rows) * ((size_t)(i) + 1u - rows)) * lda;
 #define LIN__ROW_PTRS3 LIN__ROWS3(LIN__ROW_PTR)
 #define LIN__ROW_PTRS4 LIN__ROWS4(LIN__ROW_PTR)
 #define LIN__ROW_PTRS6 LIN__ROWS6(LIN__ROW_PTR)
