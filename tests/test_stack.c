@@ -31,13 +31,15 @@
    past its blocks, the dot products, the narrow kernel, int8) */
 enum { B = 96, IN = 640, OUT = 520 };
 static float *x, *w, *bias, *y, *gy, *gx, *gw, *gb, *buf;
-static int8_t *x8, *w8, *y8;
-static int32_t *b8;
 static void *pbuf;
 static size_t pbytes;
 static lin_prepared prep;
+#ifndef LIN_NO_INT8
+static int8_t *x8, *w8, *y8;
+static int32_t *b8;
 static lin_prepared_s8 prep8;
 static lin_quant q;
+#endif
 
 typedef lin_status (*call_fn)(void);
 
@@ -136,28 +138,16 @@ static float *floats(size_t n, unsigned seed)
     return p;
 }
 
-static int setup(void **state)
+#ifndef LIN_NO_INT8
+/* the int8 operands and a quantization in range */
+static int setup_s8(void)
 {
-    size_t i, n8;
-    (void)state;
-    x = floats((size_t)B * IN, 1);
-    w = floats((size_t)OUT * IN, 2);
-    bias = floats(OUT, 3);
-    y = floats((size_t)B * OUT, 4);
-    gy = floats((size_t)B * OUT, 5);
-    gx = floats((size_t)B * IN, 6);
-    gw = floats((size_t)OUT * IN, 7);
-    gb = floats(OUT, 8);
-    buf = floats((size_t)2 * B * OUT + (size_t)2 * B * 8, 9);
-    pbytes = lin_prepared_size(IN, OUT);
-    n8 = lin_prepared_s8_size(IN, OUT);
-    if (n8 > pbytes) pbytes = n8;
-    pbuf = malloc(pbytes);
+    size_t i;
     x8 = (int8_t *)malloc((size_t)B * IN);
     w8 = (int8_t *)malloc((size_t)OUT * IN);
     y8 = (int8_t *)malloc((size_t)B * OUT);
     b8 = (int32_t *)malloc(OUT * sizeof *b8);
-    if (!pbuf || !x8 || !w8 || !y8 || !b8) return -1;
+    if (!x8 || !w8 || !y8 || !b8) return -1;
     for (i = 0; i < (size_t)B * IN; ++i) x8[i] = (int8_t)(i * 7 % 255 - 127);
     for (i = 0; i < (size_t)OUT * IN; ++i) w8[i] = (int8_t)(i * 13 % 255 - 127);
     for (i = 0; i < OUT; ++i) b8[i] = (int32_t)(i * 31 % 2001) - 1000;
@@ -170,12 +160,37 @@ static int setup(void **state)
     q.act_max = 127;
     return 0;
 }
+#endif
+
+static int setup(void **state)
+{
+    (void)state;
+    x = floats((size_t)B * IN, 1);
+    w = floats((size_t)OUT * IN, 2);
+    bias = floats(OUT, 3);
+    y = floats((size_t)B * OUT, 4);
+    gy = floats((size_t)B * OUT, 5);
+    gx = floats((size_t)B * IN, 6);
+    gw = floats((size_t)OUT * IN, 7);
+    gb = floats(OUT, 8);
+    buf = floats((size_t)2 * B * OUT + (size_t)2 * B * 8, 9);
+    pbytes = lin_prepared_size(IN, OUT);
+#ifndef LIN_NO_INT8
+    if (lin_prepared_s8_size(IN, OUT) > pbytes) pbytes = lin_prepared_s8_size(IN, OUT);
+    if (setup_s8() != 0) return -1;
+#endif
+    pbuf = malloc(pbytes);
+    return pbuf ? 0 : -1;
+}
 
 static int teardown(void **state)
 {
     (void)state;
     free(x); free(w); free(bias); free(y); free(gy); free(gx); free(gw); free(gb); free(buf);
-    free(pbuf); free(x8); free(w8); free(y8); free(b8);
+    free(pbuf);
+#ifndef LIN_NO_INT8
+    free(x8); free(w8); free(y8); free(b8);
+#endif
     return 0;
 }
 
