@@ -2338,8 +2338,9 @@ typedef struct lin__family {
     const char *name;           /* what lin_cpu_isa() says */
     int isa;
     size_t mr, nr;              /* the register tile */
-    size_t kc, kc_own;          /* k per block: within the stack budget; where nothing is packed
-                                   on the stack (a prepared layer read in place, caller scratch) */
+    size_t kc, kc_rows, kc_own; /* k per block: within the stack budget with A packed, and with
+                                   x read in place (B's block alone); where nothing is packed on
+                                   the stack (a prepared layer read in place, caller scratch) */
     size_t mc, mc_rows, nc;     /* rows (packed; read in place) and outputs per block */
     lin__ukernel_fn ukernel;    /* C (MR, NR) = init + A (MR, kc) . B (kc, NR), packed */
     lin__ukernel_rows_fn ukernel_rows;  /* the same with A's rows read in place, lda apart (a last panel
@@ -2385,7 +2386,9 @@ typedef struct lin__family {
    MC, each at least one tile (NR, MR). The families that read x's rows in
    place (AVX2, AVX-512: x contiguous along k, as in every forward) pack
    no A and take the family's own MC rows per block, which cost no stack.
-   At the default 32 KiB: AVX-512 KC 144, NC 32; AVX2 KC 256, NC 16.
+   Where x is read in place B's block has the budget alone (KC up to
+   LIN__BUDGET_FLOATS / NR). At the default 32 KiB: AVX-512 KC 192 (144
+   with A packed), NC 32; AVX2 KC 256, NC 16.
    Larger blocks (B packed once per 1024 outputs) come with the caller's
    scratch (lin_linear_f32_scratch) or a prepared layer, which packs B
    once. LIN_PACK_KC, _MC and _NC set the blocks for every family,
@@ -2397,8 +2400,11 @@ typedef struct lin__family {
 #ifdef LIN_PACK_KC
 #define LIN__KC(mr, nr, kc) ((size_t)LIN_PACK_KC)
 #define LIN__KC_OWN(kc) ((size_t)LIN_PACK_KC)
+#define LIN__KC_ROWS(nr, kc) ((size_t)LIN_PACK_KC)
 #else
 #define LIN__KC_OWN(kc) ((size_t)(kc))
+/* x read in place: B's block alone in the budget, one panel of NR */
+#define LIN__KC_ROWS(nr, kc) LIN__MINZ((size_t)(kc), LIN__BUDGET_FLOATS / (nr) / 16u * 16u)
 #define LIN__KC(mr, nr, kc) LIN__MINZ((size_t)(kc), LIN__BUDGET_FLOATS / ((mr) + (nr)) / 16u * 16u)
 #endif
 #ifdef LIN_PACK_NC
@@ -2425,8 +2431,9 @@ typedef struct lin__family {
 #define LIN__BLOCKS_NEON 128, 128, 64
 #define LIN__BLOCKS_PORTABLE 128, 64, 256
 /* the floats of a family's two packed blocks, A (MC, KC) and B (KC, NC) */
-#define LIN__BLOCK_FLOATS_(mr, nr, kc, mc, nc) \
-    (LIN__KC(mr, nr, kc) * (LIN__MC(mr, nr, kc, mc, nc) + LIN__NC(mr, nr, kc, nc)))
+#define LIN__BLOCK_FLOATS_(mr, nr, kc, mc, nc)                                                          \
+    LIN__MAXZ(LIN__KC(mr, nr, kc) * (LIN__MC(mr, nr, kc, mc, nc) + LIN__NC(mr, nr, kc, nc)),              \
+              LIN__KC_ROWS(nr, kc) * LIN__NC(mr, nr, kc, nc))
 #define LIN__BLOCK_FLOATS(mr, nr, blocks) LIN__BLOCK_FLOATS_(mr, nr, blocks)
 #if defined(LIN__HAS_AVX512)
 #define LIN__BLOCK_FLOATS_512 LIN__BLOCK_FLOATS(8u, 32u, LIN__BLOCKS_AVX512)
@@ -3465,7 +3472,8 @@ LIN__NOINLINE static LIN__TARGET_AVX512 void lin__gemm_narrow(size_t m, size_t n
 /* ---- kernels: the table of families ---- */
 
 #define LIN__FAMILY(name, isa, mr, nr, f, kc, mc, nc)                                          \
-    { name, isa, mr, nr, LIN__KC(mr, nr, kc), LIN__KC_OWN(kc), LIN__MC(mr, nr, kc, mc, nc), LIN__MC_ROWS(mc), \
+    { name, isa, mr, nr, LIN__KC(mr, nr, kc), LIN__KC_ROWS(nr, kc), LIN__KC_OWN(kc), LIN__MC(mr, nr, kc, mc, nc), \
+      LIN__MC_ROWS(mc),                                                                         \
       LIN__NC(mr, nr, kc, nc), lin__ukernel_##f,                                                \
       LIN__UKERNEL_ROWS_##f, LIN__UKERNEL_HALF_M_##f, LIN__UKERNEL_ROWS_HALF_M_##f, LIN__UKERNEL_HALF_N_##f,     \
       LIN__UKERNEL_ROWS_HALF_N_##f,                                                              \
@@ -3582,13 +3590,21 @@ static void lin__gemm_macro(const lin__family *f, size_t mc, size_t nc, size_t k
     }
 }
 
+/* Whether family f reads A's rows in place: a micro-kernel that does,
+   rows contiguous along k, and a row stride (a single row needs none;
+   rows 0 apart, a broadcast x, are packed: lda 0 means packed below) */
+static int lin__reads_rows(const lin__family *f, const lin__mat *a, size_t m)
+{
+    return f->ukernel_rows != NULL && a->cs == 1 && (a->rs != 0 || m == 1);
+}
+
 /* A's block (mc, kc) for lin__gemm_macro: read in place (*lda its row
-   stride) where family f reads x's rows (inplace), else packed at apack
-   (*lda 0) */
+   stride, any for a single row) where family f reads x's rows (inplace),
+   else packed at apack (*lda 0) */
 static const float *lin__block_a(const lin__family *f, int inplace, size_t mc, size_t kc, const lin__mat *ai,
                                  float *apack, ptrdiff_t *lda)
 {
-    *lda = inplace ? ai->rs : 0;
+    *lda = inplace ? (ai->rs ? ai->rs : 1) : 0;
     if (*lda) return ai->p;
     f->pack_a(mc, kc, ai, apack);
     return apack;
@@ -3611,11 +3627,12 @@ static void lin__gemm_packed_blocks(const lin__family *f, size_t KC, size_t MC, 
                                     ptrdiff_t c_rs, ptrdiff_t c_cs)
 {
     const size_t n = n1 - n0;
-    float *bpack = apack + MC * LIN__MIN(KC, k);
     /* x's rows contiguous along k and a micro-kernel that reads them: A
        is read in place, in blocks of the family's own rows (they take no
-       stack), and B's blocks go outside, each packed once */
-    const int inplace = f->ukernel_rows != NULL && a->cs == 1;
+       stack), and B's blocks go outside, each packed once, at the start
+       of the scratch */
+    const int inplace = lin__reads_rows(f, a, m);
+    float *bpack = inplace ? apack : apack + MC * LIN__MIN(KC, k);
     const int packs_a = !inplace;
     size_t jc, pc, ic, mc, nc, kc;
     ptrdiff_t lda;
@@ -3672,8 +3689,10 @@ LIN__NOINLINE static void lin__gemm_packed_cols(const lin__family *f, size_t m, 
                                                 ptrdiff_t c_rs, ptrdiff_t c_cs)
 {
     float scratch[LIN__SCRATCH_FLOATS];
-    /* a prepared B and x read in place: nothing on the stack, the family's own KC */
-    const size_t kc = bpre && f->ukernel_rows && a->cs == 1 ? f->kc_own : f->kc;
+    /* x read in place: B's block alone on the stack; with a prepared B
+       nothing, and the family's own KC */
+    const int inplace = lin__reads_rows(f, a, m);
+    const size_t kc = inplace ? (bpre ? f->kc_own : f->kc_rows) : f->kc;
     lin__gemm_packed_blocks(f, kc, f->mc, bpre ? n1 - n0 : f->nc, lin__align64(scratch), m, n0, n1, k, a, b,
                             bpre, bias, bias_s, acc, c, c_rs, c_cs);
 }

@@ -155,6 +155,27 @@ static void test_matmul_expanded_operand(void **state)
     }
 }
 
+/* a's rows expanded with stride 0 (every row the same x), large enough
+   for the packed GEMM: rows 0 apart are not read in place but packed,
+   within the stack's blocks (every row of y equals the first) */
+static void test_matmul_expanded_rows(void **state)
+{
+    enum { M = 72, K = 300, N = 100 };
+    static float x[K], w[K * N], y[M * N];
+    size_t sa[2] = {M, K}, sb[2] = {K, N}, so[2] = {M, N}, i, j, p;
+    lin_tensor av = lin_tensor_view(x, 2, sa), bv = lin_tensor_view(w, 2, sb), out = lin_tensor_view(y, 2, so);
+    (void)state;
+    for (p = 0; p < K; ++p) x[p] = (float)((p * 7) % 13) - 6.0f;
+    for (i = 0; i < (size_t)K * N; ++i) w[i] = (float)((i * 5) % 11) - 5.0f;
+    av.stride[0] = 0;
+    assert_int_equal(lin_matmul(&av, &bv, &out), LIN_OK);
+    for (j = 0; j < N; ++j) {
+        double ref = 0.0;
+        for (p = 0; p < K; ++p) ref += (double)x[p] * w[p * N + j];
+        for (i = 0; i < M; ++i) assert_true(y[i * N + j] == (float)ref);   /* small integers: exact */
+    }
+}
+
 /* a and b may be the same memory: x @ x.T */
 static void test_matmul_shared_inputs(void **state)
 {
@@ -378,6 +399,7 @@ int main(void)
         TEST(test_matmul_article),
         TEST(test_matmul_broadcast_random),
         TEST(test_matmul_expanded_operand),
+        TEST(test_matmul_expanded_rows),
         TEST(test_matmul_shared_inputs),
         TEST(test_matmul_zero_sizes),
         TEST(test_matmul_empty_with_huge_strides),
