@@ -359,7 +359,7 @@
    The packed GEMM's blocks: KC steps of k, MC rows of x, NC outputs, each
    family's own as far as LIN_STACK_BUDGET holds them, unless set here;
    they live on the stack, 4*(MC*KC + KC*NC) bytes per thread for the
-   largest family compiled (25 KiB at the default budget). LIN_PACK 0
+   largest family compiled (24 KiB at the default budget). LIN_PACK 0
    keeps only the direct kernels: the smallest code and no scratch, the
    default where there is no OS to give threads their stacks (Cortex-M,
    RISC-V and AVR boards, any freestanding build). */
