@@ -622,9 +622,10 @@ firmware-riscv: $(RV_ELFS)
 
 # The ATmega2560 (8 KiB of RAM, 16-bit size_t and int, 32-bit double) under
 # simavr at -Os and -O2: examples/firmware/avr_main.c (the worked example,
-# the int8 network bit-exact with the host's checksum, a float layer
-# against a plain loop, the overflow checks of a 16-bit size_t, the stack
-# of each call); then each layer's flash alone for the AVR and for the
+# the int8 network bit-exact with the host's checksum, PyTorch's F.linear
+# vectors that fit its RAM (avr_vectors.h, made from tests/fixtures by
+# tests/gen_avr_vectors.py), the overflow checks of a 16-bit size_t, the
+# stack of each call); then each layer's flash alone for the AVR and for the
 # Xtensa lx106 (ESP8266; no emulator runs it: sizes only), compiled
 # -ffreestanding: build/avr/sizes.md.
 AVR_CC    := avr-gcc -mmcu=atmega2560
@@ -634,7 +635,7 @@ AVR_ELFS  := $(foreach o,Os O2,$(BUILD)/avr/avr-$(o).elf $(foreach z,$(FW_SIZES)
                $(BUILD)/avr/xtensa-$(z)-$(o).o))
 deps-avr:
 	@sh tests/deps.sh avr
-$(BUILD)/avr/avr-%.elf: $(FW_DIR)/avr_main.c $(FW_DIR)/mlp_s8.h $(HEADER) | deps-avr
+$(BUILD)/avr/avr-%.elf: $(FW_DIR)/avr_main.c $(FW_DIR)/mlp_s8.h $(FW_DIR)/avr_vectors.h $(HEADER) | deps-avr
 	@mkdir -p $(@D)
 	$(AVR_CC) -$* $(AVR_FLAGS) $< -o $@
 $(BUILD)/avr/xtensa-%-Os.o: $(FW_DIR)/%.c $(HEADER) | deps-avr
@@ -792,6 +793,7 @@ fixtures:
 	$(PYTHON) tests/gen_fixtures.py
 	$(PYTHON) tests/gen_train_fixtures.py
 	$(PYTHON) tests/gen_export_fixtures.py
+	$(PYTHON) tests/gen_avr_vectors.py
 
 # ---- install ----
 
