@@ -85,6 +85,10 @@
                       multiple of 24, whatever the budget   default: ...
        LIN_PACK_NC    its outputs per block, for every family: a positive
                       multiple of 32, whatever the budget   default: ...
+       LIN_FREESTANDING  only the compiler's own headers: no <string.h>,
+                      no <math.h> (without the four math macros, what
+                      needs them is left out); on by itself with
+                      -ffreestanding or without a C library's <string.h>
        LIN_NO_TRAIN   leave out training: backward passes, ReLU, losses,
                       optimizers (and LoRA)
        LIN_NO_LORA    leave out LoRA
@@ -99,6 +103,8 @@
 
    With all four math macros defined, <math.h> is not included and the
    header needs no libm; the forward and int8 paths never call them.
+   Freestanding, without them, lin_rng_normal, the parameter resets,
+   cross-entropy and Adam are left out.
 
    License: MIT, at the end of this file.
 */
