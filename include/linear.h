@@ -5214,15 +5214,15 @@ LIN_API lin_status lin_cross_entropy_explain(const float *logits, const int32_t 
 }
 
 #if LIN__MATH
-LIN_API lin_status lin_cross_entropy_f32(const float *logits, const int32_t *target, size_t batch,
-                                         size_t classes, float *loss, float *grad_logits)
+/* The rows of a checked cross-entropy: the sum of the counted rows'
+   losses, and their gradients. Out of line and never cloned for constant
+   arguments: GCC would otherwise follow a wrong call's sizes, which the
+   checks refuse, into this loop and warn about it. */
+LIN__OPAQUE float lin__cross_entropy_rows(const float *logits, const int32_t *target, size_t batch,
+                                          size_t classes, size_t counted, float *grad_logits)
 {
-    size_t n, i, c, counted;
+    size_t i, c;
     float sum = 0.0f;
-    lin_status s = lin__check_cross_entropy(logits, target, batch, classes, loss, grad_logits, NULL, &n,
-                                            &counted);
-    if (s != LIN_OK) return s;
-    if (!lin__mul(batch, classes, &n)) return LIN_ERR_OVERFLOW;  /* lets GCC see the loop's bound */
     for (i = 0; i < batch; ++i) {
         const float *l = logits + i * classes;
         float m, e = 0.0f, lse;
@@ -5241,6 +5241,19 @@ LIN_API lin_status lin_cross_entropy_f32(const float *logits, const int32_t *tar
                 grad_logits[i * classes + c] =
                     (LIN_EXPF(l[c] - lse) - ((size_t)target[i] == c ? 1.0f : 0.0f)) / (float)counted;
     }
+    return sum;
+}
+
+LIN_API lin_status lin_cross_entropy_f32(const float *logits, const int32_t *target, size_t batch,
+                                         size_t classes, float *loss, float *grad_logits)
+{
+    size_t n, counted;
+    float sum;
+    lin_status s = lin__check_cross_entropy(logits, target, batch, classes, loss, grad_logits, NULL, &n,
+                                            &counted);
+    if (s != LIN_OK) return s;
+    if (!lin__mul(batch, classes, &n)) return LIN_ERR_OVERFLOW;
+    sum = lin__cross_entropy_rows(logits, target, batch, classes, counted, grad_logits);
     if (loss) *loss = sum / (float)counted;
     return LIN_OK;
 }
