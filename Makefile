@@ -536,7 +536,10 @@ firmware: $(FW_ELFS)
 # ---- make firmware-riscv: RISC-V under qemu-system-riscv32 ----
 
 # rv32imac (soft float: the ESP32-C3, GD32V) and rv32imafc (hard float) on
-# QEMU's virt board, picolibc with semihosting: the worked example, every
+# QEMU's virt board: the worked example with no C library at all
+# (rv_bare.c: -ffreestanding, -nostdlib and libgcc, its own start and
+# semihosting) at -Os and -O2; with picolibc and semihosting the worked
+# example again, every
 # suite (test_stack aside: it needs threads) at -O2 and the int8 suites at
 # -Os too; the stack each entry point takes (stack.c, painted) and each
 # layer's flash alone, linked with -nostdlib against libgcc only (no C
@@ -575,6 +578,10 @@ $(BUILD)/rv/$(1)/exit.o: $(FW_DIR)/exit_main.c | deps-riscv
 $(BUILD)/rv/$(1)/%.elf: examples/%.c $(HEADER) $(BUILD)/rv/$(1)/exit.o
 	$(RV_CC) $(call RV_CPU,$(1)) $(RV_LIBC) $(CSTD) -O2 -Dmain=app_main $(INCLUDES) -c $$< -o $$@.o
 	$(RV_CC) $(call RV_CPU,$(1)) $(RV_LIBC) $(RV_MEM) $$@.o $(BUILD)/rv/$(1)/exit.o -lm -o $$@
+$(BUILD)/rv/$(1)/bare-%.elf: $(FW_DIR)/rv_bare.c $(HEADER) | deps-riscv
+	@mkdir -p $$(@D)
+	$(RV_CC) $(call RV_CPU,$(1)) $(CSTD) -$$* -fno-toplevel-reorder -ffunction-sections -ffreestanding -nostdlib \
+	    -Wl,--gc-sections -Wl,-Ttext=0x80000000 -Wl,-e,_start -Wl,--no-warn-rwx-segments $(INCLUDES) $$< -lgcc -o $$@
 $(BUILD)/rv/$(1)/stack-%.elf: $(FW_DIR)/stack.c $(HEADER) $(BUILD)/rv/$(1)/exit.o
 	$(RV_CC) $(call RV_CPU,$(1)) $(RV_LIBC) $(CSTD) -$$* -Dmain=app_main $(INCLUDES) -c $$< -o $$@.o
 	$(RV_CC) $(call RV_CPU,$(1)) $(RV_LIBC) $(RV_MEM) $$@.o $(BUILD)/rv/$(1)/exit.o -o $$@
@@ -594,6 +601,7 @@ endef
 $(foreach a,$(RV_ARCHS),$(eval $(call rv_rule,$(a))))
 $(foreach a,$(RV_ARCHS),$(foreach o,O2 Os,$(eval $(call rv_suite_rule,$(a),$(o)))))
 RV_ELFS := $(foreach a,$(RV_ARCHS),$(BUILD)/rv/$(a)/worked_example.elf \
+             $(BUILD)/rv/$(a)/bare-Os.elf $(BUILD)/rv/$(a)/bare-O2.elf \
              $(addprefix $(BUILD)/rv/$(a)/O2/,$(addsuffix .elf,$(RV_TESTS))) \
              $(addprefix $(BUILD)/rv/$(a)/Os/,$(addsuffix .elf,$(RV_S8))) \
              $(foreach o,Os O2,$(BUILD)/rv/$(a)/stack-$(o).elf \
@@ -603,6 +611,11 @@ RV_ELFS := $(foreach a,$(RV_ARCHS),$(BUILD)/rv/$(a)/worked_example.elf \
 firmware-riscv: $(RV_ELFS)
 	@for a in $(RV_ARCHS); do \
 	    d=$(BUILD)/rv/$$a; \
+	    for o in Os O2; do \
+	        $(RV_QEMU) $$d/bare-$$o.elf < /dev/null > $$d/bare-$$o.log 2>&1 && \
+	            grep -q 'y = \[14, 33\]$$' $$d/bare-$$o.log || { cat $$d/bare-$$o.log; echo "$$a: bare worked example at -$$o FAILED"; exit 1; }; \
+	        echo "$$a -$$o: $$(cat $$d/bare-$$o.log)"; \
+	    done; \
 	    $(RV_QEMU) $$d/worked_example.elf < /dev/null > $$d/worked_example.log 2>&1 && \
 	        grep -q '^y = \[14, 33\]$$' $$d/worked_example.log || { cat $$d/worked_example.log; echo "$$a: worked example FAILED"; exit 1; }; \
 	    echo "$$a: worked example: $$(grep '^y = ' $$d/worked_example.log)"; \
