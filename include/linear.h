@@ -771,7 +771,10 @@ LIN_API lin_adam lin_adamw_defaults(void);     /* AdamW(): the same and weight_d
    and, with amsgrad, max_exp_avg_sq (n, zero; else may be NULL) are the
    caller's state; *step counts the steps (0 before the first). Invalid
    hyper-parameters (lr, eps, weight_decay < 0, a beta outside [0, 1)) are
-   LIN_ERR_VALUE; the other statuses as lin_sgd_step. */
+   LIN_ERR_VALUE; the other statuses as lin_sgd_step. The bias
+   corrections are computed in double, as PyTorch does; where double is
+   32 bits (AVR) they are rounded to float instead, and a step can differ
+   from PyTorch's in the last bits. */
 #if LIN__MATH
 LIN_API lin_status lin_adam_step(const lin_adam *opt, float *param, const float *grad,
                                  float *exp_avg, float *exp_avg_sq, float *max_exp_avg_sq,
@@ -960,7 +963,14 @@ LIN_API lin_status lin_linear_prepared_s8(const lin_prepared_s8 *p, const int8_t
 /* TFLite's QuantizeMultiplier: real ~ multiplier * 2^(shift - 31), the
    multiplier in [2^30, 2^31) (or 0 for 0 and for reals below 2^-32).
    A negative, NaN or infinite real, or one of 2^31 and above, is
-   LIN_ERR_VALUE. */
+   LIN_ERR_VALUE. Where double is 32 bits (AVR) the result is still exact
+   for the real it is given, now a float: its 24 significant bits times
+   2^7 (0.70710678 gives 1518500224 there, 1518500250 from a 64-bit
+   double). lin_quant_params and lin_quant_per_channel then compute
+   input_scale * weight_scale / output_scale in float, which can move
+   the multiplier by a few units of 2^7 against TFLite's: scales that are
+   powers of two give TFLite's bits; for others, compute multiplier and
+   shift on the host and set them in lin_quant. */
 LIN_API lin_status lin_quantize_multiplier(double real_multiplier, int32_t *multiplier,
                                            int32_t *shift);
 

@@ -124,6 +124,17 @@ int main(void)
     printf("int8 checksum %lu (host %u)\n", (unsigned long)mlp_s8_checksum(), MLP_S8_CHECKSUM);
     printf("stack int8 network (lin_quant_params, 2 x lin_linear_s8) %u\n", st);
 
+    /* 32-bit double: lin_quantize_multiplier is exact for the float it
+       gets (its 24 significant bits times 2^7), as its comment promises;
+       a power-of-two scale gives TFLite's bits */
+    {
+        int32_t mult = 0, shift = 0, mult2 = 0, shift2 = 0;
+        check(lin_quantize_multiplier(0.70710678, &mult, &shift) == LIN_OK && mult == 1518500224L &&
+                  shift == 0 && lin_quantize_multiplier(0.0625, &mult2, &shift2) == LIN_OK &&
+                  mult2 == 1073741824L && shift2 == -3,
+              "lin_quantize_multiplier with a 32-bit double: 0.70710678 -> 1518500224, 2^-4 -> 2^30, shift -3");
+    }
+
     /* 16-bit size_t: 256 x 256 weights do not fit, the call is refused and
        its output untouched */
     for (i = 0; i < 4; ++i) y256[i] = -7.0f;
