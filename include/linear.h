@@ -3592,10 +3592,9 @@ static void lin__gemm_macro(const lin__family *f, size_t mc, size_t nc, size_t k
             /* an edge tile of at most half the rows or half the columns:
                a kernel of half the tile (the families that have one) */
             if (lda)
-                (mr <= MR / 2 && f->ukernel_rows_half_m   ? f->ukernel_rows_half_m
-                 : nr <= NR / 2 && f->ukernel_rows_half_n ? f->ukernel_rows_half_n
-                                                          : f->ukernel_rows)(kc, ap + (ptrdiff_t)ir * lda, lda, mr,
-                                                                             bp, dst, dst_rs, row);
+                (mr <= MR / 2   ? f->ukernel_rows_half_m     /* the families that read rows in */
+                 : nr <= NR / 2 ? f->ukernel_rows_half_n     /* place have both half kernels */
+                                : f->ukernel_rows)(kc, ap + (ptrdiff_t)ir * lda, lda, mr, bp, dst, dst_rs, row);
             else
                 (mr <= MR / 2 && f->ukernel_half_m   ? f->ukernel_half_m
                  : nr <= NR / 2 && f->ukernel_half_n ? f->ukernel_half_n

@@ -160,19 +160,26 @@ static void test_matmul_expanded_operand(void **state)
    within the stack's blocks (every row of y equals the first) */
 static void test_matmul_expanded_rows(void **state)
 {
-    enum { M = 72, K = 300, N = 100 };
+    enum { M = 77, K = 300, N = 100 };
     static float x[K], w[K * N], y[M * N];
-    size_t sa[2] = {M, K}, sb[2] = {K, N}, so[2] = {M, N}, i, j, p;
-    lin_tensor av = lin_tensor_view(x, 2, sa), bv = lin_tensor_view(w, 2, sb), out = lin_tensor_view(y, 2, so);
+    static const size_t rows[] = {72, 75, 77};   /* whole panels; a last one of at most half, of more */
+    size_t sa[2] = {M, K}, sb[2] = {K, N}, so[2] = {M, N}, i, j, p, r;
     (void)state;
     for (p = 0; p < K; ++p) x[p] = (float)((p * 7) % 13) - 6.0f;
     for (i = 0; i < (size_t)K * N; ++i) w[i] = (float)((i * 5) % 11) - 5.0f;
-    av.stride[0] = 0;
-    assert_int_equal(lin_matmul(&av, &bv, &out), LIN_OK);
-    for (j = 0; j < N; ++j) {
-        double ref = 0.0;
-        for (p = 0; p < K; ++p) ref += (double)x[p] * w[p * N + j];
-        for (i = 0; i < M; ++i) assert_true(y[i * N + j] == (float)ref);   /* small integers: exact */
+    for (r = 0; r < sizeof rows / sizeof rows[0]; ++r) {
+        lin_tensor av, bv, out;
+        sa[0] = so[0] = rows[r];
+        av = lin_tensor_view(x, 2, sa);
+        bv = lin_tensor_view(w, 2, sb);
+        out = lin_tensor_view(y, 2, so);
+        av.stride[0] = 0;
+        assert_int_equal(lin_matmul(&av, &bv, &out), LIN_OK);
+        for (j = 0; j < N; ++j) {
+            double ref = 0.0;
+            for (p = 0; p < K; ++p) ref += (double)x[p] * w[p * N + j];
+            for (i = 0; i < rows[r]; ++i) assert_true(y[i * N + j] == (float)ref);   /* small integers: exact */
+        }
     }
 }
 
