@@ -10,6 +10,7 @@
    Hosts with POSIX threads; firmware measures its stacks in
    examples/firmware (shapes.c). */
 #define _POSIX_C_SOURCE 200809L
+#include <limits.h>
 #include <pthread.h>
 
 #include "test_util.h"
@@ -31,7 +32,15 @@
 #define STACK_HELD 0
 #endif
 
-#define STACK_BYTES (STACK_HELD ? (size_t)64 << 10 : (size_t)1 << 20)
+/* 64 KiB, or the least a thread may have where that is more (aarch64
+   Linux: 128 KiB) */
+#if defined(PTHREAD_STACK_MIN)
+#define STACK_MIN ((size_t)PTHREAD_STACK_MIN)
+#else
+#define STACK_MIN ((size_t)0)
+#endif
+#define STACK_SMALL ((size_t)64 << 10 > STACK_MIN ? (size_t)64 << 10 : STACK_MIN)
+#define STACK_BYTES (STACK_HELD ? STACK_SMALL : (size_t)1 << 20)
 #define PAINT 0xa5u
 
 /* the operands, in the heap: big enough for every path (the packed GEMM
