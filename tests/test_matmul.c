@@ -160,9 +160,10 @@ static void test_matmul_expanded_operand(void **state)
    within the stack's blocks (every row of y equals the first) */
 static void test_matmul_expanded_rows(void **state)
 {
-    enum { M = 77, K = 300, N = 100 };
+    enum { M = TEST_SIZE(77, 13), K = TEST_SIZE(300, 40), N = TEST_SIZE(100, 20) };   /* the micro:bit's 16 KiB */
     static float x[K], w[K * N], y[M * N];
-    static const size_t rows[] = {72, 75, 77};   /* whole panels; a last one of at most half, of more */
+    /* whole panels; a last one of at most half, of more */
+    static const size_t rows[] = {TEST_SIZE(72, 8), TEST_SIZE(75, 11), TEST_SIZE(77, 13)};
     size_t sa[2] = {M, K}, sb[2] = {K, N}, so[2] = {M, N}, i, j, p, r;
     (void)state;
     for (p = 0; p < K; ++p) x[p] = (float)((p * 7) % 13) - 6.0f;
