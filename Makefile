@@ -384,7 +384,7 @@ $(CMOCKA_SRC)/src/cmocka.c: | deps-firmware
 
 define fw_rule
 # the two-layer example: no libc, no libm, only libgcc
-$(BUILD)/fw/$(1)/mlp.elf: $(FW_DIR)/main.c $(FW_DIR)/startup.c $(FW_DIR)/fw_math.h $(FW_DIR)/semihost.h $(FW_DIR)/fw_count.h $(HEADER) | deps-firmware
+$(BUILD)/fw/$(1)/mlp.elf: $(FW_DIR)/main.c $(FW_DIR)/startup.c $(FW_DIR)/fw_math.h $(FW_DIR)/semihost.h $(FW_DIR)/fw_count.h $(FW_DIR)/fw_stack.h $(HEADER) | deps-firmware
 	@mkdir -p $$(@D)
 	$(FW_CC) $(call FW_CFLAGS,$(1)) -nostdlib -Wl,--gc-sections $(FW_DIR)/startup.c $(FW_DIR)/main.c -lgcc -o $$@
 # cmocka's own source, for newlib with semihosting (librdimon)
@@ -401,11 +401,11 @@ $(BUILD)/fw/$(1)/%.elf: tests/%.c $(TEST_SRC) $(HEADER) $(FW_DIR)/startup.c $(BU
 	    -I$(CMOCKA_SRC)/include --specs=rdimon.specs \
 	    -nostartfiles $(FW_DIR)/startup.c $(BUILD)/fw/$(1)/cmocka.o $$< -lm -o $$@
 # the int8 network: no libc, no libm either
-$(BUILD)/fw/$(1)/mlp_s8.elf: $(FW_DIR)/main_s8.c $(FW_DIR)/mlp_s8.h $(FW_DIR)/startup.c $(FW_DIR)/semihost.h $(FW_DIR)/fw_count.h $(HEADER) | deps-firmware
+$(BUILD)/fw/$(1)/mlp_s8.elf: $(FW_DIR)/main_s8.c $(FW_DIR)/mlp_s8.h $(FW_DIR)/startup.c $(FW_DIR)/semihost.h $(FW_DIR)/fw_count.h $(FW_DIR)/fw_stack.h $(HEADER) | deps-firmware
 	@mkdir -p $$(@D)
 	$(FW_CC) $(call FW_CFLAGS,$(1)) -nostdlib -Wl,--gc-sections $(FW_DIR)/startup.c $(FW_DIR)/main_s8.c -lgcc -o $$@
 # each layer's instructions per call and stack, at -Os and at -O2
-$(BUILD)/fw/$(1)/shapes-Os.elf $(BUILD)/fw/$(1)/shapes-O2.elf: $(BUILD)/fw/$(1)/shapes-%.elf: $(FW_DIR)/shapes.c $(FW_DIR)/startup.c $(FW_DIR)/semihost.h $(FW_DIR)/fw_count.h $(HEADER) | deps-firmware
+$(BUILD)/fw/$(1)/shapes-Os.elf $(BUILD)/fw/$(1)/shapes-O2.elf: $(BUILD)/fw/$(1)/shapes-%.elf: $(FW_DIR)/shapes.c $(FW_DIR)/startup.c $(FW_DIR)/semihost.h $(FW_DIR)/fw_count.h $(FW_DIR)/fw_stack.h $(HEADER) | deps-firmware
 	@mkdir -p $$(@D)
 	$(FW_CC) $(call FW_CFLAGS,$(1)) -$$* -nostdlib -Wl,--gc-sections $(FW_DIR)/startup.c $(FW_DIR)/shapes.c -lgcc -o $$@
 # each layer alone (float, int8, int8 prepared) at -Os and at -O2, for the
@@ -447,7 +447,7 @@ $(foreach l,$(FW_LEVELS),$(eval $(call fw_level_rule,$(word 1,$(subst :, ,$(l)))
 FW_M0_BIG = -std=c99 -Wall -Wextra -Wpedantic -Werror -g -mthumb $(FW_CPU_microbit) -DFW_CORE='"microbit"' \
             -fno-tree-loop-distribute-patterns -ffunction-sections -fdata-sections \
             $(INCLUDES) -I$(FW_DIR) -L$(FW_DIR)/link -T $(FW_DIR)/link/mps2.ld
-$(BUILD)/fw/microbit/shapes-big-Os.elf $(BUILD)/fw/microbit/shapes-big-O2.elf: $(BUILD)/fw/microbit/shapes-big-%.elf: $(FW_DIR)/shapes.c $(FW_DIR)/startup.c $(FW_DIR)/semihost.h $(FW_DIR)/fw_count.h $(HEADER) | deps-firmware
+$(BUILD)/fw/microbit/shapes-big-Os.elf $(BUILD)/fw/microbit/shapes-big-O2.elf: $(BUILD)/fw/microbit/shapes-big-%.elf: $(FW_DIR)/shapes.c $(FW_DIR)/startup.c $(FW_DIR)/semihost.h $(FW_DIR)/fw_count.h $(FW_DIR)/fw_stack.h $(HEADER) | deps-firmware
 	@mkdir -p $(@D)
 	$(FW_CC) $(FW_M0_BIG) -$* -nostdlib -Wl,--gc-sections $(FW_DIR)/startup.c $(FW_DIR)/shapes.c -lgcc -o $@
 
@@ -533,6 +533,15 @@ firmware: $(FW_ELFS)
 	@sh $(FW_DIR)/report.sh $(BUILD)/fw $(foreach b,$(FW_BOARDS),$(b):$(word 1,$(subst -mcpu=,,$(FW_CPU_$(b))))) > $(BUILD)/fw/sizes.md
 	@cat $(BUILD)/fw/sizes.md
 
+# Each layer alone for a size table (examples/firmware/size*.c), compiled
+# -ffreestanding: only the compiler's headers, no C library's.
+#   $(call fs_size_rule,<object path prefix>,<compiler and target flags>,<opt>,<deps target>)
+define fs_size_rule
+$(1)%-$(3).o: $(FW_DIR)/%.c $(HEADER) | $(4)
+	@mkdir -p $$(@D)
+	$(2) $(CSTD) -ffreestanding -ffunction-sections -$(3) $(INCLUDES) -c $$< -o $$@
+endef
+
 # ---- make firmware-riscv: RISC-V under qemu-system-riscv32 ----
 
 # rv32imac (soft float: the ESP32-C3, GD32V) and rv32imafc (hard float) on
@@ -582,17 +591,11 @@ $(BUILD)/rv/$(1)/bare-%.elf: $(FW_DIR)/rv_bare.c $(HEADER) | deps-riscv
 	@mkdir -p $$(@D)
 	$(RV_CC) $(call RV_CPU,$(1)) $(CSTD) -$$* -fno-toplevel-reorder -ffunction-sections -ffreestanding -nostdlib \
 	    -Wl,--gc-sections -Wl,-Ttext=0x80000000 -Wl,-e,_start -Wl,--no-warn-rwx-segments $(INCLUDES) $$< -lgcc -o $$@
-$(BUILD)/rv/$(1)/stack-%.elf: $(FW_DIR)/stack.c $(HEADER) $(BUILD)/rv/$(1)/exit.o
+$(BUILD)/rv/$(1)/stack-%.elf: $(FW_DIR)/stack.c $(FW_DIR)/fw_stack.h $(HEADER) $(BUILD)/rv/$(1)/exit.o
 	$(RV_CC) $(call RV_CPU,$(1)) $(RV_LIBC) $(CSTD) -$$* -Dmain=app_main $(INCLUDES) -c $$< -o $$@.o
 	$(RV_CC) $(call RV_CPU,$(1)) $(RV_LIBC) $(RV_MEM) $$@.o $(BUILD)/rv/$(1)/exit.o -o $$@
 # each layer alone, for the size table: the object, and linked with
 # -nostdlib and libgcc alone (a C library call would not link)
-$(BUILD)/rv/$(1)/%-Os.o: $(FW_DIR)/%.c $(HEADER) | deps-riscv
-	@mkdir -p $$(@D)
-	$(RV_CC) $(call RV_CPU,$(1)) $(CSTD) -ffreestanding -ffunction-sections -Os $(INCLUDES) -c $$< -o $$@
-$(BUILD)/rv/$(1)/%-O2.o: $(FW_DIR)/%.c $(HEADER) | deps-riscv
-	@mkdir -p $$(@D)
-	$(RV_CC) $(call RV_CPU,$(1)) $(CSTD) -ffreestanding -ffunction-sections -O2 $(INCLUDES) -c $$< -o $$@
 $(BUILD)/rv/$(1)/%.lib.elf: $(BUILD)/rv/$(1)/%.o
 	$(RV_CC) $(call RV_CPU,$(1)) -nostdlib -Wl,--gc-sections \
 	    $$(addprefix -Wl$$(comma)-u$$(comma),$$(shell riscv64-unknown-elf-nm $$< | awk '$$$$2=="T"{print $$$$3}')) \
@@ -600,6 +603,7 @@ $(BUILD)/rv/$(1)/%.lib.elf: $(BUILD)/rv/$(1)/%.o
 endef
 $(foreach a,$(RV_ARCHS),$(eval $(call rv_rule,$(a))))
 $(foreach a,$(RV_ARCHS),$(foreach o,O2 Os,$(eval $(call rv_suite_rule,$(a),$(o)))))
+$(foreach a,$(RV_ARCHS),$(foreach o,Os O2,$(eval $(call fs_size_rule,$(BUILD)/rv/$(a)/,$(RV_CC) $(call RV_CPU,$(a)),$(o),deps-riscv))))
 RV_ELFS := $(foreach a,$(RV_ARCHS),$(BUILD)/rv/$(a)/worked_example.elf \
              $(BUILD)/rv/$(a)/bare-Os.elf $(BUILD)/rv/$(a)/bare-O2.elf \
              $(addprefix $(BUILD)/rv/$(a)/O2/,$(addsuffix .elf,$(RV_TESTS))) \
@@ -648,21 +652,11 @@ AVR_ELFS  := $(foreach o,Os O2,$(BUILD)/avr/avr-$(o).elf $(foreach z,$(FW_SIZES)
                $(BUILD)/avr/xtensa-$(z)-$(o).o))
 deps-avr:
 	@sh tests/deps.sh avr
-$(BUILD)/avr/avr-%.elf: $(FW_DIR)/avr_main.c $(FW_DIR)/mlp_s8.h $(FW_DIR)/avr_vectors.h $(HEADER) | deps-avr
+$(BUILD)/avr/avr-%.elf: $(FW_DIR)/avr_main.c $(FW_DIR)/mlp_s8.h $(FW_DIR)/avr_vectors.h $(FW_DIR)/fw_stack.h $(HEADER) | deps-avr
 	@mkdir -p $(@D)
 	$(AVR_CC) -$* $(AVR_FLAGS) $< -o $@
-$(BUILD)/avr/xtensa-%-Os.o: $(FW_DIR)/%.c $(HEADER) | deps-avr
-	@mkdir -p $(@D)
-	$(XT_CC) $(CSTD) -ffreestanding -ffunction-sections -Os $(INCLUDES) -c $< -o $@
-$(BUILD)/avr/xtensa-%-O2.o: $(FW_DIR)/%.c $(HEADER) | deps-avr
-	@mkdir -p $(@D)
-	$(XT_CC) $(CSTD) -ffreestanding -ffunction-sections -O2 $(INCLUDES) -c $< -o $@
-$(BUILD)/avr/%-Os.o: $(FW_DIR)/%.c $(HEADER) | deps-avr
-	@mkdir -p $(@D)
-	$(AVR_CC) $(CSTD) -ffreestanding -ffunction-sections -Os $(INCLUDES) -c $< -o $@
-$(BUILD)/avr/%-O2.o: $(FW_DIR)/%.c $(HEADER) | deps-avr
-	@mkdir -p $(@D)
-	$(AVR_CC) $(CSTD) -ffreestanding -ffunction-sections -O2 $(INCLUDES) -c $< -o $@
+$(foreach o,Os O2,$(eval $(call fs_size_rule,$(BUILD)/avr/xtensa-,$(XT_CC),$(o),deps-avr)) \
+                  $(eval $(call fs_size_rule,$(BUILD)/avr/,$(AVR_CC),$(o),deps-avr)))
 firmware-avr: $(AVR_ELFS)
 	@for o in Os O2; do \
 	    timeout 300 simavr -m atmega2560 -f 16000000 $(BUILD)/avr/avr-$$o.elf 2>&1 < /dev/null \

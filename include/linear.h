@@ -2411,7 +2411,6 @@ typedef struct lin__family {
    whatever the budget. */
 #define LIN__STACK_RESERVE 8192
 #define LIN__BUDGET_FLOATS ((size_t)(LIN_STACK_BUDGET - LIN__STACK_RESERVE) / 4u)
-#define LIN__MINZ(a, b) ((a) < (b) ? (a) : (b))
 #define LIN__MAXZ(a, b) ((a) > (b) ? (a) : (b))
 #ifdef LIN_PACK_KC
 #define LIN__KC(mr, nr, kc) ((size_t)LIN_PACK_KC)
@@ -2420,14 +2419,14 @@ typedef struct lin__family {
 #else
 #define LIN__KC_OWN(kc) ((size_t)(kc))
 /* x read in place: B's block alone in the budget, one panel of NR */
-#define LIN__KC_ROWS(nr, kc) LIN__MINZ((size_t)(kc), LIN__BUDGET_FLOATS / (nr) / 16u * 16u)
-#define LIN__KC(mr, nr, kc) LIN__MINZ((size_t)(kc), LIN__BUDGET_FLOATS / ((mr) + (nr)) / 16u * 16u)
+#define LIN__KC_ROWS(nr, kc) LIN__MIN((size_t)(kc), LIN__BUDGET_FLOATS / (nr) / 16u * 16u)
+#define LIN__KC(mr, nr, kc) LIN__MIN((size_t)(kc), LIN__BUDGET_FLOATS / ((mr) + (nr)) / 16u * 16u)
 #endif
 #ifdef LIN_PACK_NC
 #define LIN__NC(mr, nr, kc, nc) ((size_t)LIN_PACK_NC)
 #else
 #define LIN__NC(mr, nr, kc, nc)                                                                  \
-    ((nr) * LIN__MAXZ((size_t)1, LIN__MINZ((size_t)(nc) / (nr), (LIN__BUDGET_FLOATS - (mr) * LIN__KC(mr, nr, kc)) / \
+    ((nr) * LIN__MAXZ((size_t)1, LIN__MIN((size_t)(nc) / (nr), (LIN__BUDGET_FLOATS - (mr) * LIN__KC(mr, nr, kc)) / \
                                                                  (LIN__KC(mr, nr, kc) * (nr)))))
 #endif
 #ifdef LIN_PACK_MC
@@ -2435,7 +2434,7 @@ typedef struct lin__family {
 #define LIN__MC_ROWS(mc) ((size_t)LIN_PACK_MC)
 #else
 #define LIN__MC(mr, nr, kc, mc, nc)                                                              \
-    ((mr) * LIN__MAXZ((size_t)1, LIN__MINZ((size_t)(mc) / (mr),                                   \
+    ((mr) * LIN__MAXZ((size_t)1, LIN__MIN((size_t)(mc) / (mr),                                   \
                                            (LIN__BUDGET_FLOATS - LIN__KC(mr, nr, kc) * LIN__NC(mr, nr, kc, nc)) / \
                                                (LIN__KC(mr, nr, kc) * (mr)))))
 #define LIN__MC_ROWS(mc) ((size_t)(mc))
@@ -3643,20 +3642,17 @@ static void lin__gemm_packed_blocks(const lin__family *f, size_t KC, size_t MC, 
 {
     const size_t n = n1 - n0;
     /* x's rows contiguous along k and a micro-kernel that reads them: A
-       is read in place, in blocks of the family's own rows (they take no
-       stack), and B's blocks go outside, each packed once, at the start
-       of the scratch */
+       is read in place (blocks of MC rows that take no stack), and B's
+       blocks go outside, each packed once, at the start of the scratch */
     const int inplace = lin__reads_rows(f, a, m);
     float *bpack = inplace ? apack : apack + MC * LIN__MIN(KC, k);
-    const int packs_a = !inplace;
     size_t jc, pc, ic, mc, nc, kc;
     ptrdiff_t lda;
     const float *ablock;
     lin__mat ai, bj;
-    if (inplace && MC < f->mc_rows) MC = f->mc_rows;
     /* the floats each nesting packs, per block of k: A once per block of
        B's columns and B once, or A once and B once per block of A's rows */
-    if (bpre || (packs_a && m + n * ((m + MC - 1) / MC) <= m * ((n + NC - 1) / NC) + n)) {
+    if (bpre || (!inplace && m + n * ((m + MC - 1) / MC) <= m * ((n + NC - 1) / NC) + n)) {
         for (pc = 0; pc < k; pc += KC) {
             kc = LIN__MIN(KC, k - pc);
             for (ic = 0; ic < m; ic += MC) {
@@ -3704,12 +3700,12 @@ LIN__NOINLINE static void lin__gemm_packed_cols(const lin__family *f, size_t m, 
                                                 ptrdiff_t c_rs, ptrdiff_t c_cs)
 {
     float scratch[LIN__SCRATCH_FLOATS];
-    /* x read in place: B's block alone on the stack; with a prepared B
-       nothing, and the family's own KC */
+    /* x read in place: B's block alone on the stack (with a prepared B
+       nothing, and the family's own KC), blocks of the family's own rows */
     const int inplace = lin__reads_rows(f, a, m);
     const size_t kc = inplace ? (bpre ? f->kc_own : f->kc_rows) : f->kc;
-    lin__gemm_packed_blocks(f, kc, f->mc, bpre ? n1 - n0 : f->nc, lin__align64(scratch), m, n0, n1, k, a, b,
-                            bpre, bias, bias_s, acc, c, c_rs, c_cs);
+    lin__gemm_packed_blocks(f, kc, inplace ? f->mc_rows : f->mc, bpre ? n1 - n0 : f->nc, lin__align64(scratch), m,
+                            n0, n1, k, a, b, bpre, bias, bias_s, acc, c, c_rs, c_cs);
 }
 
 /* The blocks with the caller's scratch (lin_linear_f32_scratch): up to
@@ -5261,7 +5257,6 @@ LIN_API lin_status lin_cross_entropy_f32(const float *logits, const int32_t *tar
     lin_status s = lin__check_cross_entropy(logits, target, batch, classes, loss, grad_logits, NULL, &n,
                                             &counted);
     if (s != LIN_OK) return s;
-    if (!lin__mul(batch, classes, &n)) return LIN_ERR_OVERFLOW;
     sum = lin__cross_entropy_rows(logits, target, batch, classes, counted, grad_logits);
     if (loss) *loss = sum / (float)counted;
     return LIN_OK;

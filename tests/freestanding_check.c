@@ -1,9 +1,10 @@
 /* freestanding_check.c - linear.h with nothing but the compiler's own
-   headers: `make test-std` compiles it with -ffreestanding -nostdinc (and
-   with LIN_FREESTANDING), with and without the four math macros, and
-   `make test-mcu` links its forward, int8 and prepared calls for
-   bare-metal cores with -nostdlib: the only undefined symbols left must
-   be the compiler's own helpers (libgcc's), no C library function. */
+   headers: `make test-std` compiles its forward, int8 and prepared calls
+   with -ffreestanding -nostdinc under gcc, clang and g++, with and
+   without the four math macros, and with LIN_FREESTANDING checks that the
+   object names no C library function. (The bare-metal links with
+   -nostdlib and libgcc alone are make firmware-riscv's: rv_bare.c and
+   each layer's size object.) */
 #define LIN_IMPLEMENTATION
 #include "linear.h"
 

@@ -43,10 +43,6 @@ def cases(path):
                 case[key].extend(float(v) for v in w)
 
 
-def c_float(v):
-    return repr(float(v)) if v == v and abs(v) != math.inf else None
-
-
 def c_literal(v):
     t = '%.9g' % v
     return t + ('f' if ('.' in t or 'e' in t) else '.0f')
@@ -60,7 +56,7 @@ def main():
         out_f, in_f = (c['weight_shape'] + [0, 0])[:2]
         batch = len(c['x']) // in_f if in_f else 0
         vals = c['x'] + c['weight'] + c.get('bias', []) + c['out'] + c['abs']
-        if not batch or not out_f or not in_f or any(c_float(v) is None for v in vals):
+        if not batch or not out_f or not in_f or not all(math.isfinite(v) for v in vals):
             continue
         # lin_linear_f32's operands: W 2-D, a bias of out_features (not one broadcast)
         if len(c['weight_shape']) != 2 or ('bias' in c and len(c['bias']) != out_f):

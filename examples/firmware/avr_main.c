@@ -17,6 +17,7 @@
 #define FW_SMALL
 #include "mlp_s8.h"
 #include "avr_vectors.h"
+#include "fw_stack.h"
 
 static int uart_putchar(char c, FILE *f)
 {
@@ -35,18 +36,14 @@ static void check(int ok, const char *what)
     if (!ok) ++failures;
 }
 
-/* the bytes a call took below the stack pointer here: the words below it
-   painted, the call made, the deepest changed byte found */
-enum { PAINT = 1024 };
+/* the bytes stack_call took below the stack pointer here (fw_stack.h:
+   256 words painted; the AVR's 8 KiB hold them below its globals) */
 static lin_status (*stack_call)(void);
 static __attribute__((noinline)) unsigned stack_of(void)
 {
-    volatile uint8_t *sp = (volatile uint8_t *)SP, *p;
-    for (p = sp - PAINT; p < sp - 8; ++p) *p = 0xa5;
-    if (stack_call() != LIN_OK) return 0;
-    for (p = sp - PAINT; p < sp - 8 && *p == 0xa5; ++p) {
-    }
-    return (unsigned)(sp - p);
+    uint32_t used;
+    FW_STACK_USED(used, 256, stack_call());
+    return (unsigned)used;
 }
 
 /* the worked example: W (2, 3), x (3), b (2) */

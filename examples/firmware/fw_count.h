@@ -12,6 +12,8 @@
 
 #include <stdint.h>
 
+#include "fw_stack.h"     /* FW_STACK_USED: the stack a call takes */
+
 #define FW_SYST_CSR (*(volatile uint32_t *)0xE000E010u)   /* control and status */
 #define FW_SYST_RVR (*(volatile uint32_t *)0xE000E014u)   /* reload value */
 #define FW_SYST_CVR (*(volatile uint32_t *)0xE000E018u)   /* current value, counts down */
@@ -57,25 +59,5 @@ static uint32_t fw_count_instructions(uint32_t ticks, uint32_t calibration)
     per_tick16 = (32u * FW_SPIN + calibration / 2u) / calibration;
     return (ticks * per_tick16 + 8u) / 16u;
 }
-
-/* used = the bytes of stack `call` (an expression, LIN_OK when it
-   succeeds) took below the stack pointer of the function this runs in
-   (keep that one noinline): the `words` words below it painted, the call
-   made, the deepest word that changed found; 0 if the call failed. */
-#define FW_STACK_USED(used, words, call)                                            \
-    do {                                                                            \
-        volatile uint32_t *fw_sp_, *fw_p_;                                          \
-        uintptr_t fw_spv_;                                                          \
-        __asm__ volatile("mov %0, sp" : "=r"(fw_spv_));                             \
-        fw_sp_ = (volatile uint32_t *)fw_spv_;                                      \
-        for (fw_p_ = fw_sp_ - (words); fw_p_ < fw_sp_ - 16; ++fw_p_) *fw_p_ = 0xdeadbeefu; \
-        if ((call) != LIN_OK) {                                                     \
-            (used) = 0;                                                             \
-            break;                                                                  \
-        }                                                                           \
-        for (fw_p_ = fw_sp_ - (words); fw_p_ < fw_sp_ - 16 && *fw_p_ == 0xdeadbeefu; ++fw_p_) { \
-        }                                                                           \
-        (used) = (uint32_t)((uintptr_t)fw_sp_ - (uintptr_t)fw_p_);                  \
-    } while (0)
 
 #endif

@@ -8,21 +8,17 @@
 set -eu
 d=$1
 
-text() { "$1" -A "$2" | awk '$1 ~ /^\.text/ { n += $2 } END { print n + 0 }'; }
-helpers() { # helpers <nm> <prefix> <opt>
-    u=$(for z in size size_s8 size_s8p; do "$1" -u "$d/$2$z-$3.o"; done | awk '{ print $2 }' | sort -u | tr '\n' ' ' | sed 's/ $//')
-    echo "${u:-none}"
-}
+. "$(dirname "$0")/report_lib.sh"
 
 echo "Code in bytes, each layer alone (the object's .text; the helpers come from libgcc):"
 echo
 echo "| target | opt | lin_linear_f32 | lin_linear_s8 | prepared int8 | compiler helpers |"
 echo "|---|---|---|---|---|---|"
 for o in Os O2; do
-    echo "| AVR ATmega2560 | -$o | $(text avr-size "$d/size-$o.o") | $(text avr-size "$d/size_s8-$o.o") | $(text avr-size "$d/size_s8p-$o.o") | $(helpers avr-nm "" "$o") |"
+    echo "| AVR ATmega2560 | -$o | $(text avr-size "$d/size-$o.o") | $(text avr-size "$d/size_s8-$o.o") | $(text avr-size "$d/size_s8p-$o.o") | $(helpers avr-nm "$d/" "$o") |"
 done
 for o in Os O2; do
-    echo "| Xtensa lx106 (ESP8266) | -$o | $(text xtensa-lx106-elf-size "$d/xtensa-size-$o.o") | $(text xtensa-lx106-elf-size "$d/xtensa-size_s8-$o.o") | $(text xtensa-lx106-elf-size "$d/xtensa-size_s8p-$o.o") | $(helpers xtensa-lx106-elf-nm xtensa- "$o") |"
+    echo "| Xtensa lx106 (ESP8266) | -$o | $(text xtensa-lx106-elf-size "$d/xtensa-size-$o.o") | $(text xtensa-lx106-elf-size "$d/xtensa-size_s8-$o.o") | $(text xtensa-lx106-elf-size "$d/xtensa-size_s8p-$o.o") | $(helpers xtensa-lx106-elf-nm "$d/xtensa-" "$o") |"
 done
 echo
 echo "Stack in bytes on the AVR (painted under simavr; -Os / -O2):"

@@ -9,18 +9,9 @@ set -eu
 d=$1
 shift
 
-# the code: every .text section (the objects are built with -ffunction-sections)
-text() { riscv64-unknown-elf-size -A "$1" | awk '$1 ~ /^\.text/ { n += $2 } END { print n + 0 }'; }
-own_lib() {
-    o=$(text "$1.o")
-    e=$(text "$1.lib.elf")
-    echo "$o / $e"
-}
-helpers() {
-    u=$(for z in size size_s8 size_s8p; do riscv64-unknown-elf-nm -u "$1/$z-$2.o"; done | awk '{ print $2 }' | sort -u | tr '\n' ' ' | sed 's/ $//')
-    echo "${u:-none}"
-}
-stack() { awk -v k="$2" -v s="$3" '$1 == k && $2 == s { print $3 }' "$1"; }
+. "$(dirname "$0")/report_lib.sh"
+size=riscv64-unknown-elf-size
+own_lib() { echo "$(text $size "$1.o") / $(text $size "$1.lib.elf")"; }
 
 echo "Flash in bytes, each layer alone: its object's code / linked with libgcc alone (-nostdlib, no C library; the linker relaxes calls, so a layer that takes nothing from libgcc links smaller than its object):"
 echo
@@ -28,7 +19,7 @@ echo "| target | opt | lin_linear_f32 | lin_linear_s8 | prepared int8 | libgcc h
 echo "|---|---|---|---|---|---|"
 for a in "$@"; do
     for o in Os O2; do
-        echo "| $a | -$o | $(own_lib "$d/$a/size-$o") | $(own_lib "$d/$a/size_s8-$o") | $(own_lib "$d/$a/size_s8p-$o") | $(helpers "$d/$a" "$o") |"
+        echo "| $a | -$o | $(own_lib "$d/$a/size-$o") | $(own_lib "$d/$a/size_s8-$o") | $(own_lib "$d/$a/size_s8p-$o") | $(helpers riscv64-unknown-elf-nm "$d/$a/" "$o") |"
     done
 done
 echo

@@ -1,15 +1,15 @@
 /* stack.c - the stack each entry point takes on a bare-metal core without
-   an OS (the direct kernels, LIN_PACK 0), by painting: the words below
-   this program's stack pointer are filled with a pattern, the call is
-   made, and the deepest word it changed is found. `make firmware-riscv`
-   runs it on each RISC-V target under QEMU and puts its lines in the size
-   table (the Cortex-M figures come from shapes.c). One line per call:
-   "<entry point> <batch>x<in>x<out> <bytes>". Exits 0 when every call
-   succeeded and its stack was found. */
+   an OS (the direct kernels, LIN_PACK 0), painted (fw_stack.h). `make
+   firmware-riscv` runs it on each RISC-V target under QEMU and puts its
+   lines in the size table (the Cortex-M figures come from shapes.c). One
+   line per call: "<entry point> <batch>x<in>x<out> <bytes>" (no batch for
+   the calls that prepare). Exits 0 when every call succeeded and its
+   stack was found. */
 #include <stdint.h>
 #include <stdio.h>
 
 #include "linear.h"
+#include "fw_stack.h"
 
 enum { B = 4, IN = 256, OUT = 64, WORDS = 2048 };
 
@@ -21,49 +21,43 @@ static lin_prepared prep;
 static lin_prepared_s8 prep8;
 static unsigned char pbuf[4 * OUT * IN + 4 * OUT + 256];
 
-/* the stack pointer, read where the painting starts */
-#if defined(__riscv)
-#define SP_READ(v) __asm__ volatile("mv %0, sp" : "=r"(v))
-#elif defined(__arm__) || defined(__thumb__)
-#define SP_READ(v) __asm__ volatile("mov %0, sp" : "=r"(v))
-#else
-#error "stack.c: no way to read the stack pointer on this target"
-#endif
-
-static lin_status run(int what)
-{
-    switch (what) {
-    case 0: return lin_linear_f32(x, w, bias, y, 1, IN, OUT);
-    case 1: return lin_linear_f32(x, w, bias, y, B, IN, OUT);
-    case 2: return lin_prepare_f32(&prep, w, bias, IN, OUT, pbuf, sizeof pbuf);
-    case 3: return lin_linear_prepared_f32(&prep, x, y, B);
-    case 4: return lin_linear_s8(x8, w8, b8, y8, B, IN, OUT, &q);
-    case 5: return lin_prepare_s8(&prep8, w8, b8, IN, OUT, &q, pbuf, sizeof pbuf);
-    case 6: return lin_linear_prepared_s8(&prep8, x8, y8, B);
+static lin_status f32_1(void) { return lin_linear_f32(x, w, bias, y, 1, IN, OUT); }
+static lin_status f32_b(void) { return lin_linear_f32(x, w, bias, y, B, IN, OUT); }
+static lin_status prepare_f32(void) { return lin_prepare_f32(&prep, w, bias, IN, OUT, pbuf, sizeof pbuf); }
+static lin_status prepared_f32(void) { return lin_linear_prepared_f32(&prep, x, y, B); }
+static lin_status s8(void) { return lin_linear_s8(x8, w8, b8, y8, B, IN, OUT, &q); }
+static lin_status prepare_s8(void) { return lin_prepare_s8(&prep8, w8, b8, IN, OUT, &q, pbuf, sizeof pbuf); }
+static lin_status prepared_s8(void) { return lin_linear_prepared_s8(&prep8, x8, y8, B); }
 #ifndef LIN_NO_TRAIN
-    case 7: return lin_linear_backward_f32(x, w, gy, gx, gw, gb, B, IN, OUT);
+static lin_status backward(void) { return lin_linear_backward_f32(x, w, gy, gx, gw, gb, B, IN, OUT); }
 #endif
-    default: return LIN_ERR_VALUE;
-    }
-}
-static const char *const names[] = {"lin_linear_f32", "lin_linear_f32", "lin_prepare_f32",
-                                    "lin_linear_prepared_f32", "lin_linear_s8", "lin_prepare_s8",
-                                    "lin_linear_prepared_s8", "lin_linear_backward_f32"};
-static const int batch[] = {1, B, 0, B, B, 0, B, B};
 
-/* the bytes the call took below this function's stack pointer; 0 if it
+/* each call, its name and its batch (0: a call that prepares), in an
+   order where each prepared call follows its preparation */
+static const struct {
+    lin_status (*fn)(void);
+    const char *name;
+    int batch;
+} calls[] = {
+    {f32_1, "lin_linear_f32", 1},
+    {f32_b, "lin_linear_f32", B},
+    {prepare_f32, "lin_prepare_f32", 0},
+    {prepared_f32, "lin_linear_prepared_f32", B},
+    {s8, "lin_linear_s8", B},
+    {prepare_s8, "lin_prepare_s8", 0},
+    {prepared_s8, "lin_linear_prepared_s8", B},
+#ifndef LIN_NO_TRAIN
+    {backward, "lin_linear_backward_f32", B},
+#endif
+};
+
+/* the bytes call i took below this function's stack pointer; 0 if it
    failed or reached past the painted words */
-__attribute__((noinline)) static uint32_t stack_of(int what)
+__attribute__((noinline)) static uint32_t stack_of(int i)
 {
-    volatile uint32_t *sp, *p;
-    uintptr_t v;
-    SP_READ(v);
-    sp = (volatile uint32_t *)v;
-    for (p = sp - WORDS; p < sp - 16; ++p) *p = 0xdeadbeefu;
-    if (run(what) != LIN_OK) return 0;
-    for (p = sp - WORDS; p < sp - 16 && *p == 0xdeadbeefu; ++p) {
-    }
-    return p == sp - WORDS ? 0 : (uint32_t)((uintptr_t)sp - (uintptr_t)p);
+    uint32_t used;
+    FW_STACK_USED(used, WORDS, calls[i].fn());
+    return used;
 }
 
 int main(void)
@@ -88,16 +82,12 @@ int main(void)
     q.shift = -9;
     q.act_min = -128;
     q.act_max = 127;
-    for (i = 0; i < (int)(sizeof names / sizeof names[0]); ++i) {
-        uint32_t used;
-#ifdef LIN_NO_TRAIN
-        if (i == 7) break;
-#endif
-        used = stack_of(i);
-        if (batch[i])
-            printf("%s %dx%dx%d %lu\n", names[i], batch[i], IN, OUT, (unsigned long)used);
+    for (i = 0; i < (int)(sizeof calls / sizeof calls[0]); ++i) {
+        uint32_t used = stack_of(i);
+        if (calls[i].batch)
+            printf("%s %dx%dx%d %lu\n", calls[i].name, calls[i].batch, IN, OUT, (unsigned long)used);
         else
-            printf("%s %dx%d %lu\n", names[i], IN, OUT, (unsigned long)used);
+            printf("%s %dx%d %lu\n", calls[i].name, IN, OUT, (unsigned long)used);
         if (used == 0) ok = 0;
     }
     return ok ? 0 : 1;
