@@ -251,11 +251,12 @@ test-dispatch: | deps-test
 
 # The modules that can be left out: every suite that remains, built and
 # run with each LIN_NO_* switch alone and with all of them (gcc -O1).
-MOD_SWITCHES := LIN_NO_TRAIN LIN_NO_LORA LIN_NO_NPY LIN_NO_INT8 all
-MOD_ALL      := -DLIN_NO_TRAIN -DLIN_NO_LORA -DLIN_NO_NPY -DLIN_NO_INT8
+MOD_SWITCHES := LIN_NO_TRAIN LIN_NO_LORA LIN_NO_NPY LIN_NO_INT8 LIN_NO_WFORMATS all
+MOD_ALL      := -DLIN_NO_TRAIN -DLIN_NO_LORA -DLIN_NO_NPY -DLIN_NO_INT8 -DLIN_NO_WFORMATS
 MOD_OUT_LIN_NO_TRAIN := test_train
 MOD_OUT_LIN_NO_INT8  := test_s8 test_s8_single
-MOD_OUT_all          := test_train test_s8 test_s8_single test_export
+MOD_OUT_LIN_NO_WFORMATS := test_wformats
+MOD_OUT_all          := test_train test_s8 test_s8_single test_export test_wformats
 MOD_BINS := $(foreach w,$(MOD_SWITCHES),$(addprefix $(BUILD)/mod-$(w)/,$(filter-out $(MOD_OUT_$(w)),$(TESTS))))
 define mod_rule
 $(BUILD)/mod-$(1)/%: tests/%.c $(TEST_SRC) $(HEADER) | deps-test
@@ -266,7 +267,7 @@ $(foreach w,$(MOD_SWITCHES),$(eval $(call mod_rule,$(w))))
 test-modules: $(MOD_BINS)
 	@for t in $(MOD_BINS); do \
 	    ./$$t > $$t.log 2>&1 || { cat $$t.log; echo "$$t FAILED"; exit 1; }; \
-	done; echo "modules: $(words $(MOD_BINS)) suite builds pass with LIN_NO_TRAIN, _LORA, _NPY, _INT8 and all four"
+	done; echo "modules: $(words $(MOD_BINS)) suite builds pass with LIN_NO_TRAIN, _LORA, _NPY, _INT8, _WFORMATS and all five"
 
 # The header as a package: make install into a scratch prefix, then a
 # program that trains (libm: sqrtf, logf, expf) built with nothing but what
@@ -805,6 +806,7 @@ valgrind: $(addprefix $(BUILD)/vg/,$(TESTS))
 fixtures:
 	$(PYTHON) tests/gen_fixtures.py
 	$(PYTHON) tests/gen_train_fixtures.py
+	$(PYTHON) tests/gen_wformat_fixtures.py
 	$(PYTHON) tests/gen_export_fixtures.py
 	$(PYTHON) tests/gen_avr_vectors.py
 

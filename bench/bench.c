@@ -422,6 +422,89 @@ static void bench_s8(int reps, double peak, FILE *csv)
     printf("\n");
 }
 
+/* ---- compressed weights: f16, bf16, q8w, q4w against lin_linear_f32, one thread ---- */
+
+typedef struct wf_operands {
+    const float *x, *w, *b, *s8, *s4;
+    float *y;
+    const uint16_t *h, *bf;
+    const int8_t *q8;
+    const uint8_t *q4;
+    size_t batch, in, out;
+} wf_operands;
+
+static void wf_call(int form, const wf_operands *o)
+{
+    switch (form) {
+    case 0: lin_linear_f32(o->x, o->w, o->b, o->y, o->batch, o->in, o->out); break;
+    case 1: lin_linear_f16w(o->x, o->h, o->b, o->y, o->batch, o->in, o->out); break;
+    case 2: lin_linear_bf16w(o->x, o->bf, o->b, o->y, o->batch, o->in, o->out); break;
+    case 3: lin_linear_q8w(o->x, o->q8, o->s8, o->b, o->y, o->batch, o->in, o->out); break;
+    default: lin_linear_q4w(o->x, o->q4, o->s4, o->b, o->y, o->batch, o->in, o->out); break;
+    }
+}
+
+static void bench_wf(int reps, FILE *csv)
+{
+    static const size_t wshapes[][3] = {{1, 1024, 1024}, {1, 4096, 4096}, {1, 4096, 11008}, {32, 1024, 1024},
+                                        {32, 4096, 4096}};
+    static const char *const names[5] = {"f32", "f16w", "bf16w", "q8w", "q4w"};
+    size_t si, i;
+    set_threads(1);
+    printf("== weights in fewer bytes, 1 thread: lin_linear_f16w, _bf16w, _q8w, _q4w against lin_linear_f32\n");
+    printf("%-16s %9s %9s %9s %9s %9s %7s %7s %7s %7s\n", "batch x in x out", "f32", "f16w", "bf16w", "q8w",
+           "q4w", "f16/f", "bf16/f", "q8/f", "q4/f");
+    for (si = 0; si < sizeof wshapes / sizeof wshapes[0]; ++si) {
+        const size_t batch = wshapes[si][0], in = wshapes[si][1], out = wshapes[si][2], nw = in * out;
+        const double ops = 2.0 * (double)batch * (double)in * (double)out;
+        float *x = random_floats(batch * in, 1), *w = random_floats(nw, 2), *b = random_floats(out, 3);
+        float *y = random_floats(batch * out, 4), *s8 = random_floats(out, 5), *s4 = random_floats(nw / 32, 6);
+        uint16_t *h = (uint16_t *)malloc(nw * 2), *bf = (uint16_t *)malloc(nw * 2);
+        int8_t *q8 = (int8_t *)malloc(nw);
+        uint8_t *q4 = (uint8_t *)malloc(nw / 2);
+        wf_operands o;
+        double t[5][64], med[5];
+        long calls[5];
+        int f, r;
+        char label[32];
+        if (!h || !bf || !q8 || !q4) exit(1);
+        for (i = 0; i < nw; ++i) {
+            h[i] = lin_f32_to_f16(w[i]);
+            bf[i] = lin_f32_to_bf16(w[i]);
+        }
+        lin_quantize_q8w(w, q8, s8, in, out);
+        lin_quantize_q4w(w, q4, s4, in, out);
+        o.x = x; o.w = w; o.b = b; o.s8 = s8; o.s4 = s4; o.y = y; o.h = h; o.bf = bf; o.q8 = q8; o.q4 = q4;
+        o.batch = batch; o.in = in; o.out = out;
+        for (f = 0; f < 5; ++f)                 /* about 20 ms per sample */
+            for (calls[f] = 1;; calls[f] *= 2) {
+                double t0 = now();
+                long c;
+                for (c = 0; c < calls[f]; ++c) wf_call(f, &o);
+                if (now() - t0 >= 0.02 || calls[f] >= (1L << 26)) break;
+            }
+        for (r = 0; r < reps && r < 64; ++r)    /* interleaved */
+            for (f = 0; f < 5; ++f) {
+                double t0 = now();
+                long c;
+                for (c = 0; c < calls[f]; ++c) wf_call(f, &o);
+                t[f][r] = (now() - t0) / (double)calls[f];
+            }
+        for (f = 0; f < 5; ++f) {
+            med[f] = median(t[f], reps < 64 ? reps : 64);
+            fprintf(csv, "1,%zu,%zu,%zu,linear.h %s,%.9g,%.4g\n", batch, in, out, names[f], med[f],
+                    ops / med[f] / 1e9);
+        }
+        snprintf(label, sizeof label, "%zux%zux%zu", batch, in, out);
+        printf("%-16s %9.1f %9.1f %9.1f %9.1f %9.1f %7.2f %7.2f %7.2f %7.2f\n", label, ops / med[0] / 1e9,
+               ops / med[1] / 1e9, ops / med[2] / 1e9, ops / med[3] / 1e9, ops / med[4] / 1e9, med[0] / med[1],
+               med[0] / med[2], med[0] / med[3], med[0] / med[4]);
+        fflush(stdout);
+        free(x); free(w); free(b); free(y); free(s8); free(s4); free(h); free(bf); free(q8); free(q4);
+    }
+    printf("(GFLOP/s; x/f = lin_linear_f32's time over the form's: above 1 the form is faster)\n\n");
+}
+
 /* ---- main ---- */
 
 static float *random_floats(size_t n, unsigned seed)
@@ -579,6 +662,11 @@ int main(int argc, char **argv)
     csv = fopen(csv_path, "w");
     if (!csv) { perror(csv_path); return 1; }
     fprintf(csv, "threads,batch,in,out,contender,seconds,gflops\n");
+    if (getenv("BENCH_ONLY") && !strcmp(getenv("BENCH_ONLY"), "wformats")) {   /* the last table alone */
+        bench_wf(reps, csv);
+        fclose(csv);
+        return 0;
+    }
 
     for (threads = 1; threads <= max_threads; ++threads) {
         set_threads(threads);
@@ -641,6 +729,7 @@ int main(int argc, char **argv)
         printf("\n");
     }
     bench_s8(reps, peak, csv);
+    bench_wf(reps, csv);
     printf("columns: GFLOP/s (ns per call below 1e5 flops); best = the fastest of OpenBLAS (sgemm, "
            "sgemv), oneDNN, XNNPACK and BLIS; best/l, best/p, best/s = its time over linear.h's "
            "(lin_linear_f32, prepared, lin_linear_f32_scratch where the call packs, '-' where it needs "

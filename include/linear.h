@@ -94,6 +94,9 @@
        LIN_NO_LORA    leave out LoRA
        LIN_NO_NPY     leave out .npy in and out
        LIN_NO_INT8    leave out the int8 layer and quantization
+       LIN_NO_WFORMATS  leave out the layers with f16, bf16, int8 and
+                      int4 weights (lin_linear_f16w, ...) and their
+                      conversions
        LIN_SQRTF      float square root (init, randn)   default: sqrtf
        LIN_LOGF       float log (randn, cross-entropy)  default: logf
        LIN_EXPF       float exp (cross-entropy)         default: expf
@@ -999,6 +1002,67 @@ LIN_API lin_status lin_quant_per_channel(float input_scale, const float *weight_
                                          float output_scale, size_t n, int32_t *multiplier,
                                          int32_t *shift);
 #endif /* LIN_NO_INT8 */
+
+/* ---- public API: compressed weights (LIN_NO_WFORMATS leaves it out) ----
+
+   F.linear with float x, bias and y and W stored in fewer bytes: each
+   call decodes W as below (exactly: every decoded weight is a float32)
+   and returns y = x . W^T + bias, within float32 rounding of that sum,
+   with lin_linear_f32's checks, statuses and untouched outputs (weight
+   and scale are inputs: y may overlap none of them). bias may be NULL.
+   At batch 1 a layer reads W once, so fewer bytes per weight is a faster
+   layer where W does not fit the caches.
+
+     f16w   IEEE binary16 bits (PyTorch's torch.float16): subnormals,
+            infinities and NaN decode exactly
+     bf16w  bfloat16 bits, the top 16 bits of a float32 (torch.bfloat16)
+     q8w    W[o][k] = scale[o] * weight[o][k]: int8, one scale per output
+     q4w    blocks of 32 weights along in_features, in_features a multiple
+            of 32 (LIN_ERR_SHAPE otherwise): weight holds out x (in/32)
+            blocks of 16 bytes; byte j of a block holds element 2j in its
+            low nibble and 2j + 1 in its high nibble, the value (nibble - 8);
+            scale is (out, in/32): W[o][32b + i] = scale[o][b] * (nibble - 8) */
+#ifndef LIN_NO_WFORMATS
+LIN_API lin_status lin_linear_f16w(const float *x, const uint16_t *weight, const float *bias,
+                                   float *y, size_t batch, size_t in_features,
+                                   size_t out_features);
+LIN_API lin_status lin_linear_bf16w(const float *x, const uint16_t *weight, const float *bias,
+                                    float *y, size_t batch, size_t in_features,
+                                    size_t out_features);
+LIN_API lin_status lin_linear_q8w(const float *x, const int8_t *weight, const float *scale,
+                                  const float *bias, float *y, size_t batch,
+                                  size_t in_features, size_t out_features);
+LIN_API lin_status lin_linear_q4w(const float *x, const uint8_t *weight, const float *scale,
+                                  const float *bias, float *y, size_t batch,
+                                  size_t in_features, size_t out_features);
+
+/* float32 <-> binary16 and bfloat16 bits, as PyTorch's .to(torch.float16)
+   and .to(torch.bfloat16): rounding to nearest, ties to even; past the
+   largest finite value (65504 for binary16) an infinity; NaN stays NaN
+   (binary16 0x7e00 with the sign, bfloat16 0x7fc0, PyTorch's bits). The
+   reverse conversions are exact. */
+LIN_API uint16_t lin_f32_to_f16(float f);
+LIN_API float    lin_f16_to_f32(uint16_t h);
+LIN_API uint16_t lin_f32_to_bf16(float f);
+LIN_API float    lin_bf16_to_f32(uint16_t h);
+
+/* W (out, in) floats -> lin_linear_q8w's weight (out, in) and scale (out):
+   per output row, scale = max|w| / 127 and q = w / scale rounded to
+   nearest, ties to even, in [-127, 127]; a row of zeros (or whose scale
+   underflows to 0) has scale 0 and q 0. A NaN or infinite weight is
+   LIN_ERR_VALUE; nothing is written on an error. */
+LIN_API lin_status lin_quantize_q8w(const float *weight, int8_t *q, float *scale,
+                                    size_t in_features, size_t out_features);
+/* W (out, in) floats -> lin_linear_q4w's weight (out * in / 2 bytes) and
+   scale (out, in/32): per block of 32, m is the weight of largest
+   magnitude (the first of equals), scale = m / -8 (m itself decodes
+   exactly, as nibble 0), nibble = 8 + (w / scale rounded to nearest, ties
+   to even, clamped to [-8, 7]); a block of zeros has scale 0 and nibbles
+   8. in_features not a multiple of 32 is LIN_ERR_SHAPE; a NaN or
+   infinite weight LIN_ERR_VALUE; nothing is written on an error. */
+LIN_API lin_status lin_quantize_q4w(const float *weight, uint8_t *q, float *scale,
+                                    size_t in_features, size_t out_features);
+#endif /* LIN_NO_WFORMATS */
 
 /* ======================================================================== */
 /* ---- implementation ---- */
@@ -3750,20 +3814,25 @@ static size_t lin__ws_blocks(const lin__family *f, size_t m, size_t n, size_t k,
 
 #if LIN__DISPATCH
 /* 0 until detected, then 1 + (the family | LIN__CPU_VNNI where the CPU
-   has AVX-512 VNNI with BW and VL): the one piece of state */
+   has AVX-512 VNNI with BW and VL | LIN__CPU_F16C where it has F16C):
+   the one piece of state */
 static int lin__cpu_state;
 #define LIN__CPU_VNNI 16
+#define LIN__CPU_F16C 32
+#define LIN__CPU_FLAGS (LIN__CPU_VNNI | LIN__CPU_F16C)
 
 /* GCOVR_EXCL_BR_START: which way each CPUID bit goes depends on the CPU
    the tests run on; every family below the detected one is forced and run */
 /* The best x86 family this CPU runs and its OS supports, with
-   LIN__CPU_VNNI where it has the int8 four-row kernel's instructions. */
+   LIN__CPU_VNNI where it has the int8 four-row kernel's instructions and
+   LIN__CPU_F16C where AVX2 + FMA come with F16C (binary16 weights). */
 static int lin__cpu_detect(void)
 {
     unsigned int a, b, c, d, xcr0 = 0, xcr0_hi = 0;
-    int fma, avx_os, zmm_os, vnni;
+    int fma, avx_os, zmm_os, vnni, f16c;
     if (!__get_cpuid(1, &a, &b, &c, &d)) return LIN__ISA_SSE2;
     fma = (c >> 12) & 1u;
+    f16c = (c >> 29) & 1u;
     if ((c >> 27) & (c >> 28) & 1u)     /* OSXSAVE and AVX: XCR0 says what the OS saves */
         __asm__ __volatile__("xgetbv" : "=a"(xcr0), "=d"(xcr0_hi) : "c"(0));
     (void)xcr0_hi;
@@ -3775,8 +3844,8 @@ static int lin__cpu_detect(void)
     vnni = ((b >> 30) & 1u) && ((b >> 31) & 1u) && ((c >> 11) & 1u);
     if (avx_os && fma && ((b >> 5) & 1u)) {                     /* AVX2 + FMA */
         if (zmm_os && ((b >> 16) & 1u))                         /* AVX-512F */
-            return LIN__ISA_AVX512 | (vnni ? LIN__CPU_VNNI : 0);
-        return LIN__ISA_AVX2;
+            return LIN__ISA_AVX512 | (vnni ? LIN__CPU_VNNI : 0) | (f16c ? LIN__CPU_F16C : 0);
+        return LIN__ISA_AVX2 | (f16c ? LIN__CPU_F16C : 0);
     }
     return LIN__ISA_SSE2;
 }
@@ -3786,8 +3855,8 @@ static LIN__INLINE_KERNEL int lin__cpu_now(void)
 {
     int s = __atomic_load_n(&lin__cpu_state, __ATOMIC_RELAXED);
     if (!s) {
-        int found = lin__cpu_detect(), best = found & ~LIN__CPU_VNNI;
-        s = 1 + ((best < LIN__ISA_LOWEST ? LIN__ISA_LOWEST : best) | (found & LIN__CPU_VNNI));
+        int found = lin__cpu_detect(), best = found & ~LIN__CPU_FLAGS;
+        s = 1 + ((best < LIN__ISA_LOWEST ? LIN__ISA_LOWEST : best) | (found & LIN__CPU_FLAGS));
         __atomic_store_n(&lin__cpu_state, s, __ATOMIC_RELAXED);
     }
     return s - 1;
@@ -3795,7 +3864,7 @@ static LIN__INLINE_KERNEL int lin__cpu_now(void)
 
 static LIN__INLINE_KERNEL int lin__isa_now(void)
 {
-    return lin__cpu_now() & ~LIN__CPU_VNNI;
+    return lin__cpu_now() & ~LIN__CPU_FLAGS;
 }
 
 /* The int8 four-row kernel runs where the CPU has AVX-512 VNNI and the
@@ -3803,7 +3872,7 @@ static LIN__INLINE_KERNEL int lin__isa_now(void)
    too). */
 static LIN__INLINE_KERNEL int lin__vnni_now(void)
 {
-    return lin__cpu_now() == (LIN__ISA_AVX512 | LIN__CPU_VNNI);
+    return (lin__cpu_now() & ~LIN__CPU_F16C) == (LIN__ISA_AVX512 | LIN__CPU_VNNI);
 }
 
 /* For the tests: run family isa from now on (-1: the detected one again);
@@ -3815,8 +3884,8 @@ LIN__TEST_HOOK int lin__isa_force(int isa)
         __atomic_store_n(&lin__cpu_state, 0, __ATOMIC_RELAXED);
         return 1;
     }
-    if (isa < LIN__ISA_LOWEST || isa > (found & ~LIN__CPU_VNNI) || isa > LIN__ISA_AVX512) return 0;
-    __atomic_store_n(&lin__cpu_state, 1 + (isa | (found & LIN__CPU_VNNI)), __ATOMIC_RELAXED);
+    if (isa < LIN__ISA_LOWEST || isa > (found & ~LIN__CPU_FLAGS) || isa > LIN__ISA_AVX512) return 0;
+    __atomic_store_n(&lin__cpu_state, 1 + (isa | (found & LIN__CPU_FLAGS)), __ATOMIC_RELAXED);
     return 1;
 }
 #else
@@ -4574,6 +4643,642 @@ LIN_API lin_status lin_linear_f32_clamp(const float *x, const float *weight, con
         y[i] = y[i] < act_min ? act_min : y[i] > act_max ? act_max : y[i];
     return LIN_OK;
 }
+
+/* ---- compressed weights: f16, bf16, int8 and int4 ----
+
+   Each layer decodes a block of W (up to 16 rows by LIN__WF_FLOATS / rows
+   steps of k, on the stack) and runs the family's dot products (the
+   float layer's batch-1-to-4 path) on it against every row of x, adding
+   the blocks along k into y, the first with the bias. Builds without
+   the packed kernels (LIN_PACK 0: firmware) decode each weight where it
+   is used and keep no block. The decoded weights are exact (f16, bf16)
+   or the float32 product scale * q (q8w, q4w), as the docs say W is. */
+#ifndef LIN_NO_WFORMATS
+
+enum { LIN__WF_F16, LIN__WF_BF16, LIN__WF_Q8, LIN__WF_Q4 };
+
+static LIN__INLINE_KERNEL float lin__f32_from_bits(uint32_t u)
+{
+    float f;
+    LIN__MEMCPY(&f, &u, sizeof f);
+    return f;
+}
+
+static LIN__INLINE_KERNEL uint32_t lin__bits_from_f32(float f)
+{
+    uint32_t u;
+    LIN__MEMCPY(&u, &f, sizeof u);
+    return u;
+}
+
+/* binary16 bits h -> float32 bits, exactly (subnormals normalized) */
+static LIN__INLINE_KERNEL uint32_t lin__f16_to_bits32(uint32_t h)
+{
+    uint32_t s = (h & 0x8000u) << 16, e = (h >> 10) & 0x1fu, m = h & 0x3ffu;
+    if (e == 0x1fu) return s | 0x7f800000u | (m << 13);         /* inf, NaN (payload kept) */
+    if (e) return s | ((e + 112u) << 23) | (m << 13);
+    if (!m) return s;
+    e = 113u;                                                  /* m * 2^-24 */
+    do {
+        m <<= 1;
+        --e;
+    } while (!(m & 0x400u));
+    return s | (e << 23) | ((m & 0x3ffu) << 13);
+}
+
+LIN_API float lin_f16_to_f32(uint16_t h)
+{
+    return lin__f32_from_bits(lin__f16_to_bits32(h));
+}
+
+LIN_API float lin_bf16_to_f32(uint16_t h)
+{
+    return lin__f32_from_bits((uint32_t)h << 16);
+}
+
+LIN_API uint16_t lin_f32_to_f16(float f)
+{
+    const uint32_t u = lin__bits_from_f32(f), s = (u >> 16) & 0x8000u, a = u & 0x7fffffffu;
+    uint32_t m, q, rem, half;
+    int shift;
+    if (a > 0x7f800000u) return (uint16_t)(s | 0x7e00u);      /* NaN */
+    if (a >= 0x477ff000u) return (uint16_t)(s | 0x7c00u);     /* 65520 and up round to inf */
+    if (a >= 0x38800000u) {                                    /* a normal half: 2^-14 and up */
+        const uint32_t r = a - 0x38000000u;                    /* the exponent less 112 */
+        return (uint16_t)(s | ((r + 0xfffu + ((r >> 13) & 1u)) >> 13));
+    }
+    /* a subnormal half: a / 2^-24 = m * 2^(e - 126), rounded to an integer */
+    shift = 126 - (int)(a >> 23);
+    if (shift >= 25) return (uint16_t)s;                       /* below 2^-25: zero */
+    m = (a & 0x7fffffu) | 0x800000u;
+    q = m >> shift;
+    rem = m & ((1u << shift) - 1u);
+    half = 1u << (shift - 1);
+    q += rem > half || (rem == half && (q & 1u));
+    return (uint16_t)(s | q);                                  /* q = 1024 is 2^-14, as it should be */
+}
+
+LIN_API uint16_t lin_f32_to_bf16(float f)
+{
+    const uint32_t u = lin__bits_from_f32(f);
+    if ((u & 0x7fffffffu) > 0x7f800000u) return 0x7fc0u;       /* NaN */
+    return (uint16_t)((u + 0x7fffu + ((u >> 16) & 1u)) >> 16);
+}
+
+/* weight j, k of a layer of in_features in */
+static LIN__INLINE_KERNEL float lin__wf_weight(int form, const void *w, const float *scale, size_t in, size_t j,
+                                               size_t k)
+{
+    const size_t at = j * in + k;
+    switch (form) {
+    case LIN__WF_F16: return lin__f32_from_bits(lin__f16_to_bits32(((const uint16_t *)w)[at]));
+    case LIN__WF_BF16: return lin__f32_from_bits((uint32_t)((const uint16_t *)w)[at] << 16);
+    case LIN__WF_Q8: return scale[j] * (float)((const int8_t *)w)[at];
+    default: {
+        const unsigned b = ((const uint8_t *)w)[at / 2u];
+        return scale[at / 32u] * (float)((int)((k & 1u) ? b >> 4 : b & 15u) - 8);
+    }
+    }
+}
+
+#if LIN_PACK
+/* dst (rows, n), rows n apart = W's rows j0 .. j0 + rows, steps k0 .. k0 + n
+   decoded (q4: k0 and n multiples of 32) */
+static void lin__wf_decode_portable(int form, const void *w, const float *scale, size_t in, size_t j0,
+                                    size_t rows, size_t k0, size_t n, float *dst)
+{
+    size_t r, p;
+    for (r = 0; r < rows; ++r, dst += n)
+        for (p = 0; p < n; ++p) dst[p] = lin__wf_weight(form, w, scale, in, j0 + r, k0 + p);
+}
+#endif
+
+#if LIN_PACK && (defined(LIN__HAS_AVX2) || defined(LIN__HAS_AVX512))
+#define LIN__WF_X86 1
+/* the AVX2 kernels' target: F16C too (binary16), checked at run time */
+#if LIN__DISPATCH
+#define LIN__TARGET_WF __attribute__((target("avx2,fma,f16c")))
+#else
+#define LIN__TARGET_WF
+#endif
+#endif
+
+#ifdef LIN__WF_X86
+/* The fused dot products: W's rows decoded in registers as they are
+   read, never stored (at batch 1 a layer is bound by the bytes of W it
+   reads). dots[i][r] = x_i . W_r for mb rows of x (a constant
+   in each inlined copy) and four rows of W, decoded as the docs say
+   (q8w, q4w: each weight times its scale first, as a float: a scale
+   applied to the sum instead could overflow where W . x does not); s
+   holds each row's scales (q8w: one, q4w: one per block). */
+#define LIN__WF_XPTRS                                                                            \
+    const float *x0 = x, *x1 = mb > 1 ? x + x_rs : x, *x2 = mb > 2 ? x + 2 * x_rs : x;           \
+    const float *x3 = mb > 3 ? x + 3 * x_rs : x;
+/* row i of x against the four decoded rows v0..v3 */
+#define LIN__WF_FMA4(FMA, i, xv)                                                                 \
+    { a##i##0 = FMA(xv, v0, a##i##0); a##i##1 = FMA(xv, v1, a##i##1);                           \
+      a##i##2 = FMA(xv, v2, a##i##2); a##i##3 = FMA(xv, v3, a##i##3); }
+/* dots's scalar tail: k from p */
+#define LIN__WF_TAIL(form, from)                                                                 \
+    for (p = (from); p < k; ++p) {                                                               \
+        size_t r;                                                                                \
+        for (r = 0; r < 4; ++r) {                                                                \
+            const float wv = (form) == LIN__WF_F16 ? lin__f32_from_bits(lin__f16_to_bits32(((const uint16_t *)w[r])[p])) \
+                           : (form) == LIN__WF_BF16 ? lin__f32_from_bits((uint32_t)((const uint16_t *)w[r])[p] << 16) \
+                           : s[r][0] * (float)((const int8_t *)w[r])[p];                         \
+            dots[0][r] += x0[p] * wv;                                                            \
+            if (mb > 1) dots[1][r] += x1[p] * wv;                                                \
+            if (mb > 2) dots[2][r] += x2[p] * wv;                                                \
+            if (mb > 3) dots[3][r] += x3[p] * wv;                                                \
+        }                                                                                        \
+    }
+
+#ifdef LIN__HAS_AVX512
+#if defined(__GNUC__) && !defined(__clang__)
+/* as in the AVX-512 family: g++ 12's own _mm512_undefined_ps */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+#define LIN__WF512_LOAD(form, r, o)                                                              \
+    ((form) == LIN__WF_F16 ? _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(const void *)((const uint16_t *)w[r] + (o)))) \
+     : (form) == LIN__WF_BF16 ? _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(                \
+                                   _mm256_loadu_si256((const __m256i *)(const void *)((const uint16_t *)w[r] + (o)))), 16)) \
+     : _mm512_mul_ps(sv##r, _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(const void *)((const int8_t *)w[r] + (o)))))))
+/* f16, bf16, q8: 16 steps of k at a time, then the tail */
+static LIN__TARGET_AVX512 LIN__INLINE_KERNEL void lin__wf_dot4_avx512(int form, size_t mb, size_t k, const float *x,
+                                                                     ptrdiff_t x_rs, const void *const w[4],
+                                                                     const float *const s[4], float dots[4][4])
+{
+    LIN__WF_XPTRS
+    const __m512 sv0 = _mm512_set1_ps(s[0][0]), sv1 = _mm512_set1_ps(s[1][0]);   /* q8: the rows' scales */
+    const __m512 sv2 = _mm512_set1_ps(s[2][0]), sv3 = _mm512_set1_ps(s[3][0]);
+    __m512 a00 = _mm512_setzero_ps(), a01 = a00, a02 = a00, a03 = a00, a10 = a00, a11 = a00, a12 = a00;
+    __m512 a13 = a00, a20 = a00, a21 = a00, a22 = a00, a23 = a00, a30 = a00, a31 = a00, a32 = a00, a33 = a00;
+    const size_t k16 = k & ~(size_t)15;
+    size_t p;
+    for (p = 0; p < k16; p += 16) {
+        __m512 v0 = LIN__WF512_LOAD(form, 0, p), v1 = LIN__WF512_LOAD(form, 1, p);
+        __m512 v2 = LIN__WF512_LOAD(form, 2, p), v3 = LIN__WF512_LOAD(form, 3, p);
+        LIN__IN_REGISTER(v0); LIN__IN_REGISTER(v1); LIN__IN_REGISTER(v2); LIN__IN_REGISTER(v3);
+        LIN__WF_FMA4(_mm512_fmadd_ps, 0, _mm512_loadu_ps(x0 + p))
+        if (mb > 1) LIN__WF_FMA4(_mm512_fmadd_ps, 1, _mm512_loadu_ps(x1 + p))
+        if (mb > 2) LIN__WF_FMA4(_mm512_fmadd_ps, 2, _mm512_loadu_ps(x2 + p))
+        if (mb > 3) LIN__WF_FMA4(_mm512_fmadd_ps, 3, _mm512_loadu_ps(x3 + p))
+    }
+    _mm_storeu_ps(dots[0], lin__sum4_avx512(a00, a01, a02, a03));
+    if (mb > 1) _mm_storeu_ps(dots[1], lin__sum4_avx512(a10, a11, a12, a13));
+    if (mb > 2) _mm_storeu_ps(dots[2], lin__sum4_avx512(a20, a21, a22, a23));
+    if (mb > 3) _mm_storeu_ps(dots[3], lin__sum4_avx512(a30, a31, a32, a33));
+    LIN__WF_TAIL(form, k16)
+}
+
+/* q4: blocks of 32. Byte j of a row's block widened to lane j: its low
+   nibble (element 2j) and its high one (2j + 1), less 8, times the
+   block's scale (the weights as the docs decode them), against x's even
+   and odd elements of the block. */
+#define LIN__WF512_Q4ROW(r)                                                                      \
+    {   const __m512i d = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(const void *)((const uint8_t *)w[r] + p / 2u))); \
+        const __m512 sc = _mm512_set1_ps(s[r][p / 32u]);                                         \
+        v##r = _mm512_mul_ps(sc, _mm512_cvtepi32_ps(_mm512_sub_epi32(_mm512_and_si512(d, low), eight))); \
+        u##r = _mm512_mul_ps(sc, _mm512_cvtepi32_ps(_mm512_sub_epi32(_mm512_srli_epi32(d, 4), eight))); }
+#define LIN__WF512_Q4X(i)                                                                        \
+    { const __m512 xa = _mm512_loadu_ps(x##i + p), xb = _mm512_loadu_ps(x##i + p + 16);          \
+      const __m512 xe = _mm512_permutex2var_ps(xa, even, xb), xo = _mm512_permutex2var_ps(xa, odd, xb); \
+      a##i##0 = _mm512_fmadd_ps(xo, u0, _mm512_fmadd_ps(xe, v0, a##i##0));                       \
+      a##i##1 = _mm512_fmadd_ps(xo, u1, _mm512_fmadd_ps(xe, v1, a##i##1));                       \
+      a##i##2 = _mm512_fmadd_ps(xo, u2, _mm512_fmadd_ps(xe, v2, a##i##2));                       \
+      a##i##3 = _mm512_fmadd_ps(xo, u3, _mm512_fmadd_ps(xe, v3, a##i##3)); }
+static LIN__TARGET_AVX512 LIN__INLINE_KERNEL void lin__wf_dot4_q4_avx512(size_t mb, size_t k, const float *x,
+                                                                        ptrdiff_t x_rs, const void *const w[4],
+                                                                        const float *const s[4], float dots[4][4])
+{
+    LIN__WF_XPTRS
+    const __m512i low = _mm512_set1_epi32(15), eight = _mm512_set1_epi32(8);
+    const __m512i even = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
+    const __m512i odd = _mm512_set_epi32(31, 29, 27, 25, 23, 21, 19, 17, 15, 13, 11, 9, 7, 5, 3, 1);
+    __m512 a00 = _mm512_setzero_ps(), a01 = a00, a02 = a00, a03 = a00, a10 = a00, a11 = a00, a12 = a00;
+    __m512 a13 = a00, a20 = a00, a21 = a00, a22 = a00, a23 = a00, a30 = a00, a31 = a00, a32 = a00, a33 = a00;
+    size_t p;
+    for (p = 0; p < k; p += 32) {
+        __m512 v0, u0, v1, u1, v2, u2, v3, u3;
+        LIN__WF512_Q4ROW(0) LIN__WF512_Q4ROW(1) LIN__WF512_Q4ROW(2) LIN__WF512_Q4ROW(3)
+        LIN__WF512_Q4X(0)
+        if (mb > 1) LIN__WF512_Q4X(1)
+        if (mb > 2) LIN__WF512_Q4X(2)
+        if (mb > 3) LIN__WF512_Q4X(3)
+    }
+    _mm_storeu_ps(dots[0], lin__sum4_avx512(a00, a01, a02, a03));
+    if (mb > 1) _mm_storeu_ps(dots[1], lin__sum4_avx512(a10, a11, a12, a13));
+    if (mb > 2) _mm_storeu_ps(dots[2], lin__sum4_avx512(a20, a21, a22, a23));
+    if (mb > 3) _mm_storeu_ps(dots[3], lin__sum4_avx512(a30, a31, a32, a33));
+}
+
+/* the four rows of W against mb (1-4) rows of x, form and mb constants */
+static LIN__TARGET_AVX512 void lin__wf_dots_avx512(int form, size_t mb, size_t k, const float *x, ptrdiff_t x_rs,
+                                                   const void *const w[4], const float *const s[4],
+                                                   float dots[4][4])
+{
+#define LIN__WF512_MB(F)                                                                         \
+    switch (mb) {                                                                                \
+    case 1: F(1); break;                                                                         \
+    case 2: F(2); break;                                                                         \
+    case 3: F(3); break;                                                                         \
+    default: F(4); break;                                                                        \
+    }
+#define LIN__WF512_F16(n) lin__wf_dot4_avx512(LIN__WF_F16, n, k, x, x_rs, w, s, dots)
+#define LIN__WF512_BF16(n) lin__wf_dot4_avx512(LIN__WF_BF16, n, k, x, x_rs, w, s, dots)
+#define LIN__WF512_Q8(n) lin__wf_dot4_avx512(LIN__WF_Q8, n, k, x, x_rs, w, s, dots)
+#define LIN__WF512_Q4(n) lin__wf_dot4_q4_avx512(n, k, x, x_rs, w, s, dots)
+    switch (form) {
+    case LIN__WF_F16: LIN__WF512_MB(LIN__WF512_F16) break;
+    case LIN__WF_BF16: LIN__WF512_MB(LIN__WF512_BF16) break;
+    case LIN__WF_Q8: LIN__WF512_MB(LIN__WF512_Q8) break;
+    default: LIN__WF512_MB(LIN__WF512_Q4) break;
+    }
+}
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
+#endif /* LIN__HAS_AVX512 */
+
+#ifdef LIN__HAS_AVX2
+static LIN__TARGET_WF LIN__INLINE_KERNEL float lin__wf_sum256(__m256 v)
+{
+    __m128 t = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    t = _mm_add_ps(t, _mm_movehl_ps(t, t));
+    return _mm_cvtss_f32(_mm_add_ss(t, _mm_shuffle_ps(t, t, 1)));
+}
+/* binary16 with F16C; a build with -mavx2 and no F16C under
+   LIN_NO_DISPATCH never runs this kernel on binary16 (lin__wf_fused) */
+#if LIN__DISPATCH || defined(__F16C__)
+#define LIN__WF256_CVTPH(p) _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(const void *)(p)))
+#else
+#define LIN__WF256_CVTPH(p) _mm256_setzero_ps()
+#endif
+#define LIN__WF256_LOAD(form, r, o)                                                              \
+    ((form) == LIN__WF_F16 ? LIN__WF256_CVTPH((const uint16_t *)w[r] + (o))                      \
+     : (form) == LIN__WF_BF16 ? _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(                \
+                                   _mm_loadu_si128((const __m128i *)(const void *)((const uint16_t *)w[r] + (o)))), 16)) \
+     : _mm256_mul_ps(sv##r, _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)(const void *)((const int8_t *)w[r] + (o)))))))
+#define LIN__WF256_STORE(i)                                                                      \
+    { dots[i][0] = lin__wf_sum256(a##i##0); dots[i][1] = lin__wf_sum256(a##i##1);               \
+      dots[i][2] = lin__wf_sum256(a##i##2); dots[i][3] = lin__wf_sum256(a##i##3); }
+/* AVX2 (16 registers): two rows of x at a time; f16, bf16, q8 */
+static LIN__TARGET_WF LIN__INLINE_KERNEL void lin__wf_dot4_avx2(int form, size_t mb, size_t k, const float *x,
+                                                               ptrdiff_t x_rs, const void *const w[4],
+                                                               const float *const s[4], float dots[4][4])
+{
+    const float *x0 = x, *x1 = mb > 1 ? x + x_rs : x, *x2 = x, *x3 = x;    /* two rows at most */
+    const __m256 sv0 = _mm256_set1_ps(s[0][0]), sv1 = _mm256_set1_ps(s[1][0]);   /* q8: the rows' scales */
+    const __m256 sv2 = _mm256_set1_ps(s[2][0]), sv3 = _mm256_set1_ps(s[3][0]);
+    __m256 a00 = _mm256_setzero_ps(), a01 = a00, a02 = a00, a03 = a00, a10 = a00, a11 = a00, a12 = a00;
+    __m256 a13 = a00;
+    const size_t k8 = k & ~(size_t)7;
+    size_t p;
+    for (p = 0; p < k8; p += 8) {
+        __m256 v0 = LIN__WF256_LOAD(form, 0, p), v1 = LIN__WF256_LOAD(form, 1, p);
+        __m256 v2 = LIN__WF256_LOAD(form, 2, p), v3 = LIN__WF256_LOAD(form, 3, p);
+        LIN__IN_REGISTER(v0); LIN__IN_REGISTER(v1); LIN__IN_REGISTER(v2); LIN__IN_REGISTER(v3);
+        LIN__WF_FMA4(_mm256_fmadd_ps, 0, _mm256_loadu_ps(x0 + p))
+        if (mb > 1) LIN__WF_FMA4(_mm256_fmadd_ps, 1, _mm256_loadu_ps(x1 + p))
+    }
+    LIN__WF256_STORE(0)
+    if (mb > 1) LIN__WF256_STORE(1)
+    LIN__WF_TAIL(form, k8)
+}
+
+/* q4: each row of W's block of 32 decoded and scaled, then each row of x */
+#define LIN__WF256_Q4ROW(r)                                                                      \
+    {   const __m128i v = _mm_loadu_si128((const __m128i *)(const void *)((const uint8_t *)w[r] + p / 2u)); \
+        const __m128i lo = _mm_and_si128(v, low), hi = _mm_and_si128(_mm_srli_epi16(v, 4), low);  \
+        const __m128i e0 = _mm_sub_epi8(_mm_unpacklo_epi8(lo, hi), eight);                       \
+        const __m128i e1 = _mm_sub_epi8(_mm_unpackhi_epi8(lo, hi), eight);                       \
+        const __m256 sc = _mm256_set1_ps(s[r][p / 32u]);                                         \
+        const __m256 c0 = _mm256_mul_ps(sc, _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(e0)));        \
+        const __m256 c1 = _mm256_mul_ps(sc, _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_srli_si128(e0, 8)))); \
+        const __m256 c2 = _mm256_mul_ps(sc, _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(e1)));        \
+        const __m256 c3 = _mm256_mul_ps(sc, _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_srli_si128(e1, 8)))); \
+        a0##r = _mm256_fmadd_ps(_mm256_loadu_ps(x0 + p), c0, a0##r);                             \
+        a0##r = _mm256_fmadd_ps(_mm256_loadu_ps(x0 + p + 8), c1, a0##r);                         \
+        a0##r = _mm256_fmadd_ps(_mm256_loadu_ps(x0 + p + 16), c2, a0##r);                        \
+        a0##r = _mm256_fmadd_ps(_mm256_loadu_ps(x0 + p + 24), c3, a0##r);                        \
+        if (mb > 1) {                                                                            \
+            a1##r = _mm256_fmadd_ps(_mm256_loadu_ps(x1 + p), c0, a1##r);                         \
+            a1##r = _mm256_fmadd_ps(_mm256_loadu_ps(x1 + p + 8), c1, a1##r);                     \
+            a1##r = _mm256_fmadd_ps(_mm256_loadu_ps(x1 + p + 16), c2, a1##r);                    \
+            a1##r = _mm256_fmadd_ps(_mm256_loadu_ps(x1 + p + 24), c3, a1##r);                    \
+        } }
+static LIN__TARGET_WF LIN__INLINE_KERNEL void lin__wf_dot4_q4_avx2(size_t mb, size_t k, const float *x,
+                                                                  ptrdiff_t x_rs, const void *const w[4],
+                                                                  const float *const s[4], float dots[4][4])
+{
+    const float *x0 = x, *x1 = mb > 1 ? x + x_rs : x;
+    const __m128i low = _mm_set1_epi8(15), eight = _mm_set1_epi8(8);
+    __m256 a00 = _mm256_setzero_ps(), a01 = a00, a02 = a00, a03 = a00, a10 = a00, a11 = a00, a12 = a00;
+    __m256 a13 = a00;
+    size_t p;
+    for (p = 0; p < k; p += 32) {
+        LIN__WF256_Q4ROW(0) LIN__WF256_Q4ROW(1) LIN__WF256_Q4ROW(2) LIN__WF256_Q4ROW(3)
+    }
+    LIN__WF256_STORE(0)
+    if (mb > 1) LIN__WF256_STORE(1)
+}
+
+static LIN__TARGET_WF void lin__wf_dots_avx2(int form, size_t mb, size_t k, const float *x, ptrdiff_t x_rs,
+                                             const void *const w[4], const float *const s[4], float dots[4][4])
+{
+    size_t i0;
+    for (i0 = 0; i0 < mb; i0 += 2) {            /* two rows of x at a time */
+        const float *xi = x + (ptrdiff_t)i0 * x_rs;
+        float (*d)[4] = dots + i0;
+        const int two = mb - i0 > 1;
+        switch (form) {
+        case LIN__WF_F16:
+            if (two) lin__wf_dot4_avx2(LIN__WF_F16, 2, k, xi, x_rs, w, s, d);
+            else lin__wf_dot4_avx2(LIN__WF_F16, 1, k, xi, x_rs, w, s, d);
+            break;
+        case LIN__WF_BF16:
+            if (two) lin__wf_dot4_avx2(LIN__WF_BF16, 2, k, xi, x_rs, w, s, d);
+            else lin__wf_dot4_avx2(LIN__WF_BF16, 1, k, xi, x_rs, w, s, d);
+            break;
+        case LIN__WF_Q8:
+            if (two) lin__wf_dot4_avx2(LIN__WF_Q8, 2, k, xi, x_rs, w, s, d);
+            else lin__wf_dot4_avx2(LIN__WF_Q8, 1, k, xi, x_rs, w, s, d);
+            break;
+        default:
+            if (two) lin__wf_dot4_q4_avx2(2, k, xi, x_rs, w, s, d);
+            else lin__wf_dot4_q4_avx2(1, k, xi, x_rs, w, s, d);
+            break;
+        }
+    }
+}
+#endif /* LIN__HAS_AVX2 */
+
+/* y through the fused dot products where this family has them (AVX-512,
+   AVX2): 1, or 0 where it has none (the caller decodes blocks instead).
+   W in chunks of about 256 KiB, which each group of four rows of x then
+   reads from L2 (at batch 1-4 one group: W read once). */
+static int lin__wf_fused(int form, int isa, const float *x, const void *w, const float *scale, const float *bias,
+                         float *y, size_t batch, size_t in, size_t out)
+{
+    void (*dots_fn)(int, size_t, size_t, const float *, ptrdiff_t, const void *const *, const float *const *,
+                    float (*)[4]) = NULL;
+    static const float one = 1.0f;              /* the scale f16 and bf16 do not have */
+    const size_t row_bytes = form == LIN__WF_Q4 ? in / 2u + in / 8u : form == LIN__WF_Q8 ? in + 4u : 2u * in;
+    const size_t chunk = row_bytes >= 65536u ? 4u : ((size_t)262144 / row_bytes + 3u) / 4u * 4u;
+    size_t jc, i0, j, q, i;
+#ifdef LIN__HAS_AVX512
+    if (isa == LIN__ISA_AVX512) dots_fn = lin__wf_dots_avx512;
+#endif
+#ifdef LIN__HAS_AVX2
+#if LIN__DISPATCH
+    if (isa == LIN__ISA_AVX2 && (form != LIN__WF_F16 || (lin__cpu_now() & LIN__CPU_F16C))) dots_fn = lin__wf_dots_avx2;
+#elif defined(__F16C__)
+    if (isa == LIN__ISA_AVX2) dots_fn = lin__wf_dots_avx2;
+#else
+    if (isa == LIN__ISA_AVX2 && form != LIN__WF_F16) dots_fn = lin__wf_dots_avx2;
+#endif
+#endif
+    (void)isa;
+    if (!dots_fn) return 0;
+    for (jc = 0; jc < out; jc += chunk)
+        for (i0 = 0; i0 < batch; i0 += 4) {
+            const size_t mb = LIN__MIN(4, batch - i0), jend = LIN__MIN(out, jc + chunk);
+            const float *xi = x + i0 * in;
+            float *yi = y + i0 * out;
+            for (j = jc; j < jend; j += 4) {
+                const size_t r = LIN__MIN(4, jend - j);
+                const void *wr[4];
+                const float *sr[4];
+                float dots[4][4];
+                for (q = 0; q < 4; ++q) {       /* a last group of fewer rows repeats its last */
+                    const size_t o = j + LIN__MIN(q, r - 1);
+                    wr[q] = form == LIN__WF_Q4 ? (const void *)((const uint8_t *)w + o * (in / 2u))
+                          : form == LIN__WF_Q8 ? (const void *)((const int8_t *)w + o * in)
+                          : (const void *)((const uint16_t *)w + o * in);
+                    sr[q] = form == LIN__WF_Q4 ? scale + o * (in / 32u) : form == LIN__WF_Q8 ? scale + o : &one;
+                }
+                dots_fn(form, mb, in, xi, (ptrdiff_t)in, wr, sr, dots);
+                for (i = 0; i < mb; ++i)
+                    for (q = 0; q < r; ++q) yi[i * out + j + q] = (bias ? bias[j + q] : 0.0f) + dots[i][q];
+            }
+        }
+    return 1;
+}
+#endif /* LIN__WF_X86 */
+
+#if LIN_PACK
+/* The decoded block: 16 KiB, less where LIN_STACK_BUDGET is smaller */
+#define LIN__WF_FLOATS LIN__MIN((size_t)4096, LIN__BUDGET_FLOATS / 2u / 512u * 512u)
+
+#endif
+
+#if LIN_PACK
+/* y (batch, out) = bias + x (batch, in) . W^T from decoded blocks of W:
+   four rows of W per block at batch 1-4 (the dot products take four at
+   a time; long runs along k), sixteen past it (each row of x read once
+   per sixteen outputs); out of line, so that the fused path keeps the
+   block off its stack */
+static LIN__NOINLINE void lin__linear_wf_blocks(int form, int isa, const float *x, const void *w, const float *scale,
+                                                const float *bias, float *y, size_t batch, size_t in, size_t out)
+{
+    float buf[LIN__WF_FLOATS];
+    const lin__family *f = lin__family_of(isa);
+    const size_t rows = batch <= 4 ? 4u : 16u, kc = LIN__WF_FLOATS / rows / 32u * 32u;
+    size_t j, k0;
+    lin__mat a, b;
+    for (j = 0; j < out; j += rows) {
+        const size_t r = LIN__MIN(rows, out - j);
+        for (k0 = 0; k0 < in; k0 += kc) {
+            const size_t n = LIN__MIN(kc, in - k0);
+            lin__wf_decode_portable(form, w, scale, in, j, r, k0, n, buf);
+            a.p = x + k0;                       /* x (batch, k0 .. k0 + n) */
+            a.rs = (ptrdiff_t)in;
+            a.cs = 1;
+            b.p = buf;                          /* the block's W^T (n, r) */
+            b.rs = 1;
+            b.cs = (ptrdiff_t)n;
+            f->gemv(batch, 0, r, n, &a, &b, bias ? bias + j : NULL, 1, k0 > 0, y + j, (ptrdiff_t)out, 1);
+        }
+    }
+}
+#endif
+
+/* y (batch, out) = bias + x (batch, in) . W^T, W of form; checked */
+static void lin__linear_wf(int form, const float *x, const void *w, const float *scale, const float *bias,
+                           float *y, size_t batch, size_t in, size_t out)
+{
+    size_t i, j;
+    if (!in) {                                  /* the bias as it is (-0 stays -0), or zeros */
+        for (i = 0; i < batch; ++i)
+            for (j = 0; j < out; ++j) y[i * out + j] = bias ? bias[j] : 0.0f;
+        return;
+    }
+    {
+#if LIN_PACK
+        const int isa = lin__isa_now();
+#ifdef LIN__WF_X86
+        if (lin__wf_fused(form, isa, x, w, scale, bias, y, batch, in, out)) return;
+#endif
+        lin__linear_wf_blocks(form, isa, x, w, scale, bias, y, batch, in, out);
+#else
+        LIN__NO_CONTRACT
+        size_t p;
+        for (i = 0; i < batch; ++i, x += in, y += out)
+            for (j = 0; j < out; ++j) {
+                float s = bias ? bias[j] : 0.0f;
+                for (p = 0; p < in; ++p) s += x[p] * lin__wf_weight(form, w, scale, in, j, p);
+                y[j] = s;
+            }
+#endif
+    }
+}
+
+/* The checks of a layer with W of form, in lin_linear_f32's order after
+   q4's shape: the sizes, a pointer for every buffer with elements, y
+   apart from every input. */
+static lin_status lin__check_wf(int form, const float *x, const void *w, const float *scale, const float *bias,
+                                const float *y, size_t batch, size_t in, size_t out)
+{
+    lin__dims d;
+    lin__span ys, ins[4];
+    size_t wbytes, ns;
+    if (form == LIN__WF_Q4 && in % 32u) return LIN_ERR_SHAPE;
+    if (!lin__layer_dims(batch, in, out, sizeof(float), &d) || !lin__fits(out, sizeof(float)))
+        return LIN_ERR_OVERFLOW;
+    wbytes = form == LIN__WF_Q8 ? d.nw : form == LIN__WF_Q4 ? d.nw / 2u : d.nw * 2u;
+    ns = form == LIN__WF_Q8 ? out : form == LIN__WF_Q4 ? d.nw / 32u : 0;
+    if ((d.nx && !x) || (wbytes && !w) || (ns && !scale) || (d.ny && !y)) return LIN_ERR_NULL;
+    lin__fspan(&ys, y, d.ny);
+    lin__fspan(&ins[0], x, d.nx);
+    lin__span_set(&ins[1], w, wbytes, 1);
+    lin__fspan(&ins[2], scale, ns);
+    lin__fspan(&ins[3], bias, bias ? out : 0);
+    return lin__apart(&ys, 1, ins, 4, NULL) ? LIN_OK : LIN_ERR_ALIAS;
+}
+
+static lin_status lin__layer_wf(int form, const float *x, const void *w, const float *scale, const float *bias,
+                                float *y, size_t batch, size_t in, size_t out)
+{
+    const lin_status s = lin__check_wf(form, x, w, scale, bias, y, batch, in, out);
+    if (s == LIN_OK && batch && out) lin__linear_wf(form, x, w, scale, bias, y, batch, in, out);
+    return s;
+}
+
+LIN_API lin_status lin_linear_f16w(const float *x, const uint16_t *weight, const float *bias, float *y,
+                                   size_t batch, size_t in_features, size_t out_features)
+{
+    return lin__layer_wf(LIN__WF_F16, x, weight, NULL, bias, y, batch, in_features, out_features);
+}
+
+LIN_API lin_status lin_linear_bf16w(const float *x, const uint16_t *weight, const float *bias, float *y,
+                                    size_t batch, size_t in_features, size_t out_features)
+{
+    return lin__layer_wf(LIN__WF_BF16, x, weight, NULL, bias, y, batch, in_features, out_features);
+}
+
+LIN_API lin_status lin_linear_q8w(const float *x, const int8_t *weight, const float *scale, const float *bias,
+                                  float *y, size_t batch, size_t in_features, size_t out_features)
+{
+    return lin__layer_wf(LIN__WF_Q8, x, weight, scale, bias, y, batch, in_features, out_features);
+}
+
+LIN_API lin_status lin_linear_q4w(const float *x, const uint8_t *weight, const float *scale, const float *bias,
+                                  float *y, size_t batch, size_t in_features, size_t out_features)
+{
+    return lin__layer_wf(LIN__WF_Q4, x, weight, scale, bias, y, batch, in_features, out_features);
+}
+
+/* v rounded to an integer, ties to even (|v| < 2^23) */
+static float lin__round_even(float v)
+{
+    const float a = v < 0.0f ? -v : v;
+    float t = (float)(int32_t)a;
+    const float d = a - t;                      /* exact */
+    if (d > 0.5f || (d == 0.5f && ((int32_t)t & 1))) t += 1.0f;
+    return v < 0.0f ? -t : t;
+}
+
+/* The common checks of the quantizers: sizes, pointers, q and scale
+   apart from weight and from each other, every weight finite. */
+static lin_status lin__check_quantize_w(const float *weight, const void *q, size_t qbytes, const float *scale,
+                                        size_t ns, size_t nw)
+{
+    lin__span outs[2], in;
+    size_t i;
+    if ((nw && (!weight || !q)) || (ns && !scale)) return LIN_ERR_NULL;
+    lin__span_set(&outs[0], q, qbytes, 1);
+    lin__fspan(&outs[1], scale, ns);
+    lin__fspan(&in, weight, nw);
+    if (!lin__apart(outs, 2, &in, 1, NULL)) return LIN_ERR_ALIAS;
+    for (i = 0; i < nw; ++i)
+        if (weight[i] - weight[i] != 0.0f) return LIN_ERR_VALUE;   /* NaN or infinite */
+    return LIN_OK;
+}
+
+LIN_API lin_status lin_quantize_q8w(const float *weight, int8_t *q, float *scale, size_t in_features,
+                                    size_t out_features)
+{
+    size_t nw, j, p;
+    lin_status s;
+    if (!lin__mul(in_features, out_features, &nw) || !lin__fits(nw, sizeof(float)) ||
+        !lin__fits(out_features, sizeof(float)))
+        return LIN_ERR_OVERFLOW;
+    if ((s = lin__check_quantize_w(weight, q, nw, scale, out_features, nw)) != LIN_OK) return s;
+    for (j = 0; j < out_features; ++j) {
+        const float *w = weight + j * in_features;
+        int8_t *qj = q + j * in_features;
+        float amax = 0.0f, sc;
+        for (p = 0; p < in_features; ++p) {
+            const float a = w[p] < 0.0f ? -w[p] : w[p];
+            if (a > amax) amax = a;
+        }
+        sc = amax / 127.0f;
+        scale[j] = sc;
+        for (p = 0; p < in_features; ++p) {
+            float v = sc != 0.0f ? lin__round_even(w[p] / sc) : 0.0f;
+            v = v < -127.0f ? -127.0f : v > 127.0f ? 127.0f : v;
+            qj[p] = (int8_t)v;
+        }
+    }
+    return LIN_OK;
+}
+
+LIN_API lin_status lin_quantize_q4w(const float *weight, uint8_t *q, float *scale, size_t in_features,
+                                    size_t out_features)
+{
+    size_t nw, blk, i;
+    lin_status s;
+    if (in_features % 32u) return LIN_ERR_SHAPE;
+    if (!lin__mul(in_features, out_features, &nw) || !lin__fits(nw, sizeof(float))) return LIN_ERR_OVERFLOW;
+    if ((s = lin__check_quantize_w(weight, q, nw / 2u, scale, nw / 32u, nw)) != LIN_OK) return s;
+    for (blk = 0; blk < nw / 32u; ++blk) {
+        const float *w = weight + blk * 32u;
+        float m = 0.0f, am = 0.0f, sc;
+        for (i = 0; i < 32; ++i) {
+            const float a = w[i] < 0.0f ? -w[i] : w[i];
+            if (a > am) {
+                am = a;
+                m = w[i];
+            }
+        }
+        sc = m / -8.0f;
+        if (sc == 0.0f) sc = 0.0f;              /* zeros (or a scale that underflows): +0 */
+        scale[blk] = sc;
+        for (i = 0; i < 32; i += 2) {
+            unsigned n[2], t;
+            for (t = 0; t < 2; ++t) {
+                float v = sc != 0.0f ? lin__round_even(w[i + t] / sc) : 0.0f;
+                v = v < -8.0f ? -8.0f : v > 7.0f ? 7.0f : v;
+                n[t] = (unsigned)((int)v + 8);
+            }
+            q[blk * 16u + i / 2u] = (uint8_t)(n[0] | (n[1] << 4));
+        }
+    }
+    return LIN_OK;
+}
+
+#endif /* LIN_NO_WFORMATS */
 
 /* ---- rng ---- */
 

@@ -43,6 +43,12 @@ int compile_check(void)
     lin_prepared_s8 qprep;
     unsigned char qbuf[16];
 #endif
+#ifndef LIN_NO_WFORMATS
+    uint16_t hw[64] = {0};
+    int8_t q8w[64] = {0};
+    uint8_t q4w[32] = {0};
+    float wsc[2] = {0}, wx[32] = {0}, wy[2] = {0}, wfull[64] = {0};
+#endif
 
     memset(&layer, 0, sizeof layer);
 #ifndef LIN_NO_INT8
@@ -137,6 +143,17 @@ int compile_check(void)
     bad |= lin_prepared_s8_size(3, 2) > sizeof qbuf;
     bad |= lin_prepare_s8(&qprep, qw, qb, 3, 2, &q, qbuf, sizeof qbuf) != LIN_OK;
     bad |= lin_linear_prepared_s8(&qprep, qx, qy, 1) != LIN_OK;
+#endif
+#ifndef LIN_NO_WFORMATS
+    hw[0] = lin_f32_to_f16(1.0f);
+    hw[1] = lin_f32_to_bf16(lin_f16_to_f32(hw[0]));
+    wx[0] = lin_bf16_to_f32(hw[1]);
+    bad |= lin_linear_f16w(wx, hw, NULL, wy, 1, 32, 2) != LIN_OK;
+    bad |= lin_linear_bf16w(wx, hw, wsc, wy, 1, 32, 2) != LIN_OK;
+    bad |= lin_quantize_q8w(wfull, q8w, wsc, 32, 2) != LIN_OK;
+    bad |= lin_linear_q8w(wx, q8w, wsc, NULL, wy, 1, 32, 2) != LIN_OK;
+    bad |= lin_quantize_q4w(wfull, q4w, wsc, 32, 2) != LIN_OK;
+    bad |= lin_linear_q4w(wx, q4w, wsc, NULL, wy, 1, 32, 2) != LIN_OK;
 #endif
     (void)g;
     (void)s;

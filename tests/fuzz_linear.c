@@ -1,6 +1,7 @@
 /* fuzz_linear.c - differential fuzzing of lin_matmul, lin_linear and
    lin_linear_f32, under every kernel family the CPU runs, and the same
-   layer prepared and with caller scratch (libFuzzer; `make fuzz
+   layer prepared and with caller scratch; the int8 layer; the layers with
+   f16, bf16, int8 and int4 weights; .npy (libFuzzer; `make fuzz
    FUZZ_SECONDS=N`).
 
    The input bytes become an operation, ranks (invalid ones included),
@@ -10,6 +11,7 @@
    file computes on its own: torch.matmul's shape rules, an exact overlap
    test by enumerating addresses, and a double-precision reference; and
    every error against "nothing written". */
+#include <float.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -626,6 +628,111 @@ static void fuzz_npy(reader *r)
     }
 }
 
+#ifndef LIN_NO_WFORMATS
+/* binary16 bits -> double, from the definition (not the header's code) */
+static double half_value(unsigned h)
+{
+    const int e = (int)((h >> 10) & 31u), m = (int)(h & 1023u);
+    const double sign = (h & 0x8000u) ? -1.0 : 1.0;
+    if (e == 31) return m ? NAN : sign * INFINITY;
+    return sign * (e ? ldexp(1024.0 + m, e - 25) : ldexp((double)m, -24));
+}
+
+/* The layers with compressed weights (f16, bf16, q8w, q4w) under every
+   kernel family: x, the scales, the bias and y in the float arena, W's
+   bytes anywhere in it (so y may overlap any of them), in_features not a
+   multiple of 32 for q4w, sizes that overflow. Statuses against this
+   file's rules, y untouched on each error; results against a double
+   reference from W decoded here. */
+static void fuzz_wf(reader *r)
+{
+    const int form = (int)take(r, 4);
+    size_t batch = take(r, 7), fin = take(r, 3) ? take(r, 100) : 32 * take(r, 6), fout = take(r, 14);
+    int isa = (int)take(r, LIN__ISA_COUNT + 1) - 1;
+    float *x = arena + take(r, ARENA), *sc = arena + take(r, ARENA), *b = arena + take(r, ARENA);
+    float *y = arena + take(r, ARENA);
+    unsigned char *wb = (unsigned char *)arena + (take(r, ARENA * 4) & (form < 2 ? ~1u : ~0u));
+    const unsigned char *w0 = (const unsigned char *)before + (wb - (unsigned char *)arena);
+    int use_bias = take(r, 3) != 0, over;
+    size_t nx, nw, ny, wbytes, ns, i, j, p;
+    lin_status s, want;
+    if (take(r, 30) == 0) batch = SIZE_MAX / (1 + take(r, 4));
+    if (take(r, 30) == 0) fin = SIZE_MAX / 32 * 32 / (1 + take(r, 4)) / 32 * 32;
+    over = too_many(batch, fin) || too_many(fout, fin) || too_many(batch, fout);
+    nx = over ? 0 : batch * fin;
+    nw = over ? 0 : fout * fin;
+    ny = over ? 0 : batch * fout;
+    wbytes = form < 2 ? 2 * nw : form == 2 ? nw : nw / 2;
+    ns = form == 2 ? fout : form == 3 ? nw / 32 : 0;
+    if (!over && ((size_t)(x - arena) + nx > ARENA || (size_t)(wb - (unsigned char *)arena) + wbytes > sizeof arena ||
+                  (size_t)(sc - arena) + ns > ARENA || (use_bias && (size_t)(b - arena) + fout > ARENA) ||
+                  (size_t)(y - arena) + ny > ARENA)) {
+        STAT(7);
+        return;
+    }
+    for (i = 0; i < ARENA; ++i) arena[i] = value(r);
+    memcpy(before, arena, sizeof arena);
+    if (!lin__isa_force(isa)) lin__isa_force(-1);
+    switch (form) {
+    case 0: s = lin_linear_f16w(x, (const uint16_t *)(void *)wb, use_bias ? b : NULL, y, batch, fin, fout); break;
+    case 1: s = lin_linear_bf16w(x, (const uint16_t *)(void *)wb, use_bias ? b : NULL, y, batch, fin, fout); break;
+    case 2: s = lin_linear_q8w(x, (const int8_t *)wb, sc, use_bias ? b : NULL, y, batch, fin, fout); break;
+    default: s = lin_linear_q4w(x, wb, sc, use_bias ? b : NULL, y, batch, fin, fout); break;
+    }
+    if (form == 3 && fin % 32) want = LIN_ERR_SHAPE;
+    else if (over) want = LIN_ERR_OVERFLOW;
+    else if (ny && ((nx && !(y + ny <= x || x + nx <= y)) ||
+                    (wbytes && !((unsigned char *)(y + ny) <= wb || wb + wbytes <= (unsigned char *)y)) ||
+                    (ns && !(y + ny <= sc || sc + ns <= y)) ||
+                    (use_bias && fout && !(y + ny <= b || b + fout <= y))))
+        want = LIN_ERR_ALIAS;
+    else want = LIN_OK;
+    if (s != want) {
+        fprintf(stderr, "wformat %d %zux%zux%zu: %s, expected %s\n", form, batch, fin, fout, lin_status_str(s),
+                lin_status_str(want));
+        abort();
+    }
+    if (s != LIN_OK) {
+        expect_untouched("a compressed-weight layer", s);
+        return;
+    }
+    expect_only_out_written(&(lin_tensor){y, 1, {ny}, {1}});
+    for (i = 0; i < batch && ny; ++i)
+        for (j = 0; j < fout; ++j) {
+            double v = use_bias ? before[b - arena + (ptrdiff_t)j] : 0.0, m = fabs(v);
+            int beyond = 0;         /* a decoded weight past float's range: inf (or NaN) allowed */
+            for (p = 0; p < fin; ++p) {
+                const size_t e = j * fin + p;
+                const float *s0 = before + (sc - arena);
+                double wv, t;
+                if (form < 2) {
+                    uint16_t hv;
+                    memcpy(&hv, w0 + 2 * e, 2);         /* the bits in this machine's order */
+                    if (form == 0) {
+                        wv = half_value(hv);
+                    } else {
+                        uint32_t u = (uint32_t)hv << 16;
+                        float f;
+                        memcpy(&f, &u, 4);
+                        wv = f;
+                    }
+                } else if (form == 2) {
+                    wv = (double)s0[j] * (int8_t)w0[e];
+                } else {
+                    const unsigned byte = w0[e / 2];
+                    wv = (double)s0[e / 32] * ((int)((e & 1) ? byte >> 4 : byte & 15u) - 8);
+                }
+                beyond |= fabs(wv) > FLT_MAX && !isinf(wv);
+                t = (double)before[x - arena + (ptrdiff_t)(i * fin + p)] * wv;
+                v += t;
+                m += fabs(t);
+            }
+            if (!beyond) check_value(y[i * fout + j], v, m, fin + 1, "a compressed-weight layer");
+        }
+    STAT(4);
+}
+#endif
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -639,7 +746,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     r.p = data;
     r.n = size;
     lin__isa_force(-1);                 /* fuzz_f32 may have chosen another family */
-    op = take(&r, 5);
+    op = take(&r, 6);
+#ifndef LIN_NO_WFORMATS
+    if (op == 5) fuzz_wf(&r);
+    else
+#endif
     if (op == 4) fuzz_s8(&r);
     else if (op == 3) fuzz_npy(&r);
     else if (op == 2) fuzz_f32(&r);

@@ -116,6 +116,17 @@ static lin_status c_s8_b1(void) { return lin_linear_s8(x8, w8, b8, y8, 1, IN, OU
 static lin_status c_prepare_s8(void) { return lin_prepare_s8(&prep8, w8, b8, IN, OUT, &q, pbuf, pbytes); }
 static lin_status c_prepared_s8(void) { return lin_linear_prepared_s8(&prep8, x8, y8, B); }
 #endif
+#ifndef LIN_NO_WFORMATS
+/* W's bytes read as each form (any bits do: the stack is what counts);
+   the scales from gw */
+static lin_status c_f16w(void) { return lin_linear_f16w(x, (const uint16_t *)(void *)w, bias, y, B, IN, OUT); }
+static lin_status c_f16w_b1(void) { return lin_linear_f16w(x, (const uint16_t *)(void *)w, bias, y, 1, IN, OUT); }
+static lin_status c_bf16w(void) { return lin_linear_bf16w(x, (const uint16_t *)(void *)w, bias, y, B, IN, OUT); }
+static lin_status c_q8w_b4(void) { return lin_linear_q8w(x, (const int8_t *)(void *)w, gw, bias, y, 4, IN, OUT); }
+static lin_status c_q4w(void) { return lin_linear_q4w(x, (const uint8_t *)(void *)w, gw, bias, y, B, IN, OUT); }
+static lin_status c_q4w_b1(void) { return lin_linear_q4w(x, (const uint8_t *)(void *)w, gw, bias, y, 1, IN, OUT); }
+static lin_status c_quantize_q4w(void) { return lin_quantize_q4w(w, (uint8_t *)(void *)gx, gb, IN, 4); }
+#endif
 
 typedef struct {
     call_fn fn;
@@ -251,6 +262,15 @@ static void test_stack_per_entry_point(void **state)
         {"lin_linear_s8 1x640x520", c_s8_b1},
         {"lin_prepare_s8 640x520", c_prepare_s8},
         {"lin_linear_prepared_s8 96x640x520", c_prepared_s8},
+#endif
+#ifndef LIN_NO_WFORMATS
+        {"lin_linear_f16w 96x640x520 (decoded blocks)", c_f16w},
+        {"lin_linear_f16w 1x640x520", c_f16w_b1},
+        {"lin_linear_bf16w 96x640x520", c_bf16w},
+        {"lin_linear_q8w 4x640x520", c_q8w_b4},
+        {"lin_linear_q4w 96x640x520", c_q4w},
+        {"lin_linear_q4w 1x640x520", c_q4w_b1},
+        {"lin_quantize_q4w 640x4", c_quantize_q4w},
 #endif
     };
     size_t i, base = stack_used(c_empty), most = 0;
