@@ -4774,9 +4774,13 @@ static void lin__wf_decode_portable(int form, const void *w, const float *scale,
 #define LIN__WF_XPTRS                                                                            \
     const float *x0 = x, *x1 = mb > 1 ? x + x_rs : x, *x2 = mb > 2 ? x + 2 * x_rs : x;           \
     const float *x3 = mb > 3 ? x + 3 * x_rs : x;
-/* row i of x against the four decoded rows v0..v3 */
-#define LIN__WF_FMA4(FMA, i, xv)                                                                 \
-    { a##i##0 = FMA(xv, v0, a##i##0); a##i##1 = FMA(xv, v1, a##i##1);                           \
+/* row i of x (XV, loaded once and kept in a register: GCC's znver
+   tunings would fold the load into each of the four FMAs) against the
+   four decoded rows v0..v3 */
+#define LIN__WF_FMA4(FMA, i, XV)                                                                 \
+    { LIN__WF_VEC xv = XV;                                                                       \
+      LIN__IN_REGISTER(xv);                                                                      \
+      a##i##0 = FMA(xv, v0, a##i##0); a##i##1 = FMA(xv, v1, a##i##1);                           \
       a##i##2 = FMA(xv, v2, a##i##2); a##i##3 = FMA(xv, v3, a##i##3); }
 /* dots's scalar tail: k from p */
 #define LIN__WF_TAIL(form, from)                                                                 \
@@ -4805,6 +4809,7 @@ static void lin__wf_decode_portable(int form, const void *w, const float *scale,
                                    _mm256_loadu_si256((const __m256i *)(const void *)((const uint16_t *)w[r] + (o)))), 16)) \
      : _mm512_mul_ps(sv##r, _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(const void *)((const int8_t *)w[r] + (o)))))))
 /* f16, bf16, q8: 16 steps of k at a time, then the tail */
+#define LIN__WF_VEC __m512
 static LIN__TARGET_AVX512 LIN__INLINE_KERNEL void lin__wf_dot4_avx512(int form, size_t mb, size_t k, const float *x,
                                                                      ptrdiff_t x_rs, const void *const w[4],
                                                                      const float *const s[4], float dots[4][4])
@@ -4831,6 +4836,7 @@ static LIN__TARGET_AVX512 LIN__INLINE_KERNEL void lin__wf_dot4_avx512(int form, 
     if (mb > 3) _mm_storeu_ps(dots[3], lin__sum4_avx512(a30, a31, a32, a33));
     LIN__WF_TAIL(form, k16)
 }
+#undef LIN__WF_VEC
 
 /* q4: blocks of 32. Byte j of a row's block widened to lane j: its low
    nibble (element 2j) and its high one (2j + 1), less 8, times the
@@ -4843,7 +4849,8 @@ static LIN__TARGET_AVX512 LIN__INLINE_KERNEL void lin__wf_dot4_avx512(int form, 
         u##r = _mm512_mul_ps(sc, _mm512_cvtepi32_ps(_mm512_sub_epi32(_mm512_srli_epi32(d, 4), eight))); }
 #define LIN__WF512_Q4X(i)                                                                        \
     { const __m512 xa = _mm512_loadu_ps(x##i + p), xb = _mm512_loadu_ps(x##i + p + 16);          \
-      const __m512 xe = _mm512_permutex2var_ps(xa, even, xb), xo = _mm512_permutex2var_ps(xa, odd, xb); \
+      __m512 xe = _mm512_permutex2var_ps(xa, even, xb), xo = _mm512_permutex2var_ps(xa, odd, xb); \
+      LIN__IN_REGISTER(xe); LIN__IN_REGISTER(xo);                                                \
       a##i##0 = _mm512_fmadd_ps(xo, u0, _mm512_fmadd_ps(xe, v0, a##i##0));                       \
       a##i##1 = _mm512_fmadd_ps(xo, u1, _mm512_fmadd_ps(xe, v1, a##i##1));                       \
       a##i##2 = _mm512_fmadd_ps(xo, u2, _mm512_fmadd_ps(xe, v2, a##i##2));                       \
@@ -4924,6 +4931,7 @@ static LIN__TARGET_WF LIN__INLINE_KERNEL float lin__wf_sum256(__m256 v)
     { dots[i][0] = lin__wf_sum256(a##i##0); dots[i][1] = lin__wf_sum256(a##i##1);               \
       dots[i][2] = lin__wf_sum256(a##i##2); dots[i][3] = lin__wf_sum256(a##i##3); }
 /* AVX2 (16 registers): two rows of x at a time; f16, bf16, q8 */
+#define LIN__WF_VEC __m256
 static LIN__TARGET_WF LIN__INLINE_KERNEL void lin__wf_dot4_avx2(int form, size_t mb, size_t k, const float *x,
                                                                ptrdiff_t x_rs, const void *const w[4],
                                                                const float *const s[4], float dots[4][4])
@@ -4946,6 +4954,7 @@ static LIN__TARGET_WF LIN__INLINE_KERNEL void lin__wf_dot4_avx2(int form, size_t
     if (mb > 1) LIN__WF256_STORE(1)
     LIN__WF_TAIL(form, k8)
 }
+#undef LIN__WF_VEC
 
 /* q4: each row of W's block of 32 decoded and scaled, then each row of x */
 #define LIN__WF256_Q4ROW(r)                                                                      \
