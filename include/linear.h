@@ -4671,8 +4671,9 @@ static LIN__INLINE_KERNEL uint32_t lin__bits_from_f32(float f)
     return u;
 }
 
-/* binary16 bits h -> float32 bits, exactly (subnormals normalized) */
-static LIN__INLINE_KERNEL uint32_t lin__f16_to_bits32(uint32_t h)
+/* binary16 bits h -> float32 bits, exactly (subnormals normalized); out
+   of line: the kernels call it for their tails alone */
+static uint32_t lin__f16_to_bits32(uint32_t h)
 {
     uint32_t s = (h & 0x8000u) << 16, e = (h >> 10) & 0x1fu, m = h & 0x3ffu;
     if (e == 0x1fu) return s | 0x7f800000u | (m << 13);         /* inf, NaN (payload kept) */
@@ -4764,6 +4765,10 @@ static void lin__wf_decode_portable(int form, const void *w, const float *scale,
 #endif
 
 #ifdef LIN__WF_X86
+/* GCOVR_EXCL_BR_START: the kernels below are inlined once per form and
+   row count, constants: each copy takes one side of every "form ==" and
+   "mb >" by design (test_wformats checks every form, row count and
+   family against PyTorch and a double reference) */
 /* The fused dot products: W's rows decoded in registers as they are
    read, never stored (at batch 1 a layer is bound by the bytes of W it
    reads). dots[i][r] = x_i . W_r for mb rows of x (a constant
@@ -5022,6 +5027,8 @@ static LIN__TARGET_WF void lin__wf_dots_avx2(int form, size_t mb, size_t k, cons
     }
 }
 #endif /* LIN__HAS_AVX2 */
+
+/* GCOVR_EXCL_BR_STOP */
 
 /* y through the fused dot products where this family has them (AVX-512,
    AVX2): 1, or 0 where it has none (the caller decodes blocks instead).

@@ -348,7 +348,8 @@ static void test_random_shapes_every_family(void **state)
     static const size_t shapes[][3] = {{1, 32, 6}, {5, 64, 3}, {2, 96, 2}};
 #else
     static const size_t shapes[][3] = {{1, 4096, 4}, {2, 4096, 3}, {1, 32, 64}, {4, 64, 33}, {5, 96, 20},
-                                       {6, 2080, 5}, {20, 128, 21}, {1, 288, 1}};
+                                       {6, 2080, 5}, {20, 128, 21}, {1, 288, 1},
+                                       {1, 33024, 2}};     /* rows of W past 64 KiB */
 #endif
     size_t c;
     (void)state;
@@ -460,6 +461,8 @@ static void test_quantizers_match_reference(void **state)
         if (round == 3) w[5] = 1e-44f;                          /* a subnormal */
         if (round == 4)
             for (i = 0; i < 32; ++i) w[i] = i == 3 ? -1e-45f : 0.0f;    /* a scale that underflows */
+        if (round == 5)     /* subnormal scales, rounded far from max|w| / 127 or m / -8: the clamps */
+            for (i = 0; i < IN; ++i) w[i] = (i & 1 ? -190.0f : 190.0f) * 1.40129846e-45f;
         ref_q8w(w, IN, OUT, rq8, rs8);
         ref_q4w(w, IN * OUT, rq4, rs4);
         expect_int(lin_quantize_q8w(w, q8, s8, IN, OUT), LIN_OK);
@@ -471,10 +474,10 @@ static void test_quantizers_match_reference(void **state)
         for (i = 0; i < IN * OUT; ++i) {        /* each within half a step of its weight */
             const float d8 = s8[i / IN] * (float)q8[i];
             const float d4 = s4[i / 32] * (float)((int)((i & 1) ? q4[i / 2] >> 4 : q4[i / 2] & 15) - 8);
-            expect_true(fabsf(d8 - w[i]) <= 0.5001f * s8[i / IN] + 1e-45f);
+            if (round != 5) expect_true(fabsf(d8 - w[i]) <= 0.5001f * s8[i / IN] + 1e-45f);
             /* q4: where not clamped (past 7.5 steps on the side opposite
                the largest weight) */
-            if (s4[i / 32] != 0.0f && fabsf(w[i] / s4[i / 32]) <= 7.5f)
+            if (s4[i / 32] != 0.0f && fabsf(w[i] / s4[i / 32]) <= 7.5f && round != 5)
                 expect_true(fabsf(d4 - w[i]) <= 0.5001f * fabsf(s4[i / 32]) + 1e-45f);
         }
     }
@@ -514,6 +517,11 @@ static void test_layer_errors_leave_outputs(void **state)
         expect_int(run_layer(form, x, w, sc, bias, bias + 2, 1, 64, 3), LIN_ERR_ALIAS);
         if (form >= Q8) expect_int(run_layer(form, x, w, sc, bias, scale + 1, 1, 64, 3), LIN_ERR_ALIAS);
         assert_untouched(y, 6);
+    }
+    /* out_features whose bias overflows; out_features 0: nothing to do */
+    for (form = 0; form < 4; ++form) {
+        expect_int(run_layer(form, x, w, scale, bias, y, 0, 0, SIZE_MAX / 2), LIN_ERR_OVERFLOW);
+        expect_int(run_layer(form, x, w, scale, bias, y, 2, 64, 0), LIN_OK);
     }
     /* q4w: in_features a multiple of 32 */
     expect_int(lin_linear_q4w(x, (const uint8_t *)w, scale, bias, y, 2, 48, 3), LIN_ERR_SHAPE);
@@ -555,6 +563,9 @@ static void test_quantizer_errors_leave_outputs(void **state)
                LIN_ERR_OVERFLOW);
     expect_int(lin_quantize_q4w(w, q4, s, (size_t)1 << (sizeof(size_t) * 4), (size_t)1 << (sizeof(size_t) * 4)),
                LIN_ERR_OVERFLOW);
+    expect_int(lin_quantize_q8w(w, q8, s, 1, SIZE_MAX / 2), LIN_ERR_OVERFLOW);
+    expect_int(lin_quantize_q8w(w, q8, s, 0, SIZE_MAX / 2), LIN_ERR_OVERFLOW);
+    expect_int(lin_quantize_q4w(w, q4, s, 32, SIZE_MAX / 32), LIN_ERR_OVERFLOW);
     for (i = 0; i < sizeof q8; ++i) expect_int(q8[i], 0x55);
     for (i = 0; i < sizeof q4; ++i) expect_int(q4[i], 0x55);
     assert_untouched(s, 4);
