@@ -1039,8 +1039,8 @@ LIN_API lin_status lin_linear_q4w(const float *x, const uint8_t *weight, const f
 /* float32 <-> binary16 and bfloat16 bits, as PyTorch's .to(torch.float16)
    and .to(torch.bfloat16): rounding to nearest, ties to even; past the
    largest finite value (65504 for binary16) an infinity; NaN stays NaN
-   (binary16 0x7e00 with the sign, bfloat16 0x7fc0, PyTorch's bits). The
-   reverse conversions are exact. */
+   (binary16 0x7e00 with the sign, bfloat16 0x7fc0). The reverse
+   conversions are exact. */
 LIN_API uint16_t lin_f32_to_f16(float f);
 LIN_API float    lin_f16_to_f32(uint16_t h);
 LIN_API uint16_t lin_f32_to_bf16(float f);
@@ -4646,13 +4646,15 @@ LIN_API lin_status lin_linear_f32_clamp(const float *x, const float *weight, con
 
 /* ---- compressed weights: f16, bf16, int8 and int4 ----
 
-   Each layer decodes a block of W (up to 16 rows by LIN__WF_FLOATS / rows
-   steps of k, on the stack) and runs the family's dot products (the
-   float layer's batch-1-to-4 path) on it against every row of x, adding
-   the blocks along k into y, the first with the bias. Builds without
-   the packed kernels (LIN_PACK 0: firmware) decode each weight where it
-   is used and keep no block. The decoded weights are exact (f16, bf16)
-   or the float32 product scale * q (q8w, q4w), as the docs say W is. */
+   AVX-512 and AVX2 decode W in registers inside their dot products
+   (lin__wf_fused). The other families decode a block of W (up to 16
+   rows by LIN__WF_FLOATS / rows steps of k, on the stack) and run their
+   float dot products on it against every row of x, adding the blocks
+   along k into y, the first with the bias (lin__linear_wf_blocks).
+   Builds without the packed kernels (LIN_PACK 0: firmware) decode each
+   weight where it is used and keep no block. The decoded weights are
+   exact (f16, bf16) or the float32 product scale * q (q8w, q4w), as the
+   docs say W is. */
 #ifndef LIN_NO_WFORMATS
 
 enum { LIN__WF_F16, LIN__WF_BF16, LIN__WF_Q8, LIN__WF_Q4 };
@@ -4713,8 +4715,8 @@ LIN_API uint16_t lin_f32_to_f16(float f)
     if (shift >= 25) return (uint16_t)s;                       /* below 2^-25: zero */
     m = (a & 0x7fffffu) | 0x800000u;
     q = m >> shift;
-    rem = m & ((1u << shift) - 1u);
-    half = 1u << (shift - 1);
+    rem = m & (((uint32_t)1 << shift) - 1u);                   /* 32 bits also where int has 16 */
+    half = (uint32_t)1 << (shift - 1);
     q += rem > half || (rem == half && (q & 1u));
     return (uint16_t)(s | q);                                  /* q = 1024 is 2^-14, as it should be */
 }
