@@ -5089,9 +5089,6 @@ static int lin__wf_fused(int form, int isa, const float *x, const void *w, const
 /* The decoded block: 16 KiB, less where LIN_STACK_BUDGET is smaller */
 #define LIN__WF_FLOATS LIN__MIN((size_t)4096, LIN__BUDGET_FLOATS / 2u / 512u * 512u)
 
-#endif
-
-#if LIN_PACK
 /* y (batch, out) = bias + x (batch, in) . W^T from decoded blocks of W:
    four rows of W per block at batch 1-4 (the dot products take four at
    a time; long runs along k), sixteen past it (each row of x read once
