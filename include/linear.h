@@ -5204,14 +5204,18 @@ LIN_API lin_status lin_linear_q4w(const float *x, const uint8_t *weight, const f
     return lin__layer_wf(LIN__WF_Q4, x, weight, scale, bias, y, batch, in_features, out_features);
 }
 
-/* v rounded to an integer, ties to even (|v| < 2^23) */
-static float lin__round_even(float v)
+/* A quantizer's level of weight w at scale sc: w / sc rounded to nearest,
+   ties to even, clamped to [lo, hi]; 0 where sc is 0. |w / sc| stays
+   under 2^8 (sc is at least max|w| / 127 less a subnormal's rounding). */
+static int lin__wf_level(float w, float sc, int lo, int hi)
 {
-    const float a = v < 0.0f ? -v : v;
+    const float v = sc != 0.0f ? w / sc : 0.0f, a = v < 0.0f ? -v : v;
     float t = (float)(int32_t)a;
     const float d = a - t;                      /* exact */
+    int q;
     if (d > 0.5f || (d == 0.5f && ((int32_t)t & 1))) t += 1.0f;
-    return v < 0.0f ? -t : t;
+    q = (int)(v < 0.0f ? -t : t);
+    return q < lo ? lo : q > hi ? hi : q;
 }
 
 /* The common checks of the quantizers: sizes, pointers, q and scale
@@ -5250,11 +5254,7 @@ LIN_API lin_status lin_quantize_q8w(const float *weight, int8_t *q, float *scale
         }
         sc = amax / 127.0f;
         scale[j] = sc;
-        for (p = 0; p < in_features; ++p) {
-            float v = sc != 0.0f ? lin__round_even(w[p] / sc) : 0.0f;
-            v = v < -127.0f ? -127.0f : v > 127.0f ? 127.0f : v;
-            qj[p] = (int8_t)v;
-        }
+        for (p = 0; p < in_features; ++p) qj[p] = (int8_t)lin__wf_level(w[p], sc, -127, 127);
     }
     return LIN_OK;
 }
@@ -5280,15 +5280,9 @@ LIN_API lin_status lin_quantize_q4w(const float *weight, uint8_t *q, float *scal
         sc = m / -8.0f;
         if (sc == 0.0f) sc = 0.0f;              /* zeros (or a scale that underflows): +0 */
         scale[blk] = sc;
-        for (i = 0; i < 32; i += 2) {
-            unsigned n[2], t;
-            for (t = 0; t < 2; ++t) {
-                float v = sc != 0.0f ? lin__round_even(w[i + t] / sc) : 0.0f;
-                v = v < -8.0f ? -8.0f : v > 7.0f ? 7.0f : v;
-                n[t] = (unsigned)((int)v + 8);
-            }
-            q[blk * 16u + i / 2u] = (uint8_t)(n[0] | (n[1] << 4));
-        }
+        for (i = 0; i < 16; ++i)                /* element 2i low, 2i + 1 high */
+            q[blk * 16u + i] = (uint8_t)((unsigned)(lin__wf_level(w[2 * i], sc, -8, 7) + 8) |
+                                         (unsigned)(lin__wf_level(w[2 * i + 1], sc, -8, 7) + 8) << 4);
     }
     return LIN_OK;
 }

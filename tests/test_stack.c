@@ -264,7 +264,7 @@ static void test_stack_per_entry_point(void **state)
         {"lin_linear_prepared_s8 96x640x520", c_prepared_s8},
 #endif
 #ifndef LIN_NO_WFORMATS
-        {"lin_linear_f16w 96x640x520 (decoded blocks)", c_f16w},
+        {"lin_linear_f16w 96x640x520", c_f16w},
         {"lin_linear_f16w 1x640x520", c_f16w_b1},
         {"lin_linear_bf16w 96x640x520", c_bf16w},
         {"lin_linear_q8w 4x640x520", c_q8w_b4},
