@@ -422,7 +422,8 @@ static void bench_s8(int reps, double peak, FILE *csv)
     printf("\n");
 }
 
-/* ---- compressed weights: f16, bf16, q8w, q4w against lin_linear_f32, one thread ---- */
+/* ---- compressed weights: f16, bf16, q8w, q4w against lin_linear_f32, one thread;
+   and the int16x8 layer (int16 x and y, W as q8w's int8) ---- */
 
 typedef struct wf_operands {
     const float *x, *w, *b, *s8, *s4;
@@ -430,6 +431,9 @@ typedef struct wf_operands {
     const uint16_t *h, *bf;
     const int8_t *q8;
     const uint8_t *q4;
+    const int16_t *x16;
+    const int64_t *b64;
+    int16_t *y16;
     size_t batch, in, out;
 } wf_operands;
 
@@ -440,7 +444,12 @@ static void wf_call(int form, const wf_operands *o)
     case 1: lin_linear_f16w(o->x, o->h, o->b, o->y, o->batch, o->in, o->out); break;
     case 2: lin_linear_bf16w(o->x, o->bf, o->b, o->y, o->batch, o->in, o->out); break;
     case 3: lin_linear_q8w(o->x, o->q8, o->s8, o->b, o->y, o->batch, o->in, o->out); break;
-    default: lin_linear_q4w(o->x, o->q4, o->s4, o->b, o->y, o->batch, o->in, o->out); break;
+    case 4: lin_linear_q4w(o->x, o->q4, o->s4, o->b, o->y, o->batch, o->in, o->out); break;
+    default: {
+        static const lin_quant q16 = {0, 0, 0, 1518500250, -12, -32768, 32767};
+        lin_linear_s16(o->x16, o->q8, o->b64, o->y16, o->batch, o->in, o->out, &q16);
+        break;
+    }
     }
 }
 
@@ -448,12 +457,13 @@ static void bench_wf(int reps, FILE *csv)
 {
     static const size_t wshapes[][3] = {{1, 1024, 1024}, {1, 4096, 4096}, {1, 4096, 11008}, {32, 1024, 1024},
                                         {32, 4096, 4096}};
-    static const char *const names[5] = {"f32", "f16w", "bf16w", "q8w", "q4w"};
+    static const char *const names[6] = {"f32", "f16w", "bf16w", "q8w", "q4w", "s16"};
     size_t si, i;
     set_threads(1);
-    printf("== weights in fewer bytes, 1 thread: lin_linear_f16w, _bf16w, _q8w, _q4w against lin_linear_f32\n");
-    printf("%-16s %9s %9s %9s %9s %9s %7s %7s %7s %7s\n", "batch x in x out", "f32", "f16w", "bf16w", "q8w",
-           "q4w", "f16/f", "bf16/f", "q8/f", "q4/f");
+    printf("== weights in fewer bytes, 1 thread: lin_linear_f16w, _bf16w, _q8w, _q4w and the int16x8\n"
+           "   lin_linear_s16 against lin_linear_f32\n");
+    printf("%-16s %9s %9s %9s %9s %9s %9s %7s %7s %7s %7s %7s\n", "batch x in x out", "f32", "f16w", "bf16w",
+           "q8w", "q4w", "s16", "f16/f", "bf16/f", "q8/f", "q4/f", "s16/f");
     for (si = 0; si < sizeof wshapes / sizeof wshapes[0]; ++si) {
         const size_t batch = wshapes[si][0], in = wshapes[si][1], out = wshapes[si][2], nw = in * out;
         const double ops = 2.0 * (double)batch * (double)in * (double)out;
@@ -462,12 +472,16 @@ static void bench_wf(int reps, FILE *csv)
         uint16_t *h = (uint16_t *)malloc(nw * 2), *bf = (uint16_t *)malloc(nw * 2);
         int8_t *q8 = (int8_t *)malloc(nw);
         uint8_t *q4 = (uint8_t *)malloc(nw / 2);
+        int16_t *x16 = (int16_t *)malloc(batch * in * 2), *y16 = (int16_t *)malloc(batch * out * 2);
+        int64_t *b64 = (int64_t *)malloc(out * 8);
         wf_operands o;
-        double t[5][64], med[5];
-        long calls[5];
+        double t[6][64], med[6];
+        long calls[6];
         int f, r;
         char label[32];
-        if (!h || !bf || !q8 || !q4) exit(1);
+        if (!h || !bf || !q8 || !q4 || !x16 || !y16 || !b64) exit(1);
+        for (i = 0; i < batch * in; ++i) x16[i] = (int16_t)(x[i] * 32767.0f);
+        for (i = 0; i < out; ++i) b64[i] = (int64_t)(b[i] * 1e6f);
         for (i = 0; i < nw; ++i) {
             h[i] = lin_f32_to_f16(w[i]);
             bf[i] = lin_f32_to_bf16(w[i]);
@@ -475,8 +489,9 @@ static void bench_wf(int reps, FILE *csv)
         lin_quantize_q8w(w, q8, s8, in, out);
         lin_quantize_q4w(w, q4, s4, in, out);
         o.x = x; o.w = w; o.b = b; o.s8 = s8; o.s4 = s4; o.y = y; o.h = h; o.bf = bf; o.q8 = q8; o.q4 = q4;
+        o.x16 = x16; o.b64 = b64; o.y16 = y16;
         o.batch = batch; o.in = in; o.out = out;
-        for (f = 0; f < 5; ++f)                 /* about 20 ms per sample */
+        for (f = 0; f < 6; ++f)                 /* about 20 ms per sample */
             for (calls[f] = 1;; calls[f] *= 2) {
                 double t0 = now();
                 long c;
@@ -484,25 +499,27 @@ static void bench_wf(int reps, FILE *csv)
                 if (now() - t0 >= 0.02 || calls[f] >= (1L << 26)) break;
             }
         for (r = 0; r < reps && r < 64; ++r)    /* interleaved */
-            for (f = 0; f < 5; ++f) {
+            for (f = 0; f < 6; ++f) {
                 double t0 = now();
                 long c;
                 for (c = 0; c < calls[f]; ++c) wf_call(f, &o);
                 t[f][r] = (now() - t0) / (double)calls[f];
             }
-        for (f = 0; f < 5; ++f) {
+        for (f = 0; f < 6; ++f) {
             med[f] = median(t[f], reps < 64 ? reps : 64);
             fprintf(csv, "1,%zu,%zu,%zu,linear.h %s,%.9g,%.4g\n", batch, in, out, names[f], med[f],
                     ops / med[f] / 1e9);
         }
         snprintf(label, sizeof label, "%zux%zux%zu", batch, in, out);
-        printf("%-16s %9.1f %9.1f %9.1f %9.1f %9.1f %7.2f %7.2f %7.2f %7.2f\n", label, ops / med[0] / 1e9,
-               ops / med[1] / 1e9, ops / med[2] / 1e9, ops / med[3] / 1e9, ops / med[4] / 1e9, med[0] / med[1],
-               med[0] / med[2], med[0] / med[3], med[0] / med[4]);
+        printf("%-16s %9.1f %9.1f %9.1f %9.1f %9.1f %9.1f %7.2f %7.2f %7.2f %7.2f %7.2f\n", label,
+               ops / med[0] / 1e9, ops / med[1] / 1e9, ops / med[2] / 1e9, ops / med[3] / 1e9, ops / med[4] / 1e9,
+               ops / med[5] / 1e9, med[0] / med[1], med[0] / med[2], med[0] / med[3], med[0] / med[4],
+               med[0] / med[5]);
         fflush(stdout);
         free(x); free(w); free(b); free(y); free(s8); free(s4); free(h); free(bf); free(q8); free(q4);
+        free(x16); free(y16); free(b64);
     }
-    printf("(GFLOP/s; x/f = lin_linear_f32's time over the form's: above 1 the form is faster)\n\n");
+    printf("(GFLOP/s, GOP/s for s16; x/f = lin_linear_f32's time over the form's: above 1 the form is faster)\n\n");
 }
 
 /* ---- main ---- */

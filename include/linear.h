@@ -44,7 +44,8 @@
                   cross-entropy with their gradients, SGD and Adam/AdamW
                   steps, LoRA (forward, backward, merge), .npy in and out
        int8       lin_linear_s8 with TFLite / CMSIS-NN requantization,
-                  bit-exact, and the quantize / dequantize helpers
+                  bit-exact, and the quantize / dequantize helpers;
+                  lin_linear_s16 (int16x8), bit-exact as well
 
    ONE COPY PER PROGRAM (stb's model; optional)
 
@@ -93,7 +94,7 @@
                       optimizers (and LoRA)
        LIN_NO_LORA    leave out LoRA
        LIN_NO_NPY     leave out .npy in and out
-       LIN_NO_INT8    leave out the int8 layer and quantization
+       LIN_NO_INT8    leave out the int8 and int16x8 layers and quantization
        LIN_NO_WFORMATS  leave out the layers with f16, bf16, int8 and
                       int4 weights (lin_linear_f16w, ...) and their
                       conversions
@@ -1001,6 +1002,32 @@ LIN_API lin_status lin_quant_params(float input_scale, int32_t input_zero_point,
 LIN_API lin_status lin_quant_per_channel(float input_scale, const float *weight_scales,
                                          float output_scale, size_t n, int32_t *multiplier,
                                          int32_t *shift);
+
+/* int16 activations, int8 weights (TFLite's 16x8 quantization, CMSIS-NN's
+   arm_fully_connected_s16): symmetric, so q's three offsets must be 0;
+   act_min <= act_max within [-32768, 32767]; multiplier >= 0 and shift in
+   [-31, 7] as TFLite's QuantizeMultiplier gives them.
+     acc = sum_k x[i][k] * weight[j][k] + bias[j]      exact, in int64
+     y[i][j] = clamp((acc * m + 2^(t-1)) >> t, act_min, act_max)
+   with m = (multiplier + 2^15) >> 16 (0x7FFF from 0x7FFF0000 up) and
+   t = 15 - shift: TFLite's 64-bit MultiplyByQuantizedMultiplier, which is
+   the same in its single- and double-rounding builds, and CMSIS-NN's
+   arm_nn_requantize_s64 with its reduced multiplier, so LIN_SINGLE_ROUNDING
+   changes nothing here. The sum is exact however long: CMSIS-NN's DSP
+   and Helium kernels first add up to 512 products in int32, which wraps
+   when all are -32768 * -128; here, as in TFLite and CMSIS-NN's portable
+   C, it does not. Where TFLite leaves the result undefined it is
+   saturated: acc (the sum with the bias) is clamped to TFLite's domain
+   [-2^47, 2^47), a shifted value beyond int32 to the clamp's end
+   (CMSIS-NN's int32 wraps there, and from 2^30 on). bias (out) or NULL. Statuses: LIN_ERR_NULL (q, or an operand with
+   elements, is NULL), LIN_ERR_OVERFLOW (a size overflows, or in_features
+   is 2^40 or more, where the int64 sum could overflow), LIN_ERR_VALUE
+   (q outside the ranges above), LIN_ERR_ALIAS (y overlaps an input); y is
+   untouched on error. */
+LIN_API lin_status lin_linear_s16(const int16_t *x, const int8_t *weight,
+                                  const int64_t *bias, int16_t *y, size_t batch,
+                                  size_t in_features, size_t out_features,
+                                  const lin_quant *q);
 #endif /* LIN_NO_INT8 */
 
 /* ---- public API: compressed weights (LIN_NO_WFORMATS leaves it out) ----
@@ -4651,8 +4678,8 @@ LIN_API lin_status lin_linear_f32_clamp(const float *x, const float *weight, con
    rows by LIN__WF_FLOATS / rows steps of k, on the stack) and run their
    float dot products on it against every row of x, adding the blocks
    along k into y, the first with the bias (lin__linear_wf_blocks).
-   Builds without the packed kernels (LIN_PACK 0: firmware) decode each
-   weight where it is used and keep no block. The decoded weights are
+   Builds without the packed kernels (LIN_PACK 0: firmware) decode blocks
+   of 4 rows by 32 steps (512 bytes) for the float direct kernel. The decoded weights are
    exact (f16, bf16) or the float32 product scale * q (q8w, q4w), as the
    docs say W is. */
 #ifndef LIN_NO_WFORMATS
@@ -4728,33 +4755,68 @@ LIN_API uint16_t lin_f32_to_bf16(float f)
     return (uint16_t)((u + 0x7fffu + ((u >> 16) & 1u)) >> 16);
 }
 
-/* weight j, k of a layer of in_features in */
-static LIN__INLINE_KERNEL float lin__wf_weight(int form, const void *w, const float *scale, size_t in, size_t j,
-                                               size_t k)
+/* binary16 bits h -> float: on 32-bit Arm with the FPU's half-precision
+   conversion (Cortex-M4F, M7, M33, M55) its vcvtb, exact
+   for every half (a signalling NaN comes out quiet: y is NaN either way);
+   elsewhere a normal half (most weights) by moving its bits and adding
+   112 to the exponent, zeros, subnormals, infinities and NaN through
+   lin__f16_to_bits32 */
+#if defined(__GNUC__) && defined(__arm__) && !defined(__aarch64__) && defined(__ARM_FP) && !defined(LIN_NO_SIMD) && \
+    ((__ARM_FP & 2) || ((defined(__ARM_ARCH_7EM__) || defined(__ARM_ARCH_8M_MAIN__)) && (__ARM_FP & 4)))
+/* (ARMv7-M and ARMv8-M Mainline FPUs, the M4F, M7 and M33, have it
+   though GCC leaves bit 1 clear without -mfp16-format) */
+#define LIN__F16_VCVT 1
+#endif
+static LIN__INLINE_KERNEL float lin__f16_to_f32_quick(uint32_t h)
 {
-    const size_t at = j * in + k;
-    switch (form) {
-    case LIN__WF_F16: return lin__f32_from_bits(lin__f16_to_bits32(((const uint16_t *)w)[at]));
-    case LIN__WF_BF16: return lin__f32_from_bits((uint32_t)((const uint16_t *)w)[at] << 16);
-    case LIN__WF_Q8: return scale[j] * (float)((const int8_t *)w)[at];
-    default: {
-        const unsigned b = ((const uint8_t *)w)[at / 2u];
-        return scale[at / 32u] * (float)((int)((k & 1u) ? b >> 4 : b & 15u) - 8);
-    }
-    }
+#ifdef LIN__F16_VCVT
+    float r;
+    const float v = lin__f32_from_bits(h);
+    __asm__("vcvtb.f32.f16 %0, %1" : "=t"(r) : "t"(v));
+    return r;
+#else
+    const uint32_t e = h & 0x7c00u;
+    if (e == 0 || e == 0x7c00u) return lin__f32_from_bits(lin__f16_to_bits32(h));
+    return lin__f32_from_bits(((h & 0x8000u) << 16) | (((h & 0x7fffu) << 13) + 0x38000000u));
+#endif
 }
 
-#if LIN_PACK
 /* dst (rows, n), rows n apart = W's rows j0 .. j0 + rows, steps k0 .. k0 + n
-   decoded (q4: k0 and n multiples of 32) */
+   decoded (q4: k0 and in even), one loop per form */
 static void lin__wf_decode_portable(int form, const void *w, const float *scale, size_t in, size_t j0,
                                     size_t rows, size_t k0, size_t n, float *dst)
 {
     size_t r, p;
-    for (r = 0; r < rows; ++r, dst += n)
-        for (p = 0; p < n; ++p) dst[p] = lin__wf_weight(form, w, scale, in, j0 + r, k0 + p);
-}
+    for (r = 0; r < rows; ++r, dst += n) {
+        const size_t at = (j0 + r) * in + k0;
+        p = 0;
+        if (form == LIN__WF_F16) {
+            const uint16_t *h = (const uint16_t *)w + at;
+            for (; p < n; ++p) dst[p] = lin__f16_to_f32_quick(h[p]);
+        } else if (form == LIN__WF_BF16) {
+            const uint16_t *h = (const uint16_t *)w + at;
+#ifdef LIN__HAS_MVE_F32
+            for (; p + 4 <= n; p += 4) vst1q_f32(dst + p, vreinterpretq_f32_u32(vshlq_n_u32(vldrhq_u32(h + p), 16)));
 #endif
+            for (; p < n; ++p) dst[p] = lin__f32_from_bits((uint32_t)h[p] << 16);
+        } else if (form == LIN__WF_Q8) {
+            const int8_t *q = (const int8_t *)w + at;
+            const float sc = scale[j0 + r];
+#ifdef LIN__HAS_MVE_F32
+            /* four int8 widened, converted (exact) and scaled: the same
+               product, rounded once, as below */
+            for (; p + 4 <= n; p += 4) vst1q_f32(dst + p, vmulq_n_f32(vcvtq_f32_s32(vldrbq_s32(q + p)), sc));
+#endif
+            for (; p < n; ++p) dst[p] = sc * (float)q[p];
+        } else {                /* element at + p: nibble (at + p) % 2 of byte (at + p) / 2 */
+            const uint8_t *q = (const uint8_t *)w + at / 2u;
+            for (p = 0; p < n; ++p) {
+                const unsigned b = q[p / 2u];
+                dst[p] = scale[(at + p) / 32u] * (float)((int)((p & 1u) ? b >> 4 : b & 15u) - 8);
+            }
+        }
+    }
+}
 
 #if LIN_PACK && (defined(LIN__HAS_AVX2) || defined(LIN__HAS_AVX512))
 #define LIN__WF_X86 1
@@ -5137,14 +5199,27 @@ static void lin__linear_wf(int form, const float *x, const void *w, const float 
 #endif
         lin__linear_wf_blocks(form, isa, x, w, scale, bias, y, batch, in, out);
 #else
-        LIN__NO_CONTRACT
-        size_t p;
-        for (i = 0; i < batch; ++i, x += in, y += out)
-            for (j = 0; j < out; ++j) {
-                float s = bias ? bias[j] : 0.0f;
-                for (p = 0; p < in; ++p) s += x[p] * lin__wf_weight(form, w, scale, in, j, p);
-                y[j] = s;
+        /* blocks of four rows by 32 steps of k decoded (512 bytes of
+           stack), each through the float layer's direct kernel (Helium,
+           FPU dot products), the first with the bias, the others added */
+        float buf[4 * 32];
+        size_t k0;
+        lin__mat a, b;
+        for (j = 0; j < out; j += 4) {
+            const size_t r = LIN__MIN(4u, out - j);
+            for (k0 = 0; k0 < in; k0 += 32) {
+                const size_t n = LIN__MIN(32u, in - k0);
+                lin__wf_decode_portable(form, w, scale, in, j, r, k0, n, buf);
+                a.p = x + k0;                   /* x (batch, k0 .. k0 + n) */
+                a.rs = (ptrdiff_t)in;
+                a.cs = 1;
+                b.p = buf;                      /* the block's W^T (n, r) */
+                b.rs = 1;
+                b.cs = (ptrdiff_t)n;
+                lin__gemm_direct(batch, r, n, &a, &b, bias ? bias + j : NULL, 1, k0 > 0, y + j, (ptrdiff_t)out,
+                                 1);
             }
+        }
 #endif
     }
 }
@@ -6895,6 +6970,17 @@ static int32_t lin__doubling_high_mul(int32_t a, int32_t b)
 #endif
 }
 
+#endif
+
+/* x >> e as an arithmetic shift, for negative x too (C leaves that to the
+   implementation): floor(x / 2^e), 0 <= e <= 62. Single rounding and
+   lin_linear_s16 use it. */
+static int64_t lin__asr(int64_t x, int e)
+{
+    return x >= 0 ? x >> e : ~(~x >> e);
+}
+
+#ifndef LIN_SINGLE_ROUNDING
 /* x >> e as an arithmetic shift in 32 bits (0 <= e <= 31) */
 static int32_t lin__asr32(int32_t x, int e)
 {
@@ -6919,13 +7005,6 @@ static int32_t lin__shl_sat32(int32_t acc, int left)
     return acc * ((int32_t)1 << left);
 }
 #else
-/* x >> e as an arithmetic shift, for negative x too (C leaves that to the
-   implementation): floor(x / 2^e). */
-static int64_t lin__asr(int64_t x, int e)
-{
-    return x >= 0 ? x >> e : ~(~x >> e);
-}
-
 static int32_t lin__sat32(int64_t v)
 {
     return v > INT32_MAX ? INT32_MAX : v < INT32_MIN ? INT32_MIN : (int32_t)v;
@@ -8434,6 +8513,154 @@ LIN_API lin_status lin_quant_per_channel(float input_scale, const float *weight_
     for (i = 0; i < n; ++i)
         lin_quantize_multiplier((double)input_scale * (double)weight_scales[i] / (double)output_scale,
                                 &multiplier[i], &shift[i]);
+    return LIN_OK;
+}
+
+/* ---- int16 activations, int8 weights (lin_linear_s16) ---- */
+
+/* s[r] = sum_k x[k] * w[r][k] for four rows w[r] of W ((1, n) . (4, n)^T),
+   exact: int32 runs of 256 products (each at most 2^22 in size, so a run
+   stays under 2^30) added into int64. */
+static void lin__dot4_s16(const int16_t *x, const int8_t *const w[4], size_t n, int64_t *s)
+{
+    const int8_t *w0 = w[0], *w1 = w[1], *w2 = w[2], *w3 = w[3];
+    size_t p = 0;
+    s[0] = s[1] = s[2] = s[3] = 0;
+    while (p < n) {
+        const size_t e = n - p > 256 ? p + 256 : n;
+        int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+        for (; p < e; ++p) {
+            const int32_t v = x[p];
+            a0 += v * w0[p];
+            a1 += v * w1[p];
+            a2 += v * w2[p];
+            a3 += v * w3[p];
+        }
+        s[0] += a0;
+        s[1] += a1;
+        s[2] += a2;
+        s[3] += a3;
+    }
+}
+
+#ifdef LIN__DOT_S8_AVX2
+/* lin__dot4_s16 with AVX2 ((1, n) . (4, n)^T): 16 of x against 16 of each
+   row, W widened to int16, pairs multiplied and added into int32
+   (vpmaddwd: at most 2^23 a pair, x's -32768 times W's -128 included);
+   every 256 columns the lanes (each at most 2^27) are summed across (at
+   most 2^30) into int64, the last n % 16 one product at a time. */
+#define LIN__DOT4_S16_ROW(r)                                                                        \
+    a##r = _mm256_add_epi32(                                                                        \
+        a##r, _mm256_madd_epi16(u, _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(const void *)(w[r] + p)))));
+static LIN__TARGET_AVX2 void lin__dot4_s16_avx2(const int16_t *x, const int8_t *const w[4], size_t n, int64_t *s)
+{
+    size_t p = 0, r;
+    int32_t t[4];
+    s[0] = s[1] = s[2] = s[3] = 0;
+    while (p + 16 <= n) {
+        const size_t e = n - p > 256 ? p + 256 : n;
+        __m256i a0 = _mm256_setzero_si256(), a1 = a0, a2 = a0, a3 = a0;
+        for (; p + 16 <= e; p += 16) {
+            const __m256i u = _mm256_loadu_si256((const __m256i *)(const void *)(x + p));
+            LIN__DOT4_S16_ROW(0) LIN__DOT4_S16_ROW(1) LIN__DOT4_S16_ROW(2) LIN__DOT4_S16_ROW(3)
+        }
+        _mm_storeu_si128((__m128i *)(void *)t, lin__hsum4_avx2(a0, a1, a2, a3));
+        for (r = 0; r < 4; ++r) s[r] += t[r];
+    }
+    for (; p < n; ++p)
+        for (r = 0; r < 4; ++r) s[r] += (int32_t)x[p] * w[r][p];
+}
+#undef LIN__DOT4_S16_ROW
+#endif
+
+/* q outside lin_linear_s16's ranges: 0 none; 1 an offset, 2 the clamp,
+   3 the multiplier or shift */
+static int lin__s16_bad(const lin_quant *q)
+{
+    if (q->input_offset || q->weight_offset || q->output_offset) return 1;
+    if (q->act_min < -32768 || q->act_max > 32767 || q->act_min > q->act_max) return 2;
+    if (q->multiplier < 0 || q->shift < -31 || q->shift > 7) return 3;
+    return 0;
+}
+
+static lin_status lin__check_s16(const int16_t *x, const int8_t *weight, const int64_t *bias, int16_t *y,
+                                 size_t batch, size_t in, size_t out, const lin_quant *q)
+{
+    lin__dims d;
+    lin__span ys, ins[3];
+    if (!q) return LIN_ERR_NULL;
+    /* in_features of 2^40 and more: the sum could pass int64 */
+    if (!lin__layer_dims(batch, in, out, sizeof(int16_t), &d) || !lin__fits(out, sizeof(int64_t)) ||
+        in / 1048576uL / 1048576uL)
+        return LIN_ERR_OVERFLOW;
+    if ((d.nx && !x) || (d.nw && !weight) || (d.ny && !y)) return LIN_ERR_NULL;
+    if (lin__s16_bad(q)) return LIN_ERR_VALUE;
+    lin__span_set(&ys, y, d.ny, sizeof(int16_t));
+    lin__span_set(&ins[0], x, d.nx, sizeof(int16_t));
+    lin__span_set(&ins[1], weight, d.nw, 1);
+    lin__span_set(&ins[2], bias, out, sizeof(int64_t));
+    return lin__apart(&ys, 1, ins, 3, NULL) ? LIN_OK : LIN_ERR_ALIAS;
+}
+
+/* One output of lin_linear_s16: the exact sum acc (under 2^62 in size)
+   and the bias, each step clamped to TFLite's domain [-2^47, 2^47), times
+   the reduced multiplier m (under 2^15: no product passes 2^62), plus
+   half of 2^t, floored by 2^t, clamped to [lo, hi]. */
+static int16_t lin__output_s16(int64_t acc, const int64_t *bias, size_t j, int32_t m, int t, int32_t lo,
+                               int32_t hi)
+{
+    const int64_t top = ((int64_t)1 << 47) - 1, bot = -((int64_t)1 << 47);
+    int64_t v = acc > top ? top : acc < bot ? bot : acc, r;
+    if (bias) {     /* v + b within [bot, top]: neither difference overflows */
+        const int64_t b = bias[j];
+        v = b > top - v ? top : b < bot - v ? bot : v + b;
+    }
+    r = lin__asr(v * m + ((int64_t)1 << (t - 1)), t);
+    return (int16_t)(r < lo ? lo : r > hi ? hi : r);
+}
+
+/* y (batch, out) = requant(x (batch, in) . W (out, in)^T + bias): four
+   rows of W at a time against every row of x (the four rows stay in L1
+   or near), a last group of fewer repeating its last row. */
+static void lin__linear_s16(const int16_t *x, const int8_t *weight, const int64_t *bias, int16_t *y,
+                            size_t batch, size_t in, size_t out, const lin_quant *q)
+{
+    const int32_t m = q->multiplier < 0x7FFF0000 ? (q->multiplier + 32768) >> 16 : 0x7FFF;
+    const int t = 15 - (int)q->shift;
+    size_t i, j, r;
+#ifdef LIN__DOT_S8_AVX2
+    const int wide = LIN__DOT_S8_WIDE();
+#endif
+    if (!out) return;   /* batch may be huge with no outputs */
+    if (!in) {          /* x and weight may be NULL: y = requant(bias) */
+        for (i = 0; i < batch; ++i)
+            for (j = 0; j < out; ++j) y[i * out + j] = lin__output_s16(0, bias, j, m, t, q->act_min, q->act_max);
+        return;
+    }
+    for (j = 0; j < out; j += 4) {
+        const size_t nr = LIN__MIN(4, out - j);
+        const int8_t *w[4];
+        for (r = 0; r < 4; ++r) w[r] = weight + (j + (r < nr ? r : nr - 1)) * in;
+        for (i = 0; i < batch; ++i) {
+            int64_t s[4];
+#ifdef LIN__DOT_S8_AVX2
+            if (wide)
+                lin__dot4_s16_avx2(x + i * in, w, in, s);
+            else
+#endif
+                lin__dot4_s16(x + i * in, w, in, s);
+            for (r = 0; r < nr; ++r)
+                y[i * out + j + r] = lin__output_s16(s[r], bias, j + r, m, t, q->act_min, q->act_max);
+        }
+    }
+}
+
+LIN_API lin_status lin_linear_s16(const int16_t *x, const int8_t *weight, const int64_t *bias, int16_t *y,
+                                  size_t batch, size_t in_features, size_t out_features, const lin_quant *q)
+{
+    lin_status s = lin__check_s16(x, weight, bias, y, batch, in_features, out_features, q);
+    if (s != LIN_OK) return s;
+    lin__linear_s16(x, weight, bias, y, batch, in_features, out_features, q);
     return LIN_OK;
 }
 

@@ -143,6 +143,13 @@ int compile_check(void)
     bad |= lin_prepared_s8_size(3, 2) > sizeof qbuf;
     bad |= lin_prepare_s8(&qprep, qw, qb, 3, 2, &q, qbuf, sizeof qbuf) != LIN_OK;
     bad |= lin_linear_prepared_s8(&qprep, qx, qy, 1) != LIN_OK;
+    {
+        const int16_t hx[3] = {1, 2, 3};
+        const int64_t hb[2] = {0, 1};
+        const lin_quant hq = {0, 0, 0, 1 << 30, 1, -32768, 32767};
+        int16_t hy[2];
+        bad |= lin_linear_s16(hx, qw, hb, hy, 1, 3, 2, &hq) != LIN_OK;
+    }
 #endif
 #ifndef LIN_NO_WFORMATS
     hw[0] = lin_f32_to_f16(1.0f);

@@ -1,7 +1,7 @@
 /* fuzz_linear.c - differential fuzzing of lin_matmul, lin_linear and
    lin_linear_f32, under every kernel family the CPU runs, and the same
-   layer prepared and with caller scratch; the int8 layer; the layers with
-   f16, bf16, int8 and int4 weights; .npy (libFuzzer; `make fuzz
+   layer prepared and with caller scratch; the int8 and int16x8 layers;
+   the layers with f16, bf16, int8 and int4 weights; .npy (libFuzzer; `make fuzz
    FUZZ_SECONDS=N`).
 
    The input bytes become an operation, ranks (invalid ones included),
@@ -586,6 +586,104 @@ static void fuzz_s8(reader *r)
     STAT(8);
 }
 
+/* lin_linear_s16 under every kernel family: x and y (int16, at even
+   offsets) and W's bytes anywhere in one byte arena, so y may overlap
+   either; q's figures past each end of their ranges, biases up to the
+   ends of int64, sizes that overflow. Statuses against this file's rules,
+   the arena untouched on each error and outside y on success; every
+   output against the exact sum, clamped and requantized here by division. */
+#define ARENA16 4096
+static union { int64_t align; unsigned char b[ARENA16]; } arena16, before16;
+static void fuzz_s16(reader *r)
+{
+    size_t batch = take(r, 6), fin = take(r, 3) ? take(r, 90) : take(r, 700), fout = take(r, 14);
+    size_t xo = take(r, ARENA16) & ~(size_t)1, wo = take(r, ARENA16), yo = take(r, ARENA16) & ~(size_t)1;
+    size_t nx, nw, ny, i, j, p;
+    int isa = (int)take(r, LIN__ISA_COUNT + 1) - 1;
+    int use_bias = take(r, 3) != 0, over, bad, apart;
+    int64_t bias[14];
+    lin_quant q;
+    lin_status s, want;
+    q.input_offset = take(r, 8) ? 0 : (int32_t)take(r, 3) - 1;
+    q.weight_offset = take(r, 8) ? 0 : (int32_t)take(r, 3) - 1;
+    q.output_offset = take(r, 8) ? 0 : (int32_t)take(r, 3) - 1;
+    q.multiplier = take(r, 16) ? (int32_t)(take(r, 65536) << 15 | take(r, 32768)) : -(int32_t)take(r, 3) - 1;
+    if (take(r, 8) == 0) q.multiplier = 0x7FFF0000 - 1 + (int32_t)take(r, 3);
+    q.shift = (int32_t)take(r, 42) - 33;                    /* -33 .. 8 */
+    q.act_min = take(r, 3) ? -32768 : (int32_t)take(r, 65540) - 32770;
+    q.act_max = take(r, 3) ? 32767 : (int32_t)take(r, 65540) - 32770;
+    if (take(r, 30) == 0) batch = SIZE_MAX / (1 + take(r, 4));
+    for (j = 0; j < 14; ++j)
+        bias[j] = take(r, 6) ? (int64_t)take(r, 65536) * (int64_t)take(r, 65536) - ((int64_t)1 << 31)
+                             : take(r, 2) ? INT64_MAX - (int64_t)take(r, 2) : INT64_MIN + (int64_t)take(r, 2);
+    /* a count of elements past SIZE_MAX / 2 (int16's bytes overflow) */
+    over = (fin && batch > SIZE_MAX / 2 / fin) || (fout && batch > SIZE_MAX / 2 / fout) ||
+           (fin && fout > SIZE_MAX / 2 / fin);
+    nx = over ? 0 : batch * fin;
+    nw = over ? 0 : fout * fin;
+    ny = over ? 0 : batch * fout;
+    if (!over && (nx > ARENA16 / 2 || ny > ARENA16 / 2 || nw > ARENA16 || xo + 2 * nx > ARENA16 ||
+                  wo + nw > ARENA16 || yo + 2 * ny > ARENA16)) {
+        STAT(7);
+        return;
+    }
+    bad = q.input_offset || q.weight_offset || q.output_offset || q.act_min < -32768 || q.act_max > 32767 ||
+          q.act_min > q.act_max || q.multiplier < 0 || q.shift < -31 || q.shift > 7;
+    apart = ny == 0 || ((yo + 2 * ny <= xo || xo + 2 * nx <= yo || nx == 0) &&
+                        (yo + 2 * ny <= wo || wo + nw <= yo || nw == 0));
+    want = over ? LIN_ERR_OVERFLOW : bad ? LIN_ERR_VALUE : !apart ? LIN_ERR_ALIAS : LIN_OK;
+    for (i = 0; i < ARENA16; ++i) arena16.b[i] = (unsigned char)take(r, 256);
+    if (take(r, 4) == 0)                                    /* the largest products: -32768 * -128 */
+        for (i = 0; i < ARENA16; ++i) arena16.b[i] = (unsigned char)(i % 2 ? 0x80 : 0x00);
+    memcpy(before16.b, arena16.b, ARENA16);
+    if (!lin__isa_force(isa)) lin__isa_force(-1);
+    s = lin_linear_s16((const int16_t *)(void *)(arena16.b + xo), (const int8_t *)(void *)(arena16.b + wo),
+                       use_bias ? bias : NULL, (int16_t *)(void *)(arena16.b + yo), batch, fin, fout, &q);
+    if (s != want) {
+        fprintf(stderr, "lin_linear_s16 %zux%zux%zu: %s, expected %s\n", batch, fin, fout, lin_status_str(s),
+                lin_status_str(want));
+        abort();
+    }
+    if (s != LIN_OK) {
+        if (memcmp(arena16.b, before16.b, ARENA16)) {
+            fprintf(stderr, "lin_linear_s16 returned %s and wrote its output\n", lin_status_str(s));
+            abort();
+        }
+        STAT(9);
+        return;
+    }
+    for (i = 0; i < ARENA16; ++i)
+        if ((i < yo || i >= yo + 2 * ny) && arena16.b[i] != before16.b[i]) {
+            fprintf(stderr, "lin_linear_s16 wrote byte %zu, outside y\n", i);
+            abort();
+        }
+    for (i = 0; i < batch && ny; ++i)
+        for (j = 0; j < fout; ++j) {
+            const int64_t top = ((int64_t)1 << 47) - 1, lim = (int64_t)1 << 49;
+            const int64_t m = q.multiplier >= 0x7FFF0000 ? 0x7FFF : ((int64_t)q.multiplier + 32768) / 65536;
+            const int64_t d = (int64_t)1 << (15 - q.shift);
+            int64_t sum = 0, n, v;
+            int16_t got, xv, yv;
+            for (p = 0; p < fin; ++p) {
+                memcpy(&xv, before16.b + xo + 2 * (i * fin + p), 2);
+                sum += (int64_t)xv * (int8_t)before16.b[wo + j * fin + p];
+            }
+            sum = sum > top ? top : sum < -top - 1 ? -top - 1 : sum;
+            if (use_bias) sum += bias[j] > lim ? lim : bias[j] < -lim ? -lim : bias[j];
+            sum = sum > top ? top : sum < -top - 1 ? -top - 1 : sum;
+            n = sum * m + d / 2;
+            v = n / d - (n % d != 0 && n < 0);
+            yv = (int16_t)(v < q.act_min ? q.act_min : v > q.act_max ? q.act_max : v);
+            memcpy(&got, arena16.b + yo + 2 * (i * fout + j), 2);
+            if (got != yv) {
+                fprintf(stderr, "lin_linear_s16 %zux%zux%zu: output %zu,%zu is %d, expected %d\n", batch, fin, fout,
+                        i, j, got, yv);
+                abort();
+            }
+        }
+    STAT(8);
+}
+
 static void fuzz_npy(reader *r)
 {
     static unsigned char file[4096], again[8192];
@@ -746,12 +844,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     r.p = data;
     r.n = size;
     lin__isa_force(-1);                 /* fuzz_f32 may have chosen another family */
-    op = take(&r, 6);
+    op = take(&r, 7);
 #ifndef LIN_NO_WFORMATS
     if (op == 5) fuzz_wf(&r);
     else
 #endif
-    if (op == 4) fuzz_s8(&r);
+    if (op == 6) fuzz_s16(&r);
+    else if (op == 4) fuzz_s8(&r);
     else if (op == 3) fuzz_npy(&r);
     else if (op == 2) fuzz_f32(&r);
     else fuzz_views(&r, op == 1);

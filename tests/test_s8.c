@@ -5,7 +5,10 @@
    random cases against a reference written here from TFLite's definition
    in exact integer arithmetic (tails, extreme offsets and shifts,
    saturation, NULL bias, batch 0, per-channel); quantization helpers; and
-   every error with the output untouched. */
+   every error with the output untouched. Then the int16x8 layer
+   (lin_linear_s16): tests/fixtures/int16_sample.txt from
+   tests/gen_s16_fixtures.py, random layers against a reference written
+   here, saturation, zero sizes and errors. */
 #include "test_util.h"
 
 #include "../examples/firmware/mlp_s8.h"
@@ -27,14 +30,14 @@ static FILE *vec;
 static long next_int(void)
 {
     long v;
-    if (fscanf(vec, "%ld", &v) != 1) fail_msg("%s", "int8_sample.txt: a number was expected");
+    if (fscanf(vec, "%ld", &v) != 1) fail_msg("%s", "fixture: a number was expected");
     return v;
 }
 
 static void expect_key(const char *key)
 {
     char w[32];
-    if (fscanf(vec, "%31s", w) != 1 || strcmp(w, key)) fail_msg("int8_sample.txt: '%s' expected, got '%s'", key, w);
+    if (fscanf(vec, "%31s", w) != 1 || strcmp(w, key)) fail_msg("fixture: '%s' expected, got '%s'", key, w);
 }
 
 #ifdef LIN_SINGLE_ROUNDING
@@ -670,6 +673,298 @@ static void test_s8_float_clamp(void **state)
     assert_true(y[0] == 6.0f && y[1] == 0.0f);
 }
 
+/* ---- int16x8: lin_linear_s16 ---- */
+
+/* the next number of vec as an int64 (scanf's %lld is missing from some
+   embedded C libraries the cross builds use) */
+static int64_t next_i64(const char *first)
+{
+    char w[32];
+    const char *c = first;
+    uint64_t u = 0;
+    int neg;
+    if (!c) {
+        if (fscanf(vec, "%31s", w) != 1) fail_msg("%s", "int16_sample.txt: a number was expected");
+        c = w;
+    }
+    neg = *c == '-';
+    c += neg;
+    if (!*c) fail_msg("int16_sample.txt: '%s' is not a number", first ? first : w);
+    for (; *c; ++c) {
+        if (*c < '0' || *c > '9') fail_msg("int16_sample.txt: '%s' is not a number", first ? first : w);
+        u = u * 10u + (uint64_t)(*c - '0');
+    }
+    return neg ? (int64_t)(0u - u) : (int64_t)u;   /* two's complement: -2^63 stays exact */
+}
+
+/* floor(n / 2^t), by division (linear.h shifts) */
+static int64_t floor_div_pot(int64_t n, int t)
+{
+    const int64_t d = (int64_t)1 << t;
+    int64_t q = n / d;
+    if (n % d != 0 && n < 0) --q;
+    return q;
+}
+
+/* lin_linear_s16 as its documentation states it, written independently:
+   the bias first clamped to +-2^49 (the sum is within 2^47 once clamped,
+   so any bias beyond that saturates it anyway), then exact sums. */
+static void ref_linear_s16(const int16_t *x, const int8_t *w, const int64_t *b, int16_t *y, size_t batch,
+                           size_t in, size_t out, const lin_quant *q)
+{
+    const int64_t top = ((int64_t)1 << 47) - 1, bot = -((int64_t)1 << 47), far = (int64_t)1 << 49;
+    const int64_t m = q->multiplier >= 0x7FFF0000 ? 0x7FFF : ((int64_t)q->multiplier + 32768) / 65536;
+    const int t = 15 - (int)q->shift;
+    size_t i, j, k;
+    for (i = 0; i < batch; ++i)
+        for (j = 0; j < out; ++j) {
+            int64_t acc = 0, r;
+            for (k = 0; k < in; ++k) acc += (int64_t)x[i * in + k] * w[j * in + k];
+            acc = acc > top ? top : acc < bot ? bot : acc;
+            if (b) acc += b[j] > far ? far : b[j] < -far ? -far : b[j];
+            acc = acc > top ? top : acc < bot ? bot : acc;
+            r = floor_div_pot(acc * m + ((int64_t)1 << (t - 1)), t);
+            y[i * out + j] = (int16_t)(r < q->act_min ? q->act_min : r > q->act_max ? q->act_max : r);
+        }
+}
+
+/* tests/fixtures/int16_sample.txt (tests/gen_s16_fixtures.py: the
+   arithmetic of TFLite's and of CMSIS-NN's int16x8 layers, which agree on
+   every case), under every kernel family this CPU has; the same bits in
+   both rounding builds. */
+static void test_s16_reference_vectors(void **state)
+{
+    char path[512], w[64], name[64];
+    int cases = 0, skipped = 0, ncases = -1, isa;
+    (void)state;
+    snprintf(path, sizeof path, "%s/int16_sample.txt", FIXTURE_DIR);
+    vec = fopen(path, "r");
+    if (!vec) fail_msg("cannot open %s", path);
+    while (fscanf(vec, "%63s", w) == 1) {
+        if (w[0] == '#' || !strcmp(w, "LININT16")) {
+            int c;
+            while ((c = getc(vec)) != '\n' && c != EOF) {
+            }
+        } else if (!strcmp(w, "ncases")) {
+            ncases = (int)next_int();
+        } else if (!strcmp(w, "case")) {
+            size_t batch, in, out, i;
+            lin_quant q = {0, 0, 0, 0, 0, 0, 0};
+            int16_t *x, *y, *want;
+            int8_t *wt;
+            int64_t *b = NULL;
+            next_int();
+            if (fscanf(vec, "%63s", name) != 1) fail_msg("%s", "bad case line");
+            expect_key("dims");
+            batch = (size_t)next_int(); in = (size_t)next_int(); out = (size_t)next_int();
+            expect_key("q");
+            q.multiplier = (int32_t)next_int(); q.shift = (int32_t)next_int();
+            q.act_min = (int32_t)next_int(); q.act_max = (int32_t)next_int();
+            if (2 * batch * in + out * in + 4 * batch * out + 8 * out > TEST_SIZE((size_t)-1, 6000)) {
+                while (fscanf(vec, "%63s", w) == 1 && strcmp(w, "end")) {
+                }
+                ++skipped;
+                continue;
+            }
+            x = (int16_t *)malloc(batch * in * 2 + 2); wt = (int8_t *)malloc(out * in + 1);
+            y = (int16_t *)malloc(batch * out * 2 + 2); want = (int16_t *)malloc(batch * out * 2 + 2);
+            assert_true(x && wt && y && want);
+            expect_key("x");
+            for (i = 0; i < batch * in; ++i) x[i] = (int16_t)next_int();
+            expect_key("w");
+            for (i = 0; i < out * in; ++i) wt[i] = (int8_t)next_int();
+            expect_key("b");
+            if (fscanf(vec, "%63s", w) != 1) fail_msg("%s", "b");
+            if (strcmp(w, "none")) {
+                b = (int64_t *)malloc(out * sizeof(int64_t) + 1);
+                assert_non_null(b);
+                b[0] = next_i64(w);
+                for (i = 1; i < out; ++i) b[i] = next_i64(NULL);
+            }
+            expect_key("y");
+            for (i = 0; i < batch * out; ++i) want[i] = (int16_t)next_int();
+            expect_key("end");
+            for (isa = 0; isa < LIN__ISA_COUNT; ++isa) {
+                if (!lin__isa_force(isa)) continue;
+                memset(y, 0x55, batch * out * 2 + 2);
+                expect_int(lin_linear_s16(x, wt, b, y, batch, in, out, &q), LIN_OK);
+                if (memcmp(y, want, batch * out * 2)) {
+                    print_error("%s: differs from TFLite / CMSIS-NN (family %d, %s rounding build)\n", name, isa,
+                                ROUNDING);
+                    ++test_failures;
+                }
+                expect_true(((unsigned char *)y)[batch * out * 2] == 0x55);
+            }
+            free(x); free(wt); free(y); free(want); free(b);
+            ++cases;
+        } else {
+            fail_msg("int16_sample.txt: unexpected '%s'", w);
+        }
+    }
+    fclose(vec);
+    assert_true(lin__isa_force(-1));
+    if (skipped) print_message("int16_sample.txt: %d cases too large for this RAM\n", skipped);
+    assert_int_equal(cases + skipped, ncases);
+    assert_true(ncases >= 80 && cases >= TEST_SIZE(80, 30));
+    if (test_failures) fail_msg("%d differences", test_failures);
+}
+
+static int16_t rand_s16(int kind)
+{
+    static const int16_t ends[] = {-32768, -32767, -1, 0, 1, 32766, 32767};
+    if (kind == 1) return ends[test_randn(7)];
+    if (kind == 2) return (int16_t)((int)test_randn(7) - 3);
+    return (int16_t)((int32_t)test_randn(65536) - 32768);
+}
+
+/* Random layers against ref_linear_s16 under every family: shapes across
+   the 16-wide vectors, the groups of four rows and the 256-column runs;
+   the largest products; multipliers from 0 to INT32_MAX (0x7FFF0000 up
+   reduces to 0x7FFF), every shift; biases from none to INT64_MIN and
+   INT64_MAX (the sum saturates at +-2^47, the result at the clamp). */
+static void test_s16_random_against_reference(void **state)
+{
+    static const int64_t big[] = {INT64_MIN, INT64_MIN + 1, -((int64_t)1 << 47), ((int64_t)1 << 47) - 1,
+                                  INT64_MAX - 1, INT64_MAX, -((int64_t)1 << 40), (int64_t)1 << 40};
+    int t, isa, fails = 0;
+    (void)state;
+    for (t = 0; t < TEST_SIZE(600, 80); ++t) {
+        lin_quant q = {0, 0, 0, 0, 0, -32768, 32767};
+        const size_t in = 1 + test_randn(t % 10 == 0 ? TEST_SIZE(1100, 300) : 70);
+        const size_t out = 1 + test_randn(TEST_SIZE(13, 9)), batch = test_randn(4);
+        const int kind = (int)test_randn(4);
+        int16_t *x = (int16_t *)malloc(batch * in * 2 + 2), *y = (int16_t *)malloc(batch * out * 2 + 2);
+        int16_t *want = (int16_t *)malloc(batch * out * 2 + 2);
+        int8_t *w = (int8_t *)malloc(out * in + 1);
+        int64_t b[13];
+        size_t i;
+        const int has_bias = (int)test_randn(3);
+        assert_true(x && y && want && w);
+        for (i = 0; i < batch * in; ++i) x[i] = kind == 3 ? (int16_t)-32768 : rand_s16(kind);
+        for (i = 0; i < out * in; ++i) w[i] = kind == 3 ? (int8_t)-128 : rand_s8();
+        for (i = 0; i < out; ++i)
+            b[i] = test_randn(4) ? ((int64_t)test_rand() - 2147483647) * (int64_t)test_randn(65536)
+                                 : big[test_randn(sizeof big / sizeof big[0])];
+        q.multiplier = (int32_t)(test_rand() & 0x7fffffffu);
+        if (t % 7 == 0) q.multiplier = 0x7FFF0000 - (int32_t)test_randn(3) + 1;
+        if (t % 11 == 0) q.multiplier = t % 2 ? INT32_MAX : 0;
+        q.shift = (int32_t)test_randn(39) - 31;         /* -31 .. 7 */
+        if (test_randn(2)) {
+            q.act_min = (int32_t)test_randn(70000) - 35000;
+            q.act_max = (int32_t)test_randn(70000) - 35000;
+            q.act_min = q.act_min < -32768 ? -32768 : q.act_min > 32767 ? 32767 : q.act_min;
+            q.act_max = q.act_max < -32768 ? -32768 : q.act_max > 32767 ? 32767 : q.act_max;
+            if (q.act_min > q.act_max) q.act_min = q.act_max;
+        }
+        ref_linear_s16(x, w, has_bias ? b : NULL, want, batch, in, out, &q);
+        for (isa = 0; isa < LIN__ISA_COUNT; ++isa) {
+            if (!lin__isa_force(isa)) continue;
+            memset(y, 0x55, batch * out * 2 + 2);
+            assert_int_equal(lin_linear_s16(x, w, has_bias ? b : NULL, y, batch, in, out, &q), LIN_OK);
+            if (memcmp(y, want, batch * out * 2) || ((unsigned char *)y)[batch * out * 2] != 0x55) {
+                if (fails < 5) print_message("case %d (%lux%lux%lu), family %d: differs\n", t, (unsigned long)batch,
+                                            (unsigned long)in, (unsigned long)out, isa);
+                ++fails;
+            }
+        }
+        free(x); free(y); free(want); free(w);
+    }
+    assert_true(lin__isa_force(-1));
+    assert_int_equal(fails, 0);
+}
+
+/* Worked values, by hand: the article's example at multiplier 1.0; the
+   rounding of halves up (3.5 -> 4, -3.5 -> -3) from the bias alone; the
+   saturations. */
+static void test_s16_known_values(void **state)
+{
+    int16_t x[3] = {1, 2, 3}, y[2] = {0x55, 0x55}, xm[4] = {-32768, -32768, -32768, -32768};
+    int8_t w[6] = {1, 2, 3, 4, 5, 6}, wm[4] = {-128, -128, -128, -128};
+    int64_t b[2] = {0, 1}, half[2] = {7, -7}, far[2] = {INT64_MAX, INT64_MIN};
+    int64_t p40[1] = {(int64_t)1 << 40}, n40[1] = {-((int64_t)1 << 40)};
+    lin_quant one = {0, 0, 0, 1 << 30, 1, -32768, 32767}, q;
+    (void)state;
+    assert_int_equal(lin_linear_s16(x, w, b, y, 1, 3, 2, &one), LIN_OK);
+    assert_true(y[0] == 14 && y[1] == 33);
+    q = one;
+    q.shift = 0;                                        /* 0.5 */
+    assert_int_equal(lin_linear_s16(NULL, NULL, half, y, 1, 0, 2, &q), LIN_OK);
+    assert_true(y[0] == 4 && y[1] == -3);
+    assert_int_equal(lin_linear_s16(x, w, far, y, 1, 3, 2, &one), LIN_OK);     /* saturated */
+    assert_true(y[0] == 32767 && y[1] == -32768);
+    q.shift = 7;                                        /* 64 * (2^24 +- 2^40): beyond int32, clamped */
+    assert_int_equal(lin_linear_s16(xm, wm, p40, y, 1, 4, 1, &q), LIN_OK);
+    assert_true(y[0] == 32767);
+    assert_int_equal(lin_linear_s16(xm, wm, n40, y, 1, 4, 1, &q), LIN_OK);
+    assert_true(y[0] == -32768);
+    q.act_min = q.act_max = -5;
+    assert_int_equal(lin_linear_s16(xm, wm, NULL, y, 1, 4, 1, &q), LIN_OK);
+    assert_true(y[0] == -5);
+    q = one;
+    q.multiplier = 0;
+    assert_int_equal(lin_linear_s16(xm, wm, NULL, y, 1, 4, 1, &q), LIN_OK);
+    assert_true(y[0] == 0);
+}
+
+static void test_s16_zero_sizes(void **state)
+{
+    lin_quant q = {0, 0, 0, 1 << 30, 0, -32768, 32767};
+    int16_t x[4] = {1, 2, 3, 4}, y[4] = {0x55, 0x55, 0x55, 0x55};
+    int8_t w[4] = {1, 1, 1, 1};
+    int64_t b[2] = {6, -6};
+    (void)state;
+    assert_int_equal(lin_linear_s16(NULL, w, b, NULL, 0, 2, 2, &q), LIN_OK);      /* batch 0 */
+    assert_int_equal(lin_linear_s16(NULL, NULL, b, y, 2, 0, 2, &q), LIN_OK);      /* in 0: requant(b) */
+    assert_true(y[0] == 3 && y[1] == -3 && y[2] == 3 && y[3] == -3);
+    assert_int_equal(lin_linear_s16(x, NULL, NULL, NULL, 2, 2, 0, &q), LIN_OK);   /* out 0 */
+    assert_int_equal(lin_linear_s16(NULL, NULL, NULL, NULL, 0, 0, 0, &q), LIN_OK);
+}
+
+static void test_s16_errors_untouched(void **state)
+{
+    lin_quant ok = {0, 0, 0, 1 << 30, -1, -32768, 32767}, q;
+    int16_t x[8] = {1, 2, 3, 4, 5, 6, 7, 8}, y[8];
+    int8_t w[8] = {1, 1, 1, 1, 1, 1, 1, 1};
+    int64_t b[4] = {0, 0, 0, 0};
+    static const struct { size_t field; int32_t value; } bad[] = {
+        {offsetof(lin_quant, input_offset), 1}, {offsetof(lin_quant, input_offset), -1},
+        {offsetof(lin_quant, weight_offset), 1}, {offsetof(lin_quant, output_offset), -1},
+        {offsetof(lin_quant, act_min), -32769}, {offsetof(lin_quant, act_max), 32768},
+        {offsetof(lin_quant, act_min), 10}, {offsetof(lin_quant, multiplier), -1},
+        {offsetof(lin_quant, multiplier), INT32_MIN}, {offsetof(lin_quant, shift), 8},
+        {offsetof(lin_quant, shift), -32}};
+    size_t i;
+    (void)state;
+    memset(y, 0x55, sizeof y);
+    for (i = 0; i < sizeof bad / sizeof bad[0]; ++i) {   /* each parameter one step out of range */
+        q = ok;
+        memcpy((char *)&q + bad[i].field, &bad[i].value, sizeof(int32_t));
+        if (bad[i].field == offsetof(lin_quant, act_min) && bad[i].value == 10) q.act_max = 9;
+        assert_int_equal(lin_linear_s16(x, w, NULL, y, 2, 4, 2, &q), LIN_ERR_VALUE);
+    }
+    q = ok;
+    q.shift = 7;
+    q.act_min = q.act_max = 32767;
+    assert_int_equal(lin_linear_s16(x, w, NULL, NULL, 0, 4, 2, &q), LIN_OK);       /* the ends are in range */
+    assert_int_equal(lin_linear_s16(NULL, w, NULL, y, 2, 4, 2, &ok), LIN_ERR_NULL);
+    assert_int_equal(lin_linear_s16(x, NULL, NULL, y, 2, 4, 2, &ok), LIN_ERR_NULL);
+    assert_int_equal(lin_linear_s16(x, w, NULL, NULL, 2, 4, 2, &ok), LIN_ERR_NULL);
+    assert_int_equal(lin_linear_s16(x, w, NULL, y, 2, 4, 2, NULL), LIN_ERR_NULL);
+    assert_int_equal(lin_linear_s16(x, w, NULL, y, (size_t)-1 / 2, 4, 2, &ok), LIN_ERR_OVERFLOW);
+    assert_int_equal(lin_linear_s16(x, w, NULL, y, 1, (size_t)-1 / 2 + 1, 1, &ok), LIN_ERR_OVERFLOW);
+    assert_int_equal(lin_linear_s16(x, w, b, y, 1, 0, (size_t)-1 / 8 + 1, &ok), LIN_ERR_OVERFLOW);
+    if (sizeof(size_t) > 4) {       /* 2^40 columns: an int64 sum could overflow */
+        const size_t k40 = (size_t)1048576 * 1048576u;
+        assert_int_equal(lin_linear_s16(NULL, NULL, NULL, NULL, 0, k40, 0, &ok), LIN_ERR_OVERFLOW);
+        assert_int_equal(lin_linear_s16(NULL, NULL, NULL, NULL, 0, k40 - 1, 0, &ok), LIN_OK);
+    }
+    assert_int_equal(lin_linear_s16(x, w, NULL, x + 2, 1, 4, 2, &ok), LIN_ERR_ALIAS);
+    assert_int_equal(lin_linear_s16(x, (const int8_t *)(void *)y, NULL, y, 1, 4, 2, &ok), LIN_ERR_ALIAS);
+    assert_int_equal(lin_linear_s16(x, w, (const int64_t *)(void *)(y + 1), y, 1, 4, 2, &ok), LIN_ERR_ALIAS);
+    for (i = 0; i < 8; ++i) assert_true(y[i] == 0x5555);
+    for (i = 0; i < 8; ++i) assert_true(x[i] == (int16_t)(i + 1));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -693,6 +988,11 @@ int main(void)
         TEST(test_s8_quantize_dequantize),
         TEST(test_s8_quant_params),
         TEST(test_s8_float_clamp),
+        TEST(test_s16_reference_vectors),
+        TEST(test_s16_random_against_reference),
+        TEST(test_s16_known_values),
+        TEST(test_s16_zero_sizes),
+        TEST(test_s16_errors_untouched),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -63,6 +63,7 @@ static lin_prepared prep;
 #ifndef LIN_NO_INT8
 static int8_t *x8, *w8, *y8;
 static int32_t *b8;
+static int64_t *b16;
 static lin_prepared_s8 prep8;
 static lin_quant q;
 #endif
@@ -115,6 +116,13 @@ static lin_status c_s8(void) { return lin_linear_s8(x8, w8, b8, y8, B, IN, OUT, 
 static lin_status c_s8_b1(void) { return lin_linear_s8(x8, w8, b8, y8, 1, IN, OUT, &q); }
 static lin_status c_prepare_s8(void) { return lin_prepare_s8(&prep8, w8, b8, IN, OUT, &q, pbuf, pbytes); }
 static lin_status c_prepared_s8(void) { return lin_linear_prepared_s8(&prep8, x8, y8, B); }
+/* x's and y's float bytes read as int16, the bias of each int64 from its
+   own array */
+static lin_status c_s16(void)
+{
+    static const lin_quant q16 = {0, 0, 0, 1518500250, -14, -32768, 32767};
+    return lin_linear_s16((const int16_t *)(void *)x, w8, b16, (int16_t *)(void *)y, B, IN, OUT, &q16);
+}
 #endif
 #ifndef LIN_NO_WFORMATS
 /* W's bytes read as each form (any bits do: the stack is what counts);
@@ -185,10 +193,12 @@ static int setup_s8(void)
     w8 = (int8_t *)malloc((size_t)OUT * IN);
     y8 = (int8_t *)malloc((size_t)B * OUT);
     b8 = (int32_t *)malloc(OUT * sizeof *b8);
-    if (!x8 || !w8 || !y8 || !b8) return -1;
+    b16 = (int64_t *)malloc(OUT * sizeof *b16);
+    if (!x8 || !w8 || !y8 || !b8 || !b16) return -1;
     for (i = 0; i < (size_t)B * IN; ++i) x8[i] = (int8_t)(i * 7 % 255 - 127);
     for (i = 0; i < (size_t)OUT * IN; ++i) w8[i] = (int8_t)(i * 13 % 255 - 127);
     for (i = 0; i < OUT; ++i) b8[i] = (int32_t)(i * 31 % 2001) - 1000;
+    for (i = 0; i < OUT; ++i) b16[i] = (int64_t)b8[i] * 65536;
     q.input_offset = 3;
     q.weight_offset = 0;
     q.output_offset = -5;
@@ -227,7 +237,7 @@ static int teardown(void **state)
     free(x); free(w); free(bias); free(y); free(gy); free(gx); free(gw); free(gb); free(buf);
     free(pbuf);
 #ifndef LIN_NO_INT8
-    free(x8); free(w8); free(y8); free(b8);
+    free(x8); free(w8); free(y8); free(b8); free(b16);
 #endif
     return 0;
 }
@@ -262,6 +272,7 @@ static void test_stack_per_entry_point(void **state)
         {"lin_linear_s8 1x640x520", c_s8_b1},
         {"lin_prepare_s8 640x520", c_prepare_s8},
         {"lin_linear_prepared_s8 96x640x520", c_prepared_s8},
+        {"lin_linear_s16 96x640x520", c_s16},
 #endif
 #ifndef LIN_NO_WFORMATS
         {"lin_linear_f16w 96x640x520", c_f16w},

@@ -46,7 +46,8 @@ for bc in "$@"; do
             "$(own_lib "$d/$b/size_s8-$o")" "$(own_lib "$d/$b/size_s8p-$o")" "$(helpers "$d/$b" "$o")"
     done
 done
-for k in f32:lin_linear_f32 s8:lin_linear_s8 s8p:lin_linear_prepared_s8; do
+for k in f32:lin_linear_f32 s8:lin_linear_s8 s8p:lin_linear_prepared_s8 f16w:lin_linear_f16w q8w:lin_linear_q8w \
+    s16:lin_linear_s16; do
     echo
     echo "Instructions per call of ${k#*:}, batch 1 (examples/firmware/shapes.c; counted by QEMU -icount; * the micro:bit's Cortex-M0 code run on the mps2-an385 board, whose 4 MiB of RAM hold the shape: its Cortex-M3 executes the same instructions), and the deepest stack it used:"
     echo
