@@ -23,7 +23,8 @@
 #   make fuzz       FUZZ_SECONDS=60: the differential libFuzzer target
 #   make coverage   line and branch coverage of include/linear.h by the suites
 #   make valgrind   the suites under valgrind --error-exitcode=1
-#   make fixtures   regenerate tests/fixtures from PyTorch (needs python3-torch)
+#   make fixtures   regenerate tests/fixtures from PyTorch (needs python3-torch;
+#                   the digits MLP of test_export also python3-sklearn)
 #   make install    PREFIX=/usr/local: the header, linear.pc, the CMake package,
 #                   the export tool as bin/linear-export
 #   make clean
@@ -808,6 +809,8 @@ fixtures:
 	$(PYTHON) tests/gen_train_fixtures.py
 	$(PYTHON) tests/gen_wformat_fixtures.py
 	$(PYTHON) tests/gen_export_fixtures.py
+	$(PYTHON) tests/gen_export_wforms.py
+	$(PYTHON) tests/gen_s16_fixtures.py
 	$(PYTHON) tests/gen_avr_vectors.py
 
 # ---- install ----

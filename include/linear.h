@@ -8621,8 +8621,10 @@ static int16_t lin__output_s16(int64_t acc, const int64_t *bias, size_t j, int32
 
 /* y (batch, out) = requant(x (batch, in) . W (out, in)^T + bias): four
    rows of W at a time against every row of x (the four rows stay in L1
-   or near), a last group of fewer repeating its last row. */
-static void lin__linear_s16(const int16_t *x, const int8_t *weight, const int64_t *bias, int16_t *y,
+   or near), a last group of fewer repeating its last row. Out of line,
+   as lin__linear_s8: inlined into a call with constant sizes, GCC's loop
+   analysis would warn of the sizes the checks refuse. */
+LIN__NOINLINE static void lin__linear_s16(const int16_t *x, const int8_t *weight, const int64_t *bias, int16_t *y,
                             size_t batch, size_t in, size_t out, const lin_quant *q)
 {
     const int32_t m = q->multiplier < 0x7FFF0000 ? (q->multiplier + 32768) >> 16 : 0x7FFF;

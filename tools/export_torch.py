@@ -12,6 +12,31 @@
       `static const` (flash on a microcontroller) unless --mutable is given,
       for training on the device.
 
+  export_torch.py MODEL.pt -o weights.h --weights f16|bf16|q8w|q4w [--prefix model]
+      The same export with each nn.Linear's weight in a compressed form
+      (the bias stays float), for linear.h's compressed-weight layers
+      (linear.h built without LIN_NO_WFORMATS). The bytes and scales are
+      those of linear.h's own converters, bit for bit:
+        f16   uint16_t <p>_weight[out*in]: IEEE binary16 bits, as
+              lin_f32_to_f16 (round to nearest even); run by lin_linear_f16w
+        bf16  uint16_t <p>_weight[out*in]: bfloat16 bits, as
+              lin_f32_to_bf16 (round to nearest even); lin_linear_bf16w
+        q8w   int8_t <p>_weight[out*in] and float <p>_scale[out], as
+              lin_quantize_q8w (per row scale = max|w| / 127, ties to
+              even); lin_linear_q8w
+        q4w   uint8_t <p>_weight[out*in/2] (blocks of 32 weights in 16
+              bytes, element 2j in the low nibble of byte j, value
+              nibble - 8) and float <p>_scale[out*in/32], as
+              lin_quantize_q4w; lin_linear_q4w. A layer whose in_features
+              is not a multiple of 32 is an error naming it.
+      Each layer gets <P>_IN, <P>_OUT and <P>_FORWARD(x, y, batch), the
+      call of its lin_linear_*w function on the header's arrays (a
+      lin_status), in place of the float export's <P>_LAYER. A LoRA
+      adapter is an error with a compressed form (linear.h's adapters run
+      on a float layer): merge it into the weight first (W += alpha/rank *
+      B @ A, e.g. loralib's merge on model.eval()) or export float.
+      --mutable is refused: only float weights train on the device.
+
   export_torch.py MODEL.pt --int8 CALIB.pt -o weights_s8.h [--prefix model]
       Post-training quantization as TFLite does it: MODEL.pt is a whole
       module (torch.save(model)) whose nn.Linear layers run in order,
@@ -28,8 +53,9 @@
       The way back: tensors the C program wrote with lin_npy_encode replace
       NAME in the state_dict (same shape), saved as a new state_dict.
 
-Needs Debian's python3-torch (and python3-numpy for --import); --help does
-not. `make install` installs this tool as $PREFIX/bin/linear-export.
+Needs Debian's python3-torch (and python3-numpy, which it brings, for
+--import and --weights); --help does not. `make install` installs this
+tool as $PREFIX/bin/linear-export.
 """
 import argparse
 import math
@@ -101,11 +127,72 @@ def linears(state):
     return found
 
 
+# --weights FORM: the C type of the weight, the layer function, a description
+WFORMS = {
+    "f16": ("uint16_t", "lin_linear_f16w", "IEEE binary16 bits, as lin_f32_to_f16 (round to nearest even)"),
+    "bf16": ("uint16_t", "lin_linear_bf16w", "bfloat16 bits, as lin_f32_to_bf16 (round to nearest even)"),
+    "q8w": ("int8_t", "lin_linear_q8w", "int8 with one float scale per output row, as lin_quantize_q8w"),
+    "q4w": ("uint8_t", "lin_linear_q4w",
+            "int4 in blocks of 32 along in_features (16 bytes, element 2j in the low nibble of byte j, "
+            "value nibble - 8) with one float scale per block, as lin_quantize_q4w"),
+}
+
+
+def levels(np, w, sc, lo, hi):
+    """linear.h's lin__wf_level: w / sc in float32, rounded to nearest, ties
+    to even, clamped to [lo, hi]; 0 where sc is 0. sc broadcasts over w."""
+    safe = np.where(sc != 0, sc, np.float32(1))
+    v = np.where(sc != 0, w / safe, np.float32(0)).astype(np.float32)
+    return np.clip(np.rint(v), lo, hi).astype(np.int64)
+
+
+def compress(form, w):
+    """The weight (out, in) as linear.h's converters give it: (values, scales
+    or None), values as integers (bits, levels or bytes), scales float32 as
+    Python floats. Every step in float32 (no float64 intermediate), so the
+    bytes and scales are lin_f32_to_f16 / lin_f32_to_bf16 / lin_quantize_q8w /
+    lin_quantize_q4w's, bit for bit."""
+    import numpy as np
+    a = np.ascontiguousarray(w.detach().to(torch.float32).cpu().numpy(), dtype=np.float32)
+    out_f, in_f = a.shape
+    if form == "f16":                   # numpy's float16 cast: round to nearest even, overflow to inf
+        with np.errstate(over="ignore"):
+            return a.astype(np.float16).view(np.uint16).reshape(-1).tolist(), None
+    if form == "bf16":                  # lin_f32_to_bf16's integer rounding, as it is written
+        u = a.view(np.uint32).astype(np.uint64).reshape(-1)
+        return (((u + 0x7FFF + ((u >> 16) & 1)) >> 16) & 0xFFFF).tolist(), None
+    if form == "q8w":
+        sc = (np.abs(a).max(axis=1) if in_f else np.zeros(out_f, np.float32)) / np.float32(127)
+        sc = sc.astype(np.float32)
+        q = levels(np, a, sc[:, None], -127, 127)
+        return q.reshape(-1).tolist(), [float(v) for v in sc]
+    blocks = a.reshape(-1, 32)          # q4w: in_f % 32 == 0, checked before
+    first = np.abs(blocks).argmax(axis=1)                # the first of equal magnitudes
+    m = blocks[np.arange(blocks.shape[0]), first]
+    sc = (m / np.float32(-8)).astype(np.float32)
+    sc = np.where(sc == 0, np.float32(0), sc).astype(np.float32)   # zeros (or an underflow): +0
+    nib = levels(np, blocks, sc[:, None], -8, 7) + 8
+    return (nib[:, 0::2] | (nib[:, 1::2] << 4)).reshape(-1).tolist(), [float(v) for v in sc]
+
+
+def ints(vals, fmt):
+    out = []
+    for i in range(0, len(vals), 16):
+        out.append("    " + ", ".join(fmt(v) for v in vals[i:i + 16]) + ",")
+    return "\n".join(out) if out else "    0 /* empty */"
+
+
+def floats_list(vals):
+    return floats(torch.tensor(vals, dtype=torch.float32))
+
+
 def export(args):
     state = load_state(args.model)
     layers = linears(state)
     if not layers:
         sys.exit(f"{args.model}: no nn.Linear weights found")
+    if args.weights != "float":
+        return export_compressed(args, layers)
     base = os.path.basename(args.output)
     guard = c_name(base).upper().lstrip("_") or "WEIGHTS_H"
     qual = "" if args.mutable else "const "
@@ -138,6 +225,57 @@ def export(args):
     print(f"{args.output}: {len(layers)} layer(s): " +
           ", ".join(f"{n or '(root)'} {tuple(w.shape)}" + (" +LoRA" if A is not None else "")
                     for n, w, b, A, B in layers), file=sys.stderr)
+
+
+def export_compressed(args, layers):
+    """--weights f16|bf16|q8w|q4w: each Linear's weight in that form, the bias float"""
+    form = args.weights
+    ctype, fn, what = WFORMS[form]
+    for name, w, b, A, B in layers:
+        out_f, in_f = w.shape
+        if A is not None:
+            sys.exit(f"{name or '(root)'}: a LoRA adapter with --weights {form}: linear.h runs adapters on a float "
+                     f"layer; merge it into the weight first (W += alpha/rank * B @ A) or export float")
+        if form == "q4w" and in_f % 32:
+            sys.exit(f"{name or '(root)'}: --weights q4w needs in_features a multiple of 32 "
+                     f"(blocks of 32 weights); nn.Linear({in_f}, {out_f}) has {in_f}")
+        if not torch.isfinite(w).all():
+            sys.exit(f"{name or '(root)'}: a weight is not finite: not exported")
+    base = os.path.basename(args.output)
+    guard = c_name(base).upper().lstrip("_") or "WEIGHTS_H"
+    lines = [f"/* {base} - exported by tools/export_torch.py --weights {form} from {os.path.basename(args.model)};",
+             "   do not edit.",
+             f"   {len(layers)} linear layer(s), weights (out_features, in_features) row-major as {what};",
+             f"   biases float. Each layer runs as <P>_FORWARD(x, y, batch), a call of {fn}. */",
+             f"#ifndef {guard}", f"#define {guard}", "", '#include "linear.h"', "",
+             "#ifdef LIN_NO_WFORMATS",
+             f'#error "{base}: compressed weights need linear.h without LIN_NO_WFORMATS"',
+             "#endif", ""]
+    for name, w, b, A, B in layers:
+        cid = c_name(f"{args.prefix}_{name}" if name else args.prefix)
+        up = cid.upper()
+        out_f, in_f = w.shape
+        vals, scales = compress(form, w)
+        fmt = {"f16": lambda v: "0x%04x" % v, "bf16": lambda v: "0x%04x" % v,
+               "q8w": str, "q4w": lambda v: "0x%02x" % v}[form]
+        lines += [f"/* {name or '(root)'}: nn.Linear({in_f}, {out_f}{', bias=False' if b is None else ''}), "
+                  f"weight {form} */",
+                  f"#define {up}_IN {in_f}", f"#define {up}_OUT {out_f}",
+                  f"static const {ctype} {cid}_weight[{max(len(vals), 1)}] = {{", ints(vals, fmt), "};"]
+        if scales is not None:
+            lines += [f"static const float {cid}_scale[{max(len(scales), 1)}] = {{", floats_list(scales), "};"]
+        if b is not None:
+            lines += [f"static const float {cid}_bias[{max(out_f, 1)}] = {{", floats(b), "};"]
+        bias = f"{cid}_bias" if b is not None else "NULL"
+        scale = f"{cid}_scale, " if scales is not None else ""
+        lines += [f"/* lin_status s = {up}_FORWARD(x, y, batch);  x (batch, {in_f}) -> y (batch, {out_f}) */",
+                  f"#define {up}_FORWARD(x, y, batch) \\",
+                  f"    {fn}((x), {cid}_weight, {scale}{bias}, (y), (batch), {in_f}, {out_f})", ""]
+    lines += [f"#endif /* {guard} */", ""]
+    with open(args.output, "w") as f:
+        f.write("\n".join(lines))
+    print(f"{args.output}: {len(layers)} layer(s), weights {form}: " +
+          ", ".join(f"{n or '(root)'} {tuple(w.shape)}" for n, w, b, A, B in layers), file=sys.stderr)
 
 
 def quantize_multiplier(real):
@@ -267,7 +405,13 @@ def main():
     ap.add_argument("--mutable", action="store_true")
     ap.add_argument("--import", dest="do_import", action="store_true")
     ap.add_argument("--int8", metavar="CALIB.pt")
+    ap.add_argument("--weights", choices=["float", "f16", "bf16", "q8w", "q4w"], default="float",
+                    help="the form of each nn.Linear's weight (default float)")
     args = ap.parse_args()
+    if args.weights != "float" and (args.do_import or args.int8):
+        ap.error("--weights is for the export of a state_dict, not with --import or --int8")
+    if args.weights != "float" and args.mutable:
+        ap.error("--mutable is for training on the device, which needs float weights: not with --weights")
     global torch
     try:
         import torch
