@@ -760,7 +760,7 @@ static void test_s16_reference_vectors(void **state)
             expect_key("q");
             q.multiplier = (int32_t)next_int(); q.shift = (int32_t)next_int();
             q.act_min = (int32_t)next_int(); q.act_max = (int32_t)next_int();
-            if (2 * batch * in + out * in + 4 * batch * out + 8 * out > TEST_SIZE((size_t)-1, 6000)) {
+            if (2 * batch * in + out * in + 4 * batch * out + 8 * out > TEST_SIZE((size_t)-1, 3000)) {
                 while (fscanf(vec, "%63s", w) == 1 && strcmp(w, "end")) {
                 }
                 ++skipped;
@@ -830,7 +830,7 @@ static void test_s16_random_against_reference(void **state)
     (void)state;
     for (t = 0; t < TEST_SIZE(600, 80); ++t) {
         lin_quant q = {0, 0, 0, 0, 0, -32768, 32767};
-        const size_t in = 1 + test_randn(t % 10 == 0 ? TEST_SIZE(1100, 300) : 70);
+        const size_t in = 1 + test_randn(t % 10 == 0 ? TEST_SIZE(1100, 120) : TEST_SIZE(70, 40));
         const size_t out = 1 + test_randn(TEST_SIZE(13, 9)), batch = test_randn(4);
         const int kind = (int)test_randn(4);
         int16_t *x = (int16_t *)malloc(batch * in * 2 + 2), *y = (int16_t *)malloc(batch * out * 2 + 2);
