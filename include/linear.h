@@ -1019,11 +1019,12 @@ LIN_API lin_status lin_quant_per_channel(float input_scale, const float *weight_
    C, it does not. Where TFLite leaves the result undefined it is
    saturated: acc (the sum with the bias) is clamped to TFLite's domain
    [-2^47, 2^47), a shifted value beyond int32 to the clamp's end
-   (CMSIS-NN's int32 wraps there, and from 2^30 on). bias (out) or NULL. Statuses: LIN_ERR_NULL (q, or an operand with
-   elements, is NULL), LIN_ERR_OVERFLOW (a size overflows, or in_features
-   is 2^40 or more, where the int64 sum could overflow), LIN_ERR_VALUE
-   (q outside the ranges above), LIN_ERR_ALIAS (y overlaps an input); y is
-   untouched on error. */
+   (CMSIS-NN's int32 wraps there, and from 2^30 on). bias (out) or NULL.
+   Statuses: LIN_ERR_NULL (q, or an operand with elements, is NULL),
+   LIN_ERR_OVERFLOW (a size overflows, or in_features is 2^40 or more,
+   where the int64 sum could overflow), LIN_ERR_VALUE (q outside the
+   ranges above), LIN_ERR_ALIAS (y overlaps an input); y is untouched on
+   error. */
 LIN_API lin_status lin_linear_s16(const int16_t *x, const int8_t *weight,
                                   const int64_t *bias, int16_t *y, size_t batch,
                                   size_t in_features, size_t out_features,
@@ -4679,9 +4680,9 @@ LIN_API lin_status lin_linear_f32_clamp(const float *x, const float *weight, con
    float dot products on it against every row of x, adding the blocks
    along k into y, the first with the bias (lin__linear_wf_blocks).
    Builds without the packed kernels (LIN_PACK 0: firmware) decode blocks
-   of 4 rows by 32 steps (512 bytes) for the float direct kernel. The decoded weights are
-   exact (f16, bf16) or the float32 product scale * q (q8w, q4w), as the
-   docs say W is. */
+   of 4 rows by 32 steps (512 bytes) for the float direct kernel. The
+   decoded weights are exact (f16, bf16) or the float32 product scale * q
+   (q8w, q4w), as the docs say W is. */
 #ifndef LIN_NO_WFORMATS
 
 enum { LIN__WF_F16, LIN__WF_BF16, LIN__WF_Q8, LIN__WF_Q4 };
