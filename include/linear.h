@@ -5093,6 +5093,114 @@ static LIN__TARGET_WF void lin__wf_dots_avx2(int form, size_t mb, size_t k, cons
 }
 #endif /* LIN__HAS_AVX2 */
 
+/* Decoded once, at larger batches: past a few rows of x the fused dot
+   products decode W again for every group of rows, so blocks of W are
+   decoded into the packed micro-kernels' panels (as a prepared layer
+   holds them) and every row of x runs against each block. */
+
+/* 8 floats: W's elements at (o, k .. k + 8), decoded (q4: k even) */
+static LIN__TARGET_WF LIN__INLINE_KERNEL __m256 lin__wf_dec8(int form, const void *w, const float *scale, size_t in,
+                                                            size_t o, size_t k)
+{
+    const size_t at = o * in + k;
+    if (form == LIN__WF_F16) {
+#if LIN__DISPATCH || defined(__F16C__)
+        return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(const void *)((const uint16_t *)w + at)));
+#else
+        float t[8];
+        lin__wf_decode_portable(form, w, scale, in, o, 1, k, 8, t);
+        return _mm256_loadu_ps(t);
+#endif
+    }
+    if (form == LIN__WF_BF16)
+        return _mm256_castsi256_ps(_mm256_slli_epi32(
+            _mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)(const void *)((const uint16_t *)w + at))), 16));
+    if (form == LIN__WF_Q8)
+        return _mm256_mul_ps(_mm256_set1_ps(scale[o]), _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(
+                                                           _mm_loadl_epi64((const __m128i *)(const void *)((const int8_t *)w + at)))));
+    {   /* q4: four bytes, eight nibbles, low one first; scale (out, in / 32) */
+        uint32_t u;
+        __m128i v, lo, hi;
+        LIN__MEMCPY(&u, (const uint8_t *)w + at / 2u, sizeof u);
+        v = _mm_cvtsi32_si128((int)u);
+        lo = _mm_and_si128(v, _mm_set1_epi8(15));
+        hi = _mm_and_si128(_mm_srli_epi16(v, 4), _mm_set1_epi8(15));
+        return _mm256_mul_ps(_mm256_set1_ps(scale[at / 32u]), _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(
+                                                                  _mm_sub_epi8(_mm_unpacklo_epi8(lo, hi), _mm_set1_epi8(8)))));
+    }
+}
+
+/* dst = W's rows j0 .. j0 + rows, steps k0 .. k0 + n, decoded into panels
+   of R (a multiple of 8) columns of W^T: panel q at dst + q*R*n, (p, j)
+   at [p*R + j], eight rows by eight steps through a transpose; a last
+   panel's missing rows repeat W's last (their sums are dropped) */
+static LIN__TARGET_WF void lin__wf_pack(int form, const void *w, const float *scale, size_t in, size_t j0,
+                                        size_t rows, size_t R, size_t k0, size_t n, float *dst)
+{
+    const size_t end = (rows + R - 1) / R * R, nv = n & ~(size_t)7;
+    size_t g, p, q, o[8];
+    float t[8];
+    for (g = 0; g < end; g += 8) {
+        float *d = dst + g / R * R * n + g % R;
+        for (q = 0; q < 8; ++q) o[q] = j0 + LIN__MIN(g + q, rows - 1);
+        for (p = 0; p < nv; p += 8)
+            lin__transpose8(lin__wf_dec8(form, w, scale, in, o[0], k0 + p),
+                            lin__wf_dec8(form, w, scale, in, o[1], k0 + p),
+                            lin__wf_dec8(form, w, scale, in, o[2], k0 + p),
+                            lin__wf_dec8(form, w, scale, in, o[3], k0 + p),
+                            lin__wf_dec8(form, w, scale, in, o[4], k0 + p),
+                            lin__wf_dec8(form, w, scale, in, o[5], k0 + p),
+                            lin__wf_dec8(form, w, scale, in, o[6], k0 + p),
+                            lin__wf_dec8(form, w, scale, in, o[7], k0 + p), d + p * R, (ptrdiff_t)R);
+        for (q = 0; q < 8 && nv < n; ++q) {     /* the last n % 8 steps (never q4's) */
+            lin__wf_decode_portable(form, w, scale, in, o[q], 1, k0 + nv, n - nv, t);
+            for (p = nv; p < n; ++p) d[p * R + q] = t[p - nv];
+        }
+    }
+}
+
+/* The batch from which W is decoded once; below it the fused dot
+   products, which decode W again for every four rows of x (AVX-512) or
+   two (AVX2) but store nothing: sooner for the forms that cost more to
+   decode (measured on Zen 5, 1024x1024 to 4096x4096 and 64x512x512) */
+#define LIN__WF_PACK_BATCH(isa, form)                                                            \
+    ((isa) == LIN__ISA_AVX512 ? ((form) == LIN__WF_Q4 ? 32u : (form) == LIN__WF_Q8 ? 48u : 64u)   \
+                              : ((form) == LIN__WF_Q4 ? 8u : (form) == LIN__WF_Q8 ? 12u : 48u))
+
+/* Rows of W per decoded block: 32 (a block of kc = 192 steps in the
+   default budget, so that its sums run long between C's loads) */
+#define LIN__WF_PACK_ROWS 32u
+
+/* y (batch, out) = bias + x (batch, in) . W^T through family f's
+   micro-kernels that read x's rows in place: each block of W (32 rows by
+   all the steps the stack budget holds) decoded once into panels, then
+   run against every row of x as a prepared layer's is, the blocks along
+   k continuing the sums in y. 0 where f reads no rows in place. */
+static LIN__NOINLINE int lin__wf_packed(int form, const lin__family *f, const float *x, const void *w,
+                                        const float *scale, const float *bias, float *y, size_t batch, size_t in,
+                                        size_t out)
+{
+    float buf[LIN__BUDGET_FLOATS];
+    float *bp = lin__align64(buf);
+    const size_t kc = (LIN__BUDGET_FLOATS - 16u) / LIN__WF_PACK_ROWS / 32u * 32u;
+    size_t j0, k0;
+    lin__mat a;
+    if (!f->ukernel_rows || f->nr % 8u || LIN__WF_PACK_ROWS % f->nr) return 0;
+    a.rs = (ptrdiff_t)in;
+    a.cs = 1;
+    for (j0 = 0; j0 < out; j0 += LIN__WF_PACK_ROWS) {
+        const size_t r = LIN__MIN(LIN__WF_PACK_ROWS, out - j0);
+        for (k0 = 0; k0 < in; k0 += kc) {
+            const size_t n = LIN__MIN(kc, in - k0);
+            lin__wf_pack(form, w, scale, in, j0, r, f->nr, k0, n, bp);
+            a.p = x + k0;                       /* x (batch, k0 .. k0 + n), read in place */
+            lin__gemm_packed_blocks(f, n, f->mc_rows, r, NULL, batch, 0, r, n, &a, &a, bp, bias ? bias + j0 : NULL,
+                                    1, k0 > 0, y + j0, (ptrdiff_t)out, 1);
+        }
+    }
+    return 1;
+}
+
 /* GCOVR_EXCL_BR_STOP */
 
 /* y through the fused dot products where this family has them (AVX-512,
@@ -5122,6 +5230,9 @@ static int lin__wf_fused(int form, int isa, const float *x, const void *w, const
 #endif
     (void)isa;
     if (!dots_fn) return 0;
+    if (batch >= LIN__WF_PACK_BATCH(isa, form) &&
+        lin__wf_packed(form, lin__family_of(isa), x, w, scale, bias, y, batch, in, out))
+        return 1;
     for (jc = 0; jc < out; jc += chunk)
         for (i0 = 0; i0 < batch; i0 += 4) {
             const size_t mb = LIN__MIN(4, batch - i0), jend = LIN__MIN(out, jc + chunk);
