@@ -102,13 +102,19 @@
        LIN_LOGF       float log (randn, cross-entropy)  default: logf
        LIN_EXPF       float exp (cross-entropy)         default: expf
        LIN_SQRT       double square root (Adam)         default: sqrt
+       LIN_TANHF      float tanh (Tanh, GELU 'tanh')    default: tanhf
+       LIN_ERFF       float erf (GELU 'none')           default: erff
+                      (C99 and C++; C89's <math.h> has no erf: define
+                      it there, or lin_gelu_f32 is left out)
        LIN_SINGLE_ROUNDING  int8 requantization with one rounding, the
                       option TFLite and CMSIS-NN offer  default: two roundings
 
    With all four math macros defined, <math.h> is not included and the
    header needs no libm; the forward and int8 paths never call them.
    Freestanding, without them, lin_rng_normal, the parameter resets,
-   cross-entropy and Adam are left out.
+   cross-entropy, Adam and the activations that take exp or log (Sigmoid,
+   SiLU, Softmax, LogSoftmax) are left out; Tanh and GELU need LIN_TANHF
+   (and LIN_ERFF) wherever <math.h> is not included.
 
    License: MIT, at the end of this file.
 */
@@ -188,6 +194,7 @@
 #define LIN__MATH 0
 #else
 #define LIN__MATH 1
+#define LIN__LIBM 1     /* <math.h>'s functions are the defaults */
 #include <math.h>
 #endif
 #if LIN__MATH
@@ -218,6 +225,18 @@
 #define LIN_SQRT(x) sqrt(x)     /* double: Adam's bias correction, as Python's math.sqrt */
 #endif
 #endif /* LIN__MATH */
+#ifdef LIN__LIBM
+#if defined(__cplusplus) || (defined(__STDC_VERSION__) && __STDC_VERSION__ >= 199901L)
+#ifndef LIN_TANHF
+#define LIN_TANHF(x) tanhf(x)
+#endif
+#ifndef LIN_ERFF
+#define LIN_ERFF(x) erff(x)
+#endif
+#elif !defined(LIN_TANHF)
+#define LIN_TANHF(x) ((float)tanh((double)(x)))
+#endif
+#endif
 
 /* The fast paths: families of SIMD kernels, and the packed GEMM's blocks.
 
@@ -654,6 +673,45 @@ LIN_API lin_status lin_linear_f32_clamp_explain(const float *x, const float *wei
                                                 float act_min, float act_max, char *buf,
                                                 size_t buf_size);
 
+/* ---- public API: activations ----
+
+   PyTorch's, elementwise on n floats or over the last dim of (rows, n),
+   with its formulas in float (so its infinities and NaNs: F.silu(-inf)
+   and F.gelu(-inf) are NaN, as there); y may be x (in place), else apart
+   from it. Each returns LIN_OK, LIN_ERR_NULL (a NULL buffer with
+   elements), LIN_ERR_OVERFLOW (rows * n, or n floats, overflow) or
+   LIN_ERR_ALIAS (y overlaps x without being it); lin_gelu_f32 also
+   LIN_ERR_VALUE (approximate neither LIN_GELU_NONE nor LIN_GELU_TANH).
+   Nothing is written on an error. The backward passes are in the
+   training API below. */
+
+/* F.relu6 (hardtanh(x, 0, 6)): x < 0 ? 0 : x > 6 ? 6 : x; NaN and -0 pass */
+LIN_API lin_status lin_relu6_f32(const float *x, float *y, size_t n);
+/* F.leaky_relu(x, negative_slope): x > 0 ? x : x * negative_slope */
+LIN_API lin_status lin_leaky_relu_f32(const float *x, float *y, size_t n, float negative_slope);
+#if defined(LIN_TANHF)
+/* torch.tanh, through LIN_TANHF */
+LIN_API lin_status lin_tanh_f32(const float *x, float *y, size_t n);
+#endif
+#if LIN__MATH
+/* torch.sigmoid: 1 / (1 + exp(-x)) */
+LIN_API lin_status lin_sigmoid_f32(const float *x, float *y, size_t n);
+/* F.silu: x / (1 + exp(-x)) */
+LIN_API lin_status lin_silu_f32(const float *x, float *y, size_t n);
+/* F.softmax(x, dim=-1) on (rows, n): exp(x - max) * (1 / sum) per row
+   (a row with a NaN, or with +inf, or all -inf, is all NaN, as PyTorch) */
+LIN_API lin_status lin_softmax_f32(const float *x, float *y, size_t rows, size_t n);
+/* F.log_softmax(x, dim=-1) on (rows, n): (x - max) - log(sum exp(x - max)) */
+LIN_API lin_status lin_log_softmax_f32(const float *x, float *y, size_t rows, size_t n);
+#endif
+/* F.gelu's approximate: 'none' (x/2 (1 + erf(x/sqrt 2))), 'tanh'
+   (x/2 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))) */
+#define LIN_GELU_NONE 0
+#define LIN_GELU_TANH 1
+#if defined(LIN_TANHF) && defined(LIN_ERFF)
+LIN_API lin_status lin_gelu_f32(const float *x, float *y, size_t n, int approximate);
+#endif
+
 /* ---- public API: training (LIN_NO_TRAIN leaves it out) ---- */
 #ifndef LIN_NO_TRAIN
 
@@ -710,6 +768,33 @@ LIN_API lin_status lin_matmul_backward_explain(const lin_tensor *a, const lin_te
    or LIN_ERR_ALIAS (an output that overlaps an input without being it). */
 LIN_API lin_status lin_relu_f32(const float *x, float *y, size_t n);
 LIN_API lin_status lin_relu_backward_f32(const float *x, const float *grad_y, float *grad_x, size_t n);
+
+/* The activations' backward passes, PyTorch's formulas: grad_x = grad_y
+   times the derivative, from the forward's input x (ReLU6: grad_y where
+   0 < x < 6, else 0, NaN too, as PyTorch's vector loop has it (its
+   scalar loop, for the last few elements, passes grad_y at NaN); LeakyReLU: x > 0 ? grad_y :
+   grad_y * negative_slope; GELU; SiLU) or from its output y (Tanh: grad_y
+   (1 - y^2); Sigmoid: grad_y (1 - y) y; Softmax: y (grad_y - sum(grad_y
+   y)); LogSoftmax: grad_y - exp(y) sum(grad_y), both per row). grad_x may
+   be grad_y, and is apart from x (or y). Statuses as the forward ones. */
+LIN_API lin_status lin_relu6_backward_f32(const float *x, const float *grad_y, float *grad_x, size_t n);
+LIN_API lin_status lin_leaky_relu_backward_f32(const float *x, const float *grad_y, float *grad_x, size_t n,
+                                               float negative_slope);
+#if defined(LIN_TANHF)
+LIN_API lin_status lin_tanh_backward_f32(const float *y, const float *grad_y, float *grad_x, size_t n);
+#endif
+#if LIN__MATH
+LIN_API lin_status lin_sigmoid_backward_f32(const float *y, const float *grad_y, float *grad_x, size_t n);
+LIN_API lin_status lin_silu_backward_f32(const float *x, const float *grad_y, float *grad_x, size_t n);
+LIN_API lin_status lin_softmax_backward_f32(const float *y, const float *grad_y, float *grad_x, size_t rows,
+                                            size_t n);
+LIN_API lin_status lin_log_softmax_backward_f32(const float *y, const float *grad_y, float *grad_x, size_t rows,
+                                                size_t n);
+#endif
+#if defined(LIN_TANHF) && defined(LIN_ERFF)
+LIN_API lin_status lin_gelu_backward_f32(const float *x, const float *grad_y, float *grad_x, size_t n,
+                                         int approximate);
+#endif
 
 /* F.mse_loss (mean): *loss = sum (input - target)^2 / n and, if grad_input is
    not NULL, grad_input = 2*(input - target) / n. n = 0 gives NaN, as PyTorch.
@@ -5651,6 +5736,135 @@ LIN_API lin_status lin_layer_forward_explain(const lin_layer *layer, const lin_t
     return lin__validate_linear(x, &w, layer->bias ? &b : NULL, y, "y", &m, &p);
 }
 
+/* ---- activations ---- */
+
+/* y and x either the same buffer (in place) or apart */
+static lin_status lin__check_elementwise(const float *in, float *out, size_t n)
+{
+    lin_status s;
+    lin__span is, os;
+    if ((s = lin__check_buffer(in, n)) != LIN_OK) return s;
+    if ((s = lin__check_buffer(out, n)) != LIN_OK) return s;
+    lin__fspan(&is, in, n);
+    lin__fspan(&os, out, n);
+    return (const float *)out != in && lin__meet(&is, &os) ? LIN_ERR_ALIAS : LIN_OK;
+}
+
+/* ReLU6 and LeakyReLU need no libm */
+LIN_API lin_status lin_relu6_f32(const float *x, float *y, size_t n)
+{
+    size_t i;
+    lin_status s = lin__check_elementwise(x, y, n);
+    if (s != LIN_OK) return s;
+    for (i = 0; i < n; ++i) y[i] = x[i] < 0.0f ? 0.0f : x[i] > 6.0f ? 6.0f : x[i];
+    return LIN_OK;
+}
+
+LIN_API lin_status lin_leaky_relu_f32(const float *x, float *y, size_t n, float negative_slope)
+{
+    size_t i;
+    lin_status s = lin__check_elementwise(x, y, n);
+    if (s != LIN_OK) return s;
+    for (i = 0; i < n; ++i) y[i] = x[i] > 0.0f ? x[i] : x[i] * negative_slope;
+    return LIN_OK;
+}
+
+#if defined(LIN_TANHF)
+LIN_API lin_status lin_tanh_f32(const float *x, float *y, size_t n)
+{
+    size_t i;
+    lin_status s = lin__check_elementwise(x, y, n);
+    if (s != LIN_OK) return s;
+    for (i = 0; i < n; ++i) y[i] = LIN_TANHF(x[i]);
+    return LIN_OK;
+}
+#endif
+
+#if LIN__MATH
+LIN_API lin_status lin_sigmoid_f32(const float *x, float *y, size_t n)
+{
+    size_t i;
+    lin_status s = lin__check_elementwise(x, y, n);
+    if (s != LIN_OK) return s;
+    for (i = 0; i < n; ++i) y[i] = 1.0f / (1.0f + LIN_EXPF(-x[i]));
+    return LIN_OK;
+}
+
+LIN_API lin_status lin_silu_f32(const float *x, float *y, size_t n)
+{
+    size_t i;
+    lin_status s = lin__check_elementwise(x, y, n);
+    if (s != LIN_OK) return s;
+    for (i = 0; i < n; ++i) y[i] = x[i] / (1.0f + LIN_EXPF(-x[i]));
+    return LIN_OK;
+}
+
+/* the largest of x[0..n) (n >= 1); a NaN anywhere in the row makes its
+   sum of exponentials NaN, so every output NaN, as PyTorch's */
+static float lin__row_max(const float *x, size_t n)
+{
+    float m = x[0];
+    size_t j;
+    for (j = 1; j < n; ++j)
+        if (x[j] > m) m = x[j];
+    return m;
+}
+
+LIN_API lin_status lin_softmax_f32(const float *x, float *y, size_t rows, size_t n)
+{
+    size_t count, r, j;
+    lin_status s = lin__mul(rows, n, &count) ? lin__check_elementwise(x, y, count) : LIN_ERR_OVERFLOW;
+    if (s != LIN_OK) return s;
+    for (r = 0; r < count; r += n) {   /* count 0 when n is */
+        const float m = lin__row_max(x + r, n);
+        float sum = 0.0f, inv;
+        for (j = r; j < r + n; ++j) {
+            y[j] = LIN_EXPF(x[j] - m);
+            sum += y[j];
+        }
+        inv = 1.0f / sum;
+        for (j = r; j < r + n; ++j) y[j] *= inv;
+    }
+    return LIN_OK;
+}
+
+LIN_API lin_status lin_log_softmax_f32(const float *x, float *y, size_t rows, size_t n)
+{
+    size_t count, r, j;
+    lin_status s = lin__mul(rows, n, &count) ? lin__check_elementwise(x, y, count) : LIN_ERR_OVERFLOW;
+    if (s != LIN_OK) return s;
+    for (r = 0; r < count; r += n) {
+        const float m = lin__row_max(x + r, n);
+        float sum = 0.0f, lse;
+        for (j = r; j < r + n; ++j) sum += LIN_EXPF(x[j] - m);
+        lse = LIN_LOGF(sum);
+        for (j = r; j < r + n; ++j) y[j] = (x[j] - m) - lse;
+    }
+    return LIN_OK;
+}
+#endif /* LIN__MATH */
+
+/* GELU 'tanh''s constants as PyTorch writes them: sqrt(2/pi), 0.044715 */
+#define LIN__GELU_BETA 0.79788456080286536f
+#define LIN__GELU_KAPPA 0.044715f
+#if defined(LIN_TANHF) && defined(LIN_ERFF)
+LIN_API lin_status lin_gelu_f32(const float *x, float *y, size_t n, int approximate)
+{
+    size_t i;
+    lin_status s = lin__check_elementwise(x, y, n);
+    if (s != LIN_OK) return s;
+    if (approximate != LIN_GELU_NONE && approximate != LIN_GELU_TANH) return LIN_ERR_VALUE;
+    for (i = 0; i < n; ++i) {
+        const float v = x[i];
+        if (approximate == LIN_GELU_TANH)
+            y[i] = 0.5f * v * (1.0f + LIN_TANHF(LIN__GELU_BETA * (v + LIN__GELU_KAPPA * (v * v * v))));
+        else
+            y[i] = v * 0.5f * (1.0f + LIN_ERFF(v * 0.70710678118654752f));
+    }
+    return LIN_OK;
+}
+#endif
+
 #ifndef LIN_NO_TRAIN
 /* ---- training: buffers ---- */
 
@@ -6006,18 +6220,6 @@ LIN_API lin_status lin_matmul_backward(const lin_tensor *a, const lin_tensor *b,
 
 /* ---- training: activations and losses ---- */
 
-/* y and x either the same buffer (in place) or apart */
-static lin_status lin__check_elementwise(const float *in, float *out, size_t n)
-{
-    lin_status s;
-    lin__span is, os;
-    if ((s = lin__check_buffer(in, n)) != LIN_OK) return s;
-    if ((s = lin__check_buffer(out, n)) != LIN_OK) return s;
-    lin__fspan(&is, in, n);
-    lin__fspan(&os, out, n);
-    return (const float *)out != in && lin__meet(&is, &os) ? LIN_ERR_ALIAS : LIN_OK;
-}
-
 LIN_API lin_status lin_relu_f32(const float *x, float *y, size_t n)
 {
     size_t i;
@@ -6027,19 +6229,133 @@ LIN_API lin_status lin_relu_f32(const float *x, float *y, size_t n)
     return LIN_OK;
 }
 
-LIN_API lin_status lin_relu_backward_f32(const float *x, const float *grad_y, float *grad_x, size_t n)
+/* A backward pass's buffers: grad_x is grad_y or apart from it, and
+   apart from the saved forward input or output */
+static lin_status lin__check_backward(const float *saved, const float *grad_y, float *grad_x, size_t n)
 {
-    size_t i;
     lin__span xs, gs;
     lin_status s = lin__check_elementwise(grad_y, grad_x, n);
     if (s != LIN_OK) return s;
-    if ((s = lin__check_buffer(x, n)) != LIN_OK) return s;
-    lin__fspan(&xs, x, n);
+    if ((s = lin__check_buffer(saved, n)) != LIN_OK) return s;
+    lin__fspan(&xs, saved, n);
     lin__fspan(&gs, grad_x, n);
-    if (lin__meet(&xs, &gs)) return LIN_ERR_ALIAS;
+    return lin__meet(&xs, &gs) ? LIN_ERR_ALIAS : LIN_OK;
+}
+
+LIN_API lin_status lin_relu_backward_f32(const float *x, const float *grad_y, float *grad_x, size_t n)
+{
+    size_t i;
+    lin_status s = lin__check_backward(x, grad_y, grad_x, n);
+    if (s != LIN_OK) return s;
     for (i = 0; i < n; ++i) grad_x[i] = x[i] <= 0.0f ? 0.0f : grad_y[i];
     return LIN_OK;
 }
+
+LIN_API lin_status lin_relu6_backward_f32(const float *x, const float *grad_y, float *grad_x, size_t n)
+{
+    size_t i;
+    lin_status s = lin__check_backward(x, grad_y, grad_x, n);
+    if (s != LIN_OK) return s;
+    for (i = 0; i < n; ++i) grad_x[i] = x[i] > 0.0f && x[i] < 6.0f ? grad_y[i] : 0.0f;
+    return LIN_OK;
+}
+
+LIN_API lin_status lin_leaky_relu_backward_f32(const float *x, const float *grad_y, float *grad_x, size_t n,
+                                               float negative_slope)
+{
+    size_t i;
+    lin_status s = lin__check_backward(x, grad_y, grad_x, n);
+    if (s != LIN_OK) return s;
+    for (i = 0; i < n; ++i) grad_x[i] = x[i] > 0.0f ? grad_y[i] : grad_y[i] * negative_slope;
+    return LIN_OK;
+}
+
+#if defined(LIN_TANHF)
+LIN_API lin_status lin_tanh_backward_f32(const float *y, const float *grad_y, float *grad_x, size_t n)
+{
+    size_t i;
+    lin_status s = lin__check_backward(y, grad_y, grad_x, n);
+    if (s != LIN_OK) return s;
+    for (i = 0; i < n; ++i) grad_x[i] = grad_y[i] * (1.0f - y[i] * y[i]);
+    return LIN_OK;
+}
+#endif
+
+#if LIN__MATH
+LIN_API lin_status lin_sigmoid_backward_f32(const float *y, const float *grad_y, float *grad_x, size_t n)
+{
+    size_t i;
+    lin_status s = lin__check_backward(y, grad_y, grad_x, n);
+    if (s != LIN_OK) return s;
+    for (i = 0; i < n; ++i) grad_x[i] = grad_y[i] * (1.0f - y[i]) * y[i];
+    return LIN_OK;
+}
+
+LIN_API lin_status lin_silu_backward_f32(const float *x, const float *grad_y, float *grad_x, size_t n)
+{
+    size_t i;
+    lin_status s = lin__check_backward(x, grad_y, grad_x, n);
+    if (s != LIN_OK) return s;
+    for (i = 0; i < n; ++i) {
+        const float sg = 1.0f / (1.0f + LIN_EXPF(-x[i]));
+        grad_x[i] = grad_y[i] * sg * (1.0f + x[i] * (1.0f - sg));
+    }
+    return LIN_OK;
+}
+
+LIN_API lin_status lin_softmax_backward_f32(const float *y, const float *grad_y, float *grad_x, size_t rows,
+                                            size_t n)
+{
+    size_t count, r, j;
+    lin_status s = lin__mul(rows, n, &count) ? lin__check_backward(y, grad_y, grad_x, count) : LIN_ERR_OVERFLOW;
+    if (s != LIN_OK) return s;
+    for (r = 0; r < count; r += n) {   /* count 0 when n is */
+        float dot = 0.0f;
+        for (j = r; j < r + n; ++j) dot += grad_y[j] * y[j];
+        for (j = r; j < r + n; ++j) grad_x[j] = (grad_y[j] - dot) * y[j];
+    }
+    return LIN_OK;
+}
+
+LIN_API lin_status lin_log_softmax_backward_f32(const float *y, const float *grad_y, float *grad_x, size_t rows,
+                                                size_t n)
+{
+    size_t count, r, j;
+    lin_status s = lin__mul(rows, n, &count) ? lin__check_backward(y, grad_y, grad_x, count) : LIN_ERR_OVERFLOW;
+    if (s != LIN_OK) return s;
+    for (r = 0; r < count; r += n) {
+        float sum = 0.0f;
+        for (j = r; j < r + n; ++j) sum += grad_y[j];
+        for (j = r; j < r + n; ++j) grad_x[j] = grad_y[j] - LIN_EXPF(y[j]) * sum;
+    }
+    return LIN_OK;
+}
+#endif /* LIN__MATH */
+
+#if defined(LIN_TANHF) && defined(LIN_ERFF)
+LIN_API lin_status lin_gelu_backward_f32(const float *x, const float *grad_y, float *grad_x, size_t n,
+                                         int approximate)
+{
+    size_t i;
+    lin_status s = lin__check_backward(x, grad_y, grad_x, n);
+    if (s != LIN_OK) return s;
+    if (approximate != LIN_GELU_NONE && approximate != LIN_GELU_TANH) return LIN_ERR_VALUE;
+    for (i = 0; i < n; ++i) {
+        const float v = x[i];
+        if (approximate == LIN_GELU_TANH) {     /* PyTorch's terms, in its order */
+            const float sq = v * v, t = LIN_TANHF(LIN__GELU_BETA * (v + LIN__GELU_KAPPA * (sq * v)));
+            const float left = 0.5f * v, right = 1.0f + t;
+            const float inner_d = LIN__GELU_BETA * (1.0f + 3.0f * LIN__GELU_KAPPA * sq);
+            grad_x[i] = grad_y[i] * (0.5f * right + left * (1.0f - t * t) * inner_d);
+        } else {                                /* cdf + x pdf */
+            const float cdf = 0.5f * (1.0f + LIN_ERFF(v * 0.70710678118654752f));
+            const float pdf = 0.39894228040143268f * LIN_EXPF(v * v * -0.5f);
+            grad_x[i] = grad_y[i] * (cdf + v * pdf);
+        }
+    }
+    return LIN_OK;
+}
+#endif
 
 LIN_API lin_status lin_mse_loss_f32(const float *input, const float *target, size_t n,
                                     float *loss, float *grad_input)

@@ -76,6 +76,20 @@ int compile_check(void)
     bad |= lin_linear_scratch_size(1, 3, 2) != 0;
     bad |= lin_linear_f32_scratch(x, w, b, y, 1, 3, 2, NULL, 0) != LIN_OK;
     bad |= lin_linear_f32_clamp(x, w, b, y, 1, 3, 2, 0.0f, 6.0f) != LIN_OK;
+    bad |= lin_relu6_f32(x, y, 2) != LIN_OK;
+    bad |= lin_leaky_relu_f32(x, y, 2, 0.01f) != LIN_OK;
+#if defined(LIN_TANHF)
+    bad |= lin_tanh_f32(x, y, 2) != LIN_OK;
+#endif
+#if LIN__MATH
+    bad |= lin_sigmoid_f32(x, y, 2) != LIN_OK;
+    bad |= lin_silu_f32(x, y, 2) != LIN_OK;
+    bad |= lin_softmax_f32(x, y, 1, 2) != LIN_OK;
+    bad |= lin_log_softmax_f32(x, y, 1, 2) != LIN_OK;
+#endif
+#if defined(LIN_TANHF) && defined(LIN_ERFF)
+    bad |= lin_gelu_f32(x, y, 2, LIN_GELU_TANH) != LIN_OK;
+#endif
     bad |= lin_linear_f32_explain(x, w, b, y, 1, 3, 2, msg, sizeof msg) != LIN_OK;
     bad |= lin_linear_f32_clamp_explain(x, w, b, y, 1, 3, 2, 0.0f, 6.0f, msg, sizeof msg) != LIN_OK;
     bad |= lin_layer_init_explain(3, 2, w, b, msg, sizeof msg) != LIN_OK;
@@ -102,6 +116,20 @@ int compile_check(void)
     bad |= lin_matmul_backward_explain(&xv, &wt, &yv, NULL, NULL, msg, sizeof msg) != LIN_OK;
     bad |= lin_relu_f32(y, y, 2) != LIN_OK;
     bad |= lin_relu_backward_f32(x, x, s, 3) != LIN_OK;
+    bad |= lin_relu6_backward_f32(x, x, s, 3) != LIN_OK;
+    bad |= lin_leaky_relu_backward_f32(x, x, s, 3, 0.01f) != LIN_OK;
+#if defined(LIN_TANHF)
+    bad |= lin_tanh_backward_f32(x, x, s, 3) != LIN_OK;
+#endif
+#if LIN__MATH
+    bad |= lin_sigmoid_backward_f32(x, x, s, 3) != LIN_OK;
+    bad |= lin_silu_backward_f32(x, x, s, 3) != LIN_OK;
+    bad |= lin_softmax_backward_f32(x, x, s, 1, 3) != LIN_OK;
+    bad |= lin_log_softmax_backward_f32(x, x, s, 1, 3) != LIN_OK;
+#endif
+#if defined(LIN_TANHF) && defined(LIN_ERFF)
+    bad |= lin_gelu_backward_f32(x, x, s, 3, LIN_GELU_NONE) != LIN_OK;
+#endif
     bad |= lin_mse_loss_f32(y, b, 2, &loss, NULL) != LIN_OK;
     bad |= lin_cross_entropy_f32(y, target, 1, 2, &loss, NULL) != LIN_OK;
     bad |= lin_cross_entropy_explain(y, target, 1, 2, &loss, NULL, msg, sizeof msg) != LIN_OK;

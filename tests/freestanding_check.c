@@ -10,9 +10,13 @@
 
 /* what firmware calls: the float layer, the int8 layer, the prepared
    int8 layer and the int16x8 layer (a 3 -> 2 layer, the article's worked
-   example) */
+   example), and the activations firmware calls (ReLU6 takes the worked
+   example's y to [6, 6]) */
 static const float W[6] = {1, 2, 3, 4, 5, 6}, X[3] = {1, 2, 3}, BIAS[2] = {0, 1};
 static float Y[2];
+#if LIN__MATH
+static float Z[3];
+#endif
 static int8_t W8[6] = {1, 2, 3, 4, 5, 6}, X8[3] = {1, 2, 3}, Y8[2];
 static int32_t B8[2] = {0, 1};
 static unsigned char PBUF[64];
@@ -35,7 +39,12 @@ int freestanding_check(void)
     if (s == LIN_OK) s = lin_prepare_s8(&PREP, W8, B8, 3, 2, &Q, PBUF, sizeof PBUF);
     if (s == LIN_OK) s = lin_linear_prepared_s8(&PREP, X8, Y8, 1);
     if (s == LIN_OK) s = lin_linear_s16(X16, W8, B16, Y16, 1, 3, 2, &Q16);
-    return s == LIN_OK && Y[0] == 14.0f && Y[1] == 33.0f && Y16[0] == 14 && Y16[1] == 33 ? 0 : 1;
+    if (s == LIN_OK) s = lin_relu6_f32(Y, Y, 2);            /* activations without libm */
+    if (s == LIN_OK) s = lin_leaky_relu_f32(Y, Y, 2, 0.01f);
+#if LIN__MATH
+    if (s == LIN_OK) s = lin_softmax_f32(X, Z, 1, 3);       /* with the math macros */
+#endif
+    return s == LIN_OK && Y[0] == 6.0f && Y[1] == 6.0f && Y16[0] == 14 && Y16[1] == 33 ? 0 : 1;
 }
 
 /* the entry of a -nostdlib link */

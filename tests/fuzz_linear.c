@@ -745,7 +745,9 @@ static double half_value(unsigned h)
 static void fuzz_wf(reader *r)
 {
     const int form = (int)take(r, 4);
-    size_t batch = take(r, 7), fin = take(r, 3) ? take(r, 100) : 32 * take(r, 6), fout = take(r, 14);
+    /* batch past 7 sometimes: W decoded once into panels (fin 32: x fits the arena) */
+    size_t batch = take(r, 4) ? take(r, 7) : take(r, 72), fin = take(r, 3) ? take(r, 100) : 32 * take(r, 6);
+    size_t fout = take(r, 14);
     int isa = (int)take(r, LIN__ISA_COUNT + 1) - 1;
     float *x = arena + take(r, ARENA), *sc = arena + take(r, ARENA), *b = arena + take(r, ARENA);
     float *y = arena + take(r, ARENA);
@@ -831,6 +833,142 @@ static void fuzz_wf(reader *r)
 }
 #endif
 
+/* An activation, forward or backward, over [-rows-] x n floats of the
+   arena: the statuses (in place allowed, any other overlap refused, sizes
+   that overflow), nothing written on an error, only the output after a
+   success, each finite value against the function in double. */
+static double act_ref(int f, double v, double slope, int approx)
+{
+    const double s = 1.0 / (1.0 + exp(-v));
+    switch (f) {
+    case 0: return v < 0 ? 0 : v > 6 ? 6 : v;
+    case 1: return v > 0 ? v : v * slope;
+    case 2: return tanh(v);
+    case 3: return s;
+    case 4: return v * s;
+    default:
+        if (approx) return 0.5 * v * (1 + tanh(0.7978845608028654 * (v + 0.044715 * v * v * v)));
+        return 0.5 * v * (1 + erf(v / sqrt(2.0)));
+    }
+}
+
+static double act_grad_ref(int f, double v, double g, double slope, int approx)
+{
+    double s, t, u;
+    switch (f) {
+    case 0: return v > 0 && v < 6 ? g : 0;
+    case 1: return v > 0 ? g : g * slope;
+    case 2: return g * (1 - v * v);                         /* v: the forward's output */
+    case 3: return g * (1 - v) * v;
+    case 4: s = 1.0 / (1.0 + exp(-v)); return g * s * (1 + v * (1 - s));
+    default:
+        if (!approx) return g * (0.5 * (1 + erf(v / sqrt(2.0))) + v * exp(-0.5 * v * v) / sqrt(2 * 3.141592653589793));
+        u = 0.7978845608028654 * (v + 0.044715 * v * v * v);
+        t = tanh(u);
+        return g * (0.5 * (1 + t) + 0.5 * v * (1 - t * t) * 0.7978845608028654 * (1 + 3 * 0.044715 * v * v));
+    }
+}
+
+static void fuzz_act(reader *r)
+{
+    const int f = (int)take(r, 8), backward = (int)take(r, 2), approx = (int)take(r, 3), rowwise = f >= 6;
+    size_t rows = rowwise ? take(r, 6) : 1, n = take(r, 70), cnt, i, j;
+    const float slope = value(r);
+    float *x = arena + take(r, ARENA), *g = arena + take(r, ARENA), *y = arena + take(r, ARENA);
+    lin_status s, want = LIN_OK;
+    int over;
+    if (take(r, 4) == 0) y = x;                          /* in place */
+    if (take(r, 4) == 0) g = y;                          /* backward: grad_x over grad_y */
+    if (take(r, 30) == 0) n = SIZE_MAX / (1 + take(r, 8));
+    if (rowwise && take(r, 30) == 0) rows = SIZE_MAX / 2;
+    over = (rows && n > SIZE_MAX / rows) || too_many(1, rows * n);
+    cnt = over ? 0 : rows * n;
+    if (!over && ((size_t)(x - arena) + cnt > ARENA || (size_t)(g - arena) + cnt > ARENA ||
+                  (size_t)(y - arena) + cnt > ARENA)) {
+        STAT(7);
+        return;
+    }
+    for (i = 0; i < ARENA; ++i) arena[i] = value(r);
+    memcpy(before, arena, sizeof arena);
+    if (!backward) {
+        switch (f) {
+        case 0: s = lin_relu6_f32(x, y, n); break;
+        case 1: s = lin_leaky_relu_f32(x, y, n, slope); break;
+        case 2: s = lin_tanh_f32(x, y, n); break;
+        case 3: s = lin_sigmoid_f32(x, y, n); break;
+        case 4: s = lin_silu_f32(x, y, n); break;
+        case 5: s = lin_gelu_f32(x, y, n, approx); break;
+        case 6: s = lin_softmax_f32(x, y, rows, n); break;
+        default: s = lin_log_softmax_f32(x, y, rows, n); break;
+        }
+        if (over) want = LIN_ERR_OVERFLOW;
+        else if (f == 5 && approx > 1) want = LIN_ERR_VALUE;
+        else if (cnt && y != x && !(y + cnt <= x || x + cnt <= y)) want = LIN_ERR_ALIAS;
+        if (want == LIN_ERR_VALUE && s == LIN_ERR_ALIAS) want = s;     /* the buffers are checked first */
+    } else {
+        switch (f) {    /* x: the forward's input, or its output (tanh, sigmoid, softmax, log_softmax) */
+        case 0: s = lin_relu6_backward_f32(x, g, y, n); break;
+        case 1: s = lin_leaky_relu_backward_f32(x, g, y, n, slope); break;
+        case 2: s = lin_tanh_backward_f32(x, g, y, n); break;
+        case 3: s = lin_sigmoid_backward_f32(x, g, y, n); break;
+        case 4: s = lin_silu_backward_f32(x, g, y, n); break;
+        case 5: s = lin_gelu_backward_f32(x, g, y, n, approx); break;
+        case 6: s = lin_softmax_backward_f32(x, g, y, rows, n); break;
+        default: s = lin_log_softmax_backward_f32(x, g, y, rows, n); break;
+        }
+        if (over) want = LIN_ERR_OVERFLOW;
+        else if (cnt && ((y != g && !(y + cnt <= g || g + cnt <= y)) || !(y + cnt <= x || x + cnt <= y)))
+            want = LIN_ERR_ALIAS;
+        else if (f == 5 && approx > 1) want = LIN_ERR_VALUE;
+    }
+    if (s != want) {
+        fprintf(stderr, "activation %d%s %zux%zu: %s, expected %s\n", f, backward ? " backward" : "", rows, n,
+                lin_status_str(s), lin_status_str(want));
+        abort();
+    }
+    if (s != LIN_OK) {
+        expect_untouched("an activation", s);
+        return;
+    }
+    expect_only_out_written(&(lin_tensor){y, 1, {cnt}, {1}});
+    for (i = 0; i < cnt; i += n) {       /* a row: n values (one row elementwise) */
+        const float *xr = before + (x - arena) + i, *gr = before + (g - arena) + i;
+        double mx = -INFINITY, sum = 0, dot = 0, adot = 0, gsum = 0, agsum = 0;
+        for (j = 0; rowwise && j < n; ++j) mx = xr[j] > mx ? xr[j] : mx;
+        for (j = 0; rowwise && j < n; ++j) {
+            sum += exp((double)xr[j] - mx);
+            dot += (double)gr[j] * xr[j];
+            adot += fabs((double)gr[j] * xr[j]);
+            gsum += gr[j];
+            agsum += fabs((double)gr[j]);
+        }
+        for (j = 0; j < n; ++j) {
+            const double v = xr[j], gv = gr[j];
+            double ref, mag;    /* the error scales of tests/gen_act_fixtures.py, a little wider */
+            if (!rowwise) {
+                ref = backward ? act_grad_ref(f, v, gv, slope, approx) : act_ref(f, v, slope, approx);
+                mag = backward ? fabs(ref) + fabs(gv) * (1 + fabs(v)) * (1 + v * v) : fabs(ref) + fabs(v);
+            } else if (!backward) {
+                ref = f == 6 ? exp(v - mx) / sum : (v - mx) - log(sum);
+                mag = f == 6 ? fabs(ref) * ((double)n + 4 + fabs(v - mx))
+                             : fabs(v - mx) + 2 * fabs(log(sum)) + (double)n + 4;
+            } else {            /* v: the forward's output */
+                ref = f == 6 ? (gv - dot) * v : gv - exp(v) * gsum;
+                mag = f == 6 ? fabs(v) * (fabs(gv) + fabs(dot) + ((double)n + 2) * adot)
+                             : fabs(gv) + exp(v) * ((double)n + 4) * agsum;
+            }
+            /* where float's own intermediates overflow (GELU 'tanh''s x^3, tanh's y^2, exp(y), a row's
+               sums), a zero can meet an infinity: NaN in float, 0 in double (PyTorch's float32 has the
+               NaN) */
+            if (backward && (rowwise ? adot > 1e30 || agsum > 1e30 || (f == 7 && v > 88.0)
+                                     : (1 + fabs(v)) * (1 + v * v) >= 1e30))
+                continue;
+            if (isfinite(ref) && isfinite(mag) && mag < 1e30) check_value(y[i + j], ref, mag, 14, "an activation");
+        }
+    }
+    STAT(4);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -844,7 +982,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     r.p = data;
     r.n = size;
     lin__isa_force(-1);                 /* fuzz_f32 may have chosen another family */
-    op = take(&r, 7);
+    op = take(&r, 8);
+    if (op == 7) {
+        fuzz_act(&r);
+        return 0;
+    }
 #ifndef LIN_NO_WFORMATS
     if (op == 5) fuzz_wf(&r);
     else

@@ -124,6 +124,12 @@ static lin_status c_s16(void)
     return lin_linear_s16((const int16_t *)(void *)x, w8, b16, (int16_t *)(void *)y, B, IN, OUT, &q16);
 }
 #endif
+/* the activations over y's rows: no stack of their own to speak of */
+static lin_status c_softmax(void) { return lin_softmax_f32(x, y, B, OUT); }
+static lin_status c_gelu(void) { return lin_gelu_f32(x, y, B * OUT, LIN_GELU_TANH); }
+#ifndef LIN_NO_TRAIN
+static lin_status c_log_softmax_backward(void) { return lin_log_softmax_backward_f32(x, bias, y, 1, OUT); }
+#endif
 #ifndef LIN_NO_WFORMATS
 /* W's bytes read as each form (any bits do: the stack is what counts);
    the scales from gw */
@@ -273,6 +279,11 @@ static void test_stack_per_entry_point(void **state)
         {"lin_prepare_s8 640x520", c_prepare_s8},
         {"lin_linear_prepared_s8 96x640x520", c_prepared_s8},
         {"lin_linear_s16 96x640x520", c_s16},
+#endif
+        {"lin_softmax_f32 96x520", c_softmax},
+        {"lin_gelu_f32 96x520", c_gelu},
+#ifndef LIN_NO_TRAIN
+        {"lin_log_softmax_backward_f32 1x520", c_log_softmax_backward},
 #endif
 #ifndef LIN_NO_WFORMATS
         {"lin_linear_f16w 96x640x520", c_f16w},
