@@ -84,7 +84,7 @@ CFLAGS_clang-san-vnni  := $(SAN) -mavx512f -mavx512bw -mavx512vl -mavx512vnni -m
 TEST_BINS := $(foreach v,$(VARIANTS),$(addprefix $(BUILD)/$(v)/,$(TESTS)))
 CPP_BINS  := $(BUILD)/g++/test_cpp $(BUILD)/clang++/test_cpp
 
-.PHONY: bench-backward bench-avx2 all run test test-c test-cpp test-std test-config test-link test-modules test-packaging test-apt test-dispatch test-cross \
+.PHONY: bench-backward bench-avx2 all run test test-c test-cpp test-safetensors test-std test-config test-link test-modules test-packaging test-apt test-dispatch test-cross \
         deps-run deps-test deps-cross deps-firmware deps-riscv deps-avr deps-bench bench bench-sweep firmware firmware-riscv firmware-avr \
         fuzz coverage \
         valgrind fixtures \
@@ -122,8 +122,18 @@ $(BUILD)/%/test_cpp: tests/test_cpp.cpp $(HEADER) | deps-test
 	@mkdir -p $(@D)
 	$* $(CXXSTD) $(OPT) $(INCLUDES) $< -o $@
 
-test: test-c test-cpp test-std test-config test-link test-modules test-packaging test-apt test-dispatch
+test: test-c test-cpp test-std test-config test-link test-modules test-packaging test-apt test-dispatch \
+      test-safetensors
 	@echo; echo "make test: all passed"
+
+# Files written by linear.h's safetensors writer, checked by the
+# independent reader (plain python3, written from the format's rules)
+$(BUILD)/st_write: tests/st_write.c $(HEADER) | deps-test
+	@mkdir -p $(@D)
+	gcc $(CSTD) $(OPT) $(INCLUDES) $< -o $@ -lm
+test-safetensors: $(BUILD)/st_write
+	@rm -rf $(BUILD)/st && mkdir -p $(BUILD)/st && ./$(BUILD)/st_write $(BUILD)/st && \
+	    python3 tests/safetensors_check.py $(BUILD)/st/*.safetensors
 
 # Runs from the repository root: the fixture tests read tests/fixtures/.
 test-c: $(TEST_BINS)
@@ -252,12 +262,13 @@ test-dispatch: | deps-test
 
 # The modules that can be left out: every suite that remains, built and
 # run with each LIN_NO_* switch alone and with all of them (gcc -O1).
-MOD_SWITCHES := LIN_NO_TRAIN LIN_NO_LORA LIN_NO_NPY LIN_NO_INT8 LIN_NO_WFORMATS all
-MOD_ALL      := -DLIN_NO_TRAIN -DLIN_NO_LORA -DLIN_NO_NPY -DLIN_NO_INT8 -DLIN_NO_WFORMATS
+MOD_SWITCHES := LIN_NO_TRAIN LIN_NO_LORA LIN_NO_NPY LIN_NO_SAFETENSORS LIN_NO_INT8 LIN_NO_WFORMATS all
+MOD_ALL      := -DLIN_NO_TRAIN -DLIN_NO_LORA -DLIN_NO_NPY -DLIN_NO_SAFETENSORS -DLIN_NO_INT8 -DLIN_NO_WFORMATS
 MOD_OUT_LIN_NO_TRAIN := test_train
 MOD_OUT_LIN_NO_INT8  := test_s8 test_s8_single
 MOD_OUT_LIN_NO_WFORMATS := test_wformats
-MOD_OUT_all          := test_train test_s8 test_s8_single test_export test_wformats
+MOD_OUT_LIN_NO_SAFETENSORS := test_safetensors
+MOD_OUT_all          := test_train test_s8 test_s8_single test_export test_wformats test_safetensors
 MOD_BINS := $(foreach w,$(MOD_SWITCHES),$(addprefix $(BUILD)/mod-$(w)/,$(filter-out $(MOD_OUT_$(w)),$(TESTS))))
 define mod_rule
 $(BUILD)/mod-$(1)/%: tests/%.c $(TEST_SRC) $(HEADER) | deps-test
@@ -268,7 +279,7 @@ $(foreach w,$(MOD_SWITCHES),$(eval $(call mod_rule,$(w))))
 test-modules: $(MOD_BINS)
 	@for t in $(MOD_BINS); do \
 	    ./$$t > $$t.log 2>&1 || { cat $$t.log; echo "$$t FAILED"; exit 1; }; \
-	done; echo "modules: $(words $(MOD_BINS)) suite builds pass with LIN_NO_TRAIN, _LORA, _NPY, _INT8, _WFORMATS and all five"
+	done; echo "modules: $(words $(MOD_BINS)) suite builds pass with LIN_NO_TRAIN, _LORA, _NPY, _SAFETENSORS, _INT8, _WFORMATS and all six"
 
 # The header as a package: make install into a scratch prefix, then a
 # program that trains (libm: sqrtf, logf, expf) built with nothing but what
@@ -809,6 +820,7 @@ fixtures:
 	$(PYTHON) tests/gen_train_fixtures.py
 	$(PYTHON) tests/gen_wformat_fixtures.py
 	$(PYTHON) tests/gen_act_fixtures.py
+	$(PYTHON) tests/gen_safetensors_fixtures.py
 	$(PYTHON) tests/gen_export_fixtures.py
 	$(PYTHON) tests/gen_export_wforms.py
 	$(PYTHON) tests/gen_s16_fixtures.py

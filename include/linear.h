@@ -94,6 +94,7 @@
                       optimizers (and LoRA)
        LIN_NO_LORA    leave out LoRA
        LIN_NO_NPY     leave out .npy in and out
+       LIN_NO_SAFETENSORS  leave out safetensors in and out
        LIN_NO_INT8    leave out the int8 and int16x8 layers and quantization
        LIN_NO_WFORMATS  leave out the layers with f16, bf16, int8 and
                       int4 weights (lin_linear_f16w, ...) and their
@@ -104,8 +105,8 @@
        LIN_SQRT       double square root (Adam)         default: sqrt
        LIN_TANHF      float tanh (Tanh, GELU 'tanh')    default: tanhf
        LIN_ERFF       float erf (GELU 'none')           default: erff
-                      (C99 and C++; C89's <math.h> has no erf: define
-                      it there, or lin_gelu_f32 is left out)
+                      (C99 and C++; C89's <math.h> and avr-libc have no
+                      erf: define it there, or lin_gelu_f32 is left out)
        LIN_SINGLE_ROUNDING  int8 requantization with one rounding, the
                       option TFLite and CMSIS-NN offer  default: two roundings
 
@@ -230,7 +231,7 @@
 #ifndef LIN_TANHF
 #define LIN_TANHF(x) tanhf(x)
 #endif
-#ifndef LIN_ERFF
+#if !defined(LIN_ERFF) && !defined(__AVR__)    /* avr-libc has no erf */
 #define LIN_ERFF(x) erff(x)
 #endif
 #elif !defined(LIN_TANHF)
@@ -958,6 +959,115 @@ LIN_API lin_status lin_npy_decode(const void *buf, size_t size, lin_tensor *out)
 LIN_API lin_status lin_npy_decode_explain(const void *buf, size_t size, const lin_tensor *out,
                                           char *msg, size_t msg_size);
 #endif /* LIN_NO_NPY */
+
+/* ---- public API: safetensors (LIN_NO_SAFETENSORS leaves it out) ---- */
+#ifndef LIN_NO_SAFETENSORS
+/* The safetensors format of PyTorch and the Hugging Face hub, read and
+   written in caller memory (no file I/O, no allocation): 8 bytes of
+   little-endian header length N, N bytes of UTF-8 JSON ({"name": {"dtype":
+   "F32", "shape": [2, 3], "data_offsets": [0, 24]}, ..., optionally
+   "__metadata__": {"key": "value", ...}}), then the tensors' bytes,
+   little-endian, C order. */
+typedef enum lin_dtype {
+    LIN_DTYPE_BOOL, LIN_DTYPE_U8, LIN_DTYPE_I8, LIN_DTYPE_F8_E5M2, LIN_DTYPE_F8_E4M3, LIN_DTYPE_I16,
+    LIN_DTYPE_U16, LIN_DTYPE_F16, LIN_DTYPE_BF16, LIN_DTYPE_I32, LIN_DTYPE_U32, LIN_DTYPE_F32,
+    LIN_DTYPE_F64, LIN_DTYPE_I64, LIN_DTYPE_U64
+} lin_dtype;
+
+/* An opened file: pointers into the caller's bytes, which must outlive it */
+typedef struct lin_safetensors {
+    const unsigned char *file;
+    size_t file_bytes;
+    const char *header;         /* the JSON, header_bytes long */
+    size_t header_bytes;
+    const unsigned char *data;  /* the byte buffer after it */
+    size_t count;               /* tensors, __metadata__ not counted */
+} lin_safetensors;
+
+/* One tensor. name points into the header at the JSON string's text as
+   written: a name with escapes (\", \u00e9) has them undecoded there
+   (lin_safetensors_find compares decoded names). data points into the
+   file, data_bytes long, little-endian; ndim is the file's rank, shape its
+   first min(ndim, LIN_MAX_DIMS) dims. For lin_safetensors_write the same
+   fields describe what to write (name any UTF-8 without NUL, written
+   escaped as JSON needs). */
+typedef struct lin_st_tensor {
+    const char *name;
+    size_t name_len;
+    lin_dtype dtype;
+    int ndim;
+    size_t shape[LIN_MAX_DIMS];
+    const void *data;
+    size_t data_bytes;
+} lin_st_tensor;
+
+/* Bytes of one element of dtype (1, 2, 4 or 8), 0 for a value not listed */
+LIN_API size_t lin_dtype_size(lin_dtype dtype);
+/* "F32", "BF16", ...: the file's spelling; "?" for a value not listed */
+LIN_API const char *lin_dtype_name(lin_dtype dtype);
+
+/* Validates file[0..file_bytes) as the format's reference reader does
+   (huggingface/safetensors): at least 8 bytes; a header length of at most
+   100,000,000 within the file; the header valid UTF-8 and JSON (RFC 8259:
+   strings with valid escapes, no lone surrogates, no trailing characters
+   but whitespace, nesting to depth 128) starting with '{'; every key but
+   "__metadata__" a tensor with "dtype" (one of the names above), "shape"
+   (non-negative integers) and "data_offsets" ([begin, end], integers),
+   other fields ignored as the reference ignores them; "__metadata__" null
+   or a map of strings to strings; the tensors' offsets, ordered, contiguous
+   from 0 with no gap or overlap, each end - begin = product(shape) x the
+   element size; the last end the end of the file. A name given twice is
+   not looked for (the reference keeps the last, whose offsets check then
+   fails unless the first is empty; here both are entries, and
+   lin_safetensors_find gives the first). LIN_OK, LIN_ERR_NULL (st NULL,
+   or file NULL with bytes) or LIN_ERR_FORMAT (anything else, a product of
+   the shape or its bytes past size_t included); st is written only on
+   LIN_OK. Every read is within the buffer. Time: one pass over the header
+   for files whose entries are in offset order (what the writers do), one
+   pass per tensor otherwise. */
+LIN_API lin_status lin_safetensors_open(lin_safetensors *st, const void *file, size_t file_bytes);
+/* What is wrong with the file, in words ("tensor 'fc.weight': data_offsets
+   [0, 20] hold 20 bytes, shape (2, 3) of F32 needs 24"); LIN_OK and "" for
+   a valid file. */
+LIN_API lin_status lin_safetensors_open_explain(const void *file, size_t file_bytes, char *msg,
+                                                size_t msg_size);
+/* The number of tensors (0 for NULL) */
+LIN_API size_t lin_safetensors_count(const lin_safetensors *st);
+/* Tensor i, in the header's order: LIN_OK, LIN_ERR_NULL or LIN_ERR_INDEX
+   (i >= count); t is written only on LIN_OK. */
+LIN_API lin_status lin_safetensors_tensor(const lin_safetensors *st, size_t i, lin_st_tensor *t);
+/* The tensor whose name (escapes decoded) is name: LIN_OK, LIN_ERR_NULL
+   or LIN_ERR_INDEX (no such tensor); t is written only on LIN_OK. */
+LIN_API lin_status lin_safetensors_find(const lin_safetensors *st, const char *name, lin_st_tensor *t);
+/* A lin_tensor over an F32 tensor's data, contiguous (it points into the
+   file: const data seen through lin_tensor's float *, not to be written
+   through unless the caller's buffer is writable). LIN_OK, LIN_ERR_NULL,
+   LIN_ERR_DTYPE (not F32, or a big-endian host, whose floats are not the
+   file's bytes), LIN_ERR_RANK (more dims than LIN_MAX_DIMS) or
+   LIN_ERR_VALUE (data not 4-byte aligned: the buffer's address or the
+   header's length). An F16 or BF16 tensor (out, in) is lin_linear_f16w's or
+   lin_linear_bf16w's weight as it is, on little-endian hosts, 2-aligned. */
+LIN_API lin_status lin_safetensors_view(const lin_st_tensor *t, lin_tensor *view);
+
+/* The bytes lin_safetensors_write needs for tensors[0..count), 0 if it
+   would refuse them. */
+LIN_API size_t lin_safetensors_size(const lin_st_tensor *tensors, size_t count);
+/* Writes a safetensors file of tensors[0..count) into buf[0..buf_size),
+   *written its bytes (written may be NULL): the header in the reference
+   writer's form (no spaces, padded with spaces to a multiple of 8), the
+   tensors ordered by element size, largest first (each aligned to its
+   element in a buffer aligned to 8), in the given order within a size, no
+   __metadata__. Returns LIN_OK, LIN_ERR_NULL (tensors NULL with count, buf
+   NULL, a tensor's name NULL, or its data NULL with bytes), LIN_ERR_VALUE
+   (a dtype not listed, a name not valid UTF-8, with a NUL, "__metadata__",
+   or given twice), LIN_ERR_RANK (ndim outside
+   0..LIN_MAX_DIMS), LIN_ERR_SHAPE (data_bytes not product(shape) x the
+   element size), LIN_ERR_OVERFLOW, LIN_ERR_SIZE (buf_size below
+   lin_safetensors_size) or LIN_ERR_ALIAS (buf overlaps a name or data);
+   nothing is written on an error. */
+LIN_API lin_status lin_safetensors_write(const lin_st_tensor *tensors, size_t count, void *buf, size_t buf_size,
+                                         size_t *written);
+#endif /* LIN_NO_SAFETENSORS */
 
 /* ---- public API: int8 (LIN_NO_INT8 leaves it out) ---- */
 #ifndef LIN_NO_INT8
@@ -7349,6 +7459,759 @@ LIN_API lin_status lin_npy_decode(const void *buf, size_t size, lin_tensor *out)
 }
 
 #endif /* LIN_NO_NPY */
+
+#ifndef LIN_NO_SAFETENSORS
+/* ---- serialization: safetensors ---- */
+
+static const char *const lin__dtype_names[15] = {"BOOL", "U8", "I8", "F8_E5M2", "F8_E4M3", "I16", "U16", "F16",
+                                                 "BF16", "I32", "U32", "F32", "F64", "I64", "U64"};
+static const unsigned char lin__dtype_sizes[15] = {1, 1, 1, 1, 1, 2, 2, 2, 2, 4, 4, 4, 8, 8, 8};
+
+LIN_API size_t lin_dtype_size(lin_dtype dtype)
+{
+    return (unsigned)dtype < 15u ? lin__dtype_sizes[dtype] : 0;
+}
+
+LIN_API const char *lin_dtype_name(lin_dtype dtype)
+{
+    return (unsigned)dtype < 15u ? lin__dtype_names[dtype] : "?";
+}
+
+/* s[0..n) is UTF-8 as Rust's str::from_utf8 takes it: no overlong form,
+   no surrogate, nothing past U+10FFFF */
+static int lin__utf8_ok(const unsigned char *s, size_t n)
+{
+    size_t i = 0, k, q;
+    while (i < n) {
+        const unsigned c = s[i];
+        uint32_t cp, least;
+        if (c < 0x80u) {
+            ++i;
+            continue;
+        }
+        if (c >= 0xC2u && c <= 0xDFu) { k = 1; cp = c & 0x1Fu; least = 0x80u; }
+        else if (c >= 0xE0u && c <= 0xEFu) { k = 2; cp = c & 0x0Fu; least = 0x800u; }
+        else if (c >= 0xF0u && c <= 0xF4u) { k = 3; cp = c & 0x07u; least = 0x10000u; }
+        else return 0;
+        if (n - i <= k) return 0;
+        for (q = 1; q <= k; ++q) {
+            if ((s[i + q] & 0xC0u) != 0x80u) return 0;
+            cp = cp << 6 | (uint32_t)(s[i + q] & 0x3Fu);
+        }
+        if (cp < least || cp > 0x10FFFFu || (cp >= 0xD800u && cp <= 0xDFFFu)) return 0;
+        i += k + 1;
+    }
+    return 1;
+}
+
+/* A JSON reader over [p, end): RFC 8259, as serde_json reads it */
+typedef struct lin__js { const char *p, *end; } lin__js;
+
+static void lin__js_ws(lin__js *j)
+{
+    while (j->p < j->end && (*j->p == ' ' || *j->p == '\t' || *j->p == '\n' || *j->p == '\r')) ++j->p;
+}
+
+/* the next character after spaces is c: 1, past it; else 0 */
+static int lin__js_is(lin__js *j, char c)
+{
+    lin__js_ws(j);
+    if (j->p < j->end && *j->p == c) {
+        ++j->p;
+        return 1;
+    }
+    return 0;
+}
+
+static int lin__js_digit(const lin__js *j, const char *p)
+{
+    return p < j->end && *p >= '0' && *p <= '9';
+}
+
+/* four hex digits at p (4 readable) */
+static int lin__hex4(const char *p, uint32_t *v)
+{
+    int i;
+    *v = 0;
+    for (i = 0; i < 4; ++i) {
+        const char c = p[i];
+        const int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                    : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+        if (d < 0) return 0;
+        *v = *v << 4 | (uint32_t)d;
+    }
+    return 1;
+}
+
+/* a string after spaces: *s, *n its text between the quotes, as written;
+   no raw control character, every escape valid, a \u surrogate paired */
+static int lin__js_string(lin__js *j, const char **s, size_t *n)
+{
+    const char *p;
+    lin__js_ws(j);
+    if (j->p >= j->end || *j->p != '"') return 0;
+    p = j->p + 1;
+    while (p < j->end && *p != '"') {
+        uint32_t u;
+        if ((unsigned char)*p < 0x20u) return 0;
+        if (*p != '\\') {
+            ++p;
+            continue;
+        }
+        if (j->end - p < 2) return 0;
+        if (p[1] != 'u') {
+            if (p[1] != '"' && p[1] != '\\' && p[1] != '/' && p[1] != 'b' && p[1] != 'f' && p[1] != 'n' &&
+                p[1] != 'r' && p[1] != 't')
+                return 0;
+            p += 2;
+            continue;
+        }
+        if (j->end - p < 6 || !lin__hex4(p + 2, &u) || (u >= 0xDC00u && u <= 0xDFFFu)) return 0;
+        p += 6;
+        if (u >= 0xD800u && u <= 0xDBFFu &&     /* a high surrogate: its low one next */
+            (j->end - p < 6 || p[0] != '\\' || p[1] != 'u' || !lin__hex4(p + 2, &u) || u < 0xDC00u || u > 0xDFFFu))
+            return 0;
+        if (u >= 0xDC00u && u <= 0xDFFFu) p += 6;
+    }
+    if (p >= j->end) return 0;
+    *s = j->p + 1;
+    *n = (size_t)(p - (j->p + 1));
+    j->p = p + 1;
+    return 1;
+}
+
+/* code point u as UTF-8 into b: its length */
+static size_t lin__utf8_put(uint32_t u, unsigned char *b)
+{
+    if (u < 0x80u) { b[0] = (unsigned char)u; return 1; }
+    if (u < 0x800u) { b[0] = (unsigned char)(0xC0u | u >> 6); b[1] = (unsigned char)(0x80u | (u & 0x3Fu)); return 2; }
+    if (u < 0x10000u) {
+        b[0] = (unsigned char)(0xE0u | u >> 12);
+        b[1] = (unsigned char)(0x80u | (u >> 6 & 0x3Fu));
+        b[2] = (unsigned char)(0x80u | (u & 0x3Fu));
+        return 3;
+    }
+    b[0] = (unsigned char)(0xF0u | u >> 18);
+    b[1] = (unsigned char)(0x80u | (u >> 12 & 0x3Fu));
+    b[2] = (unsigned char)(0x80u | (u >> 6 & 0x3Fu));
+    b[3] = (unsigned char)(0x80u | (u & 0x3Fu));
+    return 4;
+}
+
+/* the string raw[0..n) (checked by lin__js_string), escapes decoded,
+   equals want[0..wn) */
+static int lin__js_eq(const char *raw, size_t n, const char *want, size_t wn)
+{
+    size_t i = 0, k = 0, q, nb;
+    unsigned char b[4];
+    while (i < n) {
+        if (raw[i] != '\\') {
+            b[0] = (unsigned char)raw[i++];
+            nb = 1;
+        } else if (raw[i + 1] != 'u') {
+            const char e = raw[i + 1];
+            b[0] = (unsigned char)(e == 'b' ? 8 : e == 'f' ? 12 : e == 'n' ? 10 : e == 'r' ? 13 : e == 't' ? 9 : e);
+            nb = 1;
+            i += 2;
+        } else {
+            uint32_t u, lo;
+            (void)lin__hex4(raw + i + 2, &u);
+            i += 6;
+            if (u >= 0xD800u && u <= 0xDBFFu) {
+                (void)lin__hex4(raw + i + 2, &lo);
+                i += 6;
+                u = 0x10000u + ((u - 0xD800u) << 10) + (lo - 0xDC00u);
+            }
+            nb = lin__utf8_put(u, b);
+        }
+        for (q = 0; q < nb; ++q, ++k)
+            if (k >= wn || (unsigned char)want[k] != b[q]) return 0;
+    }
+    return k == wn;
+}
+
+/* an integer within size_t, as serde reads a usize: digits without a
+   leading zero ("-0" is 0), no fraction, no exponent */
+static int lin__js_size(lin__js *j, size_t *v)
+{
+    size_t r = 0;
+    int neg = 0;
+    lin__js_ws(j);
+    if (j->p < j->end && *j->p == '-') {
+        neg = 1;
+        ++j->p;
+    }
+    if (!lin__js_digit(j, j->p)) return 0;
+    if (*j->p == '0') {
+        ++j->p;
+    } else {
+        if (neg) return 0;
+        while (lin__js_digit(j, j->p)) {
+            const size_t d = (size_t)(*j->p++ - '0');
+            if (r > ((size_t)-1 - d) / 10u) return 0;
+            r = r * 10u + d;
+        }
+    }
+    if (j->p < j->end && (*j->p == '.' || *j->p == 'e' || *j->p == 'E' || lin__js_digit(j, j->p))) return 0;
+    *v = r;
+    return 1;
+}
+
+/* a number, true, false or null */
+static int lin__js_scalar(lin__js *j)
+{
+    const char *p = j->p;
+    const size_t left = (size_t)(j->end - p);
+    if (left >= 4 && (!LIN__MEMCMP(p, "true", 4) || !LIN__MEMCMP(p, "null", 4))) {
+        j->p += 4;
+        return 1;
+    }
+    if (left >= 5 && !LIN__MEMCMP(p, "false", 5)) {
+        j->p += 5;
+        return 1;
+    }
+    if (p < j->end && *p == '-') ++p;
+    if (!lin__js_digit(j, p)) return 0;
+    if (*p == '0') ++p;
+    else while (lin__js_digit(j, p)) ++p;
+    if (p < j->end && *p == '.') {
+        if (!lin__js_digit(j, ++p)) return 0;
+        while (lin__js_digit(j, p)) ++p;
+    }
+    if (p < j->end && (*p == 'e' || *p == 'E')) {
+        ++p;
+        if (p < j->end && (*p == '+' || *p == '-')) ++p;
+        if (!lin__js_digit(j, p)) return 0;
+        while (lin__js_digit(j, p)) ++p;
+    }
+    j->p = p;
+    return 1;
+}
+
+/* serde_json's nesting limit (128 levels, counting the header's object
+   and a tensor's) for the value of a field it ignores */
+#define LIN__JS_DEPTH 125
+
+/* any JSON value (a field the format does not define), without recursion */
+static int lin__js_skip(lin__js *j)
+{
+    char open[LIN__JS_DEPTH];
+    int depth = 0;
+    const char *s;
+    size_t n;
+    for (;;) {
+        lin__js_ws(j);                          /* a value */
+        if (j->p >= j->end) return 0;
+        if (*j->p == '{' || *j->p == '[') {
+            if (depth == LIN__JS_DEPTH) return 0;
+            open[depth++] = *j->p++;
+            if (lin__js_is(j, open[depth - 1] == '{' ? '}' : ']')) {
+                --depth;
+            } else {
+                if (open[depth - 1] == '{' && (!lin__js_string(j, &s, &n) || !lin__js_is(j, ':'))) return 0;
+                continue;
+            }
+        } else if (*j->p == '"' ? !lin__js_string(j, &s, &n) : !lin__js_scalar(j)) {
+            return 0;
+        }
+        for (;;) {                              /* after a value: the next one, or the ends */
+            if (!depth) return 1;
+            if (lin__js_is(j, ',')) {
+                if (open[depth - 1] == '{' && (!lin__js_string(j, &s, &n) || !lin__js_is(j, ':'))) return 0;
+                break;
+            }
+            if (!lin__js_is(j, open[depth - 1] == '{' ? '}' : ']')) return 0;
+            --depth;
+        }
+    }
+}
+
+/* One tensor of the header, as parsed */
+typedef struct lin__st_entry {
+    const char *name;
+    size_t name_len;
+    int dtype;
+    size_t ndim, shape[LIN_MAX_DIMS];
+    size_t nbytes;              /* product(shape) x element size */
+    int too_big;                /* ... past size_t */
+    size_t begin, end;          /* data_offsets */
+} lin__st_entry;
+
+/* why's text, 0 */
+static int lin__st_bad(lin__msg *why, const lin__st_entry *e, const char *what)
+{
+    if (why && !why->len) {
+        if (e) {
+            lin__puts(why, "tensor '");
+            if (e->name_len < 200) {            /* the name as written, if short */
+                size_t i;
+                for (i = 0; i < e->name_len; ++i) {
+                    char c[2];
+                    c[0] = e->name[i];
+                    c[1] = '\0';
+                    lin__puts(why, c);
+                }
+            }
+            lin__puts(why, "': ");
+        }
+        lin__puts(why, what);
+    }
+    return 0;
+}
+
+/* a tensor's object: dtype, shape, data_offsets (each once), other fields
+   skipped */
+static int lin__st_info(lin__js *j, lin__st_entry *e, lin__msg *why)
+{
+    unsigned have = 0;
+    size_t elems = 1;
+    const char *k;
+    size_t kn;
+    e->too_big = 0;
+    e->ndim = 0;
+    if (!lin__js_is(j, '{')) return lin__st_bad(why, e, "not an object");
+    if (!lin__js_is(j, '}')) {
+        do {
+            unsigned bit;
+            if (!lin__js_string(j, &k, &kn) || !lin__js_is(j, ':'))
+                return lin__st_bad(why, e, "malformed JSON in its object");
+            bit = lin__js_eq(k, kn, "dtype", 5) ? 1u : lin__js_eq(k, kn, "shape", 5) ? 2u
+                : lin__js_eq(k, kn, "data_offsets", 12) ? 4u : 0u;
+            if (have & bit) return lin__st_bad(why, e, "a field given twice");
+            have |= bit;
+            if (bit == 1u) {
+                const char *v;
+                size_t vn;
+                int d;
+                if (!lin__js_string(j, &v, &vn)) return lin__st_bad(why, e, "dtype is not a string");
+                for (d = 0; d < 15 && !lin__js_eq(v, vn, lin__dtype_names[d], LIN__STRLEN(lin__dtype_names[d])); ++d) {
+                }
+                if (d == 15) return lin__st_bad(why, e, "dtype is none of BOOL, U8, I8, F8_E5M2, F8_E4M3, I16, U16, F16, BF16, I32, U32, F32, F64, I64, U64");
+                e->dtype = d;
+            } else if (bit == 2u) {
+                if (!lin__js_is(j, '[')) return lin__st_bad(why, e, "shape is not a list");
+                if (!lin__js_is(j, ']')) {
+                    do {
+                        size_t v;
+                        if (!lin__js_size(j, &v)) return lin__st_bad(why, e, "a dim of shape is not an integer in size_t");
+                        if (e->ndim < LIN_MAX_DIMS) e->shape[e->ndim] = v;
+                        ++e->ndim;
+                        if (!e->too_big && !lin__mul(elems, v, &elems)) e->too_big = 1;
+                    } while (lin__js_is(j, ','));
+                    if (!lin__js_is(j, ']')) return lin__st_bad(why, e, "shape is not a list of integers");
+                }
+            } else if (bit == 4u) {
+                if (!lin__js_is(j, '[') || !lin__js_size(j, &e->begin) || !lin__js_is(j, ',') ||
+                    !lin__js_size(j, &e->end) || !lin__js_is(j, ']'))
+                    return lin__st_bad(why, e, "data_offsets is not [begin, end], integers in size_t");
+            } else if (!lin__js_skip(j)) {
+                return lin__st_bad(why, e, "malformed JSON in a field");
+            }
+        } while (lin__js_is(j, ','));
+        if (!lin__js_is(j, '}')) return lin__st_bad(why, e, "malformed JSON in its object");
+    }
+    if (have != 7u) return lin__st_bad(why, e, "dtype, shape or data_offsets missing");
+    if (!e->too_big && !lin__mul(elems, lin__dtype_sizes[e->dtype], &e->nbytes)) e->too_big = 1;
+    return 1;
+}
+
+/* "__metadata__": null, or a map of strings to strings */
+static int lin__st_meta(lin__js *j)
+{
+    const char *s;
+    size_t n;
+    lin__js_ws(j);
+    if ((size_t)(j->end - j->p) >= 4 && !LIN__MEMCMP(j->p, "null", 4)) {
+        j->p += 4;
+        return 1;
+    }
+    if (!lin__js_is(j, '{')) return 0;
+    if (lin__js_is(j, '}')) return 1;
+    do {
+        if (!lin__js_string(j, &s, &n) || !lin__js_is(j, ':') || !lin__js_string(j, &s, &n)) return 0;
+    } while (lin__js_is(j, ','));
+    return lin__js_is(j, '}');
+}
+
+/* The header's tensors in order */
+typedef struct lin__st_it {
+    lin__js j;
+    int started, meta;
+} lin__st_it;
+
+static void lin__st_begin(lin__st_it *it, const char *header, size_t n)
+{
+    it->j.p = header + 1;                       /* past '{' */
+    it->j.end = header + n;
+    it->started = 0;
+    it->meta = 0;
+}
+
+/* the next tensor into e: 1; 0 at the end (the object closed, only
+   spaces after it); -1 malformed */
+static int lin__st_next(lin__st_it *it, lin__st_entry *e, lin__msg *why)
+{
+    const char *k;
+    size_t kn;
+    for (;;) {
+        if (lin__js_is(&it->j, '}')) {
+            lin__js_ws(&it->j);
+            if (it->j.p == it->j.end) return 0;
+            return lin__st_bad(why, NULL, "characters after the header's object") - 1;
+        }
+        if (it->started && !lin__js_is(&it->j, ',')) return lin__st_bad(why, NULL, "malformed JSON") - 1;
+        it->started = 1;
+        if (!lin__js_string(&it->j, &k, &kn) || !lin__js_is(&it->j, ':'))
+            return lin__st_bad(why, NULL, "malformed JSON") - 1;
+        if (!lin__js_eq(k, kn, "__metadata__", 12)) break;
+        if (it->meta++) return lin__st_bad(why, NULL, "__metadata__ given twice") - 1;
+        if (!lin__st_meta(&it->j)) return lin__st_bad(why, NULL, "__metadata__ is not a map of strings to strings") - 1;
+    }
+    e->name = k;
+    e->name_len = kn;
+    return lin__st_info(&it->j, e, why) ? 1 : -1;
+}
+
+/* Out-of-order offsets: the non-empty ranges pairwise apart, summing to
+   the last end (so they tile [0, end)), and each empty one at 0 or at the
+   end of a non-empty one: what ordering them and walking from 0 accepts.
+   One pass over the header per tensor. */
+static int lin__st_tiles(const char *header, size_t n, size_t data_bytes, size_t *last, lin__msg *why)
+{
+    lin__st_it a, b;
+    lin__st_entry ea, eb;
+    size_t ia = 0, ib, sum = 0, top = 0;
+    lin__st_begin(&a, header, n);
+    while (lin__st_next(&a, &ea, NULL) == 1) {
+        int found = ea.begin == 0;
+        sum += ea.end - ea.begin;               /* each at most data_bytes: no overflow below */
+        if (sum > data_bytes) return lin__st_bad(why, &ea, "data_offsets overlap another's");
+        top = ea.end > top ? ea.end : top;
+        lin__st_begin(&b, header, n);
+        for (ib = 0; lin__st_next(&b, &eb, NULL) == 1; ++ib) {
+            if (ib == ia || eb.end == eb.begin) continue;
+            if (ea.end > ea.begin && ea.begin < eb.end && eb.begin < ea.end)
+                return lin__st_bad(why, &ea, "data_offsets overlap another's");
+            found |= eb.end == ea.begin;
+        }
+        if (ea.end == ea.begin && !found) return lin__st_bad(why, &ea, "data_offsets leave a gap before it");
+        ++ia;
+    }
+    if (sum != top) return lin__st_bad(why, NULL, "the tensors' data_offsets leave a gap");
+    *last = top;
+    return 1;
+}
+
+static lin_status lin__st_open(lin_safetensors *st, const void *file, size_t file_bytes, lin__msg *why)
+{
+    const unsigned char *f = (const unsigned char *)file;
+    const char *header;
+    uint64_t n64 = 0;
+    size_t n, data_bytes, expect = 0, count = 0, last = 0;
+    int ordered = 1, r, i;
+    lin__st_it it;
+    lin__st_entry e;
+    if (!file && file_bytes) return LIN_ERR_NULL;
+    if (file_bytes < 8) return lin__st_bad(why, NULL, "shorter than the 8 bytes of the header's length"), LIN_ERR_FORMAT;
+    for (i = 7; i >= 0; --i) n64 = n64 << 8 | f[i];
+    if (n64 > 100000000u) return lin__st_bad(why, NULL, "a header length past 100,000,000 bytes"), LIN_ERR_FORMAT;
+    n = (size_t)n64;
+    if (n > file_bytes - 8) return lin__st_bad(why, NULL, "a header length past the file's end"), LIN_ERR_FORMAT;
+    header = (const char *)(const void *)(f + 8);
+    if (!lin__utf8_ok(f + 8, n)) return lin__st_bad(why, NULL, "a header that is not UTF-8"), LIN_ERR_FORMAT;
+    if (!n || header[0] != '{') return lin__st_bad(why, NULL, "a header that does not start with '{'"), LIN_ERR_FORMAT;
+    data_bytes = file_bytes - 8 - n;
+    lin__st_begin(&it, header, n);
+    while ((r = lin__st_next(&it, &e, why)) == 1) {
+        if (e.too_big) return lin__st_bad(why, &e, "product(shape) x element size past size_t"), LIN_ERR_FORMAT;
+        if (e.end < e.begin) return lin__st_bad(why, &e, "data_offsets end before they begin"), LIN_ERR_FORMAT;
+        if (e.end - e.begin != e.nbytes) {
+            if (why && !why->len) {
+                lin__st_bad(why, &e, "data_offsets [");
+                lin__putu(why, e.begin);
+                lin__puts(why, ", ");
+                lin__putu(why, e.end);
+                lin__puts(why, "] hold ");
+                lin__putu(why, e.end - e.begin);
+                lin__puts(why, " bytes, shape ");
+                lin__putshape(why, e.ndim < LIN_MAX_DIMS ? (int)e.ndim : LIN_MAX_DIMS, e.shape);
+                lin__puts(why, " of ");
+                lin__puts(why, lin__dtype_names[e.dtype]);
+                lin__puts(why, " needs ");
+                lin__putu(why, e.nbytes);
+            }
+            return LIN_ERR_FORMAT;
+        }
+        if (e.end > data_bytes) return lin__st_bad(why, &e, "data_offsets past the file's end"), LIN_ERR_FORMAT;
+        if (ordered && e.begin != expect) ordered = 0;
+        expect = e.end;
+        ++count;
+    }
+    if (r < 0) return LIN_ERR_FORMAT;
+    if (ordered) last = count ? expect : 0;
+    else if (!lin__st_tiles(header, n, data_bytes, &last, why)) return LIN_ERR_FORMAT;
+    if (last != data_bytes) {
+        if (why && !why->len) {
+            lin__puts(why, "the tensors end at byte ");
+            lin__putu(why, last);
+            lin__puts(why, " of a data buffer of ");
+            lin__putu(why, data_bytes);
+        }
+        return LIN_ERR_FORMAT;
+    }
+    if (st) {
+        st->file = f;
+        st->file_bytes = file_bytes;
+        st->header = header;
+        st->header_bytes = n;
+        st->data = f + 8 + n;
+        st->count = count;
+    }
+    return LIN_OK;
+}
+
+LIN_API lin_status lin_safetensors_open(lin_safetensors *st, const void *file, size_t file_bytes)
+{
+    if (!st) return LIN_ERR_NULL;
+    return lin__st_open(st, file, file_bytes, NULL);
+}
+
+LIN_API lin_status lin_safetensors_open_explain(const void *file, size_t file_bytes, char *msg, size_t msg_size)
+{
+    lin__msg m = lin__msg_start(msg, msg_size);
+    lin_status s = lin__st_open(NULL, file, file_bytes, &m);
+    if (s == LIN_ERR_NULL) lin__puts(&m, "file is NULL with bytes");
+    return s;
+}
+
+LIN_API size_t lin_safetensors_count(const lin_safetensors *st)
+{
+    return st ? st->count : 0;
+}
+
+static void lin__st_out(const lin_safetensors *st, const lin__st_entry *e, lin_st_tensor *t)
+{
+    size_t d;
+    t->name = e->name;
+    t->name_len = e->name_len;
+    t->dtype = (lin_dtype)e->dtype;
+    t->ndim = (int)e->ndim;
+    for (d = 0; d < LIN_MAX_DIMS; ++d) t->shape[d] = d < e->ndim ? e->shape[d] : 0;
+    t->data = st->data + e->begin;
+    t->data_bytes = e->nbytes;
+}
+
+LIN_API lin_status lin_safetensors_tensor(const lin_safetensors *st, size_t i, lin_st_tensor *t)
+{
+    lin__st_it it;
+    lin__st_entry e;
+    size_t k;
+    if (!st || !t || !st->header) return LIN_ERR_NULL;
+    if (i >= st->count) return LIN_ERR_INDEX;
+    lin__st_begin(&it, st->header, st->header_bytes);
+    for (k = 0; k <= i; ++k)
+        if (lin__st_next(&it, &e, NULL) != 1) return LIN_ERR_FORMAT;   /* not an opened file */
+    lin__st_out(st, &e, t);
+    return LIN_OK;
+}
+
+LIN_API lin_status lin_safetensors_find(const lin_safetensors *st, const char *name, lin_st_tensor *t)
+{
+    lin__st_it it;
+    lin__st_entry e;
+    size_t len;
+    int r;
+    if (!st || !name || !t || !st->header) return LIN_ERR_NULL;
+    len = LIN__STRLEN(name);
+    lin__st_begin(&it, st->header, st->header_bytes);
+    while ((r = lin__st_next(&it, &e, NULL)) == 1)
+        if (lin__js_eq(e.name, e.name_len, name, len)) {
+            lin__st_out(st, &e, t);
+            return LIN_OK;
+        }
+    return r < 0 ? LIN_ERR_FORMAT : LIN_ERR_INDEX;
+}
+
+/* 1 on a little-endian host */
+static int lin__little_endian(void)
+{
+    const uint32_t one = 1;
+    unsigned char b;
+    LIN__MEMCPY(&b, &one, 1);
+    return b == 1;
+}
+
+LIN_API lin_status lin_safetensors_view(const lin_st_tensor *t, lin_tensor *view)
+{
+    if (!t || !view || (!t->data && t->data_bytes)) return LIN_ERR_NULL;
+    if (t->dtype != LIN_DTYPE_F32 || !lin__little_endian()) return LIN_ERR_DTYPE;
+    if (t->ndim < 0 || t->ndim > LIN_MAX_DIMS) return LIN_ERR_RANK;
+    if ((uintptr_t)t->data % sizeof(float)) return LIN_ERR_VALUE;
+    *view = lin_tensor_view((float *)(uintptr_t)t->data, t->ndim, t->shape);
+    return LIN_OK;
+}
+
+/* ---- safetensors: the writer ---- */
+
+/* bytes out, or counted only (p NULL) */
+typedef struct lin__bytes { unsigned char *p; size_t len; } lin__bytes;
+
+static void lin__put_bytes(lin__bytes *o, const char *s, size_t n)
+{
+    if (o->p) LIN__MEMCPY(o->p + o->len, s, n);
+    o->len += n;
+}
+
+static void lin__put_str(lin__bytes *o, const char *s)
+{
+    lin__put_bytes(o, s, LIN__STRLEN(s));
+}
+
+static void lin__put_size(lin__bytes *o, size_t v)
+{
+    char d[3 * sizeof(size_t) + 1];
+    size_t i = sizeof d;
+    do { d[--i] = (char)('0' + (int)(v % 10u)); v /= 10u; } while (v);
+    lin__put_bytes(o, d + i, sizeof d - i);
+}
+
+/* name as a JSON string, escaped as serde_json escapes */
+static void lin__put_json_string(lin__bytes *o, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t i;
+    lin__put_str(o, "\"");
+    for (i = 0; i < n; ++i) {
+        const unsigned char c = (unsigned char)s[i];
+        char e[6];
+        if (c == '"' || c == '\\') { e[0] = '\\'; e[1] = (char)c; lin__put_bytes(o, e, 2); }
+        else if (c == '\b') lin__put_str(o, "\\b");
+        else if (c == '\f') lin__put_str(o, "\\f");
+        else if (c == '\n') lin__put_str(o, "\\n");
+        else if (c == '\r') lin__put_str(o, "\\r");
+        else if (c == '\t') lin__put_str(o, "\\t");
+        else if (c < 0x20u) {
+            e[0] = '\\'; e[1] = 'u'; e[2] = '0'; e[3] = '0'; e[4] = hex[c >> 4]; e[5] = hex[c & 15u];
+            lin__put_bytes(o, e, 6);
+        } else lin__put_bytes(o, s + i, 1);
+    }
+    lin__put_str(o, "\"");
+}
+
+/* The header of tensors in the writer's order (element size 8, 4, 2, 1;
+   the given order within one), padded with spaces to a multiple of 8; *data
+   the bytes of the tensors after it */
+static void lin__st_header(const lin_st_tensor *ts, size_t count, lin__bytes *o, size_t *data)
+{
+    static const unsigned char sizes[4] = {8, 4, 2, 1};
+    size_t off = 0, q, i, first = 1;
+    int d;
+    lin__put_str(o, "{");
+    for (q = 0; q < 4; ++q)
+        for (i = 0; i < count; ++i) {
+            const lin_st_tensor *t = &ts[i];
+            if (lin__dtype_sizes[t->dtype] != sizes[q]) continue;
+            if (!first) lin__put_str(o, ",");
+            first = 0;
+            lin__put_json_string(o, t->name, t->name_len);
+            lin__put_str(o, ":{\"dtype\":\"");
+            lin__put_str(o, lin__dtype_names[t->dtype]);
+            lin__put_str(o, "\",\"shape\":[");
+            for (d = 0; d < t->ndim; ++d) {
+                if (d) lin__put_str(o, ",");
+                lin__put_size(o, t->shape[d]);
+            }
+            lin__put_str(o, "],\"data_offsets\":[");
+            lin__put_size(o, off);
+            lin__put_str(o, ",");
+            off += t->data_bytes;
+            lin__put_size(o, off);
+            lin__put_str(o, "]}");
+        }
+    lin__put_str(o, "}");
+    while (o->len % 8u) lin__put_str(o, " ");
+    *data = off;
+}
+
+/* the writer's checks; *total the file's bytes */
+static lin_status lin__st_check_write(const lin_st_tensor *ts, size_t count, size_t *total)
+{
+    size_t i, k, data = 0, hdr, bound = 0;
+    lin__bytes o;
+    if (!ts && count) return LIN_ERR_NULL;
+    for (i = 0; i < count; ++i) {
+        const lin_st_tensor *t = &ts[i];
+        size_t elems = 1, nb;
+        int d;
+        if (!t->name || (!t->data && t->data_bytes)) return LIN_ERR_NULL;
+        if ((unsigned)t->dtype >= 15u) return LIN_ERR_VALUE;
+        if (t->ndim < 0 || t->ndim > LIN_MAX_DIMS) return LIN_ERR_RANK;
+        for (d = 0; d < t->ndim; ++d)
+            if (!lin__mul(elems, t->shape[d], &elems)) return LIN_ERR_OVERFLOW;
+        if (!lin__mul(elems, lin__dtype_sizes[t->dtype], &nb)) return LIN_ERR_OVERFLOW;
+        if (nb != t->data_bytes) return LIN_ERR_SHAPE;
+        if (!lin__utf8_ok((const unsigned char *)t->name, t->name_len) ||
+            (t->name_len == 12 && !LIN__MEMCMP(t->name, "__metadata__", 12)))
+            return LIN_ERR_VALUE;
+        for (k = 0; k < t->name_len; ++k)
+            if (!t->name[k]) return LIN_ERR_VALUE;
+        for (k = 0; k < i; ++k)
+            if (ts[k].name_len == t->name_len && !LIN__MEMCMP(ts[k].name, t->name, t->name_len)) return LIN_ERR_VALUE;
+        if (data > (size_t)-1 - nb) return LIN_ERR_OVERFLOW;
+        data += nb;
+        /* the header's bytes for this tensor: at most 6 a name byte (\u00XX), 64 besides, 21 a
+           number (three dims' worth past the offsets) */
+        if (!lin__mul(t->name_len, 6u, &nb) || nb > (size_t)-1 - 64u - 21u * (LIN_MAX_DIMS + 2u) ||
+            bound > (size_t)-1 - (nb + 64u + 21u * (LIN_MAX_DIMS + 2u)))
+            return LIN_ERR_OVERFLOW;
+        bound += nb + 64u + 21u * (LIN_MAX_DIMS + 2u);
+    }
+    if (bound > (size_t)-1 - 16u - data) return LIN_ERR_OVERFLOW;
+    o.p = NULL;
+    o.len = 0;
+    lin__st_header(ts, count, &o, &k);
+    hdr = o.len;                                /* at most bound + 9 */
+    *total = 8 + hdr + data;
+    return LIN_OK;
+}
+
+LIN_API size_t lin_safetensors_size(const lin_st_tensor *tensors, size_t count)
+{
+    size_t total = 0;
+    return lin__st_check_write(tensors, count, &total) == LIN_OK ? total : 0;
+}
+
+LIN_API lin_status lin_safetensors_write(const lin_st_tensor *tensors, size_t count, void *buf, size_t buf_size,
+                                         size_t *written)
+{
+    size_t total = 0, i, q, data;
+    lin__bytes o;
+    lin__span out, in;
+    lin_status s = lin__st_check_write(tensors, count, &total);
+    if (s != LIN_OK) return s;
+    if (!buf) return LIN_ERR_NULL;
+    if (buf_size < total) return LIN_ERR_SIZE;
+    lin__span_set(&out, buf, total, 1);
+    for (i = 0; i < count; ++i) {
+        lin__span_set(&in, tensors[i].name, tensors[i].name_len, 1);
+        if (lin__meet(&out, &in)) return LIN_ERR_ALIAS;
+        lin__span_set(&in, tensors[i].data, tensors[i].data_bytes, 1);
+        if (lin__meet(&out, &in)) return LIN_ERR_ALIAS;
+    }
+    o.p = (unsigned char *)buf + 8;
+    o.len = 0;
+    lin__st_header(tensors, count, &o, &data);
+    for (i = 0; i < 8; ++i) ((unsigned char *)buf)[i] = (unsigned char)((uint64_t)o.len >> (8 * i));
+    o.p = (unsigned char *)buf;
+    o.len += 8;
+    for (q = 8; q; q /= 2)                      /* the data in the header's order */
+        for (i = 0; i < count; ++i)
+            if (lin__dtype_sizes[tensors[i].dtype] == q && tensors[i].data_bytes)
+                lin__put_bytes(&o, (const char *)tensors[i].data, tensors[i].data_bytes);
+    if (written) *written = o.len;
+    return LIN_OK;
+}
+#endif /* LIN_NO_SAFETENSORS */
 
 #ifndef LIN_NO_INT8
 /* ---- int8: requantization ---- */

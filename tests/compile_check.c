@@ -158,6 +158,31 @@ int compile_check(void)
     bad |= lin_npy_decode(npy, written, &xv) != LIN_OK;
     bad |= lin_npy_decode_explain(npy, written, &xv, msg, sizeof msg) != LIN_OK;
 #endif
+#ifndef LIN_NO_SAFETENSORS
+    {
+        static unsigned char st_buf[128];
+        lin_safetensors st;
+        lin_st_tensor sts[1];
+        size_t st_bytes = 0;
+        sts[0].name = "w";
+        sts[0].name_len = 1;
+        sts[0].dtype = LIN_DTYPE_F32;
+        sts[0].ndim = 1;
+        sts[0].shape[0] = 3;
+        sts[0].data = x;
+        sts[0].data_bytes = sizeof x;
+        bad |= lin_safetensors_size(sts, 1) > sizeof st_buf;
+        bad |= lin_safetensors_write(sts, 1, st_buf, sizeof st_buf, &st_bytes) != LIN_OK;
+        bad |= lin_safetensors_open(&st, st_buf, st_bytes) != LIN_OK;
+        bad |= lin_safetensors_open_explain(st_buf, st_bytes, msg, sizeof msg) != LIN_OK;
+        bad |= lin_safetensors_count(&st) != 1;
+        bad |= lin_safetensors_tensor(&st, 0, &sts[0]) != LIN_OK;
+        bad |= lin_safetensors_find(&st, "w", &sts[0]) != LIN_OK;
+        bad |= lin_safetensors_view(&sts[0], &view) != LIN_OK;
+        bad |= lin_dtype_size(LIN_DTYPE_BF16) != 2;
+        bad |= lin_dtype_name(LIN_DTYPE_BF16)[0] != 'B';
+    }
+#endif
 #ifndef LIN_NO_INT8
     bad |= lin_quant_params(1.0f, 0, 1.0f, 0, 1.0f, 0, LIN_ACT_RELU, &q) != LIN_OK;
     bad |= lin_quantize_multiplier(0.5, &mult[0], &sh[0]) != LIN_OK;

@@ -64,6 +64,7 @@ test)
     need libcmocka-dev cmocka
     need cmake command -v cmake
     need pkg-config command -v pkg-config
+    need python3 command -v python3     # the independent safetensors reader
     # the sanitizer runtimes: gcc's come with gcc, clang's are a package of their own
     need libasan8 links gcc -fsanitize=address,undefined
     need libclang-rt-14-dev links clang -fsanitize=address,undefined

@@ -1,7 +1,8 @@
 /* fuzz_linear.c - differential fuzzing of lin_matmul, lin_linear and
    lin_linear_f32, under every kernel family the CPU runs, and the same
    layer prepared and with caller scratch; the int8 and int16x8 layers;
-   the layers with f16, bf16, int8 and int4 weights; .npy (libFuzzer; `make fuzz
+   the layers with f16, bf16, int8 and int4 weights; the activations; .npy
+   and safetensors (libFuzzer; `make fuzz
    FUZZ_SECONDS=N`).
 
    The input bytes become an operation, ranks (invalid ones included),
@@ -969,6 +970,92 @@ static void fuzz_act(reader *r)
     STAT(4);
 }
 
+#ifndef LIN_NO_SAFETENSORS
+/* The rest of the input as a safetensors file, in a buffer of exactly its
+   size (ASan sees any read past it): open and explain agree; after a
+   success every tensor (by index, and by name where the name has no
+   escape) lies inside the data, its bytes the shape's; the tensors the
+   writer takes written again and read back the same. */
+static void fuzz_st(reader *r)
+{
+    const size_t n = r->n;
+    unsigned char *file = (unsigned char *)malloc(n ? n : 1), *again = NULL;
+    lin_safetensors st, st2;
+    lin_st_tensor t, u, *keep;
+    lin_status s;
+    char msg[96];
+    size_t i, kept = 0, size, written;
+    if (!file) abort();
+    memcpy(file, r->p, n);
+    memset(&st, 0x5a, sizeof st);
+    s = lin_safetensors_open(&st, file, n);
+    if (lin_safetensors_open_explain(file, n, msg, sizeof msg) != s || (s == LIN_OK) != (msg[0] == '\0')) {
+        fprintf(stderr, "safetensors: open and explain disagree (%s, '%s')\n", lin_status_str(s), msg);
+        abort();
+    }
+    if (s != LIN_OK) {
+        const unsigned char *b = (const unsigned char *)&st;
+        if (s != LIN_ERR_FORMAT) abort();
+        for (i = 0; i < sizeof st; ++i)
+            if (b[i] != 0x5a) abort();          /* st written on an error */
+        free(file);
+        return;
+    }
+    keep = (lin_st_tensor *)malloc((st.count ? st.count : 1) * sizeof *keep);
+    if (!keep) abort();
+    for (i = 0; i < st.count; ++i) {
+        size_t d, bytes;
+        memset(&t, 0, sizeof t);
+        if (lin_safetensors_tensor(&st, i, &t) != LIN_OK) abort();
+        bytes = lin_dtype_size(t.dtype);
+        for (d = 0; d < (size_t)t.ndim && d < LIN_MAX_DIMS; ++d) bytes *= t.shape[d];
+        if ((const unsigned char *)t.data < st.data || (size_t)((const unsigned char *)t.data - file) + t.data_bytes > n ||
+            (t.ndim <= LIN_MAX_DIMS && bytes != t.data_bytes) || t.name < st.header ||
+            t.name + t.name_len > st.header + st.header_bytes) {
+            fprintf(stderr, "safetensors: tensor %zu outside the file or of another size\n", i);
+            abort();
+        }
+        if (!memchr(t.name, '\\', t.name_len) && !memchr(t.name, 0, t.name_len)) {
+            char name[256];
+            if (t.name_len < sizeof name) {
+                memcpy(name, t.name, t.name_len);
+                name[t.name_len] = '\0';
+                memset(&u, 0, sizeof u);
+                if (lin_safetensors_find(&st, name, &u) != LIN_OK || u.name_len != t.name_len ||
+                    memcmp(u.name, t.name, t.name_len))
+                    abort();
+            }
+            if (t.ndim <= LIN_MAX_DIMS) {       /* names without escapes are their own bytes */
+                size_t k;
+                int dup = 0;
+                for (k = 0; k < kept; ++k) dup |= keep[k].name_len == t.name_len && !memcmp(keep[k].name, t.name, t.name_len);
+                if (!dup) keep[kept++] = t;
+            }
+        }
+    }
+    size = lin_safetensors_size(keep, kept);
+    again = (unsigned char *)malloc(size ? size : 1);
+    if (!size || !again || lin_safetensors_write(keep, kept, again, size, &written) != LIN_OK || written != size ||
+        lin_safetensors_open(&st2, again, size) != LIN_OK || st2.count != kept) {
+        fprintf(stderr, "safetensors: %zu tensors not written and read back\n", kept);
+        abort();
+    }
+    for (i = 0; i < kept; ++i) {
+        char name[256];
+        if (keep[i].name_len >= sizeof name) continue;
+        memcpy(name, keep[i].name, keep[i].name_len);
+        name[keep[i].name_len] = '\0';
+        memset(&u, 0, sizeof u);
+        if (lin_safetensors_find(&st2, name, &u) != LIN_OK || u.dtype != keep[i].dtype || u.ndim != keep[i].ndim ||
+            u.data_bytes != keep[i].data_bytes || (u.data_bytes && memcmp(u.data, keep[i].data, u.data_bytes)))
+            abort();
+    }
+    free(again);
+    free(keep);
+    free(file);
+}
+#endif
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -982,7 +1069,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     r.p = data;
     r.n = size;
     lin__isa_force(-1);                 /* fuzz_f32 may have chosen another family */
-    op = take(&r, 8);
+    op = take(&r, 9);
+#ifndef LIN_NO_SAFETENSORS
+    if (op == 8) {
+        fuzz_st(&r);
+        return 0;
+    }
+#endif
     if (op == 7) {
         fuzz_act(&r);
         return 0;

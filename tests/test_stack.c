@@ -130,6 +130,38 @@ static lin_status c_gelu(void) { return lin_gelu_f32(x, y, B * OUT, LIN_GELU_TAN
 #ifndef LIN_NO_TRAIN
 static lin_status c_log_softmax_backward(void) { return lin_log_softmax_backward_f32(x, bias, y, 1, OUT); }
 #endif
+#ifndef LIN_NO_SAFETENSORS
+/* x and W written as a safetensors file into st_buf, then opened and found */
+#define ST_BUF_BYTES (sizeof(float) * ((size_t)B * IN + (size_t)OUT * IN) + 4096)
+static unsigned char *st_buf;
+static size_t st_bytes;
+static lin_status c_st_write(void)
+{
+    lin_st_tensor t[2];
+    memset(t, 0, sizeof t);
+    t[0].name = "x";
+    t[1].name = "fc.weight \"escaped\"";
+    t[0].name_len = 1;
+    t[1].name_len = strlen(t[1].name);
+    t[0].dtype = t[1].dtype = LIN_DTYPE_F32;
+    t[0].ndim = t[1].ndim = 2;
+    t[0].shape[0] = B;
+    t[0].shape[1] = t[1].shape[1] = IN;
+    t[1].shape[0] = OUT;
+    t[0].data = x;
+    t[1].data = w;
+    t[0].data_bytes = sizeof(float) * B * IN;
+    t[1].data_bytes = sizeof(float) * OUT * IN;
+    return lin_safetensors_write(t, 2, st_buf, ST_BUF_BYTES, &st_bytes);
+}
+static lin_status c_st_open(void)
+{
+    lin_safetensors st;
+    lin_st_tensor t;
+    lin_status s = lin_safetensors_open(&st, st_buf, st_bytes);
+    return s == LIN_OK ? lin_safetensors_find(&st, "fc.weight \"escaped\"", &t) : s;
+}
+#endif
 #ifndef LIN_NO_WFORMATS
 /* W's bytes read as each form (any bits do: the stack is what counts);
    the scales from gw */
@@ -234,6 +266,10 @@ static int setup(void **state)
     if (setup_s8() != 0) return -1;
 #endif
     pbuf = malloc(pbytes);
+#ifndef LIN_NO_SAFETENSORS
+    st_buf = (unsigned char *)malloc(ST_BUF_BYTES);
+    if (!st_buf) return -1;
+#endif
     return pbuf ? 0 : -1;
 }
 
@@ -242,6 +278,9 @@ static int teardown(void **state)
     (void)state;
     free(x); free(w); free(bias); free(y); free(gy); free(gx); free(gw); free(gb); free(buf);
     free(pbuf);
+#ifndef LIN_NO_SAFETENSORS
+    free(st_buf);
+#endif
 #ifndef LIN_NO_INT8
     free(x8); free(w8); free(y8); free(b8); free(b16);
 #endif
@@ -279,6 +318,10 @@ static void test_stack_per_entry_point(void **state)
         {"lin_prepare_s8 640x520", c_prepare_s8},
         {"lin_linear_prepared_s8 96x640x520", c_prepared_s8},
         {"lin_linear_s16 96x640x520", c_s16},
+#endif
+#ifndef LIN_NO_SAFETENSORS
+        {"lin_safetensors_write 96x640, 520x640", c_st_write},
+        {"lin_safetensors_open + _find", c_st_open},
 #endif
         {"lin_softmax_f32 96x520", c_softmax},
         {"lin_gelu_f32 96x520", c_gelu},
