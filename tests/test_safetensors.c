@@ -188,6 +188,122 @@ static void test_fixture_files(void **state)
     expect_int(bad, 52);
 }
 
+/* ---- the JSON's corners, one header each ---- */
+
+/* 8 bytes of length, the header, data_bytes bytes of data */
+static int open_header(const char *header, size_t header_len, size_t data_bytes)
+{
+    size_t n = 8 + header_len + data_bytes, i;
+    unsigned char *b = (unsigned char *)malloc(n);
+    lin_safetensors st;
+    int s;
+    char msg[120];
+    assert_non_null(b);
+    for (i = 0; i < 8; ++i) b[i] = (unsigned char)((uint64_t)header_len >> (8 * i));
+    memcpy(b + 8, header, header_len);
+    memset(b + 8 + header_len, 0x3c, data_bytes);
+    s = lin_safetensors_open(&st, b, n);
+    expect_int(lin_safetensors_open_explain(b, n, msg, sizeof msg), s);
+    free(b);
+    return s;
+}
+
+static void test_json_corners(void **state)
+{
+    /* each: a tensor "t" of 2 U8 around what is tested, or a whole header */
+    static const struct { const char *json; int ok; } cases[] = {
+        /* strings: every escape, hex digits of both cases, surrogate pairs */
+        {"{\"t\\b\\f\\n\\r\\t\\/\\\\\\\"\\u00aB\\u00Cd\\ud83d\\ude00\":{\"dtype\":\"U8\",\"shape\":[2],\"data_offsets\":[0,2]}}", 1},
+        {"{\"t\\ud800\\u0041\":{\"dtype\":\"U8\",\"shape\":[2],\"data_offsets\":[0,2]}}", 0},
+        {"{\"t\\ud800x\":{\"dtype\":\"U8\",\"shape\":[2],\"data_offsets\":[0,2]}}", 0},
+        {"{\"t\\ud800\\udbff\":{\"dtype\":\"U8\",\"shape\":[2],\"data_offsets\":[0,2]}}", 0},
+        {"{\"t\\u00g0\":{\"dtype\":\"U8\",\"shape\":[2],\"data_offsets\":[0,2]}}", 0},
+        {"{\"t\\", 0},
+        {"{\"t\\ud800\\u", 0},
+        {"{\"t", 0},
+        {"{1:{}}", 0},
+        {"{\"t\":{\"dtype\":\"U8\",\"shape\":[2],\"data_offsets\":[0,2]}\"u\":{}}", 0},
+        /* UTF-8 of 2, 3 and 4 bytes in a name; broken ones */
+        {"{\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\":{\"dtype\":\"U8\",\"shape\":[2],\"data_offsets\":[0,2]}}", 1},
+        {"{\"\xe0\x80\x80\":{\"dtype\":\"U8\",\"shape\":[2],\"data_offsets\":[0,2]}}", 0},
+        {"{\"\xf4\x90\x80\x80\":{\"dtype\":\"U8\",\"shape\":[2],\"data_offsets\":[0,2]}}", 0},
+        {"{\"\xf5\x80\x80\x80\":{\"dtype\":\"U8\",\"shape\":[2],\"data_offsets\":[0,2]}}", 0},
+        {"{\"\xc3\x41\":{\"dtype\":\"U8\",\"shape\":[2],\"data_offsets\":[0,2]}}", 0},
+        {"{\"t\":{\"dtype\":\"U8\",\"shape\":[2],\"data_offsets\":[0,2]}}\xe2\x82", 0},
+        /* the fields the format ignores: every kind of JSON value */
+        {"{\"t\":{\"a\":1.5,\"b\":-2e+3,\"c\":1E-2,\"d\":0.5,\"e\":-0,\"f\":[true,false,null,\"s\",{}],\"g\":{\"h\":{\"i\":[[]]}},"
+         "\"dtype\":\"U8\",\"shape\":[2],\"data_offsets\":[0,2]}}", 1},
+        {"{\"t\":{\"a\":-,\"dtype\":\"U8\",\"shape\":[2],\"data_offsets\":[0,2]}}", 0},
+        {"{\"t\":{\"a\":1.,\"dtype\":\"U8\",\"shape\":[2],\"data_offsets\":[0,2]}}", 0},
+        {"{\"t\":{\"a\":1e,\"dtype\":\"U8\",\"shape\":[2],\"data_offsets\":[0,2]}}", 0},
+        {"{\"t\":{\"a\":01,\"dtype\":\"U8\",\"shape\":[2],\"data_offsets\":[0,2]}}", 0},
+        {"{\"t\":{\"a\":tru,\"dtype\":\"U8\",\"shape\":[2],\"data_offsets\":[0,2]}}", 0},
+        {"{\"t\":{\"a\":{1:2},\"dtype\":\"U8\",\"shape\":[2],\"data_offsets\":[0,2]}}", 0},
+        {"{\"t\":{\"a\":{\"k\" 2},\"dtype\":\"U8\",\"shape\":[2],\"data_offsets\":[0,2]}}", 0},
+        {"{\"t\":{\"a\":{\"k\":2,3},\"dtype\":\"U8\",\"shape\":[2],\"data_offsets\":[0,2]}}", 0},
+        {"{\"t\":{\"a\":[1,],\"dtype\":\"U8\",\"shape\":[2],\"data_offsets\":[0,2]}}", 0},
+        {"{\"t\":{\"a\":[1}", 0},
+        {"{\"t\":{\"a\":", 0},
+        {"{\"t\":{\"a\":[", 0},
+        {"{\"t\":{\"dtype\":\"U8\",\"shape\":[2],\"data_offsets\":[0,2],}}", 0},
+        {"{\"t\":{\"dtype\":\"U8\" \"shape\":[2],\"data_offsets\":[0,2]}}", 0},
+        {"{\"t\":{\"dtype\":\"U8\",\"shape\":[2],\"data_offsets\":[0,2]", 0},
+        {"{\"t\":{\"dtype\":\"U\\u0038\",\"sh\\u0061pe\":[2],\"data_offsets\":[0,2]}}", 1},    /* names decoded */
+        /* shape and data_offsets */
+        {"{\"t\":{\"dtype\":\"U8\",\"shape\":[1,],\"data_offsets\":[0,2]}}", 0},
+        {"{\"t\":{\"dtype\":\"U8\",\"shape\":[1 2],\"data_offsets\":[0,2]}}", 0},
+        {"{\"t\":{\"dtype\":\"U8\",\"shape\":[1,2],\"data_offsets\":[0 2]}}", 0},
+        {"{\"t\":{\"dtype\":\"U8\",\"shape\":[-1],\"data_offsets\":[0,2]}}", 0},
+        {"{\"t\":{\"dtype\":\"U8\",\"shape\":[-01],\"data_offsets\":[0,2]}}", 0},
+        {"{\"t\":{\"dtype\":\"U8\",\"shape\":[2],\"data_offsets\":[0,2.0]}}", 0},
+        {"{\"t\":{\"dtype\":\"U8\",\"shape\":[2],\"data_offsets\":[0,2,]}}", 0},
+        {"{\"t\":{\"dtype\":\"U8\",\"shape\":[ 2 ],\"data_offsets\":[ 0 , 2 ]}}", 1},
+        /* __metadata__ */
+        {"{\"__metadata__\":nul}", 0},
+        {"{\"__metadata__\":{\"a\":\"b\",}}", 0},
+        {"{\"__metadata__\":{\"a\"}}", 0},
+        {"{\"__metadata__\":{\"a\":\"b\" \"c\":\"d\"}}", 0},
+        {"{\"__metadata__\":{}, \"t\":{\"dtype\":\"U8\",\"shape\":[2],\"data_offsets\":[0,2]}}", 1},
+        {"{\"__meta\\u0064ata__\":{\"a\":\"b\"}, \"t\":{\"dtype\":\"U8\",\"shape\":[2],\"data_offsets\":[0,2]}}", 1},
+        /* the top level */
+        {"{\"t\":{\"dtype\":\"U8\",\"shape\":[2],\"data_offsets\":[0,2]} \"u\":1}", 0},
+        {"{\"t\" {}}", 0},
+        {"{", 0},
+        {"{ \t\r\n}", 1},
+    };
+    size_t c;
+    (void)state;
+    for (c = 0; c < sizeof cases / sizeof cases[0]; ++c) {
+        const char *j = cases[c].json;
+        const int has_t = strstr(j, "\"data_offsets\":[0,2]") || strstr(j, "[ 0 , 2 ]");
+        const int s = open_header(j, strlen(j), has_t ? 2 : 0);
+        if ((s == LIN_OK) != cases[c].ok) {
+            print_error("header %zu: %s, expected %s\n", c, lin_status_str((lin_status)s), cases[c].ok ? "ok" : "refused");
+            ++test_failures;
+        }
+        if (s != LIN_OK && s != LIN_ERR_FORMAT) ++test_failures;
+    }
+    /* the decoded name finds its tensor */
+    {
+        static const char hdr[] = "{\"a\\u00e9\\ud83d\\ude00\\\"\\n\":{\"dtype\":\"U8\",\"shape\":[2],\"data_offsets\":[0,2]}}";
+        unsigned char b[8 + sizeof hdr - 1 + 2];
+        size_t i;
+        lin_safetensors st;
+        lin_st_tensor t;
+        memset(&t, 0, sizeof t);
+        for (i = 0; i < 8; ++i) b[i] = (unsigned char)((uint64_t)(sizeof hdr - 1) >> (8 * i));
+        memcpy(b + 8, hdr, sizeof hdr - 1);
+        b[sizeof b - 2] = 1;
+        b[sizeof b - 1] = 2;
+        assert_int_equal(lin_safetensors_open(&st, b, sizeof b), LIN_OK);
+        expect_int(lin_safetensors_find(&st, "a\xc3\xa9\xf0\x9f\x98\x80\"\n", &t), LIN_OK);
+        expect_int(t.data_bytes, 2);
+        expect_int(lin_safetensors_find(&st, "a\xc3\xa9\xf0\x9f\x98\x80\"", &t), LIN_ERR_INDEX);   /* a prefix */
+        expect_int(lin_safetensors_find(&st, "a\xc3\xa9\xf0\x9f\x98\x80\"\n!", &t), LIN_ERR_INDEX);
+        expect_int(lin_safetensors_find(&st, "a\xc3\xa9\xf0\x9f\x98\x81\"\n", &t), LIN_ERR_INDEX);
+    }
+}
+
 /* ---- the writer ---- */
 
 static lin_st_tensor make(const char *name, lin_dtype dtype, int ndim, const size_t *shape, const void *data)
@@ -220,7 +336,7 @@ static void test_writer_round_trip(void **state)
     (void)state;
     for (i = 0; i < sizeof bytes; ++i) bytes[i] = (unsigned char)(i * 37u + 11u);
     ts[0] = make("fc.weight", LIN_DTYPE_U8, 2, s23, bytes);
-    ts[1] = make("a \"quoted\" \\ name\n\t\x01", LIN_DTYPE_F64, 1, s5, bytes);
+    ts[1] = make("a \"quoted\" \\ name\n\t\x01\b\f\r\x1f", LIN_DTYPE_F64, 1, s5, bytes);
     ts[2] = make("caf\xc3\xa9 \xf0\x9f\x98\x80", LIN_DTYPE_F16, 2, s23, bytes + 1);
     ts[3] = make("scalar", LIN_DTYPE_I32, 0, NULL, bytes + 3);
     ts[4] = make("empty", LIN_DTYPE_BF16, 1, s0, NULL);
@@ -427,6 +543,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         TEST(test_fixture_files),
+        TEST(test_json_corners),
         TEST(test_writer_round_trip),
         TEST(test_writer_errors),
         TEST(test_tensors_feed_layers),
