@@ -933,6 +933,21 @@ LIN_API lin_status lin_lora_merge(lin_lora *lora);
 LIN_API lin_status lin_lora_unmerge(lin_lora *lora);
 #endif /* LIN_NO_LORA */
 
+/* ---- public API: element types (the files' tensors) ---- */
+
+/* The element types of safetensors (their names) and of .npy's plain
+   numeric arrays */
+typedef enum lin_dtype {
+    LIN_DTYPE_BOOL, LIN_DTYPE_U8, LIN_DTYPE_I8, LIN_DTYPE_F8_E5M2, LIN_DTYPE_F8_E4M3, LIN_DTYPE_I16,
+    LIN_DTYPE_U16, LIN_DTYPE_F16, LIN_DTYPE_BF16, LIN_DTYPE_I32, LIN_DTYPE_U32, LIN_DTYPE_F32,
+    LIN_DTYPE_F64, LIN_DTYPE_I64, LIN_DTYPE_U64
+} lin_dtype;
+
+/* Bytes of one element of dtype (1, 2, 4 or 8), 0 for a value not listed */
+LIN_API size_t lin_dtype_size(lin_dtype dtype);
+/* "F32", "BF16", ...: safetensors' spelling; "?" for a value not listed */
+LIN_API const char *lin_dtype_name(lin_dtype dtype);
+
 /* ---- public API: .npy (LIN_NO_NPY leaves it out) ---- */
 #ifndef LIN_NO_NPY
 /* NumPy's .npy (format 1.0) of float32 ('<f4', little-endian on every host,
@@ -958,6 +973,39 @@ LIN_API lin_status lin_npy_encode_explain(const lin_tensor *t, const void *buf, 
 LIN_API lin_status lin_npy_decode(const void *buf, size_t size, lin_tensor *out);
 LIN_API lin_status lin_npy_decode_explain(const void *buf, size_t size, const lin_tensor *out,
                                           char *msg, size_t msg_size);
+
+/* What a .npy file holds, whatever its dtype: */
+typedef struct lin_npy_meta {
+    lin_dtype dtype;            /* BOOL ('|b1'), I8..I64 ('i1'..'i8'), U8..U64, F16, F32, F64 ('f2'..'f8') */
+    int big_endian;             /* '>': 1; '<' or '|': 0 */
+    int fortran_order;
+    int ndim;
+    size_t shape[LIN_MAX_DIMS];
+    size_t count;               /* elements, product(shape) */
+    size_t data_offset;         /* bytes before the data */
+    size_t data_bytes;          /* count x the element's size, all within the file */
+} lin_npy_meta;
+/* Reads the header of any .npy (format 1.0, 2.0 or 3.0). LIN_OK,
+   LIN_ERR_NULL, LIN_ERR_FORMAT (malformed, or data shorter than the shape
+   needs), LIN_ERR_DTYPE (a dtype of none of the kinds above: complex,
+   strings, objects, records; meta->dtype is then not set), LIN_ERR_RANK
+   (more dims than LIN_MAX_DIMS) or LIN_ERR_OVERFLOW (the bytes of the
+   shape past size_t); meta is written only on LIN_OK. _explain says what
+   the file holds ("(3, 4) int64, C order, data at byte 128") or why it
+   cannot be read. */
+LIN_API lin_status lin_npy_info(const void *buf, size_t size, lin_npy_meta *meta);
+LIN_API lin_status lin_npy_info_explain(const void *buf, size_t size, char *msg, size_t msg_size);
+/* The file's count elements, converted to float (float64 and 64-bit
+   integers rounded to nearest, bool 0 or 1, float16 exact), into out[0..count)
+   in C order (a Fortran-order file reordered). LIN_OK, lin_npy_info's
+   statuses, LIN_ERR_SHAPE (count is not the file's element count),
+   LIN_ERR_NULL (out NULL with elements) or LIN_ERR_ALIAS (out overlaps
+   buf); nothing is written on an error. */
+LIN_API lin_status lin_npy_decode_f32(const void *buf, size_t size, float *out, size_t count);
+/* The elements as they are, in this host's byte order and C order, into
+   out[0..out_bytes): out_bytes must be meta.data_bytes (LIN_ERR_SIZE
+   otherwise); other statuses as lin_npy_decode_f32. */
+LIN_API lin_status lin_npy_decode_raw(const void *buf, size_t size, void *out, size_t out_bytes);
 #endif /* LIN_NO_NPY */
 
 /* ---- public API: safetensors (LIN_NO_SAFETENSORS leaves it out) ---- */
@@ -968,12 +1016,6 @@ LIN_API lin_status lin_npy_decode_explain(const void *buf, size_t size, const li
    "F32", "shape": [2, 3], "data_offsets": [0, 24]}, ..., optionally
    "__metadata__": {"key": "value", ...}}), then the tensors' bytes,
    little-endian, C order. */
-typedef enum lin_dtype {
-    LIN_DTYPE_BOOL, LIN_DTYPE_U8, LIN_DTYPE_I8, LIN_DTYPE_F8_E5M2, LIN_DTYPE_F8_E4M3, LIN_DTYPE_I16,
-    LIN_DTYPE_U16, LIN_DTYPE_F16, LIN_DTYPE_BF16, LIN_DTYPE_I32, LIN_DTYPE_U32, LIN_DTYPE_F32,
-    LIN_DTYPE_F64, LIN_DTYPE_I64, LIN_DTYPE_U64
-} lin_dtype;
-
 /* An opened file: pointers into the caller's bytes, which must outlive it */
 typedef struct lin_safetensors {
     const unsigned char *file;
@@ -1000,11 +1042,6 @@ typedef struct lin_st_tensor {
     const void *data;
     size_t data_bytes;
 } lin_st_tensor;
-
-/* Bytes of one element of dtype (1, 2, 4 or 8), 0 for a value not listed */
-LIN_API size_t lin_dtype_size(lin_dtype dtype);
-/* "F32", "BF16", ...: the file's spelling; "?" for a value not listed */
-LIN_API const char *lin_dtype_name(lin_dtype dtype);
 
 /* Validates file[0..file_bytes) as the format's reference reader does
    (huggingface/safetensors): at least 8 bytes; a header length of at most
@@ -4867,20 +4904,21 @@ LIN_API lin_status lin_linear_f32_clamp(const float *x, const float *weight, con
     return LIN_OK;
 }
 
-/* ---- compressed weights: f16, bf16, int8 and int4 ----
+/* ---- element types ---- */
 
-   AVX-512 and AVX2 decode W in registers inside their dot products
-   (lin__wf_fused). The other families decode a block of W (up to 16
-   rows by LIN__WF_FLOATS / rows steps of k, on the stack) and run their
-   float dot products on it against every row of x, adding the blocks
-   along k into y, the first with the bias (lin__linear_wf_blocks).
-   Builds without the packed kernels (LIN_PACK 0: firmware) decode blocks
-   of 4 rows by 32 steps (512 bytes) for the float direct kernel. The
-   decoded weights are exact (f16, bf16) or the float32 product scale * q
-   (q8w, q4w), as the docs say W is. */
-#ifndef LIN_NO_WFORMATS
+static const char *const lin__dtype_names[15] = {"BOOL", "U8", "I8", "F8_E5M2", "F8_E4M3", "I16", "U16", "F16",
+                                                 "BF16", "I32", "U32", "F32", "F64", "I64", "U64"};
+static const unsigned char lin__dtype_sizes[15] = {1, 1, 1, 1, 1, 2, 2, 2, 2, 4, 4, 4, 8, 8, 8};
 
-enum { LIN__WF_F16, LIN__WF_BF16, LIN__WF_Q8, LIN__WF_Q4 };
+LIN_API size_t lin_dtype_size(lin_dtype dtype)
+{
+    return (unsigned)dtype < 15u ? lin__dtype_sizes[dtype] : 0;
+}
+
+LIN_API const char *lin_dtype_name(lin_dtype dtype)
+{
+    return (unsigned)dtype < 15u ? lin__dtype_names[dtype] : "?";
+}
 
 static LIN__INLINE_KERNEL float lin__f32_from_bits(uint32_t u)
 {
@@ -4896,6 +4934,7 @@ static LIN__INLINE_KERNEL uint32_t lin__bits_from_f32(float f)
     return u;
 }
 
+#if !defined(LIN_NO_WFORMATS) || !defined(LIN_NO_NPY)
 /* binary16 bits h -> float32 bits, exactly (subnormals normalized); out
    of line: the kernels call it for their tails alone */
 static uint32_t lin__f16_to_bits32(uint32_t h)
@@ -4911,6 +4950,22 @@ static uint32_t lin__f16_to_bits32(uint32_t h)
     } while (!(m & 0x400u));
     return s | (e << 23) | ((m & 0x3ffu) << 13);
 }
+#endif
+
+/* ---- compressed weights: f16, bf16, int8 and int4 ----
+
+   AVX-512 and AVX2 decode W in registers inside their dot products
+   (lin__wf_fused). The other families decode a block of W (up to 16
+   rows by LIN__WF_FLOATS / rows steps of k, on the stack) and run their
+   float dot products on it against every row of x, adding the blocks
+   along k into y, the first with the bias (lin__linear_wf_blocks).
+   Builds without the packed kernels (LIN_PACK 0: firmware) decode blocks
+   of 4 rows by 32 steps (512 bytes) for the float direct kernel. The
+   decoded weights are exact (f16, bf16) or the float32 product scale * q
+   (q8w, q4w), as the docs say W is. */
+#ifndef LIN_NO_WFORMATS
+
+enum { LIN__WF_F16, LIN__WF_BF16, LIN__WF_Q8, LIN__WF_Q4 };
 
 LIN_API float lin_f16_to_f32(uint16_t h)
 {
@@ -7260,6 +7315,7 @@ typedef struct lin__npy_head {
     size_t descr_len;
     char byteorder, kind;               /* '<' 'f' for '<f4'; kind 0 if not a simple dtype */
     size_t itemsize;
+    int too_many_dims;                  /* the shape has more than LIN_MAX_DIMS */
 } lin__npy_head;
 
 static lin_status lin__npy_bad(lin__msg *msg, const char *why)
@@ -7362,7 +7418,10 @@ static lin_status lin__npy_head_parse(const unsigned char *in, size_t size, lin_
         size_t v = 0;
         if (*shp == ' ' || *shp == ',') { ++shp; continue; }
         if (*shp < '0' || *shp > '9') return lin__npy_bad(msg, "'shape' holds something other than sizes");
-        if (h->ndim == LIN_MAX_DIMS) return lin__npy_bad(msg, "'shape' has more dims than LIN_MAX_DIMS");
+        if (h->ndim == LIN_MAX_DIMS) {
+            h->too_many_dims = 1;
+            return lin__npy_bad(msg, "'shape' has more dims than LIN_MAX_DIMS");
+        }
         while (shp < end && *shp >= '0' && *shp <= '9') {
             if (v > ((size_t)-1 - 9) / 10) return lin__npy_bad(msg, "a size in 'shape' overflows size_t");
             v = v * 10 + (size_t)(*shp++ - '0');
@@ -7458,24 +7517,199 @@ LIN_API lin_status lin_npy_decode(const void *buf, size_t size, lin_tensor *out)
     return LIN_OK;
 }
 
+
+/* ---- .npy of any plain numeric dtype ---- */
+
+/* the lin_dtype of a parsed header, or -1 */
+static int lin__npy_dtype(const lin__npy_head *h)
+{
+    if (h->byteorder != '<' && h->byteorder != '>' && h->byteorder != '|' && h->byteorder != '=') return -1;
+    if (h->kind == 'b' && h->itemsize == 1) return LIN_DTYPE_BOOL;
+    if (h->kind == 'f') return h->itemsize == 2 ? LIN_DTYPE_F16 : h->itemsize == 4 ? LIN_DTYPE_F32
+                             : h->itemsize == 8 ? LIN_DTYPE_F64 : -1;
+    if (h->kind == 'i') return h->itemsize == 1 ? LIN_DTYPE_I8 : h->itemsize == 2 ? LIN_DTYPE_I16
+                             : h->itemsize == 4 ? LIN_DTYPE_I32 : h->itemsize == 8 ? LIN_DTYPE_I64 : -1;
+    if (h->kind == 'u') return h->itemsize == 1 ? LIN_DTYPE_U8 : h->itemsize == 2 ? LIN_DTYPE_U16
+                             : h->itemsize == 4 ? LIN_DTYPE_U32 : h->itemsize == 8 ? LIN_DTYPE_U64 : -1;
+    return -1;
+}
+
+/* 1 when this host stores integers least significant byte first */
+static int lin__host_little(void)
+{
+    const uint16_t one = 1;
+    unsigned char b;
+    LIN__MEMCPY(&b, &one, 1);
+    return b == 1;
+}
+
+/* the header into *meta, checked: lin_npy_info's statuses, why in msg */
+static lin_status lin__npy_meta(const void *buf, size_t size, lin_npy_meta *meta, lin__msg *msg)
+{
+    lin__npy_head h;
+    lin_status s;
+    size_t count = 1, bytes;
+    int d, dt;
+    if (!buf) {
+        lin__puts(msg, "buf is NULL");
+        return LIN_ERR_NULL;
+    }
+    if ((s = lin__npy_head_parse((const unsigned char *)buf, size, &h, msg)) != LIN_OK)
+        return h.too_many_dims ? LIN_ERR_RANK : s;
+    dt = lin__npy_dtype(&h);
+    if (dt < 0) {
+        lin__puts(msg, "the file holds ");
+        lin__putdtype(msg, &h);
+        lin__puts(msg, ", not bool, an integer or a float of 2 to 8 bytes");
+        return LIN_ERR_DTYPE;
+    }
+    for (d = 0; d < h.ndim; ++d)
+        if (!lin__mul(count, h.shape[d], &count)) count = (size_t)-1;   /* overflow: refused below */
+    if (count == (size_t)-1 || !lin__mul(count, h.itemsize, &bytes)) {
+        lin__puts(msg, "the shape's bytes overflow size_t");
+        return LIN_ERR_OVERFLOW;
+    }
+    if (size - h.header < bytes) {
+        lin__puts(msg, "the file is truncated: its data needs ");
+        lin__putu(msg, bytes);
+        lin__puts(msg, " bytes and ");
+        lin__putu(msg, size - h.header);
+        lin__puts(msg, " follow the header");
+        return LIN_ERR_FORMAT;
+    }
+    meta->dtype = (lin_dtype)dt;
+    meta->big_endian = h.byteorder == '>' || (h.byteorder == '=' && !lin__host_little());
+    meta->fortran_order = h.fortran;
+    meta->ndim = h.ndim;
+    for (d = 0; d < LIN_MAX_DIMS; ++d) meta->shape[d] = d < h.ndim ? h.shape[d] : 0;
+    meta->count = count;
+    meta->data_offset = h.header;
+    meta->data_bytes = bytes;
+    return LIN_OK;
+}
+
+LIN_API lin_status lin_npy_info(const void *buf, size_t size, lin_npy_meta *meta)
+{
+    lin_npy_meta m;
+    lin_status s;
+    if (!meta) return LIN_ERR_NULL;
+    s = lin__npy_meta(buf, size, &m, NULL);
+    if (s == LIN_OK) *meta = m;
+    return s;
+}
+
+LIN_API lin_status lin_npy_info_explain(const void *buf, size_t size, char *msg, size_t msg_size)
+{
+    static const char *const names[15] = {"bool", "uint8", "int8", "", "", "int16", "uint16", "float16", "",
+                                          "int32", "uint32", "float32", "float64", "int64", "uint64"};
+    lin__msg m = lin__msg_start(msg, msg_size);
+    lin_npy_meta meta;
+    lin_status s = lin__npy_meta(buf, size, &meta, &m);
+    if (s != LIN_OK) return s;
+    lin__puttuple(&m, meta.ndim, meta.shape);
+    lin__puts(&m, " ");
+    lin__puts(&m, names[meta.dtype]);
+    if (meta.big_endian && lin_dtype_size(meta.dtype) > 1) lin__puts(&m, " (big-endian)");
+    lin__puts(&m, meta.fortran_order ? ", Fortran order" : ", C order");
+    lin__puts(&m, ", data at byte ");
+    lin__putu(&m, meta.data_offset);
+    return LIN_OK;
+}
+
+/* element i (in C order) of the file's data: its offset in elements
+   (a Fortran-order file's strides run the other way); count > 0 */
+static size_t lin__npy_at(const lin_npy_meta *m, size_t i)
+{
+    size_t idx[LIN_MAX_DIMS], at = 0, stride = 1;
+    int d;
+    if (!m->fortran_order || m->ndim < 2) return i;
+    for (d = m->ndim - 1; d >= 0; --d) {        /* the C index's digits, last dim first */
+        idx[d] = i % m->shape[d];
+        i /= m->shape[d];
+    }
+    for (d = 0; d < m->ndim; ++d) {
+        at += idx[d] * stride;
+        stride *= m->shape[d];
+    }
+    return at;
+}
+
+/* the element's bytes, as an unsigned integer in this host's order */
+static uint64_t lin__npy_bits(const unsigned char *p, size_t n, int big)
+{
+    uint64_t v = 0;
+    size_t k;
+    for (k = 0; k < n; ++k) v |= (uint64_t)p[big ? n - 1 - k : k] << (8 * k);
+    return v;
+}
+
+/* the checks of both decoders: the header, the count (or bytes), out,
+   the overlap */
+static lin_status lin__npy_decode_check(const void *buf, size_t size, const void *out, size_t out_count,
+                                        size_t elem, lin_npy_meta *m)
+{
+    lin__span bs, os;
+    lin_status s = lin__npy_meta(buf, size, m, NULL);
+    if (s != LIN_OK) return s;
+    if (elem ? out_count != m->count : out_count != m->data_bytes) return elem ? LIN_ERR_SHAPE : LIN_ERR_SIZE;
+    if (!out && m->count) return LIN_ERR_NULL;
+    lin__span_set(&bs, buf, size, 1);
+    lin__span_set(&os, out, elem ? m->count * elem : m->data_bytes, 1);
+    return lin__meet(&bs, &os) ? LIN_ERR_ALIAS : LIN_OK;
+}
+
+LIN_API lin_status lin_npy_decode_f32(const void *buf, size_t size, float *out, size_t count)
+{
+    lin_npy_meta m;
+    size_t i, n;
+    lin_status s = lin__npy_decode_check(buf, size, out, count, sizeof(float), &m);
+    if (s != LIN_OK) return s;
+    n = lin__dtype_sizes[m.dtype];
+    for (i = 0; i < m.count; ++i) {
+        const uint64_t v = lin__npy_bits((const unsigned char *)buf + m.data_offset + lin__npy_at(&m, i) * n, n,
+                                         m.big_endian);
+        float f;
+        switch (m.dtype) {
+        case LIN_DTYPE_BOOL: f = v ? 1.0f : 0.0f; break;
+        case LIN_DTYPE_U8: case LIN_DTYPE_U16: case LIN_DTYPE_U32: case LIN_DTYPE_U64: f = (float)v; break;
+        case LIN_DTYPE_I8: f = (float)(int8_t)(uint8_t)v; break;
+        case LIN_DTYPE_I16: f = (float)(int16_t)(uint16_t)v; break;
+        case LIN_DTYPE_I32: f = (float)(int32_t)(uint32_t)v; break;
+        case LIN_DTYPE_I64: f = (float)(int64_t)v; break;
+        case LIN_DTYPE_F16: f = lin__f32_from_bits(lin__f16_to_bits32((uint32_t)v)); break;
+        case LIN_DTYPE_F32: f = lin__f32_from_bits((uint32_t)v); break;
+        default: {                              /* float64, rounded to nearest */
+            double dv;
+            LIN__MEMCPY(&dv, &v, sizeof dv);
+            f = (float)dv;
+        }
+        }
+        out[i] = f;
+    }
+    return LIN_OK;
+}
+
+LIN_API lin_status lin_npy_decode_raw(const void *buf, size_t size, void *out, size_t out_bytes)
+{
+    lin_npy_meta m;
+    size_t i, k, n;
+    int swap;
+    lin_status s = lin__npy_decode_check(buf, size, out, out_bytes, 0, &m);
+    if (s != LIN_OK) return s;
+    n = lin__dtype_sizes[m.dtype];
+    swap = n > 1 && m.big_endian == lin__host_little();
+    for (i = 0; i < m.count; ++i) {
+        const unsigned char *p = (const unsigned char *)buf + m.data_offset + lin__npy_at(&m, i) * n;
+        unsigned char *q = (unsigned char *)out + i * n;
+        for (k = 0; k < n; ++k) q[k] = p[swap ? n - 1 - k : k];
+    }
+    return LIN_OK;
+}
+
 #endif /* LIN_NO_NPY */
 
 #ifndef LIN_NO_SAFETENSORS
 /* ---- serialization: safetensors ---- */
-
-static const char *const lin__dtype_names[15] = {"BOOL", "U8", "I8", "F8_E5M2", "F8_E4M3", "I16", "U16", "F16",
-                                                 "BF16", "I32", "U32", "F32", "F64", "I64", "U64"};
-static const unsigned char lin__dtype_sizes[15] = {1, 1, 1, 1, 1, 2, 2, 2, 2, 4, 4, 4, 8, 8, 8};
-
-LIN_API size_t lin_dtype_size(lin_dtype dtype)
-{
-    return (unsigned)dtype < 15u ? lin__dtype_sizes[dtype] : 0;
-}
-
-LIN_API const char *lin_dtype_name(lin_dtype dtype)
-{
-    return (unsigned)dtype < 15u ? lin__dtype_names[dtype] : "?";
-}
 
 /* s[0..n) is UTF-8 as Rust's str::from_utf8 takes it: no overlong form,
    no surrogate, nothing past U+10FFFF */

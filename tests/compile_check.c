@@ -157,6 +157,15 @@ int compile_check(void)
     bad |= lin_npy_encode_explain(&xv, npy, sizeof npy, msg, sizeof msg) != LIN_OK;
     bad |= lin_npy_decode(npy, written, &xv) != LIN_OK;
     bad |= lin_npy_decode_explain(npy, written, &xv, msg, sizeof msg) != LIN_OK;
+    {
+        lin_npy_meta meta;
+        float back[3];
+        unsigned char raw[12];
+        bad |= lin_npy_info(npy, written, &meta) != LIN_OK;
+        bad |= lin_npy_info_explain(npy, written, msg, sizeof msg) != LIN_OK;
+        bad |= lin_npy_decode_f32(npy, written, back, 3) != LIN_OK;
+        bad |= lin_npy_decode_raw(npy, written, raw, sizeof raw) != LIN_OK;
+    }
 #endif
 #ifndef LIN_NO_SAFETENSORS
     {

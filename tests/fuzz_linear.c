@@ -707,6 +707,29 @@ static void fuzz_npy(reader *r)
     len = take(r, 4) ? len : (size_t)take(r, (unsigned)len + 1);    /* truncated now and then */
     for (i = 0; i < ARENA; ++i) arena[i] = value(r);
     memcpy(before, arena, sizeof arena);
+    {   /* any dtype: the header's account, and both decoders within it */
+        lin_npy_meta meta;
+        static float f[sizeof file];
+        static unsigned char raw[sizeof file];
+        memset(&meta, 0, sizeof meta);
+        s = lin_npy_info(file, len, &meta);
+        if (lin_npy_info_explain(file, len, msg, sizeof msg) != s) abort();
+        if (s == LIN_OK) {
+            if (meta.data_offset > len || meta.data_bytes > len - meta.data_offset ||
+                meta.count * lin_dtype_size(meta.dtype) != meta.data_bytes)
+                abort();
+            if (meta.count <= sizeof f / sizeof f[0] &&
+                (lin_npy_decode_f32(file, len, f, meta.count) != LIN_OK ||
+                 lin_npy_decode_raw(file, len, raw, meta.data_bytes) != LIN_OK))
+                abort();
+            if (meta.count && lin_npy_decode_f32(file, len, f, meta.count - 1) != LIN_ERR_SHAPE) abort();
+            if (meta.dtype == LIN_DTYPE_F32 && !meta.big_endian && !meta.fortran_order && meta.count &&
+                meta.count <= sizeof f / sizeof f[0] && memcmp(f, raw, meta.data_bytes) && lin__host_little())
+                abort();                        /* float32 as it is: both decoders agree */
+        } else if (lin_npy_decode_f32(file, len, f, 0) != s && s != LIN_ERR_NULL) {
+            abort();
+        }
+    }
     s = lin_npy_decode(file, len, &out);
     e = lin_npy_decode_explain(file, len, &out, msg, sizeof msg);
     expect_explained("lin_npy_decode_explain", s, e, msg);
