@@ -772,12 +772,13 @@ LIN_API lin_status lin_relu_backward_f32(const float *x, const float *grad_y, fl
 
 /* The activations' backward passes, PyTorch's formulas: grad_x = grad_y
    times the derivative, from the forward's input x (ReLU6: grad_y where
-   0 < x < 6, else 0, NaN too, as PyTorch's vector loop has it (its
-   scalar loop, for the last few elements, passes grad_y at NaN); LeakyReLU: x > 0 ? grad_y :
-   grad_y * negative_slope; GELU; SiLU) or from its output y (Tanh: grad_y
-   (1 - y^2); Sigmoid: grad_y (1 - y) y; Softmax: y (grad_y - sum(grad_y
-   y)); LogSoftmax: grad_y - exp(y) sum(grad_y), both per row). grad_x may
-   be grad_y, and is apart from x (or y). Statuses as the forward ones. */
+   0 < x < 6, else 0, NaN too, as PyTorch's vector loop has it, though its
+   scalar loop for a last few elements passes grad_y at NaN; LeakyReLU:
+   x > 0 ? grad_y : grad_y * negative_slope; GELU; SiLU) or from its output
+   y (Tanh: grad_y (1 - y^2); Sigmoid: grad_y (1 - y) y; Softmax: y (grad_y
+   - sum(grad_y y)); LogSoftmax: grad_y - exp(y) sum(grad_y), both per
+   row). grad_x may be grad_y, and is apart from x (or y). Statuses as the
+   forward ones. */
 LIN_API lin_status lin_relu6_backward_f32(const float *x, const float *grad_y, float *grad_x, size_t n);
 LIN_API lin_status lin_leaky_relu_backward_f32(const float *x, const float *grad_y, float *grad_x, size_t n,
                                                float negative_slope);
@@ -5903,8 +5904,11 @@ LIN_API lin_status lin_layer_forward_explain(const lin_layer *layer, const lin_t
 
 /* ---- activations ---- */
 
-/* y and x either the same buffer (in place) or apart */
-static lin_status lin__check_elementwise(const float *in, float *out, size_t n)
+/* y and x either the same buffer (in place) or apart; inlined, so that
+   GCC sees the loops after it never run on the counts it refuses (a
+   call out of line left -Waggressive-loop-optimizations false alarms at
+   -O1 in callers passing such counts) */
+static LIN__INLINE_KERNEL lin_status lin__check_elementwise(const float *in, float *out, size_t n)
 {
     lin_status s;
     lin__span is, os;
@@ -6396,7 +6400,8 @@ LIN_API lin_status lin_relu_f32(const float *x, float *y, size_t n)
 
 /* A backward pass's buffers: grad_x is grad_y or apart from it, and
    apart from the saved forward input or output */
-static lin_status lin__check_backward(const float *saved, const float *grad_y, float *grad_x, size_t n)
+static LIN__INLINE_KERNEL lin_status lin__check_backward(const float *saved, const float *grad_y, float *grad_x,
+                                                         size_t n)
 {
     lin__span xs, gs;
     lin_status s = lin__check_elementwise(grad_y, grad_x, n);
