@@ -351,7 +351,7 @@ static void test_random_shapes_every_family(void **state)
                                        {6, 2080, 5}, {20, 128, 21}, {1, 288, 1},
                                        {1, 33024, 2},      /* rows of W past 64 KiB */
                                        /* W decoded once into panels (AVX-512 from batch 32-64, AVX2
-                                          8-24): blocks along k with a tail of 5 (f16, bf16, q8), edge
+                                          8-48): blocks along k with a tail of 5 (f16, bf16, q8), edge
                                           panels, fewer than 8 outputs */
                                        {64, 205, 45}, {48, 99, 70}, {33, 416, 40}, {70, 64, 3}, {24, 40, 17}};
 #endif
