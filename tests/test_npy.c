@@ -97,6 +97,12 @@ static void test_numpy_files(void **state)
             for (i = 0; i < meta.count; ++i) {
                 const uint32_t got = bits_of(f[i]);
                 assert_int_equal(fscanf(m, "%lx", &v), 1);
+#ifdef TEST_VALGRIND
+                /* valgrind's emulation converts 64-bit integers to float through a double: one rounding
+                   more, one unit in the last place off (the native runs check every bit) */
+                if (!strcmp(name, "big_int64_rounding") && (got + 1u == (uint32_t)v || got == (uint32_t)v + 1u))
+                    continue;
+#endif
                 if ((v & 0x7fffffffu) > 0x7f800000u ? !isnan(f[i]) : got != (uint32_t)v) {
                     print_error("%s [%zu]: %08x, numpy %08lx\n", name, i, (unsigned)got, v);
                     ++test_failures;
