@@ -1072,7 +1072,8 @@ LIN_API lin_status lin_safetensors_open_explain(const void *file, size_t file_by
 /* The number of tensors (0 for NULL) */
 LIN_API size_t lin_safetensors_count(const lin_safetensors *st);
 /* Tensor i, in the header's order: LIN_OK, LIN_ERR_NULL or LIN_ERR_INDEX
-   (i >= count); t is written only on LIN_OK. */
+   (i >= count); t is written only on LIN_OK. Each call (and each _find)
+   reads the header from its start: nothing is kept in st. */
 LIN_API lin_status lin_safetensors_tensor(const lin_safetensors *st, size_t i, lin_st_tensor *t);
 /* The tensor whose name (escapes decoded) is name: LIN_OK, LIN_ERR_NULL
    or LIN_ERR_INDEX (no such tensor); t is written only on LIN_OK. */
@@ -1417,13 +1418,19 @@ static void lin__puts(lin__msg *m, const char *s)
     if (m->cap) m->buf[m->len] = '\0';   /* len < cap always */
 }
 
+/* v in decimal, written backwards from end (3 * sizeof(size_t) bytes
+   before it do), NUL-terminated at end: its first digit */
+static char *lin__udigits(size_t v, char *end)
+{
+    *end = '\0';
+    do { *--end = (char)('0' + (int)(v % 10)); v /= 10; } while (v);
+    return end;
+}
+
 static void lin__putu(lin__msg *m, size_t v)
 {
     char d[3 * sizeof(size_t) + 1];
-    int i = (int)sizeof d - 1;
-    d[i] = '\0';
-    do { d[--i] = (char)('0' + (int)(v % 10)); v /= 10; } while (v);
-    lin__puts(m, d + i);
+    lin__puts(m, lin__udigits(v, d + sizeof d - 1));
 }
 
 static void lin__puti(lin__msg *m, ptrdiff_t v)
@@ -4921,19 +4928,44 @@ LIN_API const char *lin_dtype_name(lin_dtype dtype)
     return (unsigned)dtype < 15u ? lin__dtype_names[dtype] : "?";
 }
 
+#if !defined(LIN_NO_WFORMATS) || !defined(LIN_NO_NPY)
 static LIN__INLINE_KERNEL float lin__f32_from_bits(uint32_t u)
 {
     float f;
     LIN__MEMCPY(&f, &u, sizeof f);
     return f;
 }
+#endif
 
+#ifndef LIN_NO_WFORMATS
 static LIN__INLINE_KERNEL uint32_t lin__bits_from_f32(float f)
 {
     uint32_t u;
     LIN__MEMCPY(&u, &f, sizeof u);
     return u;
 }
+#endif
+
+#if !defined(LIN_NO_NPY) || !defined(LIN_NO_SAFETENSORS)
+/* the n (1 to 8) bytes at p as an unsigned integer, the least significant
+   first (the files' little-endian) or, with big, last */
+static uint64_t lin__uint_of_bytes(const unsigned char *p, size_t n, int big)
+{
+    uint64_t v = 0;
+    size_t k;
+    for (k = 0; k < n; ++k) v |= (uint64_t)p[big ? n - 1 - k : k] << (8 * k);
+    return v;
+}
+
+/* 1 when this host stores integers least significant byte first */
+static int lin__host_little(void)
+{
+    const uint16_t one = 1;
+    unsigned char b;
+    LIN__MEMCPY(&b, &one, 1);
+    return b == 1;
+}
+#endif
 
 #if !defined(LIN_NO_WFORMATS) || !defined(LIN_NO_NPY)
 /* binary16 bits h -> float32 bits, exactly (subnormals normalized); out
@@ -7511,12 +7543,8 @@ LIN_API lin_status lin_npy_decode(const void *buf, size_t size, lin_tensor *out)
     big = h.byteorder == '>';
     for (d = 0; d < out->ndim; ++d) idx[d] = 0;
     for (i = 0; i < info.numel; ++i) {
-        const unsigned char *b = in + h.header + 4 * i;
-        uint32_t u = big ? (uint32_t)b[3] | (uint32_t)b[2] << 8 | (uint32_t)b[1] << 16 | (uint32_t)b[0] << 24
-                         : (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
-        float f;
-        LIN__MEMCPY(&f, &u, sizeof f);
-        out->data[lin__offset(idx, out->stride, out->ndim)] = f;
+        out->data[lin__offset(idx, out->stride, out->ndim)] =
+            lin__f32_from_bits((uint32_t)lin__uint_of_bytes(in + h.header + 4 * i, 4, big));
         lin__step(idx, out->shape, out->ndim);
     }
     return LIN_OK;
@@ -7539,22 +7567,13 @@ static int lin__npy_dtype(const lin__npy_head *h)
     return -1;
 }
 
-/* 1 when this host stores integers least significant byte first */
-static int lin__host_little(void)
-{
-    const uint16_t one = 1;
-    unsigned char b;
-    LIN__MEMCPY(&b, &one, 1);
-    return b == 1;
-}
-
 /* the header into *meta, checked: lin_npy_info's statuses, why in msg */
 static lin_status lin__npy_meta(const void *buf, size_t size, lin_npy_meta *meta, lin__msg *msg)
 {
     lin__npy_head h;
     lin_status s;
-    size_t count = 1, bytes;
-    int d, dt;
+    size_t count = 1, bytes = 0;
+    int d, dt, over = 0;
     if (!buf) {
         lin__puts(msg, "buf is NULL");
         return LIN_ERR_NULL;
@@ -7568,9 +7587,8 @@ static lin_status lin__npy_meta(const void *buf, size_t size, lin_npy_meta *meta
         lin__puts(msg, ", not bool, an integer or a float of 2 to 8 bytes");
         return LIN_ERR_DTYPE;
     }
-    for (d = 0; d < h.ndim; ++d)
-        if (!lin__mul(count, h.shape[d], &count)) count = (size_t)-1;   /* overflow: refused below */
-    if (count == (size_t)-1 || !lin__mul(count, h.itemsize, &bytes)) {
+    for (d = 0; d < h.ndim && !over; ++d) over = !lin__mul(count, h.shape[d], &count);
+    if (over || !lin__mul(count, h.itemsize, &bytes)) {
         lin__puts(msg, "the shape's bytes overflow size_t");
         return LIN_ERR_OVERFLOW;
     }
@@ -7639,15 +7657,6 @@ static size_t lin__npy_at(const lin_npy_meta *m, size_t i)
     return at;
 }
 
-/* the element's bytes, as an unsigned integer in this host's order */
-static uint64_t lin__npy_bits(const unsigned char *p, size_t n, int big)
-{
-    uint64_t v = 0;
-    size_t k;
-    for (k = 0; k < n; ++k) v |= (uint64_t)p[big ? n - 1 - k : k] << (8 * k);
-    return v;
-}
-
 /* the checks of both decoders: the header, the count (or bytes), out,
    the overlap */
 static lin_status lin__npy_decode_check(const void *buf, size_t size, const void *out, size_t out_count,
@@ -7671,7 +7680,7 @@ LIN_API lin_status lin_npy_decode_f32(const void *buf, size_t size, float *out, 
     if (s != LIN_OK) return s;
     n = lin__dtype_sizes[m.dtype];
     for (i = 0; i < m.count; ++i) {
-        const uint64_t v = lin__npy_bits((const unsigned char *)buf + m.data_offset + lin__npy_at(&m, i) * n, n,
+        const uint64_t v = lin__uint_of_bytes((const unsigned char *)buf + m.data_offset + lin__npy_at(&m, i) * n, n,
                                          m.big_endian);
         float f;
         switch (m.dtype) {
@@ -8145,14 +8154,14 @@ static lin_status lin__st_open(lin_safetensors *st, const void *file, size_t fil
 {
     const unsigned char *f = (const unsigned char *)file;
     const char *header;
-    uint64_t n64 = 0;
+    uint64_t n64;
     size_t n, data_bytes, expect = 0, count = 0, last = 0;
-    int ordered = 1, r, i;
+    int ordered = 1, r;
     lin__st_it it;
     lin__st_entry e;
     if (!file && file_bytes) return LIN_ERR_NULL;
     if (file_bytes < 8) return lin__st_bad(why, NULL, "shorter than the 8 bytes of the header's length"), LIN_ERR_FORMAT;
-    for (i = 7; i >= 0; --i) n64 = n64 << 8 | f[i];
+    n64 = lin__uint_of_bytes(f, 8, 0);
     if (n64 > 100000000u) return lin__st_bad(why, NULL, "a header length past 100,000,000 bytes"), LIN_ERR_FORMAT;
     n = (size_t)n64;
     if (n > file_bytes - 8) return lin__st_bad(why, NULL, "a header length past the file's end"), LIN_ERR_FORMAT;
@@ -8271,19 +8280,10 @@ LIN_API lin_status lin_safetensors_find(const lin_safetensors *st, const char *n
     return r < 0 ? LIN_ERR_FORMAT : LIN_ERR_INDEX;
 }
 
-/* 1 on a little-endian host */
-static int lin__little_endian(void)
-{
-    const uint32_t one = 1;
-    unsigned char b;
-    LIN__MEMCPY(&b, &one, 1);
-    return b == 1;
-}
-
 LIN_API lin_status lin_safetensors_view(const lin_st_tensor *t, lin_tensor *view)
 {
     if (!t || !view || (!t->data && t->data_bytes)) return LIN_ERR_NULL;
-    if (t->dtype != LIN_DTYPE_F32 || !lin__little_endian()) return LIN_ERR_DTYPE;
+    if (t->dtype != LIN_DTYPE_F32 || !lin__host_little()) return LIN_ERR_DTYPE;
     if (t->ndim < 0 || t->ndim > LIN_MAX_DIMS) return LIN_ERR_RANK;
     if ((uintptr_t)t->data % sizeof(float)) return LIN_ERR_VALUE;
     *view = lin_tensor_view((float *)(uintptr_t)t->data, t->ndim, t->shape);
@@ -8309,9 +8309,7 @@ static void lin__put_str(lin__bytes *o, const char *s)
 static void lin__put_size(lin__bytes *o, size_t v)
 {
     char d[3 * sizeof(size_t) + 1];
-    size_t i = sizeof d;
-    do { d[--i] = (char)('0' + (int)(v % 10u)); v /= 10u; } while (v);
-    lin__put_bytes(o, d + i, sizeof d - i);
+    lin__put_str(o, lin__udigits(v, d + sizeof d - 1));
 }
 
 /* name as a JSON string, escaped as serde_json escapes */

@@ -19,30 +19,8 @@
 static unsigned char *load(const char *name, size_t *n)
 {
     char path[256];
-    FILE *f;
-    unsigned char *b;
-    long len;
     snprintf(path, sizeof path, FIXTURE_DIR "/npy/dtypes/%s.npy", name);
-    f = fopen(path, "rb");
-    if (!f) fail_msg("cannot open %s", path);
-    assert_int_equal(fseek(f, 0, SEEK_END), 0);
-    len = ftell(f);
-    assert_true(len > 0);
-    assert_int_equal(fseek(f, 0, SEEK_SET), 0);
-    b = (unsigned char *)malloc((size_t)len);
-    assert_non_null(b);
-    assert_int_equal(fread(b, 1, (size_t)len, f), (size_t)len);
-    fclose(f);
-    *n = (size_t)len;
-    return b;
-}
-
-static int host_little(void)
-{
-    const uint16_t one = 1;
-    unsigned char b;
-    memcpy(&b, &one, 1);
-    return b == 1;
+    return test_read_file(path, n);
 }
 
 static void test_numpy_files(void **state)
@@ -119,7 +97,7 @@ static void test_numpy_files(void **state)
                 if (!meta.data_bytes) assert_int_equal(fscanf(m, "%23s", dim), 1);
                 for (i = 0; i < meta.data_bytes; i += es)
                     for (k = 0; k < es; ++k) {
-                        const unsigned char b = raw[i + (host_little() ? k : es - 1 - k)];
+                        const unsigned char b = raw[i + (test_host_little() ? k : es - 1 - k)];
                         assert_int_equal(fscanf(m, " %2c", hex), 1);
                         hex[2] = '\0';
                         if (strtoul(hex, NULL, 16) != b) {

@@ -22,26 +22,12 @@
 
 #ifndef LIN_NO_SAFETENSORS
 
-/* the whole file, malloc'd, *n its bytes */
+/* fixture file name, whole, malloc'd; *n its bytes */
 static unsigned char *load(const char *name, size_t *n)
 {
     char path[256];
-    FILE *f;
-    unsigned char *b;
-    long len;
     snprintf(path, sizeof path, FIXTURE_DIR "/safetensors/%s.safetensors", name);
-    f = fopen(path, "rb");
-    if (!f) fail_msg("cannot open %s", path);
-    assert_int_equal(fseek(f, 0, SEEK_END), 0);
-    len = ftell(f);
-    assert_true(len >= 0);
-    assert_int_equal(fseek(f, 0, SEEK_SET), 0);
-    b = (unsigned char *)malloc((size_t)len + 1);
-    assert_non_null(b);
-    assert_int_equal(fread(b, 1, (size_t)len, f), (size_t)len);
-    fclose(f);
-    *n = (size_t)len;
-    return b;
+    return test_read_file(path, n);
 }
 
 /* hex (or "-": empty) -> a NUL-terminated string in out */
@@ -459,15 +445,10 @@ static void test_tensors_feed_layers(void **state)
     assert_int_equal(lin_safetensors_find(&st, "fc.weight_f16", &h), LIN_OK);
     assert_int_equal(lin_safetensors_find(&st, "fc.weight_bf16", &bf), LIN_OK);
     expect_int(lin_safetensors_view(&h, &wv), LIN_ERR_DTYPE);
-    {
-        const uint16_t one = 1;
-        unsigned char lo;
-        memcpy(&lo, &one, 1);
-        if (!lo) {                                      /* big-endian: the file's floats are not this host's */
-            expect_int(lin_safetensors_view(&w, &wv), LIN_ERR_DTYPE);
-            free(file);
-            return;
-        }
+    if (!test_host_little()) {                          /* big-endian: the file's floats are not this host's */
+        expect_int(lin_safetensors_view(&w, &wv), LIN_ERR_DTYPE);
+        free(file);
+        return;
     }
     assert_int_equal(lin_safetensors_view(&w, &wv), LIN_OK);
     assert_int_equal(lin_safetensors_view(&b, &bv), LIN_OK);
@@ -524,14 +505,9 @@ static void test_entry_point_errors(void **state)
     expect_int(lin_safetensors_view(NULL, &v), LIN_ERR_NULL);
     expect_int(lin_safetensors_view(&t, NULL), LIN_ERR_NULL);
     t.data = (const unsigned char *)(const void *)f + 1;
-    {
-        const uint16_t one = 1;
-        unsigned char lo;
-        memcpy(&lo, &one, 1);
-        expect_int(lin_safetensors_view(&t, &v), lo ? LIN_ERR_VALUE : LIN_ERR_DTYPE);
-        t = make("t", LIN_DTYPE_F32, 9, s9, f);
-        expect_int(lin_safetensors_view(&t, &v), lo ? LIN_ERR_RANK : LIN_ERR_DTYPE);
-    }
+    expect_int(lin_safetensors_view(&t, &v), test_host_little() ? LIN_ERR_VALUE : LIN_ERR_DTYPE);
+    t = make("t", LIN_DTYPE_F32, 9, s9, f);
+    expect_int(lin_safetensors_view(&t, &v), test_host_little() ? LIN_ERR_RANK : LIN_ERR_DTYPE);
     t = make("t", LIN_DTYPE_I32, 1, s9, f);
     expect_int(lin_safetensors_view(&t, &v), LIN_ERR_DTYPE);
     expect_int(lin_dtype_size((lin_dtype)99), 0);

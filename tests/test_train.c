@@ -650,21 +650,8 @@ static void test_train_errors_untouched(void **state)
 static unsigned char *read_file(const char *name, size_t *len)
 {
     char path[512];
-    FILE *fp;
-    unsigned char *buf;
-    long n;
     snprintf(path, sizeof path, "%s/npy/%s", FIXTURE_DIR, name);
-    fp = fopen(path, "rb");
-    if (!fp) fail_msg("cannot open %s", path);
-    fseek(fp, 0, SEEK_END);
-    n = ftell(fp);
-    fseek(fp, 0, SEEK_SET);
-    buf = (unsigned char *)malloc((size_t)n + 1);
-    assert_non_null(buf);
-    assert_int_equal(fread(buf, 1, (size_t)n, fp), (size_t)n);
-    fclose(fp);
-    *len = (size_t)n;
-    return buf;
+    return test_read_file(path, len);
 }
 #endif
 

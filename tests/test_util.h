@@ -50,6 +50,35 @@ static inline int is_sentinel(float f)
     return u == SENTINEL_BITS;
 }
 
+/* 1 when this host stores integers least significant byte first */
+static inline int test_host_little(void)
+{
+    const uint16_t one = 1;
+    unsigned char b;
+    memcpy(&b, &one, 1);
+    return b == 1;
+}
+
+/* The whole file at path, malloc'd (one byte more, so an empty file has
+   a buffer), *len its bytes; the test fails if it cannot be read. */
+static inline unsigned char *test_read_file(const char *path, size_t *len)
+{
+    FILE *fp = fopen(path, "rb");
+    unsigned char *buf;
+    long n;
+    if (!fp) fail_msg("cannot open %s", path);
+    assert_int_equal(fseek(fp, 0, SEEK_END), 0);
+    n = ftell(fp);
+    assert_true(n >= 0);
+    assert_int_equal(fseek(fp, 0, SEEK_SET), 0);
+    buf = (unsigned char *)malloc((size_t)n + 1);
+    assert_non_null(buf);
+    assert_int_equal(fread(buf, 1, (size_t)n, fp), (size_t)n);
+    fclose(fp);
+    *len = (size_t)n;
+    return buf;
+}
+
 /* Every one of the n floats still holds the sentinel. */
 #define assert_untouched(p, n)                                              \
     do {                                                                    \
