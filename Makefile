@@ -822,6 +822,7 @@ fixtures:
 	$(PYTHON) tests/gen_act_fixtures.py
 	$(PYTHON) tests/gen_safetensors_fixtures.py
 	$(PYTHON) tests/gen_npy_fixtures.py
+	$(PYTHON) tests/gen_rng_fixtures.py
 	$(PYTHON) tests/gen_export_fixtures.py
 	$(PYTHON) tests/gen_export_wforms.py
 	$(PYTHON) tests/gen_s16_fixtures.py

@@ -107,6 +107,9 @@
        LIN_ERFF       float erf (GELU 'none')           default: erff
                       (C99 and C++; C89's <math.h> and avr-libc have no
                       erf: define it there, or lin_gelu_f32 is left out)
+       LIN_LOG1P, LIN_SIN, LIN_COS  double log1p, sin, cos
+                      (lin_torch_randn_f32 below 16 values)
+                      default: log1p (log(1 + x) in C89), sin, cos
        LIN_SINGLE_ROUNDING  int8 requantization with one rounding, the
                       option TFLite and CMSIS-NN offer  default: two roundings
 
@@ -115,7 +118,8 @@
    Freestanding, without them, lin_rng_normal, the parameter resets,
    cross-entropy, Adam and the activations that take exp or log (Sigmoid,
    SiLU, Softmax, LogSoftmax) are left out; Tanh and GELU need LIN_TANHF
-   (and LIN_ERFF) wherever <math.h> is not included.
+   (and LIN_ERFF) wherever <math.h> is not included; lin_torch_randn_f32
+   needs LIN_LOG1P, LIN_SIN and LIN_COS there.
 
    License: MIT, at the end of this file.
 */
@@ -236,6 +240,17 @@
 #endif
 #elif !defined(LIN_TANHF)
 #define LIN_TANHF(x) ((float)tanh((double)(x)))
+#endif
+#if !defined(LIN_LOG1P) && (defined(__cplusplus) || (defined(__STDC_VERSION__) && __STDC_VERSION__ >= 199901L))
+#define LIN_LOG1P(x) log1p(x)
+#elif !defined(LIN_LOG1P)
+#define LIN_LOG1P(x) log(1.0 + (x))     /* C89: 1 + x is exact here, the log may be a bit off */
+#endif
+#ifndef LIN_SIN
+#define LIN_SIN(x) sin(x)
+#endif
+#ifndef LIN_COS
+#define LIN_COS(x) cos(x)
 #endif
 #endif
 
@@ -626,6 +641,56 @@ LIN_API float    lin_rng_uniform(lin_rng *rng, float lo, float hi);
 LIN_API float    lin_rng_normal(lin_rng *rng);
 #endif
 
+/* PyTorch's CPU generator: mt19937 seeded as torch.manual_seed(seed) does
+   (the low 32 bits), and the draws of Debian's torch 1.13 on x86-64 with
+   AVX2, bit for bit (tests/test_rng.c on tests/gen_rng_fixtures.py's
+   fixtures). One generator, one stream: the calls below consume it in the
+   order PyTorch's calls would, so a program that makes the same calls in
+   the same order after the same seed gets the same numbers.
+
+   Where PyTorch's build fuses a multiply and an add (GCC contracts them in
+   its AVX2 kernels), linear.h computes that fused result exactly in double
+   (the product of two floats is exact there, and a midpoint test fixes the
+   one case double rounding could get wrong); every other step is a single
+   float operation. So the bits do not depend on how the compiler contracts
+   a*b+c, -O level or -march, on any target whose float and double are IEEE
+   binary32 and binary64 (x87 included, in C's standard mode, where each
+   assignment rounds to its type). lin_torch_randn_f32's 15-or-fewer path calls
+   the C library's double log1p, sin and cos as PyTorch does (glibc's here);
+   another libm may move a value by one float ulp in rare cases. Left out
+   where double is not 64 bits (avr-gcc's default). */
+#if !defined(__SIZEOF_DOUBLE__) || __SIZEOF_DOUBLE__ >= 8
+#define LIN__TORCH_RNG 1
+typedef struct lin_torch_rng {
+    uint32_t state[624];
+    uint32_t next;                  /* next word of state; 624: regenerate  */
+    int has_normal;                 /* the scalar randn path's second value */
+    double normal;
+} lin_torch_rng;
+/* torch.manual_seed(seed): also drops a cached normal. */
+LIN_API void       lin_torch_rng_seed(lin_torch_rng *g, uint64_t seed);
+/* The engine's next 32-bit word (PyTorch's generator->random()). */
+LIN_API uint32_t   lin_torch_rng_u32(lin_torch_rng *g);
+/* out[n] = torch.rand(n): (word & 0xFFFFFF) * 2^-24. */
+LIN_API lin_status lin_torch_rand_f32(lin_torch_rng *g, float *out, size_t n);
+/* out[n].uniform_(from, to): from and to rounded to float, then
+   u * (to - from) + from with one rounding, u as torch.rand's. Statuses:
+   LIN_ERR_NULL (g, or out with n > 0), LIN_ERR_VALUE (from > to, either
+   not finite, or to - from overflows float, as PyTorch refuses). */
+LIN_API lin_status lin_torch_uniform_f32(lin_torch_rng *g, float *out, size_t n, double from,
+                                         double to);
+#if LIN__MATH && defined(LIN_LOG1P) && defined(LIN_SIN) && defined(LIN_COS)
+#define LIN__TORCH_RANDN 1
+/* out[n] = torch.randn(n) (contiguous float32): below 16 values, Box-Muller
+   in double on 53-bit uniforms, one value per call and the second kept for
+   the next call (as PyTorch's generator keeps it); from 16, n float
+   uniforms turned in blocks of 16 (cos in the first 8, sin in the last) by
+   PyTorch's AVX2 log and sincos approximations, the last block redrawn
+   and recomputed when 16 does not divide n. Statuses as lin_torch_rand_f32. */
+LIN_API lin_status lin_torch_randn_f32(lin_torch_rng *g, float *out, size_t n);
+#endif
+#endif /* LIN__TORCH_RNG */
+
 /* nn.Linear: a layer over caller-owned parameter buffers (nn.Parameter). */
 typedef struct lin_layer {
     size_t in_features, out_features;
@@ -657,6 +722,15 @@ LIN_API lin_status lin_layer_forward_explain(const lin_layer *layer, const lin_t
                                              const lin_tensor *y, char *buf, size_t buf_size);
 LIN_API lin_tensor lin_layer_weight(const lin_layer *layer); /* (out, in) view            */
 LIN_API lin_tensor lin_layer_bias(const lin_layer *layer);   /* (out); data NULL if none  */
+#if LIN__MATH && defined(LIN__TORCH_RNG)
+/* With PyTorch's generator: nn.Linear(in, out)'s reset_parameters on the layer's buffers:
+   kaiming_uniform_(weight, a=sqrt(5)) (bound sqrt(3) * sqrt(2 / (1 + a^2))
+   / sqrt(in), in double as Python computes it), then the bias, when there
+   is one, uniform_(-1/sqrt(in), 1/sqrt(in)). in_features 0 draws nothing
+   for the weight and a zero bias, as PyTorch. Statuses: lin_layer_init's
+   for a layer it would refuse, LIN_ERR_NULL for g. */
+LIN_API lin_status lin_torch_reset_parameters(lin_layer *layer, lin_torch_rng *g);
+#endif
 
 /* Fused activations: the int8 layer's clamp (and the float one). */
 typedef enum lin_activation { LIN_ACT_NONE = 0, LIN_ACT_RELU, LIN_ACT_RELU6 } lin_activation;
@@ -5897,6 +5971,233 @@ LIN_API lin_status lin_layer_reset_parameters(lin_layer *layer, lin_rng *rng)
     return LIN_OK;
 }
 #endif
+
+/* ---- PyTorch's generator (lin_torch_rng) ---- */
+#ifdef LIN__TORCH_RNG
+
+LIN_API void lin_torch_rng_seed(lin_torch_rng *g, uint64_t seed)
+{
+    uint32_t j;
+    if (!g) return;
+    g->state[0] = (uint32_t)(seed & 0xFFFFFFFFu);
+    for (j = 1; j < 624; ++j)
+        g->state[j] = (uint32_t)(1812433253u * (g->state[j - 1] ^ (g->state[j - 1] >> 30)) + j);
+    g->next = 624;
+    g->has_normal = 0;
+    g->normal = 0.0;
+}
+
+/* mt19937: the 624 words of state twisted at once, then tempered one by one. */
+LIN_API uint32_t lin_torch_rng_u32(lin_torch_rng *g)
+{
+    uint32_t y;
+    if (g->next >= 624) {
+        uint32_t k;
+        for (k = 0; k < 624; ++k) {
+            y = (g->state[k] & 0x80000000u) | (g->state[k + 1 < 624 ? k + 1 : 0] & 0x7FFFFFFFu);
+            g->state[k] = g->state[k + 397 < 624 ? k + 397 : k + 397 - 624] ^ (y >> 1) ^
+                          ((y & 1u) ? 0x9908B0DFu : 0u);
+        }
+        g->next = 0;
+    }
+    y = g->state[g->next++];
+    y ^= y >> 11;
+    y ^= (y << 7) & 0x9D2C5680u;
+    y ^= (y << 15) & 0xEFC60000u;
+    return y ^ (y >> 18);
+}
+
+/* torch.rand's float in [0, 1): 24 bits of a word, exact. */
+static float lin__torch_unit(lin_torch_rng *g)
+{
+    return (float)(lin_torch_rng_u32(g) & 0xFFFFFFu) * (1.0f / 16777216.0f);
+}
+
+/* a * b + c rounded once to float, as an FMA instruction gives it, without
+   one: the product of two floats is exact in double; the double sum s and
+   its exact error e (two-sum) give the float unless s lies exactly halfway
+   between two floats with e != 0, where the float on e's side is the one. No
+   float product meets a float add here, so contraction cannot change it. */
+#if defined(__FLT_EVAL_METHOD__) && __FLT_EVAL_METHOD__ == 2
+typedef long double lin__torch_wide;    /* x87: its own precision, so two-sum holds */
+#else
+typedef double lin__torch_wide;
+#endif
+static float lin__torch_fma(float a, float b, float c)
+{
+    lin__torch_wide p = (lin__torch_wide)a * b, s = p + c, bp = s - p;
+    lin__torch_wide e = (p - (s - bp)) + (c - bp);
+    float f = (float)s;
+    if (e != 0 && s != f) {
+        lin__torch_wide other = 2 * s - f;         /* the neighbour, if s is halfway */
+        if ((lin__torch_wide)(float)other == other && (e > 0) == (other > f)) f = (float)other;
+    }
+    return f;
+}
+
+LIN_API lin_status lin_torch_rand_f32(lin_torch_rng *g, float *out, size_t n)
+{
+    size_t i;
+    if (!g || (!out && n)) return LIN_ERR_NULL;
+    for (i = 0; i < n; ++i) out[i] = lin__torch_unit(g);
+    return LIN_OK;
+}
+
+LIN_API lin_status lin_torch_uniform_f32(lin_torch_rng *g, float *out, size_t n, double from,
+                                         double to)
+{
+    const double fmax = 3.4028234663852886e38;   /* FLT_MAX */
+    size_t i;
+    float f, d;
+    if (!g || (!out && n)) return LIN_ERR_NULL;
+    /* PyTorch: from <= to, both finite, to - from <= FLT_MAX */
+    if (!(from <= to) || !(from >= -fmax) || !(to <= fmax) || !(to - from <= fmax))
+        return LIN_ERR_VALUE;
+    f = (float)from;
+    d = (float)to - f;
+    if (!((double)d <= fmax)) return LIN_ERR_VALUE;
+    for (i = 0; i < n; ++i) out[i] = lin__torch_fma(lin__torch_unit(g), d, f);
+    return LIN_OK;
+}
+
+#if LIN__MATH
+LIN_API lin_status lin_torch_reset_parameters(lin_layer *layer, lin_torch_rng *g)
+{
+    size_t nw;
+    double fan_in, wb, bb;
+    lin_status s;
+    if (!layer || !g) return LIN_ERR_NULL;
+    s = lin__check_layer(layer->in_features, layer->out_features, layer->weight, layer->bias, &nw);
+    if (s != LIN_OK) return s;
+    /* Python's doubles: gain = sqrt(2 / (1 + sqrt(5)**2)) (a constant, so
+       no contraction of 1 + a*a can move it), std = gain / sqrt(fan_in),
+       bound = sqrt(3) * std; the bias's 1 / sqrt(fan_in), 0 for fan_in 0 */
+    fan_in = (double)layer->in_features;
+    wb = fan_in > 0.0 ? LIN_SQRT(3.0) * (0.5773502691896257 / LIN_SQRT(fan_in)) : 0.0;
+    bb = fan_in > 0.0 ? 1.0 / LIN_SQRT(fan_in) : 0.0;
+    if (nw) lin_torch_uniform_f32(g, layer->weight, nw, -wb, wb);
+    if (layer->bias) lin_torch_uniform_f32(g, layer->bias, layer->out_features, -bb, bb);
+    return LIN_OK;
+}
+#endif
+
+#ifdef LIN__TORCH_RANDN
+/* log(x) for x in [2^-24, 1] as PyTorch's AVX2 kernel computes it (the
+   cephes polynomial of avx_mathfun.h, with the multiply-adds GCC fuses
+   there: the Horner steps, y*z + e*q1, x + e*q2; z*0.5 is exact). */
+static float lin__torch_log(float v)
+{
+    uint32_t b;
+    float x, e, y, z;
+    LIN__MEMCPY(&b, &v, sizeof b);
+    e = (float)((int32_t)(b >> 23) - 127) + 1.0f;
+    b = (b & 0x807FFFFFu) | 0x3F000000u;             /* the mantissa in [0.5, 1) */
+    LIN__MEMCPY(&x, &b, sizeof x);
+    if (x < 0.707106781186547524f) {
+        e -= 1.0f;
+        x = (x - 1.0f) + x;                          /* exact */
+    } else {
+        x = x - 1.0f;
+    }
+    z = x * x;
+    y = lin__torch_fma(7.0376836292E-2f, x, -1.1514610310E-1f);
+    y = lin__torch_fma(y, x, 1.1676998740E-1f);
+    y = lin__torch_fma(y, x, -1.2420140846E-1f);
+    y = lin__torch_fma(y, x, 1.4249322787E-1f);
+    y = lin__torch_fma(y, x, -1.6668057665E-1f);
+    y = lin__torch_fma(y, x, 2.0000714765E-1f);
+    y = lin__torch_fma(y, x, -2.4999993993E-1f);
+    y = lin__torch_fma(y, x, 3.3333331174E-1f);
+    y = y * x;
+    y = lin__torch_fma(y, z, e * -2.12194440e-4f);
+    y = y - 0.5f * z;
+    return lin__torch_fma(e, 0.693359375f, x + y);
+}
+
+/* sin and cos of t in [0, 2*pi) as PyTorch's AVX2 sincos: octant j, the
+   three-part reduction by pi/4 and the two cephes polynomials. */
+static void lin__torch_sincos(float t, float *sn, float *cs)
+{
+    int32_t j = (int32_t)(t * 1.27323954473516f);
+    float x = t, y, z, c, p;
+    j = (j + 1) & ~(int32_t)1;
+    y = (float)j;
+    x = lin__torch_fma(y, -0.78515625f, x);
+    x = lin__torch_fma(y, -2.4187564849853515625e-4f, x);
+    x = lin__torch_fma(y, -3.77489497744594108e-8f, x);
+    z = x * x;
+    c = lin__torch_fma(2.443315711809948E-005f, z, -1.388731625493765E-003f);
+    c = lin__torch_fma(c, z, 4.166664568298827E-002f);
+    c = c * z;
+    c = lin__torch_fma(c, z, -(0.5f * z)) + 1.0f;
+    p = lin__torch_fma(-1.9515295891E-4f, z, 8.3321608736E-3f);
+    p = lin__torch_fma(p, z, -1.6666654611E-1f);
+    p = p * z;
+    p = lin__torch_fma(p, x, x);
+    /* octants 0, 3, 4, 7 (j & 2 == 0): sin from the odd polynomial */
+    if ((j & 2) == 0) {
+        *sn = p + 0.0f;
+        *cs = c + 0.0f;
+    } else {
+        *sn = c + 0.0f;
+        *cs = p + 0.0f;
+    }
+    if (j & 4) *sn = -*sn;
+    if (!((j - 2) & 4)) *cs = -*cs;
+}
+
+/* d[16] (uniforms in [0, 1)) -> 16 normals: PyTorch's normal_fill_16_AVX2. */
+static void lin__torch_normal16(float *d)
+{
+    int j;
+    for (j = 0; j < 8; ++j) {
+        float r = (float)LIN_SQRT((double)(-2.0f * lin__torch_log(1.0f - d[j])));
+        float sn, cs;
+        lin__torch_sincos(6.2831854820251465f * d[j + 8], &sn, &cs);
+        d[j] = r * cs;
+        d[j + 8] = r * sn;
+    }
+}
+
+/* 53 bits of two words (the first high), in [0, 1): the double uniform. */
+static double lin__torch_unit53(lin_torch_rng *g)
+{
+    uint32_t hi = lin_torch_rng_u32(g), lo = lin_torch_rng_u32(g);
+    return (double)((((uint64_t)hi << 32) | lo) & ((UINT64_C(1) << 53) - 1)) * (1.0 / 9007199254740992.0);
+}
+
+LIN_API lin_status lin_torch_randn_f32(lin_torch_rng *g, float *out, size_t n)
+{
+    size_t i;
+    if (!g || (!out && n)) return LIN_ERR_NULL;
+    if (n < 16) {
+        for (i = 0; i < n; ++i) {
+            double u1, u2, r, theta;
+            if (g->has_normal) {
+                out[i] = (float)g->normal;
+                g->has_normal = 0;
+                continue;
+            }
+            u1 = lin__torch_unit53(g);
+            u2 = lin__torch_unit53(g);
+            r = LIN_SQRT(-2.0 * LIN_LOG1P(-u2));
+            theta = 6.283185307179586 * u1;          /* 2 * pi, exact in double */
+            g->normal = r * LIN_SIN(theta);
+            g->has_normal = 1;
+            out[i] = (float)(r * LIN_COS(theta));
+        }
+        return LIN_OK;
+    }
+    for (i = 0; i < n; ++i) out[i] = lin__torch_unit(g);
+    for (i = 0; i + 16 <= n; i += 16) lin__torch_normal16(out + i);
+    if (n % 16) {
+        for (i = n - 16; i < n; ++i) out[i] = lin__torch_unit(g);
+        lin__torch_normal16(out + n - 16);
+    }
+    return LIN_OK;
+}
+#endif
+#endif /* LIN__TORCH_RNG */
 
 LIN_API lin_tensor lin_layer_weight(const lin_layer *layer)
 {

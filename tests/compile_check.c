@@ -16,6 +16,9 @@ int compile_check(void)
     int ndim = 0, bad = 0;
     lin_layer layer;
     lin_rng rng;
+#ifdef LIN__TORCH_RNG
+    lin_torch_rng trng;
+#endif
     lin_tensor xv, wv, wt, bv, yv, view;
     lin_prepared prep;
     static float prep_buf[256];
@@ -67,6 +70,16 @@ int compile_check(void)
     x[0] = lin_rng_uniform(&rng, -1.0f, 1.0f);
     x[1] = lin_rng_normal(&rng);
     x[2] = (float)(lin_rng_next_u32(&rng) >> 8);
+#ifdef LIN__TORCH_RNG
+    lin_torch_rng_seed(&trng, 0);
+    bad |= lin_torch_rand_f32(&trng, x, 1) != LIN_OK;
+    bad |= lin_torch_uniform_f32(&trng, x, 1, -1.0, 1.0) != LIN_OK;
+    bad |= lin_torch_reset_parameters(&layer, &trng) != LIN_OK;
+#ifdef LIN__TORCH_RANDN
+    bad |= lin_torch_randn_f32(&trng, x, 2) != LIN_OK;
+#endif
+    x[2] = (float)(lin_torch_rng_u32(&trng) >> 8);
+#endif
     bad |= lin_linear_f32(x, w, b, y, 1, 3, 2) != LIN_OK;
     bad |= lin_cpu_isa()[0] == '\0';
     memset(&prep, 0, sizeof prep);     /* read below even if preparing failed */

@@ -2,7 +2,7 @@
    lin_linear_f32, under every kernel family the CPU runs, and the same
    layer prepared and with caller scratch; the int8 and int16x8 layers;
    the layers with f16, bf16, int8 and int4 weights; the activations; .npy
-   and safetensors (libFuzzer; `make fuzz
+   and safetensors; PyTorch's generator (libFuzzer; `make fuzz
    FUZZ_SECONDS=N`).
 
    The input bytes become an operation, ranks (invalid ones included),
@@ -1079,6 +1079,97 @@ static void fuzz_st(reader *r)
 }
 #endif
 
+#ifdef LIN__TORCH_RNG
+/* lin_torch_rng: a seed, one call with fuzzed sizes and ranges. The status
+   is predicted here (PyTorch's range rules); an error leaves the arena and
+   the generator as they were; a success writes only out[n], every value in
+   its range, and the same call on a copy of the generator gives the same
+   bits. */
+static void fuzz_torch_rng(reader *r)
+{
+    lin_torch_rng g, g0, g2;
+    const unsigned kind = take(r, 4);
+    size_t n = take(r, 300), i, off = take(r, ARENA);
+    double lo = (double)value(r), hi = (double)value(r);
+    float *out = arena + off, *again = (float *)malloc(300 * sizeof(float));
+    lin_status s, s2, want = LIN_OK;
+    lin_layer layer;
+    if (!again) abort();
+    if (take(r, 8) == 0) lo = -hi;
+    if (take(r, 8) == 0) hi = lo * 1e10;                 /* beyond float */
+    lin_torch_rng_seed(&g, (uint64_t)take(r, 1u << 20) * 2654435761u);
+    if (take(r, 2)) (void)lin_torch_rng_u32(&g);
+    if (off + n > ARENA) n = ARENA - off;
+    if (take(r, 16) == 0) out = NULL;
+    for (i = 0; i < ARENA; ++i) arena[i] = value(r);
+    memcpy(before, arena, sizeof arena);
+    g0 = g;
+    memset(&layer, 0, sizeof layer);
+    switch (kind) {
+    case 0: s = lin_torch_rand_f32(&g, out, n); break;
+    case 1: s = lin_torch_uniform_f32(&g, out, n, lo, hi); break;
+#ifdef LIN__TORCH_RANDN
+    case 2: s = lin_torch_randn_f32(&g, out, n); break;
+#endif
+    default: {
+        size_t in = n % 17, o = n / 17;
+        layer.in_features = in;
+        layer.out_features = o;
+        layer.weight = out;
+        layer.bias = out ? out + in * o : NULL;
+        if (out && off + in * o + o > ARENA) layer.bias = out;   /* overlapping: refused */
+        s = lin_torch_reset_parameters(&layer, &g);
+        n = in * o + o;
+        break;
+    }
+    }
+    if (kind == 3) {
+        const size_t nw = layer.in_features * layer.out_features;
+        if (!out && nw) want = LIN_ERR_NULL;
+        else if (out && nw && layer.bias == layer.weight) want = LIN_ERR_ALIAS;
+    } else if (!out && n) want = LIN_ERR_NULL;
+    else if (kind == 1 && (!(lo <= hi) || !(lo >= -3.4028234663852886e38) || !(hi <= 3.4028234663852886e38) ||
+                           !(hi - lo <= 3.4028234663852886e38) ||
+                           !((double)((float)hi - (float)lo) <= 3.4028234663852886e38)))
+        want = LIN_ERR_VALUE;
+#ifndef LIN__TORCH_RANDN
+    if (kind == 2) want = s;
+#endif
+    if (s != want) {
+        fprintf(stderr, "lin_torch_rng call %u (n %zu, %g, %g): %s, expected %s\n", kind, n, lo, hi,
+                lin_status_str(s), lin_status_str(want));
+        abort();
+    }
+    if (s != LIN_OK) {
+        expect_untouched("lin_torch_rng", s);
+        if (memcmp(&g, &g0, sizeof g)) abort();
+        free(again);
+        return;
+    }
+    for (i = 0; i < ARENA; ++i)
+        if ((i < off || i >= off + n) && memcmp(&arena[i], &before[i], sizeof(float))) abort();
+    for (i = 0; i < n && out; ++i) {
+        const float v = out[i];
+        if (kind == 0 && !(v >= 0.0f && v < 1.0f)) abort();
+        if (kind == 1 && !(v >= (float)lo && v <= (float)hi)) abort();
+        if (kind == 2 && !(v > -20.0f && v < 20.0f)) abort();
+        if (kind == 3 && !(v >= -1.0f && v <= 1.0f)) abort();
+    }
+    if (kind < 3 && out) {
+        g2 = g0;
+        s2 = kind == 0 ? lin_torch_rand_f32(&g2, again, n) : kind == 1 ? lin_torch_uniform_f32(&g2, again, n, lo, hi) :
+#ifdef LIN__TORCH_RANDN
+                                                                          lin_torch_randn_f32(&g2, again, n);
+#else
+                                                                          LIN_OK;
+#endif
+        if (s2 != LIN_OK || (kind < 2 && memcmp(again, out, n * sizeof(float))) || memcmp(&g2, &g, sizeof g))
+            abort();
+    }
+    free(again);
+}
+#endif
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -1092,7 +1183,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     r.p = data;
     r.n = size;
     lin__isa_force(-1);                 /* fuzz_f32 may have chosen another family */
-    op = take(&r, 9);
+    op = take(&r, 10);
+#ifdef LIN__TORCH_RNG
+    if (op == 9) {
+        fuzz_torch_rng(&r);
+        return 0;
+    }
+#endif
 #ifndef LIN_NO_SAFETENSORS
     if (op == 8) {
         fuzz_st(&r);

@@ -59,6 +59,15 @@ int main()
     float n = lin_rng_normal(&rng);
     check(n == n, "lin_rng_normal");
     (void)lin_rng_next_u32(&rng);
+    // PyTorch's generator: torch.manual_seed(0); torch.randn(1); torch.rand(1)
+    lin_torch_rng tg;
+    float tv[2];
+    uint32_t tb[2];
+    lin_torch_rng_seed(&tg, 0);
+    check(lin_torch_randn_f32(&tg, tv, 1) == LIN_OK && lin_torch_rand_f32(&tg, tv + 1, 1) == LIN_OK, "lin_torch_*");
+    std::memcpy(tb, tv, sizeof tb);
+    check(tb[0] == 0x3fc53f5cu && tb[1] == 0x3e9d6686u, "PyTorch's draws");
+    check(lin_torch_reset_parameters(&layer, &tg) == LIN_OK, "lin_torch_reset_parameters");
     check(std::strcmp(lin_status_str(LIN_ERR_ALIAS), "an output overlaps an input, another output or itself") == 0,
           "lin_status_str");
     lin_tensor t = lin_tensor_view(x, 1, shape);
