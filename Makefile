@@ -824,6 +824,7 @@ fixtures:
 	$(PYTHON) tests/gen_npy_fixtures.py
 	$(PYTHON) tests/gen_export_fixtures.py
 	$(PYTHON) tests/gen_export_wforms.py
+	$(PYTHON) tests/gen_export_forward.py
 	$(PYTHON) tests/gen_s16_fixtures.py
 	$(PYTHON) tests/gen_avr_vectors.py
 
