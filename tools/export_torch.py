@@ -621,12 +621,14 @@ def load_model(args):
     return obj, steps
 
 
-def finish(args, lines, steps, tensors, body, decls, scratch, note):
-    """Appends the forward to the header's lines, writes the header and, with
-    --safetensors, the tensors"""
+def finish(args, lines, steps, tensors, body, decls, scratch, note, needs=None):
+    """Appends the forward to the header's lines (within #ifndef needs: the
+    module of linear.h it calls), writes the header and, with --safetensors,
+    the tensors"""
     guard_end = lines.pop()
     if steps is not None:
-        lines += forward_code(args, steps, tensors, body, decls, scratch, note)
+        code = forward_code(args, steps, tensors, body, decls, scratch, note)
+        lines += [f"#ifndef {needs}"] + code + [f"#endif /* {needs} */", ""] if needs else code
         if args.safetensors:
             write_safetensors(args.safetensors, tensors)
     lines.append(guard_end)
@@ -806,10 +808,7 @@ def export_int8(args):
              f"   calibrated on {os.path.basename(args.int8)} ({calib.shape[0]} rows); do not edit.",
              "   Weights symmetric per-channel, activations asymmetric, as TFLite quantizes; each",
              "   layer's output scale and zero point are the next layer's input ones. */",
-             f"#ifndef {guard}", f"#define {guard}", "", '#include "linear.h"', "",
-             "#ifdef LIN_NO_INT8",
-             f'#error "{base}: int8 layers need linear.h without LIN_NO_INT8"',
-             "#endif", ""]
+             f"#ifndef {guard}", f"#define {guard}", "", '#include "linear.h"', ""]
     made = {}
     for i, act in layers:
         st = steps[i]
@@ -864,7 +863,8 @@ def export_int8(args):
         return t
     lines.append(f"#endif /* {guard} */")
     tensors, body, decls, scratch = int8_forward(args, steps, pre, layers, post, layer_tensors, first_in, q_in)
-    finish(args, lines, steps, tensors, body, decls, scratch, "int8 layers, lin_linear_s8_per_channel")
+    finish(args, lines, steps, tensors, body, decls, scratch, "int8 layers, lin_linear_s8_per_channel",
+           "LIN_NO_INT8")
     print(f"{args.output}: {len(layers)} int8 layer(s) and the forward", file=sys.stderr)
 
 
