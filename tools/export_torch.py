@@ -40,7 +40,8 @@
   export_torch.py MODEL.pt --int8 CALIB.pt -o weights_s8.h [--prefix model]
       Post-training quantization as TFLite does it: MODEL.pt is a whole
       module (torch.save(model)) whose nn.Linear layers run in order,
-      CALIB.pt a calibration batch (a tensor of inputs). Activations get
+      CALIB.pt a calibration batch (a tensor of inputs); MODEL.pt must be
+      an nn.Sequential (see the forward pass below). Activations get
       asymmetric int8 (scale and zero point from the calibration range,
       0 included), weights symmetric per-channel int8, biases int32 at
       input_scale*weight_scale; an nn.ReLU right after a Linear is fused
@@ -48,6 +49,26 @@
       per-channel multipliers and shifts (TFLite's QuantizeMultiplier), a
       lin_quant per layer, and each layer's input and output scale and zero
       point for lin_quantize_s8 / lin_dequantize_s8.
+
+  The forward pass: when MODEL.pt is an nn.Sequential saved whole (nested
+      Sequentials too, names "0", "2.1") of nn.Linear, ReLU, ReLU6,
+      LeakyReLU, Tanh, Sigmoid, GELU ('none' or 'tanh'), SiLU, Softmax and
+      LogSoftmax (dim -1 or 1), Flatten() (a no-op on rows), Identity and
+      Dropout (eval: a no-op), each of the exports above also writes
+        <P>_IN, <P>_OUT, <P>_FORWARD_SCRATCH(batch) (bytes, float-aligned)
+        lin_status <p>_forward(const float *x, float *y, size_t batch, void *scratch)
+        <p>_weights, <p>_forward_weights(w, x, y, batch, scratch) and
+        <p>_load(w, file, bytes) (tensors of a safetensors file in memory)
+      with a comment per step naming the PyTorch module. Any other module,
+      or a Linear whose in_features does not chain, is an error naming it.
+      With --int8, ReLU / ReLU6 right after a Linear are fused into its
+      clamp, each layer's output quantization is the next one's input
+      quantization, activations before the first / after the last Linear
+      run in float; any other activation between int8 layers is an error.
+      --safetensors FILE.safetensors also writes the forward's tensors
+      (float: the state_dict's names, F32; compressed: F16/BF16/I8/U8
+      weights and F32 <name>.weight_scale; int8: I8 weights, I32 biases,
+      multipliers, shifts and <name>.quant) for <p>_load.
 
   export_torch.py --import MODEL.pt NAME=FILE.npy ... -o UPDATED.pt
       The way back: tensors the C program wrote with lin_npy_encode replace
