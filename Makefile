@@ -39,7 +39,7 @@ PYTHON  ?= /usr/bin/python3
 
 HEADER   := include/linear.h
 VERSION  := $(shell sed -n 's/^\#define LIN_VERSION_STRING "\(.*\)"/\1/p' include/linear.h)
-EXAMPLES := nn_linear custom_layer matmul functional train_iris lora_finetune \
+EXAMPLES := nn_linear custom_layer matmul functional train_iris lora_finetune digits/digits \
             worked_example                     # worked_example last: its line ends make run
 TESTS    := $(basename $(notdir $(wildcard tests/test_*.c)))
 TEST_SRC := $(wildcard tests/*.c tests/*.h)   # a suite may include another (test_s8_single.c)
@@ -97,6 +97,9 @@ all: run
 $(BUILD)/examples/%: examples/%.c $(HEADER) | deps-run
 	@mkdir -p $(@D)
 	$(CC) $(CSTD) $(OPT) $(INCLUDES) $< -o $@ -lm
+
+# the digits example's generated headers (examples/digits/train_digits.py)
+$(BUILD)/examples/digits/digits: examples/digits/digits.h examples/digits/digits_s8.h
 
 run: $(addprefix $(BUILD)/examples/,$(EXAMPLES))
 	@for e in $(EXAMPLES); do \
@@ -200,7 +203,8 @@ test-std: | deps-test
 	@gcc -std=c99 -Wall -Wextra -Wpedantic -Werror -O2 -fopenmp -DLIN_NO_OPENMP $(INCLUDES) -c tests/compile_check.c -o $(BUILD)/noomp.o && \
 	    ! nm $(BUILD)/noomp.o | grep -q GOMP && echo "-fopenmp -DLIN_NO_OPENMP: ok, no OpenMP call"
 	@bad=$$(LC_ALL=C grep -lP '[^\x00-\x7F]' $(HEADER) tests/*.c tests/*.h tests/*.cpp tests/*.py tests/*.sh \
-	        tests/link/* examples/*.c examples/firmware/*.c examples/firmware/*.h tools/*.py bench/*.c); \
+	        tests/link/* examples/*.c examples/firmware/*.c examples/firmware/*.h examples/digits/*.[ch] \
+	        examples/digits/*.py tools/*.py bench/*.c); \
 	    if [ -n "$$bad" ]; then echo "non-ASCII characters in: $$bad"; exit 1; fi; echo "source: ASCII only"
 
 # Every configuration value outside what is allowed stops the build, with
@@ -825,6 +829,7 @@ fixtures:
 	$(PYTHON) tests/gen_rng_fixtures.py
 	$(PYTHON) tests/gen_export_fixtures.py
 	$(PYTHON) tests/gen_export_wforms.py
+	$(PYTHON) tests/gen_export_forward.py
 	$(PYTHON) tests/gen_s16_fixtures.py
 	$(PYTHON) tests/gen_avr_vectors.py
 
