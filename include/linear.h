@@ -90,7 +90,7 @@
                       no <math.h> (without the four math macros, what
                       needs them is left out); on by itself with
                       -ffreestanding or without a C library's <string.h>
-       LIN_NO_TRAIN   leave out training: backward passes, ReLU, losses,
+       LIN_NO_TRAIN   leave out training: backward passes, losses,
                       optimizers (and LoRA)
        LIN_NO_LORA    leave out LoRA
        LIN_NO_NPY     leave out .npy in and out
@@ -760,6 +760,9 @@ LIN_API lin_status lin_linear_f32_clamp_explain(const float *x, const float *wei
    Nothing is written on an error. The backward passes are in the
    training API below. */
 
+/* torch.relu on n floats: y = x < 0 ? 0 : x (NaN and -0 pass through, as in
+   PyTorch). Its backward is in the training module. */
+LIN_API lin_status lin_relu_f32(const float *x, float *y, size_t n);
 /* F.relu6 (hardtanh(x, 0, 6)): x < 0 ? 0 : x > 6 ? 6 : x; NaN and -0 pass */
 LIN_API lin_status lin_relu6_f32(const float *x, float *y, size_t n);
 /* F.leaky_relu(x, negative_slope): x > 0 ? x : x * negative_slope */
@@ -836,12 +839,10 @@ LIN_API lin_status lin_matmul_backward_explain(const lin_tensor *a, const lin_te
                                                const lin_tensor *grad_out, const lin_tensor *grad_a,
                                                const lin_tensor *grad_b, char *buf, size_t buf_size);
 
-/* torch.relu on n floats: y = x < 0 ? 0 : x (NaN and -0 pass through, as in
-   PyTorch); y may be x. Backward: grad_x = x <= 0 ? 0 : grad_y, x being the
+/* torch.relu's backward: grad_x = x <= 0 ? 0 : grad_y, x being the
    forward's input or output (their signs agree); grad_x may be grad_y.
-   Both return LIN_OK, LIN_ERR_NULL, LIN_ERR_OVERFLOW (n floats overflow)
-   or LIN_ERR_ALIAS (an output that overlaps an input without being it). */
-LIN_API lin_status lin_relu_f32(const float *x, float *y, size_t n);
+   Returns LIN_OK, LIN_ERR_NULL, LIN_ERR_OVERFLOW (n floats overflow) or
+   LIN_ERR_ALIAS (an output that overlaps an input without being it). */
 LIN_API lin_status lin_relu_backward_f32(const float *x, const float *grad_y, float *grad_x, size_t n);
 
 /* The activations' backward passes, PyTorch's formulas: grad_x = grad_y
@@ -6252,7 +6253,16 @@ static LIN__INLINE_KERNEL lin_status lin__check_elementwise(const float *in, flo
     return (const float *)out != in && lin__meet(&is, &os) ? LIN_ERR_ALIAS : LIN_OK;
 }
 
-/* ReLU6 and LeakyReLU need no libm */
+/* ReLU, ReLU6 and LeakyReLU need no libm */
+LIN_API lin_status lin_relu_f32(const float *x, float *y, size_t n)
+{
+    size_t i;
+    lin_status s = lin__check_elementwise(x, y, n);
+    if (s != LIN_OK) return s;
+    for (i = 0; i < n; ++i) y[i] = x[i] < 0.0f ? 0.0f : x[i];
+    return LIN_OK;
+}
+
 LIN_API lin_status lin_relu6_f32(const float *x, float *y, size_t n)
 {
     size_t i;
@@ -6721,15 +6731,6 @@ LIN_API lin_status lin_matmul_backward(const lin_tensor *a, const lin_tensor *b,
 }
 
 /* ---- training: activations and losses ---- */
-
-LIN_API lin_status lin_relu_f32(const float *x, float *y, size_t n)
-{
-    size_t i;
-    lin_status s = lin__check_elementwise(x, y, n);
-    if (s != LIN_OK) return s;
-    for (i = 0; i < n; ++i) y[i] = x[i] < 0.0f ? 0.0f : x[i];
-    return LIN_OK;
-}
 
 /* A backward pass's buffers: grad_x is grad_y or apart from it, and
    apart from the saved forward input or output */

@@ -89,6 +89,7 @@ int compile_check(void)
     bad |= lin_linear_scratch_size(1, 3, 2) != 0;
     bad |= lin_linear_f32_scratch(x, w, b, y, 1, 3, 2, NULL, 0) != LIN_OK;
     bad |= lin_linear_f32_clamp(x, w, b, y, 1, 3, 2, 0.0f, 6.0f) != LIN_OK;
+    bad |= lin_relu_f32(y, y, 2) != LIN_OK;
     bad |= lin_relu6_f32(x, y, 2) != LIN_OK;
     bad |= lin_leaky_relu_f32(x, y, 2, 0.01f) != LIN_OK;
 #if defined(LIN_TANHF)
@@ -127,7 +128,6 @@ int compile_check(void)
     bad |= lin_linear_backward_f32_explain(x, w, y, NULL, g, NULL, 1, 3, 2, msg, sizeof msg) != LIN_OK;
     bad |= lin_matmul_backward(&xv, &wt, &yv, NULL, NULL) != LIN_OK;
     bad |= lin_matmul_backward_explain(&xv, &wt, &yv, NULL, NULL, msg, sizeof msg) != LIN_OK;
-    bad |= lin_relu_f32(y, y, 2) != LIN_OK;
     bad |= lin_relu_backward_f32(x, x, s, 3) != LIN_OK;
     bad |= lin_relu6_backward_f32(x, x, s, 3) != LIN_OK;
     bad |= lin_leaky_relu_backward_f32(x, x, s, 3, 0.01f) != LIN_OK;

@@ -41,7 +41,7 @@ static void test_match_pytorch(void **state)
     FILE *f = fopen(FIXTURE_DIR "/torch_rng.txt", "r");
     static float buf[512];
     char kind[32];
-    lin_torch_rng g;
+    static lin_torch_rng g;
     unsigned long long seed = 0;
     long cases = 0, values = 0, bad = 0;
     int c;
@@ -107,7 +107,7 @@ static void test_match_pytorch(void **state)
    seed drops randn's kept value; the 16-and-up path leaves it alone. */
 static void test_kept_normal(void **state)
 {
-    lin_torch_rng a, b;
+    static lin_torch_rng a, b;     /* 2.5 KiB each: off the micro:bit's stack */
     float x[20], y[20];
     (void)state;
     lin_torch_rng_seed(&a, 5);
@@ -192,7 +192,7 @@ static void test_fused_multiply_add(void **state)
 
 static void test_errors_leave_outputs(void **state)
 {
-    lin_torch_rng g, before;
+    static lin_torch_rng g, before;
     float out[8], w[6], *b = w + 4;
     lin_layer layer;
     size_t i;

@@ -302,11 +302,7 @@ def act_call(st, src, dst, n, rows, width):
     """The C call of an activation step from src to dst (may be the same)"""
     k = st["kind"]
     if k == "relu":
-        return [f"#ifndef LIN_NO_TRAIN",
-                f"    s = lin_relu_f32({src}, {dst}, {n});",
-                f"#else   /* lin_relu_f32 is in the training module; the same but -0 for negatives: */",
-                f"    s = lin_leaky_relu_f32({src}, {dst}, {n}, 0.0f);",
-                f"#endif"]
+        return [f"    s = lin_relu_f32({src}, {dst}, {n});"]
     if k == "leaky_relu":
         return [f"    s = lin_leaky_relu_f32({src}, {dst}, {n}, {c_float(st['slope'])});"]
     if k == "gelu":

@@ -485,11 +485,7 @@ LIN_GEN_API lin_status digits_forward_weights(const digits_weights *w, const flo
     s = lin_linear_f32(x, w->weight_0, w->bias_0, a, batch, 64, 32);
     if (s != LIN_OK) return s;
     /* 1: nn.ReLU() */
-#ifndef LIN_NO_TRAIN
     s = lin_relu_f32(a, a, batch * 32);
-#else   /* lin_relu_f32 is in the training module; the same but -0 for negatives: */
-    s = lin_leaky_relu_f32(a, a, batch * 32, 0.0f);
-#endif
     if (s != LIN_OK) return s;
     /* 2: nn.Linear(in_features=32, out_features=10, bias=True) */
     s = lin_linear_f32(a, w->weight_2, w->bias_2, b, batch, 32, 10);
