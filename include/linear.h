@@ -655,10 +655,10 @@ LIN_API float    lin_rng_normal(lin_rng *rng);
    float operation. So the bits do not depend on how the compiler contracts
    a*b+c, -O level or -march, on any target whose float and double are IEEE
    binary32 and binary64 (x87 included, in C's standard mode, where each
-   assignment rounds to its type). lin_torch_randn_f32's 15-or-fewer path calls
-   the C library's double log1p, sin and cos as PyTorch does (glibc's here);
-   another libm may move a value by one float ulp in rare cases. Left out
-   where double is not 64 bits (avr-gcc's default). */
+   assignment rounds to its type). lin_torch_randn_f32's path below 16
+   values calls the C library's double log1p, sin and cos as PyTorch does
+   (glibc's here); another libm may move a value by one float ulp in rare
+   cases. Left out where double is not 64 bits (avr-gcc's default). */
 #if !defined(__SIZEOF_DOUBLE__) || __SIZEOF_DOUBLE__ >= 8
 #define LIN__TORCH_RNG 1
 typedef struct lin_torch_rng {
@@ -723,12 +723,13 @@ LIN_API lin_status lin_layer_forward_explain(const lin_layer *layer, const lin_t
 LIN_API lin_tensor lin_layer_weight(const lin_layer *layer); /* (out, in) view            */
 LIN_API lin_tensor lin_layer_bias(const lin_layer *layer);   /* (out); data NULL if none  */
 #if LIN__MATH && defined(LIN__TORCH_RNG)
-/* With PyTorch's generator: nn.Linear(in, out)'s reset_parameters on the layer's buffers:
-   kaiming_uniform_(weight, a=sqrt(5)) (bound sqrt(3) * sqrt(2 / (1 + a^2))
-   / sqrt(in), in double as Python computes it), then the bias, when there
-   is one, uniform_(-1/sqrt(in), 1/sqrt(in)). in_features 0 draws nothing
-   for the weight and a zero bias, as PyTorch. Statuses: lin_layer_init's
-   for a layer it would refuse, LIN_ERR_NULL for g. */
+/* With PyTorch's generator: nn.Linear(in, out)'s reset_parameters on the
+   layer's buffers: kaiming_uniform_(weight, a=sqrt(5)) (bound sqrt(3) *
+   sqrt(2 / (1 + a^2)) / sqrt(in), in double as Python computes it), then
+   the bias, when there is one, uniform_(-1/sqrt(in), 1/sqrt(in)).
+   in_features 0 draws nothing for the weight and a zero bias, as PyTorch.
+   Statuses: lin_layer_init's for a layer it would refuse, LIN_ERR_NULL for
+   g. */
 LIN_API lin_status lin_torch_reset_parameters(lin_layer *layer, lin_torch_rng *g);
 #endif
 

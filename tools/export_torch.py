@@ -444,6 +444,9 @@ def forward_code(args, steps, tensors, body, decls, scratch, form_note):
           "        if (t[i].dtype != dtype[i]) return LIN_ERR_DTYPE;",
           "        if (t[i].ndim != ndim[i] || t[i].shape[0] != shape[i][0] || (ndim[i] == 2 && t[i].shape[1] != shape[i][1]))",
           "            return LIN_ERR_SHAPE;",
+          "    }",
+          "    /* the file's own checks first, on every host; then whether this one can use its bytes in place */",
+          f"    for (i = 0; i < {n}; ++i) {{",
           "        if (lin_dtype_size(dtype[i]) > 1 && *(const unsigned char *)&one != 1) return LIN_ERR_DTYPE;",
           "        if ((uintptr_t)t[i].data % lin_dtype_size(dtype[i])) return LIN_ERR_VALUE;",
           "    }"]

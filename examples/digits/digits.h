@@ -528,6 +528,9 @@ LIN_GEN_API lin_status digits_load(digits_weights *w, const void *file, size_t b
         if (t[i].dtype != dtype[i]) return LIN_ERR_DTYPE;
         if (t[i].ndim != ndim[i] || t[i].shape[0] != shape[i][0] || (ndim[i] == 2 && t[i].shape[1] != shape[i][1]))
             return LIN_ERR_SHAPE;
+    }
+    /* the file's own checks first, on every host; then whether this one can use its bytes in place */
+    for (i = 0; i < 4; ++i) {
         if (lin_dtype_size(dtype[i]) > 1 && *(const unsigned char *)&one != 1) return LIN_ERR_DTYPE;
         if ((uintptr_t)t[i].data % lin_dtype_size(dtype[i])) return LIN_ERR_VALUE;
     }
