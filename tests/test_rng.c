@@ -14,6 +14,11 @@
 #define FIXTURE_DIR "tests/fixtures"
 #endif
 
+/* The suites' two generators (2.5 KiB each), shared by the tests, which
+   run one at a time: static, off the stack, and few enough for the
+   micro:bit's 16 KiB of RAM */
+static lin_torch_rng gen_a, gen_b;
+
 static uint32_t bits(float f)
 {
     uint32_t u;
@@ -41,7 +46,7 @@ static void test_match_pytorch(void **state)
     FILE *f = fopen(FIXTURE_DIR "/torch_rng.txt", "r");
     static float buf[512];
     char kind[32];
-    static lin_torch_rng g;
+    lin_torch_rng *const g = &gen_a;
     unsigned long long seed = 0;
     long cases = 0, values = 0, bad = 0;
     int c;
@@ -51,12 +56,12 @@ static void test_match_pytorch(void **state)
         while ((c = fgetc(f)) != '\n' && c != EOF) {
         }
     ungetc(c, f);
-    memset(&g, 0, sizeof g);
+    memset(g, 0, sizeof *g);
     while (fscanf(f, "%31s", kind) == 1) {
         size_t n;
         if (!strcmp(kind, "seed")) {
             assert_int_equal(fscanf(f, "%llu", &seed), 1);
-            lin_torch_rng_seed(&g, (uint64_t)seed);
+            lin_torch_rng_seed(g, (uint64_t)seed);
             continue;
         }
         ++cases;
@@ -69,7 +74,7 @@ static void test_match_pytorch(void **state)
             memset(&layer, 0, sizeof layer);
             fill_sentinel(buf, in * out + out);
             assert_int_equal(lin_layer_init(&layer, in, out, buf, has_bias ? buf + in * out : NULL), LIN_OK);
-            assert_int_equal(lin_torch_reset_parameters(&layer, &g), LIN_OK);
+            assert_int_equal(lin_torch_reset_parameters(&layer, g), LIN_OK);
             bad += same_words(f, buf, in * out, "linear weight", seed);
             if (has_bias) bad += same_words(f, buf + in * out, out, "linear bias", seed);
             else assert_true(is_sentinel(buf[in * out]));
@@ -84,14 +89,14 @@ static void test_match_pytorch(void **state)
         assert_true(n < sizeof buf / sizeof buf[0]);
         fill_sentinel(buf, n + 1);
         if (!strcmp(kind, "rand")) {
-            assert_int_equal(lin_torch_rand_f32(&g, buf, n), LIN_OK);
+            assert_int_equal(lin_torch_rand_f32(g, buf, n), LIN_OK);
         } else if (!strcmp(kind, "randn")) {
-            assert_int_equal(lin_torch_randn_f32(&g, buf, n), LIN_OK);
+            assert_int_equal(lin_torch_randn_f32(g, buf, n), LIN_OK);
         } else {
             double lo, hi;
             assert_string_equal(kind, "uniform");
             assert_int_equal(fscanf(f, "%lf %lf", &lo, &hi), 2);
-            assert_int_equal(lin_torch_uniform_f32(&g, buf, n, lo, hi), LIN_OK);
+            assert_int_equal(lin_torch_uniform_f32(g, buf, n, lo, hi), LIN_OK);
         }
         assert_true(is_sentinel(buf[n]));
         bad += same_words(f, buf, n, kind, seed);
@@ -107,26 +112,26 @@ static void test_match_pytorch(void **state)
    seed drops randn's kept value; the 16-and-up path leaves it alone. */
 static void test_kept_normal(void **state)
 {
-    static lin_torch_rng a, b;     /* 2.5 KiB each: off the micro:bit's stack */
+    lin_torch_rng *const a = &gen_a, *const b = &gen_b;
     float x[20], y[20];
     (void)state;
-    lin_torch_rng_seed(&a, 5);
-    assert_int_equal(lin_torch_randn_f32(&a, x, 1), LIN_OK);
-    assert_true(a.has_normal);
-    assert_int_equal(lin_torch_randn_f32(&a, y, 17), LIN_OK);
-    assert_true(a.has_normal);
-    lin_torch_rng_seed(&a, 5);
-    assert_false(a.has_normal);
-    lin_torch_rng_seed(&b, 5);
-    assert_int_equal(lin_torch_randn_f32(&a, x, 2), LIN_OK);
-    assert_int_equal(lin_torch_randn_f32(&b, y, 1), LIN_OK);
-    assert_int_equal(lin_torch_randn_f32(&b, y + 1, 1), LIN_OK);
+    lin_torch_rng_seed(a, 5);
+    assert_int_equal(lin_torch_randn_f32(a, x, 1), LIN_OK);
+    assert_true(a->has_normal);
+    assert_int_equal(lin_torch_randn_f32(a, y, 17), LIN_OK);
+    assert_true(a->has_normal);
+    lin_torch_rng_seed(a, 5);
+    assert_false(a->has_normal);
+    lin_torch_rng_seed(b, 5);
+    assert_int_equal(lin_torch_randn_f32(a, x, 2), LIN_OK);
+    assert_int_equal(lin_torch_randn_f32(b, y, 1), LIN_OK);
+    assert_int_equal(lin_torch_randn_f32(b, y + 1, 1), LIN_OK);
     assert_memory_equal(x, y, 2 * sizeof(float));
     /* rand(0) and randn(0) draw nothing */
-    assert_int_equal(lin_torch_rand_f32(&a, NULL, 0), LIN_OK);
-    assert_int_equal(lin_torch_randn_f32(&a, NULL, 0), LIN_OK);
-    assert_int_equal(lin_torch_randn_f32(&b, NULL, 0), LIN_OK);
-    assert_memory_equal(&a, &b, sizeof a);
+    assert_int_equal(lin_torch_rand_f32(a, NULL, 0), LIN_OK);
+    assert_int_equal(lin_torch_randn_f32(a, NULL, 0), LIN_OK);
+    assert_int_equal(lin_torch_randn_f32(b, NULL, 0), LIN_OK);
+    assert_memory_equal(a, b, sizeof *a);
 }
 
 #if defined(__STDC_VERSION__) && __STDC_VERSION__ >= 199901L
@@ -192,28 +197,28 @@ static void test_fused_multiply_add(void **state)
 
 static void test_errors_leave_outputs(void **state)
 {
-    static lin_torch_rng g, before;
+    lin_torch_rng *const g = &gen_a, *const before = &gen_b;
     float out[8], w[6], *b = w + 4;
     lin_layer layer;
     size_t i;
     (void)state;
-    lin_torch_rng_seed(&g, 1);
-    assert_int_equal(lin_torch_randn_f32(&g, out, 1), LIN_OK);  /* a kept value in the state */
-    before = g;
+    lin_torch_rng_seed(g, 1);
+    assert_int_equal(lin_torch_randn_f32(g, out, 1), LIN_OK);  /* a kept value in the state */
+    *before = *g;
     fill_sentinel(out, 8);
     assert_int_equal(lin_torch_rand_f32(NULL, out, 8), LIN_ERR_NULL);
-    assert_int_equal(lin_torch_rand_f32(&g, NULL, 8), LIN_ERR_NULL);
+    assert_int_equal(lin_torch_rand_f32(g, NULL, 8), LIN_ERR_NULL);
     assert_int_equal(lin_torch_randn_f32(NULL, out, 8), LIN_ERR_NULL);
-    assert_int_equal(lin_torch_randn_f32(&g, NULL, 17), LIN_ERR_NULL);
+    assert_int_equal(lin_torch_randn_f32(g, NULL, 17), LIN_ERR_NULL);
     assert_int_equal(lin_torch_uniform_f32(NULL, out, 8, 0, 1), LIN_ERR_NULL);
-    assert_int_equal(lin_torch_uniform_f32(&g, NULL, 8, 0, 1), LIN_ERR_NULL);
-    assert_int_equal(lin_torch_uniform_f32(&g, out, 8, 1, 0), LIN_ERR_VALUE);
-    assert_int_equal(lin_torch_uniform_f32(&g, out, 8, NAN, 1), LIN_ERR_VALUE);
-    assert_int_equal(lin_torch_uniform_f32(&g, out, 8, 0, NAN), LIN_ERR_VALUE);
-    assert_int_equal(lin_torch_uniform_f32(&g, out, 8, -INFINITY, 0), LIN_ERR_VALUE);
-    assert_int_equal(lin_torch_uniform_f32(&g, out, 8, 0, INFINITY), LIN_ERR_VALUE);
-    assert_int_equal(lin_torch_uniform_f32(&g, out, 8, 0, 1e39), LIN_ERR_VALUE);
-    assert_int_equal(lin_torch_uniform_f32(&g, out, 8, -3e38, 3e38), LIN_ERR_VALUE);
+    assert_int_equal(lin_torch_uniform_f32(g, NULL, 8, 0, 1), LIN_ERR_NULL);
+    assert_int_equal(lin_torch_uniform_f32(g, out, 8, 1, 0), LIN_ERR_VALUE);
+    assert_int_equal(lin_torch_uniform_f32(g, out, 8, NAN, 1), LIN_ERR_VALUE);
+    assert_int_equal(lin_torch_uniform_f32(g, out, 8, 0, NAN), LIN_ERR_VALUE);
+    assert_int_equal(lin_torch_uniform_f32(g, out, 8, -INFINITY, 0), LIN_ERR_VALUE);
+    assert_int_equal(lin_torch_uniform_f32(g, out, 8, 0, INFINITY), LIN_ERR_VALUE);
+    assert_int_equal(lin_torch_uniform_f32(g, out, 8, 0, 1e39), LIN_ERR_VALUE);
+    assert_int_equal(lin_torch_uniform_f32(g, out, 8, -3e38, 3e38), LIN_ERR_VALUE);
     for (i = 0; i < 8; ++i) assert_true(is_sentinel(out[i]));
     /* a layer lin_layer_init would refuse: the bias inside the weight */
     fill_sentinel(w, 6);
@@ -221,18 +226,18 @@ static void test_errors_leave_outputs(void **state)
     layer.out_features = 2;
     layer.weight = w;
     layer.bias = w + 2;
-    assert_int_equal(lin_torch_reset_parameters(&layer, &g), LIN_ERR_ALIAS);
+    assert_int_equal(lin_torch_reset_parameters(&layer, g), LIN_ERR_ALIAS);
     layer.bias = b;
-    assert_int_equal(lin_torch_reset_parameters(NULL, &g), LIN_ERR_NULL);
+    assert_int_equal(lin_torch_reset_parameters(NULL, g), LIN_ERR_NULL);
     assert_int_equal(lin_torch_reset_parameters(&layer, NULL), LIN_ERR_NULL);
     layer.weight = NULL;
-    assert_int_equal(lin_torch_reset_parameters(&layer, &g), LIN_ERR_NULL);
+    assert_int_equal(lin_torch_reset_parameters(&layer, g), LIN_ERR_NULL);
     for (i = 0; i < 6; ++i) assert_true(is_sentinel(w[i]));
-    assert_memory_equal(&g, &before, sizeof g);
+    assert_memory_equal(g, before, sizeof *g);
     /* the edges of the range are fine: a zero-width range and the widest */
-    assert_int_equal(lin_torch_uniform_f32(&g, out, 2, 3.0, 3.0), LIN_OK);
+    assert_int_equal(lin_torch_uniform_f32(g, out, 2, 3.0, 3.0), LIN_OK);
     assert_true(out[0] == 3.0f && out[1] == 3.0f);
-    assert_int_equal(lin_torch_uniform_f32(&g, out, 2, -1.7e38, 1.7e38), LIN_OK);
+    assert_int_equal(lin_torch_uniform_f32(g, out, 2, -1.7e38, 1.7e38), LIN_OK);
     assert_true(out[0] >= -1.7e38f && out[0] < 1.7e38f);
 }
 
