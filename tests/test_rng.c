@@ -187,7 +187,10 @@ static void test_fused_multiply_add(void **state)
             if (wb & 1u) a = -a;
             c = from_bits((wc & 0x807FFFFFu) | 0x3F800001u);
         }
-        if (bits(lin__torch_fma(a, b, c)) != bits(fmaf(a, b, c)) && bad++ < 5)
+        /* class 2's answer is c itself (a*b is under half of c's ulp): no
+           fmaf needed, newlib's on the soft-float Cortex-M0 gets these
+           wrong; the others against the C library's fmaf */
+        if (bits(lin__torch_fma(a, b, c)) != bits(i % 4 == 2 ? c : fmaf(a, b, c)) && bad++ < 5)
             print_message("fma(%a, %a, %a): %a, fmaf %a\n", (double)a, (double)b, (double)c,
                           (double)lin__torch_fma(a, b, c), (double)fmaf(a, b, c));
     }
