@@ -19,13 +19,6 @@
    micro:bit's 16 KiB of RAM */
 static lin_torch_rng gen_a, gen_b;
 
-static uint32_t bits(float f)
-{
-    uint32_t u;
-    memcpy(&u, &f, sizeof u);
-    return u;
-}
-
 /* n words of the fixture, hex float bits, against got[n] */
 static int same_words(FILE *f, const float *got, size_t n, const char *what, unsigned long long seed)
 {
@@ -34,9 +27,9 @@ static int same_words(FILE *f, const float *got, size_t n, const char *what, uns
     for (i = 0; i < n; ++i) {
         unsigned w;
         assert_int_equal(fscanf(f, "%x", &w), 1);
-        if (bits(got[i]) != w && bad++ < 3)
+        if (bits_of(got[i]) != w && bad++ < 3)
             print_message("seed %llu %s [%lu]: %08x, PyTorch %08x\n", seed, what, (unsigned long)i,
-                          (unsigned)bits(got[i]), w);
+                          (unsigned)bits_of(got[i]), w);
     }
     return bad;
 }
@@ -135,13 +128,6 @@ static void test_kept_normal(void **state)
 }
 
 #if defined(__STDC_VERSION__) && __STDC_VERSION__ >= 199901L
-static float from_bits(uint32_t u)
-{
-    float f;
-    memcpy(&f, &u, sizeof f);
-    return f;
-}
-
 /* lin__torch_fma (linear.h's own, internal) against fmaf, which glibc
    rounds once in software or hardware */
 static void test_fused_multiply_add(void **state)
@@ -170,13 +156,13 @@ static void test_fused_multiply_add(void **state)
         uint32_t wa = lin_rng_next_u32(&r), wb = lin_rng_next_u32(&r), wc = lin_rng_next_u32(&r);
         float a, b, c;
         /* exponents within +-16 of 1 for a and b, c near their product or far */
-        a = from_bits((wa & 0x807FFFFFu) | ((uint32_t)(127 - 16 + (wa >> 24) % 33) << 23));
-        b = from_bits((wb & 0x807FFFFFu) | ((uint32_t)(127 - 16 + (wb >> 24) % 33) << 23));
-        c = from_bits((wc & 0x807FFFFFu) | ((uint32_t)(127 - 40 + (wc >> 24) % 81) << 23));
+        a = float_of_bits((wa & 0x807FFFFFu) | ((uint32_t)(127 - 16 + (wa >> 24) % 33) << 23));
+        b = float_of_bits((wb & 0x807FFFFFu) | ((uint32_t)(127 - 16 + (wb >> 24) % 33) << 23));
+        c = float_of_bits((wc & 0x807FFFFFu) | ((uint32_t)(127 - 40 + (wc >> 24) % 81) << 23));
         if (i % 4 == 1) {
             /* c = -(a*b rounded) plus a few ulps: the sum is tiny and exact */
             c = -(a * b);
-            c = from_bits(bits(c) + (wc & 7u) - 3u);
+            c = float_of_bits(bits_of(c) + (wc & 7u) - 3u);
         } else if (i % 4 == 2) {
             /* c in [1, 2) with its last bit set, a*b = +-2^-24 (1 - 2^-2j):
                the sum lies 2^-24-2j off a midpoint of floats, beyond
@@ -187,14 +173,14 @@ static void test_fused_multiply_add(void **state)
             a = (1.0f + t) * 0x1p-12f;
             b = (1.0f - t) * 0x1p-12f;
             if (wb & 1u) a = -a;
-            c = from_bits((wc & 0x807FFFFFu) | 0x3F800001u);
+            c = float_of_bits((wc & 0x807FFFFFu) | 0x3F800001u);
         }
         /* class 2's answer is c itself (a*b is under half of c's ulp);
            class 1's sum is exact in double (Sterbenz), so one rounding of
            it is the answer; the rest against the C library's fmaf where
            it rounds once (newlib's soft-float fmaf does not, nor RV32's) */
         if (i % 4 != 1 && i % 4 != 2 && !libm_fused) continue;
-        if (bits(lin__torch_fma(a, b, c)) != bits(i % 4 == 2   ? c
+        if (bits_of(lin__torch_fma(a, b, c)) != bits_of(i % 4 == 2   ? c
                                                   : i % 4 == 1 ? (float)((double)a * b + c)
                                                                : fmaf(a, b, c)) &&
             bad++ < 5)

@@ -94,6 +94,13 @@ static inline uint32_t bits_of(float f)
     return u;
 }
 
+static inline float float_of_bits(uint32_t u)
+{
+    float f;
+    memcpy(&f, &u, sizeof f);
+    return f;
+}
+
 /* Offset of the element with contiguous (row-major) index `flat` in t. */
 static inline ptrdiff_t offset_of(const lin_tensor *t, size_t flat)
 {
