@@ -1163,6 +1163,27 @@ LIN_API lin_status lin_safetensors_find(const lin_safetensors *st, const char *n
    header's length). An F16 or BF16 tensor (out, in) is lin_linear_f16w's or
    lin_linear_bf16w's weight as it is, on little-endian hosts, 2-aligned. */
 LIN_API lin_status lin_safetensors_view(const lin_st_tensor *t, lin_tensor *view);
+/* What a program expects of one tensor (lin_safetensors_bind) */
+typedef struct lin_st_want {
+    const char *name;           /* escapes decoded, as lin_safetensors_find */
+    lin_dtype dtype;
+    int ndim;
+    size_t shape[LIN_MAX_DIMS]; /* the first ndim used */
+} lin_st_want;
+/* Points data[i] at the bytes of the tensor want[i] describes, for i in
+   0..count, to be read in place (the loaders export_torch.py generates
+   are a table and this call). First the file's own answers, the same on
+   every host, tensor by tensor: LIN_ERR_RANK (want[i].ndim outside
+   0..LIN_MAX_DIMS), LIN_ERR_INDEX (no such tensor), LIN_ERR_DTYPE
+   (another dtype), LIN_ERR_SHAPE (another rank or shape); then whether
+   this host can read the bytes in place, tensor by tensor: LIN_ERR_DTYPE
+   (elements wider than a byte on a big-endian host), LIN_ERR_VALUE (data
+   not aligned to its element). LIN_ERR_NULL: st NULL or not opened, want
+   or data NULL with count, a name NULL; LIN_ERR_FORMAT: st not an opened
+   file. data is written only on LIN_OK. Time: one pass over the header
+   per tensor, twice. */
+LIN_API lin_status lin_safetensors_bind(const lin_safetensors *st, const lin_st_want *want, size_t count,
+                                        const void **data);
 
 /* The bytes lin_safetensors_write needs for tensors[0..count), 0 if it
    would refuse them. */
@@ -8608,6 +8629,46 @@ LIN_API lin_status lin_safetensors_find(const lin_safetensors *st, const char *n
             return LIN_OK;
         }
     return r < 0 ? LIN_ERR_FORMAT : LIN_ERR_INDEX;
+}
+
+/* want's answer from the file alone (LIN_OK: found as described) */
+static lin_status lin__st_want(const lin_safetensors *st, const lin_st_want *w, lin_st_tensor *t)
+{
+    lin_status s;
+    int d;
+    if (w->ndim < 0 || w->ndim > LIN_MAX_DIMS) return LIN_ERR_RANK;
+    s = lin_safetensors_find(st, w->name, t);
+    if (s != LIN_OK) return s;
+    if (t->dtype != w->dtype) return LIN_ERR_DTYPE;
+    if (t->ndim != w->ndim) return LIN_ERR_SHAPE;
+    for (d = 0; d < w->ndim; ++d)
+        if (t->shape[d] != w->shape[d]) return LIN_ERR_SHAPE;
+    return LIN_OK;
+}
+
+LIN_API lin_status lin_safetensors_bind(const lin_safetensors *st, const lin_st_want *want, size_t count,
+                                        const void **data)
+{
+    lin_status host = LIN_OK;   /* the first tensor this host cannot read in place */
+    lin_st_tensor t;
+    size_t i;
+    if (!st || !st->header || (count && (!want || !data))) return LIN_ERR_NULL;
+    for (i = 0; i < count; ++i)
+        if (!want[i].name) return LIN_ERR_NULL;
+    for (i = 0; i < count; ++i) {
+        const lin_status s = lin__st_want(st, &want[i], &t);
+        size_t size;
+        if (s != LIN_OK) return s;
+        size = lin_dtype_size(t.dtype);     /* a dtype of the file's: listed, 1 or more */
+        if (host == LIN_OK && size > 1 && !lin__host_little()) host = LIN_ERR_DTYPE;
+        if (host == LIN_OK && (uintptr_t)t.data % size) host = LIN_ERR_VALUE;
+    }
+    if (host != LIN_OK) return host;
+    for (i = 0; i < count; ++i) {
+        if (lin_safetensors_find(st, want[i].name, &t) != LIN_OK) return LIN_ERR_FORMAT;   /* found above */
+        data[i] = t.data;
+    }
+    return LIN_OK;
 }
 
 LIN_API lin_status lin_safetensors_view(const lin_st_tensor *t, lin_tensor *view)

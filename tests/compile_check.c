@@ -186,6 +186,8 @@ int compile_check(void)
         lin_safetensors st;
         lin_st_tensor sts[1];
         size_t st_bytes = 0;
+        static const lin_st_want want[1] = {{"w", LIN_DTYPE_F32, 1, {3}}};
+        const void *wdata[1];
         sts[0].name = "w";
         sts[0].name_len = 1;
         sts[0].dtype = LIN_DTYPE_F32;
@@ -201,6 +203,7 @@ int compile_check(void)
         bad |= lin_safetensors_tensor(&st, 0, &sts[0]) != LIN_OK;
         bad |= lin_safetensors_find(&st, "w", &sts[0]) != LIN_OK;
         bad |= lin_safetensors_view(&sts[0], &view) != LIN_OK;
+        bad |= lin_safetensors_bind(&st, want, 1, wdata) != LIN_OK || wdata[0] != sts[0].data;
         bad |= lin_dtype_size(LIN_DTYPE_BF16) != 2;
         bad |= lin_dtype_name(LIN_DTYPE_BF16)[0] != 'B';
     }

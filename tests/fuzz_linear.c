@@ -994,6 +994,62 @@ static void fuzz_act(reader *r)
 }
 
 #ifndef LIN_NO_SAFETENSORS
+/* lin_safetensors_bind on an opened file's tensors keep[0..kept) (names
+   without escapes, each once): asked for each as it is, it points at
+   their bytes or gives the first this host cannot read in place; with
+   one tensor's dtype or shape asked otherwise, that tensor's status; on
+   an error data stays as it was. */
+static void fuzz_st_bind(const lin_safetensors *st, const lin_st_tensor *keep, size_t kept)
+{
+    lin_st_want *want = (lin_st_want *)malloc((kept ? kept : 1) * sizeof *want);
+    char *names = (char *)malloc((kept ? kept : 1) * 256);
+    const void **data = (const void **)malloc((kept ? kept : 1) * sizeof *data);
+    const void **found = (const void **)malloc((kept ? kept : 1) * sizeof *found);
+    lin_status expect = LIN_OK;
+    size_t i, n = 0;
+    if (!want || !names || !data || !found) abort();
+    for (i = 0; i < kept; ++i) {
+        lin_st_tensor u;                        /* what find gives (a name may be given twice) */
+        size_t size;
+        if (keep[i].name_len >= 256) continue;
+        memcpy(names + 256 * n, keep[i].name, keep[i].name_len);
+        names[256 * n + keep[i].name_len] = '\0';
+        if (lin_safetensors_find(st, names + 256 * n, &u) != LIN_OK || u.ndim > LIN_MAX_DIMS) continue;
+        memset(&want[n], 0, sizeof want[n]);
+        want[n].name = names + 256 * n;
+        want[n].dtype = u.dtype;
+        want[n].ndim = u.ndim;
+        memcpy(want[n].shape, u.shape, sizeof want[n].shape);
+        size = lin_dtype_size(u.dtype);
+        if (expect == LIN_OK && size > 1 && !lin__host_little()) expect = LIN_ERR_DTYPE;
+        if (expect == LIN_OK && (uintptr_t)u.data % size) expect = LIN_ERR_VALUE;
+        found[n++] = u.data;
+    }
+    if (lin_safetensors_bind(st, want, n, data) != expect) {
+        fprintf(stderr, "safetensors: bind of %zu tensors not %s\n", n, lin_status_str(expect));
+        abort();
+    }
+    for (i = 0; expect == LIN_OK && i < n; ++i)
+        if (data[i] != found[i]) abort();
+    if (n) {                                    /* one tensor asked otherwise */
+        lin_st_want *w = &want[n / 2];
+        const lin_status s = w->ndim > 0 && (w->shape[0] & 1) ? LIN_ERR_SHAPE : LIN_ERR_DTYPE;
+        if (s == LIN_ERR_SHAPE) ++w->shape[0];
+        else w->dtype = w->dtype == LIN_DTYPE_U8 ? LIN_DTYPE_I8 : LIN_DTYPE_U8;
+        for (i = 0; i < n; ++i) data[i] = names;
+        if (lin_safetensors_bind(st, want, n, data) != s) {
+            fprintf(stderr, "safetensors: bind of a tensor asked otherwise not %s\n", lin_status_str(s));
+            abort();
+        }
+        for (i = 0; i < n; ++i)
+            if (data[i] != names) abort();      /* written on an error */
+    }
+    free(found);
+    free(data);
+    free(names);
+    free(want);
+}
+
 /* The rest of the input as a safetensors file, in a buffer of exactly its
    size (ASan sees any read past it): open and explain agree; after a
    success every tensor (by index, and by name where the name has no
@@ -1073,6 +1129,7 @@ static void fuzz_st(reader *r)
             u.data_bytes != keep[i].data_bytes || (u.data_bytes && memcmp(u.data, keep[i].data, u.data_bytes)))
             abort();
     }
+    fuzz_st_bind(&st, keep, kept);
     free(again);
     free(keep);
     free(file);

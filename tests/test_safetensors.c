@@ -12,6 +12,7 @@
    - tensors feeding the layers: an F32 view into lin_linear, F16 and BF16
      weights into lin_linear_f16w and lin_linear_bf16w (the worked
      example, y = [14, 33]);
+   - lin_safetensors_bind: tensors as asked, the order of its answers;
    - the statuses of every entry point. (tests/st_write.c writes files the
      independent reader checks in `make test`.) */
 #include "test_util.h"
@@ -472,6 +473,129 @@ static void test_tensors_feed_layers(void **state)
 
 /* ---- statuses ---- */
 
+/* want: name, dtype, rank, shape (a, b) */
+static lin_st_want want_of(const char *name, lin_dtype dtype, int ndim, size_t a, size_t b)
+{
+    lin_st_want w;
+    memset(&w, 0, sizeof w);
+    w.name = name;
+    w.dtype = dtype;
+    w.ndim = ndim;
+    w.shape[0] = a;
+    w.shape[1] = b;
+    return w;
+}
+
+/* lin_safetensors_bind (the generated loaders' call): every tensor as
+   asked, pointed at in place; the file's answers (rank, missing, dtype,
+   shape) in the order asked and the same on every host, before this
+   host's (byte order, alignment); data untouched on every error. */
+static void test_bind(void **state)
+{
+    static const size_t s23[2] = {2, 3}, s2[1] = {2}, s0[1] = {0};
+    static const float wv[6] = {1, 2, 3, 4, 5, 6}, bv[2] = {0, 1};
+    static const int8_t qv[6] = {-1, 2, -3, 4, -5, 6};
+    static const int32_t sv = 7;
+    lin_st_tensor ts[5];
+    lin_st_want want[5], bad[2];
+    const void *data[5], *found[5];
+    int sentinel;
+    unsigned char *buf, *odd;
+    size_t size, i;
+    lin_safetensors st, st_odd;
+    const lin_status host = test_host_little() ? LIN_OK : LIN_ERR_DTYPE;
+    (void)state;
+    ts[0] = make("fc.weight", LIN_DTYPE_F32, 2, s23, wv);
+    ts[1] = make("fc.bias", LIN_DTYPE_F32, 1, s2, bv);
+    ts[2] = make("q.weight", LIN_DTYPE_I8, 2, s23, qv);
+    ts[3] = make("scale", LIN_DTYPE_I32, 0, NULL, &sv);
+    ts[4] = make("empty", LIN_DTYPE_BF16, 1, s0, NULL);
+    size = lin_safetensors_size(ts, 5);
+    buf = (unsigned char *)malloc(2 * size + 8);
+    assert_non_null(buf);
+    odd = buf + size + 1;                       /* the same file one byte off its alignment */
+    expect_int(lin_safetensors_write(ts, 5, buf, size, NULL), LIN_OK);
+    memcpy(odd, buf, size);
+    expect_int(lin_safetensors_open(&st, buf, size), LIN_OK);
+    expect_int(lin_safetensors_open(&st_odd, odd, size), LIN_OK);
+    /* asked in another order than the file's */
+    want[0] = want_of("q.weight", LIN_DTYPE_I8, 2, 2, 3);
+    want[1] = want_of("fc.bias", LIN_DTYPE_F32, 1, 2, 99);     /* dims past ndim ignored */
+    want[2] = want_of("scale", LIN_DTYPE_I32, 0, 5, 5);
+    want[3] = want_of("empty", LIN_DTYPE_BF16, 1, 0, 0);
+    want[4] = want_of("fc.weight", LIN_DTYPE_F32, 2, 2, 3);
+    for (i = 0; i < 5; ++i) {
+        lin_st_tensor t;
+        expect_int(lin_safetensors_find(&st, want[i].name, &t), LIN_OK);
+        found[i] = t.data;
+        data[i] = &sentinel;
+    }
+    expect_int(lin_safetensors_bind(&st, want, 5, data), host);
+    for (i = 0; i < 5; ++i) expect_true(data[i] == (host == LIN_OK ? found[i] : (const void *)&sentinel));
+    if (host == LIN_OK) {
+        expect_true(!memcmp(data[4], wv, sizeof wv));
+        expect_true(!memcmp(data[2], &sv, sizeof sv));
+    }
+    /* bytes alone: in place on every host, aligned or not */
+    expect_int(lin_safetensors_bind(&st_odd, want, 1, data), LIN_OK);
+    expect_true(data[0] == (const void *)((const unsigned char *)found[0] - buf + odd));
+    expect_true(!memcmp(data[0], qv, sizeof qv));
+    expect_int(lin_safetensors_bind(&st, want, 0, NULL), LIN_OK);
+    expect_int(lin_safetensors_bind(&st, NULL, 0, data), LIN_OK);
+
+    for (i = 0; i < 5; ++i) data[i] = &sentinel;
+#define EXPECT_BIND(stp, w, n, status)                                                           \
+    do {                                                                                         \
+        expect_int(lin_safetensors_bind(stp, w, n, data), status);                               \
+        for (i = 0; i < 5; ++i) expect_true(data[i] == (const void *)&sentinel);                 \
+    } while (0)
+    /* the file's answers, in the order asked */
+    bad[0] = want[4];
+    bad[1] = want_of("fc.nothing", LIN_DTYPE_F32, 1, 2, 0);
+    EXPECT_BIND(&st, bad, 2, LIN_ERR_INDEX);
+    bad[0].dtype = LIN_DTYPE_F16;
+    EXPECT_BIND(&st, bad, 2, LIN_ERR_DTYPE);
+    bad[0].dtype = LIN_DTYPE_F32;
+    bad[0].shape[1] = 4;
+    EXPECT_BIND(&st, bad, 2, LIN_ERR_SHAPE);
+    bad[0].shape[1] = 3;
+    bad[0].ndim = 1;
+    EXPECT_BIND(&st, bad, 2, LIN_ERR_SHAPE);
+    bad[0].ndim = 3;
+    EXPECT_BIND(&st, bad, 2, LIN_ERR_SHAPE);
+    bad[0].ndim = -1;
+    EXPECT_BIND(&st, bad, 2, LIN_ERR_RANK);
+    bad[0].ndim = LIN_MAX_DIMS + 1;
+    EXPECT_BIND(&st, bad, 2, LIN_ERR_RANK);
+    bad[0] = bad[1];                            /* missing first, a wrong shape after it */
+    bad[1] = want[4];
+    bad[1].shape[0] = 3;
+    EXPECT_BIND(&st, bad, 2, LIN_ERR_INDEX);
+    /* ... before this host's: misaligned floats (big-endian: their byte
+       order) first, a wrong shape after them answers */
+    bad[0] = want[4];
+    bad[1] = want[0];
+    bad[1].shape[0] = 3;
+    EXPECT_BIND(&st_odd, bad, 2, LIN_ERR_SHAPE);
+    EXPECT_BIND(&st, bad, 2, LIN_ERR_SHAPE);
+    bad[1].shape[0] = 2;
+    EXPECT_BIND(&st_odd, bad, 2, test_host_little() ? LIN_ERR_VALUE : LIN_ERR_DTYPE);
+    EXPECT_BIND(&st_odd, want, 5, test_host_little() ? LIN_ERR_VALUE : LIN_ERR_DTYPE);
+    /* NULLs */
+    EXPECT_BIND(NULL, want, 5, LIN_ERR_NULL);
+    EXPECT_BIND(&st, NULL, 5, LIN_ERR_NULL);
+    expect_int(lin_safetensors_bind(&st, want, 5, NULL), LIN_ERR_NULL);
+    bad[0] = want[0];
+    bad[1] = want[1];
+    bad[1].name = NULL;
+    bad[0].shape[0] = 7;                        /* a NULL name answers before any lookup */
+    EXPECT_BIND(&st, bad, 2, LIN_ERR_NULL);
+    memset(&st, 0, sizeof st);                  /* not opened */
+    EXPECT_BIND(&st, want, 5, LIN_ERR_NULL);
+#undef EXPECT_BIND
+    free(buf);
+}
+
 static void test_entry_point_errors(void **state)
 {
     static const unsigned char empty[16] = {8, 0, 0, 0, 0, 0, 0, 0, '{', '}', ' ', ' ', ' ', ' ', ' ', ' '};
@@ -523,6 +647,7 @@ int main(void)
         TEST(test_writer_round_trip),
         TEST(test_writer_errors),
         TEST(test_tensors_feed_layers),
+        TEST(test_bind),
         TEST(test_entry_point_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

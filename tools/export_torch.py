@@ -420,43 +420,26 @@ def forward_code(args, steps, tensors, body, decls, scratch, form_note):
     L += [f"static const {p}_weights {p}_baked_weights = {{", ",\n".join(init), "};", "",
           f"LIN_GEN_API lin_status {p}_forward(const float *x, float *y, size_t batch, void *scratch)",
           "{", f"    return {p}_forward_weights(&{p}_baked_weights, x, y, batch, scratch);", "}", ""]
-    # the loader
+    # the loader: a table of what each tensor must be, and linear.h's checks
     n = len(tensors)
-    names = ", ".join(f'"{t["st"]}"' for t in tensors)
-    dt = ", ".join(f"LIN_DTYPE_{t['dtype']}" for t in tensors)
-    nd = ", ".join(str(len(t["shape"])) for t in tensors)
-    shp = ", ".join("{" + ", ".join(str(d) for d in (list(t["shape"]) + [0, 0])[:2]) + "}" for t in tensors)
+    want = ",\n".join(f'        {{"{t["st"]}", LIN_DTYPE_{t["dtype"]}, {len(t["shape"])}, '
+                       "{" + ", ".join(str(d) for d in (list(t["shape"]) or [0])) + "}}"
+                       for t in tensors)
     L += ["#ifndef LIN_NO_SAFETENSORS",
           f"LIN_GEN_API lin_status {p}_load({p}_weights *w, const void *file, size_t bytes)", "{",
-          f"    static const char *const name[{n}] = {{{names}}};",
-          f"    static const lin_dtype dtype[{n}] = {{{dt}}};",
-          f"    static const int ndim[{n}] = {{{nd}}};",
-          f"    static const size_t shape[{n}][2] = {{{shp}}};",
-          "    const uint16_t one = 1;",
-          f"    lin_safetensors st;", f"    lin_st_tensor t[{n}];", "    size_t i;", "    lin_status s;",
-          f"    {p}_weights v;",
+          f"    static const lin_st_want want[{n}] = {{", want, "    };",
+          f"    const void *d[{n}];", "    lin_safetensors st;", "    lin_status s;",
           "    if (!w) return LIN_ERR_NULL;",
           "    s = lin_safetensors_open(&st, file, bytes);",
-          "    if (s != LIN_OK) return s;",
-          f"    for (i = 0; i < {n}; ++i) {{",
-          "        s = lin_safetensors_find(&st, name[i], &t[i]);",
-          "        if (s != LIN_OK) return s;",
-          "        if (t[i].dtype != dtype[i]) return LIN_ERR_DTYPE;",
-          "        if (t[i].ndim != ndim[i] || t[i].shape[0] != shape[i][0] || (ndim[i] == 2 && t[i].shape[1] != shape[i][1]))",
-          "            return LIN_ERR_SHAPE;",
-          "    }",
-          "    /* the file's own checks first, on every host; then whether this one can use its bytes in place */",
-          f"    for (i = 0; i < {n}; ++i) {{",
-          "        if (lin_dtype_size(dtype[i]) > 1 && *(const unsigned char *)&one != 1) return LIN_ERR_DTYPE;",
-          "        if ((uintptr_t)t[i].data % lin_dtype_size(dtype[i])) return LIN_ERR_VALUE;",
-          "    }"]
+          f"    if (s == LIN_OK) s = lin_safetensors_bind(&st, want, {n}, d);",
+          "    if (s != LIN_OK) return s;"]
     for i, t in enumerate(tensors):
         ct = C_TYPES[t["dtype"]]
         if not t["scalar"]:
-            L.append(f"    v.{t['field']} = (const {ct} *)t[{i}].data;")
+            L.append(f"    w->{t['field']} = (const {ct} *)d[{i}];")
         else:
-            L += t["load"](f"t[{i}].data")
-    L += ["    *w = v;", "    (void)i;", "    return LIN_OK;", "}", "#endif /* LIN_NO_SAFETENSORS */", ""]
+            L += t["load"](f"d[{i}]")
+    L += ["    return LIN_OK;", "}", "#endif /* LIN_NO_SAFETENSORS */", ""]
     return L
 
 
@@ -566,9 +549,9 @@ def int8_forward(args, steps, pre, layers, post, layer_tensors, in_q, out_q):
     tensors += [tensor("input_scale", "input_scale", "F32", (1,), None, [in_q[0]], True),
                 tensor("input_zero_point", "input_zero_point", "I32", (1,), None, [in_q[1]], True)]
     tensors[-2].update(ctype="float", init=c_float(in_q[0]),
-                       load=lambda d: [f"    v.input_scale = *(const float *){d};"])
+                       load=lambda d: [f"    w->input_scale = *(const float *){d};"])
     tensors[-1].update(ctype="int32_t", init=str(in_q[1]),
-                       load=lambda d: [f"    v.input_zero_point = *(const int32_t *){d};"])
+                       load=lambda d: [f"    w->input_zero_point = *(const int32_t *){d};"])
     done = set()
     for i, act in layers:
         st = steps[i]
@@ -604,9 +587,9 @@ def int8_forward(args, steps, pre, layers, post, layer_tensors, in_q, out_q):
     tensors += [tensor("output_scale", "output_scale", "F32", (1,), None, [out_q[0]], True),
                 tensor("output_zero_point", "output_zero_point", "I32", (1,), None, [out_q[1]], True)]
     tensors[-2].update(ctype="float", init=c_float(out_q[0]),
-                       load=lambda d: [f"    v.output_scale = *(const float *){d};"])
+                       load=lambda d: [f"    w->output_scale = *(const float *){d};"])
     tensors[-1].update(ctype="int32_t", init=str(out_q[1]),
-                       load=lambda d: [f"    v.output_zero_point = *(const int32_t *){d};"])
+                       load=lambda d: [f"    w->output_zero_point = *(const int32_t *){d};"])
     for j in post:
         st = steps[j]
         if st["kind"] == "noop":
@@ -879,7 +862,7 @@ def export_int8(args):
         fields = ["input_offset", "weight_offset", "output_offset", "multiplier", "shift", "act_min", "act_max"]
         t[-1].update(ctype="lin_quant", init=f"{up}_QUANT",
                      load=lambda d: ["    {", f"        const int32_t *q = (const int32_t *){d};"] +
-                     [f"        v.quant_{cn}.{f} = q[{k}];" for k, f in enumerate(fields)] + ["    }"])
+                     [f"        w->quant_{cn}.{f} = q[{k}];" for k, f in enumerate(fields)] + ["    }"])
         return t
     lines.append(f"#endif /* {guard} */")
     tensors, body, decls, scratch = int8_forward(args, steps, pre, layers, post, layer_tensors, first_in, q_in)

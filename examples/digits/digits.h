@@ -509,37 +509,23 @@ LIN_GEN_API lin_status digits_forward(const float *x, float *y, size_t batch, vo
 #ifndef LIN_NO_SAFETENSORS
 LIN_GEN_API lin_status digits_load(digits_weights *w, const void *file, size_t bytes)
 {
-    static const char *const name[4] = {"0.weight", "0.bias", "2.weight", "2.bias"};
-    static const lin_dtype dtype[4] = {LIN_DTYPE_F32, LIN_DTYPE_F32, LIN_DTYPE_F32, LIN_DTYPE_F32};
-    static const int ndim[4] = {2, 1, 2, 1};
-    static const size_t shape[4][2] = {{32, 64}, {32, 0}, {10, 32}, {10, 0}};
-    const uint16_t one = 1;
+    static const lin_st_want want[4] = {
+        {"0.weight", LIN_DTYPE_F32, 2, {32, 64}},
+        {"0.bias", LIN_DTYPE_F32, 1, {32}},
+        {"2.weight", LIN_DTYPE_F32, 2, {10, 32}},
+        {"2.bias", LIN_DTYPE_F32, 1, {10}}
+    };
+    const void *d[4];
     lin_safetensors st;
-    lin_st_tensor t[4];
-    size_t i;
     lin_status s;
-    digits_weights v;
     if (!w) return LIN_ERR_NULL;
     s = lin_safetensors_open(&st, file, bytes);
+    if (s == LIN_OK) s = lin_safetensors_bind(&st, want, 4, d);
     if (s != LIN_OK) return s;
-    for (i = 0; i < 4; ++i) {
-        s = lin_safetensors_find(&st, name[i], &t[i]);
-        if (s != LIN_OK) return s;
-        if (t[i].dtype != dtype[i]) return LIN_ERR_DTYPE;
-        if (t[i].ndim != ndim[i] || t[i].shape[0] != shape[i][0] || (ndim[i] == 2 && t[i].shape[1] != shape[i][1]))
-            return LIN_ERR_SHAPE;
-    }
-    /* the file's own checks first, on every host; then whether this one can use its bytes in place */
-    for (i = 0; i < 4; ++i) {
-        if (lin_dtype_size(dtype[i]) > 1 && *(const unsigned char *)&one != 1) return LIN_ERR_DTYPE;
-        if ((uintptr_t)t[i].data % lin_dtype_size(dtype[i])) return LIN_ERR_VALUE;
-    }
-    v.weight_0 = (const float *)t[0].data;
-    v.bias_0 = (const float *)t[1].data;
-    v.weight_2 = (const float *)t[2].data;
-    v.bias_2 = (const float *)t[3].data;
-    *w = v;
-    (void)i;
+    w->weight_0 = (const float *)d[0];
+    w->bias_0 = (const float *)d[1];
+    w->weight_2 = (const float *)d[2];
+    w->bias_2 = (const float *)d[3];
     return LIN_OK;
 }
 #endif /* LIN_NO_SAFETENSORS */

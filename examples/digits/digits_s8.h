@@ -319,65 +319,61 @@ LIN_GEN_API lin_status digits_s8_forward(const float *x, float *y, size_t batch,
 #ifndef LIN_NO_SAFETENSORS
 LIN_GEN_API lin_status digits_s8_load(digits_s8_weights *w, const void *file, size_t bytes)
 {
-    static const char *const name[14] = {"input_scale", "input_zero_point", "0.weight", "0.bias", "0.multiplier", "0.shift", "0.quant", "2.weight", "2.bias", "2.multiplier", "2.shift", "2.quant", "output_scale", "output_zero_point"};
-    static const lin_dtype dtype[14] = {LIN_DTYPE_F32, LIN_DTYPE_I32, LIN_DTYPE_I8, LIN_DTYPE_I32, LIN_DTYPE_I32, LIN_DTYPE_I32, LIN_DTYPE_I32, LIN_DTYPE_I8, LIN_DTYPE_I32, LIN_DTYPE_I32, LIN_DTYPE_I32, LIN_DTYPE_I32, LIN_DTYPE_F32, LIN_DTYPE_I32};
-    static const int ndim[14] = {1, 1, 2, 1, 1, 1, 1, 2, 1, 1, 1, 1, 1, 1};
-    static const size_t shape[14][2] = {{1, 0}, {1, 0}, {32, 64}, {32, 0}, {32, 0}, {32, 0}, {7, 0}, {10, 32}, {10, 0}, {10, 0}, {10, 0}, {7, 0}, {1, 0}, {1, 0}};
-    const uint16_t one = 1;
+    static const lin_st_want want[14] = {
+        {"input_scale", LIN_DTYPE_F32, 1, {1}},
+        {"input_zero_point", LIN_DTYPE_I32, 1, {1}},
+        {"0.weight", LIN_DTYPE_I8, 2, {32, 64}},
+        {"0.bias", LIN_DTYPE_I32, 1, {32}},
+        {"0.multiplier", LIN_DTYPE_I32, 1, {32}},
+        {"0.shift", LIN_DTYPE_I32, 1, {32}},
+        {"0.quant", LIN_DTYPE_I32, 1, {7}},
+        {"2.weight", LIN_DTYPE_I8, 2, {10, 32}},
+        {"2.bias", LIN_DTYPE_I32, 1, {10}},
+        {"2.multiplier", LIN_DTYPE_I32, 1, {10}},
+        {"2.shift", LIN_DTYPE_I32, 1, {10}},
+        {"2.quant", LIN_DTYPE_I32, 1, {7}},
+        {"output_scale", LIN_DTYPE_F32, 1, {1}},
+        {"output_zero_point", LIN_DTYPE_I32, 1, {1}}
+    };
+    const void *d[14];
     lin_safetensors st;
-    lin_st_tensor t[14];
-    size_t i;
     lin_status s;
-    digits_s8_weights v;
     if (!w) return LIN_ERR_NULL;
     s = lin_safetensors_open(&st, file, bytes);
+    if (s == LIN_OK) s = lin_safetensors_bind(&st, want, 14, d);
     if (s != LIN_OK) return s;
-    for (i = 0; i < 14; ++i) {
-        s = lin_safetensors_find(&st, name[i], &t[i]);
-        if (s != LIN_OK) return s;
-        if (t[i].dtype != dtype[i]) return LIN_ERR_DTYPE;
-        if (t[i].ndim != ndim[i] || t[i].shape[0] != shape[i][0] || (ndim[i] == 2 && t[i].shape[1] != shape[i][1]))
-            return LIN_ERR_SHAPE;
-    }
-    /* the file's own checks first, on every host; then whether this one can use its bytes in place */
-    for (i = 0; i < 14; ++i) {
-        if (lin_dtype_size(dtype[i]) > 1 && *(const unsigned char *)&one != 1) return LIN_ERR_DTYPE;
-        if ((uintptr_t)t[i].data % lin_dtype_size(dtype[i])) return LIN_ERR_VALUE;
-    }
-    v.input_scale = *(const float *)t[0].data;
-    v.input_zero_point = *(const int32_t *)t[1].data;
-    v.weight_0 = (const int8_t *)t[2].data;
-    v.bias_0 = (const int32_t *)t[3].data;
-    v.multiplier_0 = (const int32_t *)t[4].data;
-    v.shift_0 = (const int32_t *)t[5].data;
+    w->input_scale = *(const float *)d[0];
+    w->input_zero_point = *(const int32_t *)d[1];
+    w->weight_0 = (const int8_t *)d[2];
+    w->bias_0 = (const int32_t *)d[3];
+    w->multiplier_0 = (const int32_t *)d[4];
+    w->shift_0 = (const int32_t *)d[5];
     {
-        const int32_t *q = (const int32_t *)t[6].data;
-        v.quant_0.input_offset = q[0];
-        v.quant_0.weight_offset = q[1];
-        v.quant_0.output_offset = q[2];
-        v.quant_0.multiplier = q[3];
-        v.quant_0.shift = q[4];
-        v.quant_0.act_min = q[5];
-        v.quant_0.act_max = q[6];
+        const int32_t *q = (const int32_t *)d[6];
+        w->quant_0.input_offset = q[0];
+        w->quant_0.weight_offset = q[1];
+        w->quant_0.output_offset = q[2];
+        w->quant_0.multiplier = q[3];
+        w->quant_0.shift = q[4];
+        w->quant_0.act_min = q[5];
+        w->quant_0.act_max = q[6];
     }
-    v.weight_2 = (const int8_t *)t[7].data;
-    v.bias_2 = (const int32_t *)t[8].data;
-    v.multiplier_2 = (const int32_t *)t[9].data;
-    v.shift_2 = (const int32_t *)t[10].data;
+    w->weight_2 = (const int8_t *)d[7];
+    w->bias_2 = (const int32_t *)d[8];
+    w->multiplier_2 = (const int32_t *)d[9];
+    w->shift_2 = (const int32_t *)d[10];
     {
-        const int32_t *q = (const int32_t *)t[11].data;
-        v.quant_2.input_offset = q[0];
-        v.quant_2.weight_offset = q[1];
-        v.quant_2.output_offset = q[2];
-        v.quant_2.multiplier = q[3];
-        v.quant_2.shift = q[4];
-        v.quant_2.act_min = q[5];
-        v.quant_2.act_max = q[6];
+        const int32_t *q = (const int32_t *)d[11];
+        w->quant_2.input_offset = q[0];
+        w->quant_2.weight_offset = q[1];
+        w->quant_2.output_offset = q[2];
+        w->quant_2.multiplier = q[3];
+        w->quant_2.shift = q[4];
+        w->quant_2.act_min = q[5];
+        w->quant_2.act_max = q[6];
     }
-    v.output_scale = *(const float *)t[12].data;
-    v.output_zero_point = *(const int32_t *)t[13].data;
-    *w = v;
-    (void)i;
+    w->output_scale = *(const float *)d[12];
+    w->output_zero_point = *(const int32_t *)d[13];
     return LIN_OK;
 }
 #endif /* LIN_NO_SAFETENSORS */
