@@ -526,6 +526,7 @@ static void test_bind(void **state)
     want[4] = want_of("fc.weight", LIN_DTYPE_F32, 2, 2, 3);
     for (i = 0; i < 5; ++i) {
         lin_st_tensor t;
+        memset(&t, 0, sizeof t);
         expect_int(lin_safetensors_find(&st, want[i].name, &t), LIN_OK);
         found[i] = t.data;
         data[i] = &sentinel;
