@@ -5432,17 +5432,49 @@ static LIN__TARGET_WF LIN__INLINE_KERNEL void lin__wf_dot4_avx2(int form, size_t
 }
 #undef LIN__WF_VEC
 
-/* q4: each row of W's block of 32 decoded and scaled, then each row of x */
-#define LIN__WF256_Q4ROW(r)                                                                      \
-    {   const __m128i v = _mm_loadu_si128((const __m128i *)(const void *)((const uint8_t *)w[r] + p / 2u)); \
-        const __m128i lo = _mm_and_si128(v, low), hi = _mm_and_si128(_mm_srli_epi16(v, 4), low);  \
-        const __m128i e0 = _mm_sub_epi8(_mm_unpacklo_epi8(lo, hi), eight);                       \
-        const __m128i e1 = _mm_sub_epi8(_mm_unpackhi_epi8(lo, hi), eight);                       \
-        const __m256 sc = _mm256_set1_ps(s[r][p / 32u]);                                         \
-        const __m256 c0 = _mm256_mul_ps(sc, _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(e0)));        \
-        const __m256 c1 = _mm256_mul_ps(sc, _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_srli_si128(e0, 8)))); \
-        const __m256 c2 = _mm256_mul_ps(sc, _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(e1)));        \
-        const __m256 c3 = _mm256_mul_ps(sc, _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_srli_si128(e1, 8)))); \
+/* q4, a block of 32 of row r: c0..c3 its weights, k .. k + 8 each. Each
+   eight from a 4-byte word broadcast to every lane, lane i shifted down
+   to nibble i (byte j's low nibble is element 2j, its high one 2j + 1:
+   the word's nibbles in order), then scale x (n - 8) as one fused
+   s * n - 8s: 8s is exact and the fused result is the product rounded
+   once, the bits of s * (float)(n - 8) (a zero weight aside, +0 where
+   the product gives -0 for a negative scale: the sums start at +0 and
+   never become -0, so they are the same). 20 instructions a block, 27
+   with the bytes widened as the other forms' (1x4096x4096 on a Zen 5 in
+   the AVX2 family, -O2: 11.8 -> 16.2 Gweights/s). A scale past 2^124 (8s
+   overflows), infinite or NaN takes the plain product. */
+static LIN__TARGET_WF LIN__INLINE_KERNEL __m256i lin__wf_q4_nibbles(const uint8_t *b, __m256i shifts, __m256i low)
+{
+    int32_t b4;
+    LIN__MEMCPY(&b4, b, 4);
+    return _mm256_and_si256(_mm256_srlv_epi32(_mm256_set1_epi32(b4), shifts), low);
+}
+#define LIN__WF256_Q4NIB(r, q) lin__wf_q4_nibbles((const uint8_t *)w[r] + p / 2u + 4u * (q), shifts, low)
+#define LIN__WF256_Q4FUSED(r, q) _mm256_fmsub_ps(sc, _mm256_cvtepi32_ps(LIN__WF256_Q4NIB(r, q)), sc8)
+#define LIN__WF256_Q4PLAIN(r, q) _mm256_mul_ps(sc, _mm256_cvtepi32_ps(_mm256_sub_epi32(LIN__WF256_Q4NIB(r, q), eight)))
+/* whether every scale of the four rows (nb blocks) is within 2^124 as
+   the fused form needs (an infinity's and a NaN's bits are above it);
+   eight at a time: a scalar pass cost the layer 30% */
+static LIN__TARGET_WF LIN__INLINE_KERNEL int lin__wf_q4_scales_fuse(const float *const s[4], size_t nb)
+{
+    const __m256i abs = _mm256_set1_epi32(0x7fffffff), most = _mm256_set1_epi32(0x7d800000);
+    __m256i over = _mm256_setzero_si256();
+    uint32_t tail = 0;
+    size_t r, j;
+    for (r = 0; r < 4; ++r) {
+        for (j = 0; j + 8 <= nb; j += 8) {
+            const __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(s[r] + j));
+            over = _mm256_or_si256(over, _mm256_cmpgt_epi32(_mm256_and_si256(v, abs), most));
+        }
+        for (; j < nb; ++j) tail |= (lin__bits_from_f32(s[r][j]) & 0x7fffffffu) > 0x7d800000u;
+    }
+    return _mm256_testz_si256(over, over) && !tail;
+}
+/* ... then each row of x (DEC: FUSED or PLAIN) */
+#define LIN__WF256_Q4ROW(DEC, r)                                                                 \
+    {   const float sf = s[r][p / 32u];                                                          \
+        const __m256 sc = _mm256_set1_ps(sf), sc8 = _mm256_set1_ps(8.0f * sf);                   \
+        const __m256 c0 = DEC(r, 0), c1 = DEC(r, 1), c2 = DEC(r, 2), c3 = DEC(r, 3);             \
         a0##r = _mm256_fmadd_ps(_mm256_loadu_ps(x0 + p), c0, a0##r);                             \
         a0##r = _mm256_fmadd_ps(_mm256_loadu_ps(x0 + p + 8), c1, a0##r);                         \
         a0##r = _mm256_fmadd_ps(_mm256_loadu_ps(x0 + p + 16), c2, a0##r);                        \
@@ -5452,20 +5484,30 @@ static LIN__TARGET_WF LIN__INLINE_KERNEL void lin__wf_dot4_avx2(int form, size_t
             a1##r = _mm256_fmadd_ps(_mm256_loadu_ps(x1 + p + 8), c1, a1##r);                     \
             a1##r = _mm256_fmadd_ps(_mm256_loadu_ps(x1 + p + 16), c2, a1##r);                    \
             a1##r = _mm256_fmadd_ps(_mm256_loadu_ps(x1 + p + 24), c3, a1##r);                    \
-        } }
+        }                                                                                        \
+        (void)sc8; }
+#define LIN__WF256_Q4LOOP(DEC)                                                                   \
+    for (p = 0; p < k; p += 32) {                                                                \
+        LIN__WF_PREFETCH(p / 2u)                                                                 \
+        LIN__WF256_Q4ROW(DEC, 0) LIN__WF256_Q4ROW(DEC, 1) LIN__WF256_Q4ROW(DEC, 2)               \
+        LIN__WF256_Q4ROW(DEC, 3)                                                                 \
+    }
 static LIN__TARGET_WF LIN__INLINE_KERNEL void lin__wf_dot4_q4_avx2(size_t mb, size_t k, const float *x,
                                                                   ptrdiff_t x_rs, const void *const w[4],
                                                                   const float *const s[4], float dots[4][4])
 {
     const float *x0 = x, *x1 = mb > 1 ? x + x_rs : x;
-    const __m128i low = _mm_set1_epi8(15), eight = _mm_set1_epi8(8);
+    const __m256i low = _mm256_set1_epi32(15), eight = _mm256_set1_epi32(8);
+    const __m256i shifts = _mm256_setr_epi32(0, 4, 8, 12, 16, 20, 24, 28);
     __m256 a00 = _mm256_setzero_ps(), a01 = a00, a02 = a00, a03 = a00, a10 = a00, a11 = a00, a12 = a00;
     __m256 a13 = a00;
     size_t p;
-    for (p = 0; p < k; p += 32) {
-        LIN__WF_PREFETCH(p / 2u)
-        LIN__WF256_Q4ROW(0) LIN__WF256_Q4ROW(1) LIN__WF256_Q4ROW(2) LIN__WF256_Q4ROW(3)
+    if (lin__wf_q4_scales_fuse(s, k / 32u)) {
+        LIN__WF256_Q4LOOP(LIN__WF256_Q4FUSED)
+    } else {
+        LIN__WF256_Q4LOOP(LIN__WF256_Q4PLAIN)
     }
+    (void)eight;
     LIN__WF256_STORE(0)
     if (mb > 1) LIN__WF256_STORE(1)
 }

@@ -7,7 +7,8 @@
      float64 by PyTorch) within the float32 bound, in every kernel family
      this machine runs (each forced in turn);
    - the edge values: subnormal, infinite and NaN halves, the extreme
-     nibbles, scale 0, in_features 0, 32 and 4096;
+     nibbles, scale 0, scales of 2^124 and more, infinite and NaN,
+     in_features 0, 32 and 4096;
    - the quantizers against a reference written here;
    - every error with the outputs untouched. */
 #include "test_util.h"
@@ -316,6 +317,56 @@ static void test_extreme_nibbles_and_zero_scale(void **state)
     lin__isa_force(-1);
 }
 
+/* q4w scales at the ends of float's range, in every family: the fused
+   decode some kernels use (s * n - 8s) must give the bits of s * (n - 8)
+   where 8s is finite and leave the rest to the plain product. Row r has
+   one scale and one nibble throughout (so each sum is exact or
+   overflows whatever the order); x row 0 is all ones, row 1 is 1, 0,
+   0, ... (0 x an infinite weight: NaN, as in PyTorch). */
+static void test_q4w_extreme_scales(void **state)
+{
+    static const float scale[12] = {4.2535295865117308e37f /* 2^125 */, 4.2535295865117308e37f,
+                                    INFINITY, -INFINITY, INFINITY, 2.1267647932558654e37f /* 2^124 */,
+                                    -8.5070591730234616e37f /* -2^126 */, NAN, -0.0f,
+                                    1.4e-45f /* 2^-149 */, 3.4e38f, -1.0f};
+    static const unsigned char nibble[12] = {15, 0, 9, 0, 8, 0, 11, 3, 8, 15, 9, 0};
+    float x[2 * 64], y[2 * 12], bias[12];
+    uint8_t w[12 * 64 / 2];
+    float sc[12 * 2];
+    size_t r, i, b;
+    int isa;
+    (void)state;
+    for (i = 0; i < 64; ++i) {
+        x[i] = 1.0f;
+        x[64 + i] = i == 0 ? 1.0f : 0.0f;
+    }
+    for (r = 0; r < 12; ++r) {
+        memset(w + 32 * r, nibble[r] * 17, 32);
+        sc[2 * r] = sc[2 * r + 1] = scale[r];
+        bias[r] = 0.0f;
+    }
+    for (isa = 0; isa < 5; ++isa) {
+        if (!lin__isa_force(isa)) continue;
+        memset(y, 0, sizeof y);
+        expect_int(lin_linear_q4w(x, w, sc, bias, y, 2, 64, 12), LIN_OK);
+        for (b = 0; b < 2; ++b)
+            for (r = 0; r < 12; ++r) {
+                volatile float wv = scale[r] * (float)(nibble[r] - 8);   /* the decoded weight */
+                double want = 0.0;
+                const float got = y[b * 12 + r];
+                for (i = 0; i < 64; ++i) want += (double)x[b * 64 + i] * (double)wv;
+                if (isnan(want)) {
+                    if (!isnan(got)) print_message("%s: q4w y[%u][%u] = %g, want NaN\n", lin_cpu_isa(), (unsigned)b, (unsigned)r, (double)got);
+                    expect_true(isnan(got));
+                } else {
+                    if (got != (float)want) print_message("%s: q4w y[%u][%u] = %g, want %g\n", lin_cpu_isa(), (unsigned)b, (unsigned)r, (double)got, (double)(float)want);
+                    expect_true(got == (float)want);
+                }
+            }
+    }
+    lin__isa_force(-1);
+}
+
 static void test_in_features_zero(void **state)
 {
     float y[6], bias[3] = {1.5f, -0.0f, 2.0f}, scale[3] = {1, 1, 1};
@@ -586,6 +637,7 @@ int main(void)
         TEST(test_layers_match_pytorch_every_family),
         TEST(test_infinite_and_nan_halves),
         TEST(test_extreme_nibbles_and_zero_scale),
+        TEST(test_q4w_extreme_scales),
         TEST(test_in_features_zero),
         TEST(test_random_shapes_every_family),
         TEST(test_quantizers_match_reference),
