@@ -12,13 +12,6 @@
 #define FIXTURE_DIR "tests/fixtures"
 #endif
 
-static float bitsf(uint32_t u)
-{
-    float f;
-    memcpy(&f, &u, sizeof f);
-    return f;
-}
-
 /* ---- the functions by name ---- */
 
 enum { RELU6, LEAKY, TANH, SIGMOID, SILU, GELU, SOFTMAX, LOG_SOFTMAX, NFUNCS };
@@ -77,7 +70,7 @@ static float fx_float(void)
 {
     unsigned long v;
     if (fscanf(fx, "%lx", &v) != 1) fail_msg("%s", "activations.txt: a hex number was expected");
-    return bitsf((uint32_t)v);
+    return float_of_bits((uint32_t)v);
 }
 
 static double fx_double(void)

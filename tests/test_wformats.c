@@ -34,20 +34,6 @@ static lin_status run_layer(int form, const float *x, const void *w, const float
     }
 }
 
-static uint32_t fbits(float f)
-{
-    uint32_t u;
-    memcpy(&u, &f, sizeof u);
-    return u;
-}
-
-static float bitsf(uint32_t u)
-{
-    float f;
-    memcpy(&f, &u, sizeof f);
-    return f;
-}
-
 /* ---- the fixture file ---- */
 
 static FILE *fx;
@@ -99,13 +85,13 @@ static void test_conversions_match_pytorch(void **state)
         if ((f & 0x7fffffffu) > 0x7f800000u) {
             /* NaN: a NaN (PyTorch's vector path gives bfloat16 0xffff,
                its scalar one 0x7fc0, as lin_f32_to_bf16 does) */
-            expect_int(lin_f32_to_f16(bitsf(f)) & 0x7e00u, 0x7e00);
-            expect_int(lin_f32_to_bf16(bitsf(f)) & 0x7fc0u, 0x7fc0);
+            expect_int(lin_f32_to_f16(float_of_bits(f)) & 0x7e00u, 0x7e00);
+            expect_int(lin_f32_to_bf16(float_of_bits(f)) & 0x7fc0u, 0x7fc0);
             continue;
         }
-        expect_int(lin_f32_to_f16(bitsf(f)), h);
-        expect_int(lin_f32_to_bf16(bitsf(f)), b);
-        if (lin_f32_to_f16(bitsf(f)) != h || lin_f32_to_bf16(bitsf(f)) != b)
+        expect_int(lin_f32_to_f16(float_of_bits(f)), h);
+        expect_int(lin_f32_to_bf16(float_of_bits(f)), b);
+        if (lin_f32_to_f16(float_of_bits(f)) != h || lin_f32_to_bf16(float_of_bits(f)) != b)
             print_error("float bits %08x\n", (unsigned)f);
     }
     fx_key("half");
@@ -115,10 +101,10 @@ static void test_conversions_match_pytorch(void **state)
         const uint16_t h = (uint16_t)fx_hex();
         const uint32_t f = (uint32_t)fx_hex();
         const float got = lin_f16_to_f32(h);
-        if (isnan(bitsf(f)))        /* x87 (i386) may quiet a NaN on the way: NaN, with its sign */
-            expect_true(isnan(got) && !!signbit(got) == !!signbit(bitsf(f)));
+        if (isnan(float_of_bits(f)))        /* x87 (i386) may quiet a NaN on the way: NaN, with its sign */
+            expect_true(isnan(got) && !!signbit(got) == !!signbit(float_of_bits(f)));
         else
-            expect_int(fbits(got), f);
+            expect_int(bits_of(got), f);
     }
     fclose(fx);
 }
@@ -145,12 +131,12 @@ static void test_every_half(void **state)
     }
     for (h = 0; h < 65536u; ++h) {
         const float got = lin_bf16_to_f32((uint16_t)h);
-        expect_int(fbits(got) >> 16, h);
+        expect_int(bits_of(got) >> 16, h);
         if (!isnan(got)) expect_int(lin_f32_to_bf16(got), h);
     }
     /* NaN in: PyTorch's bits */
-    expect_int(lin_f32_to_f16(bitsf(0x7f800001u)) & 0x7fffu, 0x7e00);
-    expect_int(lin_f32_to_bf16(bitsf(0xffc00001u)), 0x7fc0);
+    expect_int(lin_f32_to_f16(float_of_bits(0x7f800001u)) & 0x7fffu, 0x7e00);
+    expect_int(lin_f32_to_bf16(float_of_bits(0xffc00001u)), 0x7fc0);
 }
 
 /* the largest case the micro:bit's 16 KiB hold (x, W's bytes, y) */
@@ -191,7 +177,7 @@ static void layer_cases(int isa)
         mag = (double *)malloc(batch * out * sizeof *mag);
         assert_true(x && wt && y && ref && mag);
         fx_key("x");
-        for (i = 0; i < batch * in; ++i) x[i] = bitsf((uint32_t)fx_hex());
+        for (i = 0; i < batch * in; ++i) x[i] = float_of_bits((uint32_t)fx_hex());
         fx_key("w");
         for (i = 0; i < (form <= BF16 ? nw : wbytes); ++i) {
             if (form <= BF16) {
@@ -209,13 +195,13 @@ static void layer_cases(int isa)
             s = (float *)malloc(ns * sizeof *s);
             assert_non_null(s);
             fx_key("s");
-            for (i = 0; i < ns; ++i) s[i] = bitsf((uint32_t)fx_hex());
+            for (i = 0; i < ns; ++i) s[i] = float_of_bits((uint32_t)fx_hex());
         }
         if (has_bias) {
             b = (float *)malloc(out * sizeof *b);
             assert_non_null(b);
             fx_key("b");
-            for (i = 0; i < out; ++i) b[i] = bitsf((uint32_t)fx_hex());
+            for (i = 0; i < out; ++i) b[i] = float_of_bits((uint32_t)fx_hex());
         }
         fx_key("y");
         for (i = 0; i < batch * out; ++i) ref[i] = fx_double();
@@ -379,9 +365,9 @@ static void test_in_features_zero(void **state)
         const float *sc = form >= Q8 ? scale : NULL;
         fill_sentinel(y, 6);
         expect_int(run_layer(form, NULL, NULL, sc, bias, y, 2, 0, 3), LIN_OK);     /* y = bias, -0 kept */
-        for (i = 0; i < 6; ++i) expect_int(fbits(y[i]), fbits(bias[i % 3]));
+        for (i = 0; i < 6; ++i) expect_int(bits_of(y[i]), bits_of(bias[i % 3]));
         expect_int(run_layer(form, NULL, NULL, sc, NULL, y, 2, 0, 3), LIN_OK);
-        for (i = 0; i < 6; ++i) expect_int(fbits(y[i]), 0);
+        for (i = 0; i < 6; ++i) expect_int(bits_of(y[i]), 0);
         /* batch 0 and out 0: nothing to write, y may be NULL */
         fill_sentinel(y, 6);
         expect_int(run_layer(form, NULL, w, sc, NULL, NULL, 0, 32, 3), LIN_OK);
@@ -597,10 +583,10 @@ static void test_quantizer_errors_leave_outputs(void **state)
     memset(q8, 0x55, sizeof q8);
     memset(q4, 0x55, sizeof q4);
     fill_sentinel(s, 4);
-    w[77] = bitsf(0x7fc00000u);
+    w[77] = float_of_bits(0x7fc00000u);
     expect_int(lin_quantize_q8w(w, q8, s, 64, 2), LIN_ERR_VALUE);
     expect_int(lin_quantize_q4w(w, q4, s, 64, 2), LIN_ERR_VALUE);
-    w[77] = bitsf(0xff800000u);
+    w[77] = float_of_bits(0xff800000u);
     expect_int(lin_quantize_q8w(w, q8, s, 64, 2), LIN_ERR_VALUE);
     expect_int(lin_quantize_q4w(w, q4, s, 64, 2), LIN_ERR_VALUE);
     w[77] = 1.0f;
