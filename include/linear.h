@@ -585,9 +585,11 @@ LIN_API lin_status lin_linear_explain(const lin_tensor *x, const lin_tensor *wei
                                       char *buf, size_t buf_size);
 
 /* The float kernel family that runs on this CPU: "avx512", "avx2",
-   "sse2", "neon", "helium" (Cortex-M55/M85 with MVE float) or "portable"
-   (also with LIN_PACK 0, where every product takes the portable direct
-   kernel). For bug reports and benchmarks. */
+   "sse2", "neon", "helium" (Cortex-M55/M85 with MVE float, whose vector
+   arithmetic flushes subnormal inputs and results to zero, as all MVE
+   floating point does: a layer whose products are below FLT_MIN gives
+   zeros there) or "portable" (also with LIN_PACK 0, where every product
+   takes the portable direct kernel). For bug reports and benchmarks. */
 LIN_API const char *lin_cpu_isa(void);
 
 /* A prepared layer: W and b laid out once, in caller memory, for the

@@ -308,7 +308,9 @@ static void test_extreme_nibbles_and_zero_scale(void **state)
    where 8s is finite and leave the rest to the plain product. Row r has
    one scale and one nibble throughout (so each sum is exact or
    overflows whatever the order); x row 0 is all ones, row 1 is 1, 0,
-   0, ... (0 x an infinite weight: NaN, as in PyTorch). */
+   0, ... (0 x an infinite weight: NaN, as in PyTorch). The row of
+   subnormal weights is exact everywhere but on Helium, whose MVE
+   arithmetic flushes it to zero (lin_cpu_isa's docs). */
 static void test_q4w_extreme_scales(void **state)
 {
     static const float scale[12] = {4.2535295865117308e37f /* 2^125 */, 4.2535295865117308e37f,
@@ -345,8 +347,11 @@ static void test_q4w_extreme_scales(void **state)
                     if (!isnan(got)) print_message("%s: q4w y[%u][%u] = %g, want NaN\n", lin_cpu_isa(), (unsigned)b, (unsigned)r, (double)got);
                     expect_true(isnan(got));
                 } else {
-                    if (got != (float)want) print_message("%s: q4w y[%u][%u] = %g, want %g\n", lin_cpu_isa(), (unsigned)b, (unsigned)r, (double)got, (double)(float)want);
-                    expect_true(got == (float)want);
+                    /* Helium's vector arithmetic (MVE) flushes subnormals to zero, as documented */
+                    const int flushed = !strcmp(lin_cpu_isa(), "helium") && want != 0.0 &&
+                                        fabs(want) < 1.17549435e-38 && got == 0.0f;
+                    if (got != (float)want && !flushed) print_message("%s: q4w y[%u][%u] = %g, want %g\n", lin_cpu_isa(), (unsigned)b, (unsigned)r, (double)got, (double)(float)want);
+                    expect_true(got == (float)want || flushed);
                 }
             }
     }
