@@ -358,6 +358,71 @@ static void test_q4w_extreme_scales(void **state)
     lin__isa_force(-1);
 }
 
+/* q8w where the AVX2 family applies each row's scale to its sum,
+   s x (x . q), and where it must not (linear.h, LIN__WF_Q8S): x of 2^64
+   or more (x . q overflows where x . W does not: a row of 0.001 x 127
+   against x = 1e36), a scale past 2^100 (s * 127 is infinite, and 0 x
+   inf is NaN), an infinite x; a negative scale over a zero row (+0,
+   never -0, under a bias of -0); x just below 2^64 and tiny x. 44
+   steps of k: sixteen at a time, eight, then four alone; one row of x
+   and two. Each family against a double reference of the decoded
+   weights (where float can hold the sums of magnitudes). */
+static void test_q8w_scale_on_sum(void **state)
+{
+    enum { IN = 44, OUT = 8 };
+    /* rows 0-3 pass the scales' check, rows 4-7 do not (3e38) */
+    static const float scale[OUT] = {1e-3f, -0.5f, 0.01f, -2.5f, 3e38f, 1.2676506e30f /* 2^100 */, 1e-40f, 0.0f};
+    static const int pairs[8][2] = {{0, 1}, {2, 3}, {4, 1}, {0, -1}, {1, -1}, {2, -1}, {3, -1}, {4, -1}};
+    float x[5][IN], y[2 * OUT], bias[OUT];
+    int8_t q[OUT * IN];
+    size_t i, r, c, b;
+    int isa;
+    (void)state;
+    for (i = 0; i < IN; ++i) {
+        x[0][i] = 1e36f;                                            /* past 2^64 */
+        x[1][i] = i % 2 ? (float)((int)(i % 7) - 3) * 0.37f : 0.0f; /* zeros under the infinite weights */
+        x[2][i] = 1e-30f * (float)(i % 5 + 1);
+        x[3][i] = x[1][i];
+        x[4][i] = i % 3 ? 1.8e19f : -1.8e19f;                       /* just below 2^64 */
+    }
+    x[3][5] = INFINITY;
+    for (r = 0; r < OUT; ++r) {
+        bias[r] = r == 1 ? -0.0f : 0.25f * (float)r;
+        for (i = 0; i < IN; ++i)
+            q[r * IN + i] = (int8_t)(r == 0 ? 127 : r == 1 ? 0 : r == 4 ? (i % 2 || i >= 40 ? 0 : 127)
+                                   : (int)((i * 37 + r * 11) % 255) - 127);
+    }
+    for (isa = -1; isa < 5; ++isa) {
+        if (isa >= 0 && !lin__isa_force(isa)) continue;
+        for (c = 0; c < 8; ++c) {
+            const size_t batch = pairs[c][1] < 0 ? 1 : 2;
+            float xb[2 * IN];
+            memcpy(xb, x[pairs[c][0]], sizeof x[0]);
+            if (batch == 2) memcpy(xb + IN, x[pairs[c][1]], sizeof x[0]);
+            fill_sentinel(y, 2 * OUT);
+            expect_int(lin_linear_q8w(xb, q, scale, bias, y, batch, IN, OUT), LIN_OK);
+            for (b = 0; b < batch; ++b)
+                for (r = 0; r < OUT; ++r) {
+                    double ref = bias[r], mag = fabs((double)bias[r]);
+                    const float got = y[b * OUT + r];
+                    for (i = 0; i < IN; ++i) {
+                        volatile float wv = scale[r] * (float)q[r * IN + i];   /* the decoded weight */
+                        ref += (double)xb[b * IN + i] * (double)wv;
+                        mag += fabs((double)xb[b * IN + i] * (double)wv);
+                    }
+                    if (!(mag >= ldexp(1.0, 127)) && !close_enough(got, ref, mag, IN)) {   /* float holds the sums */
+                        print_error("%s: q8w x %d, y[%u] = %.9g, want %.17g\n", lin_cpu_isa(), pairs[c][b],
+                                    (unsigned)r, (double)got, ref);
+                        ++test_failures;
+                    }
+                    if (r == 1 && !isnan(ref)) expect_int(bits_of(got), 0);   /* -0 + +0 */
+                }
+            if (batch == 1) expect_true(is_sentinel(y[OUT]));
+        }
+    }
+    lin__isa_force(-1);
+}
+
 static void test_in_features_zero(void **state)
 {
     float y[6], bias[3] = {1.5f, -0.0f, 2.0f}, scale[3] = {1, 1, 1};
@@ -629,6 +694,7 @@ int main(void)
         TEST(test_infinite_and_nan_halves),
         TEST(test_extreme_nibbles_and_zero_scale),
         TEST(test_q4w_extreme_scales),
+        TEST(test_q8w_scale_on_sum),
         TEST(test_in_features_zero),
         TEST(test_random_shapes_every_family),
         TEST(test_quantizers_match_reference),
