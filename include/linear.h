@@ -1335,6 +1335,11 @@ LIN_API lin_status lin_quant_params(float input_scale, int32_t input_zero_point,
 LIN_API lin_status lin_quant_per_channel(float input_scale, const float *weight_scales,
                                          float output_scale, size_t n, int32_t *multiplier,
                                          int32_t *shift);
+/* q from seven int32 in the order of lin_quant's fields: input_offset,
+   weight_offset, output_offset, multiplier, shift, act_min, act_max (a
+   layer's <name>.quant as tools/export_torch.py stores it). Taken as they
+   are: the layer checks them when it runs. */
+LIN_API lin_status lin_quant_from_i32(const int32_t *v, lin_quant *q);
 
 /* int16 activations, int8 weights (TFLite's 16x8 quantization, CMSIS-NN's
    arm_fully_connected_s16): symmetric, so q's three offsets must be 0;
@@ -10556,6 +10561,21 @@ LIN_API lin_status lin_quant_per_channel(float input_scale, const float *weight_
     for (i = 0; i < n; ++i)
         lin_quantize_multiplier((double)input_scale * (double)weight_scales[i] / (double)output_scale,
                                 &multiplier[i], &shift[i]);
+    return LIN_OK;
+}
+
+LIN_API lin_status lin_quant_from_i32(const int32_t *v, lin_quant *q)
+{
+    lin_quant r;
+    if (!v || !q) return LIN_ERR_NULL;
+    r.input_offset = v[0];
+    r.weight_offset = v[1];
+    r.output_offset = v[2];
+    r.multiplier = v[3];
+    r.shift = v[4];
+    r.act_min = v[5];
+    r.act_max = v[6];
+    *q = r;                             /* all read before q is written */
     return LIN_OK;
 }
 

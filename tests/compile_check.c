@@ -42,7 +42,8 @@ int compile_check(void)
     int8_t qx[3] = {0}, qw[6] = {0}, qy[2] = {0};
     int32_t qb[2] = {0}, mult[2] = {0}, sh[2] = {0};
     float scales[2] = {1, 1};
-    lin_quant q;
+    const int32_t qfields[7] = {0, 0, 0, 1073741824, 1, -128, 127};
+    lin_quant q, q7;
     lin_prepared_s8 qprep;
     unsigned char qbuf[16];
 #endif
@@ -212,6 +213,7 @@ int compile_check(void)
     bad |= lin_quant_params(1.0f, 0, 1.0f, 0, 1.0f, 0, LIN_ACT_RELU, &q) != LIN_OK;
     bad |= lin_quantize_multiplier(0.5, &mult[0], &sh[0]) != LIN_OK;
     bad |= lin_quant_per_channel(1.0f, scales, 1.0f, 2, mult, sh) != LIN_OK;
+    bad |= lin_quant_from_i32(qfields, &q7) != LIN_OK || q7.act_max != 127;
     bad |= lin_quantize_s8(x, qx, 3, 1.0f, 0) != LIN_OK;
     bad |= lin_dequantize_s8(qx, x, 3, 1.0f, 0) != LIN_OK;
     bad |= lin_linear_s8(qx, qw, qb, qy, 1, 3, 2, &q) != LIN_OK;

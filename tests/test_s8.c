@@ -662,6 +662,23 @@ static void test_s8_quant_params(void **state)
     assert_true(m[0] == 1073741824 && s[0] == 2 && m[1] == 1073741824 && s[1] == 1 && m[2] == 0 && s[2] == 0);
 }
 
+/* seven int32 in the field order the docs give (the export tool's
+   <name>.quant); NULL: a status, q untouched */
+static void test_s8_quant_from_i32(void **state)
+{
+    static const int32_t v[7] = {3, -1, -7, 1518500250, -5, -20, 99};
+    lin_quant q, before;
+    (void)state;
+    memset(&q, 0x5a, sizeof q);
+    before = q;
+    assert_int_equal(lin_quant_from_i32(NULL, &q), LIN_ERR_NULL);
+    assert_int_equal(lin_quant_from_i32(v, NULL), LIN_ERR_NULL);
+    assert_memory_equal(&q, &before, sizeof q);
+    assert_int_equal(lin_quant_from_i32(v, &q), LIN_OK);
+    assert_true(q.input_offset == 3 && q.weight_offset == -1 && q.output_offset == -7);
+    assert_true(q.multiplier == 1518500250 && q.shift == -5 && q.act_min == -20 && q.act_max == 99);
+}
+
 /* the same clamp on the float path: ReLU6 */
 static void test_s8_float_clamp(void **state)
 {
@@ -987,6 +1004,7 @@ int main(void)
         TEST(test_s8_quantize_multiplier),
         TEST(test_s8_quantize_dequantize),
         TEST(test_s8_quant_params),
+        TEST(test_s8_quant_from_i32),
         TEST(test_s8_float_clamp),
         TEST(test_s16_reference_vectors),
         TEST(test_s16_random_against_reference),

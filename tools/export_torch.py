@@ -834,7 +834,7 @@ def export_int8(args):
         up = cid.upper()
         out_f, in_f = W.shape
         fused = f" + {steps[act]['desc']} (fused: the clamp)" if act is not None else ""
-        quant = [-in_zp, 0, out_zp, 0, 0, act_min, act_max]
+        quant = [-in_zp, 0, out_zp, 0, 0, act_min, act_max]     # lin_quant_from_i32's order
         lines += [f"/* {name}: nn.Linear({in_f}, {out_f}){fused} */",
                   f"#define {up}_IN {in_f}", f"#define {up}_OUT {out_f}",
                   f"#define {up}_INPUT_SCALE {c_float(in_scale)}", f"#define {up}_INPUT_ZERO_POINT {in_zp}",
@@ -859,10 +859,8 @@ def export_int8(args):
              tensor(f"multiplier_{cn}", f"{name}.multiplier", "I32", (out_f,), f"{cid}_multiplier", mult),
              tensor(f"shift_{cn}", f"{name}.shift", "I32", (out_f,), f"{cid}_shift", shift),
              tensor(f"quant_{cn}", f"{name}.quant", "I32", (7,), None, quant, True)]
-        fields = ["input_offset", "weight_offset", "output_offset", "multiplier", "shift", "act_min", "act_max"]
-        t[-1].update(ctype="lin_quant", init=f"{up}_QUANT",
-                     load=lambda d: ["    {", f"        const int32_t *q = (const int32_t *){d};"] +
-                     [f"        w->quant_{cn}.{f} = q[{k}];" for k, f in enumerate(fields)] + ["    }"])
+        t[-1].update(ctype="lin_quant", init=f"{up}_QUANT",       # LIN_OK: neither pointer is NULL
+                     load=lambda d: [f"    lin_quant_from_i32((const int32_t *){d}, &w->quant_{cn});"])
         return t
     lines.append(f"#endif /* {guard} */")
     tensors, body, decls, scratch = int8_forward(args, steps, pre, layers, post, layer_tensors, first_in, q_in)

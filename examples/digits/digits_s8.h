@@ -348,30 +348,12 @@ LIN_GEN_API lin_status digits_s8_load(digits_s8_weights *w, const void *file, si
     w->bias_0 = (const int32_t *)d[3];
     w->multiplier_0 = (const int32_t *)d[4];
     w->shift_0 = (const int32_t *)d[5];
-    {
-        const int32_t *q = (const int32_t *)d[6];
-        w->quant_0.input_offset = q[0];
-        w->quant_0.weight_offset = q[1];
-        w->quant_0.output_offset = q[2];
-        w->quant_0.multiplier = q[3];
-        w->quant_0.shift = q[4];
-        w->quant_0.act_min = q[5];
-        w->quant_0.act_max = q[6];
-    }
+    lin_quant_from_i32((const int32_t *)d[6], &w->quant_0);
     w->weight_2 = (const int8_t *)d[7];
     w->bias_2 = (const int32_t *)d[8];
     w->multiplier_2 = (const int32_t *)d[9];
     w->shift_2 = (const int32_t *)d[10];
-    {
-        const int32_t *q = (const int32_t *)d[11];
-        w->quant_2.input_offset = q[0];
-        w->quant_2.weight_offset = q[1];
-        w->quant_2.output_offset = q[2];
-        w->quant_2.multiplier = q[3];
-        w->quant_2.shift = q[4];
-        w->quant_2.act_min = q[5];
-        w->quant_2.act_max = q[6];
-    }
+    lin_quant_from_i32((const int32_t *)d[11], &w->quant_2);
     w->output_scale = *(const float *)d[12];
     w->output_zero_point = *(const int32_t *)d[13];
     return LIN_OK;
