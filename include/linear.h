@@ -5420,7 +5420,7 @@ static LIN__TARGET_WF LIN__INLINE_KERNEL float lin__wf_sum256(__m256 v)
    (Zen 5, -O2: 1x4096x4096 and 1x4096x128 ran at 24-26 Gweights/s
    whether W came from memory or from L2). Taken where it gives what the
    decoded weights s * q give, within the float32 bound: every x of
-   magnitude below 2^64 (lin__wf_x_tame: x . q stays below 2^71 K and
+   magnitude below 2^64 (checked once per call: x . q stays below 2^71 K and
    cannot overflow where x . W does not) and every scale of the four rows
    at most 2^100 (no decoded weight is infinite, so none gives 0 x inf).
    Each x q is exact or rounded as x * W's products are (a subnormal x
@@ -5432,17 +5432,20 @@ static LIN__TARGET_WF LIN__INLINE_KERNEL float lin__wf_sum256(__m256 v)
       dots[i][1] = s[1][0] * lin__wf_sum256(a##i##1) + 0.0f;                                  \
       dots[i][2] = s[2][0] * lin__wf_sum256(a##i##2) + 0.0f;                                  \
       dots[i][3] = s[3][0] * lin__wf_sum256(a##i##3) + 0.0f; }
-static LIN__TARGET_WF int lin__wf_x_tame(const float *x, size_t n)
+/* whether the bits of every |v[i]| are at most most (an infinity's and a
+   NaN's are above any finite limit); eight at a time: the q4 kernel's
+   scalar check of its scales cost the layer 30% */
+static LIN__TARGET_WF int lin__wf_abs_at_most(const float *v, size_t n, uint32_t most)
 {
-    const __m256i abs = _mm256_set1_epi32(0x7fffffff), most = _mm256_set1_epi32(0x5f7fffff);  /* below 2^64 */
+    const __m256i abs = _mm256_set1_epi32(0x7fffffff), m = _mm256_set1_epi32((int32_t)most);
     __m256i over = _mm256_setzero_si256();
     uint32_t tail = 0;
     size_t i;
     for (i = 0; i + 8 <= n; i += 8) {
-        const __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(x + i));
-        over = _mm256_or_si256(over, _mm256_cmpgt_epi32(_mm256_and_si256(v, abs), most));
+        const __m256i b = _mm256_loadu_si256((const __m256i *)(const void *)(v + i));
+        over = _mm256_or_si256(over, _mm256_cmpgt_epi32(_mm256_and_si256(b, abs), m));
     }
-    for (; i < n; ++i) tail |= (lin__bits_from_f32(x[i]) & 0x7fffffffu) > 0x5f7fffffu;
+    for (; i < n; ++i) tail |= (lin__bits_from_f32(v[i]) & 0x7fffffffu) > most;
     return _mm256_testz_si256(over, over) && !tail;
 }
 static LIN__INLINE_KERNEL int lin__wf_q8_sum_ok(const float *const s[4])
@@ -5462,7 +5465,7 @@ static LIN__TARGET_WF LIN__INLINE_KERNEL void lin__wf_dot4_avx2(int form, size_t
     const __m256 sv2 = _mm256_set1_ps(s[2][0]), sv3 = _mm256_set1_ps(s[3][0]);
     __m256 a00 = _mm256_setzero_ps(), a01 = a00, a02 = a00, a03 = a00, a10 = a00, a11 = a00, a12 = a00;
     __m256 a13 = a00;
-    const size_t k8 = k & ~(size_t)7;
+    const size_t k8 = k & ~(size_t)7, esize = form == LIN__WF_Q8 || form == LIN__WF_Q8S ? 1u : 2u;
     size_t p = 0;
 /* eight steps of k from o: x0 into accumulators i, x1 too if two */
 #define LIN__WF256_STEP(i, o, two)                                                               \
@@ -5481,7 +5484,7 @@ static LIN__TARGET_WF LIN__INLINE_KERNEL void lin__wf_dot4_avx2(int form, size_t
            -O2, 1x4096x128 (W in L2), Gweights/s: f16 29 -> 37, bf16 29
            -> 33, q8s 29 -> 34 */
         for (; p + 16 <= k8; p += 16) {
-            LIN__WF_PREFETCH((form) == LIN__WF_Q8 || (form) == LIN__WF_Q8S ? p : 2 * p)
+            LIN__WF_PREFETCH(esize * p)
             LIN__WF256_STEP(0, p, 0)
             LIN__WF256_STEP(1, p + 8, 0)
         }
@@ -5490,7 +5493,7 @@ static LIN__TARGET_WF LIN__INLINE_KERNEL void lin__wf_dot4_avx2(int form, size_t
         a02 = _mm256_add_ps(a02, a12); a03 = _mm256_add_ps(a03, a13);
     } else {
         for (; p < k8; p += 8) {
-            LIN__WF_PREFETCH((form) == LIN__WF_Q8 || (form) == LIN__WF_Q8S ? p : 2 * p)
+            LIN__WF_PREFETCH(esize * p)
             LIN__WF256_STEP(0, p, 1)
         }
     }
@@ -5530,22 +5533,11 @@ static LIN__TARGET_WF LIN__INLINE_KERNEL __m256i lin__wf_q4_nibbles(const uint8_
 #define LIN__WF256_Q4PLAIN(r, q)                                                                 \
     _mm256_mul_ps(sc, _mm256_cvtepi32_ps(_mm256_sub_epi32(LIN__WF256_Q4NIB(r, q), _mm256_set1_epi32(8))))
 /* whether every scale of the four rows (nb blocks) is within 2^124 as
-   the fused form needs (an infinity's and a NaN's bits are above it);
-   eight at a time: a scalar pass cost the layer 30% */
+   the fused form needs */
 static LIN__TARGET_WF LIN__INLINE_KERNEL int lin__wf_q4_scales_fuse(const float *const s[4], size_t nb)
 {
-    const __m256i abs = _mm256_set1_epi32(0x7fffffff), most = _mm256_set1_epi32(0x7d800000);
-    __m256i over = _mm256_setzero_si256();
-    uint32_t tail = 0;
-    size_t r, j;
-    for (r = 0; r < 4; ++r) {
-        for (j = 0; j + 8 <= nb; j += 8) {
-            const __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(s[r] + j));
-            over = _mm256_or_si256(over, _mm256_cmpgt_epi32(_mm256_and_si256(v, abs), most));
-        }
-        for (; j < nb; ++j) tail |= (lin__bits_from_f32(s[r][j]) & 0x7fffffffu) > 0x7d800000u;
-    }
-    return _mm256_testz_si256(over, over) && !tail;
+    return lin__wf_abs_at_most(s[0], nb, 0x7d800000u) && lin__wf_abs_at_most(s[1], nb, 0x7d800000u) &&
+           lin__wf_abs_at_most(s[2], nb, 0x7d800000u) && lin__wf_abs_at_most(s[3], nb, 0x7d800000u);
 }
 /* ... then each row of x (DEC: FUSED or PLAIN) */
 #define LIN__WF256_Q4ROW(DEC, r)                                                                 \
@@ -5767,7 +5759,8 @@ static int lin__wf_fused(int form, int isa, const float *x, const void *w, const
         lin__wf_packed(form, lin__family_of(isa), x, w, scale, bias, y, batch, in, out))
         return 1;
 #ifdef LIN__HAS_AVX2
-    if (form == LIN__WF_Q8 && dots_fn == lin__wf_dots_avx2 && lin__wf_x_tame(x, batch * in)) kform = LIN__WF_Q8S;
+    if (form == LIN__WF_Q8 && dots_fn == lin__wf_dots_avx2 && lin__wf_abs_at_most(x, batch * in, 0x5f7fffffu))
+        kform = LIN__WF_Q8S;                    /* every |x| below 2^64 */
 #endif
     for (jc = 0; jc < out; jc += chunk)
         for (i0 = 0; i0 < batch; i0 += 4) {
