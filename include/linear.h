@@ -5258,20 +5258,29 @@ static void lin__wf_decode_portable(int form, const void *w, const float *scale,
     }
 
 /* The four rows of W LIN__WF_AHEAD bytes ahead, once per 64-byte line of
-   theirs (b: the byte offset the loop reads at), for one or two rows of x.
-   There the dot products stream W from memory, and with the hardware
-   prefetcher alone the narrower forms' rows came in more slowly per byte
-   than float's (1x4096x4096 on a loaded Zen 5, -O2, speed over float's:
-   f16w 1.38-1.52 -> 1.79-2.08, q4w 3.3-3.9 -> 3.4-5.2; 2 KiB ahead beat
-   1, 3 and 6). With four rows of x per pass they cost f16w 15% at
+   theirs (b: the byte offset the loop reads at, rowb: a row's bytes), for
+   one or two rows of x. There the dot products stream W from memory, and
+   with the hardware prefetcher alone the narrower forms' rows came in
+   more slowly per byte than float's. The rows of a group are W's rows
+   o .. o + 3, one after another, so a prefetch past the end of row r
+   would fetch the start of row r + 1, which this group has read already:
+   it goes to the same place in row r + 4, which the next group reads.
+   Into L2 (T1), not L1. Speed over float's, 1x4096x4096, -O2, AVX2
+   family: Zen 5 (2 KiB ahead into L1, no wrap) f16w 1.38-1.52 ->
+   1.79-2.08, q4w 3.3-3.9 -> 3.4-5.2; Zen 4, loaded, that prefetch f16w
+   1.19-1.35, q8w 2.5-2.9, none 1.6-1.8 and 2.8-3.4, this one 2.2-2.4 and
+   3.8-4.6. With four rows of x per pass they cost f16w 15% at
    32x4096x4096, and float's own dot products gain nothing: neither has
    them. A prefetch past the end of W is a hint, never a fault; its
    address is formed as an integer, not as a pointer past the array. */
-#define LIN__WF_AHEAD 2048
-#define LIN__WF_PF(r, b) _mm_prefetch((const char *)((uintptr_t)w[r] + (b) + LIN__WF_AHEAD), _MM_HINT_T0)
-#define LIN__WF_PREFETCH(b)                                                                      \
+#define LIN__WF_AHEAD 4096
+#define LIN__WF_PF(r, b, rowb)                                                                   \
+    _mm_prefetch((const char *)((uintptr_t)w[r] + (b) + LIN__WF_AHEAD +                          \
+                                ((b) + LIN__WF_AHEAD >= (rowb) ? 3u * (rowb) : 0u)), _MM_HINT_T1);
+#define LIN__WF_PREFETCH(b, rowb)                                                                \
     if (mb <= 2 && ((b) & 63) == 0) {                                                            \
-        LIN__WF_PF(0, b); LIN__WF_PF(1, b); LIN__WF_PF(2, b); LIN__WF_PF(3, b);                  \
+        LIN__WF_PF(0, b, rowb) LIN__WF_PF(1, b, rowb)                                            \
+        LIN__WF_PF(2, b, rowb) LIN__WF_PF(3, b, rowb)                                            \
     }
 
 #ifdef LIN__HAS_AVX512
@@ -5300,7 +5309,7 @@ static LIN__TARGET_AVX512 LIN__INLINE_KERNEL void lin__wf_dot4_avx512(int form, 
     size_t p;
     for (p = 0; p < k16; p += 16) {
         __m512 v0, v1, v2, v3;
-        LIN__WF_PREFETCH((form) == LIN__WF_Q8 ? p : 2 * p)
+        LIN__WF_PREFETCH((form) == LIN__WF_Q8 ? p : 2 * p, (form) == LIN__WF_Q8 ? k : 2 * k)
         v0 = LIN__WF512_LOAD(form, 0, p);
         v1 = LIN__WF512_LOAD(form, 1, p);
         v2 = LIN__WF512_LOAD(form, 2, p);
@@ -5349,7 +5358,7 @@ static LIN__TARGET_AVX512 LIN__INLINE_KERNEL void lin__wf_dot4_q4_avx512(size_t 
     size_t p;
     for (p = 0; p < k; p += 32) {
         __m512 v0, u0, v1, u1, v2, u2, v3, u3;
-        LIN__WF_PREFETCH(p / 2u)
+        LIN__WF_PREFETCH(p / 2u, k / 2u)
         LIN__WF512_Q4ROW(0) LIN__WF512_Q4ROW(1) LIN__WF512_Q4ROW(2) LIN__WF512_Q4ROW(3)
         LIN__WF512_Q4X(0)
         if (mb > 1) LIN__WF512_Q4X(1)
@@ -5484,7 +5493,7 @@ static LIN__TARGET_WF LIN__INLINE_KERNEL void lin__wf_dot4_avx2(int form, size_t
            -O2, 1x4096x128 (W in L2), Gweights/s: f16 29 -> 37, bf16 29
            -> 33, q8s 29 -> 34 */
         for (; p + 16 <= k8; p += 16) {
-            LIN__WF_PREFETCH(esize * p)
+            LIN__WF_PREFETCH(esize * p, esize * k)
             LIN__WF256_STEP(0, p, 0)
             LIN__WF256_STEP(1, p + 8, 0)
         }
@@ -5493,7 +5502,7 @@ static LIN__TARGET_WF LIN__INLINE_KERNEL void lin__wf_dot4_avx2(int form, size_t
         a02 = _mm256_add_ps(a02, a12); a03 = _mm256_add_ps(a03, a13);
     } else {
         for (; p < k8; p += 8) {
-            LIN__WF_PREFETCH(esize * p)
+            LIN__WF_PREFETCH(esize * p, esize * k)
             LIN__WF256_STEP(0, p, 1)
         }
     }
@@ -5557,7 +5566,7 @@ static LIN__TARGET_WF LIN__INLINE_KERNEL int lin__wf_q4_scales_fuse(const float 
     }
 #define LIN__WF256_Q4LOOP(DEC)                                                                   \
     for (p = 0; p < k; p += 32) {                                                                \
-        LIN__WF_PREFETCH(p / 2u)                                                                 \
+        LIN__WF_PREFETCH(p / 2u, k / 2u)                                                         \
         LIN__WF256_Q4ROW(DEC, 0) LIN__WF256_Q4ROW(DEC, 1) LIN__WF256_Q4ROW(DEC, 2)               \
         LIN__WF256_Q4ROW(DEC, 3)                                                                 \
     }
