@@ -5102,8 +5102,9 @@ static uint32_t lin__f16_to_bits32(uint32_t h)
    (q8w, q4w), as the docs say W is. */
 #ifndef LIN_NO_WFORMATS
 
-/* the forms; LIN__WF_Q8S is q8 inside the AVX2 dot products with the
-   scale applied to each sum, where the operands allow it (see there) */
+/* the forms; LIN__WF_Q8S is q8 inside the AVX2 and AVX-512 dot products
+   with the scale applied to each sum, where the operands allow it (see
+   LIN__WF256_STORE_Q8S) */
 enum { LIN__WF_F16, LIN__WF_BF16, LIN__WF_Q8, LIN__WF_Q4, LIN__WF_Q8S };
 
 LIN_API float lin_f16_to_f32(uint16_t h)
@@ -5229,7 +5230,7 @@ static void lin__wf_decode_portable(int form, const void *w, const float *scale,
    in each inlined copy) and four rows of W, decoded as the docs say
    (q8w, q4w: each weight times its scale first, as a float: a scale
    applied to the sum instead could overflow where W . x does not, but
-   for AVX2's q8 where x and the scales rule that out, Q8S below); s
+   for q8 where x and the scales rule that out, Q8S below); s
    holds each row's scales (q8w: one, q4w: one per block). */
 #define LIN__WF_XPTRS                                                                            \
     const float *x0 = x, *x1 = mb > 1 ? x + x_rs : x, *x2 = mb > 2 ? x + 2 * x_rs : x;           \
@@ -5283,6 +5284,14 @@ static void lin__wf_decode_portable(int form, const void *w, const float *scale,
         LIN__WF_PF(2, b, rowb) LIN__WF_PF(3, b, rowb)                                            \
     }
 
+/* Q8S's condition on the four rows' scales: each at most 2^100 */
+static LIN__INLINE_KERNEL int lin__wf_q8_sum_ok(const float *const s[4])
+{
+    int r, ok = 1;
+    for (r = 0; r < 4; ++r) ok &= (lin__bits_from_f32(s[r][0]) & 0x7fffffffu) <= 0x71800000u;   /* 2^100 */
+    return ok;
+}
+
 #ifdef LIN__HAS_AVX512
 #if defined(__GNUC__) && !defined(__clang__)
 /* as in the AVX-512 family: g++ 12's own _mm512_undefined_ps */
@@ -5293,8 +5302,30 @@ static void lin__wf_decode_portable(int form, const void *w, const float *scale,
     ((form) == LIN__WF_F16 ? _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(const void *)((const uint16_t *)w[r] + (o)))) \
      : (form) == LIN__WF_BF16 ? _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(                \
                                    _mm256_loadu_si256((const __m256i *)(const void *)((const uint16_t *)w[r] + (o)))), 16)) \
-     : _mm512_mul_ps(sv##r, _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(const void *)((const int8_t *)w[r] + (o)))))))
-/* f16, bf16, q8: 16 steps of k at a time, then the tail */
+     : (form) == LIN__WF_Q8S ? LIN__WF512_Q8INT(r, o)                                            \
+     : _mm512_mul_ps(sv##r, LIN__WF512_Q8INT(r, o)))
+#define LIN__WF512_Q8INT(r, o)                                                                   \
+    _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(const void *)((const int8_t *)w[r] + (o)))))
+/* whether every |v[i]| is below 2^64 (Q8S's condition on x, as
+   lin__wf_abs_at_most's for AVX2) */
+static LIN__TARGET_AVX512 int lin__wf_x_tame512(const float *v, size_t n)
+{
+    const __m512i abs = _mm512_set1_epi32(0x7fffffff), m = _mm512_set1_epi32(0x5f7fffff);
+    __mmask16 over = 0;
+    size_t i;
+    for (i = 0; i + 16 <= n; i += 16)
+        over |= _mm512_cmpgt_epi32_mask(_mm512_and_si512(_mm512_loadu_si512((const void *)(v + i)), abs), m);
+    if (i < n) {
+        const __mmask16 tail = (__mmask16)((1u << (n - i)) - 1u);
+        over |= _mm512_mask_cmpgt_epi32_mask(tail, _mm512_and_si512(_mm512_maskz_loadu_epi32(tail, v + i), abs), m);
+    }
+    return !over;
+}
+/* f16, bf16, q8, q8s: 16 steps of k at a time, then the tail. q8 and
+   q8s with one row of x take 32 at a time, the second 16 into the second
+   row's sums, as the AVX2 dot products do (Zen 4, -O2, Gweights/s: q8w
+   1x4096x4096 19 -> 22, with the scale on the sum 25, and 1x4096x128 22
+   -> 30); f16 and bf16 are bound by memory there, and lost 10% by it. */
 #define LIN__WF_VEC __m512
 static LIN__TARGET_AVX512 LIN__INLINE_KERNEL void lin__wf_dot4_avx512(int form, size_t mb, size_t k, const float *x,
                                                                      ptrdiff_t x_rs, const void *const w[4],
@@ -5305,25 +5336,48 @@ static LIN__TARGET_AVX512 LIN__INLINE_KERNEL void lin__wf_dot4_avx512(int form, 
     const __m512 sv2 = _mm512_set1_ps(s[2][0]), sv3 = _mm512_set1_ps(s[3][0]);
     __m512 a00 = _mm512_setzero_ps(), a01 = a00, a02 = a00, a03 = a00, a10 = a00, a11 = a00, a12 = a00;
     __m512 a13 = a00, a20 = a00, a21 = a00, a22 = a00, a23 = a00, a30 = a00, a31 = a00, a32 = a00, a33 = a00;
-    const size_t k16 = k & ~(size_t)15;
-    size_t p;
-    for (p = 0; p < k16; p += 16) {
-        __m512 v0, v1, v2, v3;
-        LIN__WF_PREFETCH((form) == LIN__WF_Q8 ? p : 2 * p, (form) == LIN__WF_Q8 ? k : 2 * k)
-        v0 = LIN__WF512_LOAD(form, 0, p);
-        v1 = LIN__WF512_LOAD(form, 1, p);
-        v2 = LIN__WF512_LOAD(form, 2, p);
-        v3 = LIN__WF512_LOAD(form, 3, p);
-        LIN__IN_REGISTER(v0); LIN__IN_REGISTER(v1); LIN__IN_REGISTER(v2); LIN__IN_REGISTER(v3);
-        LIN__WF_FMA4(_mm512_fmadd_ps, 0, _mm512_loadu_ps(x0 + p))
-        if (mb > 1) LIN__WF_FMA4(_mm512_fmadd_ps, 1, _mm512_loadu_ps(x1 + p))
-        if (mb > 2) LIN__WF_FMA4(_mm512_fmadd_ps, 2, _mm512_loadu_ps(x2 + p))
-        if (mb > 3) LIN__WF_FMA4(_mm512_fmadd_ps, 3, _mm512_loadu_ps(x3 + p))
+    const size_t k16 = k & ~(size_t)15, esize = form == LIN__WF_Q8 || form == LIN__WF_Q8S ? 1u : 2u;
+    size_t p = 0;
+/* sixteen steps of k from o: x0 into accumulators i, x1 .. x3 too if mb says */
+#define LIN__WF512_STEP(i, o, all)                                                               \
+    {   __m512 v0, v1, v2, v3;                                                                   \
+        v0 = LIN__WF512_LOAD(form, 0, o);                                                        \
+        v1 = LIN__WF512_LOAD(form, 1, o);                                                        \
+        v2 = LIN__WF512_LOAD(form, 2, o);                                                        \
+        v3 = LIN__WF512_LOAD(form, 3, o);                                                        \
+        LIN__IN_REGISTER(v0); LIN__IN_REGISTER(v1); LIN__IN_REGISTER(v2); LIN__IN_REGISTER(v3);  \
+        LIN__WF_FMA4(_mm512_fmadd_ps, i, _mm512_loadu_ps(x0 + (o)))                              \
+        if ((all) && mb > 1) LIN__WF_FMA4(_mm512_fmadd_ps, 1, _mm512_loadu_ps(x1 + (o)))         \
+        if ((all) && mb > 2) LIN__WF_FMA4(_mm512_fmadd_ps, 2, _mm512_loadu_ps(x2 + (o)))         \
+        if ((all) && mb > 3) LIN__WF_FMA4(_mm512_fmadd_ps, 3, _mm512_loadu_ps(x3 + (o))) }
+    if (mb == 1 && esize == 1) {
+        for (; p + 32 <= k16; p += 32) {
+            LIN__WF_PREFETCH(esize * p, esize * k)
+            LIN__WF512_STEP(0, p, 0)
+            LIN__WF512_STEP(1, p + 16, 0)
+        }
+        if (p < k16) LIN__WF512_STEP(0, p, 0)
+        a00 = _mm512_add_ps(a00, a10); a01 = _mm512_add_ps(a01, a11);
+        a02 = _mm512_add_ps(a02, a12); a03 = _mm512_add_ps(a03, a13);
+    } else {
+        for (; p < k16; p += 16) {
+            LIN__WF_PREFETCH(esize * p, esize * k)
+            LIN__WF512_STEP(0, p, 1)
+        }
     }
-    _mm_storeu_ps(dots[0], lin__sum4_avx512(a00, a01, a02, a03));
-    if (mb > 1) _mm_storeu_ps(dots[1], lin__sum4_avx512(a10, a11, a12, a13));
-    if (mb > 2) _mm_storeu_ps(dots[2], lin__sum4_avx512(a20, a21, a22, a23));
-    if (mb > 3) _mm_storeu_ps(dots[3], lin__sum4_avx512(a30, a31, a32, a33));
+#undef LIN__WF512_STEP
+    if (form == LIN__WF_Q8S) {                  /* see LIN__WF256_STORE_Q8S */
+        const __m128 sc = _mm_setr_ps(s[0][0], s[1][0], s[2][0], s[3][0]), z = _mm_setzero_ps();
+        _mm_storeu_ps(dots[0], _mm_add_ps(_mm_mul_ps(sc, lin__sum4_avx512(a00, a01, a02, a03)), z));
+        if (mb > 1) _mm_storeu_ps(dots[1], _mm_add_ps(_mm_mul_ps(sc, lin__sum4_avx512(a10, a11, a12, a13)), z));
+        if (mb > 2) _mm_storeu_ps(dots[2], _mm_add_ps(_mm_mul_ps(sc, lin__sum4_avx512(a20, a21, a22, a23)), z));
+        if (mb > 3) _mm_storeu_ps(dots[3], _mm_add_ps(_mm_mul_ps(sc, lin__sum4_avx512(a30, a31, a32, a33)), z));
+    } else {
+        _mm_storeu_ps(dots[0], lin__sum4_avx512(a00, a01, a02, a03));
+        if (mb > 1) _mm_storeu_ps(dots[1], lin__sum4_avx512(a10, a11, a12, a13));
+        if (mb > 2) _mm_storeu_ps(dots[2], lin__sum4_avx512(a20, a21, a22, a23));
+        if (mb > 3) _mm_storeu_ps(dots[3], lin__sum4_avx512(a30, a31, a32, a33));
+    }
     LIN__WF_TAIL(form, k16)
 }
 #undef LIN__WF_VEC
@@ -5386,10 +5440,17 @@ static LIN__TARGET_AVX512 void lin__wf_dots_avx512(int form, size_t mb, size_t k
 #define LIN__WF512_F16(n) lin__wf_dot4_avx512(LIN__WF_F16, n, k, x, x_rs, w, s, dots)
 #define LIN__WF512_BF16(n) lin__wf_dot4_avx512(LIN__WF_BF16, n, k, x, x_rs, w, s, dots)
 #define LIN__WF512_Q8(n) lin__wf_dot4_avx512(LIN__WF_Q8, n, k, x, x_rs, w, s, dots)
+#define LIN__WF512_Q8S(n) lin__wf_dot4_avx512(LIN__WF_Q8S, n, k, x, x_rs, w, s, dots)
 #define LIN__WF512_Q4(n) lin__wf_dot4_q4_avx512(n, k, x, x_rs, w, s, dots)
     switch (form) {
     case LIN__WF_F16: LIN__WF512_MB(LIN__WF512_F16) break;
     case LIN__WF_BF16: LIN__WF512_MB(LIN__WF512_BF16) break;
+    case LIN__WF_Q8S:                           /* x is tame: the four scales too? */
+        if (lin__wf_q8_sum_ok(s)) {
+            LIN__WF512_MB(LIN__WF512_Q8S)
+            break;
+        }
+        /* fall through */
     case LIN__WF_Q8: LIN__WF512_MB(LIN__WF512_Q8) break;
     default: LIN__WF512_MB(LIN__WF512_Q4) break;
     }
@@ -5427,7 +5488,8 @@ static LIN__TARGET_WF LIN__INLINE_KERNEL float lin__wf_sum256(__m256 v)
 /* q8 with the scale applied to each row's sum, s x (x . q) (Q8S): a
    multiply fewer for every eight weights, the AVX2 family's bottleneck
    (Zen 5, -O2: 1x4096x4096 and 1x4096x128 ran at 24-26 Gweights/s
-   whether W came from memory or from L2). Taken where it gives what the
+   whether W came from memory or from L2), and AVX-512's on a Zen 4
+   (whose 512-bit operations take two cycles). Taken where it gives what the
    decoded weights s * q give, within the float32 bound: every x of
    magnitude below 2^64 (checked once per call: x . q stays below 2^71 K and
    cannot overflow where x . W does not) and every scale of the four rows
@@ -5456,12 +5518,6 @@ static LIN__TARGET_WF int lin__wf_abs_at_most(const float *v, size_t n, uint32_t
     }
     for (; i < n; ++i) tail |= (lin__bits_from_f32(v[i]) & 0x7fffffffu) > most;
     return _mm256_testz_si256(over, over) && !tail;
-}
-static LIN__INLINE_KERNEL int lin__wf_q8_sum_ok(const float *const s[4])
-{
-    int r, ok = 1;
-    for (r = 0; r < 4; ++r) ok &= (lin__bits_from_f32(s[r][0]) & 0x7fffffffu) <= 0x71800000u;   /* 2^100 */
-    return ok;
 }
 /* AVX2 (16 registers): two rows of x at a time; f16, bf16, q8, q8s */
 #define LIN__WF_VEC __m256
@@ -5770,6 +5826,10 @@ static int lin__wf_fused(int form, int isa, const float *x, const void *w, const
 #ifdef LIN__HAS_AVX2
     if (form == LIN__WF_Q8 && dots_fn == lin__wf_dots_avx2 && lin__wf_abs_at_most(x, batch * in, 0x5f7fffffu))
         kform = LIN__WF_Q8S;                    /* every |x| below 2^64 */
+#endif
+#ifdef LIN__HAS_AVX512
+    if (form == LIN__WF_Q8 && dots_fn == lin__wf_dots_avx512 && lin__wf_x_tame512(x, batch * in))
+        kform = LIN__WF_Q8S;
 #endif
     for (jc = 0; jc < out; jc += chunk)
         for (i0 = 0; i0 < batch; i0 += 4) {

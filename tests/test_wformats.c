@@ -358,20 +358,21 @@ static void test_q4w_extreme_scales(void **state)
     lin__isa_force(-1);
 }
 
-/* q8w where the AVX2 family applies each row's scale to its sum,
+/* q8w where the AVX2 and AVX-512 families apply each row's scale to its sum,
    s x (x . q), and where it must not (linear.h, LIN__WF_Q8S): x of 2^64
    or more (x . q overflows where x . W does not: a row of 0.001 x 127
    against x = 1e36), a scale past 2^100 (s * 127 is infinite, and 0 x
    inf is NaN), an infinite x; a negative scale over a zero row under a
    bias of -0 (the sign of that zero as where each weight is scaled
    first: row 1 takes the sum's scaling, row 7 is the same row in a group
-   that never does); x just below 2^64 and tiny x. 44
-   steps of k: sixteen at a time, eight, then four alone; one row of x
-   and two. Each family against a double reference of the decoded
+   that never does); x just below 2^64 and tiny x. 60
+   steps of k: AVX2 sixteen at a time, eight, then four alone; AVX-512
+   32, 16, then 12 alone (the infinite weights all before 32, so that
+   the vector part meets them); one row of x and two. Each family against a double reference of the decoded
    weights (where float can hold the sums of magnitudes). */
 static void test_q8w_scale_on_sum(void **state)
 {
-    enum { IN = 44, OUT = 8 };
+    enum { IN = 60, OUT = 8 };
     /* rows 0-3 pass the scales' check, rows 4-7 do not (3e38) */
     static const float scale[OUT] = {1e-3f, -0.5f, 1.2676506e30f /* 2^100 */, -2.5f, 3e38f, 0.01f, 1e-30f, -0.5f};
     static const int pairs[8][2] = {{0, 1}, {2, 3}, {4, 1}, {0, -1}, {1, -1}, {2, -1}, {3, -1}, {4, -1}};
@@ -391,7 +392,7 @@ static void test_q8w_scale_on_sum(void **state)
     for (r = 0; r < OUT; ++r) {
         bias[r] = r == 1 || r == 7 ? -0.0f : 0.25f * (float)r;
         for (i = 0; i < IN; ++i)
-            q[r * IN + i] = (int8_t)(r == 0 ? 127 : r == 1 || r == 7 ? 0 : r == 4 ? (i % 2 || i >= 40 ? 0 : 127)
+            q[r * IN + i] = (int8_t)(r == 0 ? 127 : r == 1 || r == 7 ? 0 : r == 4 ? (i % 2 || i >= 32 ? 0 : 127)
                                    : (int)((i * 37 + r * 11) % 255) - 127);
     }
     for (isa = -1; isa < 5; ++isa) {
