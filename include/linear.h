@@ -5306,11 +5306,11 @@ static LIN__INLINE_KERNEL int lin__wf_q8_sum_ok(const float *const s[4])
      : _mm512_mul_ps(sv##r, LIN__WF512_Q8INT(r, o)))
 #define LIN__WF512_Q8INT(r, o)                                                                   \
     _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(const void *)((const int8_t *)w[r] + (o)))))
-/* whether every |v[i]| is below 2^64 (Q8S's condition on x, as
-   lin__wf_abs_at_most's for AVX2) */
-static LIN__TARGET_AVX512 int lin__wf_x_tame512(const float *v, size_t n)
+/* lin__wf_abs_at_most (below) with AVX-512F alone: whether the bits of
+   every |v[i]| are at most most */
+static LIN__TARGET_AVX512 int lin__wf_abs_at_most512(const float *v, size_t n, uint32_t most)
 {
-    const __m512i abs = _mm512_set1_epi32(0x7fffffff), m = _mm512_set1_epi32(0x5f7fffff);
+    const __m512i abs = _mm512_set1_epi32(0x7fffffff), m = _mm512_set1_epi32((int32_t)most);
     __mmask16 over = 0;
     size_t i;
     for (i = 0; i + 16 <= n; i += 16)
@@ -5834,7 +5834,7 @@ static int lin__wf_fused(int form, int isa, const float *x, const void *w, const
         kform = LIN__WF_Q8S;                    /* every |x| below 2^64 */
 #endif
 #ifdef LIN__HAS_AVX512
-    if (form == LIN__WF_Q8 && dots_fn == lin__wf_dots_avx512 && lin__wf_x_tame512(x, batch * in))
+    if (form == LIN__WF_Q8 && dots_fn == lin__wf_dots_avx512 && lin__wf_abs_at_most512(x, batch * in, 0x5f7fffffu))
         kform = LIN__WF_Q8S;
 #endif
     for (jc = 0; jc < out; jc += chunk)

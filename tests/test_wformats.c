@@ -365,18 +365,21 @@ static void test_q4w_extreme_scales(void **state)
    inf is NaN), an infinite x; a negative scale over a zero row under a
    bias of -0 (the sign of that zero as where each weight is scaled
    first: row 1 takes the sum's scaling, row 7 is the same row in a group
-   that never does); x just below 2^64 and tiny x. 60
-   steps of k: AVX2 sixteen at a time, eight, then four alone; AVX-512
-   32, 16, then 12 alone (the infinite weights all before 32, so that
-   the vector part meets them); one row of x and two. Each family against a double reference of the decoded
-   weights (where float can hold the sums of magnitudes). */
+   that never does); x just below 2^64 and tiny x. 60 steps of k: AVX2
+   sixteen at a time, eight, then four alone; AVX-512 32, 16, then 12
+   alone (the infinite weights all before 32, so that the vector part
+   meets them); one, two and four rows of x. Each family against a
+   double reference of the decoded weights (where float can hold the
+   sums of magnitudes). */
 static void test_q8w_scale_on_sum(void **state)
 {
     enum { IN = 60, OUT = 8 };
     /* rows 0-3 pass the scales' check, rows 4-7 do not (3e38) */
     static const float scale[OUT] = {1e-3f, -0.5f, 1.2676506e30f /* 2^100 */, -2.5f, 3e38f, 0.01f, 1e-30f, -0.5f};
-    static const int pairs[8][2] = {{0, 1}, {2, 3}, {4, 1}, {0, -1}, {1, -1}, {2, -1}, {3, -1}, {4, -1}};
-    float x[5][IN], y[2 * OUT], bias[OUT];
+    static const int sets[9][4] = {{0, 1, -1, -1}, {2, 3, -1, -1}, {4, 1, -1, -1}, {0, -1, -1, -1},
+                                   {1, -1, -1, -1}, {2, -1, -1, -1}, {3, -1, -1, -1}, {4, -1, -1, -1},
+                                   {1, 4, 1, 2}};   /* tame: Q8S for all four */
+    float x[5][IN], y[4 * OUT], bias[OUT];
     int8_t q[OUT * IN];
     size_t i, r, c, b;
     int isa;
@@ -397,12 +400,14 @@ static void test_q8w_scale_on_sum(void **state)
     }
     for (isa = -1; isa < 5; ++isa) {
         if (isa >= 0 && !lin__isa_force(isa)) continue;
-        for (c = 0; c < 8; ++c) {
-            const size_t batch = pairs[c][1] < 0 ? 1 : 2;
-            float xb[2 * IN];
-            memcpy(xb, x[pairs[c][0]], sizeof x[0]);
-            if (batch == 2) memcpy(xb + IN, x[pairs[c][1]], sizeof x[0]);
-            fill_sentinel(y, 2 * OUT);
+        for (c = 0; c < 9; ++c) {
+            size_t batch = 0;
+            float xb[4 * IN];
+            while (batch < 4 && sets[c][batch] >= 0) {
+                memcpy(xb + batch * IN, x[sets[c][batch]], sizeof x[0]);
+                ++batch;
+            }
+            fill_sentinel(y, 4 * OUT);
             expect_int(lin_linear_q8w(xb, q, scale, bias, y, batch, IN, OUT), LIN_OK);
             for (b = 0; b < batch; ++b)
                 for (r = 0; r < OUT; ++r) {
@@ -414,13 +419,13 @@ static void test_q8w_scale_on_sum(void **state)
                         mag += fabs((double)xb[b * IN + i] * (double)wv);
                     }
                     if (!(mag >= ldexp(1.0, 127)) && !close_enough(got, ref, mag, IN)) {   /* float holds the sums */
-                        print_error("%s: q8w x %d, y[%u] = %.9g, want %.17g\n", lin_cpu_isa(), pairs[c][b],
+                        print_error("%s: q8w x %d, y[%u] = %.9g, want %.17g\n", lin_cpu_isa(), sets[c][b],
                                     (unsigned)r, (double)got, ref);
                         ++test_failures;
                     }
                     if (r == 1 && !isnan(ref)) expect_int(bits_of(got), bits_of(y[b * OUT + 7]));
                 }
-            if (batch == 1) expect_true(is_sentinel(y[OUT]));
+            if (batch < 4) expect_true(is_sentinel(y[batch * OUT]));
         }
     }
     lin__isa_force(-1);
