@@ -5284,6 +5284,31 @@ static void lin__wf_decode_portable(int form, const void *w, const float *scale,
         LIN__WF_PF(2, b, rowb) LIN__WF_PF(3, b, rowb)                                            \
     }
 
+/* the four rows of W at o, decoded by LOAD into v0 .. v3 (VEC) */
+#define LIN__WF_ROWS4(VEC, LOAD, o)                                                              \
+    VEC v0 = LOAD(form, 0, o), v1 = LOAD(form, 1, o), v2 = LOAD(form, 2, o), v3 = LOAD(form, 3, o); \
+    LIN__IN_REGISTER(v0); LIN__IN_REGISTER(v1); LIN__IN_REGISTER(v2); LIN__IN_REGISTER(v3);
+/* The f16, bf16 and q8 dot products' loop over k from p to kn, N steps at
+   a time through STEP(i, o, all) (x0 into accumulators i, the other rows
+   of x too if all); where TWO, one row of x runs 2N steps at a time, the
+   second N into the second row's accumulators (else each sum waits on
+   its own last FMA every N steps), added at the end with ADD */
+#define LIN__WF_LOOPS(TWO, STEP, N, kn, ADD)                                                     \
+    if (TWO) {                                                                                   \
+        for (; p + 2 * (N) <= (kn); p += 2 * (N)) {                                              \
+            LIN__WF_PREFETCH(esize * p, esize * k)                                               \
+            STEP(0, p, 0)                                                                        \
+            STEP(1, p + (N), 0)                                                                  \
+        }                                                                                        \
+        if (p < (kn)) STEP(0, p, 0)                                                              \
+        a00 = ADD(a00, a10); a01 = ADD(a01, a11); a02 = ADD(a02, a12); a03 = ADD(a03, a13);      \
+    } else {                                                                                     \
+        for (; p < (kn); p += (N)) {                                                             \
+            LIN__WF_PREFETCH(esize * p, esize * k)                                               \
+            STEP(0, p, 1)                                                                        \
+        }                                                                                        \
+    }
+
 /* Q8S's condition on the four rows' scales: each at most 2^100 */
 static LIN__INLINE_KERNEL int lin__wf_q8_sum_ok(const float *const s[4])
 {
@@ -5340,31 +5365,12 @@ static LIN__TARGET_AVX512 LIN__INLINE_KERNEL void lin__wf_dot4_avx512(int form, 
     size_t p = 0;
 /* sixteen steps of k from o: x0 into accumulators i, x1 .. x3 too if mb says */
 #define LIN__WF512_STEP(i, o, all)                                                               \
-    {   __m512 v0, v1, v2, v3;                                                                   \
-        v0 = LIN__WF512_LOAD(form, 0, o);                                                        \
-        v1 = LIN__WF512_LOAD(form, 1, o);                                                        \
-        v2 = LIN__WF512_LOAD(form, 2, o);                                                        \
-        v3 = LIN__WF512_LOAD(form, 3, o);                                                        \
-        LIN__IN_REGISTER(v0); LIN__IN_REGISTER(v1); LIN__IN_REGISTER(v2); LIN__IN_REGISTER(v3);  \
+    {   LIN__WF_ROWS4(__m512, LIN__WF512_LOAD, o)                                                \
         LIN__WF_FMA4(_mm512_fmadd_ps, i, _mm512_loadu_ps(x0 + (o)))                              \
         if ((all) && mb > 1) LIN__WF_FMA4(_mm512_fmadd_ps, 1, _mm512_loadu_ps(x1 + (o)))         \
         if ((all) && mb > 2) LIN__WF_FMA4(_mm512_fmadd_ps, 2, _mm512_loadu_ps(x2 + (o)))         \
         if ((all) && mb > 3) LIN__WF_FMA4(_mm512_fmadd_ps, 3, _mm512_loadu_ps(x3 + (o))) }
-    if (mb == 1 && esize == 1) {
-        for (; p + 32 <= k16; p += 32) {
-            LIN__WF_PREFETCH(esize * p, esize * k)
-            LIN__WF512_STEP(0, p, 0)
-            LIN__WF512_STEP(1, p + 16, 0)
-        }
-        if (p < k16) LIN__WF512_STEP(0, p, 0)
-        a00 = _mm512_add_ps(a00, a10); a01 = _mm512_add_ps(a01, a11);
-        a02 = _mm512_add_ps(a02, a12); a03 = _mm512_add_ps(a03, a13);
-    } else {
-        for (; p < k16; p += 16) {
-            LIN__WF_PREFETCH(esize * p, esize * k)
-            LIN__WF512_STEP(0, p, 1)
-        }
-    }
+    LIN__WF_LOOPS(mb == 1 && esize == 1, LIN__WF512_STEP, 16, k16, _mm512_add_ps)
 #undef LIN__WF512_STEP
     if (form == LIN__WF_Q8S) {                  /* see LIN__WF256_STORE_Q8S */
         const __m128 sc = _mm_setr_ps(s[0][0], s[1][0], s[2][0], s[3][0]), z = _mm_setzero_ps();
@@ -5540,34 +5546,14 @@ static LIN__TARGET_WF LIN__INLINE_KERNEL void lin__wf_dot4_avx2(int form, size_t
     size_t p = 0;
 /* eight steps of k from o: x0 into accumulators i, x1 too if two */
 #define LIN__WF256_STEP(i, o, two)                                                               \
-    {   __m256 v0, v1, v2, v3;                                                                   \
-        v0 = LIN__WF256_LOAD(form, 0, o);                                                        \
-        v1 = LIN__WF256_LOAD(form, 1, o);                                                        \
-        v2 = LIN__WF256_LOAD(form, 2, o);                                                        \
-        v3 = LIN__WF256_LOAD(form, 3, o);                                                        \
-        LIN__IN_REGISTER(v0); LIN__IN_REGISTER(v1); LIN__IN_REGISTER(v2); LIN__IN_REGISTER(v3);  \
+    {   LIN__WF_ROWS4(__m256, LIN__WF256_LOAD, o)                                                \
         LIN__WF_FMA4(_mm256_fmadd_ps, i, _mm256_loadu_ps(x0 + (o)))                              \
         if (two) LIN__WF_FMA4(_mm256_fmadd_ps, 1, _mm256_loadu_ps(x1 + (o))) }
-    if (mb == 1) {
-        /* one row of x: sixteen steps of k at a time, the second eight
-           into the other row's accumulators, else each sum waits on its
-           own last FMA (4 cycles on Zen) every eight weights. Zen 5,
-           -O2, 1x4096x128 (W in L2), Gweights/s: f16 29 -> 37, bf16 29
-           -> 33, q8s 29 -> 34 */
-        for (; p + 16 <= k8; p += 16) {
-            LIN__WF_PREFETCH(esize * p, esize * k)
-            LIN__WF256_STEP(0, p, 0)
-            LIN__WF256_STEP(1, p + 8, 0)
-        }
-        if (p < k8) LIN__WF256_STEP(0, p, 0)
-        a00 = _mm256_add_ps(a00, a10); a01 = _mm256_add_ps(a01, a11);
-        a02 = _mm256_add_ps(a02, a12); a03 = _mm256_add_ps(a03, a13);
-    } else {
-        for (; p < k8; p += 8) {
-            LIN__WF_PREFETCH(esize * p, esize * k)
-            LIN__WF256_STEP(0, p, 1)
-        }
-    }
+    /* one row of x: two chains of FMAs, else each sum waits on its own
+       last FMA (4 cycles on Zen) every eight weights. Zen 5, -O2,
+       1x4096x128 (W in L2), Gweights/s: f16 29 -> 37, bf16 29 -> 33,
+       q8s 29 -> 34 */
+    LIN__WF_LOOPS(mb == 1, LIN__WF256_STEP, 8, k8, _mm256_add_ps)
 #undef LIN__WF256_STEP
     if (form == LIN__WF_Q8S) {
         LIN__WF256_STORE_Q8S(0)
