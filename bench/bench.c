@@ -11,7 +11,9 @@
    Contenders are interleaved and repeated; every figure is a median.
 
    usage: bench [reps] [csv path]   (single thread; with OpenMP, also 2)
-          bench sweep [reps]        (small and odd shapes, one thread) */
+          bench sweep [reps]        (small and odd shapes, one thread)
+   Without a csv path the rows go to build/bench.csv, never to the
+   committed bench/results.csv (make bench names that one itself). */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
 #include <stdio.h>
@@ -634,7 +636,7 @@ static void blis_best(char **argv)
 int main(int argc, char **argv)
 {
     int reps = argc > 1 ? atoi(argv[1]) : 9;
-    const char *csv_path = argc > 2 ? argv[2] : "bench/results.csv";
+    const char *csv_path = argc > 2 ? argv[2] : "build/bench.csv";   /* not a committed file */
     const size_t nshapes = sizeof shapes / sizeof shapes[0];
     double peak, bw;
     FILE *csv;
