@@ -5327,6 +5327,17 @@ static void lin__wf_decode_portable(int form, const void *w, const float *scale,
         }                                                                                        \
     }
 
+/* q4: the eight nibbles of the 4-byte word at b, lane i shifted down to
+   nibble i (shifts: 0, 4, .. 28; low: 15). Byte j's low nibble is element
+   2j, its high one 2j + 1, and x86 is little-endian: nibble i of the
+   word is element i. */
+static LIN__TARGET_WF LIN__INLINE_KERNEL __m256i lin__wf_q4_nibbles(const uint8_t *b, __m256i shifts, __m256i low)
+{
+    int32_t b4;
+    LIN__MEMCPY(&b4, b, 4);
+    return _mm256_and_si256(_mm256_srlv_epi32(_mm256_set1_epi32(b4), shifts), low);
+}
+
 /* Q8S's condition on the four rows' scales: each at most 2^100 */
 static LIN__INLINE_KERNEL int lin__wf_q8_sum_ok(const float *const s[4])
 {
@@ -5596,12 +5607,6 @@ static LIN__TARGET_WF LIN__INLINE_KERNEL void lin__wf_dot4_avx2(int form, size_t
    (Zen 5, AVX2 family, -O2, Gweights/s: 1x4096x4096 12.7 -> 15.2,
    1x4096x128 13.4 -> 16.3). A scale past 2^124 (8s overflows), infinite
    or NaN takes the plain product. */
-static LIN__TARGET_WF LIN__INLINE_KERNEL __m256i lin__wf_q4_nibbles(const uint8_t *b, __m256i shifts, __m256i low)
-{
-    int32_t b4;
-    LIN__MEMCPY(&b4, b, 4);
-    return _mm256_and_si256(_mm256_srlv_epi32(_mm256_set1_epi32(b4), shifts), low);
-}
 #define LIN__WF256_Q4NIB(r, q) lin__wf_q4_nibbles((const uint8_t *)w[r] + p / 2u + 4u * (q), shifts, low)
 /* (the compiler keeps one copy of 8s per block and one vector of 8s) */
 #define LIN__WF256_Q4FUSED(r, q) _mm256_fmsub_ps(sc, _mm256_cvtepi32_ps(LIN__WF256_Q4NIB(r, q)), _mm256_set1_ps(8.0f * sf))
@@ -5717,15 +5722,11 @@ static LIN__TARGET_WF LIN__INLINE_KERNEL __m256 lin__wf_dec8(int form, const voi
     if (form == LIN__WF_Q8)
         return _mm256_mul_ps(_mm256_set1_ps(scale[o]), _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(
                                                            _mm_loadl_epi64((const __m128i *)(const void *)((const int8_t *)w + at)))));
-    {   /* q4: four bytes, eight nibbles, low one first; scale (out, in / 32) */
-        uint32_t u;
-        __m128i v, lo, hi;
-        LIN__MEMCPY(&u, (const uint8_t *)w + at / 2u, sizeof u);
-        v = _mm_cvtsi32_si128((int)u);
-        lo = _mm_and_si128(v, _mm_set1_epi8(15));
-        hi = _mm_and_si128(_mm_srli_epi16(v, 4), _mm_set1_epi8(15));
-        return _mm256_mul_ps(_mm256_set1_ps(scale[at / 32u]), _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(
-                                                                  _mm_sub_epi8(_mm_unpacklo_epi8(lo, hi), _mm_set1_epi8(8)))));
+    {   /* q4: scale (out, in / 32) */
+        const __m256i n = lin__wf_q4_nibbles((const uint8_t *)w + at / 2u, _mm256_setr_epi32(0, 4, 8, 12, 16, 20, 24, 28),
+                                             _mm256_set1_epi32(15));
+        return _mm256_mul_ps(_mm256_set1_ps(scale[at / 32u]),
+                             _mm256_cvtepi32_ps(_mm256_sub_epi32(n, _mm256_set1_epi32(8))));
     }
 }
 
