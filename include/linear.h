@@ -3608,6 +3608,10 @@ static TARGET LIN__INLINE_KERNEL void lin__dot2_##F(size_t mb, size_t k, const f
    every group of four rows of x then reads from L2 (a multiple of 4). */
 #define LIN__GEMV_CHUNK(k) ((size_t)(k) >= 16384 ? (size_t)4 : ((size_t)65536 / ((size_t)(k) | 1) + 3) / 4 * 4)
 
+/* GCOVR_EXCL_BR_START: lin__gemv_put and the loops below are inlined
+   into every family's lin__gemv once per row count and per "on W's lines
+   or not", constants: each copy takes one side of those tests by design
+   (test_kernels and test_dispatch check every family's results) */
 /* y's outputs j .. j + r of mb rows (a constant) from ci: bias (or y
    itself with acc) plus the dot products. Four outputs in a row and a
    bias of unit stride or none are added as vectors, the bias copied
@@ -3654,6 +3658,7 @@ static LIN__INLINE_KERNEL void lin__gemv_put(size_t mb, size_t r, size_t j, floa
         CALLS                                                                                   \
         lin__gemv_put(MB, r, j, dots, bias, bias_s, acc, row4, ci, c_rs, c_cs);                 \
     }
+/* GCOVR_EXCL_BR_STOP */
 /* ... for mb rows of x (ROWS per call at most), the rows of W shifted onto
    lines or not (LINES, a constant) */
 #define LIN__GEMV_ROWS(DOT, ROWS, LINES)                                                        \
