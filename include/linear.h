@@ -10685,33 +10685,194 @@ static void lin__dot4_s16(const int16_t *x, const int8_t *const w[4], size_t n, 
 }
 
 #ifdef LIN__DOT_S8_AVX2
-/* lin__dot4_s16 with AVX2 ((1, n) . (4, n)^T): 16 of x against 16 of each
-   row, W widened to int16, pairs multiplied and added into int32
-   (vpmaddwd: at most 2^23 a pair, x's -32768 times W's -128 included);
-   every 256 columns the lanes (each at most 2^27) are summed across (at
-   most 2^30) into int64, the last n % 16 one product at a time. */
-#define LIN__DOT4_S16_ROW(r)                                                                        \
-    a##r = _mm256_add_epi32(                                                                        \
-        a##r, _mm256_madd_epi16(u, _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(const void *)(w[r] + p)))));
-static LIN__TARGET_AVX2 void lin__dot4_s16_avx2(const int16_t *x, const int8_t *const w[4], size_t n, int64_t *s)
+/* the sums of the four int64 vectors c0 .. c3, one in each lane */
+static LIN__TARGET_AVX2 LIN__INLINE_KERNEL __m256i lin__sum4_s64(__m256i c0, __m256i c1, __m256i c2, __m256i c3)
+{
+    const __m256i d01 = _mm256_add_epi64(_mm256_unpacklo_epi64(c0, c1), _mm256_unpackhi_epi64(c0, c1));
+    const __m256i d23 = _mm256_add_epi64(_mm256_unpacklo_epi64(c2, c3), _mm256_unpackhi_epi64(c2, c3));
+    return _mm256_add_epi64(_mm256_permute2x128_si256(d01, d23, 0x20), _mm256_permute2x128_si256(d01, d23, 0x31));
+}
+
+/* s[0 .. 3] += e's four int64 lanes */
+static LIN__TARGET_AVX2 LIN__INLINE_KERNEL void lin__add4_s64(__m256i e, int64_t *s)
+{
+    _mm256_storeu_si256((__m256i *)(void *)s, _mm256_add_epi64(_mm256_loadu_si256((const __m256i *)(const void *)s), e));
+}
+
+/* a's 8 int32 lanes (each at most 2^29 in size) as 4 int64 with the same
+   sum: its halves added (under 2^30), then widened */
+static LIN__TARGET_AVX2 LIN__INLINE_KERNEL __m256i lin__wide_s16_avx2(__m256i a)
+{
+    return _mm256_cvtepi32_epi64(_mm_add_epi32(_mm256_castsi256_si128(a), _mm256_extracti128_si256(a, 1)));
+}
+
+/* s[0 .. 3] += the sums of a0 .. a3's lanes after a run of the s16
+   kernels: summed across in int32 after a short run (under 512 columns,
+   so under 2^31 in size), else widened first */
+static LIN__TARGET_AVX2 LIN__INLINE_KERNEL void lin__fold4_s16_avx2(int brief, __m256i a0, __m256i a1, __m256i a2,
+                                                                    __m256i a3, int64_t *s)
+{
+    lin__add4_s64(brief ? _mm256_cvtepi32_epi64(lin__hsum4_avx2(a0, a1, a2, a3))
+                        : lin__sum4_s64(lin__wide_s16_avx2(a0), lin__wide_s16_avx2(a1), lin__wide_s16_avx2(a2),
+                                        lin__wide_s16_avx2(a3)),
+                  s);
+}
+
+/* lin__dot4_s16 with AVX2 for one or two rows of x ((two + 1, n) .
+   (4, n)^T, s[4*i + r] for row i of x and row r of W): 16 columns at a
+   time, W widened to int16 once for both rows of x, pairs multiplied and
+   added into int32 (vpmaddwd: at most 2^23 a pair, x's -32768 times W's
+   -128 included); every 1024 columns each lane (at most 2^29) is added
+   into int64, the last n % 16 one product at a time. The empty asm keeps
+   each row's loads next to its multiply-adds: GCC -O2 otherwise hoisted
+   all four loads, ran out of registers and kept a sum on the stack (Zen 4,
+   32x1024x1024: 73 GOP/s, 111 without the spill). */
+#define LIN__DOT4_S16_ROW(r)                                                                       \
+    wv = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(const void *)(w[r] + p)));        \
+    LIN__IN_REGISTER(wv);                                                                         \
+    a0##r = _mm256_add_epi32(a0##r, _mm256_madd_epi16(u, wv));                                    \
+    LIN__IN_REGISTER(a0##r);                                                                      \
+    if (two) { a1##r = _mm256_add_epi32(a1##r, _mm256_madd_epi16(v, wv)); LIN__IN_REGISTER(a1##r); }
+static LIN__TARGET_AVX2 LIN__INLINE_KERNEL void lin__dot4_s16_avx2(int two, const int16_t *x0, const int16_t *x1,
+                                                                   const int8_t *const w[4], size_t n, int64_t *s)
 {
     size_t p = 0, r;
-    int32_t t[4];
-    s[0] = s[1] = s[2] = s[3] = 0;
+    for (r = 0; r < 8; ++r) s[r] = 0;
     while (p + 16 <= n) {
-        const size_t e = n - p > 256 ? p + 256 : n;
-        __m256i a0 = _mm256_setzero_si256(), a1 = a0, a2 = a0, a3 = a0;
+        const size_t e = n - p > 1024 ? p + 1024 : n;
+        const int brief = e - p < 512;
+        __m256i a00 = _mm256_setzero_si256(), a01 = a00, a02 = a00, a03 = a00;
+        __m256i a10 = a00, a11 = a00, a12 = a00, a13 = a00, u, v = a00, wv;
         for (; p + 16 <= e; p += 16) {
-            const __m256i u = _mm256_loadu_si256((const __m256i *)(const void *)(x + p));
+            u = _mm256_loadu_si256((const __m256i *)(const void *)(x0 + p));
+            if (two) v = _mm256_loadu_si256((const __m256i *)(const void *)(x1 + p));
             LIN__DOT4_S16_ROW(0) LIN__DOT4_S16_ROW(1) LIN__DOT4_S16_ROW(2) LIN__DOT4_S16_ROW(3)
         }
-        _mm_storeu_si128((__m128i *)(void *)t, lin__hsum4_avx2(a0, a1, a2, a3));
-        for (r = 0; r < 4; ++r) s[r] += t[r];
+        lin__fold4_s16_avx2(brief, a00, a01, a02, a03, s);
+        if (two) lin__fold4_s16_avx2(brief, a10, a11, a12, a13, s + 4);
     }
     for (; p < n; ++p)
-        for (r = 0; r < 4; ++r) s[r] += (int32_t)x[p] * w[r][p];
+        for (r = 0; r < 4; ++r) {
+            s[r] += (int32_t)x0[p] * w[r][p];
+            if (two) s[4 + r] += (int32_t)x1[p] * w[r][p];
+        }
 }
 #undef LIN__DOT4_S16_ROW
+
+static LIN__TARGET_AVX2 void lin__dot4x2_s16_avx2(const int16_t *const x[4], const int8_t *const w[4], size_t n,
+                                                  int64_t *s)
+{
+    lin__dot4_s16_avx2(1, x[0], x[1], w, n, s);
+}
+
+static LIN__TARGET_AVX2 void lin__dot4x1_s16_avx2(const int16_t *const x[4], const int8_t *const w[4], size_t n,
+                                                  int64_t *s)
+{
+    lin__dot4_s16_avx2(0, x[0], NULL, w, n, s);
+}
+#endif
+
+#ifdef LIN__DOT4_S8_VNNI
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push     /* as at the int8 VNNI kernel */
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+/* a's 16 int32 lanes (each at most 2^29 in size) as 4 int64 with the
+   same sum: its halves added (under 2^30), widened, and their halves added */
+static LIN__TARGET_VNNI LIN__INLINE_KERNEL __m256i lin__wide_s16_vnni(__m512i a)
+{
+    const __m512i q = _mm512_cvtepi32_epi64(_mm256_add_epi32(_mm512_castsi512_si256(a), _mm512_extracti64x4_epi64(a, 1)));
+    return _mm256_add_epi64(_mm512_castsi512_si256(q), _mm512_extracti64x4_epi64(q, 1));
+}
+
+/* lin__fold4_s16_avx2 for AVX-512's 16 lanes */
+static LIN__TARGET_VNNI LIN__INLINE_KERNEL void lin__fold4_s16_vnni(int brief, __m512i a0, __m512i a1, __m512i a2,
+                                                                    __m512i a3, int64_t *s)
+{
+    lin__add4_s64(brief ? _mm256_cvtepi32_epi64(lin__hsum4(a0, a1, a2, a3))
+                        : lin__sum4_s64(lin__wide_s16_vnni(a0), lin__wide_s16_vnni(a1), lin__wide_s16_vnni(a2),
+                                        lin__wide_s16_vnni(a3)),
+                  s);
+}
+
+/* lin__dot4_s16 with AVX-512 VNNI for m = 1, 2 or 4 rows of x, (m, n) .
+   (4, n)^T, s[4*i + r] for row i of x and row r of W: 32 columns at a
+   time, each row of W widened to int16 once for the m rows of x, each
+   row of x loaded once for the four of W, pairs multiplied and added into
+   int32 (vpdpwssd: at most 2^23 a pair, no saturation); the last n % 32
+   masked (nothing past n is read: zeros); every 2048 columns each lane
+   (at most 2^29) is added into int64. */
+#define LIN__DOT4_S16_VNNI_ROW(r, W)                                        \
+    { const __m512i wv = _mm512_cvtepi8_epi16(W);                           \
+      a0##r = _mm512_dpwssd_epi32(a0##r, u0, wv);                           \
+      if (m > 1) a1##r = _mm512_dpwssd_epi32(a1##r, u1, wv);                \
+      if (m > 2) {                                                          \
+          a2##r = _mm512_dpwssd_epi32(a2##r, u2, wv);                       \
+          a3##r = _mm512_dpwssd_epi32(a3##r, u3, wv); } }
+#define LIN__DOT4_S16_VNNI_STEP(LX, LW)                                     \
+    u0 = LX(x[0]);                                                          \
+    if (m > 1) u1 = LX(x[1]);                                               \
+    if (m > 2) { u2 = LX(x[2]); u3 = LX(x[3]); }                            \
+    LIN__DOT4_S16_VNNI_ROW(0, LW(w[0])) LIN__DOT4_S16_VNNI_ROW(1, LW(w[1])) \
+    LIN__DOT4_S16_VNNI_ROW(2, LW(w[2])) LIN__DOT4_S16_VNNI_ROW(3, LW(w[3]))
+#define LIN__S16_LOADX(q) _mm512_loadu_si512((const void *)((q) + p))
+#define LIN__S16_LOADW(q) _mm256_loadu_si256((const __m256i *)(const void *)((q) + p))
+#define LIN__S16_TAILX(q) lin__tail64(mx, (const int8_t *)(const void *)((q) + p))
+#define LIN__S16_TAILW(q) _mm512_castsi512_si256(lin__tail64(mw, (q) + p))
+#define LIN__S16_FOLD(i) lin__fold4_s16_vnni(brief, a##i##0, a##i##1, a##i##2, a##i##3, s + 4 * i);
+static LIN__TARGET_VNNI LIN__INLINE_KERNEL void lin__dot4_s16_vnni(int m, const int16_t *const x[4],
+                                                                   const int8_t *const w[4], size_t n, int64_t *s)
+{
+    size_t p = 0, i;
+    for (i = 0; i < 16; ++i) s[i] = 0;
+    while (p < n) {
+        const size_t e = n - p > 2048 ? p + 2048 : n;
+        const int brief = e - p < 512;
+        __m512i a00 = _mm512_setzero_si512(), a01 = a00, a02 = a00, a03 = a00, a10 = a00, a11 = a00, a12 = a00;
+        __m512i a13 = a00, a20 = a00, a21 = a00, a22 = a00, a23 = a00, a30 = a00, a31 = a00, a32 = a00, a33 = a00;
+        __m512i u0, u1 = a00, u2 = a00, u3 = a00;
+        for (; p + 32 <= e; p += 32) {
+            LIN__DOT4_S16_VNNI_STEP(LIN__S16_LOADX, LIN__S16_LOADW)
+        }
+        if (p < e) {
+            const __mmask64 mx = lin__mask64(2 * (e - p)), mw = lin__mask64(e - p);
+            LIN__DOT4_S16_VNNI_STEP(LIN__S16_TAILX, LIN__S16_TAILW)
+            p = e;
+        }
+        LIN__S16_FOLD(0)
+        if (m > 1) LIN__S16_FOLD(1)
+        if (m > 2) { LIN__S16_FOLD(2) LIN__S16_FOLD(3) }
+    }
+}
+#undef LIN__DOT4_S16_VNNI_ROW
+#undef LIN__DOT4_S16_VNNI_STEP
+#undef LIN__S16_LOADX
+#undef LIN__S16_LOADW
+#undef LIN__S16_TAILX
+#undef LIN__S16_TAILW
+#undef LIN__S16_FOLD
+
+static LIN__TARGET_VNNI void lin__dot4x4_s16_vnni(const int16_t *const x[4], const int8_t *const w[4], size_t n,
+                                                  int64_t *s)
+{
+    lin__dot4_s16_vnni(4, x, w, n, s);
+}
+
+static LIN__TARGET_VNNI void lin__dot4x2_s16_vnni(const int16_t *const x[4], const int8_t *const w[4], size_t n,
+                                                  int64_t *s)
+{
+    lin__dot4_s16_vnni(2, x, w, n, s);
+}
+
+static LIN__TARGET_VNNI void lin__dot4x1_s16_vnni(const int16_t *const x[4], const int8_t *const w[4], size_t n,
+                                                  int64_t *s)
+{
+    lin__dot4_s16_vnni(1, x, w, n, s);
+}
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
 #endif
 
 /* q outside lin_linear_s16's ranges: 0 none; 1 an offset, 2 the clamp,
@@ -10761,19 +10922,28 @@ static int16_t lin__output_s16(int64_t acc, const int64_t *bias, size_t j, int32
 }
 
 /* y (batch, out) = requant(x (batch, in) . W (out, in)^T + bias): four
-   rows of W at a time against every row of x (the four rows stay in L1
-   or near), a last group of fewer repeating its last row. Out of line,
-   as lin__linear_s8: inlined into a call with constant sizes, GCC's loop
-   analysis would warn of the sizes the checks refuse. */
+   rows of W at a time (the four rows stay in L1 or near) against every
+   row of x, in blocks of mb rows (AVX-512 VNNI 4, AVX2 2, else 1); a last
+   group of fewer rows of W, or a last block of fewer rows of x, repeats
+   its last row and drops the extra sums. Out of line, as lin__linear_s8:
+   inlined into a call with constant sizes, GCC's loop analysis would warn
+   of the sizes the checks refuse. */
 LIN__NOINLINE static void lin__linear_s16(const int16_t *x, const int8_t *weight, const int64_t *bias, int16_t *y,
                             size_t batch, size_t in, size_t out, const lin_quant *q)
 {
     const int32_t m = q->multiplier < 0x7FFF0000 ? (q->multiplier + 32768) >> 16 : 0x7FFF;
     const int t = 15 - (int)q->shift;
-    size_t i, j, r;
-#ifdef LIN__DOT_S8_AVX2
-    const int wide = LIN__DOT_S8_WIDE();
+    size_t i, j, r, k, mb = 1;
+#ifdef LIN__DOT4_S8_VNNI
+    const int vnni = lin__vnni_now();
+    if (vnni) mb = 4;
+    else
 #endif
+    {
+#ifdef LIN__DOT_S8_AVX2
+        if (LIN__DOT_S8_WIDE()) mb = 2;
+#endif
+    }
     if (!out) return;   /* batch may be huge with no outputs */
     if (!in) {          /* x and weight may be NULL: y = requant(bias) */
         for (i = 0; i < batch; ++i)
@@ -10784,16 +10954,33 @@ LIN__NOINLINE static void lin__linear_s16(const int16_t *x, const int8_t *weight
         const size_t nr = LIN__MIN(4, out - j);
         const int8_t *w[4];
         for (r = 0; r < 4; ++r) w[r] = weight + (j + (r < nr ? r : nr - 1)) * in;
-        for (i = 0; i < batch; ++i) {
-            int64_t s[4];
-#ifdef LIN__DOT_S8_AVX2
-            if (wide)
-                lin__dot4_s16_avx2(x + i * in, w, in, s);
-            else
+        for (i = 0; i < batch; i += mb) {
+            const size_t nb = LIN__MIN(mb, batch - i);
+            const int16_t *xr[4];
+            int64_t s[16];
+            for (k = 0; k < 4; ++k) xr[k] = x + (i + (k < nb ? k : nb - 1)) * in;
+#ifdef LIN__DOT4_S8_VNNI
+            if (vnni && (nb > 1 || in > 256)) {   /* else AVX2's, faster there */
+                if (nb > 2)
+                    lin__dot4x4_s16_vnni(xr, w, in, s);
+                else if (nb == 2)
+                    lin__dot4x2_s16_vnni(xr, w, in, s);
+                else
+                    lin__dot4x1_s16_vnni(xr, w, in, s);
+            } else
 #endif
-                lin__dot4_s16(x + i * in, w, in, s);
-            for (r = 0; r < nr; ++r)
-                y[i * out + j + r] = lin__output_s16(s[r], bias, j + r, m, t, q->act_min, q->act_max);
+#ifdef LIN__DOT_S8_AVX2
+            if (mb >= 2) {
+                if (nb > 1)
+                    lin__dot4x2_s16_avx2(xr, w, in, s);
+                else
+                    lin__dot4x1_s16_avx2(xr, w, in, s);
+            } else
+#endif
+                lin__dot4_s16(xr[0], w, in, s);
+            for (k = 0; k < nb; ++k)
+                for (r = 0; r < nr; ++r)
+                    y[(i + k) * out + j + r] = lin__output_s16(s[4 * k + r], bias, j + r, m, t, q->act_min, q->act_max);
         }
     }
 }
