@@ -359,8 +359,15 @@
    row of W once per step for every row of x, and some tunings (GCC's
    znver3) otherwise fold the load into each FMA, loading it again for
    every row of x (4x1024x1024: 79 -> 66 GFLOP/s); the VNNI int8 kernel
-   (built with LIN_PACK 0 too) likewise. */
-#if (defined(__GNUC__) || defined(__clang__)) && (defined(__x86_64__) || defined(__i386__))
+   (built with LIN_PACK 0 too) likewise. "x" names xmm0-15 alone: clang
+   then spilled the AVX-512 dot products' 16 sums to the stack, since
+   every value held so had to pass through those 16 ("v" lets it use all
+   32; AMD Zen 4, clang 14 -O2: 4x1024x1024 44 -> 105 GFLOP/s,
+   32x1024x1024 71 -> 105). GCC copes with "x" and runs 2-3% slower with
+   "v", so it keeps "x". */
+#if defined(__clang__) && (defined(__x86_64__) || defined(__i386__))
+#define LIN__IN_REGISTER(v) __asm__("" : "+v"(v))
+#elif defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
 #define LIN__IN_REGISTER(v) __asm__("" : "+x"(v))
 #else
 #define LIN__IN_REGISTER(v) ((void)0)
