@@ -10776,6 +10776,10 @@ static LIN__TARGET_AVX2 LIN__INLINE_KERNEL void lin__fold4_s16_avx2(int brief, _
                   s);
 }
 
+/* GCOVR_EXCL_BR_START: the s16 kernels below are inlined once per row
+   count of x, a constant: each copy takes one side of its "if (two)" and
+   "if (m > r)" by design (test_s16_random_against_reference checks every
+   family's results against the reference, all row counts) */
 /* lin__dot4_s16 with AVX2 for one or two rows of x ((two + 1, n) .
    (4, n)^T, s[4*i + r] for row i of x and row r of W): 16 columns at a
    time, W widened to int16 once for both rows of x, pairs multiplied and
@@ -10932,6 +10936,7 @@ static LIN__TARGET_VNNI void lin__dot4x1_s16_vnni(const int16_t *const x[4], con
 #pragma GCC diagnostic pop
 #endif
 #endif
+/* GCOVR_EXCL_BR_STOP */
 
 /* q outside lin_linear_s16's ranges: 0 none; 1 an offset, 2 the clamp,
    3 the multiplier or shift */
