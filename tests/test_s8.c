@@ -838,8 +838,7 @@ static int16_t rand_s16(int kind)
    the 16- and 32-wide vectors and their tails, the groups of four rows of
    W, the blocks of two and four rows of x with a last block of fewer, and
    the runs summed in int32 (256 columns portable, 1024 AVX2, 2048 VNNI;
-   some layers of 4200 columns, where the all-extreme kind makes the
-   largest run sums);
+   some layers of up to 4200 columns);
    the largest products; multipliers from 0 to INT32_MAX (0x7FFF0000 up
    reduces to 0x7FFF), every shift; biases from none to INT64_MIN and
    INT64_MAX (the sum saturates at +-2^47, the result at the clamp). */
@@ -851,18 +850,17 @@ static void test_s16_random_against_reference(void **state)
     (void)state;
     for (t = 0; t < TEST_SIZE(600, 80); ++t) {
         lin_quant q = {0, 0, 0, 0, 0, -32768, 32767};
-        const size_t in = t == 1 ? TEST_SIZE(4130, 130)
-                                 : 1 + test_randn(t % 25 == 0 ? TEST_SIZE(4200, 200)
-                                                  : t % 10 == 0 ? TEST_SIZE(1100, 120) : TEST_SIZE(70, 40));
+        const size_t in = 1 + test_randn(t % 25 == 0 ? TEST_SIZE(4200, 200)
+                                         : t % 10 == 0 ? TEST_SIZE(1100, 120) : TEST_SIZE(70, 40));
         const size_t out = 1 + test_randn(TEST_SIZE(13, 9));
-        const size_t batch = t == 1 ? 5 : test_randn(in > 1100 ? 6 : TEST_SIZE(10, 4));
-        const int kind = t == 1 ? 3 : (int)test_randn(4);   /* case 1: every product 2^22, over several runs */
+        const size_t batch = test_randn(in > 1100 ? 6 : TEST_SIZE(10, 4));
+        const int kind = (int)test_randn(4);
         int16_t *x = (int16_t *)malloc(batch * in * 2 + 2), *y = (int16_t *)malloc(batch * out * 2 + 2);
         int16_t *want = (int16_t *)malloc(batch * out * 2 + 2);
         int8_t *w = (int8_t *)malloc(out * in + 1);
         int64_t b[13];
         size_t i;
-        const int has_bias = t == 1 ? 0 : (int)test_randn(3);
+        const int has_bias = (int)test_randn(3);
         assert_true(x && y && want && w);
         for (i = 0; i < batch * in; ++i) x[i] = kind == 3 ? (int16_t)-32768 : rand_s16(kind);
         for (i = 0; i < out * in; ++i) w[i] = kind == 3 ? (int8_t)-128 : rand_s8();
@@ -880,12 +878,6 @@ static void test_s16_random_against_reference(void **state)
             q.act_max = q.act_max < -32768 ? -32768 : q.act_max > 32767 ? 32767 : q.act_max;
             if (q.act_min > q.act_max) q.act_min = q.act_max;
         }
-        if (t == 1) {   /* y = the sum / 2^22 = in exactly: a sum wrapped in int32 shows */
-            q.multiplier = 65536;
-            q.shift = -7;
-            q.act_min = -32768;
-            q.act_max = 32767;
-        }
         ref_linear_s16(x, w, has_bias ? b : NULL, want, batch, in, out, &q);
         for (isa = 0; isa < LIN__ISA_COUNT; ++isa) {
             if (!lin__isa_force(isa)) continue;
@@ -901,6 +893,35 @@ static void test_s16_random_against_reference(void **state)
     }
     assert_true(lin__isa_force(-1));
     assert_int_equal(fails, 0);
+}
+
+/* The longest int32 runs at their largest: every product 2^22 (x -32768,
+   W -128) over 4130 columns (two VNNI runs of 2048 and four AVX2 runs of
+   1024, then a tail), five rows of x (a block of four, then one) against
+   three rows of W. The multiplier 2^16 (reduced to 1) and shift -7 (t =
+   22) make each y the sum / 2^22 = 4130 exactly: a run left too long, or
+   summed across in int32 too late, wraps and shows. */
+static void test_s16_longest_runs(void **state)
+{
+    const size_t in = TEST_SIZE(4130, 130), batch = 5, out = 3;
+    const lin_quant q = {0, 0, 0, 65536, -7, -32768, 32767};
+    int16_t *x = (int16_t *)malloc(batch * in * 2), y[15];
+    int8_t *w = (int8_t *)malloc(out * in);
+    size_t i;
+    int isa;
+    (void)state;
+    assert_true(x && w);
+    for (i = 0; i < batch * in; ++i) x[i] = -32768;
+    for (i = 0; i < out * in; ++i) w[i] = -128;
+    for (isa = 0; isa < LIN__ISA_COUNT; ++isa) {
+        if (!lin__isa_force(isa)) continue;
+        memset(y, 0x55, sizeof y);
+        assert_int_equal(lin_linear_s16(x, w, NULL, y, batch, in, out, &q), LIN_OK);
+        for (i = 0; i < batch * out; ++i) assert_int_equal(y[i], (int)in);
+    }
+    assert_true(lin__isa_force(-1));
+    free(x);
+    free(w);
 }
 
 /* Worked values, by hand: the article's example at multiplier 1.0; the
@@ -1021,6 +1042,7 @@ int main(void)
         TEST(test_s8_float_clamp),
         TEST(test_s16_reference_vectors),
         TEST(test_s16_random_against_reference),
+        TEST(test_s16_longest_runs),
         TEST(test_s16_known_values),
         TEST(test_s16_zero_sizes),
         TEST(test_s16_errors_untouched),
