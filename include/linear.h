@@ -5202,6 +5202,17 @@ static LIN__INLINE_KERNEL float lin__f16_to_f32_quick(uint32_t h)
 #endif
 }
 
+#ifdef LIN__HAS_NEON
+/* dst[0 .. 8] = sc * v[i]: widened, converted (exact) and multiplied,
+   each product rounded once as the scalar decode's */
+static LIN__INLINE_KERNEL void lin__wf_s8x8_neon(float *dst, int8x8_t v, float sc)
+{
+    const int16x8_t h = vmovl_s8(v);
+    vst1q_f32(dst, vmulq_n_f32(vcvtq_f32_s32(vmovl_s16(vget_low_s16(h))), sc));
+    vst1q_f32(dst + 4, vmulq_n_f32(vcvtq_f32_s32(vmovl_s16(vget_high_s16(h))), sc));
+}
+#endif
+
 /* dst (rows, n), rows n apart = W's rows j0 .. j0 + rows, steps k0 .. k0 + n
    decoded (q4: k0 and in even), one loop per form */
 static void lin__wf_decode_portable(int form, const void *w, const float *scale, size_t in, size_t j0,
@@ -5213,9 +5224,16 @@ static void lin__wf_decode_portable(int form, const void *w, const float *scale,
         p = 0;
         if (form == LIN__WF_F16) {
             const uint16_t *h = (const uint16_t *)w + at;
+#ifdef LIN__HAS_NEON
+            /* fcvtl: every half exact, subnormals, infinities and NaN too */
+            for (; p + 4 <= n; p += 4) vst1q_f32(dst + p, vcvt_f32_f16(vreinterpret_f16_u16(vld1_u16(h + p))));
+#endif
             for (; p < n; ++p) dst[p] = lin__f16_to_f32_quick(h[p]);
         } else if (form == LIN__WF_BF16) {
             const uint16_t *h = (const uint16_t *)w + at;
+#ifdef LIN__HAS_NEON
+            for (; p + 4 <= n; p += 4) vst1q_f32(dst + p, vreinterpretq_f32_u32(vshll_n_u16(vld1_u16(h + p), 16)));
+#endif
 #ifdef LIN__HAS_MVE_F32
             for (; p + 4 <= n; p += 4) vst1q_f32(dst + p, vreinterpretq_f32_u32(vshlq_n_u32(vldrhq_u32(h + p), 16)));
 #endif
@@ -5228,10 +5246,29 @@ static void lin__wf_decode_portable(int form, const void *w, const float *scale,
                product, rounded once, as below */
             for (; p + 4 <= n; p += 4) vst1q_f32(dst + p, vmulq_n_f32(vcvtq_f32_s32(vldrbq_s32(q + p)), sc));
 #endif
+#ifdef LIN__HAS_NEON
+            for (; p + 8 <= n; p += 8) lin__wf_s8x8_neon(dst + p, vld1_s8(q + p), sc);
+#endif
             for (; p < n; ++p) dst[p] = sc * (float)q[p];
         } else {                /* element at + p: nibble (at + p) % 2 of byte (at + p) / 2 */
             const uint8_t *q = (const uint8_t *)w + at / 2u;
-            for (p = 0; p < n; ++p) {
+#ifdef LIN__HAS_NEON
+            /* whole blocks: 16 bytes, their low and high nibbles zipped
+               into elements 0 .. 31, less 8, widened, converted (exact)
+               and times the block's scale: the products below */
+            if (at % 32u == 0)
+                for (; p + 32 <= n; p += 32) {
+                    const uint8x16_t b = vld1q_u8(q + p / 2u), lo = vandq_u8(b, vdupq_n_u8(15)), hi = vshrq_n_u8(b, 4);
+                    const int8x16_t e0 = vsubq_s8(vreinterpretq_s8_u8(vzip1q_u8(lo, hi)), vdupq_n_s8(8));
+                    const int8x16_t e1 = vsubq_s8(vreinterpretq_s8_u8(vzip2q_u8(lo, hi)), vdupq_n_s8(8));
+                    const float sc = scale[(at + p) / 32u];
+                    lin__wf_s8x8_neon(dst + p, vget_low_s8(e0), sc);
+                    lin__wf_s8x8_neon(dst + p + 8, vget_high_s8(e0), sc);
+                    lin__wf_s8x8_neon(dst + p + 16, vget_low_s8(e1), sc);
+                    lin__wf_s8x8_neon(dst + p + 24, vget_high_s8(e1), sc);
+                }
+#endif
+            for (; p < n; ++p) {
                 const unsigned b = q[p / 2u];
                 dst[p] = scale[(at + p) / 32u] * (float)((int)((p & 1u) ? b >> 4 : b & 15u) - 8);
             }
