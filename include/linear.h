@@ -5286,6 +5286,48 @@ static void lin__wf_decode_portable(int form, const void *w, const float *scale,
 #endif
 #endif
 
+#if LIN_PACK && (defined(LIN__WF_X86) || defined(LIN__HAS_NEON))
+/* dots[i][r] = x_i . W_r for mb (1-4) rows of x, rows x_rs apart, and
+   the four rows of W at w[r] (their scales at s[r]), of form, k steps */
+typedef void (*lin__wf_dots_fn)(int form, size_t mb, size_t k, const float *x, ptrdiff_t x_rs,
+                                const void *const w[4], const float *const s[4], float dots[4][4]);
+
+/* y = bias + x . W^T through dots_fn (taking W as kform, decoded as
+   form says): W in chunks of about 256 KiB, which each group of four
+   rows of x then reads from L2 (at batch 1-4 one group: W read once) */
+static void lin__wf_run_dots(lin__wf_dots_fn dots_fn, int form, int kform, const float *x, const void *w,
+                             const float *scale, const float *bias, float *y, size_t batch, size_t in, size_t out)
+{
+    static const float one = 1.0f;              /* the scale f16 and bf16 do not have */
+    const size_t row_bytes = form == LIN__WF_Q4 ? in / 2u + in / 8u : form == LIN__WF_Q8 ? in + 4u : 2u * in;
+    const size_t chunk = row_bytes >= 65536u ? 4u : ((size_t)262144 / row_bytes + 3u) / 4u * 4u;
+    size_t jc, i0, j, q, i;
+    for (jc = 0; jc < out; jc += chunk)
+        for (i0 = 0; i0 < batch; i0 += 4) {
+            const size_t mb = LIN__MIN(4, batch - i0), jend = LIN__MIN(out, jc + chunk);
+            const float *xi = x + i0 * in;
+            float *yi = y + i0 * out;
+            for (j = jc; j < jend; j += 4) {
+                const size_t r = LIN__MIN(4, jend - j);
+                const void *wr[4];
+                const float *sr[4];
+                float dots[4][4];
+                for (q = 0; q < 4; ++q) {       /* a last group of fewer rows repeats its last */
+                    const size_t o = j + LIN__MIN(q, r - 1);
+                    wr[q] = form == LIN__WF_Q4 ? (const void *)((const uint8_t *)w + o * (in / 2u))
+                          : form == LIN__WF_Q8 ? (const void *)((const int8_t *)w + o * in)
+                          : (const void *)((const uint16_t *)w + o * in);
+                    sr[q] = form == LIN__WF_Q4 ? scale + o * (in / 32u) : form == LIN__WF_Q8 ? scale + o : &one;
+                }
+                dots_fn(kform, mb, in, xi, (ptrdiff_t)in, wr, sr, dots);
+                for (i = 0; i < mb; ++i)
+                    for (q = 0; q < r; ++q) yi[i * out + j + q] = (bias ? bias[j + q] : 0.0f) + dots[i][q];
+            }
+        }
+}
+#endif
+
+
 #ifdef LIN__WF_X86
 /* GCOVR_EXCL_BR_START: the kernels below are inlined once per form and
    row count, constants: each copy takes one side of every "form ==" and
@@ -5910,12 +5952,7 @@ static LIN__NOINLINE int lin__wf_packed(int form, const lin__family *f, const fl
 static int lin__wf_fused(int form, int isa, const float *x, const void *w, const float *scale, const float *bias,
                          float *y, size_t batch, size_t in, size_t out)
 {
-    void (*dots_fn)(int, size_t, size_t, const float *, ptrdiff_t, const void *const *, const float *const *,
-                    float (*)[4]) = NULL;
-    static const float one = 1.0f;              /* the scale f16 and bf16 do not have */
-    const size_t row_bytes = form == LIN__WF_Q4 ? in / 2u + in / 8u : form == LIN__WF_Q8 ? in + 4u : 2u * in;
-    const size_t chunk = row_bytes >= 65536u ? 4u : ((size_t)262144 / row_bytes + 3u) / 4u * 4u;
-    size_t jc, i0, j, q, i;
+    lin__wf_dots_fn dots_fn = NULL;
     int kform = form;                           /* the form the dot products take */
 #ifdef LIN__HAS_AVX512
     if (isa == LIN__ISA_AVX512) dots_fn = lin__wf_dots_avx512;
@@ -5942,31 +5979,132 @@ static int lin__wf_fused(int form, int isa, const float *x, const void *w, const
     if (form == LIN__WF_Q8 && dots_fn == lin__wf_dots_avx512 && lin__wf_abs_at_most512(x, batch * in, 0x5f7fffffu))
         kform = LIN__WF_Q8S;
 #endif
-    for (jc = 0; jc < out; jc += chunk)
-        for (i0 = 0; i0 < batch; i0 += 4) {
-            const size_t mb = LIN__MIN(4, batch - i0), jend = LIN__MIN(out, jc + chunk);
-            const float *xi = x + i0 * in;
-            float *yi = y + i0 * out;
-            for (j = jc; j < jend; j += 4) {
-                const size_t r = LIN__MIN(4, jend - j);
-                const void *wr[4];
-                const float *sr[4];
-                float dots[4][4];
-                for (q = 0; q < 4; ++q) {       /* a last group of fewer rows repeats its last */
-                    const size_t o = j + LIN__MIN(q, r - 1);
-                    wr[q] = form == LIN__WF_Q4 ? (const void *)((const uint8_t *)w + o * (in / 2u))
-                          : form == LIN__WF_Q8 ? (const void *)((const int8_t *)w + o * in)
-                          : (const void *)((const uint16_t *)w + o * in);
-                    sr[q] = form == LIN__WF_Q4 ? scale + o * (in / 32u) : form == LIN__WF_Q8 ? scale + o : &one;
-                }
-                dots_fn(kform, mb, in, xi, (ptrdiff_t)in, wr, sr, dots);
-                for (i = 0; i < mb; ++i)
-                    for (q = 0; q < r; ++q) yi[i * out + j + q] = (bias ? bias[j + q] : 0.0f) + dots[i][q];
-            }
-        }
+    lin__wf_run_dots(dots_fn, form, kform, x, w, scale, bias, y, batch, in, out);
     return 1;
 }
 #endif /* LIN__WF_X86 */
+
+#if LIN_PACK && defined(LIN__HAS_NEON)
+/* The batch up to which aarch64 takes the fused dot products rather than
+   decoded blocks: they decode W again for every two rows of x, which
+   costs q8 and q4 more (instructions per call, QEMU, 256x256: the same at
+   batch 4; f16 and bf16 fewer at batch 8: 376k and 343k against 437k) */
+#define LIN__WF_NEON_BATCH(form) ((form) == LIN__WF_Q8 || (form) == LIN__WF_Q4 ? 4u : 8u)
+/* GCOVR_EXCL_BR_START: inlined once per form, constants (as above) */
+/* aarch64's fused dot products: as the AVX2 ones, four rows of W decoded
+   in registers as they are read against two rows of x at a time, eight
+   steps of k a pass (q4: a block of 32); halves by fcvtl (exact), bfloat16
+   by a widening shift, q8 and q4 widened, converted and times their scale
+   (each weight the float the docs decode); the last k % 8 steps decoded
+   by the scalar code. */
+/* row r's eight weights at p into lo, hi */
+#define LIN__WF_NEON_DEC8(r)                                                                     \
+    if (form == LIN__WF_F16) {                                                                   \
+        const uint16x8_t h = vld1q_u16((const uint16_t *)w[r] + p);                              \
+        lo = vcvt_f32_f16(vreinterpret_f16_u16(vget_low_u16(h)));                                \
+        hi = vcvt_f32_f16(vreinterpret_f16_u16(vget_high_u16(h)));                               \
+    } else if (form == LIN__WF_BF16) {                                                           \
+        const uint16x8_t h = vld1q_u16((const uint16_t *)w[r] + p);                              \
+        lo = vreinterpretq_f32_u32(vshll_n_u16(vget_low_u16(h), 16));                            \
+        hi = vreinterpretq_f32_u32(vshll_n_u16(vget_high_u16(h), 16));                           \
+    } else {                                                                                     \
+        const int16x8_t h = vmovl_s8(vld1_s8((const int8_t *)w[r] + p));                        \
+        lo = vmulq_n_f32(vcvtq_f32_s32(vmovl_s16(vget_low_s16(h))), s[r][0]);                    \
+        hi = vmulq_n_f32(vcvtq_f32_s32(vmovl_s16(vget_high_s16(h))), s[r][0]);                   \
+    }
+/* eight weights lo, hi of row r against x0 (and x1) at o */
+#define LIN__WF_NEON_FMA8(r, o)                                                                  \
+    a0##r = vfmaq_f32(vfmaq_f32(a0##r, vld1q_f32(x0 + (o)), lo), vld1q_f32(x0 + (o) + 4), hi);   \
+    if (two) a1##r = vfmaq_f32(vfmaq_f32(a1##r, vld1q_f32(x1 + (o)), lo), vld1q_f32(x1 + (o) + 4), hi);
+#define LIN__WF_NEON_ROW8(r) { float32x4_t lo, hi; LIN__WF_NEON_DEC8(r) LIN__WF_NEON_FMA8(r, p) }
+/* row r's block of 32 at p: 16 bytes, low and high nibbles zipped into
+   elements 0 .. 31, less 8, then as q8 with the block's scale */
+#define LIN__WF_NEON_Q4ROW(r)                                                                    \
+    {   const uint8x16_t b = vld1q_u8((const uint8_t *)w[r] + p / 2u);                           \
+        const uint8x16_t lb = vandq_u8(b, vdupq_n_u8(15)), hb = vshrq_n_u8(b, 4);                \
+        const int8x16_t e0 = vsubq_s8(vreinterpretq_s8_u8(vzip1q_u8(lb, hb)), vdupq_n_s8(8));    \
+        const int8x16_t e1 = vsubq_s8(vreinterpretq_s8_u8(vzip2q_u8(lb, hb)), vdupq_n_s8(8));    \
+        const float sc = s[r][p / 32u];                                                          \
+        float32x4_t lo, hi;                                                                      \
+        int16x8_t h = vmovl_s8(vget_low_s8(e0));                                                 \
+        lo = vmulq_n_f32(vcvtq_f32_s32(vmovl_s16(vget_low_s16(h))), sc);                         \
+        hi = vmulq_n_f32(vcvtq_f32_s32(vmovl_s16(vget_high_s16(h))), sc);                        \
+        LIN__WF_NEON_FMA8(r, p)                                                                  \
+        h = vmovl_s8(vget_high_s8(e0));                                                          \
+        lo = vmulq_n_f32(vcvtq_f32_s32(vmovl_s16(vget_low_s16(h))), sc);                         \
+        hi = vmulq_n_f32(vcvtq_f32_s32(vmovl_s16(vget_high_s16(h))), sc);                        \
+        LIN__WF_NEON_FMA8(r, p + 8)                                                              \
+        h = vmovl_s8(vget_low_s8(e1));                                                           \
+        lo = vmulq_n_f32(vcvtq_f32_s32(vmovl_s16(vget_low_s16(h))), sc);                         \
+        hi = vmulq_n_f32(vcvtq_f32_s32(vmovl_s16(vget_high_s16(h))), sc);                        \
+        LIN__WF_NEON_FMA8(r, p + 16)                                                             \
+        h = vmovl_s8(vget_high_s8(e1));                                                          \
+        lo = vmulq_n_f32(vcvtq_f32_s32(vmovl_s16(vget_low_s16(h))), sc);                         \
+        hi = vmulq_n_f32(vcvtq_f32_s32(vmovl_s16(vget_high_s16(h))), sc);                        \
+        LIN__WF_NEON_FMA8(r, p + 24) }
+/* one or two (two) rows of x at x0, x1 against the four rows of W */
+static LIN__INLINE_KERNEL void lin__wf_dot4_neon(int form, int two, size_t k, const float *x0, const float *x1,
+                                                 const void *const w[4], const float *const s[4],
+                                                 float dots[2][4])
+{
+    float32x4_t a00 = vdupq_n_f32(0.0f), a01 = a00, a02 = a00, a03 = a00, a10 = a00, a11 = a00, a12 = a00;
+    float32x4_t a13 = a00;
+    float t[8];
+    size_t p = 0, r, q;
+    if (form == LIN__WF_Q4) {                   /* k a multiple of 32 */
+        for (; p < k; p += 32) {
+            LIN__WF_NEON_Q4ROW(0) LIN__WF_NEON_Q4ROW(1) LIN__WF_NEON_Q4ROW(2) LIN__WF_NEON_Q4ROW(3)
+        }
+    } else {
+        for (; p + 8 <= k; p += 8) {
+            LIN__WF_NEON_ROW8(0) LIN__WF_NEON_ROW8(1) LIN__WF_NEON_ROW8(2) LIN__WF_NEON_ROW8(3)
+        }
+    }
+    dots[0][0] = vaddvq_f32(a00); dots[0][1] = vaddvq_f32(a01);
+    dots[0][2] = vaddvq_f32(a02); dots[0][3] = vaddvq_f32(a03);
+    if (two) {
+        dots[1][0] = vaddvq_f32(a10); dots[1][1] = vaddvq_f32(a11);
+        dots[1][2] = vaddvq_f32(a12); dots[1][3] = vaddvq_f32(a13);
+    }
+    for (r = 0; r < 4 && p < k; ++r) {          /* the last k % 8 steps, added last */
+        float t0 = 0.0f, t1 = 0.0f;
+        lin__wf_decode_portable(form, w[r], s[r], k, 0, 1, p, k - p, t);
+        for (q = p; q < k; ++q) {
+            t0 += x0[q] * t[q - p];
+            if (two) t1 += x1[q] * t[q - p];
+        }
+        dots[0][r] += t0;
+        if (two) dots[1][r] += t1;
+    }
+}
+#undef LIN__WF_NEON_DEC8
+#undef LIN__WF_NEON_FMA8
+#undef LIN__WF_NEON_ROW8
+#undef LIN__WF_NEON_Q4ROW
+
+static void lin__wf_dots_neon(int form, size_t mb, size_t k, const float *x, ptrdiff_t x_rs,
+                              const void *const w[4], const float *const s[4], float dots[4][4])
+{
+    size_t i0;
+    for (i0 = 0; i0 < mb; i0 += 2) {            /* two rows of x at a time */
+        const float *x0 = x + (ptrdiff_t)i0 * x_rs, *x1 = x0 + x_rs;
+        float (*d)[4] = dots + i0;
+#define LIN__WF_NEON_CASE(F)                                                                     \
+    case F:                                                                                      \
+        if (mb - i0 > 1) lin__wf_dot4_neon(F, 1, k, x0, x1, w, s, d);                            \
+        else lin__wf_dot4_neon(F, 0, k, x0, x0, w, s, d);                                        \
+        break;
+        switch (form) {
+        LIN__WF_NEON_CASE(LIN__WF_F16)
+        LIN__WF_NEON_CASE(LIN__WF_BF16)
+        LIN__WF_NEON_CASE(LIN__WF_Q8)
+        default: LIN__WF_NEON_CASE(LIN__WF_Q4)
+        }
+#undef LIN__WF_NEON_CASE
+    }
+}
+/* GCOVR_EXCL_BR_STOP */
+#endif
 
 #if LIN_PACK
 /* The decoded block: 16 KiB, less where LIN_STACK_BUDGET is smaller */
@@ -6017,6 +6155,12 @@ static void lin__linear_wf(int form, const float *x, const void *w, const float 
         const int isa = lin__isa_now();
 #ifdef LIN__WF_X86
         if (lin__wf_fused(form, isa, x, w, scale, bias, y, batch, in, out)) return;
+#endif
+#ifdef LIN__HAS_NEON
+        if (isa == LIN__ISA_NEON && batch <= LIN__WF_NEON_BATCH(form)) {
+            lin__wf_run_dots(lin__wf_dots_neon, form, form, x, w, scale, bias, y, batch, in, out);
+            return;
+        }
 #endif
         lin__linear_wf_blocks(form, isa, x, w, scale, bias, y, batch, in, out);
 #else
