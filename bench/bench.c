@@ -51,6 +51,23 @@ static const shape shapes[] = {
 #define BENCH_FLAGS "?"
 #endif
 
+/* BENCH_SHAPES (e.g. "1x4096x4096,4x1024x1024"): only those of the
+   float table's shapes; unset, every one */
+static int wanted(const shape *s)
+{
+    const char *list = getenv("BENCH_SHAPES");
+    char want[48];
+    if (!list || !*list) return 1;
+    snprintf(want, sizeof want, "%lux%lux%lu", (unsigned long)s->batch, (unsigned long)s->in,
+             (unsigned long)s->out);
+    while (*list) {
+        const size_t n = strcspn(list, ",");
+        if (n == strlen(want) && !strncmp(list, want, n)) return 1;
+        list += n + (list[n] == ',');
+    }
+    return 0;
+}
+
 static double now(void)
 {
     struct timespec t;
@@ -712,12 +729,16 @@ int main(int argc, char **argv)
         for (si = 0; si < nshapes; ++si) {
             const shape *s = &shapes[si];
             double flops = 2.0 * (double)s->batch * (double)s->in * (double)s->out;
-            float *x = random_floats(s->batch * s->in, 1), *w = random_floats(s->out * s->in, 2);
-            float *b = random_floats(s->out, 3), *y = random_floats(s->batch * s->out, 4);
+            float *x, *w, *b, *y;
             double samples[C_COUNT][64], med[C_COUNT], best = 0.0;
             long calls[C_COUNT];
             int c, r, have[C_COUNT];
             peers pe;
+            if (!wanted(s)) continue;
+            x = random_floats(s->batch * s->in, 1);
+            w = random_floats(s->out * s->in, 2);
+            b = random_floats(s->out, 3);
+            y = random_floats(s->batch * s->out, 4);
             peers_make(&pe, x, w, b, y, s);
             cur_peers = &pe;
             for (c = 0; c < C_COUNT; ++c) {
