@@ -5286,7 +5286,14 @@ static void lin__wf_decode_portable(int form, const void *w, const float *scale,
 #endif
 #endif
 
-#if LIN_PACK && (defined(LIN__WF_X86) || defined(LIN__HAS_NEON))
+#if !LIN_PACK && defined(LIN__F16_VCVT) && defined(__ARM_FEATURE_FMA)
+#define LIN__WF_FPU 1           /* the FPU's fused dot products (M4F, M7, M33, M55), below */
+#if defined(LIN__HAS_MVE_F32)
+#define LIN__WF_MVE 1           /* and Helium's, for bf16 and q8 */
+#endif
+#endif
+
+#if (LIN_PACK && (defined(LIN__WF_X86) || defined(LIN__HAS_NEON))) || defined(LIN__WF_FPU)
 /* dots[i][r] = x_i . W_r for mb (1-4) rows of x, rows x_rs apart, and
    the four rows of W at w[r] (their scales at s[r]), of form, k steps */
 typedef void (*lin__wf_dots_fn)(int form, size_t mb, size_t k, const float *x, ptrdiff_t x_rs,
@@ -6106,6 +6113,107 @@ static void lin__wf_dots_neon(int form, size_t mb, size_t k, const float *x, ptr
 /* GCOVR_EXCL_BR_STOP */
 #endif
 
+#ifdef LIN__WF_FPU
+/* Cortex-M cores with a single-precision FPU without packing: f16, bf16
+   and q8 as fused dot products, four rows of W against one row of x,
+   each weight decoded as it is read (a half by the FPU's vcvtb, exact;
+   bfloat16 by a shift; q8 converted, exact, and times the row's scale:
+   the floats the docs decode) into a fused multiply-add. Before, blocks
+   of 4 x 32 were decoded into the stack and run through the float
+   kernel. q4 keeps the blocks. */
+#define LIN__WF_FPU_W(r, sc)                                                                     \
+    (form == LIN__WF_F16 ? lin__f16_to_f32_quick(((const uint16_t *)w[r])[p])                    \
+     : form == LIN__WF_BF16 ? lin__f32_from_bits((uint32_t)((const uint16_t *)w[r])[p] << 16)    \
+     : (sc) * (float)((const int8_t *)w[r])[p])
+static LIN__INLINE_KERNEL void lin__wf_dot4_fpu(int form, size_t k, const float *x, const void *const w[4],
+                                                const float *const s[4], float dots[4])
+{
+    const float sc0 = s[0][0], sc1 = s[1][0], sc2 = s[2][0], sc3 = s[3][0];
+    float a0 = 0.0f, a1 = 0.0f, a2 = 0.0f, a3 = 0.0f;
+    size_t p;
+    for (p = 0; p < k; ++p) {
+        const float xv = x[p];
+        a0 = __builtin_fmaf(xv, LIN__WF_FPU_W(0, sc0), a0);
+        a1 = __builtin_fmaf(xv, LIN__WF_FPU_W(1, sc1), a1);
+        a2 = __builtin_fmaf(xv, LIN__WF_FPU_W(2, sc2), a2);
+        a3 = __builtin_fmaf(xv, LIN__WF_FPU_W(3, sc3), a3);
+    }
+    dots[0] = a0;
+    dots[1] = a1;
+    dots[2] = a2;
+    dots[3] = a3;
+}
+#undef LIN__WF_FPU_W
+#endif
+
+#ifdef LIN__WF_MVE
+/* Helium (M55, M85) without packing: bf16 and q8 as fused dot products,
+   four rows of W against one row of x, four steps of k a pass, each
+   row's four weights widened from memory into the lanes and decoded
+   there (bfloat16 by a shift; q8 converted, exact, and times the row's
+   scale: the floats the docs decode), the last k % 4 steps through the
+   scalar decoding. Before, blocks of 4 x 32 were decoded into the stack
+   and run through the float kernel. f16 and q4 keep the blocks: the
+   vector vcvtb that would widen halves is assembled wrongly by binutils
+   2.40 for a source register above q0 (Debian 12's arm-none-eabi: the
+   register's bits one place off), which QEMU then runs on another
+   register or refuses. */
+/* four weights at wp, decoded (sc: a q8 row's scale) */
+#define LIN__WF_MVE_W(wp, sc)                                                                    \
+    (form == LIN__WF_BF16 ? vreinterpretq_f32_u32(vshlq_n_u32(vldrhq_u32((const uint16_t *)(const void *)(wp)), 16)) \
+                          : vmulq_n_f32(vcvtq_f32_s32(vldrbq_s32((const int8_t *)(const void *)(wp))), sc))
+static LIN__INLINE_KERNEL void lin__wf_dot4_mve(int form, size_t k, const float *x, const void *const w[4],
+                                                const float *const s[4], float dots[4])
+{
+    const size_t step = form == LIN__WF_BF16 ? 8u : 4u;      /* the bytes of four weights */
+    const unsigned char *w0 = (const unsigned char *)w[0], *w1 = (const unsigned char *)w[1];
+    const unsigned char *w2 = (const unsigned char *)w[2], *w3 = (const unsigned char *)w[3];
+    const float sc0 = s[0][0], sc1 = s[1][0], sc2 = s[2][0], sc3 = s[3][0];
+    float32x4_t a0 = vdupq_n_f32(0.0f), a1 = a0, a2 = a0, a3 = a0;
+    float t[4];
+    size_t p, q, r;
+    for (p = 0; p + 4 <= k; p += 4, w0 += step, w1 += step, w2 += step, w3 += step) {
+        const float32x4_t xv = vld1q_f32(x + p);
+        a0 = vfmaq_f32(a0, xv, LIN__WF_MVE_W(w0, sc0));
+        a1 = vfmaq_f32(a1, xv, LIN__WF_MVE_W(w1, sc1));
+        a2 = vfmaq_f32(a2, xv, LIN__WF_MVE_W(w2, sc2));
+        a3 = vfmaq_f32(a3, xv, LIN__WF_MVE_W(w3, sc3));
+    }
+    dots[0] = LIN__MVE_SUM(a0);
+    dots[1] = LIN__MVE_SUM(a1);
+    dots[2] = LIN__MVE_SUM(a2);
+    dots[3] = LIN__MVE_SUM(a3);
+    for (r = 0; r < 4 && p < k; ++r) {          /* the last k % 4 steps, added last */
+        float t0 = 0.0f;
+        lin__wf_decode_portable(form, w[r], s[r], k, 0, 1, p, k - p, t);
+        for (q = p; q < k; ++q) t0 += x[q] * t[q - p];
+        dots[r] += t0;
+    }
+}
+#undef LIN__WF_MVE_W
+#endif
+
+#ifdef LIN__WF_FPU
+/* the fused dot products of a Cortex-M core with an FPU, one row of x
+   at a time: Helium's for bf16 and q8 where there is Helium */
+static void lin__wf_dots_m(int form, size_t mb, size_t k, const float *x, ptrdiff_t x_rs, const void *const w[4],
+                           const float *const s[4], float dots[4][4])
+{
+    size_t i;
+    for (i = 0; i < mb; ++i, x += x_rs) {
+#ifdef LIN__WF_MVE
+        if (form == LIN__WF_BF16) lin__wf_dot4_mve(LIN__WF_BF16, k, x, w, s, dots[i]);
+        else if (form == LIN__WF_Q8) lin__wf_dot4_mve(LIN__WF_Q8, k, x, w, s, dots[i]);
+        else lin__wf_dot4_fpu(LIN__WF_F16, k, x, w, s, dots[i]);
+#else
+        if (form == LIN__WF_F16) lin__wf_dot4_fpu(LIN__WF_F16, k, x, w, s, dots[i]);
+        else if (form == LIN__WF_BF16) lin__wf_dot4_fpu(LIN__WF_BF16, k, x, w, s, dots[i]);
+        else lin__wf_dot4_fpu(LIN__WF_Q8, k, x, w, s, dots[i]);
+#endif
+    }
+}
+#endif
+
 #if LIN_PACK
 /* The decoded block: 16 KiB, less where LIN_STACK_BUDGET is smaller */
 #define LIN__WF_FLOATS LIN__MIN((size_t)4096, LIN__BUDGET_FLOATS / 2u / 512u * 512u)
@@ -6170,6 +6278,12 @@ static void lin__linear_wf(int form, const float *x, const void *w, const float 
         float buf[4 * 32];
         size_t k0;
         lin__mat a, b;
+#ifdef LIN__WF_FPU
+        if (form != LIN__WF_Q4) {
+            lin__wf_run_dots(lin__wf_dots_m, form, form, x, w, scale, bias, y, batch, in, out);
+            return;
+        }
+#endif
         for (j = 0; j < out; j += 4) {
             const size_t r = LIN__MIN(4u, out - j);
             for (k0 = 0; k0 < in; k0 += 32) {
