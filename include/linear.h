@@ -5334,7 +5334,6 @@ static void lin__wf_run_dots(lin__wf_dots_fn dots_fn, int form, int kform, const
 }
 #endif
 
-
 #ifdef LIN__WF_X86
 /* GCOVR_EXCL_BR_START: the kernels below are inlined once per form and
    row count, constants: each copy takes one side of every "form ==" and
@@ -6032,23 +6031,14 @@ static int lin__wf_fused(int form, int isa, const float *x, const void *w, const
         const int8x16_t e0 = vsubq_s8(vreinterpretq_s8_u8(vzip1q_u8(lb, hb)), vdupq_n_s8(8));    \
         const int8x16_t e1 = vsubq_s8(vreinterpretq_s8_u8(vzip2q_u8(lb, hb)), vdupq_n_s8(8));    \
         const float sc = s[r][p / 32u];                                                          \
-        float32x4_t lo, hi;                                                                      \
-        int16x8_t h = vmovl_s8(vget_low_s8(e0));                                                 \
-        lo = vmulq_n_f32(vcvtq_f32_s32(vmovl_s16(vget_low_s16(h))), sc);                         \
-        hi = vmulq_n_f32(vcvtq_f32_s32(vmovl_s16(vget_high_s16(h))), sc);                        \
-        LIN__WF_NEON_FMA8(r, p)                                                                  \
-        h = vmovl_s8(vget_high_s8(e0));                                                          \
-        lo = vmulq_n_f32(vcvtq_f32_s32(vmovl_s16(vget_low_s16(h))), sc);                         \
-        hi = vmulq_n_f32(vcvtq_f32_s32(vmovl_s16(vget_high_s16(h))), sc);                        \
-        LIN__WF_NEON_FMA8(r, p + 8)                                                              \
-        h = vmovl_s8(vget_low_s8(e1));                                                           \
-        lo = vmulq_n_f32(vcvtq_f32_s32(vmovl_s16(vget_low_s16(h))), sc);                         \
-        hi = vmulq_n_f32(vcvtq_f32_s32(vmovl_s16(vget_high_s16(h))), sc);                        \
-        LIN__WF_NEON_FMA8(r, p + 16)                                                             \
-        h = vmovl_s8(vget_high_s8(e1));                                                          \
-        lo = vmulq_n_f32(vcvtq_f32_s32(vmovl_s16(vget_low_s16(h))), sc);                         \
-        hi = vmulq_n_f32(vcvtq_f32_s32(vmovl_s16(vget_high_s16(h))), sc);                        \
-        LIN__WF_NEON_FMA8(r, p + 24) }
+        LIN__WF_NEON_Q4EIGHT(r, vget_low_s8(e0), p) LIN__WF_NEON_Q4EIGHT(r, vget_high_s8(e0), p + 8) \
+        LIN__WF_NEON_Q4EIGHT(r, vget_low_s8(e1), p + 16) LIN__WF_NEON_Q4EIGHT(r, vget_high_s8(e1), p + 24) }
+/* eight of them (v, int8) times the block's scale against x at o */
+#define LIN__WF_NEON_Q4EIGHT(r, v, o)                                                            \
+    {   const int16x8_t h = vmovl_s8(v);                                                         \
+        const float32x4_t lo = vmulq_n_f32(vcvtq_f32_s32(vmovl_s16(vget_low_s16(h))), sc);       \
+        const float32x4_t hi = vmulq_n_f32(vcvtq_f32_s32(vmovl_s16(vget_high_s16(h))), sc);      \
+        LIN__WF_NEON_FMA8(r, o) }
 /* one or two (two) rows of x at x0, x1 against the four rows of W */
 static LIN__INLINE_KERNEL void lin__wf_dot4_neon(int form, int two, size_t k, const float *x0, const float *x1,
                                                  const void *const w[4], const float *const s[4],
@@ -6088,6 +6078,7 @@ static LIN__INLINE_KERNEL void lin__wf_dot4_neon(int form, int two, size_t k, co
 #undef LIN__WF_NEON_FMA8
 #undef LIN__WF_NEON_ROW8
 #undef LIN__WF_NEON_Q4ROW
+#undef LIN__WF_NEON_Q4EIGHT
 
 static void lin__wf_dots_neon(int form, size_t mb, size_t k, const float *x, ptrdiff_t x_rs,
                               const void *const w[4], const float *const s[4], float dots[4][4])
@@ -6116,8 +6107,8 @@ static void lin__wf_dots_neon(int form, size_t mb, size_t k, const float *x, ptr
 #ifdef LIN__WF_FPU
 /* Cortex-M cores with a single-precision FPU without packing: f16, bf16
    and q8 as fused dot products, four rows of W against one row of x,
-   each weight decoded as it is read (a half by the FPU's vcvtb, exact;
-   bfloat16 by a shift; q8 converted, exact, and times the row's scale:
+   each weight decoded as it is read (halves two a load by the FPU's
+   vcvtb and vcvtt, exact; bfloat16 by a shift; q8 converted, exact, and times the row's scale:
    the floats the docs decode) into a fused multiply-add. Before, blocks
    of 4 x 32 were decoded into the stack and run through the float
    kernel. q4 keeps the blocks. */
@@ -6177,11 +6168,11 @@ static LIN__INLINE_KERNEL void lin__wf_dot4_fpu(int form, size_t k, const float 
    there (bfloat16 by a shift; q8 converted, exact, and times the row's
    scale: the floats the docs decode), the last k % 4 steps through the
    scalar decoding. Before, blocks of 4 x 32 were decoded into the stack
-   and run through the float kernel. f16 and q4 keep the blocks: the
+   and run through the float kernel. f16 takes the FPU's (above): the
    vector vcvtb that would widen halves is assembled wrongly by binutils
    2.40 for a source register above q0 (Debian 12's arm-none-eabi: the
    register's bits one place off), which QEMU then runs on another
-   register or refuses. */
+   register or refuses. q4 keeps the blocks. */
 /* four weights at wp, decoded (sc: a q8 row's scale) */
 #define LIN__WF_MVE_W(wp, sc)                                                                    \
     (form == LIN__WF_BF16 ? vreinterpretq_f32_u32(vshlq_n_u32(vldrhq_u32((const uint16_t *)(const void *)(wp)), 16)) \
