@@ -5203,13 +5203,20 @@ static LIN__INLINE_KERNEL float lin__f16_to_f32_quick(uint32_t h)
 }
 
 #ifdef LIN__HAS_NEON
-/* dst[0 .. 8] = sc * v[i]: widened, converted (exact) and multiplied,
+/* sc * v[i] for eight int8: widened, converted (exact) and multiplied,
    each product rounded once as the scalar decode's */
-static LIN__INLINE_KERNEL void lin__wf_s8x8_neon(float *dst, int8x8_t v, float sc)
+static LIN__INLINE_KERNEL float32x4x2_t lin__wf_s8x8_f32(int8x8_t v, float sc)
 {
     const int16x8_t h = vmovl_s8(v);
-    vst1q_f32(dst, vmulq_n_f32(vcvtq_f32_s32(vmovl_s16(vget_low_s16(h))), sc));
-    vst1q_f32(dst + 4, vmulq_n_f32(vcvtq_f32_s32(vmovl_s16(vget_high_s16(h))), sc));
+    float32x4x2_t r;
+    r.val[0] = vmulq_n_f32(vcvtq_f32_s32(vmovl_s16(vget_low_s16(h))), sc);
+    r.val[1] = vmulq_n_f32(vcvtq_f32_s32(vmovl_s16(vget_high_s16(h))), sc);
+    return r;
+}
+/* ... stored at dst[0 .. 8] */
+static LIN__INLINE_KERNEL void lin__wf_s8x8_neon(float *dst, int8x8_t v, float sc)
+{
+    vst1q_f32_x2(dst, lin__wf_s8x8_f32(v, sc));
 }
 #endif
 
@@ -5991,6 +5998,27 @@ static int lin__wf_fused(int form, int isa, const float *x, const void *w, const
 #endif /* LIN__WF_X86 */
 
 #if LIN_PACK && defined(LIN__HAS_NEON)
+/* The NEON dot products' last steps p .. k of the four rows of W, by
+   the scalar decoding, added last to d0 (x0's sums) and, with x1, d1 */
+static void lin__wf_tail(int form, size_t k, size_t p, const float *x0, const float *x1, const void *const w[4],
+                         const float *const s[4], float d0[4], float d1[4])
+{
+    float t[8];                                 /* k - p < 8 */
+    size_t r, q;
+    for (r = 0; r < 4 && p < k; ++r) {
+        float t0 = 0.0f, t1 = 0.0f;
+        lin__wf_decode_portable(form, w[r], s[r], k, 0, 1, p, k - p, t);
+        for (q = p; q < k; ++q) {
+            t0 += x0[q] * t[q - p];
+            if (x1) t1 += x1[q] * t[q - p];
+        }
+        d0[r] += t0;
+        if (x1) d1[r] += t1;
+    }
+}
+#endif
+
+#if LIN_PACK && defined(LIN__HAS_NEON)
 /* The batch up to which aarch64 takes the fused dot products rather than
    decoded blocks: they decode W again for every two rows of x, which
    costs q8 and q4 more (instructions per call, QEMU, 256x256: the same at
@@ -6014,9 +6042,9 @@ static int lin__wf_fused(int form, int isa, const float *x, const void *w, const
         lo = vreinterpretq_f32_u32(vshll_n_u16(vget_low_u16(h), 16));                            \
         hi = vreinterpretq_f32_u32(vshll_n_u16(vget_high_u16(h), 16));                           \
     } else {                                                                                     \
-        const int16x8_t h = vmovl_s8(vld1_s8((const int8_t *)w[r] + p));                        \
-        lo = vmulq_n_f32(vcvtq_f32_s32(vmovl_s16(vget_low_s16(h))), s[r][0]);                    \
-        hi = vmulq_n_f32(vcvtq_f32_s32(vmovl_s16(vget_high_s16(h))), s[r][0]);                   \
+        const float32x4x2_t v = lin__wf_s8x8_f32(vld1_s8((const int8_t *)w[r] + p), s[r][0]);    \
+        lo = v.val[0];                                                                           \
+        hi = v.val[1];                                                                           \
     }
 /* eight weights lo, hi of row r against x0 (and x1) at o */
 #define LIN__WF_NEON_FMA8(r, o)                                                                  \
@@ -6035,9 +6063,8 @@ static int lin__wf_fused(int form, int isa, const float *x, const void *w, const
         LIN__WF_NEON_Q4EIGHT(r, vget_low_s8(e1), p + 16) LIN__WF_NEON_Q4EIGHT(r, vget_high_s8(e1), p + 24) }
 /* eight of them (v, int8) times the block's scale against x at o */
 #define LIN__WF_NEON_Q4EIGHT(r, v, o)                                                            \
-    {   const int16x8_t h = vmovl_s8(v);                                                         \
-        const float32x4_t lo = vmulq_n_f32(vcvtq_f32_s32(vmovl_s16(vget_low_s16(h))), sc);       \
-        const float32x4_t hi = vmulq_n_f32(vcvtq_f32_s32(vmovl_s16(vget_high_s16(h))), sc);      \
+    {   const float32x4x2_t d = lin__wf_s8x8_f32(v, sc);                                         \
+        const float32x4_t lo = d.val[0], hi = d.val[1];                                          \
         LIN__WF_NEON_FMA8(r, o) }
 /* one or two (two) rows of x at x0, x1 against the four rows of W */
 static LIN__INLINE_KERNEL void lin__wf_dot4_neon(int form, int two, size_t k, const float *x0, const float *x1,
@@ -6046,8 +6073,7 @@ static LIN__INLINE_KERNEL void lin__wf_dot4_neon(int form, int two, size_t k, co
 {
     float32x4_t a00 = vdupq_n_f32(0.0f), a01 = a00, a02 = a00, a03 = a00, a10 = a00, a11 = a00, a12 = a00;
     float32x4_t a13 = a00;
-    float t[8];
-    size_t p = 0, r, q;
+    size_t p = 0;
     if (form == LIN__WF_Q4) {                   /* k a multiple of 32 */
         for (; p < k; p += 32) {
             LIN__WF_NEON_Q4ROW(0) LIN__WF_NEON_Q4ROW(1) LIN__WF_NEON_Q4ROW(2) LIN__WF_NEON_Q4ROW(3)
@@ -6063,16 +6089,7 @@ static LIN__INLINE_KERNEL void lin__wf_dot4_neon(int form, int two, size_t k, co
         dots[1][0] = vaddvq_f32(a10); dots[1][1] = vaddvq_f32(a11);
         dots[1][2] = vaddvq_f32(a12); dots[1][3] = vaddvq_f32(a13);
     }
-    for (r = 0; r < 4 && p < k; ++r) {          /* the last k % 8 steps, added last */
-        float t0 = 0.0f, t1 = 0.0f;
-        lin__wf_decode_portable(form, w[r], s[r], k, 0, 1, p, k - p, t);
-        for (q = p; q < k; ++q) {
-            t0 += x0[q] * t[q - p];
-            if (two) t1 += x1[q] * t[q - p];
-        }
-        dots[0][r] += t0;
-        if (two) dots[1][r] += t1;
-    }
+    lin__wf_tail(form, k, p, x0, two ? x1 : NULL, w, s, dots[0], dots[1]);   /* the last k % 8 steps */
 }
 #undef LIN__WF_NEON_DEC8
 #undef LIN__WF_NEON_FMA8
