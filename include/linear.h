@@ -3207,11 +3207,16 @@ static LIN__TARGET_AVX512 void lin__pack_b_avx512(size_t nc, size_t kc, const li
 
 /* The four sums of v0..v3, each over its 16 lanes: pairs interleaved and
    added, then the 128-bit quarters, so four reductions share the work. */
-static LIN__TARGET_AVX512 LIN__INLINE_KERNEL __m128 lin__sum4_avx512(__m512 v0, __m512 v1, __m512 v2, __m512 v3)
+/* quarter c of the result: the sums of v0..v3 over their lanes 4c .. 4c + 3 */
+static LIN__TARGET_AVX512 LIN__INLINE_KERNEL __m512 lin__quarters4_avx512(__m512 v0, __m512 v1, __m512 v2, __m512 v3)
 {
     __m512 s01 = _mm512_add_ps(_mm512_unpacklo_ps(v0, v1), _mm512_unpackhi_ps(v0, v1));
     __m512 s23 = _mm512_add_ps(_mm512_unpacklo_ps(v2, v3), _mm512_unpackhi_ps(v2, v3));
-    __m512 s = _mm512_add_ps(_mm512_shuffle_ps(s01, s23, 0x44), _mm512_shuffle_ps(s01, s23, 0xee));
+    return _mm512_add_ps(_mm512_shuffle_ps(s01, s23, 0x44), _mm512_shuffle_ps(s01, s23, 0xee));
+}
+static LIN__TARGET_AVX512 LIN__INLINE_KERNEL __m128 lin__sum4_avx512(__m512 v0, __m512 v1, __m512 v2, __m512 v3)
+{
+    __m512 s = lin__quarters4_avx512(v0, v1, v2, v3);
     __m256 h = _mm256_add_ps(_mm512_castps512_ps256(s),
                              _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(s), 1)));
     return _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
@@ -3717,6 +3722,25 @@ static TARGET void lin__gemv_##F(size_t m, size_t j0, size_t j1, size_t k, const
     }                                                                                           \
 }
 
+/* lin__gemv_##F: lin__gemv_##F##_4, but one row of x whose rows are
+   SHORT (a test of k) in groups of N outputs through DOT where y and the
+   bias have unit stride */
+#define LIN__DEFINE_GEMV_ROW(F, TARGET, DOT, N, SHORT)                                          \
+static TARGET void lin__gemv_##F(size_t m, size_t j0, size_t j1, size_t k, const lin__mat *a,   \
+                                 const lin__mat *b, const float *bias, ptrdiff_t bias_s, int acc, \
+                                 float *c, ptrdiff_t c_rs, ptrdiff_t c_cs)                      \
+{                                                                                               \
+    if (m == 1 && (SHORT) && c_cs == 1 && (!bias || bias_s == 1) && j1 - j0 >= (N)) {           \
+        const size_t jn = j1 - (j1 - j0) % (N);                                                 \
+        size_t j;                                                                               \
+        for (j = j0; j < jn; j += (N))                                                          \
+            DOT(k, a->p, b->p + (ptrdiff_t)j * b->cs, b->cs, bias ? bias + j : NULL, acc, c + j); \
+        if (jn == j1) return;                                                                   \
+        j0 = jn;                                                                                \
+    }                                                                                           \
+    lin__gemv_##F##_4(m, j0, j1, k, a, b, bias, bias_s, acc, c, c_rs, c_cs);                    \
+}
+
 /* GCOVR_EXCL_BR_START: as above, the instances of LIN__DEFINE_DOT2 and _GEMV */
 #ifdef LIN__HAS_AVX512
 LIN__DEFINE_GEMV(avx512_4, LIN__TARGET_AVX512, lin__dot4_avx512, 4, 96)
@@ -3743,13 +3767,6 @@ LIN__DEFINE_GEMV(avx512_4, LIN__TARGET_AVX512, lin__dot4_avx512, 4, 96)
       LIN__D16_FMA(10, LOAD, o) LIN__D16_FMA(11, LOAD, o)                   \
       LIN__D16_FMA(12, LOAD, o) LIN__D16_FMA(13, LOAD, o)                   \
       LIN__D16_FMA(14, LOAD, o) LIN__D16_FMA(15, LOAD, o) }
-#define LIN__D16_PAIR(u, v) _mm512_add_ps(_mm512_unpacklo_ps(u, v), _mm512_unpackhi_ps(u, v))
-#define LIN__D16_QUAD(r0, r1, r2, r3)                                       \
-    lin__d16_quad(LIN__D16_PAIR(a##r0, a##r1), LIN__D16_PAIR(a##r2, a##r3))
-static LIN__TARGET_AVX512 LIN__INLINE_KERNEL __m512 lin__d16_quad(__m512 s01, __m512 s23)
-{
-    return _mm512_add_ps(_mm512_shuffle_ps(s01, s23, 0x44), _mm512_shuffle_ps(s01, s23, 0xee));
-}
 static LIN__TARGET_AVX512 LIN__INLINE_KERNEL void lin__dot16_avx512(size_t k, const float *x, const float *w,
                                                                    ptrdiff_t ldw, const float *bias, int acc,
                                                                    float *y)
@@ -3764,10 +3781,10 @@ static LIN__TARGET_AVX512 LIN__INLINE_KERNEL void lin__dot16_avx512(size_t k, co
         m = (__mmask16)((1u << (k - p)) - 1u);
         LIN__D16_STEP(LIN__D512_MASKED, p)
     }
-    q0 = LIN__D16_QUAD(0, 1, 2, 3);     /* quarter c of q_g: outputs 4g .. 4g + 3, over lanes 4c .. 4c + 3 */
-    q1 = LIN__D16_QUAD(4, 5, 6, 7);
-    q2 = LIN__D16_QUAD(8, 9, 10, 11);
-    q3 = LIN__D16_QUAD(12, 13, 14, 15);
+    q0 = lin__quarters4_avx512(a0, a1, a2, a3);     /* outputs 4g .. 4g + 3 in q_g */
+    q1 = lin__quarters4_avx512(a4, a5, a6, a7);
+    q2 = lin__quarters4_avx512(a8, a9, a10, a11);
+    q3 = lin__quarters4_avx512(a12, a13, a14, a15);
     u = _mm512_add_ps(_mm512_shuffle_f32x4(q0, q1, 0x44), _mm512_shuffle_f32x4(q0, q1, 0xee));
     v = _mm512_add_ps(_mm512_shuffle_f32x4(q2, q3, 0x44), _mm512_shuffle_f32x4(q2, q3, 0xee));
     u = _mm512_add_ps(_mm512_shuffle_f32x4(u, v, 0x88), _mm512_shuffle_f32x4(u, v, 0xdd));
@@ -3776,8 +3793,6 @@ static LIN__TARGET_AVX512 LIN__INLINE_KERNEL void lin__dot16_avx512(size_t k, co
 }
 #undef LIN__D16_FMA
 #undef LIN__D16_STEP
-#undef LIN__D16_PAIR
-#undef LIN__D16_QUAD
 
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic pop
@@ -3788,27 +3803,19 @@ static LIN__TARGET_AVX512 LIN__INLINE_KERNEL void lin__dot16_avx512(size_t k, co
    stride: the same bits (AMD Zen 4, -O2: 1x16x16 44 -> 36 ns, 1x32x32 76
    -> 65, 1x64x64 195 -> 170; rows of 80 and more, and two to four rows of
    x, which share each load of W in lin__dot4_avx512, ran slower) */
-static LIN__TARGET_AVX512 void lin__gemv_avx512(size_t m, size_t j0, size_t j1, size_t k, const lin__mat *a,
-                                                const lin__mat *b, const float *bias, ptrdiff_t bias_s, int acc,
-                                                float *c, ptrdiff_t c_rs, ptrdiff_t c_cs)
-{
-    if (m == 1 && k <= 64 && c_cs == 1 && (!bias || bias_s == 1) && j1 - j0 >= 16) {
-        const size_t jn = j1 - (j1 - j0) % 16;
-        size_t j;
-        for (j = j0; j < jn; j += 16)
-            lin__dot16_avx512(k, a->p, b->p + (ptrdiff_t)j * b->cs, b->cs, bias ? bias + j : NULL, acc, c + j);
-        if (jn == j1) return;
-        j0 = jn;
-    }
-    lin__gemv_avx512_4(m, j0, j1, k, a, b, bias, bias_s, acc, c, c_rs, c_cs);
-}
+LIN__DEFINE_GEMV_ROW(avx512, LIN__TARGET_AVX512, lin__dot16_avx512, 16, k <= 64)
 #endif
 #ifdef LIN__HAS_AVX2
 #define LIN__FMA256(acc, x, y) _mm256_fmadd_ps(x, y, acc)
 /* out[q] = the sum of v_q's 8 lanes: pairs, then quads, then the halves */
+/* half c of the result: the sums of v0..v3 over their lanes 4c .. 4c + 3 */
+static LIN__TARGET_AVX2 LIN__INLINE_KERNEL __m256 lin__halves4_avx2(__m256 v0, __m256 v1, __m256 v2, __m256 v3)
+{
+    return _mm256_hadd_ps(_mm256_hadd_ps(v0, v1), _mm256_hadd_ps(v2, v3));
+}
 static LIN__TARGET_AVX2 LIN__INLINE_KERNEL void lin__sum4_avx2(__m256 v0, __m256 v1, __m256 v2, __m256 v3, float *out)
 {
-    const __m256 h = _mm256_hadd_ps(_mm256_hadd_ps(v0, v1), _mm256_hadd_ps(v2, v3));
+    const __m256 h = lin__halves4_avx2(v0, v1, v2, v3);
     _mm_storeu_ps(out, _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1)));
 }
 /* AVX2's lines: 32 bytes (a ymm load from there crosses no 64-byte line),
@@ -3853,8 +3860,8 @@ static LIN__TARGET_AVX2 LIN__INLINE_KERNEL void lin__dot8_avx2(size_t k, const f
         LIN__D8_FMA(0) LIN__D8_FMA(1) LIN__D8_FMA(2) LIN__D8_FMA(3)
         LIN__D8_FMA(4) LIN__D8_FMA(5) LIN__D8_FMA(6) LIN__D8_FMA(7)
     }
-    h0 = _mm256_hadd_ps(_mm256_hadd_ps(a0, a1), _mm256_hadd_ps(a2, a3));
-    h1 = _mm256_hadd_ps(_mm256_hadd_ps(a4, a5), _mm256_hadd_ps(a6, a7));
+    h0 = lin__halves4_avx2(a0, a1, a2, a3);
+    h1 = lin__halves4_avx2(a4, a5, a6, a7);
     d = _mm256_add_ps(_mm256_permute2f128_ps(h0, h1, 0x20), _mm256_permute2f128_ps(h0, h1, 0x31));
     if (kv < k) {
         float t[8];
@@ -3876,20 +3883,7 @@ static LIN__TARGET_AVX2 LIN__INLINE_KERNEL void lin__dot8_avx2(size_t k, const f
    lines) in groups of eight outputs where y and the bias have unit
    stride: the same bits (AVX2 family on AMD Zen 4, -O2, ns: 1x16x16 45
    -> 29, 1x32x32 82 -> 59, 1x64x64 211 -> 170; rows of 80-127 2-7%) */
-static LIN__TARGET_AVX2 void lin__gemv_avx2(size_t m, size_t j0, size_t j1, size_t k, const lin__mat *a,
-                                            const lin__mat *b, const float *bias, ptrdiff_t bias_s, int acc,
-                                            float *c, ptrdiff_t c_rs, ptrdiff_t c_cs)
-{
-    if (m == 1 && k < 128 && c_cs == 1 && (!bias || bias_s == 1) && j1 - j0 >= 8) {
-        const size_t jn = j1 - (j1 - j0) % 8;
-        size_t j;
-        for (j = j0; j < jn; j += 8)
-            lin__dot8_avx2(k, a->p, b->p + (ptrdiff_t)j * b->cs, b->cs, bias ? bias + j : NULL, acc, c + j);
-        if (jn == j1) return;
-        j0 = jn;
-    }
-    lin__gemv_avx2_4(m, j0, j1, k, a, b, bias, bias_s, acc, c, c_rs, c_cs);
-}
+LIN__DEFINE_GEMV_ROW(avx2, LIN__TARGET_AVX2, lin__dot8_avx2, 8, k < 128)
 #endif
 #ifdef LIN__HAS_SSE2
 #define LIN__MULADD128(acc, x, y) _mm_add_ps(acc, _mm_mul_ps(x, y))
@@ -10787,32 +10781,18 @@ LIN__NOINLINE static void lin__linear_s8(const int8_t *x, const int8_t *weight, 
     if (j0 == out) return;
 #endif
 #ifdef LIN__DOT4_S8_X86
-    /* x86, up to 16 outputs of rows under 16 (which the kernels below
-       take all in their scalar tails): one output at a time, the products
-       in a plain loop (AMD Zen 4, -O2: 3 -> 2 49 -> 33 ns, 15 -> 15 218
-       -> 198; the kernels' set-up was most of it. With more outputs their
-       vector requantization wins: 2x8x15 243 -> 253) */
-    if (in < 16 && batch <= 16 && out <= 16 && batch * out <= 16) {
-        for (i = 0; i < batch; ++i) {
-            const int8_t *xi = x + i * in;
-            const int32_t ws = wo ? wo * lin__sum_s8(xi, in, xo) : 0;     /* fits: see below */
-            for (j = 0; j < out; ++j) {
-                const int8_t *wj = weight + j * in;
-                int32_t a = 0;
-                size_t p;
-                for (p = 0; p < in; ++p) a += ((int32_t)xi[p] + xo) * wj[p];
-                y[i * out + j] = lin__output_s8(a + ws, bias, &rq, multiplier, shift, j);
-            }
-        }
-        return;
-    }
     /* x86: a block of 16 rows of W (8 past 1024 columns: the block stays
        in L1 or near) against two rows of x at a time, four rows of W per
        kernel call (AVX-512 VNNI, else AVX2, else SSE2; the VNNI kernel
        with each block's sums w taken once), then the block's outputs of
        each row of x requantized together. A last group of fewer than four
        rows of W repeats its first row and drops the extra sums. */
-    if (LIN__DOT4_S8_X86_RUNS(LIN__DOT_S8_WIDE())) {
+    /* up to 16 outputs of rows under 16, which these kernels take all in
+       their scalar tails, go to the loop at the end instead (AMD Zen 4,
+       -O2: 3 -> 2 49 -> 33 ns; their set-up was most of it; with more
+       outputs their vector requantization wins: 2x8x15 243 -> 253) */
+    if (LIN__DOT4_S8_X86_RUNS(LIN__DOT_S8_WIDE()) &&
+        !(in < 16 && batch <= 16 && out <= 16 && batch * out <= 16)) {
         const int wide = LIN__DOT_S8_WIDE();
         const size_t rows = in <= 1024 ? 16 : 8;
 #ifdef LIN__DOT4_S8_VNNI
