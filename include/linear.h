@@ -9820,8 +9820,8 @@ static LIN__TARGET_AVX2 void lin__dot4x1_s8_avx2(const int8_t *x0, const int8_t 
    rows of W: vpmovsxbw runs once a cycle on Zen 4 (twice as many
    vpmaddwd), and each widened row of W then meets rows of x loaded as
    they are (AMD Zen 4, AVX2 family, -O2, the same bytes out, us:
-   32x1024x1024 621 -> 523, 64x784x128 118 -> 106, 8x256x256 15.4 ->
-   14.7; batch 1 and rows of 16 to 64 within 4%) */
+   32x1024x1024 621 -> 523, 64x784x128 118 -> 106; batch 1 within 4%).
+   Where rows of x are many and short, lin__linear_s8_tiles_avx2 below. */
 static LIN__TARGET_AVX2 void lin__widen_s8_avx2(const int8_t *x, size_t n, int32_t xo, int16_t *d)
 {
     const __m256i vxo = _mm256_set1_epi16((short)xo);
@@ -10740,6 +10740,56 @@ static LIN__TARGET_AVX2 void lin__output8_s8_avx2(const int32_t *s, const int32_
 }
 #endif
 
+#if defined(LIN__DOT_S8_AVX2) && !defined(LIN_SINGLE_ROUNDING)
+/* lin__output8_s8_avx2 for a row of n outputs, per tensor, with a shift
+   of 0 or less (TFLite's usual: multipliers in [2^30, 2^31), scales under
+   1): no left shift, so none of its saturation, and the constants made
+   once per row rather than once per eight. The same steps otherwise, the
+   same bits. s has n rounded up to 8 readable. */
+static LIN__TARGET_AVX2 void lin__output_row8_s8_avx2(const int32_t *s, size_t n, const int32_t *bias,
+                                                      const lin_quant *q, int8_t *y)
+{
+    const __m256i imax = _mm256_set1_epi32(INT32_MAX), mv = _mm256_set1_epi32(q->multiplier);
+    const __m256i nudge = _mm256_set1_epi64x((int64_t)1 << 30), lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    const int right = -q->shift;
+    const __m128i rc = _mm_cvtsi32_si128(right);
+    const __m256i mask = _mm256_set1_epi32((int32_t)(((uint32_t)1 << right) - 1u)), half = _mm256_srli_epi32(mask, 1);
+    const __m256i lo = _mm256_set1_epi32(q->act_min - q->output_offset), hi = _mm256_set1_epi32(q->act_max - q->output_offset);
+    const __m256i off = _mm256_set1_epi32(q->output_offset);
+    size_t r;
+    for (r = 0; r < n; r += 8) {
+        const size_t cnt = LIN__MIN(8, n - r);
+        __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(s + r)), t, l, h;
+        if (bias) {
+            const __m256i in = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)cnt), lane);
+            const __m256i b = cnt == 8 ? _mm256_loadu_si256((const __m256i *)(const void *)(bias + r))
+                                       : _mm256_maskload_epi32((const int *)(const void *)(bias + r), in);
+            t = _mm256_add_epi32(v, b);
+            v = _mm256_castps_si256(_mm256_blendv_ps(
+                _mm256_castsi256_ps(t), _mm256_castsi256_ps(_mm256_xor_si256(_mm256_srai_epi32(v, 31), imax)),
+                _mm256_castsi256_ps(_mm256_and_si256(_mm256_xor_si256(v, t), _mm256_xor_si256(b, t)))));
+        }
+        l = _mm256_add_epi64(_mm256_mul_epi32(v, mv), nudge);
+        h = _mm256_add_epi64(_mm256_mul_epi32(_mm256_srli_epi64(v, 32), mv), nudge);
+        v = _mm256_blend_epi32(_mm256_srli_epi64(l, 31), _mm256_slli_epi64(h, 1), 0xaa);
+        t = _mm256_sub_epi32(half, _mm256_srai_epi32(v, 31));
+        v = _mm256_sub_epi32(_mm256_sra_epi32(v, rc), _mm256_cmpgt_epi32(_mm256_and_si256(v, mask), t));
+        v = _mm256_add_epi32(_mm256_min_epi32(_mm256_max_epi32(v, lo), hi), off);
+        v = _mm256_packs_epi16(_mm256_packs_epi32(v, v), v);
+        if (cnt == 8) {
+            _mm_storel_epi64((__m128i *)(void *)(y + r),
+                             _mm_unpacklo_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1)));
+        } else {
+            int8_t b8[8];
+            size_t k;
+            _mm_storel_epi64((__m128i *)(void *)b8,
+                             _mm_unpacklo_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1)));
+            for (k = 0; k < cnt; ++k) y[r + k] = b8[k];
+        }
+    }
+}
+#endif
+
 /* y[r] = the output of the sum s[r] + ws for output j + r, r < n (s has
    n rounded up to 8 readable): eight at a time where AVX2 runs (wide) and
    ws is 0 (no weight offset); else one at a time */
@@ -10749,6 +10799,12 @@ static void lin__output_row_s8(int wide, const int32_t *s, size_t n, int64_t ws,
 {
     size_t r = 0;
 #ifdef LIN__DOT_S8_AVX2
+#ifndef LIN_SINGLE_ROUNDING
+    if (wide && !ws && !multiplier && !shift && q->shift <= 0) {
+        lin__output_row8_s8_avx2(s, n, bias ? bias + j : NULL, q, y);
+        return;
+    }
+#endif
     if (wide && !ws) {
         for (; r < n; r += 8)
             lin__output8_s8_avx2(s + r, bias ? bias + j + r : NULL, q, multiplier ? multiplier + j + r : NULL,
@@ -10760,6 +10816,116 @@ static void lin__output_row_s8(int wide, const int32_t *s, size_t n, int64_t ws,
     (void)q;
     for (; r < n; ++r) y[r] = lin__output_s8((int32_t)(s[r] + ws), bias, rq, multiplier, shift, j + r);
 }
+
+#if defined(LIN__DOT_S8_AVX2) && LIN_PACK && (defined(LIN__HAS_AVX2) || defined(LIN__HAS_AVX512))
+#define LIN__S8_TILES_AVX2 1
+/* AVX2, two or more rows of x and rows of at most LIN__S8_TILE_K: a GEMM
+   in int16 pairs instead of dot products. A block of 16 rows of W is
+   packed once (step pairs (w[2q], w[2q + 1]) of the 16 rows, 64 bytes
+   a pair of steps), each row of x widened once with its offset, and a
+   tile of up to four rows of x by 16 outputs sums in eight registers:
+   each pair (x[2q] + xo, x[2q + 1] + xo) broadcast, times the packed
+   pairs by vpmaddwd (exact: 383*128*2 fits an int32 lane), 16 outputs'
+   sums in order, no reductions. The dot products widened every row of W
+   for every two rows of x (vpmovsxbw, once a cycle on Zen 4) and reduced
+   every four outputs; here vpmaddwd (twice a cycle) is all the loop
+   does. The same exact sums. An odd last step pairs with 0 on both
+   sides. */
+/* (its buffers: 40 bytes a column, 20 KiB at 512, within the packed
+   GEMM's default stack budget; 5 KiB at 128 under a smaller one) */
+#if LIN_STACK_BUDGET >= 32768
+#define LIN__S8_TILE_K 512
+#else
+#define LIN__S8_TILE_K 128
+#endif
+/* d (q, 16) = the pairs of W's rows o .. o + 15 of this block (rows past
+   nr: zero) at steps 0 .. kp - 1, as dwords */
+static LIN__TARGET_AVX2 void lin__pack_s8_pairs_avx2(const int8_t *w, size_t in, size_t nr, int32_t *d)
+{
+    const size_t kp = (in + 1) / 2;
+    size_t q = 0, o, g;
+    for (; 2 * q + 16 <= in; q += 8)    /* eight pairs of each row: one transpose per eight rows */
+        for (g = 0; g < 16; g += 8) {
+#define LIN__PAIRS_ROW(r)                                                                                (g + (r) < nr ? _mm256_castsi256_ps(_mm256_cvtepi8_epi16(                                                                  _mm_loadu_si128((const __m128i *)(const void *)(w + (g + (r)) * in + 2 * q))))                   : _mm256_setzero_ps())
+            lin__transpose8(LIN__PAIRS_ROW(0), LIN__PAIRS_ROW(1), LIN__PAIRS_ROW(2), LIN__PAIRS_ROW(3),
+                            LIN__PAIRS_ROW(4), LIN__PAIRS_ROW(5), LIN__PAIRS_ROW(6), LIN__PAIRS_ROW(7),
+                            (float *)(void *)(d + 16 * q + g), 16);
+#undef LIN__PAIRS_ROW
+        }
+    for (; q < kp; ++q)
+        for (o = 0; o < 16; ++o) {
+            const int8_t *wo = w + o * in;
+            const int32_t lo = o < nr ? wo[2 * q] : 0, hi = o < nr && 2 * q + 1 < in ? wo[2 * q + 1] : 0;
+            d[16 * q + o] = (int32_t)(((uint32_t)hi << 16) | ((uint32_t)lo & 0xffffu));
+        }
+}
+
+/* d[q] = the pair (x[2q] + xo, x[2q + 1] + xo) as a dword, x[in] as 0 */
+static LIN__TARGET_AVX2 void lin__pairs_s8_avx2(const int8_t *x, size_t in, int32_t xo, int32_t *d)
+{
+    const __m256i vxo = _mm256_set1_epi16((short)xo);
+    size_t p;
+    for (p = 0; p + 16 <= in; p += 16)
+        _mm256_storeu_si256((__m256i *)(void *)(d + p / 2),
+                            _mm256_add_epi16(_mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(const void *)(x + p))), vxo));
+    for (; p < in; p += 2) {
+        const int32_t lo = x[p] + xo, hi = p + 1 < in ? x[p + 1] + xo : 0;
+        d[p / 2] = (int32_t)(((uint32_t)hi << 16) | ((uint32_t)lo & 0xffffu));
+    }
+}
+
+/* s (mr, 16) = the mr (1-4) rows of pairs h (rows LIN__S8_TILE_K / 2
+   apart) against the packed block d, kp steps */
+#define LIN__S8_TILE_ROW(i)                                                                              if (mr > i) {                                                                                            const __m256i b = _mm256_set1_epi32(h[i * (LIN__S8_TILE_K / 2) + q]);                                c##i##0 = _mm256_add_epi32(c##i##0, _mm256_madd_epi16(b, w0));                                       c##i##1 = _mm256_add_epi32(c##i##1, _mm256_madd_epi16(b, w1));                                   }
+#define LIN__S8_TILE_STORE(i)                                                                            if (mr > i) {                                                                                            _mm256_storeu_si256((__m256i *)(void *)(s + 16 * i), c##i##0);                                       _mm256_storeu_si256((__m256i *)(void *)(s + 16 * i + 8), c##i##1);                               }
+static LIN__TARGET_AVX2 LIN__INLINE_KERNEL void lin__s8_tile_avx2(int mr, const int32_t *d, const int32_t *h,
+                                                                  size_t kp, int32_t *s)
+{
+    __m256i c00 = _mm256_setzero_si256(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
+    __m256i c30 = c00, c31 = c00;
+    size_t q;
+    for (q = 0; q < kp; ++q) {
+        const __m256i w0 = _mm256_loadu_si256((const __m256i *)(const void *)(d + 16 * q));
+        const __m256i w1 = _mm256_loadu_si256((const __m256i *)(const void *)(d + 16 * q + 8));
+        LIN__S8_TILE_ROW(0) LIN__S8_TILE_ROW(1) LIN__S8_TILE_ROW(2) LIN__S8_TILE_ROW(3)
+    }
+    LIN__S8_TILE_STORE(0) LIN__S8_TILE_STORE(1) LIN__S8_TILE_STORE(2) LIN__S8_TILE_STORE(3)
+}
+#undef LIN__S8_TILE_ROW
+#undef LIN__S8_TILE_STORE
+
+/* lin__linear_s8's x86 part by tiles (batch >= 2, in <= LIN__S8_TILE_K) */
+LIN__NOINLINE static LIN__TARGET_AVX2 void lin__linear_s8_tiles_avx2(const int8_t *x, const int8_t *weight,
+                                                                    const int32_t *bias, int8_t *y, size_t batch,
+                                                                    size_t in, size_t out, const lin_quant *q,
+                                                                    const lin__rq *rq, const int32_t *multiplier,
+                                                                    const int32_t *shift)
+{
+    int32_t d[16 * (LIN__S8_TILE_K / 2)], h[4 * (LIN__S8_TILE_K / 2)], s[4 * 16];
+    const size_t kp = (in + 1) / 2;
+    const int32_t xo = q->input_offset, wo = q->weight_offset;
+    size_t i, j, r;
+    for (j = 0; j < out; j += 16) {
+        const size_t nr = LIN__MIN(16, out - j);
+        lin__pack_s8_pairs_avx2(weight + j * in, in, nr, d);
+        for (i = 0; i < batch; i += 4) {
+            const size_t mr = LIN__MIN(4, batch - i);
+            for (r = 0; r < mr; ++r) lin__pairs_s8_avx2(x + (i + r) * in, in, xo, h + r * (LIN__S8_TILE_K / 2));
+            switch (mr) {
+            case 1: lin__s8_tile_avx2(1, d, h, kp, s); break;
+            case 2: lin__s8_tile_avx2(2, d, h, kp, s); break;
+            case 3: lin__s8_tile_avx2(3, d, h, kp, s); break;
+            default: lin__s8_tile_avx2(4, d, h, kp, s); break;
+            }
+            for (r = 0; r < mr; ++r) {
+                const int8_t *xr = x + (i + r) * in;
+                const int64_t ws = wo ? (int64_t)wo * lin__sum_s8(xr, in, xo) : 0;
+                lin__output_row_s8(1, s + 16 * r, nr, ws, bias, q, rq, multiplier, shift, j, y + (i + r) * out + j);
+            }
+        }
+    }
+}
+#endif
 #endif
 
 /* y (batch, out) int8 = clamp(requant(x (batch, in) * W (out, in)^T + b) + zero point) */
@@ -10864,6 +11030,21 @@ LIN__NOINLINE static void lin__linear_s8(const int8_t *x, const int8_t *weight, 
         const int widen = wide && !vnni && in >= 16 && in <= 1024;
 #endif
         (void)vnni;
+#ifdef LIN__S8_TILES_AVX2
+        /* packing a block costs what three to eight rows of x gain by
+           it, more the longer the rows (AMD Zen 4, AVX2 family, -O2, ns,
+           dot products -> tiles: 2x16x16 90 -> 67, 2x64x64 378 -> 379,
+           2x256x256 3150 -> 4363, 4x256x256 6234 -> 6040, 4x512x512
+           20.9k -> 22.2k, 8x256x256 12.5k -> 10.2k, 16x512x512 84.1k ->
+           65.8k, 6x100x30 1108 -> 599); ahead of VNNI's dot products up
+           to rows of 64 (AVX-512 family: 128x64x64 12.8k -> 11.8k,
+           16x48x100 3781 -> 3158; behind from 128: 8x128x128 1989 ->
+           2766) */
+        if (wide && (!vnni || in <= 64) && batch >= 2 && batch * 64 >= in + 64 && in <= LIN__S8_TILE_K) {
+            lin__linear_s8_tiles_avx2(x, weight, bias, y, batch, in, out, q, &rq, multiplier, shift);
+            return;
+        }
+#endif
         for (j = 0; j < out; j += rows) {
             const size_t nr = LIN__MIN(rows, out - j);
             int32_t s0[16], s1[16];
