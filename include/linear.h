@@ -9822,18 +9822,27 @@ static LIN__TARGET_AVX2 void lin__dot4x1_s8_avx2(const int8_t *x0, const int8_t 
    they are (AMD Zen 4, AVX2 family, -O2, the same bytes out, us:
    32x1024x1024 621 -> 523, 64x784x128 118 -> 106; batch 1 within 4%).
    Where rows of x are many and short, lin__linear_s8_tiles_avx2 below. */
+/* the 16 bytes at p widened to int16 */
+static LIN__TARGET_AVX2 LIN__INLINE_KERNEL __m256i lin__load_s8x16_avx2(const int8_t *p)
+{
+    return _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(const void *)p));
+}
+
 static LIN__TARGET_AVX2 void lin__widen_s8_avx2(const int8_t *x, size_t n, int32_t xo, int16_t *d)
 {
     const __m256i vxo = _mm256_set1_epi16((short)xo);
     size_t p;
     for (p = 0; p + 16 <= n; p += 16)
         _mm256_storeu_si256((__m256i *)(void *)(d + p),
-                            _mm256_add_epi16(_mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(const void *)(x + p))), vxo));
+                            _mm256_add_epi16(lin__load_s8x16_avx2(x + p), vxo));
 }
 
 /* lin__dot4_s8_avx2 with x0 + xo (and x1 + xo) given widened in h0 (h1):
    the same sums */
-#define LIN__DOT4_S8W_ROW(r)                                                                             {   const __m256i wv = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(const void *)(w[r] + p)));         a0##r = _mm256_add_epi32(a0##r, _mm256_madd_epi16(u, wv));                                          if (two) a1##r = _mm256_add_epi32(a1##r, _mm256_madd_epi16(v, wv)); }
+#define LIN__DOT4_S8W_ROW(r)                                                                         \
+    {   const __m256i wv = lin__load_s8x16_avx2(w[r] + p);                                           \
+        a0##r = _mm256_add_epi32(a0##r, _mm256_madd_epi16(u, wv));                                   \
+        if (two) a1##r = _mm256_add_epi32(a1##r, _mm256_madd_epi16(v, wv)); }
 static LIN__TARGET_AVX2 LIN__INLINE_KERNEL void lin__dot4_s8w_avx2(int two, const int8_t *x0, const int8_t *x1,
                                                                    const int16_t *h0, const int16_t *h1,
                                                                    const int8_t *const w[4], size_t n, int32_t xo,
@@ -10754,7 +10763,8 @@ static LIN__TARGET_AVX2 void lin__output_row8_s8_avx2(const int32_t *s, size_t n
     const int right = -q->shift;
     const __m128i rc = _mm_cvtsi32_si128(right);
     const __m256i mask = _mm256_set1_epi32((int32_t)(((uint32_t)1 << right) - 1u)), half = _mm256_srli_epi32(mask, 1);
-    const __m256i lo = _mm256_set1_epi32(q->act_min - q->output_offset), hi = _mm256_set1_epi32(q->act_max - q->output_offset);
+    const __m256i lo = _mm256_set1_epi32(q->act_min - q->output_offset);
+    const __m256i hi = _mm256_set1_epi32(q->act_max - q->output_offset);
     const __m256i off = _mm256_set1_epi32(q->output_offset);
     size_t r;
     for (r = 0; r < n; r += 8) {
@@ -10846,7 +10856,8 @@ static LIN__TARGET_AVX2 void lin__pack_s8_pairs_avx2(const int8_t *w, size_t in,
     size_t q = 0, o, g;
     for (; 2 * q + 16 <= in; q += 8)    /* eight pairs of each row: one transpose per eight rows */
         for (g = 0; g < 16; g += 8) {
-#define LIN__PAIRS_ROW(r)                                                                                (g + (r) < nr ? _mm256_castsi256_ps(_mm256_cvtepi8_epi16(                                                                  _mm_loadu_si128((const __m128i *)(const void *)(w + (g + (r)) * in + 2 * q))))                   : _mm256_setzero_ps())
+#define LIN__PAIRS_ROW(r)                                                                            \
+    (g + (r) < nr ? _mm256_castsi256_ps(lin__load_s8x16_avx2(w + (g + (r)) * in + 2 * q)) : _mm256_setzero_ps())
             lin__transpose8(LIN__PAIRS_ROW(0), LIN__PAIRS_ROW(1), LIN__PAIRS_ROW(2), LIN__PAIRS_ROW(3),
                             LIN__PAIRS_ROW(4), LIN__PAIRS_ROW(5), LIN__PAIRS_ROW(6), LIN__PAIRS_ROW(7),
                             (float *)(void *)(d + 16 * q + g), 16);
@@ -10866,8 +10877,7 @@ static LIN__TARGET_AVX2 void lin__pairs_s8_avx2(const int8_t *x, size_t in, int3
     const __m256i vxo = _mm256_set1_epi16((short)xo);
     size_t p;
     for (p = 0; p + 16 <= in; p += 16)
-        _mm256_storeu_si256((__m256i *)(void *)(d + p / 2),
-                            _mm256_add_epi16(_mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(const void *)(x + p))), vxo));
+        _mm256_storeu_si256((__m256i *)(void *)(d + p / 2), _mm256_add_epi16(lin__load_s8x16_avx2(x + p), vxo));
     for (; p < in; p += 2) {
         const int32_t lo = x[p] + xo, hi = p + 1 < in ? x[p + 1] + xo : 0;
         d[p / 2] = (int32_t)(((uint32_t)hi << 16) | ((uint32_t)lo & 0xffffu));
@@ -10876,8 +10886,17 @@ static LIN__TARGET_AVX2 void lin__pairs_s8_avx2(const int8_t *x, size_t in, int3
 
 /* s (mr, 16) = the mr (1-4) rows of pairs h (rows LIN__S8_TILE_K / 2
    apart) against the packed block d, kp steps */
-#define LIN__S8_TILE_ROW(i)                                                                              if (mr > i) {                                                                                            const __m256i b = _mm256_set1_epi32(h[i * (LIN__S8_TILE_K / 2) + q]);                                c##i##0 = _mm256_add_epi32(c##i##0, _mm256_madd_epi16(b, w0));                                       c##i##1 = _mm256_add_epi32(c##i##1, _mm256_madd_epi16(b, w1));                                   }
-#define LIN__S8_TILE_STORE(i)                                                                            if (mr > i) {                                                                                            _mm256_storeu_si256((__m256i *)(void *)(s + 16 * i), c##i##0);                                       _mm256_storeu_si256((__m256i *)(void *)(s + 16 * i + 8), c##i##1);                               }
+#define LIN__S8_TILE_ROW(i)                                                                          \
+    if (mr > i) {                                                                                    \
+        const __m256i b = _mm256_set1_epi32(h[i * (LIN__S8_TILE_K / 2) + q]);                        \
+        c##i##0 = _mm256_add_epi32(c##i##0, _mm256_madd_epi16(b, w0));                               \
+        c##i##1 = _mm256_add_epi32(c##i##1, _mm256_madd_epi16(b, w1));                               \
+    }
+#define LIN__S8_TILE_STORE(i)                                                                        \
+    if (mr > i) {                                                                                    \
+        _mm256_storeu_si256((__m256i *)(void *)(s + 16 * i), c##i##0);                               \
+        _mm256_storeu_si256((__m256i *)(void *)(s + 16 * i + 8), c##i##1);                           \
+    }
 static LIN__TARGET_AVX2 LIN__INLINE_KERNEL void lin__s8_tile_avx2(int mr, const int32_t *d, const int32_t *h,
                                                                   size_t kp, int32_t *s)
 {
