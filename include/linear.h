@@ -9775,17 +9775,52 @@ static LIN__TARGET_AVX2 LIN__INLINE_KERNEL __m128i lin__hsum4_avx2(__m256i a0, _
     return _mm_add_epi32(_mm256_castsi256_si128(h), _mm256_extracti128_si256(h, 1));
 }
 
+/* the 16 bytes at p widened to int16 */
+static LIN__TARGET_AVX2 LIN__INLINE_KERNEL __m256i lin__load_s8x16_avx2(const int8_t *p)
+{
+    return _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(const void *)p));
+}
+
+/* two int16 as a dword: lo in the low half (x86 is little-endian: as two
+   int16 in memory, lo first) */
+static LIN__INLINE_KERNEL int32_t lin__pair16(int32_t lo, int32_t hi)
+{
+    return (int32_t)(((uint32_t)hi << 16) | ((uint32_t)lo & 0xffffu));
+}
+
+/* d[q] = the pair (x[2q] + xo, x[2q + 1] + xo) as a dword, x[in] as 0:
+   a row of x widened once, for the dot products' blocks and the tiles */
+static LIN__TARGET_AVX2 void lin__pairs_s8_avx2(const int8_t *x, size_t in, int32_t xo, int32_t *d)
+{
+    const __m256i vxo = _mm256_set1_epi16((short)xo);
+    size_t p;
+    for (p = 0; p + 16 <= in; p += 16)
+        _mm256_storeu_si256((__m256i *)(void *)(d + p / 2), _mm256_add_epi16(lin__load_s8x16_avx2(x + p), vxo));
+    for (; p < in; p += 2) d[p / 2] = lin__pair16(x[p] + xo, p + 1 < in ? x[p + 1] + xo : 0);
+}
+
 /* AVX2: s0[r] (and s1[r] with two) = the sums of x0 (and of x1)
    against the four rows w[r], 16 at a time: widened to int16, the offset
    added to x, pairs multiplied and added into int32 (vpmaddwd). Each row
-   of x widened once for four rows of W, each row of W once for the rows of
-   x, the sums in registers. Inlined with two constant into the two kernels
-   below (two rows of x; one, for batch 1 and a last odd row). */
+   of W widened once for the rows of x, the sums in registers. x0 + xo
+   (x1 + xo) come widened in h0 (h1, by lin__pairs_s8_avx2) where those
+   are given, else are widened here, once for four rows of W: vpmovsxbw
+   runs once a cycle on Zen 4 (vpmaddwd twice), so a row of x widened
+   once per block of W left the loop widening W alone (AMD Zen 4, AVX2
+   family, -O2, the same bytes out, us: 32x1024x1024 621 -> 523,
+   64x784x128 118 -> 106; batch 1 within 4%). Inlined with two and the
+   h's constant into the kernels below (two rows of x; one, for batch 1
+   and a last odd row). Where rows of x are many and short,
+   lin__linear_s8_tiles_avx2. */
+#define LIN__DOT4_S8_X(h, x) \
+    ((h) ? _mm256_loadu_si256((const __m256i *)(const void *)((h) + p / 2)) \
+         : _mm256_add_epi16(lin__load_s8x16_avx2((x) + p), vxo))
 #define LIN__DOT4_S8_ROW(r)                                                                          \
-    wv = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(const void *)(w[r] + p)));          \
+    wv = lin__load_s8x16_avx2(w[r] + p);                                                             \
     a0##r = _mm256_add_epi32(a0##r, _mm256_madd_epi16(u, wv));                                      \
     if (two) a1##r = _mm256_add_epi32(a1##r, _mm256_madd_epi16(v, wv));
 static LIN__TARGET_AVX2 LIN__INLINE_KERNEL void lin__dot4_s8_avx2(int two, const int8_t *x0, const int8_t *x1,
+                                                                  const int32_t *h0, const int32_t *h1,
                                                                   const int8_t *const w[4], size_t n, int32_t xo,
                                                                   int32_t *s0, int32_t *s1)
 {
@@ -9794,85 +9829,39 @@ static LIN__TARGET_AVX2 LIN__INLINE_KERNEL void lin__dot4_s8_avx2(int two, const
     __m256i a10 = a00, a11 = a00, a12 = a00, a13 = a00, u, v = a00, wv;
     size_t p = 0;
     for (; p + 16 <= n; p += 16) {
-        u = _mm256_add_epi16(_mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(const void *)(x0 + p))), vxo);
-        if (two) v = _mm256_add_epi16(_mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(const void *)(x1 + p))), vxo);
+        u = LIN__DOT4_S8_X(h0, x0);
+        if (two) v = LIN__DOT4_S8_X(h1, x1);
         LIN__DOT4_S8_ROW(0) LIN__DOT4_S8_ROW(1) LIN__DOT4_S8_ROW(2) LIN__DOT4_S8_ROW(3)
     }
     _mm_storeu_si128((__m128i *)(void *)s0, lin__hsum4_avx2(a00, a01, a02, a03));
     if (two) _mm_storeu_si128((__m128i *)(void *)s1, lin__hsum4_avx2(a10, a11, a12, a13));
     lin__dot4_s8_tail(two, x0, x1, w, p, n, xo, s0, s1);
 }
+#undef LIN__DOT4_S8_X
 
 static LIN__TARGET_AVX2 void lin__dot4x2_s8_avx2(const int8_t *x0, const int8_t *x1, const int8_t *const w[4],
                                                  size_t n, int32_t xo, int32_t *s0, int32_t *s1)
 {
-    lin__dot4_s8_avx2(1, x0, x1, w, n, xo, s0, s1);
+    lin__dot4_s8_avx2(1, x0, x1, NULL, NULL, w, n, xo, s0, s1);
 }
 
 static LIN__TARGET_AVX2 void lin__dot4x1_s8_avx2(const int8_t *x0, const int8_t *const w[4], size_t n, int32_t xo,
                                                  int32_t *s0)
 {
-    lin__dot4_s8_avx2(0, x0, NULL, w, n, xo, s0, NULL);
+    lin__dot4_s8_avx2(0, x0, NULL, NULL, NULL, w, n, xo, s0, NULL);
 }
 
-/* d[p] = x[p] + xo for the n & ~15 values that lin__dot4_s8_avx2 reads
-   in vectors, once per row of x and block of W rather than once per four
-   rows of W: vpmovsxbw runs once a cycle on Zen 4 (twice as many
-   vpmaddwd), and each widened row of W then meets rows of x loaded as
-   they are (AMD Zen 4, AVX2 family, -O2, the same bytes out, us:
-   32x1024x1024 621 -> 523, 64x784x128 118 -> 106; batch 1 within 4%).
-   Where rows of x are many and short, lin__linear_s8_tiles_avx2 below. */
-/* the 16 bytes at p widened to int16 */
-static LIN__TARGET_AVX2 LIN__INLINE_KERNEL __m256i lin__load_s8x16_avx2(const int8_t *p)
-{
-    return _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(const void *)p));
-}
-
-static LIN__TARGET_AVX2 void lin__widen_s8_avx2(const int8_t *x, size_t n, int32_t xo, int16_t *d)
-{
-    const __m256i vxo = _mm256_set1_epi16((short)xo);
-    size_t p;
-    for (p = 0; p + 16 <= n; p += 16)
-        _mm256_storeu_si256((__m256i *)(void *)(d + p),
-                            _mm256_add_epi16(lin__load_s8x16_avx2(x + p), vxo));
-}
-
-/* lin__dot4_s8_avx2 with x0 + xo (and x1 + xo) given widened in h0 (h1):
-   the same sums */
-#define LIN__DOT4_S8W_ROW(r)                                                                         \
-    {   const __m256i wv = lin__load_s8x16_avx2(w[r] + p);                                           \
-        a0##r = _mm256_add_epi32(a0##r, _mm256_madd_epi16(u, wv));                                   \
-        if (two) a1##r = _mm256_add_epi32(a1##r, _mm256_madd_epi16(v, wv)); }
-static LIN__TARGET_AVX2 LIN__INLINE_KERNEL void lin__dot4_s8w_avx2(int two, const int8_t *x0, const int8_t *x1,
-                                                                   const int16_t *h0, const int16_t *h1,
-                                                                   const int8_t *const w[4], size_t n, int32_t xo,
-                                                                   int32_t *s0, int32_t *s1)
-{
-    __m256i a00 = _mm256_setzero_si256(), a01 = a00, a02 = a00, a03 = a00;
-    __m256i a10 = a00, a11 = a00, a12 = a00, a13 = a00, u, v = a00;
-    size_t p = 0;
-    for (; p + 16 <= n; p += 16) {
-        u = _mm256_loadu_si256((const __m256i *)(const void *)(h0 + p));
-        if (two) v = _mm256_loadu_si256((const __m256i *)(const void *)(h1 + p));
-        LIN__DOT4_S8W_ROW(0) LIN__DOT4_S8W_ROW(1) LIN__DOT4_S8W_ROW(2) LIN__DOT4_S8W_ROW(3)
-    }
-    _mm_storeu_si128((__m128i *)(void *)s0, lin__hsum4_avx2(a00, a01, a02, a03));
-    if (two) _mm_storeu_si128((__m128i *)(void *)s1, lin__hsum4_avx2(a10, a11, a12, a13));
-    lin__dot4_s8_tail(two, x0, x1, w, p, n, xo, s0, s1);
-}
-#undef LIN__DOT4_S8W_ROW
-
-static LIN__TARGET_AVX2 void lin__dot4x2_s8w_avx2(const int8_t *x0, const int8_t *x1, const int16_t *h0,
-                                                  const int16_t *h1, const int8_t *const w[4], size_t n,
+static LIN__TARGET_AVX2 void lin__dot4x2_s8w_avx2(const int8_t *x0, const int8_t *x1, const int32_t *h0,
+                                                  const int32_t *h1, const int8_t *const w[4], size_t n,
                                                   int32_t xo, int32_t *s0, int32_t *s1)
 {
-    lin__dot4_s8w_avx2(1, x0, x1, h0, h1, w, n, xo, s0, s1);
+    lin__dot4_s8_avx2(1, x0, x1, h0, h1, w, n, xo, s0, s1);
 }
 
-static LIN__TARGET_AVX2 void lin__dot4x1_s8w_avx2(const int8_t *x0, const int16_t *h0, const int8_t *const w[4],
+static LIN__TARGET_AVX2 void lin__dot4x1_s8w_avx2(const int8_t *x0, const int32_t *h0, const int8_t *const w[4],
                                                   size_t n, int32_t xo, int32_t *s0)
 {
-    lin__dot4_s8w_avx2(0, x0, NULL, h0, NULL, w, n, xo, s0, NULL);
+    lin__dot4_s8_avx2(0, x0, NULL, h0, NULL, w, n, xo, s0, NULL);
 }
 #endif
 
@@ -10663,6 +10652,47 @@ static void lin__dot4_s8_x86(int wide, const int8_t *x0, const int8_t *x1, const
 }
 
 #ifdef LIN__DOT_S8_AVX2
+/* v + b with int32 saturation: where both have a sign their wrapped sum
+   lacks, the bound of v's sign */
+static LIN__TARGET_AVX2 LIN__INLINE_KERNEL __m256i lin__add_sat8_avx2(__m256i v, __m256i b)
+{
+    const __m256i t = _mm256_add_epi32(v, b);
+    return _mm256_castps_si256(_mm256_blendv_ps(
+        _mm256_castsi256_ps(t), _mm256_castsi256_ps(_mm256_xor_si256(_mm256_srai_epi32(v, 31), _mm256_set1_epi32(INT32_MAX))),
+        _mm256_castsi256_ps(_mm256_and_si256(_mm256_xor_si256(v, t), _mm256_xor_si256(b, t)))));
+}
+
+/* gemmlowp's doubling high multiply of v by the multipliers mv (>= 0, so
+   the 64-bit products fit and INT32_MIN squared cannot occur): bits
+   31..62 of v * m + 2^30, two 64-bit products per pair of lanes */
+static LIN__TARGET_AVX2 LIN__INLINE_KERNEL __m256i lin__dhmul8_avx2(__m256i v, __m256i mv)
+{
+    const __m256i nudge = _mm256_set1_epi64x((int64_t)1 << 30);
+    const __m256i lo = _mm256_add_epi64(_mm256_mul_epi32(v, mv), nudge);
+    const __m256i hi = _mm256_add_epi64(_mm256_mul_epi32(_mm256_srli_epi64(v, 32), _mm256_srli_epi64(mv, 32)), nudge);
+    return _mm256_blend_epi32(_mm256_srli_epi64(lo, 31), _mm256_slli_epi64(hi, 1), 0xaa);
+}
+
+/* y[0 .. cnt - 1] = the lanes of v clamped to [lo, hi] (the bounds less
+   the zero point: in int32 lanes a value near INT32_MIN or INT32_MAX
+   would wrap), plus the zero point off, as bytes */
+static LIN__TARGET_AVX2 LIN__INLINE_KERNEL void lin__store8_s8_avx2(__m256i v, __m256i lo, __m256i hi, __m256i off,
+                                                                    int8_t *y, size_t cnt)
+{
+    __m128i b;
+    v = _mm256_add_epi32(_mm256_min_epi32(_mm256_max_epi32(v, lo), hi), off);
+    v = _mm256_packs_epi16(_mm256_packs_epi32(v, v), v);    /* bytes 0-3 of each half: lanes 0-3, 4-7 */
+    b = _mm_unpacklo_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+    if (cnt == 8) {
+        _mm_storel_epi64((__m128i *)(void *)y, b);
+    } else {
+        int8_t b8[8];
+        size_t r;
+        _mm_storel_epi64((__m128i *)(void *)b8, b);
+        for (r = 0; r < cnt; ++r) y[r] = b8[r];
+    }
+}
+
 /* lin__output_s8 for eight outputs, in int32 lanes, the same bits: the
    exact sums s (the weight offset 0) plus the bias, saturated (where both
    have a sign their wrapped sum lacks); then, twice rounded, the
@@ -10679,18 +10709,11 @@ static void lin__dot4_s8_x86(int wide, const int8_t *x0, const int8_t *x1, const
 static LIN__TARGET_AVX2 void lin__output8_s8_avx2(const int32_t *s, const int32_t *bias, const lin_quant *q,
                                                   const int32_t *m, const int32_t *sh, int8_t *y, size_t cnt)
 {
-    const __m256i imax = _mm256_set1_epi32(INT32_MAX);
     const __m256i in = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)cnt), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
     const __m256i mv = m ? _mm256_maskload_epi32((const int *)(const void *)m, in) : _mm256_set1_epi32(q->multiplier);
     const __m256i shv = sh ? _mm256_maskload_epi32((const int *)(const void *)sh, in) : _mm256_set1_epi32(q->shift);
-    __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)s), t, lo, hi;
-    if (bias) {
-        const __m256i b = _mm256_maskload_epi32((const int *)(const void *)bias, in);
-        t = _mm256_add_epi32(v, b);
-        v = _mm256_castps_si256(_mm256_blendv_ps(
-            _mm256_castsi256_ps(t), _mm256_castsi256_ps(_mm256_xor_si256(_mm256_srai_epi32(v, 31), imax)),
-            _mm256_castsi256_ps(_mm256_and_si256(_mm256_xor_si256(v, t), _mm256_xor_si256(b, t)))));
-    }
+    __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)s);
+    if (bias) v = lin__add_sat8_avx2(v, _mm256_maskload_epi32((const int *)(const void *)bias, in));
 #ifdef LIN_SINGLE_ROUNDING
     {
         const __m256i one = _mm256_set1_epi64x(1), low = _mm256_set1_epi64x(0xffffffff);
@@ -10698,7 +10721,7 @@ static LIN__TARGET_AVX2 void lin__output8_s8_avx2(const int32_t *s, const int32_
         const __m256i te = _mm256_and_si256(total, low), to = _mm256_srli_epi64(total, 32);
         const __m256i zero = _mm256_setzero_si256(), max64 = _mm256_set1_epi64x(INT32_MAX);
         const __m256i min64 = _mm256_set1_epi64x(INT32_MIN);
-        __m256i sg;
+        __m256i sg, lo, hi;
         lo = _mm256_add_epi64(_mm256_mul_epi32(v, mv), _mm256_sllv_epi64(one, _mm256_sub_epi64(te, one)));
         hi = _mm256_add_epi64(_mm256_mul_epi32(_mm256_srli_epi64(v, 32), _mm256_srli_epi64(mv, 32)),
                               _mm256_sllv_epi64(one, _mm256_sub_epi64(to, one)));
@@ -10715,41 +10738,23 @@ static LIN__TARGET_AVX2 void lin__output8_s8_avx2(const int32_t *s, const int32_
 #else
     {
         const __m256i zero = _mm256_setzero_si256(), one = _mm256_set1_epi32(1);
-        const __m256i nudge = _mm256_set1_epi64x((int64_t)1 << 30);
         const __m256i left = _mm256_max_epi32(shv, zero), right = _mm256_max_epi32(_mm256_sub_epi32(zero, shv), zero);
+        const __m256i t = _mm256_sllv_epi32(v, left);
         __m256i mask, rem, thr;
-        t = _mm256_sllv_epi32(v, left);
-        v = _mm256_blendv_epi8(_mm256_xor_si256(_mm256_srai_epi32(v, 31), imax), t,
+        v = _mm256_blendv_epi8(_mm256_xor_si256(_mm256_srai_epi32(v, 31), _mm256_set1_epi32(INT32_MAX)), t,
                                _mm256_cmpeq_epi32(_mm256_srav_epi32(t, left), v));
-        lo = _mm256_add_epi64(_mm256_mul_epi32(v, mv), nudge);
-        hi = _mm256_add_epi64(_mm256_mul_epi32(_mm256_srli_epi64(v, 32), _mm256_srli_epi64(mv, 32)), nudge);
-        v = _mm256_blend_epi32(_mm256_srli_epi64(lo, 31), _mm256_slli_epi64(hi, 1), 0xaa);
+        v = lin__dhmul8_avx2(v, mv);
         mask = _mm256_sub_epi32(_mm256_sllv_epi32(one, right), one);
         rem = _mm256_and_si256(v, mask);
         thr = _mm256_sub_epi32(_mm256_srli_epi32(mask, 1), _mm256_srai_epi32(v, 31));
         v = _mm256_sub_epi32(_mm256_srav_epi32(v, right), _mm256_cmpgt_epi32(rem, thr));
     }
 #endif
-    /* clamped to the bounds less the zero point, then the zero point added:
-       in int32 lanes a value near INT32_MIN or INT32_MAX would wrap */
-    v = _mm256_min_epi32(_mm256_max_epi32(v, _mm256_set1_epi32(q->act_min - q->output_offset)),
-                         _mm256_set1_epi32(q->act_max - q->output_offset));
-    v = _mm256_add_epi32(v, _mm256_set1_epi32(q->output_offset));
-    v = _mm256_packs_epi16(_mm256_packs_epi32(v, v), v);    /* bytes 0-3 of each half: lanes 0-3, 4-7 */
-    if (cnt == 8) {
-        _mm_storel_epi64((__m128i *)(void *)y,
-                         _mm_unpacklo_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1)));
-    } else {
-        int8_t b8[8];
-        size_t r;
-        _mm_storel_epi64((__m128i *)(void *)b8,
-                         _mm_unpacklo_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1)));
-        for (r = 0; r < cnt; ++r) y[r] = b8[r];
-    }
+    lin__store8_s8_avx2(v, _mm256_set1_epi32(q->act_min - q->output_offset),
+                        _mm256_set1_epi32(q->act_max - q->output_offset), _mm256_set1_epi32(q->output_offset), y, cnt);
 }
-#endif
 
-#if defined(LIN__DOT_S8_AVX2) && !defined(LIN_SINGLE_ROUNDING)
+#ifndef LIN_SINGLE_ROUNDING
 /* lin__output8_s8_avx2 for a row of n outputs, per tensor, with a shift
    of 0 or less (TFLite's usual: multipliers in [2^30, 2^31), scales under
    1): no left shift, so none of its saturation, and the constants made
@@ -10758,8 +10763,7 @@ static LIN__TARGET_AVX2 void lin__output8_s8_avx2(const int32_t *s, const int32_
 static LIN__TARGET_AVX2 void lin__output_row8_s8_avx2(const int32_t *s, size_t n, const int32_t *bias,
                                                       const lin_quant *q, int8_t *y)
 {
-    const __m256i imax = _mm256_set1_epi32(INT32_MAX), mv = _mm256_set1_epi32(q->multiplier);
-    const __m256i nudge = _mm256_set1_epi64x((int64_t)1 << 30), lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    const __m256i mv = _mm256_set1_epi32(q->multiplier), lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
     const int right = -q->shift;
     const __m128i rc = _mm_cvtsi32_si128(right);
     const __m256i mask = _mm256_set1_epi32((int32_t)(((uint32_t)1 << right) - 1u)), half = _mm256_srli_epi32(mask, 1);
@@ -10769,35 +10773,18 @@ static LIN__TARGET_AVX2 void lin__output_row8_s8_avx2(const int32_t *s, size_t n
     size_t r;
     for (r = 0; r < n; r += 8) {
         const size_t cnt = LIN__MIN(8, n - r);
-        __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(s + r)), t, l, h;
-        if (bias) {
-            const __m256i in = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)cnt), lane);
-            const __m256i b = cnt == 8 ? _mm256_loadu_si256((const __m256i *)(const void *)(bias + r))
-                                       : _mm256_maskload_epi32((const int *)(const void *)(bias + r), in);
-            t = _mm256_add_epi32(v, b);
-            v = _mm256_castps_si256(_mm256_blendv_ps(
-                _mm256_castsi256_ps(t), _mm256_castsi256_ps(_mm256_xor_si256(_mm256_srai_epi32(v, 31), imax)),
-                _mm256_castsi256_ps(_mm256_and_si256(_mm256_xor_si256(v, t), _mm256_xor_si256(b, t)))));
-        }
-        l = _mm256_add_epi64(_mm256_mul_epi32(v, mv), nudge);
-        h = _mm256_add_epi64(_mm256_mul_epi32(_mm256_srli_epi64(v, 32), mv), nudge);
-        v = _mm256_blend_epi32(_mm256_srli_epi64(l, 31), _mm256_slli_epi64(h, 1), 0xaa);
+        __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(s + r)), t;
+        if (bias)
+            v = lin__add_sat8_avx2(v, cnt == 8 ? _mm256_loadu_si256((const __m256i *)(const void *)(bias + r))
+                                               : _mm256_maskload_epi32((const int *)(const void *)(bias + r),
+                                                                       _mm256_cmpgt_epi32(_mm256_set1_epi32((int)cnt), lane)));
+        v = lin__dhmul8_avx2(v, mv);
         t = _mm256_sub_epi32(half, _mm256_srai_epi32(v, 31));
         v = _mm256_sub_epi32(_mm256_sra_epi32(v, rc), _mm256_cmpgt_epi32(_mm256_and_si256(v, mask), t));
-        v = _mm256_add_epi32(_mm256_min_epi32(_mm256_max_epi32(v, lo), hi), off);
-        v = _mm256_packs_epi16(_mm256_packs_epi32(v, v), v);
-        if (cnt == 8) {
-            _mm_storel_epi64((__m128i *)(void *)(y + r),
-                             _mm_unpacklo_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1)));
-        } else {
-            int8_t b8[8];
-            size_t k;
-            _mm_storel_epi64((__m128i *)(void *)b8,
-                             _mm_unpacklo_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1)));
-            for (k = 0; k < cnt; ++k) y[r + k] = b8[k];
-        }
+        lin__store8_s8_avx2(v, lo, hi, off, y + r, cnt);
     }
 }
+#endif
 #endif
 
 /* y[r] = the output of the sum s[r] + ws for output j + r, r < n (s has
@@ -10866,22 +10853,8 @@ static LIN__TARGET_AVX2 void lin__pack_s8_pairs_avx2(const int8_t *w, size_t in,
     for (; q < kp; ++q)
         for (o = 0; o < 16; ++o) {
             const int8_t *wo = w + o * in;
-            const int32_t lo = o < nr ? wo[2 * q] : 0, hi = o < nr && 2 * q + 1 < in ? wo[2 * q + 1] : 0;
-            d[16 * q + o] = (int32_t)(((uint32_t)hi << 16) | ((uint32_t)lo & 0xffffu));
+            d[16 * q + o] = lin__pair16(o < nr ? wo[2 * q] : 0, o < nr && 2 * q + 1 < in ? wo[2 * q + 1] : 0);
         }
-}
-
-/* d[q] = the pair (x[2q] + xo, x[2q + 1] + xo) as a dword, x[in] as 0 */
-static LIN__TARGET_AVX2 void lin__pairs_s8_avx2(const int8_t *x, size_t in, int32_t xo, int32_t *d)
-{
-    const __m256i vxo = _mm256_set1_epi16((short)xo);
-    size_t p;
-    for (p = 0; p + 16 <= in; p += 16)
-        _mm256_storeu_si256((__m256i *)(void *)(d + p / 2), _mm256_add_epi16(lin__load_s8x16_avx2(x + p), vxo));
-    for (; p < in; p += 2) {
-        const int32_t lo = x[p] + xo, hi = p + 1 < in ? x[p + 1] + xo : 0;
-        d[p / 2] = (int32_t)(((uint32_t)hi << 16) | ((uint32_t)lo & 0xffffu));
-    }
 }
 
 /* s (mr, 16) = the mr (1-4) rows of pairs h (rows LIN__S8_TILE_K / 2
@@ -11045,7 +11018,7 @@ LIN__NOINLINE static void lin__linear_s8(const int8_t *x, const int8_t *weight, 
         /* AVX2: each pair of rows of x widened once per block, where a row
            fits the buffer (rows of W of 16 or more: the buffer's set-up
            costs what it saves below) */
-        int16_t h[2][1024];
+        int32_t h[2][512];
         const int widen = wide && !vnni && in >= 16 && in <= 1024;
 #endif
         (void)vnni;
@@ -11084,8 +11057,8 @@ LIN__NOINLINE static void lin__linear_s8(const int8_t *x, const int8_t *weight, 
                 const int64_t ws1 = wo && x1 ? (int64_t)wo * lin__sum_s8(x1, in, xo) : 0;
 #ifdef LIN__DOT_S8_AVX2
                 if (widen) {
-                    lin__widen_s8_avx2(x0, in, xo, h[0]);
-                    if (x1) lin__widen_s8_avx2(x1, in, xo, h[1]);
+                    lin__pairs_s8_avx2(x0, in, xo, h[0]);
+                    if (x1) lin__pairs_s8_avx2(x1, in, xo, h[1]);
                 }
 #endif
                 for (g = 0; g < nr; g += 4) {

@@ -259,6 +259,65 @@ static void test_s8_requant_extremes(void **state)
     assert_int_equal(fails, 0);
 }
 
+/* Under every kernel family: the shapes around x86's int8 paths' bounds,
+   against the reference. Rows of 511 to 513 (the tiles' longest row, 512,
+   and the dot products past it), 1023 to 1025 (the widened rows of x),
+   batch 1 to 9 (tiles of four rows and their last one to three; the
+   packing's threshold batch x 64 >= in + 64), 1 to 33 outputs (blocks of
+   16 and their tails), odd rows (a last step paired with 0); weights
+   with -128, input offsets at both ends, a weight offset, per channel,
+   shifts on both sides of 0, with and without bias. */
+static void test_s8_kernel_bounds(void **state)
+{
+    static const size_t sh[][3] = {{9, 512, 17}, {9, 511, 33}, {9, 513, 16}, {5, 256, 31}, {4, 255, 16},
+                                   {2, 64, 17},  {3, 17, 1},   {2, 1024, 5}, {3, 1025, 7}, {7, 100, 33},
+                                   {8, 16, 16},  {2, 1023, 9}};
+    static const int32_t xos[] = {-127, 128, 3};
+    size_t s, i;
+    int isa, t, fails = 0;
+    (void)state;
+    for (s = 0; s < sizeof sh / sizeof sh[0]; ++s) {
+        const size_t m = sh[s][0], k = sh[s][1], n = sh[s][2];
+        int8_t *x = (int8_t *)malloc(m * k), *w = (int8_t *)malloc(n * k);
+        int8_t *y = (int8_t *)malloc(m * n + 1), *want = (int8_t *)malloc(m * n);
+        int32_t *b = (int32_t *)malloc(n * sizeof(int32_t)), *mult = (int32_t *)malloc(n * sizeof(int32_t));
+        int32_t *shift = (int32_t *)malloc(n * sizeof(int32_t));
+        assert_true(x && w && y && want && b && mult && shift);
+        for (i = 0; i < m * k; ++i) x[i] = rand_s8();
+        for (i = 0; i < n * k; ++i) w[i] = i % 7 ? rand_s8() : -128;
+        for (i = 0; i < n; ++i) {
+            b[i] = (int32_t)test_randn(2000001) - 1000000;
+            mult[i] = (int32_t)(0x40000000u + test_rand() % 0x3fffffffu);
+            shift[i] = (int32_t)test_randn(20) - 16;
+        }
+        for (t = 0; t < 6; ++t) {
+            lin_quant q = {3, 0, -5, 1518500250, -9, -128, 127};
+            const int per_channel = t == 4;
+            const int32_t *bias = t % 2 ? NULL : b;
+            q.input_offset = xos[t % 3];
+            q.weight_offset = t == 5 ? -3 : 0;
+            q.shift = t == 3 ? 2 : -(int32_t)(5 + 4 * (size_t)t);
+            ref_linear_s8(x, w, bias, want, m, k, n, &q, per_channel ? mult : NULL, per_channel ? shift : NULL);
+            for (isa = 0; isa < LIN__ISA_COUNT; ++isa) {
+                if (!lin__isa_force(isa)) continue;
+                memset(y, 0x55, m * n + 1);
+                assert_int_equal(per_channel ? lin_linear_s8_per_channel(x, w, bias, y, m, k, n, &q, mult, shift)
+                                             : lin_linear_s8(x, w, bias, y, m, k, n, &q),
+                                 LIN_OK);
+                if (memcmp(y, want, m * n) || y[m * n] != 0x55) {
+                    if (fails < 5)
+                        print_message("%zux%zux%zu, case %d, family %d: differs from the reference\n", m, k, n, t,
+                                      isa);
+                    ++fails;
+                }
+            }
+        }
+        free(x); free(w); free(y); free(want); free(b); free(mult); free(shift);
+    }
+    assert_true(lin__isa_force(-1));
+    assert_int_equal(fails, 0);
+}
+
 #ifdef LIN__OUTPUT4_S8
 /* Helium's requantization of four outputs in one vector against the
    scalar step, lane by lane: sums and biases at the edges of int32,
@@ -1022,6 +1081,7 @@ int main(void)
         TEST(test_s8_reference_vectors),
         TEST(test_s8_random_against_reference),
         TEST(test_s8_requant_extremes),
+        TEST(test_s8_kernel_bounds),
 #ifdef LIN__OUTPUT4_S8
         TEST(test_s8_output4_same),
 #endif
