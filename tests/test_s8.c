@@ -269,9 +269,13 @@ static void test_s8_requant_extremes(void **state)
    shifts on both sides of 0, with and without bias. */
 static void test_s8_kernel_bounds(void **state)
 {
+#if defined(TEST_SMALL_RAM)
+    static const size_t sh[][3] = {{2, 64, 17}, {3, 17, 1}, {8, 16, 16}, {5, 33, 9}};
+#else
     static const size_t sh[][3] = {{9, 512, 17}, {9, 511, 33}, {9, 513, 16}, {5, 256, 31}, {4, 255, 16},
                                    {2, 64, 17},  {3, 17, 1},   {2, 1024, 5}, {3, 1025, 7}, {7, 100, 33},
                                    {8, 16, 16},  {2, 1023, 9}};
+#endif
     static const int32_t xos[] = {-127, 128, 3};
     size_t s, i;
     int isa, t, fails = 0;
