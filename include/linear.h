@@ -2808,6 +2808,8 @@ typedef struct lin__family {
     lin__ukernel_rows_fn ukernel_rows_half_m;   /* the same with A's rows read in place; or NULL */
     lin__ukernel_fn ukernel_half_n;     /* C's first NR/2 columns alone (edge tiles); or NULL */
     lin__ukernel_rows_fn ukernel_rows_half_n;   /* the same with A's rows read in place; or NULL */
+    lin__ukernel_rows_fn ukernel_rows_four;     /* C's first four rows, A's rows read in place (MR 6:
+                                                   a last 4, 7 or 8 rows as tiles of four); or NULL */
     lin__pack_fn pack_a;        /* A (rows, kc) -> panels of MR rows, k-major */
     lin__pack_fn pack_b;        /* B (kc, cols) -> panels of NR columns, k-major */
     lin__gemv_fn gemv;          /* the dot products: batch 1-4, and 5-16 with long rows */
@@ -3350,7 +3352,8 @@ static LIN__TARGET_AVX2 void lin__ukernel_avx2(size_t kc, const float *ap, const
 
 /* The first three rows of the same panels alone: a last panel of 1-3
    rows costs half a tile (AMD Zen 5, AVX2, -O2: 32 rows ran at 81
-   GFLOP/s where 30 ran at 96, a 256 -> 256 layer) */
+   GFLOP/s where 30 ran at 96, a 256 -> 256 layer, before 32 rows took
+   tiles of 6, 6, 6, 6, 4 and 4: lin__gemm_macro) */
 static LIN__TARGET_AVX2 void lin__ukernel_half_m_avx2(size_t kc, const float *ap, const float *bp, float *c,
                                                       ptrdiff_t c_rs, const float *init)
 {
@@ -3372,6 +3375,17 @@ static LIN__TARGET_AVX2 void lin__ukernel_rows_half_m_avx2(size_t kc, const floa
     LIN__ROW_PTRS3
     size_t p;
     LIN__UK256_KERNEL(LIN__ROWS3, for (p = 0; p < kc; ++p, bp += 16), LIN__UK256R_STEP)
+}
+
+/* The first four rows, read in place: eight accumulators, as many FMAs
+   as their latency needs, where three rows keep six */
+static LIN__TARGET_AVX2 void lin__ukernel_rows_four_avx2(size_t kc, const float *a, ptrdiff_t lda, size_t rows,
+                                                         const float *bp, float *c, ptrdiff_t c_rs,
+                                                         const float *init)
+{
+    LIN__ROW_PTRS4
+    size_t p;
+    LIN__UK256_KERNEL(LIN__ROWS4, for (p = 0; p < kc; ++p, bp += 16), LIN__UK256R_STEP)
 }
 
 /* The first 8 columns of the tile alone, A packed or in place */
@@ -4091,7 +4105,7 @@ LIN__NOINLINE static LIN__TARGET_AVX512 void lin__gemm_narrow(size_t m, size_t n
       LIN__MC_ROWS(mc),                                                                         \
       LIN__NC(mr, nr, kc, nc), lin__ukernel_##f,                                                \
       LIN__UKERNEL_ROWS_##f, LIN__UKERNEL_HALF_M_##f, LIN__UKERNEL_ROWS_HALF_M_##f, LIN__UKERNEL_HALF_N_##f,     \
-      LIN__UKERNEL_ROWS_HALF_N_##f,                                                              \
+      LIN__UKERNEL_ROWS_HALF_N_##f, LIN__UKERNEL_ROWS_FOUR_##f,                                  \
       lin__pack_a_##f, lin__pack_b_##f, lin__gemv_##f }
 /* the families whose micro-kernel also reads A in place, and those with
    half-tile kernels for edge tiles (half the rows, half the columns) */
@@ -4120,6 +4134,11 @@ LIN__NOINLINE static LIN__TARGET_AVX512 void lin__gemm_narrow(size_t m, size_t n
 #define LIN__UKERNEL_ROWS_HALF_N_sse2 NULL
 #define LIN__UKERNEL_ROWS_HALF_N_neon NULL
 #define LIN__UKERNEL_ROWS_HALF_N_portable NULL
+#define LIN__UKERNEL_ROWS_FOUR_avx512 NULL
+#define LIN__UKERNEL_ROWS_FOUR_avx2 lin__ukernel_rows_four_avx2
+#define LIN__UKERNEL_ROWS_FOUR_sse2 NULL
+#define LIN__UKERNEL_ROWS_FOUR_neon NULL
+#define LIN__UKERNEL_ROWS_FOUR_portable NULL
 /* The family of an instruction set, NULL if this build has none: the one
    list of the families, their tiles and their blocks (blocks, a list of
    three, is expanded before LIN__FAMILY_ sees it). */
@@ -4170,7 +4189,7 @@ static void lin__gemm_macro(const lin__family *f, size_t mc, size_t nc, size_t k
 {
     float tile[LIN__MR_MAX * LIN__NR_MAX], init[LIN__NR_MAX];
     const size_t MR = f->mr, NR = f->nr;
-    size_t jr, ir, i, j;
+    size_t jr, ir, i, j, mr;
     for (i = 0; i < MR * NR; ++i) tile[i] = 0.0f;
     for (jr = 0; jr < nc; jr += NR, bp += bp_ps) {
         size_t nr = LIN__MIN(NR, nc - jr);
@@ -4179,25 +4198,40 @@ static void lin__gemm_macro(const lin__family *f, size_t mc, size_t nc, size_t k
             for (j = 0; j < NR; ++j) init[j] = bias && j < nr ? bias[(ptrdiff_t)(jr + j) * bias_s] : 0.0f;
             row = init;
         }
-        for (ir = 0; ir < mc; ir += MR) {
-            size_t mr = LIN__MIN(MR, mc - ir);
-            float *cij = c + (ptrdiff_t)ir * c_rs + (ptrdiff_t)jr * c_cs;
-            /* an edge tile, or C with a column stride: through a full tile */
-            const int whole = mr == MR && nr == NR && c_cs == 1;
-            float *dst = whole ? cij : tile;
-            const ptrdiff_t dst_rs = whole ? c_rs : (ptrdiff_t)NR;
+        for (ir = 0; ir < mc; ir += mr) {
+            const size_t rest = mc - ir;
+            /* a last 4, 7 or 8 rows read in place as tiles of four, where
+               the family has them (MR 6; AVX2 family on AMD Zen 5, -O2,
+               the same bits: 32x256x256 114 -> 119 GFLOP/s, 20x512x512 97
+               -> 102, 64x784x128 119 -> 123, 16x100x200 88 -> 97: 6 + 2
+               rows ran the 2 through the three-row kernel, whose six
+               accumulators cannot cover the FMAs' latency); else an edge
+               tile of at most half the rows or half the columns through a
+               kernel of half the tile (the families that have one) */
+            const int four = lda && f->ukernel_rows_four && (rest == 4 || rest == 7 || rest == 8);
+            const int half_m = !four && rest <= MR / 2 && (lda || f->ukernel_half_m);
+            const int half_n = !four && !half_m && nr <= NR / 2 && (lda || f->ukernel_half_n);
+            const size_t krows = four ? 4 : half_m ? MR / 2 : MR;      /* the rows the kernel writes */
+            float *cij = c + (ptrdiff_t)ir * c_rs + (ptrdiff_t)jr * c_cs, *dst;
+            ptrdiff_t dst_rs;
+            int whole;
+            mr = LIN__MIN(four ? 4 : MR, rest);
+            /* a tile the kernel does not write exactly, or C with a column
+               stride: through a full tile */
+            whole = mr == krows && nr == (half_n ? NR / 2 : NR) && c_cs == 1;
+            dst = whole ? cij : tile;
+            dst_rs = whole ? c_rs : (ptrdiff_t)NR;
             for (i = 0; i < mr && !whole && !row; ++i)
                 for (j = 0; j < nr; ++j) tile[i * NR + j] = cij[(ptrdiff_t)i * c_rs + (ptrdiff_t)j * c_cs];
-            /* an edge tile of at most half the rows or half the columns:
-               a kernel of half the tile (the families that have one) */
             if (lda)
-                (mr <= MR / 2   ? f->ukernel_rows_half_m     /* the families that read rows in */
-                 : nr <= NR / 2 ? f->ukernel_rows_half_n     /* place have both half kernels */
-                                : f->ukernel_rows)(kc, ap + (ptrdiff_t)ir * lda, lda, mr, bp, dst, dst_rs, row);
+                (four     ? f->ukernel_rows_four
+                 : half_m ? f->ukernel_rows_half_m     /* the families that read rows in place */
+                 : half_n ? f->ukernel_rows_half_n     /* have both half kernels */
+                          : f->ukernel_rows)(kc, ap + (ptrdiff_t)ir * lda, lda, mr, bp, dst, dst_rs, row);
             else
-                (mr <= MR / 2 && f->ukernel_half_m   ? f->ukernel_half_m
-                 : nr <= NR / 2 && f->ukernel_half_n ? f->ukernel_half_n
-                                                     : f->ukernel)(kc, ap + ir * kc, bp, dst, dst_rs, row);
+                (half_m   ? f->ukernel_half_m
+                 : half_n ? f->ukernel_half_n
+                          : f->ukernel)(kc, ap + ir * kc, bp, dst, dst_rs, row);
             for (i = 0; i < mr && !whole; ++i)
                 for (j = 0; j < nr; ++j) cij[(ptrdiff_t)i * c_rs + (ptrdiff_t)j * c_cs] = tile[i * NR + j];
         }
