@@ -11106,7 +11106,10 @@ LIN__NOINLINE static void lin__linear_s8(const int8_t *x, const int8_t *weight, 
                         continue;
                     }
 #endif
-                    for (r = 0; r < 4; ++r) w[r] = weight + (j + g + (g + r < nr ? r : 0)) * in;
+                    w[0] = weight + (j + g) * in;       /* (no loop: GCC made each a multiply) */
+                    w[1] = g + 1 < nr ? w[0] + in : w[0];
+                    w[2] = g + 2 < nr ? w[1] + in : w[0];
+                    w[3] = g + 3 < nr ? w[2] + in : w[0];
 #ifdef LIN__DOT_S8_AVX2
                     if (widen) {
                         if (x1)
