@@ -9822,6 +9822,14 @@ static LIN__INLINE_KERNEL int32_t lin__pair16(int32_t lo, int32_t hi)
     return (int32_t)(((uint32_t)hi << 16) | ((uint32_t)lo & 0xffffu));
 }
 
+/* the int16 lanes 16 - t .. 15 all ones, the others 0: the last t of 16
+   steps (1 <= t <= 16) */
+static LIN__TARGET_AVX2 LIN__INLINE_KERNEL __m256i lin__keep_last_s8_avx2(size_t t)
+{
+    return _mm256_cmpgt_epi16(_mm256_setr_epi16(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+                              _mm256_set1_epi16((short)(15 - (int)t)));
+}
+
 /* d[q] = the pair (x[2q] + xo, x[2q + 1] + xo) as a dword, x[in] as 0:
    a row of x widened once, for the dot products' blocks and the tiles */
 static LIN__TARGET_AVX2 void lin__pairs_s8_avx2(const int8_t *x, size_t in, int32_t xo, int32_t *d)
@@ -9867,6 +9875,14 @@ static LIN__TARGET_AVX2 LIN__INLINE_KERNEL void lin__dot4_s8_avx2(int two, const
         if (two) v = LIN__DOT4_S8_X(h1, x1);
         LIN__DOT4_S8_ROW(0) LIN__DOT4_S8_ROW(1) LIN__DOT4_S8_ROW(2) LIN__DOT4_S8_ROW(3)
     }
+    if (p < n && n >= 16) {             /* the last n % 16: the rows' last 16, steps taken masked off in x */
+        const __m256i keep = lin__keep_last_s8_avx2(n - p);
+        p = n - 16;
+        u = _mm256_and_si256(_mm256_add_epi16(lin__load_s8x16_avx2(x0 + p), vxo), keep);
+        if (two) v = _mm256_and_si256(_mm256_add_epi16(lin__load_s8x16_avx2(x1 + p), vxo), keep);
+        LIN__DOT4_S8_ROW(0) LIN__DOT4_S8_ROW(1) LIN__DOT4_S8_ROW(2) LIN__DOT4_S8_ROW(3)
+        p = n;
+    }
     _mm_storeu_si128((__m128i *)(void *)s0, lin__hsum4_avx2(a00, a01, a02, a03));
     if (two) _mm_storeu_si128((__m128i *)(void *)s1, lin__hsum4_avx2(a10, a11, a12, a13));
     lin__dot4_s8_tail(two, x0, x1, w, p, n, xo, s0, s1);
@@ -9897,6 +9913,40 @@ static LIN__TARGET_AVX2 void lin__dot4x1_s8w_avx2(const int8_t *x0, const int32_
 {
     lin__dot4_s8_avx2(0, x0, NULL, h0, NULL, w, n, xo, s0, NULL);
 }
+
+/* s0[r] = x0 . w[r], r < 8, n >= 16: one row of x (given widened in h0)
+   against eight rows of W, their sums out as one vector. For a lone row of x,
+   where the four-row kernel's calls and reductions were most of the time
+   (AMD Zen 5, AVX2 family, -O2, ns: 1x64x64 170 -> 125, 1x256x256 1280 ->
+   1160) */
+#define LIN__DOT8_S8_ROW(r) a##r = _mm256_add_epi32(a##r, _mm256_madd_epi16(u, lin__load_s8x16_avx2(w[r] + p)));
+/* the last n % 16 (n >= 16): the 16 steps that end the rows, x's lanes
+   of the steps already taken 0 */
+#define LIN__DOT8_S8_LAST(r) a##r = _mm256_add_epi32(a##r, _mm256_madd_epi16(u, lin__load_s8x16_avx2(w[r] + n - 16)));
+static LIN__TARGET_AVX2 void lin__dot8x1_s8w_avx2(const int8_t *x0, const int32_t *h0, const int8_t *const w[8],
+                                                  size_t n, int32_t xo, int32_t *s0)
+{
+    __m256i a0 = _mm256_setzero_si256(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, u;
+    size_t p = 0;
+    for (; p + 16 <= n; p += 16) {
+        u = _mm256_loadu_si256((const __m256i *)(const void *)(h0 + p / 2));
+        LIN__DOT8_S8_ROW(0) LIN__DOT8_S8_ROW(1) LIN__DOT8_S8_ROW(2) LIN__DOT8_S8_ROW(3)
+        LIN__DOT8_S8_ROW(4) LIN__DOT8_S8_ROW(5) LIN__DOT8_S8_ROW(6) LIN__DOT8_S8_ROW(7)
+    }
+    if (p < n) {
+        const __m256i keep = lin__keep_last_s8_avx2(n - p);
+        u = _mm256_and_si256(_mm256_add_epi16(lin__load_s8x16_avx2(x0 + n - 16), _mm256_set1_epi16((short)xo)), keep);
+        LIN__DOT8_S8_LAST(0) LIN__DOT8_S8_LAST(1) LIN__DOT8_S8_LAST(2) LIN__DOT8_S8_LAST(3)
+        LIN__DOT8_S8_LAST(4) LIN__DOT8_S8_LAST(5) LIN__DOT8_S8_LAST(6) LIN__DOT8_S8_LAST(7)
+    }
+    /* each half of a0 holds rows 0-3's sums over its lanes, of a4 rows 4-7's */
+    a0 = _mm256_hadd_epi32(_mm256_hadd_epi32(a0, a1), _mm256_hadd_epi32(a2, a3));
+    a4 = _mm256_hadd_epi32(_mm256_hadd_epi32(a4, a5), _mm256_hadd_epi32(a6, a7));
+    a0 = _mm256_add_epi32(_mm256_permute2x128_si256(a0, a4, 0x20), _mm256_permute2x128_si256(a0, a4, 0x31));
+    _mm256_storeu_si256((__m256i *)(void *)s0, a0);
+}
+#undef LIN__DOT8_S8_ROW
+#undef LIN__DOT8_S8_LAST
 #endif
 
 #if !defined(LIN_NO_SIMD) && !defined(__AVX2__) && (defined(__SSE2__) || defined(_M_X64))
@@ -11095,7 +11145,16 @@ LIN__NOINLINE static void lin__linear_s8(const int8_t *x, const int8_t *weight, 
                     if (x1) lin__pairs_s8_avx2(x1, in, xo, h[1]);
                 }
 #endif
-                for (g = 0; g < nr; g += 4) {
+                g = 0;
+#ifdef LIN__DOT_S8_AVX2
+                for (; widen && !vnni && !x1 && g < nr; g += 8) {   /* a lone row: eight rows of W a call */
+                    const int8_t *w[8];
+                    w[0] = weight + (j + g) * in;
+                    for (r = 1; r < 8; ++r) w[r] = g + r < nr ? w[r - 1] + in : w[0];
+                    lin__dot8x1_s8w_avx2(x0, h[0], w, in, xo, s0 + g);
+                }
+#endif
+                for (; g < nr; g += 4) {
                     const int8_t *w[4];
 #ifdef LIN__DOT4_S8_VNNI
                     if (vnni && g + 4 <= nr) {
