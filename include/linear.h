@@ -11093,8 +11093,11 @@ LIN__NOINLINE static void lin__linear_s8(const int8_t *x, const int8_t *weight, 
            kernel is faster, unless the rows fill half of them and its sums
            w serve eight or more rows of x (AVX-512 family on Zen 4, -O2:
            1x16x16 140 -> 88 ns, 1x32x64 390 -> 214 ns, 4x16x16 201 -> 154
-           ns; 8x32x64 1370 with VNNI, 1475 without) */
-        const int vnni = lin__vnni_now() && (in >= 64 || (in >= 32 && batch >= 8));
+           ns; 8x32x64 1370 with VNNI, 1475 without); a lone row of x,
+           whose sums w serve it alone, up to rows of 127 (AVX2's eight
+           rows a call, Zen 5, -O2, ns: 1x64x64 159 -> 138, 1x80x80 239 ->
+           198; 1x128x128 356 with VNNI, 387 without) */
+        const int vnni = lin__vnni_now() && (in >= 128 || (in >= 64 && batch >= 2) || (in >= 32 && batch >= 8));
 #else
         const int vnni = 0;
 #endif
