@@ -3737,18 +3737,21 @@ static TARGET void lin__gemv_##F(size_t m, size_t j0, size_t j1, size_t k, const
 }
 
 /* lin__gemv_##F: lin__gemv_##F##_4, but one row of x whose rows are
-   SHORT (a test of k) in groups of N outputs through DOT where y and the
+   SHORT (a test of k), or two of 8 or fewer columns (lin__path's
+   LIN__ROW_SHORT), in groups of N outputs through DOT where y and the
    bias have unit stride */
 #define LIN__DEFINE_GEMV_ROW(F, TARGET, DOT, N, SHORT)                                          \
 static TARGET void lin__gemv_##F(size_t m, size_t j0, size_t j1, size_t k, const lin__mat *a,   \
                                  const lin__mat *b, const float *bias, ptrdiff_t bias_s, int acc, \
                                  float *c, ptrdiff_t c_rs, ptrdiff_t c_cs)                      \
 {                                                                                               \
-    if (m == 1 && (SHORT) && c_cs == 1 && (!bias || bias_s == 1) && j1 - j0 >= (N)) {           \
+    if ((m == 1 || (m == 2 && k <= 8)) && (SHORT) && c_cs == 1 && (!bias || bias_s == 1) && j1 - j0 >= (N)) { \
         const size_t jn = j1 - (j1 - j0) % (N);                                                 \
-        size_t j;                                                                               \
-        for (j = j0; j < jn; j += (N))                                                          \
-            DOT(k, a->p, b->p + (ptrdiff_t)j * b->cs, b->cs, bias ? bias + j : NULL, acc, c + j); \
+        size_t j, i;                                                                            \
+        for (i = 0; i < m; ++i)                                                                 \
+            for (j = j0; j < jn; j += (N))                                                      \
+                DOT(k, a->p + (ptrdiff_t)i * a->rs, b->p + (ptrdiff_t)j * b->cs, b->cs, bias ? bias + j : NULL, acc, \
+                    c + (ptrdiff_t)i * c_rs + j);                                               \
         if (jn == j1) return;                                                                   \
         j0 = jn;                                                                                \
     }                                                                                           \
@@ -3816,7 +3819,8 @@ static LIN__TARGET_AVX512 LIN__INLINE_KERNEL void lin__dot16_avx512(size_t k, co
    onto lines) in groups of sixteen outputs where y and the bias have unit
    stride: the same bits (AMD Zen 4, -O2: 1x16x16 44 -> 36 ns, 1x32x32 76
    -> 65, 1x64x64 195 -> 170; rows of 80 and more, and two to four rows of
-   x, which share each load of W in lin__dot4_avx512, ran slower) */
+   x, which share each load of W in lin__dot4_avx512, ran slower, but for
+   two rows of x of 8 or fewer columns: LIN__ROW_SHORT) */
 LIN__DEFINE_GEMV_ROW(avx512, LIN__TARGET_AVX512, lin__dot16_avx512, 16, k <= 64)
 #endif
 #ifdef LIN__HAS_AVX2
@@ -4498,6 +4502,16 @@ enum { LIN__DIRECT, LIN__GEMV, LIN__PACKED, LIN__NARROW };
 #define LIN__TINY(m, n, k) \
     (((m) | (n) | (k)) < 256 && (n) * (k) - 1 < 255 && (m) * ((n) * (k)) - 1 < 255)
 
+/* one row of x (or two of rows of 8 or fewer) and 16 or more outputs,
+   where a family's row kernel takes 16 (AVX-512) or 8 (AVX2, rows of 8
+   or more) outputs a call: faster there than one output at a time,
+   however short the rows (Zen 5, -O2, ns: 1x8x512 1099 -> 264, 1x10x100
+   279 -> 62, 1x4x64 97 -> 39, 2x8x64 258 -> 83; AVX2 1x8x512 1115 ->
+   263, 1x10x100 281 -> 162, 2x8x64 260 -> 71; AVX2 with rows of 3-4
+   slower: 1x3x1000 970 -> 1453) */
+#define LIN__ROW_SHORT(isa, m, n, k) \
+    (((m) == 1 || ((m) == 2 && (k) <= 8)) && (n) >= 16 && ((isa) == LIN__ISA_AVX512 || ((isa) == LIN__ISA_AVX2 && (k) >= 8)))
+
 static int lin__path(int isa, size_t m, size_t n, size_t k, const lin__mat *a, const lin__mat *b)
 {
 #if LIN_PACK
@@ -4508,7 +4522,7 @@ static int lin__path(int isa, size_t m, size_t n, size_t k, const lin__mat *a, c
     /* rows too short for a vector, or at most 64 weights for 1-4 rows: the
        batch-1-to-4 path's horizontal sums cost more than the products
        (1x8x512 650 -> 430 ns, 1x10x10 27 -> 13 ns) */
-    if (rows && ((m <= 4 && n * k <= 64) || (m <= 2 && k <= 8) || (m == 1 && k <= 10)))
+    if (rows && ((m <= 4 && n * k <= 64) || (((m <= 2 && k <= 8) || (m == 1 && k <= 10)) && !LIN__ROW_SHORT(isa, m, n, k))))
         return LIN__DIRECT;
 #if defined(LIN__HAS_AVX512)
     /* many rows, at most 16 outputs, rows short enough that one lane per
