@@ -2812,7 +2812,7 @@ typedef struct lin__family {
                                                    a last 4, 7 or 8 rows as tiles of four); or NULL */
     lin__pack_fn pack_a;        /* A (rows, kc) -> panels of MR rows, k-major */
     lin__pack_fn pack_b;        /* B (kc, cols) -> panels of NR columns, k-major */
-    lin__gemv_fn gemv;          /* the dot products: batch 1-4, and 5-16 with long rows */
+    lin__gemv_fn gemv;          /* the dot products: batch 1-4, and more with long enough rows */
 } lin__family;
 
 /* The rows of a register tile, unrolled by hand: at -O2 GCC unrolls no
@@ -3625,10 +3625,22 @@ static TARGET LIN__INLINE_KERNEL void lin__dot2_##F(size_t mb, size_t k, const f
    to 64 rows of 512 or more for a batch that is not a multiple of 8: a
    choice made from the shape alone, so every CPU of the family gives
    the same bits.
-   AVX2's dots, two rows of x per pass, do not (32x1024x1024 43 -> 35). */
+   AVX2's dots, two rows of x per pass, do not (32x1024x1024 43 -> 35).
+   Below 256 columns a sweep on Zen 5 (-O2, m 5-64 by k 16-256 by n
+   16-256, W and x 16 bytes past a line) put the line lower for a few
+   rows, where packing W costs the most per product and a batch of 5-7
+   leaves an 8-row tile part empty: AVX-512 takes the dots for 5-7 rows
+   from rows of 16, 8-10 from 48 and 11-12 from 128; AVX2 5 rows from
+   16, 6-7 from 48, 8-10 from 64 (packed -> dots, ns: 6x64x100 1638 ->
+   559, 5x200x200 7650 -> 3300, 9x100x100 2517 -> 1289, 7x200x3000
+   100.5k -> 61.9k, 8x64x64 1294 -> 1132; AVX2 6x64x100 1351 -> 775,
+   8x64x64 1465 -> 882; 16 rows or more, and 8-12 rows of 16-32, ran
+   slower as dots). */
 #define LIN__GEMV_MORE(isa, m, k)                                         \
     (((m) <= 8 && (k) >= 256) || ((m) <= 16 && (k) >= 512) ||            \
-     ((isa) == LIN__ISA_AVX512 && (((m) <= 32 && (k) >= 256) || (((m) & 7) && (m) <= 64 && (k) >= 512))))
+     ((isa) == LIN__ISA_AVX512 && (((m) <= 32 && (k) >= 256) || (((m) & 7) && (m) <= 64 && (k) >= 512) || \
+                                    ((m) <= 7 && (k) >= 16) || ((m) <= 10 && (k) >= 48) || ((m) <= 12 && (k) >= 128))) || \
+     ((isa) == LIN__ISA_AVX2 && (((m) <= 5 && (k) >= 16) || ((m) <= 7 && (k) >= 48) || ((m) <= 10 && (k) >= 64))))
 
 /* Rows of W per chunk of the dot-product path: about 256 KiB of W, which
    every group of four rows of x then reads from L2 (a multiple of 4). */
