@@ -9943,8 +9943,8 @@ static LIN__TARGET_AVX2 void lin__dot4x1_s8w_avx2(const int8_t *x0, const int32_
 /* s0[r] = x0 . w[r], r < 8, n >= 16: one row of x (given widened in h0)
    against eight rows of W, their sums out as one vector. For a lone row of x,
    where the four-row kernel's calls and reductions were most of the time
-   (AMD Zen 5, AVX2 family, -O2, ns: 1x64x64 170 -> 125, 1x256x256 1280 ->
-   1160) */
+   (AMD Zen 5, AVX2 family, -O2, ns: 1x64x64 170 -> 151, 1x256x256 1286 ->
+   1183; with the last step below, 1x64x64 143) */
 #define LIN__DOT8_S8_ROW(r) a##r = _mm256_add_epi32(a##r, _mm256_madd_epi16(u, lin__load_s8x16_avx2(w[r] + p)));
 /* the last n % 16 (n >= 16): the 16 steps that end the rows, x's lanes
    of the steps already taken 0 */
