@@ -199,22 +199,27 @@ static void test_backward_same_bits_sweep(void **state)
 
 /* Which path representative shapes take: a retuned threshold that stops
    sending a shape to the kernel this suite exercises shows up here. */
-typedef struct path_case { size_t m, n, k; int strided, simd512, packed, portable; } path_case;
+typedef struct path_case { size_t m, n, k; int strided, simd512, simd256, packed, portable; } path_case;
 
 static void test_paths_pinned(void **state)
 {
-    /* m, n, k, A strided along k; the path with AVX-512, with packing but
-       without AVX-512, and without packing (LIN_PACK 0) */
+    /* m, n, k, A strided along k; the path with AVX-512, with AVX2, with
+       packing but neither (SSE2, NEON, portable), and without packing
+       (LIN_PACK 0) */
     static const path_case cases[] = {
-        {1, 2, 4, 0, LIN__DIRECT, LIN__DIRECT, LIN__DIRECT},       /* 8 multiply-adds */
-        {2, 64, 8, 0, LIN__DIRECT, LIN__DIRECT, LIN__DIRECT},      /* rows of 8 */
-        {1, 10, 10, 0, LIN__DIRECT, LIN__DIRECT, LIN__DIRECT},     /* one row of 10 */
-        {1, 1024, 1024, 0, LIN__GEMV, LIN__GEMV, LIN__DIRECT},     /* batch 1 */
-        {4, 1024, 1024, 0, LIN__GEMV, LIN__GEMV, LIN__DIRECT},     /* batch 4 */
-        {64, 16, 8, 0, LIN__NARROW, LIN__PACKED, LIN__DIRECT},     /* many short rows, few outputs */
-        {64, 16, 512, 0, LIN__GEMV, LIN__GEMV, LIN__DIRECT},       /* long rows, few outputs */
-        {256, 256, 256, 0, LIN__PACKED, LIN__PACKED, LIN__DIRECT}, /* a real GEMM */
-        {8, 64, 64, 1, LIN__PACKED, LIN__PACKED, LIN__DIRECT},     /* x strided along k */
+        {1, 2, 4, 0, LIN__DIRECT, LIN__DIRECT, LIN__DIRECT, LIN__DIRECT},       /* 8 multiply-adds */
+        {2, 12, 8, 0, LIN__DIRECT, LIN__DIRECT, LIN__DIRECT, LIN__DIRECT},      /* rows of 8, few outputs */
+        {2, 64, 8, 0, LIN__GEMV, LIN__GEMV, LIN__DIRECT, LIN__DIRECT},          /* rows of 8: the row kernels */
+        {1, 64, 4, 0, LIN__GEMV, LIN__DIRECT, LIN__DIRECT, LIN__DIRECT},        /* rows of 4 */
+        {1, 10, 10, 0, LIN__DIRECT, LIN__DIRECT, LIN__DIRECT, LIN__DIRECT},     /* one row of 10 */
+        {1, 1024, 1024, 0, LIN__GEMV, LIN__GEMV, LIN__GEMV, LIN__DIRECT},       /* batch 1 */
+        {4, 1024, 1024, 0, LIN__GEMV, LIN__GEMV, LIN__GEMV, LIN__DIRECT},       /* batch 4 */
+        {6, 100, 64, 0, LIN__GEMV, LIN__GEMV, LIN__PACKED, LIN__DIRECT},        /* a few rows of 64 */
+        {12, 64, 64, 0, LIN__PACKED, LIN__PACKED, LIN__PACKED, LIN__DIRECT},    /* a dozen rows of 64 */
+        {64, 16, 8, 0, LIN__NARROW, LIN__PACKED, LIN__PACKED, LIN__DIRECT},     /* many short rows, few outputs */
+        {64, 16, 512, 0, LIN__GEMV, LIN__GEMV, LIN__GEMV, LIN__DIRECT},         /* long rows, few outputs */
+        {256, 256, 256, 0, LIN__PACKED, LIN__PACKED, LIN__PACKED, LIN__DIRECT}, /* a real GEMM */
+        {8, 64, 64, 1, LIN__PACKED, LIN__PACKED, LIN__PACKED, LIN__DIRECT},     /* x strided along k */
     };
     size_t i, wrong = 0;
     (void)state;
@@ -228,7 +233,7 @@ static void test_paths_pinned(void **state)
 #if !LIN_PACK
         want = c->portable;
 #else
-        want = lin__isa_now() == LIN__ISA_AVX512 ? c->simd512 : c->packed;
+        want = lin__isa_now() == LIN__ISA_AVX512 ? c->simd512 : lin__isa_now() == LIN__ISA_AVX2 ? c->simd256 : c->packed;
 #endif
         got = lin__path(lin__isa_now(), c->m, c->n, c->k, &a, &b);
         if (got != want) {
