@@ -11206,8 +11206,9 @@ LIN__NOINLINE static void lin__linear_s8(const int8_t *x, const int8_t *weight, 
         for (j = 0; j < out; j += rows) {
             const size_t nr = LIN__MIN(rows, out - j);
             int32_t s0[16], s1[16];
-            size_t g, r;
+            size_t g;
 #ifdef LIN__DOT4_S8_VNNI
+            size_t r;
             int32_t wsum[16];
             const int32_t *wsj = wsum_pre ? wsum_pre + j : wsum;   /* the prepared layer's, or these */
             for (g = 0; vnni && !wsum_pre && g + 4 <= nr; g += 4) {
@@ -11231,8 +11232,9 @@ LIN__NOINLINE static void lin__linear_s8(const int8_t *x, const int8_t *weight, 
 #ifdef LIN__DOT_S8_AVX2
                 for (; widen && !vnni && !x1 && g < nr; g += 8) {   /* a lone row: eight rows of W a call */
                     const int8_t *w[8];
+                    size_t q;
                     w[0] = weight + (j + g) * in;
-                    for (r = 1; r < 8; ++r) w[r] = g + r < nr ? w[r - 1] + in : w[0];
+                    for (q = 1; q < 8; ++q) w[q] = g + q < nr ? w[q - 1] + in : w[0];
                     lin__dot8x1_s8w_avx2(x0, h[0], w, in, xo, s0 + g);
                 }
 #endif
