@@ -9880,6 +9880,8 @@ static LIN__TARGET_AVX2 void lin__pairs_s8_avx2(const int8_t *x, size_t in, int3
    h's constant into the kernels below (two rows of x; one, for batch 1
    and a last odd row). Where rows of x are many and short,
    lin__linear_s8_tiles_avx2. */
+/* GCOVR_EXCL_BR_START: inlined with two and the h's constant (as the
+   tiles below) */
 #define LIN__DOT4_S8_X(h, x) \
     ((h) ? _mm256_loadu_si256((const __m256i *)(const void *)((h) + p / 2)) \
          : _mm256_add_epi16(lin__load_s8x16_avx2((x) + p), vxo))
@@ -9939,6 +9941,7 @@ static LIN__TARGET_AVX2 void lin__dot4x1_s8w_avx2(const int8_t *x0, const int32_
 {
     lin__dot4_s8_avx2(0, x0, NULL, h0, NULL, w, n, xo, s0, NULL);
 }
+/* GCOVR_EXCL_BR_STOP */
 
 /* s0[r] = x0 . w[r], r < 8, n >= 16: one row of x (given widened in h0)
    against eight rows of W, their sums out as one vector. For a lone row of x,
@@ -10967,6 +10970,9 @@ static LIN__TARGET_AVX2 void lin__pack_s8_pairs_avx2(const int8_t *w, size_t in,
         }
 }
 
+/* GCOVR_EXCL_BR_START: the tiles below are inlined once per row count
+   mr, a constant: each copy takes one side of every "if (mr > i)" by
+   design (test_s8 checks every row count against the reference) */
 /* s (mr, 16) = the mr (1-4) rows of pairs h (rows LIN__S8_TILE_K / 2
    apart) against the packed block d, kp steps */
 #define LIN__S8_TILE_ROW(i)                                                                          \
@@ -11041,6 +11047,7 @@ static LIN__TARGET_VNNI void lin__s8_tile_vnni(size_t mr, const int32_t *d, cons
     }
 }
 #endif
+/* GCOVR_EXCL_BR_STOP */
 
 /* lin__linear_s8's x86 part by tiles (batch >= 2, in <= LIN__S8_TILE_K);
    vnni: the tiles through VNNI's */
