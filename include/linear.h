@@ -3360,33 +3360,21 @@ static LIN__TARGET_AVX2 void lin__ukernel_half_m_avx2(size_t kc, const float *ap
     LIN__UK256_KERNEL(LIN__ROWS3, for (; kc; --kc, ap += 6, bp += 16), LIN__UK256_STEP)
 }
 
-/* The same with A's six rows read in place, lda floats apart */
-static LIN__TARGET_AVX2 void lin__ukernel_rows_avx2(size_t kc, const float *a, ptrdiff_t lda, size_t rows,
-                                                    const float *bp, float *c, ptrdiff_t c_rs, const float *init)
-{
-    LIN__ROW_PTRS6
-    size_t p;
-    LIN__UK256_KERNEL(LIN__ROWS6, for (p = 0; p < kc; ++p, bp += 16), LIN__UK256R_STEP)
+/* The same with A's first N rows read in place, lda floats apart: all
+   six, the three of a half tile, and four (eight accumulators, as many
+   FMAs as their latency needs, where three rows keep six) */
+#define LIN__DEFINE_UK256_ROWS(name, N)                                                          \
+static LIN__TARGET_AVX2 void name(size_t kc, const float *a, ptrdiff_t lda, size_t rows, const float *bp, \
+                                  float *c, ptrdiff_t c_rs, const float *init)                   \
+{                                                                                               \
+    LIN__ROW_PTRS##N                                                                            \
+    size_t p;                                                                                   \
+    LIN__UK256_KERNEL(LIN__ROWS##N, for (p = 0; p < kc; ++p, bp += 16), LIN__UK256R_STEP)      \
 }
-static LIN__TARGET_AVX2 void lin__ukernel_rows_half_m_avx2(size_t kc, const float *a, ptrdiff_t lda, size_t rows,
-                                                           const float *bp, float *c, ptrdiff_t c_rs,
-                                                           const float *init)
-{
-    LIN__ROW_PTRS3
-    size_t p;
-    LIN__UK256_KERNEL(LIN__ROWS3, for (p = 0; p < kc; ++p, bp += 16), LIN__UK256R_STEP)
-}
-
-/* The first four rows, read in place: eight accumulators, as many FMAs
-   as their latency needs, where three rows keep six */
-static LIN__TARGET_AVX2 void lin__ukernel_rows_four_avx2(size_t kc, const float *a, ptrdiff_t lda, size_t rows,
-                                                         const float *bp, float *c, ptrdiff_t c_rs,
-                                                         const float *init)
-{
-    LIN__ROW_PTRS4
-    size_t p;
-    LIN__UK256_KERNEL(LIN__ROWS4, for (p = 0; p < kc; ++p, bp += 16), LIN__UK256R_STEP)
-}
+LIN__DEFINE_UK256_ROWS(lin__ukernel_rows_avx2, 6)
+LIN__DEFINE_UK256_ROWS(lin__ukernel_rows_half_m_avx2, 3)
+LIN__DEFINE_UK256_ROWS(lin__ukernel_rows_four_avx2, 4)
+#undef LIN__DEFINE_UK256_ROWS
 
 /* The first 8 columns of the tile alone, A packed or in place */
 #define LIN__UK256N_DECL(i) __m256 c##i##a;
@@ -3748,16 +3736,20 @@ static TARGET void lin__gemv_##F(size_t m, size_t j0, size_t j1, size_t k, const
     }                                                                                           \
 }
 
-/* lin__gemv_##F: lin__gemv_##F##_4, but one row of x whose rows are
-   SHORT (a test of k), or two of 8 or fewer columns (lin__path's
-   LIN__ROW_SHORT), in groups of N outputs through DOT where y and the
-   bias have unit stride */
+/* The rows of x a row kernel takes one at a time: one, or two of 8 or
+   fewer columns (there the four-output kernel shares nothing worth its
+   sums; lin__path's LIN__ROW_SHORT) */
+#define LIN__ROWS_ALONE(m, k) ((m) == 1 || ((m) == 2 && (k) <= 8))
+
+/* lin__gemv_##F: lin__gemv_##F##_4, but rows of x taken alone
+   (LIN__ROWS_ALONE) whose rows are SHORT (a test of k), in groups of N
+   outputs through DOT where y and the bias have unit stride */
 #define LIN__DEFINE_GEMV_ROW(F, TARGET, DOT, N, SHORT)                                          \
 static TARGET void lin__gemv_##F(size_t m, size_t j0, size_t j1, size_t k, const lin__mat *a,   \
                                  const lin__mat *b, const float *bias, ptrdiff_t bias_s, int acc, \
                                  float *c, ptrdiff_t c_rs, ptrdiff_t c_cs)                      \
 {                                                                                               \
-    if ((m == 1 || (m == 2 && k <= 8)) && (SHORT) && c_cs == 1 && (!bias || bias_s == 1) && j1 - j0 >= (N)) { \
+    if (LIN__ROWS_ALONE(m, k) && (SHORT) && c_cs == 1 && (!bias || bias_s == 1) && j1 - j0 >= (N)) {  \
         const size_t jn = j1 - (j1 - j0) % (N);                                                 \
         size_t j, i;                                                                            \
         for (i = 0; i < m; ++i)                                                                 \
@@ -4522,7 +4514,7 @@ enum { LIN__DIRECT, LIN__GEMV, LIN__PACKED, LIN__NARROW };
    263, 1x10x100 281 -> 162, 2x8x64 260 -> 71; AVX2 with rows of 3-4
    slower: 1x3x1000 970 -> 1453) */
 #define LIN__ROW_SHORT(isa, m, n, k) \
-    (((m) == 1 || ((m) == 2 && (k) <= 8)) && (n) >= 16 && ((isa) == LIN__ISA_AVX512 || ((isa) == LIN__ISA_AVX2 && (k) >= 8)))
+    (LIN__ROWS_ALONE(m, k) && (n) >= 16 && ((isa) == LIN__ISA_AVX512 || ((isa) == LIN__ISA_AVX2 && (k) >= 8)))
 
 static int lin__path(int isa, size_t m, size_t n, size_t k, const lin__mat *a, const lin__mat *b)
 {
@@ -9848,12 +9840,15 @@ static LIN__INLINE_KERNEL int32_t lin__pair16(int32_t lo, int32_t hi)
     return (int32_t)(((uint32_t)hi << 16) | ((uint32_t)lo & 0xffffu));
 }
 
-/* the int16 lanes 16 - t .. 15 all ones, the others 0: the last t of 16
-   steps (1 <= t <= 16) */
-static LIN__TARGET_AVX2 LIN__INLINE_KERNEL __m256i lin__keep_last_s8_avx2(size_t t)
+/* x[n - 16 .. n) + xo widened to int16 (n >= 16), the lanes of the steps
+   before p (already taken) 0: the last n - p steps of a row as one step
+   over its last 16 bytes, with W's last 16 */
+static LIN__TARGET_AVX2 LIN__INLINE_KERNEL __m256i lin__last16_s8_avx2(const int8_t *x, size_t n, size_t p,
+                                                                      __m256i vxo)
 {
-    return _mm256_cmpgt_epi16(_mm256_setr_epi16(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
-                              _mm256_set1_epi16((short)(15 - (int)t)));
+    const __m256i keep = _mm256_cmpgt_epi16(_mm256_setr_epi16(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+                                            _mm256_set1_epi16((short)(15 - (int)(n - p))));
+    return _mm256_and_si256(_mm256_add_epi16(lin__load_s8x16_avx2(x + n - 16), vxo), keep);
 }
 
 /* d[q] = the pair (x[2q] + xo, x[2q + 1] + xo) as a dword, x[in] as 0:
@@ -9904,10 +9899,9 @@ static LIN__TARGET_AVX2 LIN__INLINE_KERNEL void lin__dot4_s8_avx2(int two, const
         LIN__DOT4_S8_ROW(0) LIN__DOT4_S8_ROW(1) LIN__DOT4_S8_ROW(2) LIN__DOT4_S8_ROW(3)
     }
     if (p < n && n >= 16) {             /* the last n % 16: the rows' last 16, steps taken masked off in x */
-        const __m256i keep = lin__keep_last_s8_avx2(n - p);
+        u = lin__last16_s8_avx2(x0, n, p, vxo);
+        if (two) v = lin__last16_s8_avx2(x1, n, p, vxo);
         p = n - 16;
-        u = _mm256_and_si256(_mm256_add_epi16(lin__load_s8x16_avx2(x0 + p), vxo), keep);
-        if (two) v = _mm256_and_si256(_mm256_add_epi16(lin__load_s8x16_avx2(x1 + p), vxo), keep);
         LIN__DOT4_S8_ROW(0) LIN__DOT4_S8_ROW(1) LIN__DOT4_S8_ROW(2) LIN__DOT4_S8_ROW(3)
         p = n;
     }
@@ -9963,8 +9957,7 @@ static LIN__TARGET_AVX2 void lin__dot8x1_s8w_avx2(const int8_t *x0, const int32_
         LIN__DOT8_S8_ROW(4) LIN__DOT8_S8_ROW(5) LIN__DOT8_S8_ROW(6) LIN__DOT8_S8_ROW(7)
     }
     if (p < n) {
-        const __m256i keep = lin__keep_last_s8_avx2(n - p);
-        u = _mm256_and_si256(_mm256_add_epi16(lin__load_s8x16_avx2(x0 + n - 16), _mm256_set1_epi16((short)xo)), keep);
+        u = lin__last16_s8_avx2(x0, n, p, _mm256_set1_epi16((short)xo));
         LIN__DOT8_S8_LAST(0) LIN__DOT8_S8_LAST(1) LIN__DOT8_S8_LAST(2) LIN__DOT8_S8_LAST(3)
         LIN__DOT8_S8_LAST(4) LIN__DOT8_S8_LAST(5) LIN__DOT8_S8_LAST(6) LIN__DOT8_S8_LAST(7)
     }
