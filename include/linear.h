@@ -9937,8 +9937,11 @@ static LIN__TARGET_AVX2 void lin__dot4x1_s8w_avx2(const int8_t *x0, const int32_
 }
 /* GCOVR_EXCL_BR_STOP */
 
-/* s0[r] = x0 . w[r], r < 8, n >= 16: one row of x (given widened in h0)
-   against eight rows of W, their sums out as one vector. For a lone row of x,
+/* s0[r] = x0 . (row r of W at w0, rows n apart), r < 8, n >= 16: one row
+   of x (given widened in h0) against eight rows of W, their sums out as
+   one vector; past the first `rows` rows row 0 repeats (sums the caller
+   drops). The rows' pointers made here, in registers (made by the
+   caller into an array, they took 66 instructions a call). For a lone row of x,
    where the four-row kernel's calls and reductions were most of the time
    (AMD Zen 5, AVX2 family, -O2, ns: 1x64x64 170 -> 151, 1x256x256 1286 ->
    1183; with the last step below, 1x64x64 143) */
@@ -9946,11 +9949,20 @@ static LIN__TARGET_AVX2 void lin__dot4x1_s8w_avx2(const int8_t *x0, const int32_
 /* the last n % 16 (n >= 16): the 16 steps that end the rows, x's lanes
    of the steps already taken 0 */
 #define LIN__DOT8_S8_LAST(r) a##r = _mm256_add_epi32(a##r, _mm256_madd_epi16(u, lin__load_s8x16_avx2(w[r] + n - 16)));
-static LIN__TARGET_AVX2 void lin__dot8x1_s8w_avx2(const int8_t *x0, const int32_t *h0, const int8_t *const w[8],
-                                                  size_t n, int32_t xo, int32_t *s0)
+static LIN__TARGET_AVX2 void lin__dot8x1_s8w_avx2(const int8_t *x0, const int32_t *h0, const int8_t *w0,
+                                                  size_t rows, size_t n, int32_t xo, int32_t *s0)
 {
     __m256i a0 = _mm256_setzero_si256(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, u;
     size_t p = 0;
+    const int8_t *w[8];
+    w[0] = w0;
+    w[1] = rows > 1 ? w0 + n : w0;
+    w[2] = rows > 2 ? w[1] + n : w0;
+    w[3] = rows > 3 ? w[2] + n : w0;
+    w[4] = rows > 4 ? w[3] + n : w0;
+    w[5] = rows > 5 ? w[4] + n : w0;
+    w[6] = rows > 6 ? w[5] + n : w0;
+    w[7] = rows > 7 ? w[6] + n : w0;
     for (; p + 16 <= n; p += 16) {
         u = _mm256_loadu_si256((const __m256i *)(const void *)(h0 + p / 2));
         LIN__DOT8_S8_ROW(0) LIN__DOT8_S8_ROW(1) LIN__DOT8_S8_ROW(2) LIN__DOT8_S8_ROW(3)
@@ -11187,7 +11199,16 @@ LIN__NOINLINE static void lin__linear_s8(const int8_t *x, const int8_t *weight, 
         int32_t h[2][512];
         const int widen = wide && !vnni && in >= 16 && in <= 1024;
 #endif
+        /* rows of W per block; a lone row of x widened once, for blocks of
+           64 (its sums go out together; no second row shares the block) */
+        size_t blk = rows;
         (void)vnni;
+#ifdef LIN__DOT_S8_AVX2
+        if (widen && batch == 1) {
+            blk = 64;
+            lin__pairs_s8_avx2(x, in, xo, h[0]);
+        }
+#endif
 #ifdef LIN__S8_TILES_AVX2
         /* packing a block costs what three to eight rows of x gain by
            it, more the longer the rows (AMD Zen 4, AVX2 family, -O2, ns,
@@ -11203,9 +11224,9 @@ LIN__NOINLINE static void lin__linear_s8(const int8_t *x, const int8_t *weight, 
             return;
         }
 #endif
-        for (j = 0; j < out; j += rows) {
-            const size_t nr = LIN__MIN(rows, out - j);
-            int32_t s0[16], s1[16];
+        for (j = 0; j < out; j += blk) {
+            const size_t nr = LIN__MIN(blk, out - j);
+            int32_t s0[64], s1[64];
             size_t g;
 #ifdef LIN__DOT4_S8_VNNI
             size_t r;
@@ -11223,20 +11244,15 @@ LIN__NOINLINE static void lin__linear_s8(const int8_t *x, const int8_t *weight, 
                 const int64_t ws0 = wo ? (int64_t)wo * lin__sum_s8(x0, in, xo) : 0;
                 const int64_t ws1 = wo && x1 ? (int64_t)wo * lin__sum_s8(x1, in, xo) : 0;
 #ifdef LIN__DOT_S8_AVX2
-                if (widen) {
+                if (widen && batch > 1) {
                     lin__pairs_s8_avx2(x0, in, xo, h[0]);
                     if (x1) lin__pairs_s8_avx2(x1, in, xo, h[1]);
                 }
 #endif
                 g = 0;
 #ifdef LIN__DOT_S8_AVX2
-                for (; widen && !vnni && !x1 && g < nr; g += 8) {   /* a lone row: eight rows of W a call */
-                    const int8_t *w[8];
-                    size_t q;
-                    w[0] = weight + (j + g) * in;
-                    for (q = 1; q < 8; ++q) w[q] = g + q < nr ? w[q - 1] + in : w[0];
-                    lin__dot8x1_s8w_avx2(x0, h[0], w, in, xo, s0 + g);
-                }
+                for (; widen && !vnni && !x1 && g < nr; g += 8)    /* a lone row: eight rows of W a call */
+                    lin__dot8x1_s8w_avx2(x0, h[0], weight + (j + g) * in, nr - g, in, xo, s0 + g);
 #endif
                 for (; g < nr; g += 4) {
                     const int8_t *w[4];
