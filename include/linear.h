@@ -10902,6 +10902,49 @@ static LIN__TARGET_AVX2 void lin__output_row8_s8_avx2(const int32_t *s, size_t n
         lin__store8_s8_avx2(v, lo, hi, off, y + r, cnt);
     }
 }
+#ifdef LIN__HAS_AVX512
+#define LIN__OUTPUT_ROW16_S8 1
+/* lin__output_row8_s8_avx2 in 16 lanes, for the AVX-512 family: the same
+   steps and bits; the bias's saturation and the rounding's carry as
+   masks, the last outputs masked (read and written), the bytes by
+   vpmovsdb (the clamped lanes fit). Each step as the eight-lane one
+   but on twice the lanes: about a third of its instructions an output
+   (AMD Zen 5, -O2, ns: 1x64x64 102 -> 97, 8x64x64 555 -> 526, 64x128x10
+   1482 -> 1373, 4x16x16 63 -> 59). */
+static LIN__TARGET_AVX512 void lin__output_row16_s8_avx512(const int32_t *s, size_t n, const int32_t *bias,
+                                                           const lin_quant *q, int8_t *y)
+{
+    const __m512i mv = _mm512_set1_epi32(q->multiplier), nudge = _mm512_set1_epi64((int64_t)1 << 30);
+    const __m512i zero = _mm512_setzero_si512(), one = _mm512_set1_epi32(1), big = _mm512_set1_epi32(INT32_MAX);
+    const int right = -q->shift;
+    const __m128i rc = _mm_cvtsi32_si128(right);
+    const __m512i mask = _mm512_set1_epi32((int32_t)(((uint32_t)1 << right) - 1u)), half = _mm512_srli_epi32(mask, 1);
+    const __m512i lo = _mm512_set1_epi32(q->act_min - q->output_offset);
+    const __m512i hi = _mm512_set1_epi32(q->act_max - q->output_offset);
+    const __m512i off = _mm512_set1_epi32(q->output_offset);
+    size_t r;
+    for (r = 0; r < n; r += 16) {
+        const __mmask16 k = (__mmask16)(n - r >= 16 ? 0xffffu : (1u << (n - r)) - 1u);
+        __m512i v = _mm512_maskz_loadu_epi32(k, s + r), t;
+        if (bias) {
+            const __m512i b = _mm512_maskz_loadu_epi32(k, bias + r);
+            t = _mm512_add_epi32(v, b);
+            v = _mm512_mask_mov_epi32(
+                t, _mm512_cmplt_epi32_mask(_mm512_and_si512(_mm512_xor_si512(v, t), _mm512_xor_si512(b, t)), zero),
+                _mm512_xor_si512(_mm512_srai_epi32(v, 31), big));
+        }
+        /* bits 31..62 of v * m + 2^30: even lanes' products, odd lanes' */
+        t = _mm512_add_epi64(_mm512_mul_epi32(_mm512_srli_epi64(v, 32), mv), nudge);
+        v = _mm512_add_epi64(_mm512_mul_epi32(v, mv), nudge);
+        v = _mm512_mask_blend_epi32((__mmask16)0xaaaau, _mm512_srli_epi64(v, 31), _mm512_slli_epi64(t, 1));
+        t = _mm512_sub_epi32(half, _mm512_srai_epi32(v, 31));
+        v = _mm512_mask_add_epi32(_mm512_sra_epi32(v, rc), _mm512_cmpgt_epi32_mask(_mm512_and_si512(v, mask), t),
+                                  _mm512_sra_epi32(v, rc), one);
+        v = _mm512_add_epi32(_mm512_min_epi32(_mm512_max_epi32(v, lo), hi), off);
+        _mm512_mask_cvtsepi32_storeu_epi8(y + r, k, v);
+    }
+}
+#endif
 #endif
 #endif
 
@@ -10916,6 +10959,12 @@ static void lin__output_row_s8(int wide, const int32_t *s, size_t n, int64_t ws,
 #ifdef LIN__DOT_S8_AVX2
 #ifndef LIN_SINGLE_ROUNDING
     if (wide && !ws && !multiplier && !shift && q->shift <= 0) {
+#ifdef LIN__OUTPUT_ROW16_S8
+        if (lin__isa_now() == LIN__ISA_AVX512) {
+            lin__output_row16_s8_avx512(s, n, bias ? bias + j : NULL, q, y);
+            return;
+        }
+#endif
         lin__output_row8_s8_avx2(s, n, bias ? bias + j : NULL, q, y);
         return;
     }
