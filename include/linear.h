@@ -10906,13 +10906,16 @@ static LIN__TARGET_AVX2 void lin__output_row8_s8_avx2(const int32_t *s, size_t n
 #define LIN__OUTPUT_ROW16_S8 1
 /* lin__output_row8_s8_avx2 in 16 lanes, for the AVX-512 family: the same
    steps and bits; the bias's saturation and the rounding's carry as
-   masks, the last outputs masked (read and written), the bytes by
-   vpmovsdb (the clamped lanes fit). Each step as the eight-lane one
+   masks, the last outputs read masked, the bytes by vpmovsdb into a
+   register (the clamped lanes fit; its form that stores, masked, ran
+   five times slower on Zen 5), stored whole or the last ones as eight
+   bytes and one by one. Each step as the eight-lane one
    but on twice the lanes: about a third of its instructions an output
    (AMD Zen 5, -O2, ns: 1x64x64 102 -> 97, 8x64x64 555 -> 526, 64x128x10
    1482 -> 1373, 4x16x16 63 -> 59). */
-static LIN__TARGET_AVX512 void lin__output_row16_s8_avx512(const int32_t *s, size_t n, const int32_t *bias,
-                                                           const lin_quant *q, int8_t *y)
+static LIN__TARGET_AVX512 void lin__output_row16_s8_avx512(const int32_t *s, size_t s_rs, size_t rows, size_t n,
+                                                           const int32_t *bias, const lin_quant *q, int8_t *y,
+                                                           size_t y_rs)
 {
     const __m512i mv = _mm512_set1_epi32(q->multiplier), nudge = _mm512_set1_epi64((int64_t)1 << 30);
     const __m512i zero = _mm512_setzero_si512(), one = _mm512_set1_epi32(1), big = _mm512_set1_epi32(INT32_MAX);
@@ -10922,10 +10925,11 @@ static LIN__TARGET_AVX512 void lin__output_row16_s8_avx512(const int32_t *s, siz
     const __m512i lo = _mm512_set1_epi32(q->act_min - q->output_offset);
     const __m512i hi = _mm512_set1_epi32(q->act_max - q->output_offset);
     const __m512i off = _mm512_set1_epi32(q->output_offset);
-    size_t r;
+    size_t r, i;
+    for (i = 0; i < rows; ++i, s += s_rs, y += y_rs)
     for (r = 0; r < n; r += 16) {
         const __mmask16 k = (__mmask16)(n - r >= 16 ? 0xffffu : (1u << (n - r)) - 1u);
-        __m512i v = _mm512_maskz_loadu_epi32(k, s + r), t;
+        __m512i v = _mm512_loadu_si512((const void *)(s + r)), t;
         if (bias) {
             const __m512i b = _mm512_maskz_loadu_epi32(k, bias + r);
             t = _mm512_add_epi32(v, b);
@@ -10941,7 +10945,20 @@ static LIN__TARGET_AVX512 void lin__output_row16_s8_avx512(const int32_t *s, siz
         v = _mm512_mask_add_epi32(_mm512_sra_epi32(v, rc), _mm512_cmpgt_epi32_mask(_mm512_and_si512(v, mask), t),
                                   _mm512_sra_epi32(v, rc), one);
         v = _mm512_add_epi32(_mm512_min_epi32(_mm512_max_epi32(v, lo), hi), off);
-        _mm512_mask_cvtsepi32_storeu_epi8(y + r, k, v);
+        if (n - r >= 16) {
+            _mm_storeu_si128((__m128i *)(void *)(y + r), _mm512_cvtsepi32_epi8(v));
+        } else {                        /* eight bytes, then one by one */
+            int8_t b16[16], *yr = y + r;
+            size_t c = n - r, e;
+            __m128i b = _mm512_cvtsepi32_epi8(v);
+            if (c & 8) {
+                _mm_storel_epi64((__m128i *)(void *)yr, b);
+                b = _mm_srli_si128(b, 8);
+                yr += 8;
+            }
+            _mm_storeu_si128((__m128i *)(void *)b16, b);
+            for (e = 0; e < (c & 7); ++e) yr[e] = b16[e];
+        }
     }
 }
 #endif
@@ -10960,8 +10977,12 @@ static void lin__output_row_s8(int wide, const int32_t *s, size_t n, int64_t ws,
 #ifndef LIN_SINGLE_ROUNDING
     if (wide && !ws && !multiplier && !shift && q->shift <= 0) {
 #ifdef LIN__OUTPUT_ROW16_S8
-        if (lin__isa_now() == LIN__ISA_AVX512) {
-            lin__output_row16_s8_avx512(s, n, bias ? bias + j : NULL, q, y);
+        /* a lone row in 16 lanes where they fill whole vectors (with a
+           last part, the eight-lane steps were faster: AMD Zen 5, -O2,
+           ns, 16 -> 8 lanes: 64x128x10 1604 -> 1544, 16x100x30 871 ->
+           839; whole, 8 -> 16: 1x64x64 102 -> 97) */
+        if (!(n & 15) && lin__isa_now() == LIN__ISA_AVX512) {
+            lin__output_row16_s8_avx512(s, 0, 1, n, bias ? bias + j : NULL, q, y, 0);
             return;
         }
 #endif
@@ -11027,11 +11048,11 @@ static LIN__TARGET_AVX2 void lin__pack_s8_pairs_avx2(const int8_t *w, size_t in,
 /* GCOVR_EXCL_BR_START: the tiles below are inlined once per row count
    mr, a constant: each copy takes one side of every "if (mr > i)" by
    design (test_s8 checks every row count against the reference) */
-/* s (mr, 16) = the mr (1-4) rows of pairs h (rows LIN__S8_TILE_K / 2
-   apart) against the packed block d, kp steps */
+/* s (mr, 16) = the mr (1-4) rows of pairs h (rows h_rs apart) against
+   the packed block d, kp steps */
 #define LIN__S8_TILE_ROW(i)                                                                          \
     if (mr > i) {                                                                                    \
-        const __m256i b = _mm256_set1_epi32(h[i * (LIN__S8_TILE_K / 2) + q]);                        \
+        const __m256i b = _mm256_set1_epi32(h[i * h_rs + q]);                                        \
         c##i##0 = _mm256_add_epi32(c##i##0, _mm256_madd_epi16(b, w0));                               \
         c##i##1 = _mm256_add_epi32(c##i##1, _mm256_madd_epi16(b, w1));                               \
     }
@@ -11041,7 +11062,7 @@ static LIN__TARGET_AVX2 void lin__pack_s8_pairs_avx2(const int8_t *w, size_t in,
         _mm256_storeu_si256((__m256i *)(void *)(s + 16 * i + 8), c##i##1);                           \
     }
 static LIN__TARGET_AVX2 LIN__INLINE_KERNEL void lin__s8_tile_avx2(int mr, const int32_t *d, const int32_t *h,
-                                                                  size_t kp, int32_t *s)
+                                                                  size_t h_rs, size_t kp, int32_t *s)
 {
     __m256i c00 = _mm256_setzero_si256(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
     __m256i c30 = c00, c31 = c00;
@@ -11067,7 +11088,7 @@ static LIN__TARGET_AVX2 LIN__INLINE_KERNEL void lin__s8_tile_avx2(int mr, const 
    dot products stay ahead from rows of 128 (8x128x128 1492 against
    1597 by tiles, 32x256x256 13.8k against 19.4k). */
 #define LIN__S8_TILE512_ROW(i, c, q) \
-    if (mr > i) c##i = _mm512_dpwssd_epi32(c##i, _mm512_set1_epi32(h[i * (LIN__S8_TILE_K / 2) + (q)]), wv);
+    if (mr > i) c##i = _mm512_dpwssd_epi32(c##i, _mm512_set1_epi32(h[i * h_rs + (q)]), wv);
 #define LIN__S8_TILE512_STEP(c, q)                                                                   \
     { const __m512i wv = _mm512_loadu_si512((const void *)(d + 16 * (q)));                          \
       LIN__S8_TILE512_ROW(0, c, q) LIN__S8_TILE512_ROW(1, c, q) LIN__S8_TILE512_ROW(2, c, q)        \
@@ -11077,7 +11098,7 @@ static LIN__TARGET_AVX2 LIN__INLINE_KERNEL void lin__s8_tile_avx2(int mr, const 
 /* (even steps into c, odd into e: eight chains cover vpdpwssd's latency
    where four did not) */
 static LIN__TARGET_VNNI LIN__INLINE_KERNEL void lin__s8_tile_vnni_rows(int mr, const int32_t *d, const int32_t *h,
-                                                                      size_t kp, int32_t *s)
+                                                                      size_t h_rs, size_t kp, int32_t *s)
 {
     __m512i c0 = _mm512_setzero_si512(), c1 = c0, c2 = c0, c3 = c0, e0 = c0, e1 = c0, e2 = c0, e3 = c0;
     size_t q;
@@ -11091,13 +11112,14 @@ static LIN__TARGET_VNNI LIN__INLINE_KERNEL void lin__s8_tile_vnni_rows(int mr, c
 #undef LIN__S8_TILE512_ROW
 #undef LIN__S8_TILE512_STEP
 #undef LIN__S8_TILE512_STORE
-static LIN__TARGET_VNNI void lin__s8_tile_vnni(size_t mr, const int32_t *d, const int32_t *h, size_t kp, int32_t *s)
+static LIN__TARGET_VNNI void lin__s8_tile_vnni(size_t mr, const int32_t *d, const int32_t *h, size_t h_rs, size_t kp,
+                                               int32_t *s)
 {
     switch (mr) {
-    case 1: lin__s8_tile_vnni_rows(1, d, h, kp, s); break;
-    case 2: lin__s8_tile_vnni_rows(2, d, h, kp, s); break;
-    case 3: lin__s8_tile_vnni_rows(3, d, h, kp, s); break;
-    default: lin__s8_tile_vnni_rows(4, d, h, kp, s); break;
+    case 1: lin__s8_tile_vnni_rows(1, d, h, h_rs, kp, s); break;
+    case 2: lin__s8_tile_vnni_rows(2, d, h, h_rs, kp, s); break;
+    case 3: lin__s8_tile_vnni_rows(3, d, h, h_rs, kp, s); break;
+    default: lin__s8_tile_vnni_rows(4, d, h, h_rs, kp, s); break;
     }
 }
 #endif
@@ -11116,23 +11138,44 @@ LIN__NOINLINE static LIN__TARGET_AVX2 void lin__linear_s8_tiles_avx2(int vnni, c
     const int32_t xo = q->input_offset, wo = q->weight_offset;
     size_t i, j, r;
     (void)vnni;                         /* (builds without the VNNI kernels) */
+    /* every row of x widened once, before the blocks, where they all fit
+       h (rows of kp pairs, kp apart); else each tile's rows for each
+       block */
+    const int once = batch * kp <= 4 * (LIN__S8_TILE_K / 2);
+    const size_t h_rs = once ? kp : LIN__S8_TILE_K / 2;
+#ifdef LIN__OUTPUT_ROW16_S8
+    /* a tile's rows requantized in one call (AVX-512 family, per tensor,
+       no left shift, no weight offset) */
+    const int rows16 = !wo && !multiplier && !shift && q->shift <= 0 && lin__isa_now() == LIN__ISA_AVX512;
+#endif
+    (void)rq;
+    if (once)
+        for (i = 0; i < batch; ++i) lin__pairs_s8_avx2(x + i * in, in, xo, h + i * kp);
     for (j = 0; j < out; j += 16) {
         const size_t nr = LIN__MIN(16, out - j);
         lin__pack_s8_pairs_avx2(weight + j * in, in, nr, d);
         for (i = 0; i < batch; i += 4) {
             const size_t mr = LIN__MIN(4, batch - i);
-            for (r = 0; r < mr; ++r) lin__pairs_s8_avx2(x + (i + r) * in, in, xo, h + r * (LIN__S8_TILE_K / 2));
+            const int32_t *hi = once ? h + i * kp : h;
+            if (!once)
+                for (r = 0; r < mr; ++r) lin__pairs_s8_avx2(x + (i + r) * in, in, xo, h + r * h_rs);
 #ifdef LIN__DOT4_S8_VNNI
             if (vnni)
-                lin__s8_tile_vnni(mr, d, h, kp, s);
+                lin__s8_tile_vnni(mr, d, hi, h_rs, kp, s);
             else
 #endif
             switch (mr) {
-            case 1: lin__s8_tile_avx2(1, d, h, kp, s); break;
-            case 2: lin__s8_tile_avx2(2, d, h, kp, s); break;
-            case 3: lin__s8_tile_avx2(3, d, h, kp, s); break;
-            default: lin__s8_tile_avx2(4, d, h, kp, s); break;
+            case 1: lin__s8_tile_avx2(1, d, hi, h_rs, kp, s); break;
+            case 2: lin__s8_tile_avx2(2, d, hi, h_rs, kp, s); break;
+            case 3: lin__s8_tile_avx2(3, d, hi, h_rs, kp, s); break;
+            default: lin__s8_tile_avx2(4, d, hi, h_rs, kp, s); break;
             }
+#ifdef LIN__OUTPUT_ROW16_S8
+            if (rows16) {
+                lin__output_row16_s8_avx512(s, 16, mr, nr, bias ? bias + j : NULL, q, y + i * out + j, out);
+                continue;
+            }
+#endif
             for (r = 0; r < mr; ++r) {
                 const int8_t *xr = x + (i + r) * in;
                 const int64_t ws = wo ? (int64_t)wo * lin__sum_s8(xr, in, xo) : 0;
@@ -11268,7 +11311,7 @@ LIN__NOINLINE static void lin__linear_s8(const int8_t *x, const int8_t *weight, 
            to rows of 64 (AVX-512 family: 128x64x64 12.8k -> 11.8k,
            16x48x100 3781 -> 3158; behind from 128: 8x128x128 1989 ->
            2766) */
-        if (wide && (!vnni || in <= 64) && batch >= 2 && batch * 64 >= in + 64 && in <= LIN__S8_TILE_K) {
+        if (wide && (!vnni || in <= 64) && batch >= (size_t)(2 + vnni) && batch * 64 >= in + 64 && in <= LIN__S8_TILE_K) {
             lin__linear_s8_tiles_avx2(vnni, x, weight, bias, y, batch, in, out, q, &rq, multiplier, shift);
             return;
         }
