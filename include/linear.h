@@ -11087,8 +11087,9 @@ static LIN__TARGET_AVX2 LIN__INLINE_KERNEL void lin__s8_tile_avx2(int mr, const 
    with four chains, one a row, vpdpwssd's latency held it to 2-5%). The
    dot products stay ahead from rows of 128 (8x128x128 1492 against
    1597 by tiles, 32x256x256 13.8k against 19.4k). */
-#define LIN__S8_TILE512_ROW(i, c, q) \
-    if (mr > i) c##i = _mm512_dpwssd_epi32(c##i, _mm512_set1_epi32(h[i * h_rs + (q)]), wv);
+#define LIN__S8_TILE512_ROW(i, c, q)                                                                 \
+    if (mr > i) c##i = quads ? _mm512_dpbusd_epi32(c##i, _mm512_set1_epi32(h[i * h_rs + (q)]), wv)   \
+                             : _mm512_dpwssd_epi32(c##i, _mm512_set1_epi32(h[i * h_rs + (q)]), wv);
 #define LIN__S8_TILE512_STEP(c, q)                                                                   \
     { const __m512i wv = _mm512_loadu_si512((const void *)(d + 16 * (q)));                          \
       LIN__S8_TILE512_ROW(0, c, q) LIN__S8_TILE512_ROW(1, c, q) LIN__S8_TILE512_ROW(2, c, q)        \
@@ -11096,9 +11097,12 @@ static LIN__TARGET_AVX2 LIN__INLINE_KERNEL void lin__s8_tile_avx2(int mr, const 
 #define LIN__S8_TILE512_STORE(i) \
     if (mr > i) _mm512_storeu_si512((void *)(s + 16 * i), _mm512_add_epi32(c##i, e##i));
 /* (even steps into c, odd into e: eight chains cover vpdpwssd's latency
-   where four did not) */
-static LIN__TARGET_VNNI LIN__INLINE_KERNEL void lin__s8_tile_vnni_rows(int mr, const int32_t *d, const int32_t *h,
-                                                                      size_t h_rs, size_t kp, int32_t *s)
+   where four did not). quads: each step a quad of bytes instead, x's
+   unsigned (x + 128) against W's signed, by vpdpbusd
+   (lin__linear_s8_quads_vnni). */
+static LIN__TARGET_VNNI LIN__INLINE_KERNEL void lin__s8_tile_vnni_rows(int quads, int mr, const int32_t *d,
+                                                                      const int32_t *h, size_t h_rs, size_t kp,
+                                                                      int32_t *s)
 {
     __m512i c0 = _mm512_setzero_si512(), c1 = c0, c2 = c0, c3 = c0, e0 = c0, e1 = c0, e2 = c0, e3 = c0;
     size_t q;
@@ -11116,10 +11120,20 @@ static LIN__TARGET_VNNI void lin__s8_tile_vnni(size_t mr, const int32_t *d, cons
                                                int32_t *s)
 {
     switch (mr) {
-    case 1: lin__s8_tile_vnni_rows(1, d, h, h_rs, kp, s); break;
-    case 2: lin__s8_tile_vnni_rows(2, d, h, h_rs, kp, s); break;
-    case 3: lin__s8_tile_vnni_rows(3, d, h, h_rs, kp, s); break;
-    default: lin__s8_tile_vnni_rows(4, d, h, h_rs, kp, s); break;
+    case 1: lin__s8_tile_vnni_rows(0, 1, d, h, h_rs, kp, s); break;
+    case 2: lin__s8_tile_vnni_rows(0, 2, d, h, h_rs, kp, s); break;
+    case 3: lin__s8_tile_vnni_rows(0, 3, d, h, h_rs, kp, s); break;
+    default: lin__s8_tile_vnni_rows(0, 4, d, h, h_rs, kp, s); break;
+    }
+}
+static LIN__TARGET_VNNI void lin__s8_tile_quads_vnni(size_t mr, const int32_t *d, const int32_t *h, size_t h_rs,
+                                                     size_t kq, int32_t *s)
+{
+    switch (mr) {
+    case 1: lin__s8_tile_vnni_rows(1, 1, d, h, h_rs, kq, s); break;
+    case 2: lin__s8_tile_vnni_rows(1, 2, d, h, h_rs, kq, s); break;
+    case 3: lin__s8_tile_vnni_rows(1, 3, d, h, h_rs, kq, s); break;
+    default: lin__s8_tile_vnni_rows(1, 4, d, h, h_rs, kq, s); break;
     }
 }
 #endif
@@ -11184,6 +11198,125 @@ LIN__NOINLINE static LIN__TARGET_AVX2 void lin__linear_s8_tiles_avx2(int vnni, c
         }
     }
 }
+
+#ifdef LIN__DOT4_S8_VNNI
+#define LIN__S8_QUADS_VNNI 1
+/* lin__linear_s8_tiles_avx2 where AVX-512 VNNI runs, in quads of bytes:
+   vpdpbusd multiplies four unsigned bytes of x + 128 (x's sign bit
+   flipped) by four signed bytes of W and adds them to a lane, 64
+   products an instruction where the int16 pairs took 32, and x and W
+   are not widened. A block of 16 rows of W is packed as quads (quad q
+   of row r at d[16q + r]; past in and past the block's rows 0), its
+   sums w taken from the packed quads against
+   ones, and sum (x + xo)*w = sum (x + 128)*w + (xo - 128)*sum w: the
+   same exact sums (the lanes wrap to the exact value, which fits int32
+   under the in_features bound). Rows of x go into quads once, before the
+   blocks, where they all fit the buffer, else each tile's rows for each
+   block. */
+static LIN__TARGET_VNNI void lin__quads_u8_vnni(const int8_t *x, size_t in, int32_t *h)
+{
+    const __m512i flip = _mm512_set1_epi8((char)0x80);
+    const size_t bytes = (in + 3) / 4 * 4;
+    size_t p;
+    for (p = 0; p < bytes; p += 64) {
+        const __m512i v = _mm512_xor_si512(in - p >= 64 ? _mm512_loadu_si512((const void *)(x + p))
+                                                        : lin__tail64(lin__mask64(in - p), x + p),
+                                           flip);
+        if (bytes - p >= 64)
+            _mm512_storeu_si512((void *)(h + p / 4), v);
+        else
+            _mm512_mask_storeu_epi8(h + p / 4, lin__mask64(bytes - p), v);
+    }
+}
+
+/* d (kq, 16) = the quads of W's rows w .. w + (nr - 1)*in, 0 past them
+   (kq rounded up to 16 written), and ws their sums: 64 bytes of each
+   row (masked past in), then a transpose of 16 x 16 quads in registers:
+   dwords within 128-bit lanes (unpack by 32, then by 64: lane L of t[4b
+   + c] holds quad 4L + c of rows 4b .. 4b + 3), then the lanes across
+   registers (two rounds of vshufi32x4) */
+static LIN__TARGET_VNNI void lin__pack_s8_quads_vnni(const int8_t *w, size_t in, size_t nr, int32_t *d, int32_t *ws)
+{
+    const __m512i ones = _mm512_set1_epi8(1);
+    __m512i sum = _mm512_setzero_si512(), v[16], t[16];
+    size_t p, r, c;
+    for (p = 0; p < in; p += 64, d += 256) {
+        const __mmask64 m = in - p >= 64 ? ~(__mmask64)0 : lin__mask64(in - p);
+        for (r = 0; r < 16; ++r) v[r] = r < nr ? lin__tail64(m, w + r * in + p) : _mm512_setzero_si512();
+        for (r = 0; r < 16; r += 2) {
+            t[r] = _mm512_unpacklo_epi32(v[r], v[r + 1]);
+            t[r + 1] = _mm512_unpackhi_epi32(v[r], v[r + 1]);
+        }
+        for (r = 0; r < 16; r += 4) {
+            v[r] = _mm512_unpacklo_epi64(t[r], t[r + 2]);
+            v[r + 1] = _mm512_unpackhi_epi64(t[r], t[r + 2]);
+            v[r + 2] = _mm512_unpacklo_epi64(t[r + 1], t[r + 3]);
+            v[r + 3] = _mm512_unpackhi_epi64(t[r + 1], t[r + 3]);
+        }
+        for (c = 0; c < 4; ++c) {       /* quads 4L + c, L = 0..3: rows 0-3, 4-7, 8-11, 12-15 of lane L */
+            const __m512i a01 = _mm512_shuffle_i32x4(v[c], v[4 + c], 0x44), a23 = _mm512_shuffle_i32x4(v[c], v[4 + c], 0xee);
+            const __m512i b01 = _mm512_shuffle_i32x4(v[8 + c], v[12 + c], 0x44);
+            const __m512i b23 = _mm512_shuffle_i32x4(v[8 + c], v[12 + c], 0xee);
+            t[c] = _mm512_shuffle_i32x4(a01, b01, 0x88);
+            t[4 + c] = _mm512_shuffle_i32x4(a01, b01, 0xdd);
+            t[8 + c] = _mm512_shuffle_i32x4(a23, b23, 0x88);
+            t[12 + c] = _mm512_shuffle_i32x4(a23, b23, 0xdd);
+        }
+        for (r = 0; r < 16; ++r) {
+            _mm512_storeu_si512((void *)(d + 16 * r), t[r]);
+            sum = _mm512_dpbusd_epi32(sum, ones, t[r]);
+        }
+    }
+    _mm512_storeu_si512((void *)ws, sum);
+}
+
+LIN__NOINLINE static LIN__TARGET_VNNI void lin__linear_s8_quads_vnni(const int8_t *x, const int8_t *weight,
+                                                                   const int32_t *bias, int8_t *y, size_t batch,
+                                                                   size_t in, size_t out, const lin_quant *q,
+                                                                   const lin__rq *rq, const int32_t *multiplier,
+                                                                   const int32_t *shift)
+{
+    int32_t d[16 * (LIN__S8_TILE_K / 4)], h[8 * (LIN__S8_TILE_K / 4)], s[4 * 16], ws16[16];
+    const size_t kq = (in + 3) / 4;
+    const int32_t xo = q->input_offset, wo = q->weight_offset;
+    const int once = batch * kq <= sizeof h / sizeof h[0];
+    const size_t h_rs = once ? kq : LIN__S8_TILE_K / 4;
+    const int rows16 = !wo && !multiplier && !shift && q->shift <= 0;
+    const __m512i xf = _mm512_set1_epi32(xo - 128);
+    size_t i, j, r;
+    if (once)
+        for (i = 0; i < batch; ++i) lin__quads_u8_vnni(x + i * in, in, h + i * kq);
+    for (j = 0; j < out; j += 16) {
+        const size_t nr = LIN__MIN(16, out - j);
+        __m512i corr;
+        lin__pack_s8_quads_vnni(weight + j * in, in, nr, d, ws16);
+        corr = _mm512_mullo_epi32(xf, _mm512_loadu_si512((const void *)ws16));
+        for (i = 0; i < batch; i += 4) {
+            const size_t mr = LIN__MIN(4, batch - i);
+            const int32_t *hi = once ? h + i * kq : h;
+            if (!once)
+                for (r = 0; r < mr; ++r) lin__quads_u8_vnni(x + (i + r) * in, in, h + r * h_rs);
+            lin__s8_tile_quads_vnni(mr, d, hi, h_rs, kq, s);
+            for (r = 0; r < mr; ++r)
+                _mm512_storeu_si512((void *)(s + 16 * r),
+                                    _mm512_add_epi32(_mm512_loadu_si512((const void *)(s + 16 * r)), corr));
+#ifdef LIN__OUTPUT_ROW16_S8
+            if (rows16) {
+                lin__output_row16_s8_avx512(s, 16, mr, nr, bias ? bias + j : NULL, q, y + i * out + j, out);
+                continue;
+            }
+#else
+            (void)rows16;
+#endif
+            for (r = 0; r < mr; ++r) {
+                const int8_t *xr = x + (i + r) * in;
+                const int64_t ws = wo ? (int64_t)wo * lin__sum_s8(xr, in, xo) : 0;
+                lin__output_row_s8(1, s + 16 * r, nr, ws, bias, q, rq, multiplier, shift, j, y + (i + r) * out + j);
+            }
+        }
+    }
+}
+#endif
 #endif
 #endif
 
@@ -11311,6 +11444,21 @@ LIN__NOINLINE static void lin__linear_s8(const int8_t *x, const int8_t *weight, 
            to rows of 64 (AVX-512 family: 128x64x64 12.8k -> 11.8k,
            16x48x100 3781 -> 3158; behind from 128: 8x128x128 1989 ->
            2766) */
+#ifdef LIN__S8_QUADS_VNNI
+        /* by quads where a block of W serves enough rows of x to pay for
+           its packing: 8 or more rows of 64-256 columns, 24 or more of
+           257-512, 32 or more under 64 (AMD Zen 5, -O2, ns, from VNNI's
+           dot products or the int16 pairs: 16x100x30 790 -> 450, 64x128x10
+           1472 -> 911, 8x128x128 1528 -> 1099, 32x256x256 13.5k -> 10.9k,
+           64x512x512 78.2k -> 65.0k, 128x64x64 6260 -> 4667, 48x24x24
+           1032 -> 661; slower: 4x512x512 6460 -> 11528, 16x512x512 21.4k
+           -> 23.0k, 16x32x32 268 -> 297, 8x32x32 149 -> 178) */
+        if (lin__vnni_now() && wide && in <= LIN__S8_TILE_K &&
+            (in >= 64 ? batch >= 8 && (in <= 256 || batch >= 24) : batch >= 32)) {
+            lin__linear_s8_quads_vnni(x, weight, bias, y, batch, in, out, q, &rq, multiplier, shift);
+            return;
+        }
+#endif
         if (wide && (!vnni || in <= 64) && batch >= (size_t)(2 + vnni) && batch * 64 >= in + 64 && in <= LIN__S8_TILE_K) {
             lin__linear_s8_tiles_avx2(vnni, x, weight, bias, y, batch, in, out, q, &rq, multiplier, shift);
             return;

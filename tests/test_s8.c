@@ -191,7 +191,7 @@ static void test_s8_random_against_reference(void **state)
     for (t = 0; t < TEST_SIZE(1500, 200); ++t) {
         lin_quant q;
         size_t in = 1 + test_randn(TEST_SIZE(70, 24)), out = 1 + test_randn(TEST_SIZE(40, 12));
-        size_t batch = test_randn(5);
+        size_t batch = t % 10 ? test_randn(5) : 8 + test_randn(33);   /* some past the int8 tiles' thresholds */
         q.input_offset = offsets[test_randn(7)];
         q.weight_offset = test_randn(3) ? 0 : offsets[test_randn(7)];
         q.output_offset = (int32_t)test_randn(256) - 128;
@@ -263,7 +263,9 @@ static void test_s8_requant_extremes(void **state)
    against the reference. Rows of 511 to 513 (the tiles' longest row, 512,
    and the dot products past it), 1023 to 1025 (the widened rows of x),
    batch 1 to 9 (tiles of four rows and their last one to three; the
-   packing's threshold batch x 64 >= in + 64), 1 to 33 outputs (blocks of
+   packing's threshold batch x 64 >= in + 64), batches of 8 to 40 with
+   rows of 1 to 512 (VNNI's quads: rows of x taken once or per tile, rows
+   past a multiple of 4 and of 64), 1 to 33 outputs (blocks of
    16 and their tails), odd rows (a last step paired with 0); weights
    with -128, input offsets at both ends, a weight offset, per channel,
    shifts on both sides of 0, with and without bias. */
@@ -274,7 +276,9 @@ static void test_s8_kernel_bounds(void **state)
 #else
     static const size_t sh[][3] = {{9, 512, 17}, {9, 511, 33}, {9, 513, 16}, {5, 256, 31}, {4, 255, 16},
                                    {2, 64, 17},  {3, 17, 1},   {2, 1024, 5}, {3, 1025, 7}, {7, 100, 33},
-                                   {8, 16, 16},  {2, 1023, 9}};
+                                   {8, 16, 16},  {2, 1023, 9}, {9, 64, 17}, {24, 384, 33}, {32, 31, 16},
+                                   {33, 512, 17}, {40, 100, 31}, {40, 129, 18}, {8, 255, 5}, {32, 1, 20},
+                                   {36, 62, 16}};
 #endif
     static const int32_t xos[] = {-127, 128, 3};
     size_t s, i;
