@@ -467,6 +467,14 @@ FW_M0_BIG = -std=c99 -Wall -Wextra -Wpedantic -Werror -g -mthumb $(FW_CPU_microb
 $(BUILD)/fw/microbit/shapes-big-Os.elf $(BUILD)/fw/microbit/shapes-big-O2.elf: $(BUILD)/fw/microbit/shapes-big-%.elf: $(FW_DIR)/shapes.c $(FW_DIR)/startup.c $(FW_DIR)/semihost.h $(FW_DIR)/fw_count.h $(FW_DIR)/fw_stack.h $(HEADER) | deps-firmware
 	@mkdir -p $(@D)
 	$(FW_CC) $(FW_M0_BIG) -$* -nostdlib -Wl,--gc-sections $(FW_DIR)/startup.c $(FW_DIR)/shapes.c -lgcc -o $@
+# and the int8 suites in Cortex-M0 code at -O2 there (the micro:bit's
+# suites build at -Os; at -O2 the M0 requantizes inline, lin__rq_down)
+FW_M0_O2_TESTS := test_s8 test_s8_single
+$(BUILD)/fw/microbit/big-O2/%.elf: tests/%.c $(TEST_SRC) $(HEADER) $(FW_DIR)/startup.c $(BUILD)/fw/microbit/cmocka.o
+	@mkdir -p $(@D)
+	$(FW_CC) $(FW_M0_BIG) -O2 -Wno-array-bounds -Wno-stringop-overflow -Wno-aggressive-loop-optimizations \
+	    -DFW_NEWLIB -I$(CMOCKA_SRC)/include --specs=rdimon.specs \
+	    -nostartfiles $(FW_DIR)/startup.c $(BUILD)/fw/microbit/cmocka.o $< -lm -o $@
 
 # Three call sites of lin_linear_f32 on the Cortex-M4 (tests/link), linked
 # with the code static inline in each unit and with one copy
@@ -490,6 +498,7 @@ FW_ELFS := $(foreach b,$(FW_BOARDS),$(BUILD)/fw/$(b)/mlp.elf $(BUILD)/fw/$(b)/ml
                  $(foreach z,$(FW_SIZES),$(BUILD)/fw/$(b)/$(z)-$(o).o $(BUILD)/fw/$(b)/$(z)-$(o).lib.elf)) \
              $(addprefix $(BUILD)/fw/$(b)/,$(addsuffix .elf,$(call FW_TESTS,$(b))))) \
            $(BUILD)/fw/microbit/shapes-big-Os.elf $(BUILD)/fw/microbit/shapes-big-O2.elf \
+           $(addprefix $(BUILD)/fw/microbit/big-O2/,$(addsuffix .elf,$(FW_M0_O2_TESTS))) \
            $(foreach l,$(FW_LEVELS),$(addprefix $(BUILD)/fw/$(subst :,/,$(l))/,$(addsuffix .elf,$(FW_LEVEL_TESTS)))) \
            $(BUILD)/fw/link-static.elf $(BUILD)/fw/link-impl.elf
 
@@ -528,6 +537,11 @@ firmware: $(FW_ELFS)
 	    $(call FW_QEMU_COUNT,mps2-an385) $(BUILD)/fw/microbit/shapes-big-$$o.elf > $(BUILD)/fw/microbit/shapes-big-$$o.log 2>&1 \
 	        || { cat $(BUILD)/fw/microbit/shapes-big-$$o.log; echo "M0 code on mps2-an385 -$$o: shapes FAILED"; exit 1; }; \
 	    printf '%-11s %-14s %s\n' microbit "shapes -$$o, M0 code on mps2-an385" "$$(tail -n 1 $(BUILD)/fw/microbit/shapes-big-$$o.log)"; \
+	done
+	@for t in $(FW_M0_O2_TESTS); do \
+	    $(call FW_QEMU,mps2-an385) $(BUILD)/fw/microbit/big-O2/$$t.elf > $(BUILD)/fw/microbit/big-O2/$$t.log 2>&1 \
+	        || { cat $(BUILD)/fw/microbit/big-O2/$$t.log; echo "M0 code on mps2-an385 -O2 $$t FAILED"; exit 1; }; \
+	    printf '%-11s %-14s %s\n' microbit "-O2 $$t, M0 code on mps2-an385" "$$(grep -h PASSED $(BUILD)/fw/microbit/big-O2/$$t.log)"; \
 	done
 	@for v in static impl; do \
 	    $(call FW_QEMU,mps2-an386) $(BUILD)/fw/link-$$v.elf > $(BUILD)/fw/link-$$v.log 2>&1 \
