@@ -10923,8 +10923,8 @@ static LIN__TARGET_AVX2 void lin__output8_s8_avx2(const int32_t *s, const int32_
    1): no left shift, so none of its saturation, and the constants made
    once per row rather than once per eight. The same steps otherwise, the
    same bits. s has n rounded up to 8 readable. */
-static LIN__TARGET_AVX2 void lin__output_row8_s8_avx2(const int32_t *s, size_t n, const int32_t *bias,
-                                                      const lin_quant *q, int8_t *y)
+static LIN__TARGET_AVX2 void lin__output_row8_s8_avx2(const int32_t *s, size_t s_rs, size_t rows, size_t n,
+                                                      const int32_t *bias, const lin_quant *q, int8_t *y, size_t y_rs)
 {
     const __m256i mv = _mm256_set1_epi32(q->multiplier), lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
     const int right = -q->shift;
@@ -10933,7 +10933,8 @@ static LIN__TARGET_AVX2 void lin__output_row8_s8_avx2(const int32_t *s, size_t n
     const __m256i lo = _mm256_set1_epi32(q->act_min - q->output_offset);
     const __m256i hi = _mm256_set1_epi32(q->act_max - q->output_offset);
     const __m256i off = _mm256_set1_epi32(q->output_offset);
-    size_t r;
+    size_t r, i;
+    for (i = 0; i < rows; ++i, s += s_rs, y += y_rs)
     for (r = 0; r < n; r += 8) {
         const size_t cnt = LIN__MIN(8, n - r);
         __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(s + r)), t;
@@ -11031,7 +11032,7 @@ static void lin__output_row_s8(int wide, const int32_t *s, size_t n, int64_t ws,
             return;
         }
 #endif
-        lin__output_row8_s8_avx2(s, n, bias ? bias + j : NULL, q, y);
+        lin__output_row8_s8_avx2(s, 0, 1, n, bias ? bias + j : NULL, q, y, 0);
         return;
     }
 #endif
@@ -11202,10 +11203,13 @@ LIN__NOINLINE static LIN__TARGET_AVX2 void lin__linear_s8_tiles_avx2(int vnni, c
        block */
     const int once = batch * kp <= 4 * (LIN__S8_TILE_K / 2);
     const size_t h_rs = once ? kp : LIN__S8_TILE_K / 2;
+#ifndef LIN_SINGLE_ROUNDING
+    /* a tile's rows requantized in one call (per tensor, no left shift,
+       no weight offset): 16 lanes where the AVX-512 family runs, else 8 */
+    const int rows8 = !wo && !multiplier && !shift && q->shift <= 0;
 #ifdef LIN__OUTPUT_ROW16_S8
-    /* a tile's rows requantized in one call (AVX-512 family, per tensor,
-       no left shift, no weight offset) */
-    const int rows16 = !wo && !multiplier && !shift && q->shift <= 0 && lin__isa_now() == LIN__ISA_AVX512;
+    const int rows16 = rows8 && lin__isa_now() == LIN__ISA_AVX512;
+#endif
 #endif
     (void)rq;
     if (once)
@@ -11232,6 +11236,12 @@ LIN__NOINLINE static LIN__TARGET_AVX2 void lin__linear_s8_tiles_avx2(int vnni, c
 #ifdef LIN__OUTPUT_ROW16_S8
             if (rows16) {
                 lin__output_row16_s8_avx512(s, 16, mr, nr, bias ? bias + j : NULL, q, y + i * out + j, out);
+                continue;
+            }
+#endif
+#ifndef LIN_SINGLE_ROUNDING
+            if (rows8) {
+                lin__output_row8_s8_avx2(s, 16, mr, nr, bias ? bias + j : NULL, q, y + i * out + j, out);
                 continue;
             }
 #endif
