@@ -10922,7 +10922,8 @@ static LIN__TARGET_AVX2 void lin__output8_s8_avx2(const int32_t *s, const int32_
    of 0 or less (TFLite's usual: multipliers in [2^30, 2^31), scales under
    1): no left shift, so none of its saturation, and the constants made
    once per row rather than once per eight. The same steps otherwise, the
-   same bits. s has n rounded up to 8 readable. */
+   same bits. rows such rows (a tile's), s_rs and y_rs apart; s has n
+   rounded up to 8 readable. */
 static LIN__TARGET_AVX2 void lin__output_row8_s8_avx2(const int32_t *s, size_t s_rs, size_t rows, size_t n,
                                                       const int32_t *bias, const lin_quant *q, int8_t *y, size_t y_rs)
 {
@@ -10952,10 +10953,11 @@ static LIN__TARGET_AVX2 void lin__output_row8_s8_avx2(const int32_t *s, size_t s
 #define LIN__OUTPUT_ROW16_S8 1
 /* lin__output_row8_s8_avx2 in 16 lanes, for the AVX-512 family: the same
    steps and bits; the bias's saturation and the rounding's carry as
-   masks, the last outputs read masked, the bytes by vpmovsdb into a
-   register (the clamped lanes fit; its form that stores, masked, ran
-   five times slower on Zen 5), stored whole or the last ones as eight
-   bytes and one by one. Each step as the eight-lane one
+   masks, s read whole (it has n rounded up to 16 readable) and the bias
+   masked past n, the bytes by vpmovsdb into a register (the clamped
+   lanes fit; its form that stores, masked, ran five times slower on Zen
+   5), stored whole or the last ones as eight bytes and one by one. Each
+   step as the eight-lane one
    but on twice the lanes: about a third of its instructions an output
    (AMD Zen 5, -O2, ns: 1x64x64 102 -> 97, 8x64x64 555 -> 526, 64x128x10
    1482 -> 1373, 4x16x16 63 -> 59). */
@@ -11211,7 +11213,6 @@ LIN__NOINLINE static LIN__TARGET_AVX2 void lin__linear_s8_tiles_avx2(int vnni, c
     const int rows16 = rows8 && lin__isa_now() == LIN__ISA_AVX512;
 #endif
 #endif
-    (void)rq;
     if (once)
         for (i = 0; i < batch; ++i) lin__pairs_s8_avx2(x + i * in, in, xo, h + i * kp);
     for (j = 0; j < out; j += 16) {
@@ -11490,15 +11491,6 @@ LIN__NOINLINE static void lin__linear_s8(const int8_t *x, const int8_t *weight, 
         }
 #endif
 #ifdef LIN__S8_TILES_AVX2
-        /* packing a block costs what three to eight rows of x gain by
-           it, more the longer the rows (AMD Zen 4, AVX2 family, -O2, ns,
-           dot products -> tiles: 2x16x16 90 -> 67, 2x64x64 378 -> 379,
-           2x256x256 3150 -> 4363, 4x256x256 6234 -> 6040, 4x512x512
-           20.9k -> 22.2k, 8x256x256 12.5k -> 10.2k, 16x512x512 84.1k ->
-           65.8k, 6x100x30 1108 -> 599); ahead of VNNI's dot products up
-           to rows of 64 (AVX-512 family: 128x64x64 12.8k -> 11.8k,
-           16x48x100 3781 -> 3158; behind from 128: 8x128x128 1989 ->
-           2766) */
 #ifdef LIN__S8_QUADS_VNNI
         /* by quads where a block of W serves enough rows of x to pay for
            its packing: 8 or more rows of 64-256 columns, 24 or more of
@@ -11514,6 +11506,16 @@ LIN__NOINLINE static void lin__linear_s8(const int8_t *x, const int8_t *weight, 
             return;
         }
 #endif
+        /* packing a block costs what three to eight rows of x gain by
+           it, more the longer the rows (AMD Zen 4, AVX2 family, -O2, ns,
+           dot products -> tiles: 2x16x16 90 -> 67, 2x64x64 378 -> 379,
+           2x256x256 3150 -> 4363, 4x256x256 6234 -> 6040, 4x512x512
+           20.9k -> 22.2k, 8x256x256 12.5k -> 10.2k, 16x512x512 84.1k ->
+           65.8k, 6x100x30 1108 -> 599); ahead of VNNI's dot products up
+           to rows of 64 (AVX-512 family: 128x64x64 12.8k -> 11.8k,
+           16x48x100 3781 -> 3158; behind from 128: 8x128x128 1989 ->
+           2766), from three rows there (2x64x64 by VNNI's dot products:
+           Zen 5, 254 -> 217 ns) */
         if (wide && (!vnni || in <= 64) && batch >= (size_t)(2 + vnni) && batch * 64 >= in + 64 && in <= LIN__S8_TILE_K) {
             lin__linear_s8_tiles_avx2(vnni, x, weight, bias, y, batch, in, out, q, &rq, multiplier, shift);
             return;
