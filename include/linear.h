@@ -10951,6 +10951,13 @@ static LIN__TARGET_AVX2 void lin__output_row8_s8_avx2(const int32_t *s, size_t s
 }
 #ifdef LIN__HAS_AVX512
 #define LIN__OUTPUT_ROW16_S8 1
+#if defined(__GNUC__) && !defined(__clang__)
+/* as in the AVX-512 float family: g++ takes the undefined operands of its
+   own intrinsics for uninitialized reads */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 /* lin__output_row8_s8_avx2 in 16 lanes, for the AVX-512 family: the same
    steps and bits; the bias's saturation and the rounding's carry as
    masks, s read whole (it has n rounded up to 16 readable) and the bias
@@ -11009,6 +11016,9 @@ static LIN__TARGET_AVX512 void lin__output_row16_s8_avx512(const int32_t *s, siz
         }
     }
 }
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
 #endif
 #endif
 #endif
