@@ -11279,6 +11279,11 @@ LIN__NOINLINE static LIN__TARGET_AVX2 void lin__linear_s8_tiles_avx2(int vnni, c
    under the in_features bound). Rows of x go into quads once, before the
    blocks, where they all fit the buffer, else each tile's rows for each
    block. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push             /* as at lin__output_row16_s8_avx512 */
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 static LIN__TARGET_VNNI void lin__quads_u8_vnni(const int8_t *x, size_t in, int32_t *h)
 {
     const __m512i flip = _mm512_set1_epi8((char)0x80);
@@ -11382,6 +11387,9 @@ LIN__NOINLINE static LIN__TARGET_VNNI void lin__linear_s8_quads_vnni(const int8_
         }
     }
 }
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
 #endif
 #endif
 #endif
