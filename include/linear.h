@@ -11156,13 +11156,14 @@ static LIN__TARGET_AVX2 LIN__INLINE_KERNEL void lin__s8_tile_avx2(int mr, const 
     if (mr > i) _mm512_storeu_si512((void *)(s + 16 * i), _mm512_add_epi32(c##i, e##i));
 /* (even steps into c, odd into e: eight chains cover vpdpwssd's latency
    where four did not). quads: each step a quad of bytes instead, x's
-   unsigned (x + 128) against W's signed, by vpdpbusd
-   (lin__linear_s8_quads_vnni). */
+   unsigned (x + 128) against W's signed, by vpdpbusd (the quads
+   below). */
 static LIN__TARGET_VNNI LIN__INLINE_KERNEL void lin__s8_tile_vnni_rows(int quads, int mr, const int32_t *d,
                                                                       const int32_t *h, size_t h_rs, size_t kp,
-                                                                      int32_t *s)
+                                                                      const int32_t *init, int32_t *s)
 {
-    __m512i c0 = _mm512_setzero_si512(), c1 = c0, c2 = c0, c3 = c0, e0 = c0, e1 = c0, e2 = c0, e3 = c0;
+    const __m512i c = init ? _mm512_loadu_si512((const void *)init) : _mm512_setzero_si512();
+    __m512i c0 = c, c1 = c, c2 = c, c3 = c, e0 = _mm512_setzero_si512(), e1 = e0, e2 = e0, e3 = e0;
     size_t q;
     for (q = 0; q + 2 <= kp; q += 2) {
         LIN__S8_TILE512_STEP(c, q)
@@ -11178,107 +11179,40 @@ static LIN__TARGET_VNNI void lin__s8_tile_vnni(size_t mr, const int32_t *d, cons
                                                int32_t *s)
 {
     switch (mr) {
-    case 1: lin__s8_tile_vnni_rows(0, 1, d, h, h_rs, kp, s); break;
-    case 2: lin__s8_tile_vnni_rows(0, 2, d, h, h_rs, kp, s); break;
-    case 3: lin__s8_tile_vnni_rows(0, 3, d, h, h_rs, kp, s); break;
-    default: lin__s8_tile_vnni_rows(0, 4, d, h, h_rs, kp, s); break;
+    case 1: lin__s8_tile_vnni_rows(0, 1, d, h, h_rs, kp, NULL, s); break;
+    case 2: lin__s8_tile_vnni_rows(0, 2, d, h, h_rs, kp, NULL, s); break;
+    case 3: lin__s8_tile_vnni_rows(0, 3, d, h, h_rs, kp, NULL, s); break;
+    default: lin__s8_tile_vnni_rows(0, 4, d, h, h_rs, kp, NULL, s); break;
     }
 }
+/* in quads of bytes, each row's 16 sums starting at init */
 static LIN__TARGET_VNNI void lin__s8_tile_quads_vnni(size_t mr, const int32_t *d, const int32_t *h, size_t h_rs,
-                                                     size_t kq, int32_t *s)
+                                                     size_t kq, const int32_t *init, int32_t *s)
 {
     switch (mr) {
-    case 1: lin__s8_tile_vnni_rows(1, 1, d, h, h_rs, kq, s); break;
-    case 2: lin__s8_tile_vnni_rows(1, 2, d, h, h_rs, kq, s); break;
-    case 3: lin__s8_tile_vnni_rows(1, 3, d, h, h_rs, kq, s); break;
-    default: lin__s8_tile_vnni_rows(1, 4, d, h, h_rs, kq, s); break;
+    case 1: lin__s8_tile_vnni_rows(1, 1, d, h, h_rs, kq, init, s); break;
+    case 2: lin__s8_tile_vnni_rows(1, 2, d, h, h_rs, kq, init, s); break;
+    case 3: lin__s8_tile_vnni_rows(1, 3, d, h, h_rs, kq, init, s); break;
+    default: lin__s8_tile_vnni_rows(1, 4, d, h, h_rs, kq, init, s); break;
     }
 }
 #endif
 /* GCOVR_EXCL_BR_STOP */
 
-/* lin__linear_s8's x86 part by tiles (batch >= 2, in <= LIN__S8_TILE_K);
-   vnni: the tiles through VNNI's */
-LIN__NOINLINE static LIN__TARGET_AVX2 void lin__linear_s8_tiles_avx2(int vnni, const int8_t *x, const int8_t *weight,
-                                                                    const int32_t *bias, int8_t *y, size_t batch,
-                                                                    size_t in, size_t out, const lin_quant *q,
-                                                                    const lin__rq *rq, const int32_t *multiplier,
-                                                                    const int32_t *shift)
-{
-    int32_t d[16 * (LIN__S8_TILE_K / 2)], h[4 * (LIN__S8_TILE_K / 2)], s[4 * 16];
-    const size_t kp = (in + 1) / 2;
-    const int32_t xo = q->input_offset, wo = q->weight_offset;
-    size_t i, j, r;
-    (void)vnni;                         /* (builds without the VNNI kernels) */
-    /* every row of x widened once, before the blocks, where they all fit
-       h (rows of kp pairs, kp apart); else each tile's rows for each
-       block */
-    const int once = batch * kp <= 4 * (LIN__S8_TILE_K / 2);
-    const size_t h_rs = once ? kp : LIN__S8_TILE_K / 2;
-#ifndef LIN_SINGLE_ROUNDING
-    /* a tile's rows requantized in one call (per tensor, no left shift,
-       no weight offset): 16 lanes where the AVX-512 family runs, else 8 */
-    const int rows8 = !wo && !multiplier && !shift && q->shift <= 0;
-#ifdef LIN__OUTPUT_ROW16_S8
-    const int rows16 = rows8 && lin__isa_now() == LIN__ISA_AVX512;
-#endif
-#endif
-    if (once)
-        for (i = 0; i < batch; ++i) lin__pairs_s8_avx2(x + i * in, in, xo, h + i * kp);
-    for (j = 0; j < out; j += 16) {
-        const size_t nr = LIN__MIN(16, out - j);
-        lin__pack_s8_pairs_avx2(weight + j * in, in, nr, d);
-        for (i = 0; i < batch; i += 4) {
-            const size_t mr = LIN__MIN(4, batch - i);
-            const int32_t *hi = once ? h + i * kp : h;
-            if (!once)
-                for (r = 0; r < mr; ++r) lin__pairs_s8_avx2(x + (i + r) * in, in, xo, h + r * h_rs);
-#ifdef LIN__DOT4_S8_VNNI
-            if (vnni)
-                lin__s8_tile_vnni(mr, d, hi, h_rs, kp, s);
-            else
-#endif
-            switch (mr) {
-            case 1: lin__s8_tile_avx2(1, d, hi, h_rs, kp, s); break;
-            case 2: lin__s8_tile_avx2(2, d, hi, h_rs, kp, s); break;
-            case 3: lin__s8_tile_avx2(3, d, hi, h_rs, kp, s); break;
-            default: lin__s8_tile_avx2(4, d, hi, h_rs, kp, s); break;
-            }
-#ifdef LIN__OUTPUT_ROW16_S8
-            if (rows16) {
-                lin__output_row16_s8_avx512(s, 16, mr, nr, bias ? bias + j : NULL, q, y + i * out + j, out);
-                continue;
-            }
-#endif
-#ifndef LIN_SINGLE_ROUNDING
-            if (rows8) {
-                lin__output_row8_s8_avx2(s, 16, mr, nr, bias ? bias + j : NULL, q, y + i * out + j, out);
-                continue;
-            }
-#endif
-            for (r = 0; r < mr; ++r) {
-                const int8_t *xr = x + (i + r) * in;
-                const int64_t ws = wo ? (int64_t)wo * lin__sum_s8(xr, in, xo) : 0;
-                lin__output_row_s8(1, s + 16 * r, nr, ws, bias, q, rq, multiplier, shift, j, y + (i + r) * out + j);
-            }
-        }
-    }
-}
-
 #ifdef LIN__DOT4_S8_VNNI
 #define LIN__S8_QUADS_VNNI 1
-/* lin__linear_s8_tiles_avx2 where AVX-512 VNNI runs, in quads of bytes:
+/* The tiles (lin__linear_s8_tiles_avx2) where AVX-512 VNNI runs, in
+   quads of bytes:
    vpdpbusd multiplies four unsigned bytes of x + 128 (x's sign bit
    flipped) by four signed bytes of W and adds them to a lane, 64
    products an instruction where the int16 pairs took 32, and x and W
    are not widened. A block of 16 rows of W is packed as quads (quad q
    of row r at d[16q + r]; past in and past the block's rows 0), its
    sums w taken from the packed quads against
-   ones, and sum (x + xo)*w = sum (x + 128)*w + (xo - 128)*sum w: the
-   same exact sums (the lanes wrap to the exact value, which fits int32
-   under the in_features bound). Rows of x go into quads once, before the
-   blocks, where they all fit the buffer, else each tile's rows for each
-   block. */
+   ones, and sum (x + xo)*w = sum (x + 128)*w + (xo - 128)*sum w, the
+   second term where a tile's sums start: the same exact sums (the lanes
+   wrap to the exact value, which fits int32 under the in_features
+   bound). */
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic push             /* as at lin__output_row16_s8_avx512 */
 #pragma GCC diagnostic ignored "-Wuninitialized"
@@ -11301,12 +11235,13 @@ static LIN__TARGET_VNNI void lin__quads_u8_vnni(const int8_t *x, size_t in, int3
 }
 
 /* d (kq, 16) = the quads of W's rows w .. w + (nr - 1)*in, 0 past them
-   (kq rounded up to 16 written), and ws their sums: 64 bytes of each
+   (kq rounded up to 16 written), and corr (16) = (xo - 128) * their sums: 64 bytes of each
    row (masked past in), then a transpose of 16 x 16 quads in registers:
    dwords within 128-bit lanes (unpack by 32, then by 64: lane L of t[4b
    + c] holds quad 4L + c of rows 4b .. 4b + 3), then the lanes across
    registers (two rounds of vshufi32x4) */
-static LIN__TARGET_VNNI void lin__pack_s8_quads_vnni(const int8_t *w, size_t in, size_t nr, int32_t *d, int32_t *ws)
+static LIN__TARGET_VNNI void lin__pack_s8_quads_vnni(const int8_t *w, size_t in, size_t nr, int32_t xo, int32_t *d,
+                                                   int32_t *corr)
 {
     const __m512i ones = _mm512_set1_epi8(1);
     __m512i sum = _mm512_setzero_si512(), v[16], t[16];
@@ -11338,46 +11273,93 @@ static LIN__TARGET_VNNI void lin__pack_s8_quads_vnni(const int8_t *w, size_t in,
             sum = _mm512_dpbusd_epi32(sum, ones, t[r]);
         }
     }
-    _mm512_storeu_si512((void *)ws, sum);
+    _mm512_storeu_si512((void *)corr, _mm512_mullo_epi32(_mm512_set1_epi32(xo - 128), sum));
 }
 
-LIN__NOINLINE static LIN__TARGET_VNNI void lin__linear_s8_quads_vnni(const int8_t *x, const int8_t *weight,
-                                                                   const int32_t *bias, int8_t *y, size_t batch,
-                                                                   size_t in, size_t out, const lin_quant *q,
-                                                                   const lin__rq *rq, const int32_t *multiplier,
-                                                                   const int32_t *shift)
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
+#endif
+
+/* h = a row of x as the tiles' steps: quads of x + 128 (kind 2), else
+   pairs of x + xo */
+static LIN__TARGET_AVX2 void lin__s8_steps_avx2(int kind, const int8_t *x, size_t in, int32_t xo, int32_t *h)
 {
-    int32_t d[16 * (LIN__S8_TILE_K / 4)], h[8 * (LIN__S8_TILE_K / 4)], s[4 * 16], ws16[16];
-    const size_t kq = (in + 3) / 4;
+#ifdef LIN__S8_QUADS_VNNI
+    if (kind == 2) {
+        lin__quads_u8_vnni(x, in, h);
+        return;
+    }
+#else
+    (void)kind;
+#endif
+    lin__pairs_s8_avx2(x, in, xo, h);
+}
+
+/* lin__linear_s8's x86 part by tiles (batch >= 2, in <= LIN__S8_TILE_K).
+   kind, a constant or 0/1: 0 AVX2's int16 pairs, 1 the pairs through VNNI's vpdpwssd, 2
+   quads of bytes through vpdpbusd (their correction the tile's start).
+   Every row of x goes into steps once, before the blocks, where they all
+   fit h (rows of ku steps, ku apart); else each tile's rows for each
+   block. */
+static LIN__TARGET_AVX2 LIN__INLINE_KERNEL void lin__s8_tiles(int kind, const int8_t *x, const int8_t *weight,
+                                                              const int32_t *bias, int8_t *y, size_t batch, size_t in,
+                                                              size_t out, const lin_quant *q, const lin__rq *rq,
+                                                              const int32_t *multiplier, const int32_t *shift)
+{
+    int32_t d[16 * (LIN__S8_TILE_K / 2)], h[4 * (LIN__S8_TILE_K / 2)], s[4 * 16], corr[16] = {0};
+    const size_t ku = kind == 2 ? (in + 3) / 4 : (in + 1) / 2;
     const int32_t xo = q->input_offset, wo = q->weight_offset;
-    const int once = batch * kq <= sizeof h / sizeof h[0];
-    const size_t h_rs = once ? kq : LIN__S8_TILE_K / 4;
-    const int rows16 = !wo && !multiplier && !shift && q->shift <= 0;
-    const __m512i xf = _mm512_set1_epi32(xo - 128);
+    const int once = batch * ku <= sizeof h / sizeof h[0];
+    const size_t h_rs = once ? ku : LIN__S8_TILE_K / 2;
+    /* a tile's rows requantized in one call (per tensor, no left shift,
+       no weight offset): 16 lanes where the AVX-512 family runs, else 8;
+       else row by row */
+    int lanes = 0;
     size_t i, j, r;
-    if (once)
-        for (i = 0; i < batch; ++i) lin__quads_u8_vnni(x + i * in, in, h + i * kq);
+#ifndef LIN_SINGLE_ROUNDING
+    if (!wo && !multiplier && !shift && q->shift <= 0) lanes = 8;
+#ifdef LIN__OUTPUT_ROW16_S8
+    if (lanes && lin__isa_now() == LIN__ISA_AVX512) lanes = 16;
+#endif
+#endif
+    for (i = 0; once && i < batch; ++i) lin__s8_steps_avx2(kind, x + i * in, in, xo, h + i * ku);
     for (j = 0; j < out; j += 16) {
         const size_t nr = LIN__MIN(16, out - j);
-        __m512i corr;
-        lin__pack_s8_quads_vnni(weight + j * in, in, nr, d, ws16);
-        corr = _mm512_mullo_epi32(xf, _mm512_loadu_si512((const void *)ws16));
+#ifdef LIN__S8_QUADS_VNNI
+        if (kind == 2)
+            lin__pack_s8_quads_vnni(weight + j * in, in, nr, xo, d, corr);
+        else
+#endif
+        lin__pack_s8_pairs_avx2(weight + j * in, in, nr, d);
         for (i = 0; i < batch; i += 4) {
             const size_t mr = LIN__MIN(4, batch - i);
-            const int32_t *hi = once ? h + i * kq : h;
-            if (!once)
-                for (r = 0; r < mr; ++r) lin__quads_u8_vnni(x + (i + r) * in, in, h + r * h_rs);
-            lin__s8_tile_quads_vnni(mr, d, hi, h_rs, kq, s);
-            for (r = 0; r < mr; ++r)
-                _mm512_storeu_si512((void *)(s + 16 * r),
-                                    _mm512_add_epi32(_mm512_loadu_si512((const void *)(s + 16 * r)), corr));
+            const int32_t *hi = once ? h + i * ku : h;
+            for (r = 0; !once && r < mr; ++r) lin__s8_steps_avx2(kind, x + (i + r) * in, in, xo, h + r * h_rs);
+#ifdef LIN__DOT4_S8_VNNI
+            if (kind == 2)
+                lin__s8_tile_quads_vnni(mr, d, hi, h_rs, ku, corr, s);
+            else if (kind)
+                lin__s8_tile_vnni(mr, d, hi, h_rs, ku, s);
+            else
+#endif
+            switch (mr) {
+            case 1: lin__s8_tile_avx2(1, d, hi, h_rs, ku, s); break;
+            case 2: lin__s8_tile_avx2(2, d, hi, h_rs, ku, s); break;
+            case 3: lin__s8_tile_avx2(3, d, hi, h_rs, ku, s); break;
+            default: lin__s8_tile_avx2(4, d, hi, h_rs, ku, s); break;
+            }
 #ifdef LIN__OUTPUT_ROW16_S8
-            if (rows16) {
+            if (lanes == 16) {
                 lin__output_row16_s8_avx512(s, 16, mr, nr, bias ? bias + j : NULL, q, y + i * out + j, out);
                 continue;
             }
-#else
-            (void)rows16;
+#endif
+#ifndef LIN_SINGLE_ROUNDING
+            if (lanes) {
+                lin__output_row8_s8_avx2(s, 16, mr, nr, bias ? bias + j : NULL, q, y + i * out + j, out);
+                continue;
+            }
 #endif
             for (r = 0; r < mr; ++r) {
                 const int8_t *xr = x + (i + r) * in;
@@ -11386,10 +11368,28 @@ LIN__NOINLINE static LIN__TARGET_VNNI void lin__linear_s8_quads_vnni(const int8_
             }
         }
     }
+    (void)corr;                         /* (builds without the quads) */
+    (void)lanes;                        /* (and LIN_SINGLE_ROUNDING's) */
 }
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
+/* the tiles' two copies: the int16 pairs (vnni: through VNNI's
+   vpdpwssd), and the quads, where the quads' steps inline */
+LIN__NOINLINE static LIN__TARGET_AVX2 void lin__linear_s8_tiles_avx2(int vnni, const int8_t *x, const int8_t *weight,
+                                                                    const int32_t *bias, int8_t *y, size_t batch,
+                                                                    size_t in, size_t out, const lin_quant *q,
+                                                                    const lin__rq *rq, const int32_t *multiplier,
+                                                                    const int32_t *shift)
+{
+    lin__s8_tiles(vnni != 0, x, weight, bias, y, batch, in, out, q, rq, multiplier, shift);   /* (never the quads) */
+}
+#ifdef LIN__S8_QUADS_VNNI
+LIN__NOINLINE static LIN__TARGET_VNNI void lin__linear_s8_quads_vnni(const int8_t *x, const int8_t *weight,
+                                                                   const int32_t *bias, int8_t *y, size_t batch,
+                                                                   size_t in, size_t out, const lin_quant *q,
+                                                                   const lin__rq *rq, const int32_t *multiplier,
+                                                                   const int32_t *shift)
+{
+    lin__s8_tiles(2, x, weight, bias, y, batch, in, out, q, rq, multiplier, shift);
+}
 #endif
 #endif
 #endif
