@@ -484,14 +484,14 @@ static void fuzz_f32(reader *r)
    here: the explanation agrees, nothing is written on error, and what
    decodes encodes back to the same values. */
 /* The int8 layer, plain and prepared, under every kernel family the CPU
-   runs: quantization parameters in and out of range, x, W and y at
-   offsets into one byte arena (so that y may overlap them), sizes that
+   runs: quantization parameters in and out of range, x, W and y (and at
+   times q) at offsets into one byte arena (so that y may overlap them), sizes that
    overflow. Refusals against this file's own rules, with y untouched;
    results against exact int64 sums requantized one at a time
    (lin__output_s8, the scalar steps test_s8 checks against TFLite's
    vectors); the prepared layer against the plain call's bits. */
 #define ARENA8 4096
-static int8_t arena8[ARENA8], before8[ARENA8];
+static int8_t arena8[ARENA8] __attribute__((aligned(8))), before8[ARENA8];   /* (q may sit in it) */
 
 static void fuzz_s8(reader *r)
 {
@@ -500,7 +500,8 @@ static void fuzz_s8(reader *r)
     int8_t *x = arena8 + take(r, ARENA8), *w = arena8 + take(r, ARENA8), *y = arena8 + take(r, ARENA8);
     int32_t bias[40];
     int use_bias = take(r, 3) != 0, over, bad, apart;
-    lin_quant q;
+    lin_quant q, *qp = &q;     /* the parameters, here or (one call in four) at a place in the arena */
+    if (take(r, 4) == 1) qp = (lin_quant *)(void *)(arena8 + 4 * take(r, (ARENA8 - sizeof q) / 4));
     lin_status s, want;
     q.input_offset = (int32_t)take(r, 262) - 131;
     q.weight_offset = take(r, 4) ? 0 : (int32_t)take(r, 262) - 131;
@@ -523,12 +524,14 @@ static void fuzz_s8(reader *r)
     bad = q.input_offset < -127 || q.input_offset > 128 || q.weight_offset < -127 || q.weight_offset > 128 ||
           q.output_offset < -128 || q.output_offset > 127 || q.act_min < -128 || q.act_max > 127 ||
           q.act_min > q.act_max || q.multiplier < 0 || q.shift < -31 || q.shift > 30;
-    apart = ny == 0 || ((y + ny <= x || x + nx <= y || nx == 0) && (y + ny <= w || w + nw <= y || nw == 0));
+    apart = ny == 0 || ((y + ny <= x || x + nx <= y || nx == 0) && (y + ny <= w || w + nw <= y || nw == 0) &&
+                        (qp == &q || y + ny <= (int8_t *)qp || (int8_t *)qp + sizeof q <= y));
     want = over ? LIN_ERR_OVERFLOW : bad ? LIN_ERR_VALUE : !apart ? LIN_ERR_ALIAS : LIN_OK;
     for (i = 0; i < ARENA8; ++i) arena8[i] = (int8_t)take(r, 256);
+    if (qp != &q) memcpy(qp, &q, sizeof q);     /* x or W may share its bytes: inputs, read only */
     memcpy(before8, arena8, sizeof arena8);
     if (!lin__isa_force(isa)) lin__isa_force(-1);
-    s = lin_linear_s8(x, w, use_bias ? bias : NULL, y, batch, fin, fout, &q);
+    s = lin_linear_s8(x, w, use_bias ? bias : NULL, y, batch, fin, fout, qp);
     if (s != want) {
         fprintf(stderr, "lin_linear_s8 %zux%zux%zu: %s, expected %s\n", batch, fin, fout, lin_status_str(s),
                 lin_status_str(want));

@@ -537,6 +537,16 @@ static void test_s8_errors_untouched(void **state)
     assert_int_equal(lin_linear_s8(x, w, NULL, y, (size_t)-1 / 2, 4, 2, &ok), LIN_ERR_OVERFLOW);
     assert_int_equal(lin_linear_s8(x, w, NULL, x + 2, 1, 4, 2, &ok), LIN_ERR_ALIAS);
     assert_int_equal(lin_linear_s8(x, w, (const int32_t *)(void *)y, y, 1, 4, 2, &ok), LIN_ERR_ALIAS);
+    {   /* y over q (its first or last byte), plain and per channel: refused, q as it was */
+        union { lin_quant q; int8_t b[sizeof(lin_quant)]; } u;
+        u.q = ok;
+        assert_int_equal(lin_linear_s8(x, w, NULL, u.b + sizeof u.q - 1, 1, 4, 2, &u.q), LIN_ERR_ALIAS);
+        assert_int_equal(lin_linear_s8(x, w, NULL, u.b, 2, 4, 1, &u.q), LIN_ERR_ALIAS);
+        assert_int_equal(lin_linear_s8_per_channel(x, w, NULL, u.b + 3, 1, 4, 2, &u.q, m, s), LIN_ERR_ALIAS);
+        assert_true(memcmp(&u.q, &ok, sizeof ok) == 0);
+        assert_int_equal(lin_linear_s8(x, w, NULL, y, 1, 4, 2, &u.q), LIN_OK);   /* and apart: accepted */
+        memset(y, 0x55, sizeof y);
+    }
     for (i = 0; i < 8; ++i) assert_true(y[i] == 0x55);
     for (i = 0; i < 8; ++i) assert_true(x[i] == (int8_t)(i + 1));
 }
@@ -1079,6 +1089,12 @@ static void test_s16_errors_untouched(void **state)
     assert_int_equal(lin_linear_s16(x, w, NULL, x + 2, 1, 4, 2, &ok), LIN_ERR_ALIAS);
     assert_int_equal(lin_linear_s16(x, (const int8_t *)(void *)y, NULL, y, 1, 4, 2, &ok), LIN_ERR_ALIAS);
     assert_int_equal(lin_linear_s16(x, w, (const int64_t *)(void *)(y + 1), y, 1, 4, 2, &ok), LIN_ERR_ALIAS);
+    {   /* y over q: refused, q as it was */
+        union { lin_quant q; int16_t h[sizeof(lin_quant) / 2]; } u;
+        u.q = ok;
+        assert_int_equal(lin_linear_s16(x, w, NULL, u.h + sizeof u.q / 2 - 1, 1, 4, 2, &u.q), LIN_ERR_ALIAS);
+        assert_true(memcmp(&u.q, &ok, sizeof ok) == 0);
+    }
     for (i = 0; i < 8; ++i) assert_true(y[i] == 0x5555);
     for (i = 0; i < 8; ++i) assert_true(x[i] == (int16_t)(i + 1));
 }

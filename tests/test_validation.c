@@ -845,6 +845,14 @@ static void test_validation_explain_s8(void **state)
     EXPLAINS(lin_linear_s8(x, w, NULL, w + 2, 1, 3, 2, &q),
              lin_linear_s8_explain(x, w, NULL, w + 2, 1, 3, 2, &q, msg, sizeof msg), LIN_ERR_ALIAS,
              "y overlaps weight");
+    {   /* y over the quantization parameters, which the layer reads as it writes */
+        union { lin_quant q; int8_t b[sizeof(lin_quant)]; } u;
+        u.q = q;
+        EXPLAINS(lin_linear_s8(x, w, NULL, u.b + sizeof u.q - 1, 1, 3, 2, &u.q),
+                 lin_linear_s8_explain(x, w, NULL, u.b + sizeof u.q - 1, 1, 3, 2, &u.q, msg, sizeof msg),
+                 LIN_ERR_ALIAS, "y overlaps q");
+        expect_true(memcmp(&u.q, &q, sizeof q) == 0);
+    }
     EXPLAINS(lin_linear_s8(x, w, NULL, y, 1, 3, 2, NULL),
              lin_linear_s8_explain(x, w, NULL, y, 1, 3, 2, NULL, msg, sizeof msg), LIN_ERR_NULL, "q is NULL");
     bad = q;
