@@ -11109,15 +11109,15 @@ static void lin__output_row_s8(int wide, const int32_t *s, size_t n, int64_t ws,
 #define LIN__S8_TILE_K 128
 #endif
 /* d (q, 16) = the pairs of W's rows o .. o + 15 of this block (rows past
-   nr: zero) at steps 0 .. kp - 1, as dwords */
-static LIN__TARGET_AVX2 void lin__pack_s8_pairs_avx2(const int8_t *w, size_t in, size_t nr, int32_t *d)
+   nr: zero; rows ld apart, in of each) at steps 0 .. kp - 1, as dwords */
+static LIN__TARGET_AVX2 void lin__pack_s8_pairs_avx2(const int8_t *w, size_t ld, size_t in, size_t nr, int32_t *d)
 {
     const size_t kp = (in + 1) / 2;
     size_t q = 0, o, g;
     for (; 2 * q + 16 <= in; q += 8)    /* eight pairs of each row: one transpose per eight rows */
         for (g = 0; g < 16; g += 8) {
 #define LIN__PAIRS_ROW(r)                                                                            \
-    (g + (r) < nr ? _mm256_castsi256_ps(lin__load_s8x16_avx2(w + (g + (r)) * in + 2 * q)) : _mm256_setzero_ps())
+    (g + (r) < nr ? _mm256_castsi256_ps(lin__load_s8x16_avx2(w + (g + (r)) * ld + 2 * q)) : _mm256_setzero_ps())
             lin__transpose8(LIN__PAIRS_ROW(0), LIN__PAIRS_ROW(1), LIN__PAIRS_ROW(2), LIN__PAIRS_ROW(3),
                             LIN__PAIRS_ROW(4), LIN__PAIRS_ROW(5), LIN__PAIRS_ROW(6), LIN__PAIRS_ROW(7),
                             (float *)(void *)(d + 16 * q + g), 16);
@@ -11125,7 +11125,7 @@ static LIN__TARGET_AVX2 void lin__pack_s8_pairs_avx2(const int8_t *w, size_t in,
         }
     for (; q < kp; ++q)
         for (o = 0; o < 16; ++o) {
-            const int8_t *wo = w + o * in;
+            const int8_t *wo = w + o * ld;
             d[16 * q + o] = lin__pair16(o < nr ? wo[2 * q] : 0, o < nr && 2 * q + 1 < in ? wo[2 * q + 1] : 0);
         }
 }
@@ -11261,21 +11261,22 @@ static LIN__TARGET_VNNI void lin__quads_u8_vnni(const int8_t *x, size_t in, int3
     }
 }
 
-/* d (kq, 16) = the quads of W's rows w .. w + (nr - 1)*in, 0 past them
-   (kq rounded up to 16 written), and corr (16) = (xo - 128) * their sums: 64 bytes of each
-   row (masked past in), then a transpose of 16 x 16 quads in registers:
+/* d (kq, 16) = the quads of W's rows w .. w + (nr - 1)*ld (in bytes
+   each), 0 past them (kq rounded up to 16 written), and corr (16) = (xo
+   - 128) * their sums: 64 bytes of each row (masked past in), then a
+   transpose of 16 x 16 quads in registers:
    dwords within 128-bit lanes (unpack by 32, then by 64: lane L of t[4b
    + c] holds quad 4L + c of rows 4b .. 4b + 3), then the lanes across
    registers (two rounds of vshufi32x4) */
-static LIN__TARGET_VNNI void lin__pack_s8_quads_vnni(const int8_t *w, size_t in, size_t nr, int32_t xo, int32_t *d,
-                                                   int32_t *corr)
+static LIN__TARGET_VNNI void lin__pack_s8_quads_vnni(const int8_t *w, size_t ld, size_t in, size_t nr, int32_t xo,
+                                                   int32_t *d, int32_t *corr)
 {
     const __m512i ones = _mm512_set1_epi8(1);
     __m512i sum = _mm512_setzero_si512(), v[16], t[16];
     size_t p, r, c;
     for (p = 0; p < in; p += 64, d += 256) {
         const __mmask64 m = in - p >= 64 ? ~(__mmask64)0 : lin__mask64(in - p);
-        for (r = 0; r < 16; ++r) v[r] = r < nr ? lin__tail64(m, w + r * in + p) : _mm512_setzero_si512();
+        for (r = 0; r < 16; ++r) v[r] = r < nr ? lin__tail64(m, w + r * ld + p) : _mm512_setzero_si512();
         for (r = 0; r < 16; r += 2) {
             t[r] = _mm512_unpacklo_epi32(v[r], v[r + 1]);
             t[r + 1] = _mm512_unpackhi_epi32(v[r], v[r + 1]);
@@ -11323,27 +11324,33 @@ static LIN__TARGET_AVX2 void lin__s8_steps_avx2(int kind, const int8_t *x, size_
     lin__pairs_s8_avx2(x, in, xo, h);
 }
 
-/* lin__linear_s8's x86 part by tiles (batch >= 2, in <= LIN__S8_TILE_K).
-   kind, a constant or 0/1: 0 AVX2's int16 pairs, 1 the pairs through VNNI's vpdpwssd, 2
-   quads of bytes through vpdpbusd (their correction the tile's start).
-   Every row of x goes into steps once, before the blocks, where they all
-   fit h (rows of ku steps, ku apart); else each tile's rows for each
-   block. */
+/* lin__linear_s8's x86 part by tiles (batch >= 2). kind, a constant or
+   0/1: 0 AVX2's int16 pairs, 1 the pairs through VNNI's vpdpwssd, 2 quads
+   of bytes through vpdpbusd (their correction the tile's start). Every
+   row of x goes into steps once, before the blocks, where they all fit h
+   (rows of ku steps, ku apart); else each tile's rows for each block.
+   Rows longer than LIN__S8_TILE_K go in blocks of k that long, chunks
+   of LIN__S8_TILE_MB rows of x at a time, each tile's sums kept in acc
+   from one block to the next (a subset's sum is within the bound of the
+   whole: int32 holds it) and requantized after the last. */
+#define LIN__S8_TILE_MB 32
 static LIN__TARGET_AVX2 LIN__INLINE_KERNEL void lin__s8_tiles(int kind, const int8_t *x, const int8_t *weight,
                                                               const int32_t *bias, int8_t *y, size_t batch, size_t in,
                                                               size_t out, const lin_quant *q, const lin__rq *rq,
                                                               const int32_t *multiplier, const int32_t *shift)
 {
     int32_t d[16 * (LIN__S8_TILE_K / 2)], h[4 * (LIN__S8_TILE_K / 2)], s[4 * 16], corr[16] = {0};
+    int32_t acc[LIN__S8_TILE_MB * 16];
+    const int blocks = in > LIN__S8_TILE_K;
     const size_t ku = kind == 2 ? (in + 3) / 4 : (in + 1) / 2;
     const int32_t xo = q->input_offset, wo = q->weight_offset;
-    const int once = batch * ku <= sizeof h / sizeof h[0];
-    const size_t h_rs = once ? ku : LIN__S8_TILE_K / 2;
+    const int once = !blocks && batch * ku <= sizeof h / sizeof h[0];
+    const size_t h_rs = once ? ku : LIN__S8_TILE_K / 2, chunk = blocks ? LIN__S8_TILE_MB : batch;
     /* a tile's rows requantized in one call (per tensor, no left shift,
        no weight offset): 16 lanes where the AVX-512 family runs, else 8;
        else row by row */
     int lanes = 0;
-    size_t i, j, r;
+    size_t i, j, r, i0, k0;
 #ifndef LIN_SINGLE_ROUNDING
     if (!wo && !multiplier && !shift && q->shift <= 0) lanes = 8;
 #ifdef LIN__OUTPUT_ROW16_S8
@@ -11351,30 +11358,42 @@ static LIN__TARGET_AVX2 LIN__INLINE_KERNEL void lin__s8_tiles(int kind, const in
 #endif
 #endif
     for (i = 0; once && i < batch; ++i) lin__s8_steps_avx2(kind, x + i * in, in, xo, h + i * ku);
-    for (j = 0; j < out; j += 16) {
-        const size_t nr = LIN__MIN(16, out - j);
+    for (i0 = 0; i0 < batch; i0 += chunk)
+    for (j = 0; j < out; j += 16)
+    for (k0 = 0; k0 < in; k0 += LIN__S8_TILE_K) {
+        const size_t nr = LIN__MIN(16, out - j), kn = LIN__MIN(LIN__S8_TILE_K, in - k0);
+        const size_t kun = kind == 2 ? (kn + 3) / 4 : (kn + 1) / 2, i1 = LIN__MIN(batch, i0 + chunk);
 #ifdef LIN__S8_QUADS_VNNI
         if (kind == 2)
-            lin__pack_s8_quads_vnni(weight + j * in, in, nr, xo, d, corr);
+            lin__pack_s8_quads_vnni(weight + j * in + k0, in, kn, nr, xo, d, corr);
         else
 #endif
-        lin__pack_s8_pairs_avx2(weight + j * in, in, nr, d);
-        for (i = 0; i < batch; i += 4) {
-            const size_t mr = LIN__MIN(4, batch - i);
+        lin__pack_s8_pairs_avx2(weight + j * in + k0, in, kn, nr, d);
+        for (i = i0; i < i1; i += 4) {
+            const size_t mr = LIN__MIN(4, i1 - i);
             const int32_t *hi = once ? h + i * ku : h;
-            for (r = 0; !once && r < mr; ++r) lin__s8_steps_avx2(kind, x + (i + r) * in, in, xo, h + r * h_rs);
+            int32_t *ai = blocks ? acc + (i - i0) * 16 : acc;   /* (acc holds one chunk) */
+            for (r = 0; !once && r < mr; ++r) lin__s8_steps_avx2(kind, x + (i + r) * in + k0, kn, xo, h + r * h_rs);
 #ifdef LIN__DOT4_S8_VNNI
             if (kind == 2)
-                lin__s8_tile_quads_vnni(mr, d, hi, h_rs, ku, corr, s);
+                lin__s8_tile_quads_vnni(mr, d, hi, h_rs, kun, corr, s);
             else if (kind)
-                lin__s8_tile_vnni(mr, d, hi, h_rs, ku, s);
+                lin__s8_tile_vnni(mr, d, hi, h_rs, kun, s);
             else
 #endif
             switch (mr) {
-            case 1: lin__s8_tile_avx2(1, d, hi, h_rs, ku, s); break;
-            case 2: lin__s8_tile_avx2(2, d, hi, h_rs, ku, s); break;
-            case 3: lin__s8_tile_avx2(3, d, hi, h_rs, ku, s); break;
-            default: lin__s8_tile_avx2(4, d, hi, h_rs, ku, s); break;
+            case 1: lin__s8_tile_avx2(1, d, hi, h_rs, kun, s); break;
+            case 2: lin__s8_tile_avx2(2, d, hi, h_rs, kun, s); break;
+            case 3: lin__s8_tile_avx2(3, d, hi, h_rs, kun, s); break;
+            default: lin__s8_tile_avx2(4, d, hi, h_rs, kun, s); break;
+            }
+            if (blocks) {               /* the blocks before this one's sums, then this one's for the next */
+                for (r = 0; r < 16 * mr; r += 8) {
+                    __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(s + r));
+                    if (k0) v = _mm256_add_epi32(v, _mm256_loadu_si256((const __m256i *)(const void *)(ai + r)));
+                    _mm256_storeu_si256((__m256i *)(void *)(k0 + kn < in ? ai + r : s + r), v);
+                }
+                if (k0 + kn < in) continue;
             }
 #ifdef LIN__OUTPUT_ROW16_S8
             if (lanes == 16) {
@@ -11560,8 +11579,12 @@ LIN__NOINLINE static void lin__linear_s8(const int8_t *x, const int8_t *weight, 
            to rows of 64 (AVX-512 family: 128x64x64 12.8k -> 11.8k,
            16x48x100 3781 -> 3158; behind from 128: 8x128x128 1989 ->
            2766), from three rows there (2x64x64 by VNNI's dot products:
-           Zen 5, 254 -> 217 ns) */
-        if (wide && (!vnni || in <= 64) && batch >= (size_t)(2 + vnni) && batch * 64 >= in + 64 && in <= LIN__S8_TILE_K) {
+           Zen 5, 254 -> 217 ns); rows past 512 in blocks of k (AVX2
+           family, Zen 5, -O2, dot products -> tiles, us: 32x1024x1024
+           466 -> 419, 64x1024x1024 916 -> 836, 20x768x768 168 -> 151,
+           32x600x256 73.9 -> 63.1, 96x4096x256 1355 -> 1252; 17x600x100
+           15.4 -> 16.0) */
+        if (wide && (!vnni || in <= 64) && batch >= (size_t)(2 + vnni) && batch * 64 >= in + 64) {
             lin__linear_s8_tiles_avx2(vnni, x, weight, bias, y, batch, in, out, q, &rq, multiplier, shift);
             return;
         }

@@ -265,7 +265,9 @@ static void test_s8_requant_extremes(void **state)
    batch 1 to 9 (tiles of four rows and their last one to three; the
    packing's threshold batch x 64 >= in + 64), batches of 8 to 40 with
    rows of 1 to 512 (VNNI's quads: rows of x taken once or per tile, rows
-   past a multiple of 4 and of 64), 1 to 33 outputs (blocks of
+   past a multiple of 4 and of 64), AVX2's tiles on rows past 512 (blocks
+   of k of 512 and a last one of 1, 6 or 88; chunks of 32 rows of x and a
+   last one of 1 or 2), 1 to 33 outputs (blocks of
    16 and their tails), odd rows (a last step paired with 0); weights
    with -128, input offsets at both ends, a weight offset, per channel,
    shifts on both sides of 0, with and without bias. */
@@ -278,7 +280,7 @@ static void test_s8_kernel_bounds(void **state)
                                    {2, 64, 17},  {3, 17, 1},   {2, 1024, 5}, {3, 1025, 7}, {7, 100, 33},
                                    {8, 16, 16},  {2, 1023, 9}, {9, 64, 17}, {24, 384, 33}, {32, 31, 16},
                                    {33, 512, 17}, {40, 100, 31}, {40, 129, 18}, {8, 255, 5}, {32, 1, 20},
-                                   {36, 62, 16}};
+                                   {36, 62, 16},  {18, 1025, 17}, {33, 1030, 20}, {66, 600, 9}};
 #endif
     static const int32_t xos[] = {-127, 128, 3};
     size_t s, i;
