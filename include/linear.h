@@ -1290,7 +1290,8 @@ LIN_API size_t     lin_prepared_s8_size(size_t in_features, size_t out_features)
    LIN_ERR_OVERFLOW (a size overflows, or in_features passes the bound of
    exact sums for q's offsets), LIN_ERR_VALUE (q out of range, as
    lin_linear_s8), LIN_ERR_SIZE (buf_bytes too small), LIN_ERR_ALIAS (buf
-   overlaps weight, bias, q or *p); *p and buf are untouched on error. */
+   or *p overlaps weight, bias, q or the other); *p and buf are untouched
+   on error. */
 LIN_API lin_status lin_prepare_s8(lin_prepared_s8 *p, const int8_t *weight, const int32_t *bias,
                                   size_t in_features, size_t out_features, const lin_quant *q,
                                   void *buf, size_t buf_bytes);
@@ -1299,8 +1300,8 @@ LIN_API lin_status lin_prepare_s8(lin_prepared_s8 *p, const int8_t *weight, cons
    needs them (AVX-512 VNNI, Arm's dot product, Helium). Checks x, y and
    batch only. Statuses: LIN_ERR_NULL (p, or x or y with elements, is
    NULL), LIN_ERR_OVERFLOW (batch times a feature count overflows),
-   LIN_ERR_ALIAS (y overlaps x, the weight, the bias or the buffer); y is
-   untouched on error. */
+   LIN_ERR_ALIAS (y overlaps x, the weight, the bias, the buffer or *p,
+   whose copy of q the kernels read); y is untouched on error. */
 LIN_API lin_status lin_linear_prepared_s8(const lin_prepared_s8 *p, const int8_t *x, int8_t *y,
                                           size_t batch);
 
@@ -11711,7 +11712,8 @@ LIN_API lin_status lin_prepare_s8(lin_prepared_s8 *p, const int8_t *weight, cons
     lin__span_set(&ins[1], bias, out_features, sizeof(int32_t));
     lin__span_set(&ins[2], q, 1, sizeof *q);
     lin__span_set(&ins[3], p, 1, sizeof *p);
-    if (!lin__apart(&bs, 1, ins, 4, NULL)) return LIN_ERR_ALIAS;
+    /* buf apart from the inputs and *p; *p, written too, apart from the inputs */
+    if (!lin__apart(&bs, 1, ins, 4, NULL) || !lin__apart(&ins[3], 1, ins, 3, NULL)) return LIN_ERR_ALIAS;
     ws = (int32_t *)(void *)(((uintptr_t)buf + 3u) & ~(uintptr_t)3u);
     for (j = 0; j < out_features; ++j)      /* |sum| <= 128 * in_features: exact */
         ws[j] = in_features ? lin__sum_s8(weight + j * in_features, in_features, 0) : 0;   /* W may be NULL */
@@ -11761,7 +11763,7 @@ LIN_API lin_status lin_linear_prepared_s8(const lin_prepared_s8 *p, const int8_t
 #if LIN__LEAST_CODE
     if (d.ny && (lin__hits(yl, d.ny, (uintptr_t)x, d.nx) | lin__hits(yl, d.ny, (uintptr_t)p->weight, d.nw) |
                  lin__hits(yl, d.ny, (uintptr_t)p->bias, p->bias ? p->out_features * sizeof(int32_t) : 0) |
-                 lin__hits(yl, d.ny, (uintptr_t)p->buf, p->buf_bytes)))
+                 lin__hits(yl, d.ny, (uintptr_t)p->buf, p->buf_bytes) | lin__hits(yl, d.ny, (uintptr_t)p, sizeof *p)))
         return LIN_ERR_ALIAS;
 #else
     /* one compare each, on spans that have bytes (x and W have them
@@ -11772,7 +11774,9 @@ LIN_API lin_status lin_linear_prepared_s8(const lin_prepared_s8 *p, const int8_t
         const int xw = d.nx && (lin__hits_some(yl, d.ny, (uintptr_t)x, d.nx) |
                                 lin__hits_some(yl, d.ny, (uintptr_t)p->weight, d.nw));
         const int b = p->bias && lin__hits_some(yl, d.ny, (uintptr_t)p->bias, p->out_features * sizeof(int32_t));
-        if (xw | b | lin__hits_some(yl, d.ny, (uintptr_t)p->buf, p->buf_bytes)) return LIN_ERR_ALIAS;
+        if (xw | b | lin__hits_some(yl, d.ny, (uintptr_t)p->buf, p->buf_bytes) |
+            lin__hits_some(yl, d.ny, (uintptr_t)p, sizeof *p))  /* *p: its q is read as y is written */
+            return LIN_ERR_ALIAS;
     }
 #endif
     lin__linear_s8(x, p->weight, p->bias, y, batch, p->in_features, p->out_features, &p->q, NULL, NULL, p->wsum);

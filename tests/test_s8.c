@@ -645,6 +645,16 @@ static void test_s8_prepared_errors(void **state)
     assert_int_equal(lin_prepare_s8(&p, w, b, 4, 2, &ok, (void *)&p, need), LIN_ERR_ALIAS);
     assert_int_equal(lin_prepare_s8(&p, w, b, 4, 2, (const lin_quant *)(const void *)(buf + 4), buf, need),
                      LIN_ERR_ALIAS);
+    {   /* *p, written too, over q or over the weights: refused, both as they were */
+        union { lin_prepared_s8 p; lin_quant q; int8_t w[8]; } u;
+        memset(&u, 0, sizeof u);
+        u.q = ok;
+        assert_int_equal(lin_prepare_s8(&u.p, w, b, 4, 2, &u.q, buf, need), LIN_ERR_ALIAS);
+        assert_memory_equal(&u.q, &ok, sizeof ok);
+        memcpy(u.w, w, sizeof w);
+        assert_int_equal(lin_prepare_s8(&u.p, u.w, b, 4, 2, &ok, buf, need), LIN_ERR_ALIAS);
+        assert_memory_equal(u.w, w, sizeof w);
+    }
     assert_memory_equal(&p, &pc, sizeof p);
     assert_memory_equal(buf, bc, sizeof buf);
     /* a prepared layer: the forward's refusals, y untouched */
@@ -660,6 +670,13 @@ static void test_s8_prepared_errors(void **state)
     assert_int_equal(lin_linear_prepared_s8(&good, x, w + 2, 1), LIN_ERR_ALIAS);
     assert_int_equal(lin_linear_prepared_s8(&good, x, (int8_t *)(void *)b, 1), LIN_ERR_ALIAS);
     assert_int_equal(lin_linear_prepared_s8(&good, x, (int8_t *)(buf + 8), 1), LIN_ERR_ALIAS);
+    {   /* y over the layer itself, whose copy of q the kernels read */
+        lin_prepared_s8 gc;
+        memcpy(&gc, &good, sizeof good);
+        assert_int_equal(lin_linear_prepared_s8(&good, x, (int8_t *)(void *)&good + sizeof good - 1, 1),
+                         LIN_ERR_ALIAS);
+        assert_memory_equal(&gc, &good, sizeof good);
+    }
     for (i = 0; i < sizeof y; ++i) assert_true(y[i] == 0x55);
     /* and with nothing in the way: lin_linear_s8's outputs */
     assert_int_equal(lin_linear_prepared_s8(&good, x, y, 2), LIN_OK);
