@@ -925,8 +925,8 @@ LIN_API lin_sgd lin_sgd_defaults(float lr);    /* SGD(params, lr): the rest 0 / 
    momentum < 0, weight_decay < 0, nesterov without momentum or with
    dampening) are LIN_ERR_VALUE, in PyTorch's words from the explain
    function ("Invalid learning rate: -0.1"). Also LIN_ERR_NULL,
-   LIN_ERR_OVERFLOW and LIN_ERR_ALIAS (param or the state overlaps grad or
-   each other). */
+   LIN_ERR_OVERFLOW and LIN_ERR_ALIAS (param, the state or *step overlaps
+   grad, *opt or each other). */
 LIN_API lin_status lin_sgd_step(const lin_sgd *opt, float *param, const float *grad,
                                 float *momentum_buf, uint64_t *step, size_t n);
 LIN_API lin_status lin_sgd_step_explain(const lin_sgd *opt, const float *param, const float *grad,
@@ -7888,12 +7888,15 @@ LIN_API lin_adam lin_adamw_defaults(void)
 }
 
 /* param, grad and the state buffers (named names[0..nstate)): each n
-   floats, all apart; msg names the one refused. */
-static lin_status lin__check_optim(const float *param, const float *grad, const float *const state[],
-                                   const char *const names[], int nstate, size_t n, lin__msg *msg)
+   floats, all apart; the written ones (param, the state, *step) apart
+   from what the step reads (grad, and *opt of opt_bytes, read on every
+   element); msg names the one refused. */
+static lin_status lin__check_optim(const void *opt, size_t opt_bytes, const float *param, const float *grad,
+                                   const float *const state[], const char *const names[], int nstate,
+                                   const uint64_t *step, size_t n, lin__msg *msg)
 {
-    lin__span outs[4], gs;
-    lin__named on[4], gn;
+    lin__span outs[5], ins[2];
+    lin__named on[5], in[2];
     lin_status s = LIN_OK;
     int i;
     if (!lin__fits(n, sizeof(float))) {
@@ -7905,15 +7908,19 @@ static lin_status lin__check_optim(const float *param, const float *grad, const 
     if (n && (!param || !grad)) s = LIN_ERR_NULL;
     for (i = 0; i < nstate; ++i)
         if (n && !state[i]) s = LIN_ERR_NULL;
-    lin__fspan(&outs[0], param, n);     /* param and the state: written */
+    lin__fspan(&outs[0], param, n);     /* param, the state and the count: written */
     for (i = 0; i < nstate; ++i) lin__fspan(&outs[1 + i], state[i], n);
-    lin__fspan(&gs, grad, n);
-    if (s == LIN_OK && !lin__apart(outs, 1 + nstate, &gs, 1, NULL)) s = LIN_ERR_ALIAS;
+    lin__span_set(&outs[1 + nstate], step, 1, sizeof *step);
+    lin__fspan(&ins[0], grad, n);
+    lin__span_set(&ins[1], opt, 1, opt_bytes);
+    if (s == LIN_OK && !lin__apart(outs, 2 + nstate, ins, 2, NULL)) s = LIN_ERR_ALIAS;
     if (s == LIN_OK || !msg) return s;
     lin__name(&on[0], "param", param, n, sizeof(float));
     for (i = 0; i < nstate; ++i) lin__name(&on[1 + i], names[i], state[i], n, sizeof(float));
-    lin__name(&gn, "grad", grad, n, sizeof(float));
-    return lin__say_buffers(msg, s, on, 1 + nstate, &gn, 1);
+    lin__name(&on[1 + nstate], "step", step, 1, sizeof *step);
+    lin__name(&in[0], "grad", grad, n, sizeof(float));
+    lin__name(&in[1], "opt", opt, 1, opt_bytes);
+    return lin__say_buffers(msg, s, on, 2 + nstate, in, 2);
 }
 
 /* PyTorch's words for a hyper-parameter its constructor refuses */
@@ -7943,7 +7950,7 @@ static lin_status lin__check_sgd(const lin_sgd *opt, const float *param, const f
         return LIN_ERR_VALUE;
     }
     state[0] = momentum_buf;
-    return lin__check_optim(param, grad, state, names, opt->momentum != 0.0f, n, msg);
+    return lin__check_optim(opt, sizeof *opt, param, grad, state, names, opt->momentum != 0.0f, step, n, msg);
 }
 
 LIN_API lin_status lin_sgd_step_explain(const lin_sgd *opt, const float *param, const float *grad,
@@ -8013,7 +8020,7 @@ static lin_status lin__check_adam(const lin_adam *opt, const float *param, const
     state[0] = exp_avg;
     state[1] = exp_avg_sq;
     state[2] = max_exp_avg_sq;
-    return lin__check_optim(param, grad, state, names, opt->amsgrad ? 3 : 2, n, msg);
+    return lin__check_optim(opt, sizeof *opt, param, grad, state, names, opt->amsgrad ? 3 : 2, step, n, msg);
 }
 
 LIN_API lin_status lin_adam_step_explain(const lin_adam *opt, const float *param, const float *grad,

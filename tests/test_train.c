@@ -631,6 +631,21 @@ static void test_train_errors_untouched(void **state)
     adam = lin_adam_defaults();
     expect_int(lin_adam_step(&adam, p, g, out, out + 2, NULL, &step, 4), LIN_ERR_ALIAS);
     expect_int(lin_adam_step(&adam, p, g, NULL, out + 4, NULL, &step, 4), LIN_ERR_NULL);
+    {   /* the hyper-parameters (read on every element) and the step count (written) apart
+           from what is written and read: refused, all as they were */
+        union { lin_sgd o; float f[8]; } us;
+        union { lin_adam o; float f[16]; } ua;
+        union { float f[4]; uint64_t n; } un;
+        us.o = lin_sgd_defaults(0.1f);
+        expect_int(lin_sgd_step(&us.o, us.f + 1, g, NULL, &step, 2), LIN_ERR_ALIAS);     /* param over opt */
+        assert_true(us.o.lr == 0.1f);
+        ua.o = lin_adam_defaults();
+        expect_int(lin_adam_step(&ua.o, p, g, ua.f + 2, out + 4, NULL, &step, 4), LIN_ERR_ALIAS);
+        assert_true(ua.o.beta1 == 0.9f);
+        un.n = 0;
+        expect_int(lin_sgd_step(&sgd, un.f, g, NULL, &un.n, 4), LIN_ERR_ALIAS);   /* the count inside param */
+        assert_true(un.n == 0);
+    }
     assert_true(step == 0 && p[0] == 1.0f && p[3] == 4.0f);
     expect_int(lin_layer_init(&layer, 3, 2, w, NULL), LIN_OK);
     expect_int(lin_lora_init(&lora, &layer, 0, 1.0f, out, out + 8), LIN_ERR_VALUE);

@@ -691,6 +691,14 @@ static void test_validation_explain_train(void **state)
              LIN_ERR_ALIAS, "momentum_buf overlaps grad");
     EXPLAINS(lin_sgd_step(NULL, p, gr, NULL, &step, 2),
              lin_sgd_step_explain(NULL, p, gr, NULL, &step, 2, msg, sizeof msg), LIN_ERR_NULL, "opt is NULL");
+    {   /* param over the hyper-parameters, which the step reads on every element */
+        union { lin_sgd o; float f[8]; } u;
+        u.o = sgd;
+        u.o.momentum = 0.0f;
+        EXPLAINS(lin_sgd_step(&u.o, u.f + 1, gr, NULL, &step, 2),
+                 lin_sgd_step_explain(&u.o, u.f + 1, gr, NULL, &step, 2, msg, sizeof msg), LIN_ERR_ALIAS,
+                 "param overlaps opt");
+    }
     adam.beta1 = 1.0f;
     EXPLAINS(lin_adam_step(&adam, p, gr, g, g + 2, NULL, &step, 2),
              lin_adam_step_explain(&adam, p, gr, g, g + 2, NULL, &step, 2, msg, sizeof msg), LIN_ERR_VALUE,
