@@ -1208,8 +1208,8 @@ LIN_API size_t lin_safetensors_size(const lin_st_tensor *tensors, size_t count);
    or given twice), LIN_ERR_RANK (ndim outside
    0..LIN_MAX_DIMS), LIN_ERR_SHAPE (data_bytes not product(shape) x the
    element size), LIN_ERR_OVERFLOW, LIN_ERR_SIZE (buf_size below
-   lin_safetensors_size) or LIN_ERR_ALIAS (buf overlaps a name or data);
-   nothing is written on an error. */
+   lin_safetensors_size) or LIN_ERR_ALIAS (buf overlaps a name, data,
+   tensors[] or *written); nothing is written on an error. */
 LIN_API lin_status lin_safetensors_write(const lin_st_tensor *tensors, size_t count, void *buf, size_t buf_size,
                                          size_t *written);
 #endif /* LIN_NO_SAFETENSORS */
@@ -7964,18 +7964,21 @@ LIN_API lin_status lin_sgd_step_explain(const lin_sgd *opt, const float *param, 
 LIN_API lin_status lin_sgd_step(const lin_sgd *opt, float *param, const float *grad,
                                 float *momentum_buf, uint64_t *step, size_t n)
 {
-    float neg_lr, keep;
+    float neg_lr, keep, *mbuf;
     size_t i;
     lin_status s;
     if ((s = lin__check_sgd(opt, param, grad, momentum_buf, step, n, NULL)) != LIN_OK) return s;
     if (!lin__fits(n, sizeof(float))) return LIN_ERR_OVERFLOW;   /* lets GCC see the loop's bound */
     neg_lr = -opt->lr;
     keep = (float)(1.0 - (double)opt->dampening);   /* Python's 1 - dampening, then float */
+    /* the buffer where momentum uses it (checked: there it is not NULL;
+       GCC -O3 could not see that and warned of a NULL one) */
+    mbuf = opt->momentum != 0.0f ? momentum_buf : NULL;
     for (i = 0; i < n; ++i) {
         float d = opt->maximize ? -grad[i] : grad[i];
         if (opt->weight_decay != 0.0f) d = d + opt->weight_decay * param[i];
-        if (opt->momentum != 0.0f) {
-            float *buf = momentum_buf + i;
+        if (mbuf) {
+            float *buf = mbuf + i;
             *buf = *step == 0 ? d : *buf * opt->momentum + keep * d;
             d = opt->nesterov ? d + opt->momentum * *buf : *buf;
         }
@@ -9658,6 +9661,13 @@ LIN_API lin_status lin_safetensors_write(const lin_st_tensor *tensors, size_t co
         lin__span_set(&in, tensors[i].data, tensors[i].data_bytes, 1);
         if (lin__meet(&out, &in)) return LIN_ERR_ALIAS;
     }
+    /* the array itself (read again as the header and the data are
+       written: a shape or a length changed midway would write past what
+       was measured) and *written (stored last, into the file) */
+    lin__span_set(&in, tensors, count, sizeof *tensors);
+    if (lin__meet(&out, &in)) return LIN_ERR_ALIAS;
+    lin__span_set(&in, written, 1, sizeof *written);
+    if (lin__meet(&out, &in)) return LIN_ERR_ALIAS;
     o.p = (unsigned char *)buf + 8;
     o.len = 0;
     lin__st_header(tensors, count, &o, &data);

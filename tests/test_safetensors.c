@@ -424,6 +424,16 @@ static void test_writer_errors(void **state)
     expect_true(all_filled(buf, sizeof buf));
     expect_int(written, 12345);
     ts[1] = t;
+    {   /* the tensors array (read as the header is written) or *written inside the output */
+        union { lin_st_tensor t[2]; unsigned char b[256 + 2 * sizeof(lin_st_tensor)]; } u;
+        size_t wbuf[64];
+        memcpy(u.t, ts, sizeof ts);
+        expect_int(lin_safetensors_write(u.t, 2, u.b, sizeof u.b, NULL), LIN_ERR_ALIAS);
+        expect_true(memcmp(u.t, ts, sizeof ts) == 0);
+        wbuf[5] = 777;
+        expect_int(lin_safetensors_write(ts, 2, wbuf, sizeof wbuf, &wbuf[5]), LIN_ERR_ALIAS);
+        expect_int(wbuf[5], 777);
+    }
     expect_int(lin_safetensors_write(ts, 2, buf, sizeof buf, NULL), LIN_OK);    /* written may be NULL */
 }
 
