@@ -11247,17 +11247,15 @@ static LIN__TARGET_VNNI void lin__s8_tile_quads_vnni(size_t mr, const int32_t *d
 #ifdef LIN__DOT4_S8_VNNI
 #define LIN__S8_QUADS_VNNI 1
 /* The tiles (lin__linear_s8_tiles_avx2) where AVX-512 VNNI runs, in
-   quads of bytes:
-   vpdpbusd multiplies four unsigned bytes of x + 128 (x's sign bit
-   flipped) by four signed bytes of W and adds them to a lane, 64
-   products an instruction where the int16 pairs took 32, and x and W
-   are not widened. A block of 16 rows of W is packed as quads (quad q
-   of row r at d[16q + r]; past in and past the block's rows 0), its
-   sums w taken from the packed quads against
-   ones, and sum (x + xo)*w = sum (x + 128)*w + (xo - 128)*sum w, the
-   second term where a tile's sums start: the same exact sums (the lanes
-   wrap to the exact value, which fits int32 under the in_features
-   bound). */
+   quads of bytes: vpdpbusd multiplies four unsigned bytes of x + 128
+   (x's sign bit flipped) by four signed bytes of W and adds them to a
+   lane, 64 products an instruction where the int16 pairs took 32, and x
+   and W are not widened. A block of 16 rows of W is packed as quads
+   (quad q of row r at d[16q + r]; past in and past the block's rows 0),
+   its sums w taken from the packed quads against ones, and sum (x +
+   xo)*w = sum (x + 128)*w + (xo - 128)*sum w, the second term where a
+   tile's sums start: the same exact sums (the lanes wrap to the exact
+   value, which fits int32 under the in_features bound). */
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic push             /* as at lin__output_row16_s8_avx512 */
 #pragma GCC diagnostic ignored "-Wuninitialized"
