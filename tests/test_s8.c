@@ -658,6 +658,7 @@ static void test_s8_prepared_errors(void **state)
     assert_memory_equal(&p, &pc, sizeof p);
     assert_memory_equal(buf, bc, sizeof buf);
     /* a prepared layer: the forward's refusals, y untouched */
+    memset(&good, 0, sizeof good);     /* its padding too: compared as bytes below */
     assert_int_equal(lin_prepare_s8(&good, w, b, 4, 2, &ok, buf + 3, need), LIN_OK);
     assert_int_equal(good.wsum[0], 0);
     assert_int_equal(lin_linear_s8(x, w, b, yc, 2, 4, 2, &ok), LIN_OK);
