@@ -1741,6 +1741,21 @@ static LIN__INLINE_KERNEL int lin__hits_some(uintptr_t yl, size_t yn, uintptr_t 
     return pl + n - yl - 1 < yn + n - 1;
 }
 
+/* An int8 layer's y ([yl, yl + yn), none if yn is 0) against what it reads: x and
+   W (nx bytes of x, nw of W; either both empty or both not), the bias
+   (NULL or one int32 for each of the out outputs) and two more spans of bytes, e and f (q; or the
+   prepared buffer and *p). Inline, one compare each. */
+static LIN__INLINE_KERNEL int lin__s8_meets(uintptr_t yl, size_t yn, const void *x, size_t nx, const void *w,
+                                            size_t nw, const int32_t *bias, size_t out, const void *e, size_t ne,
+                                            const void *f, size_t nf)
+{
+    int xw, b;
+    if (!yn) return 0;
+    xw = nx && (lin__hits_some(yl, yn, (uintptr_t)x, nx) | lin__hits_some(yl, yn, (uintptr_t)w, nw));
+    b = bias && lin__hits_some(yl, yn, (uintptr_t)bias, out * sizeof(int32_t));
+    return xw | b | lin__hits_some(yl, yn, (uintptr_t)e, ne) | lin__hits_some(yl, yn, (uintptr_t)f, nf);
+}
+
 static int lin__meet(const lin__span *a, const lin__span *b)
 {
     return a->n && lin__hits(a->lo, a->n, b->lo, b->n);
@@ -10669,13 +10684,9 @@ static lin_status lin__check_s8(const int8_t *x, const int8_t *weight, const int
     if (!per_channel) {                 /* hosts: the comparisons inline, where lin__apart's loop took
                                            about 70 instructions a call (x86, callgrind; on the
                                            Cortex-M0 at -O2 they took 96 more bytes) */
-        const uintptr_t yl = (uintptr_t)y;
-        int xw, b;
-        if (!d.ny) return LIN_OK;
-        xw = d.nx &&
-             (lin__hits_some(yl, d.ny, (uintptr_t)x, d.nx) | lin__hits_some(yl, d.ny, (uintptr_t)weight, d.nw));
-        b = bias && lin__hits_some(yl, d.ny, (uintptr_t)bias, out * sizeof(int32_t));
-        return xw | b | lin__hits_some(yl, d.ny, (uintptr_t)q, sizeof *q) ? LIN_ERR_ALIAS : LIN_OK;
+        return lin__s8_meets((uintptr_t)y, d.ny, x, d.nx, weight, d.nw, bias, out, q, sizeof *q, q, sizeof *q)
+                   ? LIN_ERR_ALIAS
+                   : LIN_OK;
     }
 #endif
     lin__span_set(&ys, y, d.ny, 1);
@@ -11785,14 +11796,9 @@ LIN_API lin_status lin_linear_prepared_s8(const lin_prepared_s8 *p, const int8_t
        together, when y has some; the buffer always): with the products
        inline, a 4 -> 2 layer's call on a Cortex-M4 at -O2 takes 32 fewer
        instructions (QEMU trace, 339 -> 307) */
-    if (d.ny) {
-        const int xw = d.nx && (lin__hits_some(yl, d.ny, (uintptr_t)x, d.nx) |
-                                lin__hits_some(yl, d.ny, (uintptr_t)p->weight, d.nw));
-        const int b = p->bias && lin__hits_some(yl, d.ny, (uintptr_t)p->bias, p->out_features * sizeof(int32_t));
-        if (xw | b | lin__hits_some(yl, d.ny, (uintptr_t)p->buf, p->buf_bytes) |
-            lin__hits_some(yl, d.ny, (uintptr_t)p, sizeof *p))  /* *p: its q is read as y is written */
-            return LIN_ERR_ALIAS;
-    }
+    if (lin__s8_meets(yl, d.ny, x, d.nx, p->weight, d.nw, p->bias, p->out_features, p->buf, p->buf_bytes, p,
+                      sizeof *p))       /* *p: its q is read as y is written */
+        return LIN_ERR_ALIAS;
 #endif
     lin__linear_s8(x, p->weight, p->bias, y, batch, p->in_features, p->out_features, &p->q, NULL, NULL, p->wsum);
     return LIN_OK;
