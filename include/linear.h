@@ -680,12 +680,15 @@ typedef struct lin_torch_rng {
 LIN_API void       lin_torch_rng_seed(lin_torch_rng *g, uint64_t seed);
 /* The engine's next 32-bit word (PyTorch's generator->random()). */
 LIN_API uint32_t   lin_torch_rng_u32(lin_torch_rng *g);
-/* out[n] = torch.rand(n): (word & 0xFFFFFF) * 2^-24. */
+/* out[n] = torch.rand(n): (word & 0xFFFFFF) * 2^-24. Statuses:
+   LIN_ERR_NULL (g, or out with n > 0), LIN_ERR_OVERFLOW (n floats' bytes
+   overflow size_t), LIN_ERR_ALIAS (out[n] overlaps *g); out and *g are
+   then untouched. */
 LIN_API lin_status lin_torch_rand_f32(lin_torch_rng *g, float *out, size_t n);
 /* out[n].uniform_(from, to): from and to rounded to float, then
    u * (to - from) + from with one rounding, u as torch.rand's. Statuses:
-   LIN_ERR_NULL (g, or out with n > 0), LIN_ERR_VALUE (from > to, either
-   not finite, or to - from overflows float, as PyTorch refuses). */
+   lin_torch_rand_f32's, then LIN_ERR_VALUE (from > to, either not finite,
+   or to - from overflows float, as PyTorch refuses). */
 LIN_API lin_status lin_torch_uniform_f32(lin_torch_rng *g, float *out, size_t n, double from,
                                          double to);
 #if LIN__MATH && defined(LIN_LOG1P) && defined(LIN_SIN) && defined(LIN_COS)
@@ -720,7 +723,9 @@ LIN_API lin_status lin_layer_init_explain(size_t in_features, size_t out_feature
    (kaiming_uniform_(a=sqrt(5)) for the weight), bound 0 if in_features is 0.
    Draws the weight row by row, then the bias. Same seed, same weights on
    every platform. Returns LIN_ERR_NULL, LIN_ERR_OVERFLOW or LIN_ERR_ALIAS
-   for a layer lin_layer_init would refuse. */
+   for a layer lin_layer_init would refuse, LIN_ERR_NULL for rng, and
+   LIN_ERR_ALIAS where the weight or the bias overlaps *rng or *layer;
+   nothing is written then. */
 #if LIN__MATH
 LIN_API lin_status lin_layer_reset_parameters(lin_layer *layer, lin_rng *rng);
 #endif
@@ -738,7 +743,8 @@ LIN_API lin_tensor lin_layer_bias(const lin_layer *layer);   /* (out); data NULL
    the bias, when there is one, uniform_(-1/sqrt(in), 1/sqrt(in)).
    in_features 0 draws nothing for the weight and a zero bias, as PyTorch.
    Statuses: lin_layer_init's for a layer it would refuse, LIN_ERR_NULL for
-   g. */
+   g, LIN_ERR_ALIAS where the weight or the bias overlaps *g or *layer;
+   nothing is written then. */
 LIN_API lin_status lin_torch_reset_parameters(lin_layer *layer, lin_torch_rng *g);
 #endif
 
@@ -6808,6 +6814,33 @@ static LIN__INLINE_KERNEL lin_status lin__check_layer(size_t in_features, size_t
     return lin__meet(&ws, &bs) ? LIN_ERR_ALIAS : LIN_OK;
 }
 
+#if LIN__MATH || defined(LIN__TORCH_RNG)
+/* A generator's fill: the n floats at out (n checked) apart from the
+   generator's state (state_bytes at state), which the fill reads and
+   writes as it goes. */
+static int lin__fill_apart(const float *out, size_t n, const void *state, size_t state_bytes)
+{
+    lin__span os, ss;
+    lin__fspan(&os, out, n);
+    lin__span_set(&ss, state, 1, state_bytes);
+    return !lin__meet(&os, &ss);
+}
+#endif
+
+#if LIN__MATH
+/* A layer's parameters, checked by lin__check_layer, apart from the
+   generator that draws them and from *layer (read as they are written) */
+static lin_status lin__reset_apart(const lin_layer *layer, size_t nw, const void *state, size_t state_bytes)
+{
+    return lin__fill_apart(layer->weight, nw, state, state_bytes) &&
+                   lin__fill_apart(layer->bias, layer->out_features, state, state_bytes) &&
+                   lin__fill_apart(layer->weight, nw, layer, sizeof *layer) &&
+                   lin__fill_apart(layer->bias, layer->out_features, layer, sizeof *layer)
+               ? LIN_OK
+               : LIN_ERR_ALIAS;
+}
+#endif
+
 LIN_API lin_status lin_layer_init(lin_layer *layer, size_t in_features, size_t out_features,
                                   float *weight, float *bias)
 {
@@ -6851,6 +6884,7 @@ LIN_API lin_status lin_layer_reset_parameters(lin_layer *layer, lin_rng *rng)
     lin_status s;
     if (!layer || !rng) return LIN_ERR_NULL;
     s = lin__check_layer(layer->in_features, layer->out_features, layer->weight, layer->bias, &nw);
+    if (s == LIN_OK) s = lin__reset_apart(layer, nw, rng, sizeof *rng);
     if (s != LIN_OK) return s;
     /* kaiming_uniform_(a=sqrt(5)): gain sqrt(2/(1+5)), bound = sqrt(3)*gain/sqrt(fan_in) = 1/sqrt(fan_in);
        the bias uses the same bound (0 when fan_in is 0, as PyTorch) */
@@ -6925,10 +6959,20 @@ static float lin__torch_fma(float a, float b, float c)
     return f;
 }
 
+/* g and out[n]: LIN_ERR_NULL, LIN_ERR_OVERFLOW (n floats' bytes),
+   LIN_ERR_ALIAS (out over *g) */
+static lin_status lin__torch_fill_check(const lin_torch_rng *g, const float *out, size_t n)
+{
+    if (!g) return LIN_ERR_NULL;
+    if (lin__check_buffer(out, n) != LIN_OK) return lin__check_buffer(out, n);
+    return lin__fill_apart(out, n, g, sizeof *g) ? LIN_OK : LIN_ERR_ALIAS;
+}
+
 LIN_API lin_status lin_torch_rand_f32(lin_torch_rng *g, float *out, size_t n)
 {
     size_t i;
-    if (!g || (!out && n)) return LIN_ERR_NULL;
+    lin_status s = lin__torch_fill_check(g, out, n);
+    if (s != LIN_OK) return s;
     for (i = 0; i < n; ++i) out[i] = lin__torch_unit(g);
     return LIN_OK;
 }
@@ -6939,7 +6983,8 @@ LIN_API lin_status lin_torch_uniform_f32(lin_torch_rng *g, float *out, size_t n,
     const double fmax = 3.4028234663852886e38;   /* FLT_MAX */
     size_t i;
     float f, d;
-    if (!g || (!out && n)) return LIN_ERR_NULL;
+    lin_status s = lin__torch_fill_check(g, out, n);
+    if (s != LIN_OK) return s;
     /* PyTorch: from <= to, both finite, to - from <= FLT_MAX */
     if (!(from <= to) || !(from >= -fmax) || !(to <= fmax) || !(to - from <= fmax))
         return LIN_ERR_VALUE;
@@ -6958,6 +7003,7 @@ LIN_API lin_status lin_torch_reset_parameters(lin_layer *layer, lin_torch_rng *g
     lin_status s;
     if (!layer || !g) return LIN_ERR_NULL;
     s = lin__check_layer(layer->in_features, layer->out_features, layer->weight, layer->bias, &nw);
+    if (s == LIN_OK) s = lin__reset_apart(layer, nw, g, sizeof *g);
     if (s != LIN_OK) return s;
     /* Python's doubles: gain = sqrt(2 / (1 + sqrt(5)**2)) (a constant, so
        no contraction of 1 + a*a can move it), std = gain / sqrt(fan_in),
@@ -7059,7 +7105,8 @@ static double lin__torch_unit53(lin_torch_rng *g)
 LIN_API lin_status lin_torch_randn_f32(lin_torch_rng *g, float *out, size_t n)
 {
     size_t i;
-    if (!g || (!out && n)) return LIN_ERR_NULL;
+    lin_status s = lin__torch_fill_check(g, out, n);
+    if (s != LIN_OK) return s;
     if (n < 16) {
         for (i = 0; i < n; ++i) {
             double u1, u2, r, theta;

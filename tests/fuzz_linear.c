@@ -1143,13 +1143,16 @@ static void fuzz_st(reader *r)
 
 #ifdef LIN__TORCH_RNG
 /* lin_torch_rng: a seed, one call with fuzzed sizes and ranges. The status
-   is predicted here (PyTorch's range rules); an error leaves the arena and
-   the generator as they were; a success writes only out[n], every value in
-   its range, and the same call on a copy of the generator gives the same
-   bits. */
+   is predicted here (PyTorch's range rules, the outputs apart from the
+   generator); an error leaves the arena and the generator as they were; a
+   success writes only out[n] (and the generator), every value in its
+   range, and the same call on a copy of the generator gives the same bits.
+   The generator is here or (one call in four) at a place in the arena. */
 static void fuzz_torch_rng(reader *r)
 {
-    lin_torch_rng g, g0, g2;
+    lin_torch_rng g, g0, g2, *gp = &g;
+    const size_t gf = (sizeof g + sizeof(float) - 1) / sizeof(float);
+    size_t g_at = ARENA;
     const unsigned kind = take(r, 4);
     size_t n = take(r, 300), i, off = take(r, ARENA);
     double lo = (double)value(r), hi = (double)value(r);
@@ -1163,15 +1166,24 @@ static void fuzz_torch_rng(reader *r)
     if (take(r, 2)) (void)lin_torch_rng_u32(&g);
     if (off + n > ARENA) n = ARENA - off;
     if (take(r, 16) == 0) out = NULL;
+    if (take(r, 4) == 1) {
+        g_at = take(r, ARENA - gf - 1);
+        if ((uintptr_t)(arena + g_at) % sizeof(double)) ++g_at;   /* (its double's alignment) */
+        if ((uintptr_t)(arena + g_at) % sizeof(double)) abort();
+    }
     for (i = 0; i < ARENA; ++i) arena[i] = value(r);
+    if (g_at < ARENA) {
+        gp = (lin_torch_rng *)(void *)(arena + g_at);
+        memcpy(gp, &g, sizeof g);
+    }
     memcpy(before, arena, sizeof arena);
     g0 = g;
     memset(&layer, 0, sizeof layer);
     switch (kind) {
-    case 0: s = lin_torch_rand_f32(&g, out, n); break;
-    case 1: s = lin_torch_uniform_f32(&g, out, n, lo, hi); break;
+    case 0: s = lin_torch_rand_f32(gp, out, n); break;
+    case 1: s = lin_torch_uniform_f32(gp, out, n, lo, hi); break;
 #ifdef LIN__TORCH_RANDN
-    case 2: s = lin_torch_randn_f32(&g, out, n); break;
+    case 2: s = lin_torch_randn_f32(gp, out, n); break;
 #endif
     default: {
         size_t in = n % 17, o = n / 17;
@@ -1180,7 +1192,7 @@ static void fuzz_torch_rng(reader *r)
         layer.weight = out;
         layer.bias = out ? out + in * o : NULL;
         if (out && off + in * o + o > ARENA) layer.bias = out;   /* overlapping: refused */
-        s = lin_torch_reset_parameters(&layer, &g);
+        s = lin_torch_reset_parameters(&layer, gp);
         n = in * o + o;
         break;
     }
@@ -1189,7 +1201,11 @@ static void fuzz_torch_rng(reader *r)
         const size_t nw = layer.in_features * layer.out_features;
         if (!out && nw) want = LIN_ERR_NULL;
         else if (out && nw && layer.bias == layer.weight) want = LIN_ERR_ALIAS;
+        else if (out && n && g_at < ARENA && (size_t)(out - arena) < g_at + gf && g_at < (size_t)(out - arena) + n)
+            want = LIN_ERR_ALIAS;     /* the weight and the bias, out[n] together, over the generator */
     } else if (!out && n) want = LIN_ERR_NULL;
+    else if (out && n && g_at < ARENA && (size_t)(out - arena) < g_at + gf && g_at < (size_t)(out - arena) + n)
+        want = LIN_ERR_ALIAS;
     else if (kind == 1 && (!(lo <= hi) || !(lo >= -3.4028234663852886e38) || !(hi <= 3.4028234663852886e38) ||
                            !(hi - lo <= 3.4028234663852886e38) ||
                            !((double)((float)hi - (float)lo) <= 3.4028234663852886e38)))
@@ -1204,12 +1220,13 @@ static void fuzz_torch_rng(reader *r)
     }
     if (s != LIN_OK) {
         expect_untouched("lin_torch_rng", s);
-        if (memcmp(&g, &g0, sizeof g)) abort();
+        if (memcmp(gp, &g0, sizeof g)) abort();
         free(again);
         return;
     }
     for (i = 0; i < ARENA; ++i)
-        if ((i < off || i >= off + n) && memcmp(&arena[i], &before[i], sizeof(float))) abort();
+        if ((i < off || i >= off + n) && (i < g_at || i >= g_at + gf) && memcmp(&arena[i], &before[i], sizeof(float)))
+            abort();
     for (i = 0; i < n && out; ++i) {
         const float v = out[i];
         if (kind == 0 && !(v >= 0.0f && v < 1.0f)) abort();
@@ -1225,7 +1242,7 @@ static void fuzz_torch_rng(reader *r)
 #else
                                                                           LIN_OK;
 #endif
-        if (s2 != LIN_OK || (kind < 2 && memcmp(again, out, n * sizeof(float))) || memcmp(&g2, &g, sizeof g))
+        if (s2 != LIN_OK || (kind < 2 && memcmp(again, out, n * sizeof(float))) || memcmp(&g2, gp, sizeof g))
             abort();
     }
     free(again);

@@ -202,6 +202,8 @@ static void test_reset_parameters_golden(void **state)
     lin_rng rng;
     int i;
     (void)state;
+    memset(&layer, 0, sizeof layer);  /* (GCC -O3 sees a path where the init failed, the assert returned) */
+    memset(&layer2, 0, sizeof layer2);
     lin_rng_seed(&rng, 42);
     assert_int_equal(lin_layer_init(&layer, 3, 2, w, b), LIN_OK);
     assert_int_equal(lin_layer_reset_parameters(&layer, &rng), LIN_OK);
@@ -259,6 +261,49 @@ static void test_layer_errors_untouched(void **state)
     assert_untouched(b, 2);
 }
 
+/* The parameters over the generator (which the draws update) or over the
+   lin_layer (whose pointers the writes read): refused with nothing drawn
+   or written; right beside them, drawn. */
+static void test_reset_parameters_overlaps(void **state)
+{
+    union { lin_rng r; float f[12]; } ur, ur0;  /* the generator: the first 16 bytes */
+    union { lin_layer l; float f[16]; } ul, ul0;
+    const size_t rf = sizeof(lin_rng) / sizeof(float), lf = sizeof(lin_layer) / sizeof(float);
+    float w[8], b[2];
+    (void)state;
+    fill_sentinel(w, 8);
+    fill_sentinel(b, 2);
+    fill_sentinel(ur.f, 12);
+    lin_rng_seed(&ur.r, 5);
+    ur0 = ur;
+    ul.l.in_features = 3;
+    ul.l.out_features = 2;
+    ul.l.weight = ur.f + rf - 1;                 /* the weight's first float, the generator's last */
+    ul.l.bias = b;
+    assert_int_equal(lin_layer_reset_parameters(&ul.l, &ur.r), LIN_ERR_ALIAS);
+    ul.l.weight = w;
+    ul.l.bias = ur.f + 1;                        /* the bias inside it */
+    assert_int_equal(lin_layer_reset_parameters(&ul.l, &ur.r), LIN_ERR_ALIAS);
+    assert_memory_equal(&ur, &ur0, sizeof ur);
+    fill_sentinel(ul.f + lf, 16 - lf);
+    ul.l.bias = ul.f + lf - 1;                   /* the bias over the layer's last field */
+    ul0 = ul;
+    assert_int_equal(lin_layer_reset_parameters(&ul.l, &ur.r), LIN_ERR_ALIAS);
+    ul.l.bias = NULL;
+    ul.l.weight = ul.f + lf - 2;                 /* the weight over it */
+    ul0 = ul;
+    assert_int_equal(lin_layer_reset_parameters(&ul.l, &ur.r), LIN_ERR_ALIAS);
+    assert_memory_equal(&ul, &ul0, sizeof ul);
+    assert_memory_equal(&ur, &ur0, sizeof ur);
+    assert_untouched(w, 8);
+    assert_untouched(b, 2);
+    ul.l.weight = ur.f + rf;                     /* beside the generator and the layer: drawn */
+    ul.l.bias = ul.f + lf;
+    assert_int_equal(lin_layer_reset_parameters(&ul.l, &ur.r), LIN_OK);
+    assert_false(is_sentinel(ur.f[rf]));
+    assert_false(is_sentinel(ul.f[lf]));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -271,6 +316,7 @@ int main(void)
         TEST(test_reset_parameters_golden),
         TEST(test_reset_parameters_in_zero),
         TEST(test_layer_errors_untouched),
+        TEST(test_reset_parameters_overlaps),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -16,8 +16,11 @@
 
 /* The suites' two generators (2.5 KiB each), shared by the tests, which
    run one at a time: static, off the stack, and few enough for the
-   micro:bit's 16 KiB of RAM */
-static lin_torch_rng gen_a, gen_b;
+   micro:bit's 16 KiB of RAM. The first between floats, for the outputs
+   that overlap it (pre: 8 bytes, so no padding before g). */
+static struct { float pre[2]; lin_torch_rng g; float post[8]; } box_a;
+static lin_torch_rng gen_b;
+#define gen_a (box_a.g)
 
 /* n words of the fixture, hex float bits, against got[n] */
 static int same_words(FILE *f, const float *got, size_t n, const char *what, unsigned long long seed)
@@ -237,6 +240,53 @@ static void test_errors_leave_outputs(void **state)
     assert_true(out[0] >= -1.7e38f && out[0] < 1.7e38f);
 }
 
+/* Outputs over the generator, which every draw reads and updates: refused,
+   with the generator and the floats around it untouched; right beside it,
+   drawn. */
+static void test_overlaps_refused(void **state)
+{
+    lin_torch_rng *const g = &box_a.g, *const before = &gen_b;
+    const size_t gf = sizeof *g / sizeof(float);
+    float *const gfl = (float *)(void *)g, w[6];   /* (addresses only: nothing is written through it) */
+    lin_layer layer;
+    (void)state;
+    assert_int_equal((char *)g - (char *)box_a.pre, (int)sizeof box_a.pre);
+    lin_torch_rng_seed(g, 7);
+    assert_int_equal(lin_torch_randn_f32(g, w, 1), LIN_OK);  /* a kept value */
+    fill_sentinel(box_a.pre, 2);
+    fill_sentinel(box_a.post, 8);
+    fill_sentinel(w, 6);
+    *before = *g;
+    assert_int_equal(lin_torch_rand_f32(g, box_a.pre, 3), LIN_ERR_ALIAS);   /* its first 4 bytes */
+    assert_int_equal(lin_torch_uniform_f32(g, gfl + gf - 1, 2, 0, 1), LIN_ERR_ALIAS);   /* its last 4 */
+    assert_int_equal(lin_torch_uniform_f32(g, gfl + 3, 2, 1, 0), LIN_ERR_ALIAS);   /* before the range */
+#ifdef LIN__TORCH_RANDN
+    assert_int_equal(lin_torch_randn_f32(g, gfl + gf - 1, 1), LIN_ERR_ALIAS);
+    assert_int_equal(lin_torch_randn_f32(g, box_a.pre, 20), LIN_ERR_ALIAS);
+#endif
+    assert_int_equal(lin_torch_rand_f32(g, gfl, (size_t)-1 / 2), LIN_ERR_OVERFLOW);
+    layer.in_features = 3;
+    layer.out_features = 2;
+    layer.weight = gfl + gf - 1;
+    layer.bias = NULL;
+    assert_int_equal(lin_torch_reset_parameters(&layer, g), LIN_ERR_ALIAS);
+    layer.weight = w;
+    layer.bias = box_a.pre + 1;                  /* the bias's second float, g's first */
+    assert_int_equal(lin_torch_reset_parameters(&layer, g), LIN_ERR_ALIAS);
+    layer.bias = (float *)(void *)&layer;        /* over the layer it is read from */
+    assert_int_equal(lin_torch_reset_parameters(&layer, g), LIN_ERR_ALIAS);
+    assert_memory_equal(g, before, sizeof *g);
+    assert_untouched(box_a.pre, 2);
+    assert_untouched(w, 6);
+    assert_untouched(box_a.post, 8);
+    /* beside it: drawn, and as on a generator elsewhere */
+    assert_int_equal(lin_torch_rand_f32(g, box_a.post + 2, 6), LIN_OK);
+    assert_int_equal(lin_torch_rand_f32(before, w, 6), LIN_OK);
+    assert_memory_equal(box_a.post + 2, w, 6 * sizeof(float));
+    assert_int_equal(lin_torch_uniform_f32(g, box_a.pre, 2, -1, 1), LIN_OK);
+    assert_false(is_sentinel(box_a.pre[0]) || is_sentinel(box_a.pre[1]));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -246,6 +296,7 @@ int main(void)
         TEST(test_fused_multiply_add),
 #endif
         TEST(test_errors_leave_outputs),
+        TEST(test_overlaps_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
