@@ -988,7 +988,10 @@ typedef struct lin_lora {
 LIN_API lin_status lin_lora_init(lin_lora *lora, lin_layer *base, size_t rank, float alpha,
                                  float *A, float *B);
 /* loralib's reset_parameters: A ~ kaiming_uniform_(a=sqrt(5)), i.e.
-   U(-1/sqrt(in), 1/sqrt(in)); B = 0, so the adapted layer starts as the base. */
+   U(-1/sqrt(in), 1/sqrt(in)); B = 0, so the adapted layer starts as the base.
+   Statuses: lin_lora_init's for an adapter it would refuse, LIN_ERR_NULL
+   for rng, and LIN_ERR_ALIAS where the weight, A or B overlaps *lora, its
+   base lin_layer or *rng; nothing is drawn or written then. */
 #if LIN__MATH
 LIN_API lin_status lin_lora_reset_parameters(lin_lora *lora, lin_rng *rng);
 #endif
@@ -999,7 +1002,8 @@ LIN_API size_t lin_lora_scratch_size(const lin_lora *lora, size_t batch);
    lin_lora_scratch_size(lora, batch) / 2 floats (none once merged).
    Returns LIN_OK, LIN_ERR_NULL, LIN_ERR_VALUE (rank 0), LIN_ERR_OVERFLOW,
    LIN_ERR_SIZE (scratch_len too small) or LIN_ERR_ALIAS (y or the scratch
-   overlaps an input, the parameters or each other). */
+   overlaps an input, the parameters, *lora, its base lin_layer or each
+   other). */
 LIN_API lin_status lin_lora_forward_f32(const lin_lora *lora, const float *x, float *y, size_t batch,
                                         float *scratch, size_t scratch_len);
 LIN_API lin_status lin_lora_forward_explain(const lin_lora *lora, const float *x, const float *y,
@@ -1020,7 +1024,10 @@ LIN_API lin_status lin_lora_backward_explain(const lin_lora *lora, const float *
                                              size_t buf_size);
 /* W += scaling*B*A (merge) and W -= scaling*B*A (unmerge), as loralib's
    train()/eval(); merging twice or unmerging an unmerged adapter is
-   LIN_ERR_STATE; also the statuses of lin_lora_init. */
+   LIN_ERR_STATE; also the statuses of lin_lora_init (A, B, the weight and
+   the bias apart, checked again: the fields may have changed since), and
+   LIN_ERR_ALIAS where the weight, A or B overlaps *lora or its base
+   lin_layer. W and *lora are untouched on an error. */
 LIN_API lin_status lin_lora_merge(lin_lora *lora);
 LIN_API lin_status lin_lora_unmerge(lin_lora *lora);
 #endif /* LIN_NO_LORA */
@@ -1049,7 +1056,8 @@ LIN_API size_t lin_npy_size(const lin_tensor *t);      /* bytes; 0 for a bad vie
 /* Writes t as a .npy into buf[0..buf_size), *written its bytes. Returns
    LIN_OK, LIN_ERR_NULL, LIN_ERR_RANK or LIN_ERR_VALUE (an invalid view),
    LIN_ERR_OVERFLOW, LIN_ERR_SIZE (buf_size below lin_npy_size(t)) or
-   LIN_ERR_ALIAS (buf overlaps t's data). */
+   LIN_ERR_ALIAS (the .npy's bytes in buf overlap t's data, *t or
+   *written); buf and *written are untouched on an error. */
 LIN_API lin_status lin_npy_encode(const lin_tensor *t, void *buf, size_t buf_size,
                                   size_t *written);
 LIN_API lin_status lin_npy_encode_explain(const lin_tensor *t, const void *buf, size_t buf_size,
@@ -1059,8 +1067,8 @@ LIN_API lin_status lin_npy_encode_explain(const lin_tensor *t, const void *buf, 
    or LIN_ERR_VALUE (out an invalid view), LIN_ERR_FORMAT (not a
    well-formed .npy: magic, version, header, a Fortran-order array, data
    shorter than the shape), LIN_ERR_DTYPE (another element type, as
-   '<f8'), LIN_ERR_SHAPE (another shape than out's) or LIN_ERR_ALIAS (out
-   overlaps buf). lin_npy_decode_explain says what the file holds ("the
+   '<f8'), LIN_ERR_SHAPE (another shape than out's) or LIN_ERR_ALIAS (out's
+   data overlaps buf or *out itself). lin_npy_decode_explain says what the file holds ("the
    file holds (3, 4) float64, expected (3, 4) float32"). */
 LIN_API lin_status lin_npy_decode(const void *buf, size_t size, lin_tensor *out);
 LIN_API lin_status lin_npy_decode_explain(const void *buf, size_t size, const lin_tensor *out,
@@ -1162,12 +1170,14 @@ LIN_API lin_status lin_safetensors_open_explain(const void *file, size_t file_by
                                                 size_t msg_size);
 /* The number of tensors (0 for NULL) */
 LIN_API size_t lin_safetensors_count(const lin_safetensors *st);
-/* Tensor i, in the header's order: LIN_OK, LIN_ERR_NULL or LIN_ERR_INDEX
-   (i >= count); t is written only on LIN_OK. Each call (and each _find)
+/* Tensor i, in the header's order: LIN_OK, LIN_ERR_NULL, LIN_ERR_ALIAS (t
+   overlaps *st or the file's bytes) or LIN_ERR_INDEX (i >= count); t is
+   written only on LIN_OK. Each call (and each _find)
    reads the header from its start: nothing is kept in st. */
 LIN_API lin_status lin_safetensors_tensor(const lin_safetensors *st, size_t i, lin_st_tensor *t);
-/* The tensor whose name (escapes decoded) is name: LIN_OK, LIN_ERR_NULL
-   or LIN_ERR_INDEX (no such tensor); t is written only on LIN_OK. */
+/* The tensor whose name (escapes decoded) is name: LIN_OK, LIN_ERR_NULL,
+   LIN_ERR_ALIAS (as lin_safetensors_tensor) or LIN_ERR_INDEX (no such
+   tensor); t is written only on LIN_OK. */
 LIN_API lin_status lin_safetensors_find(const lin_safetensors *st, const char *name, lin_st_tensor *t);
 /* A lin_tensor over an F32 tensor's data, contiguous (it points into the
    file: const data seen through lin_tensor's float *, not to be written
@@ -1194,7 +1204,9 @@ typedef struct lin_st_want {
    this host can read the bytes in place, tensor by tensor: LIN_ERR_DTYPE
    (elements wider than a byte on a big-endian host), LIN_ERR_VALUE (data
    not aligned to its element). LIN_ERR_NULL: st NULL or not opened, want
-   or data NULL with count, a name NULL; LIN_ERR_FORMAT: st not an opened
+   or data NULL with count, a name NULL; then LIN_ERR_ALIAS: data[count]
+   overlaps *st, the file's bytes, want[count] or a name (LIN_ERR_OVERFLOW
+   for a count whose bytes overflow); LIN_ERR_FORMAT: st not an opened
    file. data is written only on LIN_OK. Time: one pass over the header
    per tensor, twice. */
 LIN_API lin_status lin_safetensors_bind(const lin_safetensors *st, const lin_st_want *want, size_t count,
@@ -8030,7 +8042,10 @@ LIN_API lin_status lin_sgd_step(const lin_sgd *opt, float *param, const float *g
     size_t i;
     lin_status s;
     if ((s = lin__check_sgd(opt, param, grad, momentum_buf, step, n, NULL)) != LIN_OK) return s;
-    if (!lin__fits(n, sizeof(float))) return LIN_ERR_OVERFLOW;   /* lets GCC see the loop's bound */
+    /* (both checked: they let GCC see the loop's bound, and at -O3 that a
+       NULL grad never reaches it) */
+    if (!lin__fits(n, sizeof(float))) return LIN_ERR_OVERFLOW;
+    if (n && !grad) return LIN_ERR_NULL;
     neg_lr = -opt->lr;
     keep = (float)(1.0 - (double)opt->dampening);   /* Python's 1 - dampening, then float */
     /* the buffer where momentum uses it (checked: there it is not NULL;
@@ -8194,6 +8209,23 @@ LIN_API lin_status lin_lora_init(lin_lora *lora, lin_layer *base, size_t rank, f
     return LIN_OK;
 }
 
+/* As lin_lora_init requires, A and B apart from W, the bias and each
+   other; and W, A and B (what merge and reset write) apart from *lora, its
+   base layer and the state_bytes at state (a generator; NULL: none), which
+   are read as they are written. */
+static lin_status lin__lora_apart(const lin_lora *lora, const lin__lora_dims *d, const void *state,
+                                  size_t state_bytes)
+{
+    lin__span w[4], read[3];
+    lin__lora_spans(lora, d, w);
+    if (!lin__apart(&w[2], 2, w, 2, NULL)) return LIN_ERR_ALIAS;
+    lin__span_set(&read[0], lora, 1, sizeof *lora);
+    lin__span_set(&read[1], lora->base, 1, sizeof *lora->base);
+    lin__span_set(&read[2], state, 1, state_bytes);
+    w[1] = w[0];                        /* W, A, B: w[1..3] */
+    return lin__apart(&w[1], 3, read, 3, NULL) ? LIN_OK : LIN_ERR_ALIAS;
+}
+
 #if LIN__MATH
 LIN_API lin_status lin_lora_reset_parameters(lin_lora *lora, lin_rng *rng)
 {
@@ -8203,6 +8235,7 @@ LIN_API lin_status lin_lora_reset_parameters(lin_lora *lora, lin_rng *rng)
     size_t i;
     if (!rng) return LIN_ERR_NULL;
     if ((s = lin__check_lora(lora, &d)) != LIN_OK) return s;
+    if ((s = lin__lora_apart(lora, &d, rng, sizeof *rng)) != LIN_OK) return s;
     a.in_features = lora->base->in_features;   /* A is a bias-less layer (rank, in) */
     a.out_features = lora->rank;
     a.weight = lora->A;
@@ -8228,10 +8261,10 @@ static lin_status lin__check_lora_call(const lin_lora *lora, size_t batch, const
                                        const float *const grads[3], const float *scratch, size_t scratch_len,
                                        int need_h, lin__lora_dims *d, size_t *nx, size_t *ny, size_t *nh)
 {
-    lin__span outs[4], ins[6];
+    lin__span outs[4], ins[8];
     lin_status s;
     size_t in, out;
-    int n = 0, k;
+    int n = 0;
     if ((s = lin__check_lora(lora, d)) != LIN_OK) return s;
     if (grads && lora->merged) return LIN_ERR_STATE;   /* a merged adapter has no gradients */
     in = lora->base->in_features;
@@ -8245,17 +8278,18 @@ static lin_status lin__check_lora_call(const lin_lora *lora, size_t batch, const
     if ((s = lin__check_buffer(scratch, (size_t)need_h * *nh)) != LIN_OK) return s;
     lin__lora_spans(lora, d, ins);
     lin__fspan(&ins[4], x, *nx);
+    lin__span_set(&ins[5], lora, 1, sizeof *lora);     /* the structs, read between the products */
+    lin__span_set(&ins[6], lora->base, 1, sizeof *lora->base);
     lin__fspan(&outs[n++], scratch, (size_t)need_h * *nh);
     if (!grads) {                       /* the forward writes y */
         lin__fspan(&outs[n++], y, *ny);
     } else {                            /* the backward reads grad_y, writes the gradients */
-        lin__fspan(&ins[5], y, *ny);
+        lin__fspan(&ins[7], y, *ny);
         lin__fspan(&outs[n++], grads[0], *nx);
         lin__fspan(&outs[n++], grads[1], d->na);
         lin__fspan(&outs[n++], grads[2], d->nb);
     }
-    k = grads ? 6 : 5;
-    return lin__apart(outs, n, ins, k, NULL) ? LIN_OK : LIN_ERR_ALIAS;
+    return lin__apart(outs, n, ins, grads ? 8 : 7, NULL) ? LIN_OK : LIN_ERR_ALIAS;
 }
 
 /* The words for what lin__check_lora_call refused (status s); d, nx, ny,
@@ -8265,7 +8299,7 @@ static lin_status lin__say_lora_call(lin__msg *m, lin_status s, const lin_lora *
                                      size_t scratch_len, int need_h, const lin__lora_dims *d, size_t nx,
                                      size_t ny, size_t nh)
 {
-    lin__named on[4], in[6];
+    lin__named on[4], in[8];
     int n = 0;
     if (s == LIN_OK) return s;
     if (!lora || !lora->base) {
@@ -8290,11 +8324,13 @@ static lin_status lin__say_lora_call(lin__msg *m, lin_status s, const lin_lora *
         lin__name(&in[2], "lora->A", lora->A, d->na, sizeof(float));
         lin__name(&in[3], "lora->B", lora->B, d->nb, sizeof(float));
         lin__name(&in[4], "x", x, nx, sizeof(float));
+        lin__name(&in[5], "lora (the lin_lora)", lora, 1, sizeof *lora);
+        lin__name(&in[6], "lora->base (the lin_layer)", lora->base, 1, sizeof *lora->base);
         lin__name(&on[n++], "scratch", scratch, (size_t)need_h * nh, sizeof(float));
         if (!grads) {
             lin__name(&on[n++], "y", y, ny, sizeof(float));
         } else {
-            lin__name(&in[5], "grad_y", y, ny, sizeof(float));
+            lin__name(&in[7], "grad_y", y, ny, sizeof(float));
             lin__name(&on[n++], "grad_x", grads[0], grads[0] ? nx : 0, sizeof(float));
             lin__name(&on[n++], "grad_A", grads[1], grads[1] ? d->na : 0, sizeof(float));
             lin__name(&on[n++], "grad_B", grads[2], grads[2] ? d->nb : 0, sizeof(float));
@@ -8304,7 +8340,7 @@ static lin_status lin__say_lora_call(lin__msg *m, lin_status s, const lin_lora *
             lin__puts(m, "the base layer's bias overlaps its weight");
             return s;
         }
-        return lin__say_buffers(m, s, on, n, in, grads ? 6 : 5);
+        return lin__say_buffers(m, s, on, n, in, grads ? 8 : 7);
     }
     return s;
 }
@@ -8441,6 +8477,7 @@ static lin_status lin__lora_fold(lin_lora *lora, int merge)
     size_t in, out;
     lin_status s;
     if ((s = lin__check_lora(lora, &d)) != LIN_OK) return s;
+    if ((s = lin__lora_apart(lora, &d, NULL, 0)) != LIN_OK) return s;
     if (lora->merged == merge) return LIN_ERR_STATE;
     in = lora->base->in_features;
     out = lora->base->out_features;
@@ -8499,8 +8536,9 @@ LIN_API size_t lin_npy_size(const lin_tensor *t)
    and *total the bytes of the header and the file. */
 /* buf is not read (non-const for GCC's flow warnings on a buffer not yet
    written) */
-static lin_status lin__check_npy_encode(const lin_tensor *t, void *buf, size_t buf_size,
-                                        lin__msg *msg, lin__info *info, size_t *header, size_t *total)
+static lin_status lin__check_npy_encode(const lin_tensor *t, const void *buf, size_t buf_size,
+                                        const size_t *written, lin__msg *msg, lin__info *info, size_t *header,
+                                        size_t *total)
 {
     lin__span bs, ts;
     lin_status s;
@@ -8531,6 +8569,16 @@ static lin_status lin__check_npy_encode(const lin_tensor *t, void *buf, size_t b
         lin__puts(msg, "buf overlaps t's data");
         return LIN_ERR_ALIAS;
     }
+    lin__span_set(&ts, t, 1, sizeof *t);        /* its shape and strides, read as buf is written */
+    if (lin__meet(&bs, &ts)) {
+        lin__puts(msg, "buf overlaps t (the lin_tensor)");
+        return LIN_ERR_ALIAS;
+    }
+    lin__span_set(&ts, written, 1, sizeof *written);   /* written last, over the file's bytes */
+    if (lin__meet(&bs, &ts)) {
+        lin__puts(msg, "buf overlaps written");
+        return LIN_ERR_ALIAS;
+    }
     return LIN_OK;
 }
 
@@ -8540,7 +8588,7 @@ LIN_API lin_status lin_npy_encode_explain(const lin_tensor *t, const void *buf, 
     lin__info info;
     size_t header, total;
     lin__msg m = lin__msg_start(msg, msg_size);
-    return lin__check_npy_encode(t, (void *)(uintptr_t)buf, buf_size, &m, &info, &header, &total);
+    return lin__check_npy_encode(t, buf, buf_size, NULL, &m, &info, &header, &total);
 }
 
 LIN_API lin_status lin_npy_encode(const lin_tensor *t, void *buf, size_t buf_size, size_t *written)
@@ -8552,7 +8600,7 @@ LIN_API lin_status lin_npy_encode(const lin_tensor *t, void *buf, size_t buf_siz
     int d;
     lin_status s;
     if (!t || !buf || !written) return LIN_ERR_NULL;
-    if ((s = lin__check_npy_encode(t, buf, buf_size, NULL, &info, &header, &total)) != LIN_OK) return s;
+    if ((s = lin__check_npy_encode(t, buf, buf_size, written, NULL, &info, &header, &total)) != LIN_OK) return s;
     LIN__MEMCPY(out, "\x93NUMPY\x01\x00", 8);
     out[8] = (unsigned char)((header - 10) & 0xff);
     out[9] = (unsigned char)((header - 10) >> 8);
@@ -8765,6 +8813,11 @@ static lin_status lin__check_npy_decode(const void *buf, size_t size, const lin_
     lin__span_set(&os, out->data, info->numel ? info->extent + 1 : 0, sizeof(float));
     if (lin__meet(&bs, &os)) {
         lin__puts(msg, "out overlaps buf");
+        return LIN_ERR_ALIAS;
+    }
+    lin__span_set(&bs, out, 1, sizeof *out);    /* its shape and strides, read as its data is written */
+    if (lin__meet(&os, &bs)) {
+        lin__puts(msg, "out's data overlaps out itself (the lin_tensor)");
         return LIN_ERR_ALIAS;
     }
     return LIN_OK;
@@ -9485,6 +9538,18 @@ LIN_API size_t lin_safetensors_count(const lin_safetensors *st)
     return st ? st->count : 0;
 }
 
+/* An output of out_bytes at out apart from *st and the file's bytes (read
+   as it is written) */
+static int lin__st_apart(const lin_safetensors *st, const void *out, size_t out_bytes)
+{
+    lin__span os, ss;
+    lin__span_set(&os, out, out_bytes, 1);
+    lin__span_set(&ss, st, 1, sizeof *st);
+    if (lin__meet(&os, &ss)) return 0;
+    lin__span_set(&ss, st->file, st->file_bytes, 1);
+    return !lin__meet(&os, &ss);
+}
+
 static void lin__st_out(const lin_safetensors *st, const lin__st_entry *e, lin_st_tensor *t)
 {
     size_t d;
@@ -9503,6 +9568,7 @@ LIN_API lin_status lin_safetensors_tensor(const lin_safetensors *st, size_t i, l
     lin__st_entry e;
     size_t k;
     if (!st || !t || !st->header) return LIN_ERR_NULL;
+    if (!lin__st_apart(st, t, sizeof *t)) return LIN_ERR_ALIAS;
     if (i >= st->count) return LIN_ERR_INDEX;
     lin__st_begin(&it, st->header, st->header_bytes);
     for (k = 0; k <= i; ++k)
@@ -9518,6 +9584,7 @@ LIN_API lin_status lin_safetensors_find(const lin_safetensors *st, const char *n
     size_t len;
     int r;
     if (!st || !name || !t || !st->header) return LIN_ERR_NULL;
+    if (!lin__st_apart(st, t, sizeof *t)) return LIN_ERR_ALIAS;
     len = LIN__STRLEN(name);
     lin__st_begin(&it, st->header, st->header_bytes);
     while ((r = lin__st_next(&it, &e, NULL)) == 1)
@@ -9549,9 +9616,20 @@ LIN_API lin_status lin_safetensors_bind(const lin_safetensors *st, const lin_st_
     lin_status host = LIN_OK;   /* the first tensor this host cannot read in place */
     lin_st_tensor t;
     size_t i;
+    lin__span ds, ws;
     if (!st || !st->header || (count && (!want || !data))) return LIN_ERR_NULL;
     for (i = 0; i < count; ++i)
         if (!want[i].name) return LIN_ERR_NULL;
+    if (count) {                        /* data[count], written last, apart from all that is read */
+        if (!lin__fits(count, sizeof *data) || !lin__fits(count, sizeof *want)) return LIN_ERR_OVERFLOW;
+        lin__span_set(&ds, data, count, sizeof *data);
+        lin__span_set(&ws, want, count, sizeof *want);
+        if (!lin__st_apart(st, data, ds.n) || lin__meet(&ds, &ws)) return LIN_ERR_ALIAS;
+        for (i = 0; i < count; ++i) {
+            lin__span_set(&ws, want[i].name, LIN__STRLEN(want[i].name) + 1, 1);
+            if (lin__meet(&ds, &ws)) return LIN_ERR_ALIAS;
+        }
+    }
     for (i = 0; i < count; ++i) {
         const lin_status s = lin__st_want(st, &want[i], &t);
         size_t size;

@@ -601,6 +601,40 @@ static void test_bind(void **state)
     bad[1].name = NULL;
     bad[0].shape[0] = 7;                        /* a NULL name answers before any lookup */
     EXPECT_BIND(&st, bad, 2, LIN_ERR_NULL);
+    {   /* outputs over what is read as they are written: *st, the file,
+           want[] or a name; refused with everything as it was */
+        union { lin_safetensors s; lin_st_tensor t; const void *p[8]; } us;
+        union { lin_st_want w[2]; const void *p[4]; } uw;
+        union { const void *p[4]; char c[4 * sizeof(void *)]; } un;
+        const size_t past = (8 + sizeof(void *) - 1) / sizeof(void *);   /* the first slot after "fc.bias" */
+        lin_st_want w1;
+        us.s = st;
+        expect_int(lin_safetensors_bind(&us.s, want, 1, us.p + 1), LIN_ERR_ALIAS);
+        expect_true(!memcmp(&us.s, &st, sizeof st));
+        expect_int(lin_safetensors_tensor(&us.s, 0, &us.t), LIN_ERR_ALIAS);
+        expect_int(lin_safetensors_find(&us.s, "fc.bias", &us.t), LIN_ERR_ALIAS);
+        expect_true(!memcmp(&us.s, &st, sizeof st));
+        expect_int(lin_safetensors_bind(&st, want, 1, (const void **)(void *)(buf + size - 8)), LIN_ERR_ALIAS);
+        expect_int(lin_safetensors_tensor(&st, 1, (lin_st_tensor *)(void *)buf), LIN_ERR_ALIAS);
+        expect_int(lin_safetensors_find(&st, "fc.bias", (lin_st_tensor *)(void *)(buf + 8)), LIN_ERR_ALIAS);
+        expect_true(!memcmp(buf, odd, size));
+        uw.w[0] = want[1];
+        uw.w[1] = want[0];
+        expect_int(lin_safetensors_bind(&st, uw.w, 2, uw.p + 3), LIN_ERR_ALIAS);
+        expect_true(!memcmp(&uw.w[0], &want[1], sizeof want[1]));
+        memset(un.c, 0, sizeof un.c);
+        memset(un.c, 'x', sizeof(void *));      /* a name whose NUL is p[1]'s first byte */
+        w1 = want[1];
+        w1.name = un.c;
+        expect_int(lin_safetensors_bind(&st, &w1, 1, un.p + 1), LIN_ERR_ALIAS);
+        expect_true(strlen(un.c) == sizeof(void *) && un.c[sizeof(void *)] == 0);
+        for (i = 0; i < 5; ++i) expect_true(data[i] == (const void *)&sentinel);
+        /* right after a name: found */
+        memset(un.c, 0, sizeof un.c);
+        strcpy(un.c, "fc.bias");
+        expect_int(lin_safetensors_bind(&st, &w1, 1, un.p + past), host);
+        expect_true(un.p[past] == (host == LIN_OK ? found[1] : NULL));
+    }
     memset(&st, 0, sizeof st);                  /* not opened */
     EXPECT_BIND(&st, want, 5, LIN_ERR_NULL);
 #undef EXPECT_BIND

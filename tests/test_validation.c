@@ -343,6 +343,69 @@ static void test_validation_lora(void **state)
     expect_int(lin_lora_backward_f32(&lora, NULL, NULL, NULL, gA, gB, 0, NULL, 0), LIN_OK);
     expect_int(lin_lora_forward_f32(&lora, NULL, NULL, 0, NULL, 0), LIN_OK);
     assert_untouched(gA, 3);
+    {   /* buffers over the structs read while they are written, or
+           parameters edited into each other since the init: refused,
+           everything as it was */
+        union { lin_lora l; float f[16]; } ul, ul0;
+        union { lin_layer l; float f[16]; } ub, ub0;
+        union { lin_rng r; float f[8]; } ur, ur0;
+        lin_lora lo;
+        lin_layer lw;
+        float w0[6], A0[3], B0[2];
+        char msg[128];
+        memcpy(w0, w, sizeof w);
+        memcpy(A0, A, sizeof A);
+        memcpy(B0, B, sizeof B);
+        memset(&ul, 0, sizeof ul);
+        memset(&ub, 0, sizeof ub);
+        memset(&ur, 0, sizeof ur);
+        ul.l = lora;
+        ul0 = ul;
+        expect_int(lin_lora_forward_f32(&ul.l, x, ul.f + 1, 1, scratch, 4), LIN_ERR_ALIAS);   /* y over *lora */
+        expect_int(lin_lora_forward_explain(&ul.l, x, ul.f + 1, 1, scratch, 4, msg, sizeof msg), LIN_ERR_ALIAS);
+        expect_true(strstr(msg, "lin_lora") != NULL);
+        expect_int(lin_lora_backward_f32(&ul.l, x, y, gx, gA, ul.f, 1, scratch, 4), LIN_ERR_ALIAS);
+        ub.l = layer;
+        ub0 = ub;
+        lo = lora;
+        lo.base = &ub.l;
+        expect_int(lin_lora_backward_f32(&lo, x, y, gx, ub.f + 2, gB, 1, scratch, 4), LIN_ERR_ALIAS);
+        expect_int(lin_lora_backward_explain(&lo, x, y, gx, ub.f + 2, gB, 1, scratch, 4, msg, sizeof msg),
+                   LIN_ERR_ALIAS);
+        expect_true(strstr(msg, "lora->base") != NULL);
+        expect_int(lin_lora_forward_f32(&lo, x, y, 1, ub.f, 1), LIN_ERR_ALIAS);   /* scratch over the base */
+        lw = layer;                             /* W over *lora, then over its base */
+        lw.weight = ul.f + 2;
+        ul.l.base = &lw;
+        ul0 = ul;
+        expect_int(lin_lora_merge(&ul.l), LIN_ERR_ALIAS);
+        ub.l.weight = ub.f + 1;
+        ub0 = ub;
+        expect_int(lin_lora_merge(&lo), LIN_ERR_ALIAS);
+        assert_memory_equal(&ub, &ub0, sizeof ub);
+        lo = lora;                              /* B edited into A, A into W */
+        lo.B = A + 1;
+        expect_int(lin_lora_merge(&lo), LIN_ERR_ALIAS);
+        lo.B = B;
+        lo.A = w + 3;
+        expect_int(lin_lora_merge(&lo), LIN_ERR_ALIAS);
+        lin_rng_seed(&ur.r, 9);                 /* reset: A over the generator, B over *lora */
+        ur0 = ur;
+        lo = lora;
+        lo.A = ur.f + sizeof ur.r / sizeof(float) - 1;
+        expect_int(lin_lora_reset_parameters(&lo, &ur.r), LIN_ERR_ALIAS);
+        ul.l = lora;
+        ul.l.B = ul.f + 1;
+        ul0 = ul;
+        expect_int(lin_lora_reset_parameters(&ul.l, &rng), LIN_ERR_ALIAS);
+        assert_memory_equal(&ul, &ul0, sizeof ul);
+        assert_memory_equal(&ur, &ur0, sizeof ur);
+        assert_memory_equal(w, w0, sizeof w);
+        assert_memory_equal(A, A0, sizeof A);
+        assert_memory_equal(B, B0, sizeof B);
+        assert_untouched(y, 4);
+        assert_untouched(gA, 3);
+    }
     expect_int(lin_lora_merge(&lora), LIN_OK);
     expect_int(lin_lora_merge(&lora), LIN_ERR_STATE);
     expect_int(lin_lora_backward_f32(&lora, x, y, gx, gA, gB, 1, scratch, 4), LIN_ERR_STATE);
@@ -393,6 +456,40 @@ static void test_validation_npy(void **state)
         in_place = lin_vector(arena + 1, 4);                        /* across the header */
         expect_int(lin_npy_decode(arena, n, &in_place), LIN_ERR_ALIAS);
         assert_memory_equal(arena, before, sizeof arena);
+    }
+    {   /* the .npy's bytes over the lin_tensor or *written, the data over
+           its own lin_tensor (their shapes and strides are read as the
+           bytes are written): refused, everything as it was */
+        union { lin_tensor t; float f[64]; size_t z[64]; } u;
+        unsigned char ub[sizeof u];
+        char msg[96];
+        size_t n = 0, end;
+        memset(&u, 0, sizeof u);
+        u.t = lin_vector(v, 4);
+        memcpy(ub, &u, sizeof u);
+        expect_int(lin_npy_encode(&u.t, &u, sizeof u, &n), LIN_ERR_ALIAS);
+        expect_int(lin_npy_encode_explain(&u.t, &u, sizeof u, msg, sizeof msg), LIN_ERR_ALIAS);
+        expect_true(strstr(msg, "buf overlaps t") != NULL);
+        assert_memory_equal(&u, ub, sizeof u);
+        expect_int(n, 0);
+        memset(&u, 0, sizeof u);
+        end = lin_npy_size(&t);                 /* 144: a header of 128 bytes, 16 of data */
+        expect_int(end % sizeof(size_t), 0);
+        expect_int(lin_npy_encode(&t, u.f, sizeof u, &u.z[end / sizeof(size_t) - 1]), LIN_ERR_ALIAS);  /* data */
+        expect_int(lin_npy_encode(&t, u.f, sizeof u, &u.z[0]), LIN_ERR_ALIAS);                        /* magic */
+        expect_true(u.z[0] == 0 && u.z[end / sizeof(size_t) - 1] == 0);
+        expect_int(lin_npy_encode(&t, u.f, sizeof u, &u.z[end / sizeof(size_t)]), LIN_OK);   /* just after */
+        expect_int(u.z[end / sizeof(size_t)], end);
+        memset(&u, 0, sizeof u);
+        u.t = lin_vector(u.f + 1, 4);           /* its data over its own shape */
+        memcpy(ub, &u, sizeof u);
+        expect_int(lin_npy_decode(buf, len, &u.t), LIN_ERR_ALIAS);
+        expect_int(lin_npy_decode_explain(buf, len, &u.t, msg, sizeof msg), LIN_ERR_ALIAS);
+        expect_true(strstr(msg, "out itself") != NULL);
+        assert_memory_equal(&u, ub, sizeof u);
+        u.t = lin_vector(u.f + sizeof(lin_tensor) / sizeof(float), 4);   /* right after it: read */
+        expect_int(lin_npy_decode(buf, len, &u.t), LIN_OK);
+        expect_true(u.f[sizeof(lin_tensor) / sizeof(float) + 3] == 4.0f);
     }
     {   /* hand-made headers: each one wrong in one way, every row run */
         static const struct { const char *dict; lin_status want; const char *says; } rows[] = {
