@@ -990,8 +990,9 @@ LIN_API lin_status lin_lora_init(lin_lora *lora, lin_layer *base, size_t rank, f
 /* loralib's reset_parameters: A ~ kaiming_uniform_(a=sqrt(5)), i.e.
    U(-1/sqrt(in), 1/sqrt(in)); B = 0, so the adapted layer starts as the base.
    Statuses: lin_lora_init's for an adapter it would refuse, LIN_ERR_NULL
-   for rng, and LIN_ERR_ALIAS where the weight, A or B overlaps *lora, its
-   base lin_layer or *rng; nothing is drawn or written then. */
+   for rng, and LIN_ERR_ALIAS where A, B or *rng overlaps the weight, the
+   bias, *lora, its base lin_layer or each other; nothing is drawn or
+   written then. */
 #if LIN__MATH
 LIN_API lin_status lin_lora_reset_parameters(lin_lora *lora, lin_rng *rng);
 #endif
@@ -1026,8 +1027,9 @@ LIN_API lin_status lin_lora_backward_explain(const lin_lora *lora, const float *
    train()/eval(); merging twice or unmerging an unmerged adapter is
    LIN_ERR_STATE; also the statuses of lin_lora_init (A, B, the weight and
    the bias apart, checked again: the fields may have changed since), and
-   LIN_ERR_ALIAS where the weight, A or B overlaps *lora or its base
-   lin_layer. W and *lora are untouched on an error. */
+   LIN_ERR_ALIAS where W or *lora (whose merged flag is written) overlaps
+   the bias, A, B, the base lin_layer or each other. W and *lora are
+   untouched on an error. */
 LIN_API lin_status lin_lora_merge(lin_lora *lora);
 LIN_API lin_status lin_lora_unmerge(lin_lora *lora);
 #endif /* LIN_NO_LORA */
@@ -6829,11 +6831,13 @@ static LIN__INLINE_KERNEL lin_status lin__check_layer(size_t in_features, size_t
 #if LIN__MATH || defined(LIN__TORCH_RNG)
 /* A generator's fill: the n floats at out (n checked) apart from the
    generator's state (state_bytes at state), which the fill reads and
-   writes as it goes. */
-static int lin__fill_apart(const float *out, size_t n, const void *state, size_t state_bytes)
+   writes as it goes. Inline, as the other checks that only compare
+   addresses: out of line, GCC took the unwritten out for a read
+   (-Wmaybe-uninitialized). */
+static LIN__INLINE_KERNEL int lin__fill_apart(const void *out, size_t n, const void *state, size_t state_bytes)
 {
     lin__span os, ss;
-    lin__fspan(&os, out, n);
+    lin__span_set(&os, out, n, sizeof(float));
     lin__span_set(&ss, state, 1, state_bytes);
     return !lin__meet(&os, &ss);
 }
@@ -6973,7 +6977,7 @@ static float lin__torch_fma(float a, float b, float c)
 
 /* g and out[n]: LIN_ERR_NULL, LIN_ERR_OVERFLOW (n floats' bytes),
    LIN_ERR_ALIAS (out over *g) */
-static lin_status lin__torch_fill_check(const lin_torch_rng *g, const float *out, size_t n)
+static LIN__INLINE_KERNEL lin_status lin__torch_fill_check(const lin_torch_rng *g, const void *out, size_t n)
 {
     if (!g) return LIN_ERR_NULL;
     if (lin__check_buffer(out, n) != LIN_OK) return lin__check_buffer(out, n);
@@ -8043,9 +8047,9 @@ LIN_API lin_status lin_sgd_step(const lin_sgd *opt, float *param, const float *g
     lin_status s;
     if ((s = lin__check_sgd(opt, param, grad, momentum_buf, step, n, NULL)) != LIN_OK) return s;
     /* (both checked: they let GCC see the loop's bound, and at -O3 that a
-       NULL grad never reaches it) */
+       NULL param or grad never reaches it) */
     if (!lin__fits(n, sizeof(float))) return LIN_ERR_OVERFLOW;
-    if (n && !grad) return LIN_ERR_NULL;
+    if (n && (!param || !grad)) return LIN_ERR_NULL;
     neg_lr = -opt->lr;
     keep = (float)(1.0 - (double)opt->dampening);   /* Python's 1 - dampening, then float */
     /* the buffer where momentum uses it (checked: there it is not NULL;
@@ -8210,20 +8214,36 @@ LIN_API lin_status lin_lora_init(lin_lora *lora, lin_layer *base, size_t rank, f
 }
 
 /* As lin_lora_init requires, A and B apart from W, the bias and each
-   other; and W, A and B (what merge and reset write) apart from *lora, its
-   base layer and the state_bytes at state (a generator; NULL: none), which
-   are read as they are written. */
+   other; then what the call writes apart from all it reads: merge and
+   unmerge (state NULL) write W and lora->merged, and read the bias, A, B
+   and the base layer; reset writes A, B and the generator (state_bytes at
+   state) and reads W, the bias, *lora and the base layer. */
 static lin_status lin__lora_apart(const lin_lora *lora, const lin__lora_dims *d, const void *state,
                                   size_t state_bytes)
 {
-    lin__span w[4], read[3];
+    lin__span w[4], s[3], outs[3], ins[4];
     lin__lora_spans(lora, d, w);
     if (!lin__apart(&w[2], 2, w, 2, NULL)) return LIN_ERR_ALIAS;
-    lin__span_set(&read[0], lora, 1, sizeof *lora);
-    lin__span_set(&read[1], lora->base, 1, sizeof *lora->base);
-    lin__span_set(&read[2], state, 1, state_bytes);
-    w[1] = w[0];                        /* W, A, B: w[1..3] */
-    return lin__apart(&w[1], 3, read, 3, NULL) ? LIN_OK : LIN_ERR_ALIAS;
+    lin__span_set(&s[0], lora, 1, sizeof *lora);
+    lin__span_set(&s[1], lora->base, 1, sizeof *lora->base);
+    lin__span_set(&s[2], state, 1, state_bytes);
+    if (!state) {
+        outs[0] = w[0];
+        outs[1] = s[0];
+        ins[0] = w[1];
+        ins[1] = w[2];
+        ins[2] = w[3];
+        ins[3] = s[1];
+        return lin__apart(outs, 2, ins, 4, NULL) ? LIN_OK : LIN_ERR_ALIAS;
+    }
+    outs[0] = w[2];
+    outs[1] = w[3];
+    outs[2] = s[2];
+    ins[0] = w[0];
+    ins[1] = w[1];
+    ins[2] = s[0];
+    ins[3] = s[1];
+    return lin__apart(outs, 3, ins, 4, NULL) ? LIN_OK : LIN_ERR_ALIAS;
 }
 
 #if LIN__MATH
@@ -9540,7 +9560,7 @@ LIN_API size_t lin_safetensors_count(const lin_safetensors *st)
 
 /* An output of out_bytes at out apart from *st and the file's bytes (read
    as it is written) */
-static int lin__st_apart(const lin_safetensors *st, const void *out, size_t out_bytes)
+static LIN__INLINE_KERNEL int lin__st_apart(const lin_safetensors *st, const void *out, size_t out_bytes)
 {
     lin__span os, ss;
     lin__span_set(&os, out, out_bytes, 1);
