@@ -6893,7 +6893,10 @@ LIN_API lin_status lin_layer_init_explain(size_t in_features, size_t out_feature
 }
 
 #if LIN__MATH
-LIN_API lin_status lin_layer_reset_parameters(lin_layer *layer, lin_rng *rng)
+/* The resets' bodies out of line: inlined after an init whose status the
+   caller did not test, GCC -O2 took the layer for one maybe unwritten
+   (-Wmaybe-uninitialized in the user's build) */
+LIN__NOINLINE static lin_status lin__layer_reset(lin_layer *layer, lin_rng *rng)
 {
     size_t nw, i;
     float bound;
@@ -6909,6 +6912,11 @@ LIN_API lin_status lin_layer_reset_parameters(lin_layer *layer, lin_rng *rng)
     if (layer->bias)
         for (i = 0; i < layer->out_features; ++i) layer->bias[i] = lin_rng_uniform(rng, -bound, bound);
     return LIN_OK;
+}
+
+LIN_API lin_status lin_layer_reset_parameters(lin_layer *layer, lin_rng *rng)
+{
+    return lin__layer_reset(layer, rng);
 }
 #endif
 
@@ -7012,7 +7020,7 @@ LIN_API lin_status lin_torch_uniform_f32(lin_torch_rng *g, float *out, size_t n,
 }
 
 #if LIN__MATH
-LIN_API lin_status lin_torch_reset_parameters(lin_layer *layer, lin_torch_rng *g)
+LIN__NOINLINE static lin_status lin__torch_reset(lin_layer *layer, lin_torch_rng *g)
 {
     size_t nw;
     double fan_in, wb, bb;
@@ -7030,6 +7038,11 @@ LIN_API lin_status lin_torch_reset_parameters(lin_layer *layer, lin_torch_rng *g
     if (nw) lin_torch_uniform_f32(g, layer->weight, nw, -wb, wb);
     if (layer->bias) lin_torch_uniform_f32(g, layer->bias, layer->out_features, -bb, bb);
     return LIN_OK;
+}
+
+LIN_API lin_status lin_torch_reset_parameters(lin_layer *layer, lin_torch_rng *g)
+{
+    return lin__torch_reset(layer, g);
 }
 #endif
 
@@ -8552,12 +8565,13 @@ LIN_API size_t lin_npy_size(const lin_tensor *t)
     return lin__npy_header_size(t) + n * sizeof(float);
 }
 
-/* The checks of lin_npy_encode (written checked by the caller): *header
-   and *total the bytes of the header and the file. */
-/* buf is not read (non-const for GCC's flow warnings on a buffer not yet
-   written) */
-static lin_status lin__check_npy_encode(const lin_tensor *t, const void *buf, size_t buf_size,
-                                        const size_t *written, lin__msg *msg, lin__info *info, size_t *header,
+/* The checks of lin_npy_encode (written, NULL from the explain function,
+   checked for NULL by the caller): *header and *total the bytes of the
+   header and the file. */
+/* buf and written are not read (non-const for GCC's flow warnings on a
+   buffer not yet written) */
+static lin_status lin__check_npy_encode(const lin_tensor *t, void *buf, size_t buf_size,
+                                        size_t *written, lin__msg *msg, lin__info *info, size_t *header,
                                         size_t *total)
 {
     lin__span bs, ts;
@@ -8608,7 +8622,7 @@ LIN_API lin_status lin_npy_encode_explain(const lin_tensor *t, const void *buf, 
     lin__info info;
     size_t header, total;
     lin__msg m = lin__msg_start(msg, msg_size);
-    return lin__check_npy_encode(t, buf, buf_size, NULL, &m, &info, &header, &total);
+    return lin__check_npy_encode(t, (void *)(uintptr_t)buf, buf_size, NULL, &m, &info, &header, &total);
 }
 
 LIN_API lin_status lin_npy_encode(const lin_tensor *t, void *buf, size_t buf_size, size_t *written)
