@@ -2146,6 +2146,24 @@ static lin_status lin__views_apart(const lin__view *outs, int nout, const lin__v
             }
         }
     }
+    /* and every output's data apart from every lin_tensor of the call,
+       whose data pointers, shapes and strides are read as it is written */
+    for (o = 0; o < nout; ++o) {
+        lin__span d, t;
+        if (!outs[o].t || !outs[o].info.numel) continue;
+        lin__span_set(&d, outs[o].t->data, outs[o].info.extent + 1, sizeof(float));
+        for (i = 0; i < nin + nout; ++i) {
+            const lin__view *v = i < nin ? &ins[i] : &outs[i - nin];
+            lin__span_set(&t, v->t, 1, sizeof *v->t);
+            if (lin__meet(&d, &t)) {
+                lin__puts(msg, outs[o].name);
+                lin__puts(msg, "'s data overlaps ");
+                lin__puts(msg, v->name);
+                lin__puts(msg, " (the lin_tensor)");
+                return LIN_ERR_ALIAS;
+            }
+        }
+    }
     return LIN_OK;
 }
 

@@ -1412,21 +1412,65 @@ static void zprep_none(const zcall *c, void *const *p)
     (void)c;
     (void)p;
 }
+/* on views: the data as above (lin_matmul_backward: a (m, k), b (k, n),
+   grad_out (m, n) read, grad_a, grad_b written), then a lin_tensor for
+   each, read, and a NULL one where its gradient is NULL */
+static void zprep_backward(const zcall *c, void *const *p)
+{
+    const size_t m = c->k[0], k = c->k[1], n = c->k[2];
+    const size_t rows[6] = {m, n, m, m, n, k}, cols[6] = {k, k, n, k, k, n};   /* linear; matmul's b, go, gb: */
+    const size_t mrows[6] = {m, k, m, m, k, 0}, mcols[6] = {k, n, n, k, n, 0};
+    int i, nt = c->op == 1 ? 6 : 5;
+    if (!c->op) return;
+    for (i = 0; i < nt; ++i) {
+        lin_tensor t;
+        if (!p[nt + i]) continue;
+        if (c->op == 1)
+            t = i == 5 ? lin_vector((float *)p[i], n) : lin_matrix((float *)p[i], rows[i], cols[i]);
+        else
+            t = lin_matrix((float *)p[i], mrows[i], mcols[i]);
+        memcpy(p[nt + i], &t, sizeof t);
+    }
+}
+static lin_status zrun_backward_views(const zcall *c, void *const *p)
+{
+    if (c->op == 1)
+        return lin_linear_backward((const lin_tensor *)p[6], (const lin_tensor *)p[7], (const lin_tensor *)p[8],
+                                   (lin_tensor *)p[9], (lin_tensor *)p[10], (lin_tensor *)p[11]);
+    return lin_matmul_backward((const lin_tensor *)p[5], (const lin_tensor *)p[6], (const lin_tensor *)p[7],
+                               (lin_tensor *)p[8], (lin_tensor *)p[9]);
+}
 static void fuzz_backward(reader *r)
 {
     zcall c;
     const size_t batch = take(r, 6), in = take(r, 24), out = take(r, 24);
+    int i, nt;
     memset(&c, 0, sizeof c);
-    c.what = "lin_linear_backward_f32";
+    c.op = (int)take(r, 3);             /* 0 on buffers, 1 lin_linear_backward, 2 lin_matmul_backward */
+    c.what = c.op == 0 ? "lin_linear_backward_f32" : c.op == 1 ? "lin_linear_backward" : "lin_matmul_backward";
     c.k[0] = batch, c.k[1] = in, c.k[2] = out;
-    ZF(&c, batch * in, 0);
-    ZF(&c, out * in, 0);
-    ZF(&c, batch * out, 0);
-    c.b[ZF(&c, batch * in, 1)].absent = take(r, 4) == 0;
-    c.b[ZF(&c, out * in, 1)].absent = take(r, 4) == 0;
-    c.b[ZF(&c, out, 1)].absent = take(r, 4) == 0;
-    c.prepare = zprep_none;
-    c.run = zrun_backward;
+    if (c.op < 2) {
+        ZF(&c, batch * in, 0);
+        ZF(&c, out * in, 0);
+        ZF(&c, batch * out, 0);
+        c.b[ZF(&c, batch * in, 1)].absent = take(r, 4) == 0;
+        c.b[ZF(&c, out * in, 1)].absent = take(r, 4) == 0;
+        c.b[ZF(&c, out, 1)].absent = take(r, 4) == 0;
+    } else {                            /* (batch, in) @ (in, out) */
+        ZF(&c, batch * in, 0);
+        ZF(&c, in * out, 0);
+        ZF(&c, batch * out, 0);
+        c.b[ZF(&c, batch * in, 1)].absent = take(r, 4) == 0;
+        c.b[ZF(&c, in * out, 1)].absent = take(r, 4) == 0;
+    }
+    nt = c.n;
+    for (i = 0; c.op && i < nt; ++i) {
+        const int t = zadd(&c, sizeof(lin_tensor), sizeof(void *), 0, 0);
+        c.b[t].fixed = c.b[t].ptrs = 1;
+        c.b[t].absent = c.b[i].absent;
+    }
+    c.prepare = zprep_backward;
+    c.run = c.op ? zrun_backward_views : zrun_backward;
     fuzz_zone(r, &c);
 }
 

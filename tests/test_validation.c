@@ -112,6 +112,36 @@ static void test_validation_linear_backward(void **state)
     bad = lin_vector(in2 + 1, 2);       /* grad_bias over the weight */
     expect_int(lin_linear_backward(&x, &w, &gy, &gx, &gw, &bad), LIN_ERR_ALIAS);
     untouched();
+    {   /* a gradient's data over a lin_tensor the call reads (its pointers,
+           shapes and strides): refused, the structs as they were */
+        union { lin_tensor t[2]; float f[4 * sizeof(lin_tensor) / sizeof(float)]; } u, u0;
+        lin_tensor *in_u = &u.t[0];
+        char msg[128];
+        memset(&u, 0, sizeof u);
+        u.t[0] = gy;
+        u.t[1] = lin_matrix(u.f, 2, 2);                 /* grad_x's data: the first floats of grad_y's struct */
+        u0 = u;
+        expect_int(lin_linear_backward(&x, &w, in_u, &u.t[1], &gw, &gb), LIN_ERR_ALIAS);
+        expect_int(lin_linear_backward_explain(&x, &w, in_u, &u.t[1], &gw, &gb, msg, sizeof msg), LIN_ERR_ALIAS);
+        expect_true(strstr(msg, "grad_x's data overlaps grad_y (the lin_tensor)") != NULL);
+        u.t[1] = lin_matrix(u.f + sizeof(lin_tensor) / sizeof(float), 2, 2);   /* over its own struct */
+        u0 = u;
+        expect_int(lin_linear_backward(&x, &w, &gy, &u.t[1], &gw, &gb), LIN_ERR_ALIAS);
+        expect_int(lin_matmul_backward(&x, &w, &gy, &u.t[1], NULL), LIN_ERR_ALIAS);
+        u.t[1] = lin_vector(u.f + 1, 2);                /* grad_bias over grad_y's */
+        u0 = u;
+        expect_int(lin_linear_backward(&x, &w, in_u, NULL, NULL, &u.t[1]), LIN_ERR_ALIAS);
+        assert_memory_equal(&u, &u0, sizeof u);
+        {   /* lin_matmul's out over a's struct */
+            lin_tensor *a_in = &u.t[0];
+            u.t[0] = x;
+            u.t[1] = lin_matrix(u.f + 2, 2, 2);
+            u0 = u;
+            expect_int(lin_matmul(a_in, &w, &u.t[1]), LIN_ERR_ALIAS);
+            assert_memory_equal(&u, &u0, sizeof u);
+        }
+    }
+    untouched();
 }
 #endif
 
