@@ -1070,8 +1070,8 @@ LIN_API lin_status lin_npy_encode_explain(const lin_tensor *t, const void *buf, 
    well-formed .npy: magic, version, header, a Fortran-order array, data
    shorter than the shape), LIN_ERR_DTYPE (another element type, as
    '<f8'), LIN_ERR_SHAPE (another shape than out's) or LIN_ERR_ALIAS (out's
-   data overlaps buf or *out itself). lin_npy_decode_explain says what the file holds ("the
-   file holds (3, 4) float64, expected (3, 4) float32"). */
+   data overlaps buf or *out itself). lin_npy_decode_explain says what the
+   file holds ("the file holds (3, 4) float64, expected (3, 4) float32"). */
 LIN_API lin_status lin_npy_decode(const void *buf, size_t size, lin_tensor *out);
 LIN_API lin_status lin_npy_decode_explain(const void *buf, size_t size, const lin_tensor *out,
                                           char *msg, size_t msg_size);
@@ -1174,8 +1174,8 @@ LIN_API lin_status lin_safetensors_open_explain(const void *file, size_t file_by
 LIN_API size_t lin_safetensors_count(const lin_safetensors *st);
 /* Tensor i, in the header's order: LIN_OK, LIN_ERR_NULL, LIN_ERR_ALIAS (t
    overlaps *st or the file's bytes) or LIN_ERR_INDEX (i >= count); t is
-   written only on LIN_OK. Each call (and each _find)
-   reads the header from its start: nothing is kept in st. */
+   written only on LIN_OK. Each call (and each _find) reads the header from
+   its start: nothing is kept in st. */
 LIN_API lin_status lin_safetensors_tensor(const lin_safetensors *st, size_t i, lin_st_tensor *t);
 /* The tensor whose name (escapes decoded) is name: LIN_OK, LIN_ERR_NULL,
    LIN_ERR_ALIAS (as lin_safetensors_tensor) or LIN_ERR_INDEX (no such
@@ -1761,10 +1761,11 @@ static LIN__INLINE_KERNEL int lin__hits_some(uintptr_t yl, size_t yn, uintptr_t 
     return pl + n - yl - 1 < yn + n - 1;
 }
 
-/* An int8 layer's y ([yl, yl + yn), none if yn is 0) against what it reads: x and
-   W (nx bytes of x, nw of W; either both empty or both not), the bias
-   (NULL or one int32 for each of the out outputs) and two more spans of bytes, e and f (q; or the
-   prepared buffer and *p). Inline, one compare each. */
+/* An int8 layer's y ([yl, yl + yn), none if yn is 0) against what it
+   reads: x and W (nx bytes of x, nw of W; both empty or neither), the
+   bias (NULL, or an int32 for each of the out outputs) and two more spans
+   of bytes, e and f (q twice; or the prepared buffer and *p). Inline, one
+   compare each. */
 static LIN__INLINE_KERNEL int lin__s8_meets(uintptr_t yl, size_t yn, const void *x, size_t nx, const void *w,
                                             size_t nw, const int32_t *bias, size_t out, const void *e, size_t ne,
                                             const void *f, size_t nf)
@@ -7005,8 +7006,9 @@ static float lin__torch_fma(float a, float b, float c)
    LIN_ERR_ALIAS (out over *g) */
 static LIN__INLINE_KERNEL lin_status lin__torch_fill_check(const lin_torch_rng *g, const void *out, size_t n)
 {
+    lin_status s;
     if (!g) return LIN_ERR_NULL;
-    if (lin__check_buffer(out, n) != LIN_OK) return lin__check_buffer(out, n);
+    if ((s = lin__check_buffer(out, n)) != LIN_OK) return s;
     return lin__fill_apart(out, n, g, sizeof *g) ? LIN_OK : LIN_ERR_ALIAS;
 }
 
