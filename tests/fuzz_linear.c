@@ -1294,6 +1294,16 @@ static int zadd(zcall *c, size_t bytes, size_t align, int written, int floats)
     return c->n++;
 }
 
+/* A buffer the call reads as a struct or fixed table: filled by prepare,
+   placed after the previous one or anywhere but never mutated. */
+static int zfixed(zcall *c, size_t bytes, size_t align, int written, int ptrs)
+{
+    const int i = zadd(c, bytes, align, written, 0);
+    c->b[i].fixed = 1;
+    c->b[i].ptrs = ptrs;
+    return i;
+}
+
 static float zvalue(uint32_t *st, int finite)   /* value()'s mix, from a generator */
 {
     static const float special[] = {0.0f, -0.0f, 1.0f, -1.0f, 0.5f, 3.0f, 1e30f, -1e30f,
@@ -1465,8 +1475,7 @@ static void fuzz_backward(reader *r)
     }
     nt = c.n;
     for (i = 0; c.op && i < nt; ++i) {
-        const int t = zadd(&c, sizeof(lin_tensor), sizeof(void *), 0, 0);
-        c.b[t].fixed = c.b[t].ptrs = 1;
+        const int t = zfixed(&c, sizeof(lin_tensor), sizeof(void *), 0, 1);
         c.b[t].absent = c.b[i].absent;
     }
     c.prepare = zprep_backward;
@@ -1512,7 +1521,6 @@ static void fuzz_optim(reader *r)
 {
     zcall c;
     const size_t n = take(r, 300);
-    int i;
     memset(&c, 0, sizeof c);
     c.op = (int)take(r, 2);
     c.what = c.op ? "lin_adam_step" : "lin_sgd_step";
@@ -1529,10 +1537,8 @@ static void fuzz_optim(reader *r)
         ZF(&c, n, 1);
         c.b[ZF(&c, n, 1)].absent = !(c.k[2] & 2);       /* amsgrad's */
     }
-    i = zadd(&c, sizeof(uint64_t), 8, 1, 0);
-    c.b[i].fixed = 1;
-    i = c.op ? zadd(&c, sizeof(lin_adam), 4, 0, 0) : zadd(&c, sizeof(lin_sgd), 4, 0, 0);
-    c.b[i].fixed = 1;
+    zfixed(&c, sizeof(uint64_t), 8, 1, 0);
+    zfixed(&c, c.op ? sizeof(lin_adam) : sizeof(lin_sgd), 4, 0, 0);
     c.prepare = zprep_optim;
     c.run = zrun_optim;
 #if !LIN__MATH
@@ -1566,7 +1572,6 @@ static lin_status zrun_loss(const zcall *c, void *const *p)
 static void fuzz_loss(reader *r)
 {
     zcall c;
-    int i;
     memset(&c, 0, sizeof c);
     c.op = (int)take(r, 2);
     c.what = c.op ? "lin_cross_entropy_f32" : "lin_mse_loss_f32";
@@ -1580,8 +1585,7 @@ static void fuzz_loss(reader *r)
         c.b[ZF(&c, c.k[0], 1)].absent = take(r, 4) == 0;
     } else {
         ZF(&c, c.k[0] * c.k[1], 0);
-        i = zadd(&c, c.k[0] * sizeof(int32_t), 4, 0, 0);
-        c.b[i].fixed = 1;
+        zfixed(&c, c.k[0] * sizeof(int32_t), 4, 0, 0);
         ZF(&c, 1, 1);
         c.b[ZF(&c, c.k[0] * c.k[1], 1)].absent = take(r, 4) == 0;
     }
@@ -1658,10 +1662,8 @@ static void fuzz_lora(reader *r)
     c.b[ZF(&c, out, 0)].absent = take(r, 3) == 0;
     ZF(&c, rank * in, c.op == 4);
     ZF(&c, out * rank, c.op == 4);
-    i = zadd(&c, sizeof(lin_layer), sizeof(void *), 0, 0);
-    c.b[i].fixed = c.b[i].ptrs = 1;
-    i = zadd(&c, sizeof(lin_lora), sizeof(void *), c.op == 2 || c.op == 3, 0);   /* merge writes lora->merged */
-    c.b[i].fixed = c.b[i].ptrs = 1;
+    zfixed(&c, sizeof(lin_layer), sizeof(void *), 0, 1);
+    zfixed(&c, sizeof(lin_lora), sizeof(void *), c.op == 2 || c.op == 3, 1);   /* merge writes lora->merged */
     c.b[0].apart = 1u << 1;             /* the weight and the bias: a layer's rule */
     if (c.op >= 2)                      /* and lin_lora_init's: W, bias, A and B apart */
         for (i = 0; i < 4; ++i) c.b[i].apart = 15u & ~(1u << i);
@@ -1680,8 +1682,7 @@ static void fuzz_lora(reader *r)
 #if !LIN__MATH
         return;
 #endif
-        i = zadd(&c, sizeof(lin_rng), 8, 1, 0);
-        c.b[i].fixed = 1;
+        zfixed(&c, sizeof(lin_rng), 8, 1, 0);
     }
     c.prepare = zprep_lora;
     c.run = zrun_lora;
@@ -1767,7 +1768,6 @@ static void fuzz_pc(reader *r)
 {
     zcall c;
     const size_t batch = take(r, 7), in = take(r, 40), out = take(r, 24);
-    int i;
     memset(&c, 0, sizeof c);
     c.op = (int)take(r, 2);
     c.what = c.op ? "lin_linear_f32_clamp" : "lin_linear_s8_per_channel";
@@ -1778,12 +1778,9 @@ static void fuzz_pc(reader *r)
         zadd(&c, batch * in, 1, 0, 0);
         zadd(&c, out * in, 1, 0, 0);
         c.b[zadd(&c, out * sizeof(int32_t), 4, 0, 0)].absent = take(r, 3) == 0;
-        i = zadd(&c, sizeof(lin_quant), 4, 0, 0);
-        c.b[i].fixed = 1;
-        i = zadd(&c, out * sizeof(int32_t), 4, 0, 0);
-        c.b[i].fixed = 1;
-        i = zadd(&c, out * sizeof(int32_t), 4, 0, 0);
-        c.b[i].fixed = 1;
+        zfixed(&c, sizeof(lin_quant), 4, 0, 0);
+        zfixed(&c, out * sizeof(int32_t), 4, 0, 0);
+        zfixed(&c, out * sizeof(int32_t), 4, 0, 0);
         zadd(&c, batch * out, 1, 1, 0);
     } else {
         ZF(&c, batch * in, 0);

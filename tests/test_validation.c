@@ -124,10 +124,13 @@ static void test_validation_linear_backward(void **state)
         expect_int(lin_linear_backward(&x, &w, in_u, &u.t[1], &gw, &gb), LIN_ERR_ALIAS);
         expect_int(lin_linear_backward_explain(&x, &w, in_u, &u.t[1], &gw, &gb, msg, sizeof msg), LIN_ERR_ALIAS);
         expect_true(strstr(msg, "grad_x's data overlaps grad_y (the lin_tensor)") != NULL);
+        assert_memory_equal(&u, &u0, sizeof u);
         u.t[1] = lin_matrix(u.f + sizeof(lin_tensor) / sizeof(float), 2, 2);   /* over its own struct */
         u0 = u;
         expect_int(lin_linear_backward(&x, &w, &gy, &u.t[1], &gw, &gb), LIN_ERR_ALIAS);
+        assert_memory_equal(&u, &u0, sizeof u);
         expect_int(lin_matmul_backward(&x, &w, &gy, &u.t[1], NULL), LIN_ERR_ALIAS);
+        assert_memory_equal(&u, &u0, sizeof u);
         u.t[1] = lin_vector(u.f + 1, 2);                /* grad_bias over grad_y's */
         u0 = u;
         expect_int(lin_linear_backward(&x, &w, in_u, NULL, NULL, &u.t[1]), LIN_ERR_ALIAS);
@@ -394,7 +397,9 @@ static void test_validation_lora(void **state)
         expect_int(lin_lora_forward_f32(&ul.l, x, ul.f + 1, 1, scratch, 4), LIN_ERR_ALIAS);   /* y over *lora */
         expect_int(lin_lora_forward_explain(&ul.l, x, ul.f + 1, 1, scratch, 4, msg, sizeof msg), LIN_ERR_ALIAS);
         expect_true(strstr(msg, "lin_lora") != NULL);
+        assert_memory_equal(&ul, &ul0, sizeof ul);
         expect_int(lin_lora_backward_f32(&ul.l, x, y, gx, gA, ul.f, 1, scratch, 4), LIN_ERR_ALIAS);
+        assert_memory_equal(&ul, &ul0, sizeof ul);
         ub.l = layer;
         ub0 = ub;
         lo = lora;
@@ -403,12 +408,15 @@ static void test_validation_lora(void **state)
         expect_int(lin_lora_backward_explain(&lo, x, y, gx, ub.f + 2, gB, 1, scratch, 4, msg, sizeof msg),
                    LIN_ERR_ALIAS);
         expect_true(strstr(msg, "lora->base") != NULL);
+        assert_memory_equal(&ub, &ub0, sizeof ub);
         expect_int(lin_lora_forward_f32(&lo, x, y, 1, ub.f, 1), LIN_ERR_ALIAS);   /* scratch over the base */
+        assert_memory_equal(&ub, &ub0, sizeof ub);
         lw = layer;                             /* W over *lora, then over its base */
         lw.weight = ul.f + 2;
         ul.l.base = &lw;
         ul0 = ul;
         expect_int(lin_lora_merge(&ul.l), LIN_ERR_ALIAS);
+        assert_memory_equal(&ul, &ul0, sizeof ul);
         ub.l.weight = ub.f + 1;
         ub0 = ub;
         expect_int(lin_lora_merge(&lo), LIN_ERR_ALIAS);
@@ -416,14 +424,19 @@ static void test_validation_lora(void **state)
         lo = lora;                              /* B edited into A, A into W */
         lo.B = A + 1;
         expect_int(lin_lora_merge(&lo), LIN_ERR_ALIAS);
+        assert_memory_equal(w, w0, sizeof w);
         lo.B = B;
         lo.A = w + 3;
         expect_int(lin_lora_merge(&lo), LIN_ERR_ALIAS);
+        assert_memory_equal(w, w0, sizeof w);
         lin_rng_seed(&ur.r, 9);                 /* reset: A over the generator, B over *lora */
         ur0 = ur;
         lo = lora;
         lo.A = ur.f + sizeof ur.r / sizeof(float) - 1;
         expect_int(lin_lora_reset_parameters(&lo, &ur.r), LIN_ERR_ALIAS);
+        assert_memory_equal(&ur, &ur0, sizeof ur);
+        assert_memory_equal(A, A0, sizeof A);
+        assert_memory_equal(B, B0, sizeof B);
         ul.l = lora;
         ul.l.B = ul.f + 1;
         ul0 = ul;
