@@ -1327,10 +1327,11 @@ LIN_API lin_status lin_linear_prepared_s8(const lin_prepared_s8 *p, const int8_t
 
 /* TFLite's QuantizeMultiplier: real ~ multiplier * 2^(shift - 31), the
    multiplier in [2^30, 2^31) (or 0 for 0 and for reals below 2^-32).
-   A negative, NaN or infinite real, or one of 2^31 and above, is
-   LIN_ERR_VALUE. Where double is 32 bits (AVR) the result is still exact
-   for the real it is given, now a float: its 24 significant bits times
-   2^7 (0.70710678 gives 1518500224 there, 1518500250 from a 64-bit
+   A negative, NaN or infinite real, or one that rounds to 2^30 or above
+   (a shift past 30, which TFLite would saturate), is LIN_ERR_VALUE.
+   Where double is 32 bits (AVR) the result is still exact for the real
+   it is given, now a float: its 24 significant bits times 2^7
+   (0.70710678 gives 1518500224 there, 1518500250 from a 64-bit
    double). lin_quant_params and lin_quant_per_channel then compute
    input_scale * weight_scale / output_scale in float, which can move
    the multiplier by a few units of 2^7 against TFLite's: scales that are

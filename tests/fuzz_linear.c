@@ -533,6 +533,15 @@ static void fuzz_s8(reader *r)
     if (qp != &q) memcpy(qp, &q, sizeof q);     /* x or W may share its bytes: inputs, read only */
     memcpy(before8, arena8, sizeof arena8);
     if (!lin__isa_force(isa)) lin__isa_force(-1);
+    {
+        char msg[256];
+        lin_status e = lin_linear_s8_explain(x, w, use_bias ? bias : NULL, y, batch, fin, fout, qp, msg, sizeof msg);
+        expect_explained("lin_linear_s8_explain", want, e, msg);
+        if (memcmp(arena8, before8, sizeof arena8)) {
+            fprintf(stderr, "lin_linear_s8_explain wrote the arena\n");
+            abort();
+        }
+    }
     s = lin_linear_s8(x, w, use_bias ? bias : NULL, y, batch, fin, fout, qp);
     if (s != want) {
         fprintf(stderr, "lin_linear_s8 %zux%zux%zu: %s, expected %s\n", batch, fin, fout, lin_status_str(s),
@@ -872,6 +881,8 @@ static double act_ref(int f, double v, double slope, int approx)
     switch (f) {
     case 0: return v < 0 ? 0 : v > 6 ? 6 : v;
     case 1: return v > 0 ? v : v * slope;
+    case 8: return v < 0 ? 0 : v;                           /* relu */
+    case 9: return 0;                                       /* lin_zero_f32 */
     case 2: return tanh(v);
     case 3: return s;
     case 4: return v * s;
@@ -887,6 +898,7 @@ static double act_grad_ref(int f, double v, double g, double slope, int approx)
     switch (f) {
     case 0: return v > 0 && v < 6 ? g : 0;
     case 1: return v > 0 ? g : g * slope;
+    case 8: return v <= 0 ? 0 : g;                          /* relu: NaN passes the gradient, as PyTorch's */
     case 2: return g * (1 - v * v);                         /* v: the forward's output */
     case 3: return g * (1 - v) * v;
     case 4: s = 1.0 / (1.0 + exp(-v)); return g * s * (1 + v * (1 - s));
@@ -901,6 +913,8 @@ static double act_grad_ref(int f, double v, double g, double slope, int approx)
 static void fuzz_act(reader *r)
 {
     const int f = (int)take(r, 8), backward = (int)take(r, 2), approx = (int)take(r, 3), rowwise = f >= 6;
+    /* relu in relu6's place, and lin_zero_f32 (forward) in leaky_relu's, where approx (GELU's alone) is 2 */
+    const int plain = f <= 1 && approx == 2, fr = plain && (f == 0 || !backward) ? 8 + f : f;
     size_t rows = rowwise ? take(r, 6) : 1, n = take(r, 70), cnt, i, j;
     const float slope = value(r);
     float *x = arena + take(r, ARENA), *g = arena + take(r, ARENA), *y = arena + take(r, ARENA);
@@ -921,8 +935,8 @@ static void fuzz_act(reader *r)
     memcpy(before, arena, sizeof arena);
     if (!backward) {
         switch (f) {
-        case 0: s = lin_relu6_f32(x, y, n); break;
-        case 1: s = lin_leaky_relu_f32(x, y, n, slope); break;
+        case 0: s = plain ? lin_relu_f32(x, y, n) : lin_relu6_f32(x, y, n); break;
+        case 1: s = plain ? lin_zero_f32(y, n) : lin_leaky_relu_f32(x, y, n, slope); break;
         case 2: s = lin_tanh_f32(x, y, n); break;
         case 3: s = lin_sigmoid_f32(x, y, n); break;
         case 4: s = lin_silu_f32(x, y, n); break;
@@ -932,11 +946,11 @@ static void fuzz_act(reader *r)
         }
         if (over) want = LIN_ERR_OVERFLOW;
         else if (f == 5 && approx > 1) want = LIN_ERR_VALUE;
-        else if (cnt && y != x && !(y + cnt <= x || x + cnt <= y)) want = LIN_ERR_ALIAS;
+        else if (cnt && y != x && !(y + cnt <= x || x + cnt <= y) && fr != 9) want = LIN_ERR_ALIAS;
         if (want == LIN_ERR_VALUE && s == LIN_ERR_ALIAS) want = s;     /* the buffers are checked first */
     } else {
         switch (f) {    /* x: the forward's input, or its output (tanh, sigmoid, softmax, log_softmax) */
-        case 0: s = lin_relu6_backward_f32(x, g, y, n); break;
+        case 0: s = plain ? lin_relu_backward_f32(x, g, y, n) : lin_relu6_backward_f32(x, g, y, n); break;
         case 1: s = lin_leaky_relu_backward_f32(x, g, y, n, slope); break;
         case 2: s = lin_tanh_backward_f32(x, g, y, n); break;
         case 3: s = lin_sigmoid_backward_f32(x, g, y, n); break;
@@ -975,7 +989,13 @@ static void fuzz_act(reader *r)
             const double v = xr[j], gv = gr[j];
             double ref, mag;    /* the error scales of tests/gen_act_fixtures.py, a little wider */
             if (!rowwise) {
-                ref = backward ? act_grad_ref(f, v, gv, slope, approx) : act_ref(f, v, slope, approx);
+                ref = backward ? act_grad_ref(fr, v, gv, slope, approx) : act_ref(fr, v, slope, approx);
+                if (fr >= 8 && isfinite(ref) && memcmp(&y[i + j], &(float){(float)ref}, sizeof(float))) {
+                    /* exact: the input, the gradient or +0 */
+                    fprintf(stderr, "%s: %.9g, expected %.9g\n", fr == 9 ? "lin_zero_f32" : "relu", (double)y[i + j],
+                            ref);
+                    abort();
+                }
                 mag = backward ? fabs(ref) + fabs(gv) * (1 + fabs(v)) * (1 + v * v) : fabs(ref) + fabs(v);
             } else if (!backward) {
                 ref = f == 6 ? exp(v - mx) / sum : (v - mx) - log(sum);
@@ -1281,6 +1301,8 @@ typedef struct zcall {
     float f[4];                                         /* its float parameters */
     void (*prepare)(const struct zcall *c, void *const *p);   /* valid contents: structs, targets */
     lin_status (*run)(const struct zcall *c, void *const *p);
+    /* the call's _explain, where it has one: its status and words */
+    lin_status (*explain)(const struct zcall *c, void *const *p, char *msg, size_t cap);
 } zcall;
 
 static int zadd(zcall *c, size_t bytes, size_t align, int written, int floats)
@@ -1357,6 +1379,22 @@ static void fuzz_zone(reader *r, zcall *c)
                 want = LIN_ERR_ALIAS;
         }
     memcpy(zone0, zone, sizeof zone);
+    if (c->explain) {                   /* the same verdict, nothing of the zone written, the words
+                                           within cap (1, 24 or all 160 bytes) and NUL-terminated */
+        static const size_t caps[3] = {1, 24, 160};
+        char msg[160];
+        const size_t cap = caps[take(r, 3)];
+        memset(msg, 0x5a, sizeof msg);
+        s = c->explain(c, p, msg, cap);
+        if (s != want || memcmp(zone, zone0, sizeof zone) || !memchr(msg, 0, cap) ||
+            (cap < sizeof msg && msg[cap] != 0x5a) || (s == LIN_OK && msg[0]) ||
+            (s != LIN_OK && cap > 1 && !msg[0])) {
+            fprintf(stderr, "%s's explain (op %d): %s, expected %s, \"%.*s\" in %zu bytes%s\n", c->what, c->op,
+                    lin_status_str(s), lin_status_str(want), (int)cap, msg, cap,
+                    memcmp(zone, zone0, sizeof zone) ? ", and it wrote the zone" : "");
+            abort();
+        }
+    }
     s = c->run(c, p);
     if (s != want) {
         fprintf(stderr, "%s (op %d, sizes %zu %zu %zu %zu): %s, expected %s\n", c->what, c->op, c->k[0], c->k[1],
@@ -1416,6 +1454,19 @@ static lin_status zrun_backward(const zcall *c, void *const *p)
 {
     return lin_linear_backward_f32((const float *)p[0], (const float *)p[1], (const float *)p[2], (float *)p[3],
                                    (float *)p[4], (float *)p[5], c->k[0], c->k[1], c->k[2]);
+}
+static lin_status zexplain_backward(const zcall *c, void *const *p, char *msg, size_t cap)
+{
+    if (c->op == 0)
+        return lin_linear_backward_f32_explain((const float *)p[0], (const float *)p[1], (const float *)p[2],
+                                               (const float *)p[3], (const float *)p[4], (const float *)p[5],
+                                               c->k[0], c->k[1], c->k[2], msg, cap);
+    if (c->op == 1)
+        return lin_linear_backward_explain((const lin_tensor *)p[6], (const lin_tensor *)p[7],
+                                           (const lin_tensor *)p[8], (const lin_tensor *)p[9],
+                                           (const lin_tensor *)p[10], (const lin_tensor *)p[11], msg, cap);
+    return lin_matmul_backward_explain((const lin_tensor *)p[5], (const lin_tensor *)p[6], (const lin_tensor *)p[7],
+                                       (const lin_tensor *)p[8], (const lin_tensor *)p[9], msg, cap);
 }
 static void zprep_none(const zcall *c, void *const *p)
 {
@@ -1480,6 +1531,7 @@ static void fuzz_backward(reader *r)
     }
     c.prepare = zprep_backward;
     c.run = c.op ? zrun_backward_views : zrun_backward;
+    c.explain = zexplain_backward;
     fuzz_zone(r, &c);
 }
 
@@ -1517,6 +1569,16 @@ static lin_status zrun_optim(const zcall *c, void *const *p)
     return LIN_OK;
 #endif
 }
+static lin_status zexplain_optim(const zcall *c, void *const *p, char *msg, size_t cap)
+{
+    const uint64_t *step = (const uint64_t *)p[c->n - 2];
+    if (c->op == 0)
+        return lin_sgd_step_explain((const lin_sgd *)p[4], (const float *)p[0], (const float *)p[1],
+                                    (const float *)p[2], step, c->k[0], msg, cap);
+    return lin_adam_step_explain((const lin_adam *)p[6], (const float *)p[0], (const float *)p[1],
+                                 (const float *)p[2], (const float *)p[3], (const float *)p[4], step, c->k[0], msg,
+                                 cap);
+}
 static void fuzz_optim(reader *r)
 {
     zcall c;
@@ -1541,6 +1603,7 @@ static void fuzz_optim(reader *r)
     zfixed(&c, c.op ? sizeof(lin_adam) : sizeof(lin_sgd), 4, 0, 0);
     c.prepare = zprep_optim;
     c.run = zrun_optim;
+    c.explain = zexplain_optim;
 #if !LIN__MATH
     if (c.op) return;
 #endif
@@ -1569,6 +1632,13 @@ static lin_status zrun_loss(const zcall *c, void *const *p)
     return LIN_OK;
 #endif
 }
+#if LIN__MATH
+static lin_status zexplain_loss(const zcall *c, void *const *p, char *msg, size_t cap)
+{
+    return lin_cross_entropy_explain((const float *)p[0], (const int32_t *)p[1], c->k[0], c->k[1],
+                                     (const float *)p[2], (const float *)p[3], msg, cap);
+}
+#endif
 static void fuzz_loss(reader *r)
 {
     zcall c;
@@ -1593,6 +1663,8 @@ static void fuzz_loss(reader *r)
     c.run = zrun_loss;
 #if !LIN__MATH
     if (c.op) return;
+#else
+    if (c.op) c.explain = zexplain_loss;
 #endif
     fuzz_zone(r, &c);
 }
@@ -1644,6 +1716,17 @@ static lin_status zrun_lora(const zcall *c, void *const *p)
 #endif
     }
 }
+static lin_status zexplain_lora(const zcall *c, void *const *p, char *msg, size_t cap)
+{
+    const lin_lora *l = (const lin_lora *)p[5];
+    const size_t h = c->k[0] * c->k[3];
+    if (c->op == 0)
+        return lin_lora_forward_explain(l, (const float *)p[6], (const float *)p[7], c->k[0], (const float *)p[8], h,
+                                        msg, cap);
+    return lin_lora_backward_explain(l, (const float *)p[6], (const float *)p[7], (const float *)p[9],
+                                     (const float *)p[10], (const float *)p[11], c->k[0], (const float *)p[8], 2 * h,
+                                     msg, cap);
+}
 static void fuzz_lora(reader *r)
 {
     zcall c;
@@ -1686,6 +1769,7 @@ static void fuzz_lora(reader *r)
     }
     c.prepare = zprep_lora;
     c.run = zrun_lora;
+    if (c.op <= 1) c.explain = zexplain_lora;
     fuzz_zone(r, &c);
 }
 #endif
@@ -1764,6 +1848,16 @@ static lin_status zrun_pc(const zcall *c, void *const *p)
     return lin_linear_f32_clamp((const float *)p[0], (const float *)p[1], (const float *)p[2], (float *)p[3], c->k[0],
                                 c->k[1], c->k[2], c->f[0], c->f[1]);
 }
+static lin_status zexplain_pc(const zcall *c, void *const *p, char *msg, size_t cap)
+{
+    if (c->op == 0)
+        return lin_linear_s8_per_channel_explain((const int8_t *)p[0], (const int8_t *)p[1], (const int32_t *)p[2],
+                                                 (const int8_t *)p[6], c->k[0], c->k[1], c->k[2],
+                                                 (const lin_quant *)p[3], (const int32_t *)p[4],
+                                                 (const int32_t *)p[5], msg, cap);
+    return lin_linear_f32_clamp_explain((const float *)p[0], (const float *)p[1], (const float *)p[2],
+                                        (const float *)p[3], c->k[0], c->k[1], c->k[2], c->f[0], c->f[1], msg, cap);
+}
 static void fuzz_pc(reader *r)
 {
     zcall c;
@@ -1790,6 +1884,287 @@ static void fuzz_pc(reader *r)
     }
     c.prepare = zprep_pc;
     c.run = zrun_pc;
+    c.explain = zexplain_pc;
+    fuzz_zone(r, &c);
+}
+
+/* The scalar entry points against references written from their docs:
+   op 0 and 1 the f16 and bf16 conversions (decoding exact, encoding to
+   nearest even, NaN kept a NaN), op 2 lin_quantize_multiplier (TFLite's
+   QuantizeMultiplier, a shift past 30 refused), op 3 lin_quant_params,
+   op 4 lin_quant_per_channel and lin_quant_from_i32. Outputs untouched
+   on an error. */
+static double f16_value(unsigned h)
+{
+    const unsigned e = h >> 10 & 31u, m = h & 1023u;
+    const double v = e == 31 ? (m ? NAN : INFINITY) : e ? ldexp(1024.0 + m, (int)e - 25) : ldexp(m, -24);
+    return h >> 15 ? -v : v;
+}
+/* x rounded to nearest even at the quantum of a format with `bits`
+   significant bits and least normal exponent emin (a power of two
+   quantum: the division is exact), as a double */
+static double round_to(double a, int bits, int emin)
+{
+    int e;
+    (void)frexp(a, &e);                 /* a in [2^(e-1), 2^e) */
+    e = e - 1 < emin ? emin : e - 1;
+    return rint(a / ldexp(1.0, e - bits + 1)) * ldexp(1.0, e - bits + 1);
+}
+static float scalar_float(reader *r)    /* raw bits, a value near a half or a bfloat16 tie, or value()'s mix */
+{
+    const unsigned mode = take(r, 3);
+    uint32_t u;
+    float f;
+    if (mode == 0) {
+        u = (uint32_t)take(r, 65536) << 16 | take(r, 65536);
+        memcpy(&f, &u, sizeof f);
+        return f;
+    }
+    if (mode == 1) {
+        const double h = f16_value(take(r, 65536));
+        int e;
+        (void)frexp(h, &e);
+        e = e - 1 < -14 ? -14 : e - 1;
+        return (float)(h + ldexp((double)((int)take(r, 9) - 4), e - 12));    /* quarter quanta */
+    }
+    return value(r);
+}
+static void scalar_fail(const char *what, double in, double got, double want)
+{
+    fprintf(stderr, "%s(%.17g): %.17g, expected %.17g\n", what, in, got, want);
+    abort();
+}
+static void fuzz_scalars(reader *r)
+{
+    const unsigned op = take(r, 5);
+    unsigned h;
+    float f, g;
+    uint16_t e;
+    if (op == 0) {                      /* binary16 */
+        h = take(r, 65536);
+        f = lin_f16_to_f32((uint16_t)h);
+        if (isnan(f16_value(h)) != isnan(f) ||
+            (!isnan(f) && memcmp(&f, &(float){(float)f16_value(h)}, sizeof f)))
+            scalar_fail("lin_f16_to_f32", h, f, f16_value(h));
+        if (!isnan(f) && lin_f32_to_f16(f) != h) scalar_fail("lin_f32_to_f16 of a half", f, lin_f32_to_f16(f), h);
+        f = scalar_float(r);
+        e = lin_f32_to_f16(f);
+        g = (float)f16_value(e);
+        if (isnan(f)) {
+            if (!isnan(g)) scalar_fail("lin_f32_to_f16", f, g, NAN);
+        } else {
+            const double a = fabs((double)f), w = a >= 65520.0 ? INFINITY : round_to(a, 11, -14);
+            const double want = signbit(f) ? -w : w;
+            if (memcmp(&g, &(float){(float)want}, sizeof g)) scalar_fail("lin_f32_to_f16", f, g, want);
+        }
+    } else if (op == 1) {               /* bfloat16 */
+        uint32_t u;
+        h = take(r, 65536);
+        f = lin_bf16_to_f32((uint16_t)h);
+        u = (uint32_t)h << 16;
+        memcpy(&g, &u, sizeof g);
+        if (isnan(g) ? !isnan(f) : memcmp(&f, &g, sizeof f)) scalar_fail("lin_bf16_to_f32", h, f, g);
+        f = scalar_float(r);
+        e = lin_f32_to_bf16(f);
+        u = (uint32_t)e << 16;
+        memcpy(&g, &u, sizeof g);
+        if (isnan(f)) {
+            if (!isnan(g)) scalar_fail("lin_f32_to_bf16", f, g, NAN);
+        } else {
+            const double a = fabs((double)f), w0 = round_to(a, 8, -126), w = w0 >= ldexp(1.0, 128) ? INFINITY : w0;
+            const double want = signbit(f) ? -w : w;
+            if (memcmp(&g, &(float){(float)want}, sizeof g)) scalar_fail("lin_f32_to_bf16", f, g, want);
+        }
+    } else if (op == 2) {               /* lin_quantize_multiplier */
+        const double real = take(r, 4) ? (double)scalar_float(r) * (double)scalar_float(r) : (double)scalar_float(r);
+        int32_t m = 12345, sh = 678;
+        const lin_status s = lin_quantize_multiplier(real, &m, &sh);
+        int ex = 0;
+        double q;
+        long long fixed = 0;
+        lin_status want = LIN_OK;
+        if (!(real >= 0) || isinf(real)) {
+            want = LIN_ERR_VALUE;
+        } else if (real > 0) {
+            q = frexp(real, &ex);
+            fixed = (long long)floor(q * 2147483648.0 + 0.5);     /* TFLite's round: ties away */
+            if (fixed == 2147483648LL) fixed /= 2, ++ex;
+            if (ex < -31) fixed = 0, ex = 0;
+            if (ex > 30) want = LIN_ERR_VALUE;
+        }
+        if (s != want || (s == LIN_OK ? m != fixed || sh != ex : m != 12345 || sh != 678)) {
+            fprintf(stderr, "lin_quantize_multiplier(%.17g): %s %d %d, expected %s %lld %d\n", real, lin_status_str(s),
+                    (int)m, (int)sh, lin_status_str(want), fixed, ex);
+            abort();
+        }
+    } else if (op == 3) {               /* lin_quant_params */
+        const float is = scalar_float(r), ws = scalar_float(r), os = scalar_float(r);
+        const int32_t iz = (int32_t)take(r, 280) - 140, wz = (int32_t)take(r, 280) - 140;
+        const int32_t oz = (int32_t)take(r, 280) - 140;
+        const int act = (int)take(r, 4);
+        lin_quant q, q0;
+        lin_status s, want = LIN_OK;
+        int32_t m = 0, sh = 0;
+        memset(&q, 0x5a, sizeof q);
+        q0 = q;
+        s = lin_quant_params(is, iz, ws, wz, os, oz, (lin_activation)act, &q);
+        if (!(is > 0 && ws > 0 && os > 0) || isinf(is) || isinf(ws) || isinf(os) || iz < -128 || iz > 127 ||
+            wz < -128 || wz > 127 || oz < -128 || oz > 127 || act > 2)
+            want = LIN_ERR_VALUE;
+        else
+            want = lin_quantize_multiplier((double)is * (double)ws / (double)os, &m, &sh);
+        if (s != want) {
+            fprintf(stderr, "lin_quant_params(%g %d, %g %d, %g %d, act %d): %s, expected %s\n", (double)is, (int)iz,
+                    (double)ws, (int)wz, (double)os, (int)oz, act, lin_status_str(s), lin_status_str(want));
+            abort();
+        }
+        if (s != LIN_OK ? memcmp(&q, &q0, sizeof q) != 0
+                        : q.input_offset != -iz || q.weight_offset != -wz || q.output_offset != oz ||
+                              q.multiplier != m || q.shift != sh || q.act_min != (act ? oz : -128) ||
+                              q.act_max != (act == 2 ? (int32_t)fmin(127, fmax(-128, oz + fmin(1000, fmax(-1000,
+                                                           round((double)(6.0f / os)))))) : 127) ||
+                              lin__s8_bad(&q, NULL, NULL, 0, 0) > 5) {
+            fprintf(stderr, "lin_quant_params(%g %d, %g %d, %g %d, act %d): %s, and q is not as documented\n",
+                    (double)is, (int)iz, (double)ws, (int)wz, (double)os, (int)oz, act, lin_status_str(s));
+            abort();
+        }
+    } else {                            /* lin_quant_per_channel, lin_quant_from_i32 */
+        float ws[8];
+        int32_t m[8], sh[8], m0[8], sh0[8], v[7];
+        const size_t n = take(r, 9);
+        const float is = scalar_float(r), os = scalar_float(r);
+        size_t i;
+        lin_status s, want = LIN_OK;
+        lin_quant q;
+        for (i = 0; i < n; ++i) ws[i] = take(r, 8) ? (float)(1 + take(r, 4096)) / 65536.0f : scalar_float(r);
+        for (i = 0; i < 8; ++i) m[i] = m0[i] = (int32_t)(0x5a5a0000u + i), sh[i] = sh0[i] = (int32_t)i;
+        s = lin_quant_per_channel(is, ws, os, n, m, sh);
+        if (!(is > 0 && os > 0) || isinf(is) || isinf(os)) want = LIN_ERR_VALUE;
+        for (i = 0; i < n && want == LIN_OK; ++i) {
+            int32_t mi, si;
+            if (!(ws[i] > 0) || isinf(ws[i]) ||
+                lin_quantize_multiplier((double)is * (double)ws[i] / (double)os, &mi, &si) != LIN_OK)
+                want = LIN_ERR_VALUE;
+        }
+        if (s != want || (s != LIN_OK && (memcmp(m, m0, sizeof m) || memcmp(sh, sh0, sizeof sh)))) {
+            fprintf(stderr, "lin_quant_per_channel(n %zu): %s, expected %s%s\n", n, lin_status_str(s),
+                    lin_status_str(want), s == want ? ", and it wrote" : "");
+            abort();
+        }
+        for (i = 0; s == LIN_OK && i < 8; ++i) {
+            int32_t mi = m0[i], si = sh0[i];
+            if (i < n) lin_quantize_multiplier((double)is * (double)ws[i] / (double)os, &mi, &si);
+            if (m[i] != mi || sh[i] != si) {
+                fprintf(stderr, "lin_quant_per_channel: channel %zu %d %d, expected %d %d\n", i, (int)m[i], (int)sh[i],
+                        (int)mi, (int)si);
+                abort();
+            }
+        }
+        for (i = 0; i < 7; ++i) v[i] = (int32_t)(take(r, 65536) << 16 | take(r, 65536));
+        if (lin_quant_from_i32(v, &q) != LIN_OK || q.input_offset != v[0] || q.weight_offset != v[1] ||
+            q.output_offset != v[2] || q.multiplier != v[3] || q.shift != v[4] || q.act_min != v[5] ||
+            q.act_max != v[6]) {
+            fprintf(stderr, "lin_quant_from_i32: not the seven values in order\n");
+            abort();
+        }
+    }
+}
+
+/* lin_layer_*: op 0 lin_layer_init over W and the bias (the layer a
+   local: init writes it alone, and reads neither buffer), op 1
+   lin_layer_forward on views (the layer a local again, the views' structs
+   in the zone), op 2 lin_layer_reset_parameters (the layer and the
+   generator in the zone: read, and written, while W and the bias are) */
+static lin_layer zlayer;
+static void zprep_layer(const zcall *c, void *const *p)
+{
+    const size_t batch = c->k[0], in = c->k[1], out = c->k[2];
+    lin_layer l;
+    l.in_features = in;
+    l.out_features = out;
+    l.weight = (float *)p[0];
+    l.bias = (float *)p[1];
+    if (c->op == 1) {
+        lin_tensor x = lin_matrix((float *)p[2], batch, in), y = lin_matrix((float *)p[3], batch, out);
+        zlayer = l;
+        memcpy(p[4], &x, sizeof x);
+        memcpy(p[5], &y, sizeof y);
+    }
+#if LIN__MATH
+    if (c->op == 2) {
+        lin_rng g;
+        lin_rng_seed(&g, c->k[3]);
+        memcpy(p[2], &l, sizeof l);
+        memcpy(p[3], &g, sizeof g);
+    }
+#endif
+}
+static lin_status zrun_layer(const zcall *c, void *const *p)
+{
+    lin_layer l, l0;
+    lin_tensor w, b;
+    lin_status s;
+    switch (c->op) {
+    case 0:
+        memset(&l, 0x5a, sizeof l);
+        l0 = l;
+        s = lin_layer_init(&l, c->k[1], c->k[2], (float *)p[0], (float *)p[1]);
+        if (s == LIN_OK ? l.in_features != c->k[1] || l.out_features != c->k[2] || l.weight != (float *)p[0] ||
+                              l.bias != (float *)p[1]
+                        : memcmp(&l, &l0, sizeof l) != 0) {
+            fprintf(stderr, "lin_layer_init: %s, and the layer's fields are not %s\n", lin_status_str(s),
+                    s == LIN_OK ? "its arguments" : "as they were");
+            abort();
+        }
+        return s;
+    case 1:
+        w = lin_layer_weight(&zlayer);
+        b = lin_layer_bias(&zlayer);
+        if (w.data != zlayer.weight || w.ndim != 2 || w.shape[0] != c->k[2] || w.shape[1] != c->k[1] ||
+            b.data != zlayer.bias || b.ndim != 1 || b.shape[0] != c->k[2]) {
+            fprintf(stderr, "lin_layer_weight or lin_layer_bias: not the layer's views\n");
+            abort();
+        }
+        return lin_layer_forward(&zlayer, (const lin_tensor *)p[4], (lin_tensor *)p[5]);
+#if LIN__MATH
+    default: return lin_layer_reset_parameters((lin_layer *)p[2], (lin_rng *)p[3]);
+#else
+    default: return LIN_OK;
+#endif
+    }
+}
+static lin_status zexplain_layer(const zcall *c, void *const *p, char *msg, size_t cap)
+{
+    if (c->op == 0) return lin_layer_init_explain(c->k[1], c->k[2], (const float *)p[0], (const float *)p[1], msg, cap);
+    return lin_layer_forward_explain(&zlayer, (const lin_tensor *)p[4], (const lin_tensor *)p[5], msg, cap);
+}
+static void fuzz_layer(reader *r)
+{
+    zcall c;
+    const size_t batch = take(r, 6), in = take(r, 24), out = take(r, 24);
+    memset(&c, 0, sizeof c);
+    c.op = (int)take(r, 3);
+    c.what = c.op == 0 ? "lin_layer_init" : c.op == 1 ? "lin_layer_forward" : "lin_layer_reset_parameters";
+    c.k[0] = batch, c.k[1] = in, c.k[2] = out, c.k[3] = take(r, 1000);
+    ZF(&c, out * in, c.op == 2);
+    c.b[ZF(&c, out, c.op == 2)].absent = take(r, 3) == 0;
+    c.b[0].apart = 1u << 1;             /* a layer's rule: W and the bias apart */
+    if (c.op == 1) {
+        ZF(&c, batch * in, 0);
+        ZF(&c, batch * out, 1);
+        zfixed(&c, sizeof(lin_tensor), sizeof(void *), 0, 1);
+        zfixed(&c, sizeof(lin_tensor), sizeof(void *), 0, 1);
+        c.b[0].apart = 0;               /* (the forward reads both: they may overlap) */
+    } else if (c.op == 2) {
+#if !LIN__MATH
+        return;
+#endif
+        zfixed(&c, sizeof(lin_layer), sizeof(void *), 0, 1);
+        zfixed(&c, sizeof(lin_rng), 8, 1, 0);
+    }
+    c.prepare = zprep_layer;
+    c.run = zrun_layer;
+    if (c.op <= 1) c.explain = zexplain_layer;
     fuzz_zone(r, &c);
 }
 
@@ -1820,7 +2195,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         case 3: fuzz_lora(&r); break;
 #endif
         case 4: fuzz_quant(&r); break;
-        default: fuzz_pc(&r); break;
+        default:                        /* a second byte of 250..255: the layers or the scalar entry points
+                                           (few earlier seeds had one) */
+            if (r.n && r.p[0] >= 250) {
+                const unsigned sub = r.p[0] - 250u;
+                r.p++;
+                r.n--;
+                if (sub < 3) fuzz_layer(&r);
+                else fuzz_scalars(&r);
+            } else {
+                fuzz_pc(&r);
+            }
+            break;
         }
         return 0;
     }
