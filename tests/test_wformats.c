@@ -431,6 +431,94 @@ static void test_q8w_scale_on_sum(void **state)
     lin__isa_force(-1);
 }
 
+/* q4w where the AVX2 family applies each block's scale to the block's
+   sums (linear.h, LIN__WF_Q4S) and where it must not: the four rows of a
+   group take it when every scale is 0 or of magnitude in [2^-98, 2^100]
+   (rows 0-3: 2^-98, 2^100, -0 over a bias of -0, a negative scale over
+   nibbles 0 and 15 in every word's top nibble, which wraps to -2^31 and
+   7 x 2^28 in its lane), and the call when every |x| is below 2^64.
+   Each other group has one row out: 1e-40 (subnormal: s 2^-28 is 0)
+   in the tail of the scales' check (row 5, its other scales 0) and in
+   its vector part (row 8, the tail's scales 0), 2^126 over nibbles 0
+   (weights of -inf, NaN against x 0's zero) in each (rows 12 and 17). A call with x of 1e36 takes the fused form throughout. One,
+   two and three rows of x, ten blocks (the check eight at a time, then
+   two). Each family against a double reference of the decoded weights;
+   row 6 is row 3 in the fused form. */
+static void test_q4w_scale_on_block(void **state)
+{
+    enum { IN = 320, OUT = 20, NB = IN / 32 };
+    static const struct { float v; int at; } special[OUT] = {
+        {3.15544362e-30f /* 2^-98 */, -1}, {1.2676506e30f /* 2^100 */, 1}, {-0.0f, -1}, {0, 0},
+        {0, 0}, {1e-40f, 9}, {0, 0}, {0, 0},
+        {1e-40f, -1}, {0, 0}, {-1.2676506e30f, 9}, {3.15544362e-30f, 9},
+        {8.507059e37f /* 2^126 */, 3}, {0, 0}, {0, 0}, {0, 0},
+        {0, 0}, {-8.507059e37f, 9}, {0, 0}, {0, 0}};
+    static const int sets[6][3] = {{0, -1, -1}, {0, 1, -1}, {1, 0, 3}, {2, -1, -1}, {0, 2, -1}, {3, 3, 1}};
+    float x[4][IN], y[3 * OUT], bias[OUT], sc[OUT * NB];
+    uint8_t w[OUT * IN / 2];
+    size_t i, r, c, b;
+    int isa;
+    (void)state;
+    for (i = 0; i < IN; ++i) {
+        x[0][i] = (float)((int)((i * 29) % 41) - 20) * 0.73f + 0.25f;
+        if (i / 32 == 3 || i / 32 == 9) x[0][i] = i % 32 == 4 ? 0.0f : fabsf(x[0][i]);   /* rows 12, 17 */
+        x[1][i] = i % 3 ? 1.8e19f : -1.8e19f;                       /* just below 2^64 */
+        x[2][i] = i % 2 ? 1e36f : -3.0f;                            /* past 2^64 */
+        x[3][i] = (float)((int)(i % 9) - 4) * 1e-3f;
+    }
+    for (r = 0; r < OUT; ++r) {
+        bias[r] = r == 2 ? -0.0f : r == 6 ? 1.5f : r == 5 || r == 8 ? 0.0f : 0.5f * (float)r;   /* row 6: 3's */
+        for (b = 0; b < NB; ++b)
+            sc[r * NB + b] = special[r].at < 0 || (size_t)special[r].at == b
+                                 ? special[r].v
+                                 : (float)((int)((r * 7 + b * 3) % 11) - 5) * 0.37f + 0.01f;
+        for (i = 0; i < IN / 2; ++i) w[r * IN / 2 + i] = (uint8_t)((i * 37 + r * 11) % 256);
+        for (b = 0; b < NB; ++b)        /* the subnormal scales alone (else 0) */
+            if ((r == 5 && b != 9) || (r == 8 && b >= 8)) sc[r * NB + b] = 0.0f;
+        if (r == 12 || r == 17) memset(w + r * IN / 2 + (size_t)special[r].at * 16, 0, 16);
+    }
+    for (i = 3; i < IN / 2; i += 4) w[3 * IN / 2 + i] = (uint8_t)(i % 8 == 3 ? 0x0f : 0xf0);  /* top nibbles 0, 15 */
+    memcpy(w + 6 * IN / 2, w + 3 * IN / 2, IN / 2);
+    memcpy(sc + 6 * NB, sc + 3 * NB, NB * sizeof(float));
+    for (isa = -1; isa < 5; ++isa) {
+        if (isa >= 0 && !lin__isa_force(isa)) continue;
+        for (c = 0; c < 6; ++c) {
+            size_t batch = 0;
+            float xb[3 * IN];
+            while (batch < 3 && sets[c][batch] >= 0) {
+                memcpy(xb + batch * IN, x[sets[c][batch]], sizeof x[0]);
+                ++batch;
+            }
+            fill_sentinel(y, 3 * OUT);
+            expect_int(lin_linear_q4w(xb, w, sc, bias, y, batch, IN, OUT), LIN_OK);
+            for (b = 0; b < batch; ++b)
+                for (r = 0; r < OUT; ++r) {
+                    double ref = bias[r], mag = fabs((double)bias[r]);
+                    const float got = y[b * OUT + r];
+                    for (i = 0; i < IN; ++i) {
+                        const int n = (w[r * IN / 2 + i / 2] >> (4 * (i & 1))) & 15;
+                        volatile float wv = sc[r * NB + i / 32] * (float)(n - 8);   /* the decoded weight */
+                        ref += (double)xb[b * IN + i] * (double)wv;
+                        mag += fabs((double)xb[b * IN + i] * (double)wv);
+                    }
+                    /* where float holds the sums (or they are NaN), and they are not subnormal (row 8
+                       against x 3) */
+                    if ((isnan(ref) || (!(mag >= ldexp(1.0, 127)) && mag >= ldexp(1.0, -126))) &&
+                        !close_enough(got, ref, mag, IN)) {
+                        print_error("%s: q4w x %d, y[%u] = %.9g, want %.17g\n", lin_cpu_isa(), sets[c][b],
+                                    (unsigned)r, (double)got, ref);
+                        ++test_failures;
+                    }
+                    if (r == 2) expect_int(bits_of(got), 0);       /* -0 + (+0 sums): +0, as PyTorch */
+                    if (r == 6 && sets[c][b] != 2) expect_true(fabs((double)got - (double)y[b * OUT + 3]) <=
+                                                               (IN + 2.0) * ldexp(mag, -23));
+                }
+            if (batch < 3) expect_true(is_sentinel(y[batch * OUT]));
+        }
+    }
+    lin__isa_force(-1);
+}
+
 static void test_in_features_zero(void **state)
 {
     float y[6], bias[3] = {1.5f, -0.0f, 2.0f}, scale[3] = {1, 1, 1};
@@ -703,6 +791,7 @@ int main(void)
         TEST(test_extreme_nibbles_and_zero_scale),
         TEST(test_q4w_extreme_scales),
         TEST(test_q8w_scale_on_sum),
+        TEST(test_q4w_scale_on_block),
         TEST(test_in_features_zero),
         TEST(test_random_shapes_every_family),
         TEST(test_quantizers_match_reference),
