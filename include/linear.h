@@ -6076,7 +6076,7 @@ static LIN__TARGET_WF LIN__INLINE_KERNEL int lin__wf_q4_scales_fuse(const float 
    in [2^-98, 2^100], as LIN__WF_Q4S needs */
 static LIN__TARGET_WF LIN__INLINE_KERNEL int lin__wf_q4s_scales_ok(const float *const s[4], size_t nb)
 {
-    const __m256i abs = _mm256_set1_epi32(0x7fffffff), lo = _mm256_set1_epi32(0x0e800000 - 1);
+    const __m256i abs = _mm256_set1_epi32(0x7fffffff), lo = _mm256_set1_epi32(0x0e800000);
     const __m256i hi = _mm256_set1_epi32(0x71800000), zero = _mm256_setzero_si256();
     __m256i bad = zero;
     uint32_t tail = 0;
